@@ -1,0 +1,1 @@
+//! Runnable examples of redengine live under `examples/`.

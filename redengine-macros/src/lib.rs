@@ -1,0 +1,2 @@
+//! Attribute macros of redengine. Use them through the `redengine` crate
+//! (`#[redengine::task]`), never directly.

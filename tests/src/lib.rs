@@ -1,0 +1,1 @@
+//! Integration and ui tests of redengine live in this package.
