@@ -1,0 +1,253 @@
+//! What a running task body sees: its resolved parameters and its termination flag.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use crate::value::{TypeInfo, Value};
+
+/// The reason the scheduler asks a run to stop (RUNTIME.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TerminationReason {
+    /// The run exceeded its timeout.
+    Timeout,
+    /// The task's `end_cond` became true.
+    EndCond,
+    /// `force_termination` or a manual request through the session handle.
+    Manual,
+    /// The scheduler is shutting down.
+    Shutdown,
+}
+
+impl TerminationReason {
+    /// The word written as the `terminate` record's message.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TerminationReason::Timeout => "timeout",
+            TerminationReason::EndCond => "end_cond",
+            TerminationReason::Manual => "manual",
+            TerminationReason::Shutdown => "shutdown",
+        }
+    }
+}
+
+impl fmt::Display for TerminationReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A cooperative stop request for one run.
+///
+/// Rust cannot kill a thread, so `thread` (and `main`) runs are terminated by setting this
+/// flag; a body that checks [`TerminationFlag::is_set`] and returns
+/// [`Terminated`](crate::Terminated) is logged `terminate` with the reason. A body that
+/// ignores it runs to completion. Clones share the flag. The first reason set wins.
+#[derive(Debug, Clone, Default)]
+pub struct TerminationFlag {
+    reason: Arc<Mutex<Option<TerminationReason>>>,
+}
+
+impl TerminationFlag {
+    /// A flag that is not set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether the scheduler asked the run to stop.
+    pub fn is_set(&self) -> bool {
+        self.reason().is_some()
+    }
+
+    /// Why the run should stop, if it should.
+    pub fn reason(&self) -> Option<TerminationReason> {
+        match self.reason.lock() {
+            Ok(guard) => *guard,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+
+    /// Asks the run to stop; setting it again keeps the first reason (harmless).
+    pub fn set(&self, reason: TerminationReason) {
+        let mut guard = match self.reason.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        guard.get_or_insert(reason);
+    }
+}
+
+/// A parameter a body asked for that it cannot have: not bound, or of another type.
+///
+/// Ignite checks declared parameters, so this only happens when a body asks for a name or
+/// type it did not declare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    task: String,
+    param: String,
+    expected: &'static str,
+    found: Option<&'static str>,
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.found {
+            Some(found) => write!(
+                f,
+                "task '{}': parameter `{}` has type `{found}`, but `{}` was requested; \
+                 declare it with that type or request `{found}`",
+                self.task, self.param, self.expected
+            ),
+            None => write!(
+                f,
+                "task '{}': parameter `{}` is not bound; declare it on the task \
+                 (`.param(\"{}\", value)`, `.arg::<{}>(\"{}\")` or `.returned_from(..)`)",
+                self.task, self.param, self.param, self.expected, self.param
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+/// One resolved argument of a run.
+#[derive(Debug, Clone)]
+pub(crate) enum ArgValue {
+    /// A task or session parameter (or a built-in).
+    Value(Value),
+    /// A `Return("task")` binding: `None` until that task has succeeded in this process.
+    Return(Option<Value>),
+}
+
+/// What a task body receives: the task's name, its resolved parameters and its
+/// termination flag.
+#[derive(Debug)]
+pub struct TaskContext {
+    task: String,
+    args: Vec<(String, ArgValue)>,
+    flag: TerminationFlag,
+}
+
+impl TaskContext {
+    pub(crate) fn new(task: String, args: Vec<(String, ArgValue)>, flag: TerminationFlag) -> Self {
+        TaskContext { task, args, flag }
+    }
+
+    /// The name of the task being run.
+    pub fn task_name(&self) -> &str {
+        &self.task
+    }
+
+    /// The run's termination flag (check it in long loops).
+    pub fn termination(&self) -> &TerminationFlag {
+        &self.flag
+    }
+
+    /// The parameter `name` (a task parameter, else a session parameter or `#[param]`
+    /// function's value, resolved right before this launch).
+    pub fn param<T: Any + Clone>(&self, name: &str) -> Result<T, ParamError> {
+        match self.lookup(name) {
+            Some(ArgValue::Value(value)) => self.cast(name, value),
+            Some(ArgValue::Return(_)) | None => Err(self.error::<T>(name, None)),
+        }
+    }
+
+    /// The latest return value of the task bound to `name` with
+    /// [`TaskBuilder::returned_from`](crate::TaskBuilder::returned_from): `None` when that
+    /// task has not succeeded since this scheduler process started.
+    pub fn returned<T: Any + Clone>(&self, name: &str) -> Result<Option<T>, ParamError> {
+        match self.lookup(name) {
+            Some(ArgValue::Return(Some(value))) => self.cast(name, value).map(Some),
+            Some(ArgValue::Return(None)) => Ok(None),
+            Some(ArgValue::Value(_)) | None => Err(self.error::<T>(name, None)),
+        }
+    }
+
+    /// The argument at `index` in declaration order (generated code).
+    pub(crate) fn arg_at<T: Any + Clone>(&self, index: usize) -> Result<T, ParamError> {
+        match self.args.get(index) {
+            Some((name, ArgValue::Value(value))) => self.cast(name, value),
+            Some((name, ArgValue::Return(_))) => Err(self.error::<T>(name, None)),
+            None => Err(self.error::<T>(&format!("#{index}"), None)),
+        }
+    }
+
+    /// The `Return` argument at `index` in declaration order (generated code).
+    pub(crate) fn returned_at<T: Any + Clone>(
+        &self,
+        index: usize,
+    ) -> Result<Option<T>, ParamError> {
+        match self.args.get(index) {
+            Some((name, ArgValue::Return(Some(value)))) => self.cast(name, value).map(Some),
+            Some((_, ArgValue::Return(None))) => Ok(None),
+            Some((name, ArgValue::Value(_))) => Err(self.error::<T>(name, None)),
+            None => Err(self.error::<T>(&format!("#{index}"), None)),
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<&ArgValue> {
+        self.args.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    fn cast<T: Any + Clone>(&self, name: &str, value: &Value) -> Result<T, ParamError> {
+        value
+            .get::<T>()
+            .ok_or_else(|| self.error::<T>(name, Some(value.type_name())))
+    }
+
+    fn error<T: Any>(&self, name: &str, found: Option<&'static str>) -> ParamError {
+        ParamError {
+            task: self.task.clone(),
+            param: name.to_string(),
+            expected: TypeInfo::of::<T>().name(),
+            found,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_and_returns() {
+        let ctx = TaskContext::new(
+            "report".into(),
+            vec![
+                (
+                    "receivers".into(),
+                    ArgValue::Value(Value::new(vec!["a".to_string()])),
+                ),
+                ("data".into(), ArgValue::Return(None)),
+            ],
+            TerminationFlag::new(),
+        );
+        assert_eq!(
+            ctx.param::<Vec<String>>("receivers"),
+            Ok(vec!["a".to_string()])
+        );
+        assert_eq!(ctx.returned::<u8>("data"), Ok(None));
+        let err = ctx.param::<String>("receivers").unwrap_err().to_string();
+        assert!(
+            err.contains("task 'report'") && err.contains("`receivers`"),
+            "{err}"
+        );
+        assert!(err.contains("alloc::string::String"), "{err}");
+        assert!(ctx
+            .param::<u8>("nope")
+            .unwrap_err()
+            .to_string()
+            .contains("not bound"));
+        assert_eq!(ctx.arg_at::<Vec<String>>(0).map(|v| v.len()), Ok(1));
+        assert_eq!(ctx.returned_at::<u8>(1), Ok(None));
+    }
+
+    #[test]
+    fn flag_keeps_first_reason() {
+        let flag = TerminationFlag::new();
+        assert!(!flag.is_set());
+        flag.clone().set(TerminationReason::Timeout);
+        flag.set(TerminationReason::Shutdown);
+        assert_eq!(flag.reason(), Some(TerminationReason::Timeout));
+    }
+}
