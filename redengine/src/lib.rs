@@ -5,13 +5,35 @@
 
 pub use redengine_conditions as conditions;
 
+mod clock;
+mod config;
 mod context;
+mod cycle;
+mod entry;
+mod error;
 mod execution;
+mod hooks;
+mod ignite;
+mod lifecycle;
+pub mod log;
 mod outcome;
 mod params;
 pub mod registry;
+mod session;
 mod task;
 mod value;
+
+pub use clock::{Clock, ManualClock, SystemClock, Wakeup};
+pub use config::{Config, Restarting, TaskPreExist, Timeout};
+pub use error::{Error, ErrorKind, Problem, Result};
+pub use hooks::{
+    AfterExecute, AfterInit, AfterScheduler, SchedulerHook, SchedulerInfo, TaskExecuteHook,
+    TaskInfo, TaskInitHook,
+};
+pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, TaskRecord};
+pub use redengine_conditions::Zone;
+pub use session::{Session, SessionBuilder, SessionHandle};
+pub use task::{Task, TaskBuilder};
 
 pub use context::{ParamError, TaskContext, TerminationFlag, TerminationReason};
 pub use execution::{Execution, UnknownExecution};

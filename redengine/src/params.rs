@@ -7,11 +7,14 @@ use crate::registry::{ParamContext, ParamDef};
 use crate::task::Location;
 use crate::value::{TypeInfo, Value};
 
+/// A parameter function's callable.
+pub(crate) type ParamCall = Arc<dyn Fn(&ParamContext<'_>) -> Result<Value, String> + Send + Sync>;
+
 /// A parameter function, from `#[param]` or [`SessionBuilder::param_fn`](crate::SessionBuilder::param_fn).
 #[derive(Clone)]
 pub(crate) struct ParamFn {
     pub(crate) returns: TypeInfo,
-    pub(crate) call: Arc<dyn Fn(&ParamContext<'_>) -> Result<Value, String> + Send + Sync>,
+    pub(crate) call: ParamCall,
     pub(crate) location: Location,
 }
 
@@ -59,7 +62,7 @@ impl Params {
             def.name,
             ParamFn {
                 returns: def.returns,
-                call: Arc::new(move |ctx| call(ctx)),
+                call: Arc::new(call),
                 location: def.location,
             },
         );
@@ -75,11 +78,6 @@ impl Params {
             Some(SessionParam::Value(v)) => Some(v.clone()),
             _ => None,
         }
-    }
-
-    /// Whether a parameter of that name exists (value or function).
-    pub(crate) fn contains(&self, name: &str) -> bool {
-        self.map.contains_key(name)
     }
 
     /// Removes a parameter.

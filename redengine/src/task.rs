@@ -32,3 +32,289 @@ impl fmt::Display for Location {
         write!(f, "{}:{}:{}", self.file, self.line, self.column)
     }
 }
+
+use std::any::Any;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::context::TaskContext;
+use crate::execution::Execution;
+use crate::outcome::{IntoOutcome, Outcome};
+use crate::registry::{BindingValue, TaskDef, TaskFlags};
+use crate::value::{TypeInfo, Value};
+
+/// A task body: called with the run's context, returns its outcome.
+pub(crate) type Body = Arc<dyn Fn(&TaskContext) -> Outcome + Send + Sync>;
+
+/// An argument the body takes, resolved at each launch (RUNTIME.md §7).
+#[derive(Debug, Clone)]
+pub(crate) struct TaskArg {
+    pub(crate) name: String,
+    /// For a `Return` binding: the `T` of `Option<T>`.
+    pub(crate) ty: TypeInfo,
+}
+
+/// A per-task parameter binding.
+#[derive(Debug, Clone)]
+pub(crate) enum TaskParam {
+    Value(Value),
+    Return(String),
+}
+
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
+
+/// A task: what to run and when. Build one with [`Task::builder`]; `#[task]` functions
+/// become the same type through their registered [`TaskDef`].
+#[derive(Clone)]
+pub struct Task {
+    pub(crate) name: Option<String>,
+    pub(crate) start_cond: String,
+    pub(crate) end_cond: String,
+    pub(crate) execution: Option<Execution>,
+    pub(crate) timeout: Option<String>,
+    pub(crate) priority: i32,
+    pub(crate) flags: TaskFlags,
+    pub(crate) args: Vec<TaskArg>,
+    pub(crate) params: Vec<(String, TaskParam)>,
+    pub(crate) returns: TypeInfo,
+    pub(crate) body: Body,
+    pub(crate) location: Location,
+    /// Registered with `#[task]`: ordered by location rather than insertion.
+    pub(crate) registered: bool,
+    /// Process-unique instance id (the name under `use_instance_naming`).
+    pub(crate) instance: u64,
+}
+
+impl std::fmt::Debug for Task {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Task")
+            .field("name", &self.name)
+            .field("start_cond", &self.start_cond)
+            .field("execution", &self.execution)
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Task {
+    /// Starts a task named `name`. The caller's source location is kept for messages.
+    #[track_caller]
+    pub fn builder(name: impl Into<String>) -> TaskBuilder {
+        TaskBuilder::new(Some(name.into()), Location::caller())
+    }
+
+    /// Starts a task without a name: an ignite error unless the session sets
+    /// `use_instance_naming`, which names it by its instance id.
+    #[track_caller]
+    pub fn unnamed() -> TaskBuilder {
+        TaskBuilder::new(None, Location::caller())
+    }
+
+    /// The task built from a `#[task]` registration.
+    pub fn from_def(def: &'static TaskDef) -> Task {
+        let call = def.call;
+        Task {
+            name: Some(def.name.to_string()),
+            start_cond: def.start_cond.unwrap_or("false").to_string(),
+            end_cond: def.end_cond.unwrap_or("false").to_string(),
+            execution: def.execution,
+            timeout: def.timeout.map(str::to_string),
+            priority: def.priority,
+            flags: def.flags,
+            args: def
+                .args
+                .iter()
+                .map(|a| TaskArg {
+                    name: a.name.to_string(),
+                    ty: a.ty,
+                })
+                .collect(),
+            params: def
+                .params
+                .iter()
+                .map(|p| {
+                    let value = match p.value {
+                        BindingValue::Value(make) => TaskParam::Value(make()),
+                        BindingValue::Return(task) => TaskParam::Return(task.to_string()),
+                    };
+                    (p.name.to_string(), value)
+                })
+                .collect(),
+            returns: def.returns,
+            body: Arc::new(call),
+            location: def.location,
+            registered: true,
+            instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// The task's name (`None` for an unnamed task before ignite).
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The process-unique instance id.
+    pub fn instance_id(&self) -> u64 {
+        self.instance
+    }
+
+    /// Where the task was defined.
+    pub fn location(&self) -> Location {
+        self.location
+    }
+
+    /// The `start_cond` text.
+    pub fn start_cond(&self) -> &str {
+        &self.start_cond
+    }
+}
+
+/// Builds a [`Task`]; finish with [`TaskBuilder::run`].
+#[must_use = "a task builder does nothing until `.run(body)` makes the task"]
+pub struct TaskBuilder {
+    task: Task,
+}
+
+impl TaskBuilder {
+    fn new(name: Option<String>, location: Location) -> Self {
+        TaskBuilder {
+            task: Task {
+                name,
+                start_cond: "false".to_string(),
+                end_cond: "false".to_string(),
+                execution: None,
+                timeout: None,
+                priority: 0,
+                flags: TaskFlags::NONE,
+                args: Vec::new(),
+                params: Vec::new(),
+                returns: TypeInfo::of::<()>(),
+                body: Arc::new(|_| Outcome::Success(None)),
+                location,
+                registered: false,
+                instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
+            },
+        }
+    }
+
+    /// When to launch (default `false`). Parsed at ignite; errors carry this task's location.
+    pub fn start_cond(mut self, cond: impl Into<String>) -> Self {
+        self.task.start_cond = cond.into();
+        self
+    }
+
+    /// When to terminate a running thread/process run (default `false`).
+    pub fn end_cond(mut self, cond: impl Into<String>) -> Self {
+        self.task.end_cond = cond.into();
+        self
+    }
+
+    /// How the task runs (default: the session's `task_execution`).
+    pub fn execution(mut self, execution: Execution) -> Self {
+        self.task.execution = Some(execution);
+        self
+    }
+
+    /// Maximum run length: `"2 hours"`, `"90"` (seconds) or `"never"` (default: the
+    /// session's `timeout`). Checked at ignite.
+    pub fn timeout(mut self, timeout: impl Into<String>) -> Self {
+        self.task.timeout = Some(timeout.into());
+        self
+    }
+
+    /// Higher is checked first in each cycle (default 0).
+    pub fn priority(mut self, priority: i32) -> Self {
+        self.task.priority = priority;
+        self
+    }
+
+    /// Never launched by its condition.
+    pub fn disabled(mut self, yes: bool) -> Self {
+        self.task.flags.disabled = yes;
+        self
+    }
+
+    /// Launched at its next turn regardless of `start_cond` and `disabled`.
+    pub fn force_run(mut self, yes: bool) -> Self {
+        self.task.flags.force_run = yes;
+        self
+    }
+
+    /// Runs once during start-up, never in cycles.
+    pub fn on_startup(mut self, yes: bool) -> Self {
+        self.task.flags.on_startup = yes;
+        self
+    }
+
+    /// Runs once during shutdown, never in cycles.
+    pub fn on_shutdown(mut self, yes: bool) -> Self {
+        self.task.flags.on_shutdown = yes;
+        self
+    }
+
+    /// Runs forever: no timeout, terminated at shutdown.
+    pub fn permanent(mut self, yes: bool) -> Self {
+        self.task.flags.permanent = yes;
+        self
+    }
+
+    /// A task parameter: the body reads it with `ctx.param::<T>(name)`.
+    pub fn param<T: Any + Send + Sync>(self, name: impl Into<String>, value: T) -> Self {
+        self.param_value(name, Value::new(value))
+    }
+
+    /// A task parameter from an already erased [`Value`] (e.g. a serializable one).
+    pub fn param_value(mut self, name: impl Into<String>, value: Value) -> Self {
+        let name = name.into();
+        self.declare(&name, value.type_info());
+        self.task.params.retain(|(n, _)| *n != name);
+        self.task.params.push((name, TaskParam::Value(value)));
+        self
+    }
+
+    /// Declares that the body takes the session parameter (or `#[param]` function) `name`
+    /// of type `T`; ignite checks it exists with that type.
+    pub fn arg<T: Any>(mut self, name: impl Into<String>) -> Self {
+        self.declare(&name.into(), TypeInfo::of::<T>());
+        self
+    }
+
+    /// Binds `name` to the latest return value (of type `T`) of `task`: the body reads
+    /// `ctx.returned::<T>(name)`, `None` before `task` succeeded in this process.
+    pub fn returned_from<T: Any>(
+        mut self,
+        name: impl Into<String>,
+        task: impl Into<String>,
+    ) -> Self {
+        let name = name.into();
+        self.declare(&name, TypeInfo::of::<T>());
+        self.task.params.retain(|(n, _)| *n != name);
+        self.task
+            .params
+            .push((name, TaskParam::Return(task.into())));
+        self
+    }
+
+    fn declare(&mut self, name: &str, ty: TypeInfo) {
+        match self.task.args.iter_mut().find(|a| a.name == name) {
+            Some(arg) => arg.ty = ty,
+            None => self.task.args.push(TaskArg {
+                name: name.to_string(),
+                ty,
+            }),
+        }
+    }
+
+    /// The body, finishing the task. It returns `()`, `Result<T, E: Display>`,
+    /// [`Inaction`](crate::Inaction), [`Terminated`](crate::Terminated) or a value; a
+    /// successful run's value is what `Return(this task)` bindings receive.
+    pub fn run<F, R>(mut self, body: F) -> Task
+    where
+        F: Fn(&TaskContext) -> R + Send + Sync + 'static,
+        R: IntoOutcome,
+    {
+        self.task.returns = R::output_type();
+        self.task.body = Arc::new(move |ctx| body(ctx).into_outcome());
+        self.task
+    }
+}

@@ -1,0 +1,410 @@
+//! Ignite: every check before start-up (RUNTIME.md §1), all problems reported at once.
+//!
+//! Conditions are parsed again (they were checked at compile time for `#[task]`, but a
+//! runtime string may be wrong), task names and custom conditions are resolved with "did
+//! you mean", duplicate names handled per `task_pre_exist`, parameters resolved and
+//! type-checked (RUNTIME.md §7). The result is the check-ordered list of prepared tasks.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use redengine_conditions::{parse, suggest, Condition, KEYWORDS};
+
+use crate::config::{TaskPreExist, Timeout};
+use crate::context::TerminationFlag;
+use crate::error::{Error, ErrorKind, Problem};
+use crate::execution::Execution;
+use crate::hooks::{AfterInit, TaskInfo};
+use crate::params::SessionParam;
+use crate::registry::TaskFlags;
+use crate::session::Session;
+use crate::task::{Body, Location, Task, TaskParam};
+use crate::value::{TypeInfo, Value};
+
+/// Where a prepared argument's value comes from at each launch.
+#[derive(Clone)]
+pub(crate) enum Source {
+    /// A task parameter value.
+    Task(Value),
+    /// The session parameter of the argument's name (value or function), looked up at launch.
+    Session,
+    /// The latest return value of this task.
+    Return(String),
+    /// The run's termination flag.
+    Flag,
+}
+
+/// A task argument with its resolution.
+#[derive(Clone)]
+pub(crate) struct PlannedArg {
+    pub(crate) name: String,
+    pub(crate) ty: TypeInfo,
+    pub(crate) source: Source,
+}
+
+/// A validated task, ready for the cycle.
+pub(crate) struct Prepared {
+    pub(crate) name: String,
+    pub(crate) start: Condition,
+    pub(crate) end: Condition,
+    pub(crate) execution: Execution,
+    /// `None`: no timeout.
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) flags: TaskFlags,
+    pub(crate) args: Vec<PlannedArg>,
+    pub(crate) body: Body,
+    pub(crate) info: TaskInfo,
+}
+
+/// The ignite result.
+pub(crate) struct Plan {
+    /// Tasks in check order.
+    pub(crate) tasks: Vec<Prepared>,
+    pub(crate) shut: Condition,
+}
+
+/// Runs every check; `Err` lists every problem with its location.
+pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
+    let mut problems = Vec::new();
+    let tasks = dedupe(session, &mut problems);
+    let names: Vec<&str> = tasks.iter().map(|(n, _)| n.as_str()).collect();
+    let params = session.control.params();
+    let mut customs: Vec<&str> = session.conditions.keys().map(String::as_str).collect();
+    customs.sort_unstable();
+    let returns: HashMap<&str, TypeInfo> =
+        tasks.iter().map(|(n, t)| (n.as_str(), t.returns)).collect();
+
+    let check = |text: &str, what: &str, at: Option<Location>, problems: &mut Vec<Problem>| {
+        let cond = match parse(text) {
+            Ok(c) => c,
+            Err(e) => {
+                problems.push(Problem {
+                    location: at,
+                    message: format!("invalid {what}: {e}"),
+                });
+                return Condition::False;
+            }
+        };
+        for name in cond.task_names() {
+            if !names.contains(&name) {
+                let hint = suggest(name, names.iter().copied())
+                    .map(|s| format!("; did you mean '{s}'?"))
+                    .unwrap_or_default();
+                problems.push(Problem {
+                    location: at,
+                    message: format!("{what} `{text}` names unknown task '{name}'{hint}"),
+                });
+            }
+        }
+        for name in cond.custom_names() {
+            if !session.conditions.contains_key(name) {
+                let hint = suggest(
+                    name,
+                    customs.iter().copied().chain(KEYWORDS.iter().copied()),
+                )
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+                problems.push(Problem {
+                    location: at,
+                    message: format!(
+                        "{what} `{text}` uses unknown condition `{name}`{hint} (register it \
+                         with #[condition] or SessionBuilder::condition)"
+                    ),
+                });
+            }
+        }
+        cond.walk(&mut |node| {
+            if let Condition::ParamIs { key, .. } = node {
+                if let Some(SessionParam::Function(_)) = params.get(key) {
+                    problems.push(Problem {
+                        location: at,
+                        message: format!(
+                            "{what} `{text}` compares parameter `{key}`, which is a parameter \
+                             function; `param … is …` reads only value parameters"
+                        ),
+                    });
+                }
+            }
+        });
+        cond
+    };
+
+    let mut prepared = Vec::with_capacity(tasks.len());
+    for (name, task) in &tasks {
+        let at = Some(task.location);
+        let start = check(
+            &task.start_cond,
+            &format!("start_cond of task '{name}'"),
+            at,
+            &mut problems,
+        );
+        let end = check(
+            &task.end_cond,
+            &format!("end_cond of task '{name}'"),
+            at,
+            &mut problems,
+        );
+        let execution = task.execution.unwrap_or(session.config.task_execution);
+        let timeout = match &task.timeout {
+            None => session.config.timeout,
+            Some(text) => Timeout::parse(text).unwrap_or_else(|e| {
+                problems.push(Problem {
+                    location: at,
+                    message: format!(
+                        "task '{name}': invalid timeout `{text}` ({e}); expected {}",
+                        Timeout::ACCEPTED
+                    ),
+                });
+                Timeout::Never
+            }),
+        };
+        let timeout = match timeout {
+            Timeout::After(d) if !task.flags.permanent => Some(d),
+            _ => None,
+        };
+        let args = plan_args(name, task, &params, &returns, &names, &mut problems);
+        prepared.push(Prepared {
+            name: name.clone(),
+            start,
+            end,
+            execution,
+            timeout,
+            flags: task.flags,
+            args,
+            body: task.body.clone(),
+            info: TaskInfo {
+                name: name.clone(),
+                execution,
+                priority: task.priority,
+                location: task.location,
+            },
+        });
+    }
+
+    let shut_text = &session.config.shut_cond;
+    let shut = check(shut_text, "shut_cond", None, &mut problems);
+    for phrase in shut.owner_phrases() {
+        problems.push(Problem {
+            location: None,
+            message: format!(
+                "`{phrase}` in shut_cond `{shut_text}` needs a task: it has no owner; name \
+                 one with `task 'name' …`"
+            ),
+        });
+    }
+
+    if !problems.is_empty() {
+        return Err(Error::new(ErrorKind::Ignite(problems)));
+    }
+    Ok(Plan {
+        tasks: prepared,
+        shut,
+    })
+}
+
+/// Names every task, applies `task_pre_exist`, runs `task_init` hooks and returns the tasks
+/// in check order (priority descending, then registered tasks by location, then
+/// programmatic tasks in insertion order).
+fn dedupe<'s>(session: &'s Session, problems: &mut Vec<Problem>) -> Vec<(String, &'s Task)> {
+    let mut order: Vec<(usize, &Task)> = session.tasks.iter().enumerate().collect();
+    order.sort_by_key(|(i, t)| {
+        (
+            !t.registered,
+            if t.registered { Some(t.location) } else { None },
+            *i,
+        )
+    });
+
+    let mut kept: Vec<(String, &Task)> = Vec::new();
+    let mut dupes: HashMap<String, Vec<Location>> = HashMap::new();
+    let mut posts: Vec<(AfterInit, TaskInfo)> = Vec::new();
+    for (_, task) in order {
+        let name = match (&task.name, session.config.use_instance_naming) {
+            (Some(n), _) => n.clone(),
+            (None, true) => task.instance.to_string(),
+            (None, false) => {
+                problems.push(Problem {
+                    location: Some(task.location),
+                    message: "task has no name; give it one with `Task::builder(\"name\")` or set \
+                              the config `use_instance_naming` to true"
+                        .to_string(),
+                });
+                continue;
+            }
+        };
+        let info = TaskInfo {
+            name: name.clone(),
+            execution: task.execution.unwrap_or(session.config.task_execution),
+            priority: task.priority,
+            location: task.location,
+        };
+        for hook in &session.hooks.task_init {
+            if let Some(post) = hook(&info) {
+                posts.push((post, info.clone()));
+            }
+        }
+        let existing = kept.iter().position(|(n, _)| *n == name);
+        match (existing, session.config.task_pre_exist) {
+            (None, _) => kept.push((name, task)),
+            (Some(i), TaskPreExist::Raise) => {
+                dupes
+                    .entry(name)
+                    .or_insert_with(|| vec![kept[i].1.location])
+                    .push(task.location);
+            }
+            (Some(i), TaskPreExist::Replace) => {
+                kept.remove(i);
+                kept.push((name, task));
+            }
+            (Some(_), TaskPreExist::Ignore) => {}
+            (Some(_), TaskPreExist::Rename) => {
+                let taken: HashSet<&str> = kept.iter().map(|(n, _)| n.as_str()).collect();
+                let fresh = (1..)
+                    .map(|i| format!("{name} - {i}"))
+                    .find(|n| !taken.contains(n.as_str()))
+                    .unwrap_or_else(|| format!("{name} - {}", task.instance));
+                kept.push((fresh, task));
+            }
+        }
+    }
+    let mut dupes: Vec<_> = dupes.into_iter().collect();
+    dupes.sort_by_key(|(_, locs)| locs[0]);
+    for (name, locs) in dupes {
+        let list: Vec<String> = locs.iter().map(ToString::to_string).collect();
+        problems.push(Problem {
+            location: locs.first().copied(),
+            message: format!(
+                "task name '{name}' is defined {} times ({}); rename one, or set the config \
+                 `task_pre_exist` to `replace`, `ignore` or `rename`",
+                locs.len(),
+                list.join(", ")
+            ),
+        });
+    }
+    for (post, info) in posts {
+        post(&info);
+    }
+    // Check order: priority descending; the sort is stable, so ties keep definition order.
+    kept.sort_by_key(|(_, t)| std::cmp::Reverse(t.priority));
+    kept
+}
+
+/// Resolves each argument: task parameter, else session parameter, else built-in.
+fn plan_args(
+    name: &str,
+    task: &Task,
+    params: &crate::params::Params,
+    returns: &HashMap<&str, TypeInfo>,
+    names: &[&str],
+    problems: &mut Vec<Problem>,
+) -> Vec<PlannedArg> {
+    let at = Some(task.location);
+    let mismatch =
+        |problems: &mut Vec<Problem>, param: &str, expected: TypeInfo, found: &str, what: &str| {
+            problems.push(Problem {
+                location: at,
+                message: format!(
+                "task '{name}': parameter `{param}` expects `{}`, but {what} has type `{found}`",
+                expected.name()
+            ),
+            });
+        };
+    let mut planned = Vec::with_capacity(task.args.len());
+    for arg in &task.args {
+        let bound = task.params.iter().find(|(n, _)| *n == arg.name);
+        let source = match bound {
+            Some((_, TaskParam::Value(v))) => {
+                if v.type_info() != arg.ty {
+                    mismatch(
+                        problems,
+                        &arg.name,
+                        arg.ty,
+                        v.type_name(),
+                        "the task parameter",
+                    );
+                }
+                Source::Task(v.clone())
+            }
+            Some((_, TaskParam::Return(upstream))) => {
+                match returns.get(upstream.as_str()) {
+                    Some(ty) if *ty != arg.ty => mismatch(
+                        problems,
+                        &arg.name,
+                        arg.ty,
+                        ty.name(),
+                        &format!("task '{upstream}' returns a value that"),
+                    ),
+                    Some(_) => {}
+                    None => {
+                        let hint = suggest(upstream, names.iter().copied())
+                            .map(|s| format!("; did you mean '{s}'?"))
+                            .unwrap_or_default();
+                        problems.push(Problem {
+                            location: at,
+                            message: format!(
+                                "task '{name}': parameter `{}` takes the return value of \
+                                 unknown task '{upstream}'{hint}",
+                                arg.name
+                            ),
+                        });
+                    }
+                }
+                Source::Return(upstream.clone())
+            }
+            None => match params.get(&arg.name) {
+                Some(p) => {
+                    let ty = p.type_info();
+                    if ty != arg.ty {
+                        mismatch(
+                            problems,
+                            &arg.name,
+                            arg.ty,
+                            ty.name(),
+                            "the session parameter",
+                        );
+                    }
+                    Source::Session
+                }
+                None if arg.ty.is::<TerminationFlag>() => Source::Flag,
+                None => {
+                    problems.push(Problem {
+                        location: at,
+                        message: format!(
+                            "task '{name}': parameter `{}` (`{}`) is not set; add it as a task \
+                             parameter, a session parameter or a #[param] function",
+                            arg.name,
+                            arg.ty.name()
+                        ),
+                    });
+                    Source::Session
+                }
+            },
+        };
+        planned.push(PlannedArg {
+            name: arg.name.clone(),
+            ty: arg.ty,
+            source,
+        });
+    }
+    for (param, _) in &task.params {
+        if !task.args.iter().any(|a| a.name == *param) {
+            let args: Vec<&str> = task.args.iter().map(|a| a.name.as_str()).collect();
+            let hint = suggest(param, args.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            problems.push(Problem {
+                location: at,
+                message: format!(
+                    "task '{name}': task parameter `{param}` is not an argument of the task \
+                     (arguments: {}){hint}",
+                    if args.is_empty() {
+                        "none".to_string()
+                    } else {
+                        args.join(", ")
+                    }
+                ),
+            });
+        }
+    }
+    planned
+}

@@ -1,0 +1,479 @@
+//! The session: configuration, tasks, parameters, hooks and the task log.
+
+use std::any::Any;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+use redengine_conditions::Zone;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, TaskPreExist, Timeout};
+use crate::cycle::Event;
+use crate::error::{Error, Result};
+use crate::execution::Execution;
+use crate::hooks::{AfterExecute, AfterInit, AfterScheduler, Hooks, SchedulerInfo, TaskInfo};
+use crate::log::{CsvLog, LogStore, MemoryLog};
+use crate::params::{ParamFn, Params};
+use crate::registry::{self, ConditionContext, ParamContext};
+use crate::task::{Location, Task};
+use crate::value::{TypeInfo, Value};
+
+/// A custom condition callable.
+pub(crate) type CustomFn = Arc<dyn Fn(&ConditionContext<'_>) -> Result<bool, String> + Send + Sync>;
+
+/// A registered custom condition.
+#[derive(Clone)]
+pub(crate) struct CustomCondition {
+    pub(crate) call: CustomFn,
+    pub(crate) location: Location,
+}
+
+/// State shared between the scheduler and every [`SessionHandle`].
+pub(crate) struct Control {
+    pub(crate) shutdown: AtomicBool,
+    pub(crate) restart: AtomicBool,
+    pub(crate) on_hold: AtomicBool,
+    pub(crate) force_run: Mutex<HashSet<String>>,
+    pub(crate) force_termination: Mutex<HashSet<String>>,
+    pub(crate) params: RwLock<Params>,
+    pub(crate) tx: Sender<Event>,
+}
+
+impl Control {
+    fn wake(&self) {
+        // The loop owns the receiver for the session's lifetime; a send can only fail
+        // after the session is dropped, when there is no one left to wake.
+        let _ = self.tx.send(Event::Wake);
+    }
+
+    pub(crate) fn params(&self) -> std::sync::RwLockReadGuard<'_, Params> {
+        match self.params.read() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    fn params_mut(&self) -> std::sync::RwLockWriteGuard<'_, Params> {
+        match self.params.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    pub(crate) fn take_set(set: &Mutex<HashSet<String>>) -> HashSet<String> {
+        match set.lock() {
+            Ok(mut guard) => std::mem::take(&mut *guard),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        }
+    }
+
+    fn insert(set: &Mutex<HashSet<String>>, name: &str) {
+        match set.lock() {
+            Ok(mut guard) => guard.insert(name.to_string()),
+            Err(poisoned) => poisoned.into_inner().insert(name.to_string()),
+        };
+    }
+}
+
+/// Control over a session from other threads, hooks or tasks: cheap to clone.
+#[derive(Clone)]
+pub struct SessionHandle {
+    pub(crate) control: Arc<Control>,
+}
+
+impl std::fmt::Debug for SessionHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionHandle").finish_non_exhaustive()
+    }
+}
+
+impl SessionHandle {
+    /// Requests a graceful shutdown (RUNTIME.md §4.5); wakes a waiting scheduler at once.
+    pub fn shutdown(&self) {
+        self.control.shutdown.store(true, Ordering::SeqCst);
+        self.control.wake();
+    }
+
+    /// Requests a restart (RUNTIME.md §4.6).
+    pub fn restart(&self) {
+        self.control.restart.store(true, Ordering::SeqCst);
+        self.control.wake();
+    }
+
+    /// Pauses (`true`) or resumes launching; timeouts and end conditions still apply.
+    pub fn set_on_hold(&self, on_hold: bool) {
+        self.control.on_hold.store(on_hold, Ordering::SeqCst);
+        self.control.wake();
+    }
+
+    /// Launches `task` at its next turn regardless of its `start_cond` and `disabled`.
+    pub fn force_run(&self, task: &str) {
+        Control::insert(&self.control.force_run, task);
+        self.control.wake();
+    }
+
+    /// Terminates `task`'s running run at its next turn (reason `manual`).
+    pub fn force_termination(&self, task: &str) {
+        Control::insert(&self.control.force_termination, task);
+        self.control.wake();
+    }
+
+    /// Sets a session parameter; the next launch that takes it sees the new value.
+    pub fn set_param<T: Any + Send + Sync>(&self, name: &str, value: T) {
+        self.control.params_mut().set_value(name, Value::new(value));
+        self.control.wake();
+    }
+
+    /// Removes a session parameter.
+    pub fn remove_param(&self, name: &str) -> bool {
+        let removed = self.control.params_mut().remove(name);
+        self.control.wake();
+        removed
+    }
+}
+
+/// A configured scheduler: build with [`Session::builder`] or [`Session::from_registry`],
+/// start with [`Session::run`].
+pub struct Session {
+    pub(crate) config: Config,
+    pub(crate) tasks: Vec<Task>,
+    pub(crate) conditions: HashMap<String, CustomCondition>,
+    pub(crate) hooks: Hooks,
+    pub(crate) store: Box<dyn LogStore>,
+    pub(crate) zone: Zone,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) control: Arc<Control>,
+    pub(crate) events: Receiver<Event>,
+    pub(crate) returns: HashMap<String, Value>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("config", &self.config)
+            .field("tasks", &self.tasks)
+            .field("log", &self.store.describe())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// An empty session builder (no registered tasks: tests stay isolated).
+    pub fn builder() -> SessionBuilder {
+        SessionBuilder::default()
+    }
+
+    /// A builder holding every `#[task]`, `#[param]` and `#[condition]` linked into the
+    /// binary, in definition order.
+    pub fn from_registry() -> SessionBuilder {
+        let mut builder = SessionBuilder::default();
+        for def in registry::tasks() {
+            builder.tasks.push(Task::from_def(def));
+        }
+        for def in registry::params() {
+            builder.params.set_def(def);
+        }
+        for def in registry::conditions() {
+            let call = def.call;
+            builder.conditions.insert(
+                def.name.to_string(),
+                CustomCondition {
+                    call: Arc::new(call),
+                    location: def.location,
+                },
+            );
+        }
+        builder
+    }
+
+    /// A handle to control the session while it runs (from another thread, a hook or a task).
+    pub fn handle(&self) -> SessionHandle {
+        SessionHandle {
+            control: Arc::clone(&self.control),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Runs every ignite check (RUNTIME.md §1) without starting: `Err` lists every problem.
+    pub fn ignite(&self) -> Result<()> {
+        crate::ignite::ignite(self).map(|_| ())
+    }
+
+    /// Starts the scheduler and returns when it shuts down: `Ok` for `shut_cond` or
+    /// [`SessionHandle::shutdown`], the error for ignite problems or a fatal shutdown.
+    pub fn run(&mut self) -> Result<()> {
+        crate::cycle::run(self, None)
+    }
+
+    /// Ignite and start-up, one cycle in which only `tasks` are eligible (forced, or by
+    /// their `start_cond` if `obey_cond`), then a graceful shutdown that waits for them.
+    pub fn run_tasks<'a>(
+        &mut self,
+        tasks: impl IntoIterator<Item = &'a str>,
+        obey_cond: bool,
+    ) -> Result<()> {
+        let names = tasks.into_iter().map(str::to_string).collect();
+        crate::cycle::run(self, Some((names, obey_cond)))
+    }
+}
+
+/// Builds a [`Session`].
+pub struct SessionBuilder {
+    config: Config,
+    errors: Vec<Error>,
+    tasks: Vec<Task>,
+    params: Params,
+    conditions: HashMap<String, CustomCondition>,
+    hooks: Hooks,
+    store: Option<Box<dyn LogStore>>,
+    zone: Zone,
+    clock: Arc<dyn Clock>,
+}
+
+impl Default for SessionBuilder {
+    fn default() -> Self {
+        SessionBuilder {
+            config: Config::default(),
+            errors: Vec::new(),
+            tasks: Vec::new(),
+            params: Params::default(),
+            conditions: HashMap::new(),
+            hooks: Hooks::default(),
+            store: None,
+            zone: Zone::Local,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(mut self, value: $ty) -> Self {
+            self.config.$name = value;
+            self
+        }
+    )*};
+}
+
+impl SessionBuilder {
+    setters! {
+        /// Duplicate task names: `Raise` (default), `Replace`, `Ignore`, `Rename`.
+        task_pre_exist: TaskPreExist;
+        /// Name unnamed programmatic tasks by their instance id (default `false`).
+        use_instance_naming: bool;
+        /// `true` (default): a pre-run failure is logged and scheduling continues.
+        silence_task_prerun: bool;
+        /// `true` (default): a failing condition check counts as false and is logged.
+        silence_cond_check: bool;
+        /// Read every condition answer from the log (default `false`; same answers).
+        force_status_from_logs: bool;
+        /// Execution of tasks that set none (default `Process`).
+        task_execution: Execution;
+        /// Timeout of thread/process tasks that set none (default 30 minutes).
+        timeout: Timeout;
+        /// At most this many process runs alive at once (default: the CPU count).
+        max_process_count: usize;
+        /// Shutdown terminates running runs instead of waiting (default `false`).
+        instant_shutdown: bool;
+    }
+
+    /// Pause after each cycle (default none: wait for the next possible change instead).
+    pub fn cycle_sleep(mut self, pause: Option<Duration>) -> Self {
+        self.config.cycle_sleep = pause;
+        self
+    }
+
+    /// The condition that stops the scheduler, checked before every cycle (default `false`).
+    pub fn shut_cond(mut self, cond: impl Into<String>) -> Self {
+        self.config.shut_cond = cond.into();
+        self
+    }
+
+    /// Sets a config key from its string form (the seed's `config={…}`). An invalid value is
+    /// reported by [`SessionBuilder::build`], naming the key and the accepted values.
+    pub fn config(mut self, key: &str, value: impl ToString) -> Self {
+        if let Err(e) = self.config.set(key, &value.to_string()) {
+            self.errors.push(e);
+        }
+        self
+    }
+
+    /// Adds a task.
+    pub fn task(mut self, task: Task) -> Self {
+        self.tasks.push(task);
+        self
+    }
+
+    /// Adds tasks, in order.
+    pub fn with_tasks(mut self, tasks: impl IntoIterator<Item = Task>) -> Self {
+        self.tasks.extend(tasks);
+        self
+    }
+
+    /// A session parameter value.
+    pub fn param<T: Any + Send + Sync>(mut self, name: &str, value: T) -> Self {
+        self.params.set_value(name, Value::new(value));
+        self
+    }
+
+    /// A session parameter value that is already erased (e.g. [`Value::serializable`]).
+    pub fn param_value(mut self, name: &str, value: Value) -> Self {
+        self.params.set_value(name, value);
+        self
+    }
+
+    /// A parameter function: called right before each launch of a task that takes `name`,
+    /// and only then. `Err` is a pre-run failure.
+    #[track_caller]
+    pub fn param_fn<T, E, F>(mut self, name: &str, f: F) -> Self
+    where
+        T: Any + Send + Sync,
+        E: std::fmt::Display,
+        F: Fn(&ParamContext<'_>) -> Result<T, E> + Send + Sync + 'static,
+    {
+        let location = Location::caller();
+        self.params.set_fn(
+            name,
+            ParamFn {
+                returns: TypeInfo::of::<T>(),
+                call: Arc::new(move |ctx| f(ctx).map(Value::new).map_err(|e| e.to_string())),
+                location,
+            },
+        );
+        self
+    }
+
+    /// A custom condition usable by name in conditions.
+    #[track_caller]
+    pub fn condition<F>(mut self, name: &str, f: F) -> Self
+    where
+        F: Fn(&ConditionContext<'_>) -> Result<bool, String> + Send + Sync + 'static,
+    {
+        let location = Location::caller();
+        self.conditions.insert(
+            name.to_string(),
+            CustomCondition {
+                call: Arc::new(f),
+                location,
+            },
+        );
+        self
+    }
+
+    /// A `task_init` hook: `f` runs when a task is added; its returned closure after
+    /// registration.
+    pub fn on_task_init<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&TaskInfo) -> Option<AfterInit> + Send + Sync + 'static,
+    {
+        self.hooks.task_init.push(Arc::new(f));
+        self
+    }
+
+    /// A `task_execute` hook: runs before parameters are resolved; its returned closure
+    /// gets the action and error. `Err` is a pre-run failure.
+    pub fn on_task_execute<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&TaskInfo) -> Result<Option<AfterExecute>, String> + Send + Sync + 'static,
+    {
+        self.hooks.task_execute.push(Arc::new(f));
+        self
+    }
+
+    /// A scheduler `startup` hook (pre at start-up step 5, post at step 7).
+    pub fn on_startup<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&SchedulerInfo) -> Result<Option<AfterScheduler>, String> + Send + Sync + 'static,
+    {
+        self.hooks.startup.push(Arc::new(f));
+        self
+    }
+
+    /// A scheduler `cycle` hook (start and end of each cycle).
+    pub fn on_cycle<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&SchedulerInfo) -> Result<Option<AfterScheduler>, String> + Send + Sync + 'static,
+    {
+        self.hooks.cycle.push(Arc::new(f));
+        self
+    }
+
+    /// A scheduler `shutdown` hook (pre at shutdown step 2, post at step 7).
+    pub fn on_shutdown<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&SchedulerInfo) -> Result<Option<AfterScheduler>, String> + Send + Sync + 'static,
+    {
+        self.hooks.shutdown.push(Arc::new(f));
+        self
+    }
+
+    /// Log to a CSV file (the default is `log/tasks.csv`).
+    pub fn log_csv(mut self, path: impl Into<PathBuf>) -> Self {
+        self.store = Some(Box::new(CsvLog::new(path)));
+        self
+    }
+
+    /// Keep the log in memory for the life of the process (tests, throw-away runs).
+    pub fn log_memory(mut self) -> Self {
+        self.store = Some(Box::new(MemoryLog::new()));
+        self
+    }
+
+    /// Use a custom log store (e.g. a [`MemoryLog`] clone a test keeps).
+    pub fn log_store(mut self, store: impl LogStore) -> Self {
+        self.store = Some(Box::new(store));
+        self
+    }
+
+    /// The time zone wall-clock periods are computed in (default: local).
+    pub fn zone(mut self, zone: Zone) -> Self {
+        self.zone = zone;
+        self
+    }
+
+    /// The clock (default [`SystemClock`]; tests use [`ManualClock`](crate::ManualClock)).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Finishes the session. Invalid `config(key, value)` entries are reported here;
+    /// everything else is checked at ignite.
+    pub fn build(mut self) -> Result<Session> {
+        if !self.errors.is_empty() {
+            return Err(self.errors.remove(0));
+        }
+        let (tx, rx) = crossbeam_channel::unbounded();
+        Ok(Session {
+            config: self.config,
+            tasks: self.tasks,
+            conditions: self.conditions,
+            hooks: self.hooks,
+            store: self
+                .store
+                .unwrap_or_else(|| Box::new(CsvLog::new("log/tasks.csv"))),
+            zone: self.zone,
+            clock: self.clock,
+            control: Arc::new(Control {
+                shutdown: AtomicBool::new(false),
+                restart: AtomicBool::new(false),
+                on_hold: AtomicBool::new(false),
+                force_run: Mutex::new(HashSet::new()),
+                force_termination: Mutex::new(HashSet::new()),
+                params: RwLock::new(self.params),
+                tx,
+            }),
+            events: rx,
+            returns: HashMap::new(),
+        })
+    }
+}
