@@ -11,7 +11,7 @@ use crossbeam_channel::{Receiver, Sender};
 use redengine_conditions::Zone;
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, TaskPreExist, Timeout};
+use crate::config::{Config, Restarting, TaskPreExist, Timeout};
 use crate::cycle::Event;
 use crate::error::{Error, Result};
 use crate::execution::Execution;
@@ -284,6 +284,8 @@ impl SessionBuilder {
         max_process_count: usize;
         /// Shutdown terminates running runs instead of waiting (default `false`).
         instant_shutdown: bool;
+        /// What a restart does: `Replace` (exec, default) or `Recall` (same process).
+        restarting: Restarting;
     }
 
     /// Pause after each cycle (default none: wait for the next possible change instead).

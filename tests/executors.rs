@@ -1,0 +1,247 @@
+//! The `main` and `thread` executors: outcomes, panics, overlap, flags, hooks, control.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use redengine::{Action, Execution, Inaction, Task, Terminated};
+
+use common::{actions, builder, count, monday, of};
+
+#[test]
+fn thread_panics_and_errors_are_failures() {
+    let (b, _clock, log) = builder(monday(8, 0));
+    b.task_execution(Execution::Thread)
+        .shut_cond("task 'boom' has failed & task 'err' has failed & task 'nothing' has inacted")
+        .task(Task::builder("boom").start_cond("daily").run(|_| {
+            if true {
+                panic!("index out of range")
+            }
+        }))
+        .task(
+            Task::builder("err")
+                .start_cond("daily")
+                .run(|_| Err::<(), _>("disk full")),
+        )
+        .task(
+            Task::builder("nothing")
+                .start_cond("daily")
+                .run(|_| Inaction),
+        )
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    assert!(of(&log, "boom", Action::Fail)[0]
+        .exc_text
+        .contains("index out of range"));
+    assert_eq!(of(&log, "err", Action::Fail)[0].exc_text, "disk full");
+    assert_eq!(count(&log, "nothing", Action::Inaction), 1);
+}
+
+#[test]
+fn a_thread_task_never_overlaps_itself() {
+    let (b, clock, log) = builder(monday(8, 0));
+    let alive = Arc::new(AtomicUsize::new(0));
+    let max = Arc::new(AtomicUsize::new(0));
+    let (a, m) = (alive.clone(), max.clone());
+    b.clock(clock.with_grace(Duration::from_millis(5)))
+        .task_execution(Execution::Thread)
+        .shut_cond("task 'busy' has succeeded")
+        .task(Task::builder("busy").start_cond("true").run(move |_| {
+            let now = a.fetch_add(1, Ordering::SeqCst) + 1;
+            m.fetch_max(now, Ordering::SeqCst);
+            std::thread::park_timeout(Duration::from_millis(30));
+            a.fetch_sub(1, Ordering::SeqCst);
+        }))
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    assert_eq!(max.load(Ordering::SeqCst), 1);
+    // Every run finished before the next one started (run, success, run, success …).
+    let records = actions(&log);
+    assert!(
+        records
+            .chunks(2)
+            .all(|pair| pair[0].1 == Action::Run && pair[1].1 == Action::Success),
+        "{records:?}"
+    );
+}
+
+#[test]
+fn end_cond_terminates_with_its_reason() {
+    let (b, clock, log) = builder(monday(15, 0));
+    b.clock(clock.with_grace(Duration::from_millis(5)))
+        .task_execution(Execution::Thread)
+        .shut_cond("task 'mail' has terminated")
+        .task(
+            Task::builder("mail")
+                .start_cond("daily")
+                .timeout("never")
+                .end_cond("time of day between 16:00 and 20:00")
+                .run(|ctx| {
+                    while !ctx.termination().is_set() {
+                        std::thread::park_timeout(Duration::from_millis(1));
+                    }
+                    Terminated
+                }),
+        )
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    let t = &of(&log, "mail", Action::Terminate)[0];
+    assert_eq!(t.message, "end_cond");
+    assert_eq!(t.created.format("%H:%M:%S").to_string(), "16:00:00");
+}
+
+#[test]
+fn hooks_run_in_order_with_outcomes() {
+    let (b, _clock, _log) = builder(monday(8, 0));
+    let events = Arc::new(Mutex::new(Vec::<String>::new()));
+    let (e1, e2, e3, e4) = (
+        events.clone(),
+        events.clone(),
+        events.clone(),
+        events.clone(),
+    );
+    b.task_execution(Execution::Main)
+        .shut_cond("scheduler has more than 0 cycles")
+        .on_task_init(move |t| {
+            e1.lock().unwrap().push(format!("init {}", t.name));
+            None
+        })
+        .on_startup(move |_| {
+            e2.lock().unwrap().push("startup".into());
+            let e = e2.clone();
+            Ok(Some(Box::new(move |_: &redengine::SchedulerInfo| {
+                e.lock().unwrap().push("startup post".into());
+                Ok(())
+            })))
+        })
+        .on_task_execute(move |t| {
+            e3.lock().unwrap().push(format!("pre {}", t.name));
+            let e = e3.clone();
+            Ok(Some(Box::new(
+                move |t: &redengine::TaskInfo, action: Action, error: Option<&str>| {
+                    e.lock()
+                        .unwrap()
+                        .push(format!("post {} {action} {error:?}", t.name));
+                    Ok(())
+                },
+            )))
+        })
+        .on_shutdown(move |_| {
+            e4.lock().unwrap().push("shutdown".into());
+            Ok(None)
+        })
+        .task(Task::builder("a").start_cond("true").run(|_| ()))
+        .task(
+            Task::builder("b")
+                .start_cond("true")
+                .run(|_| Err::<(), _>("nope")),
+        )
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    assert_eq!(
+        *events.lock().unwrap(),
+        [
+            "init a",
+            "init b",
+            "startup",
+            "startup post",
+            "pre a",
+            "post a success None",
+            "pre b",
+            "post b fail Some(\"nope\")",
+            "shutdown",
+        ]
+    );
+}
+
+#[test]
+fn failing_execute_hook_is_a_prerun_failure() {
+    let (b, _clock, log) = builder(monday(8, 0));
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = ran.clone();
+    b.task_execution(Execution::Main)
+        .shut_cond("scheduler has more than 0 cycles")
+        .on_task_execute(|_| Err("quota exceeded".to_string()))
+        .task(Task::builder("a").start_cond("true").run(move |_| {
+            r.fetch_add(1, Ordering::SeqCst);
+        }))
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+    assert!(of(&log, "a", Action::Fail)[0]
+        .exc_text
+        .contains("quota exceeded"));
+}
+
+#[test]
+fn priority_then_definition_order() {
+    let (b, _clock, log) = builder(monday(8, 0));
+    b.task_execution(Execution::Main)
+        .shut_cond("scheduler has more than 0 cycles")
+        .task(Task::builder("low").start_cond("true").run(|_| ()))
+        .task(
+            Task::builder("high")
+                .priority(5)
+                .start_cond("true")
+                .run(|_| ()),
+        )
+        .task(Task::builder("low2").start_cond("true").run(|_| ()))
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    let runs: Vec<_> = actions(&log)
+        .into_iter()
+        .filter(|(_, a)| *a == Action::Run)
+        .map(|(t, _)| t)
+        .collect();
+    assert_eq!(runs, ["high", "low", "low2"]);
+}
+
+#[test]
+fn force_run_and_on_hold_through_the_handle() {
+    let (b, _clock, log) = builder(monday(8, 0));
+    let mut session = b
+        .task_execution(Execution::Main)
+        .shut_cond("task 'manual' has succeeded")
+        .task(Task::builder("manual").disabled(true).run(|_| ()))
+        .build()
+        .unwrap();
+    session.handle().force_run("manual");
+    session.run().unwrap();
+    assert_eq!(count(&log, "manual", Action::Success), 1);
+}
+
+#[test]
+fn run_tasks_runs_only_the_named_tasks() {
+    let (b, _clock, log) = builder(monday(8, 0));
+    let mut session = b
+        .task_execution(Execution::Main)
+        .task(Task::builder("a").run(|_| ()))
+        .task(Task::builder("b").start_cond("true").run(|_| ()))
+        .task(Task::builder("boot").on_startup(true).run(|_| ()))
+        .build()
+        .unwrap();
+    session.run_tasks(["a"], false).unwrap();
+    assert_eq!(
+        actions(&log),
+        [
+            ("a".to_string(), Action::Run),
+            ("a".to_string(), Action::Success)
+        ]
+    );
+    let err = session.run_tasks(["c"], false).unwrap_err();
+    assert!(err.to_string().contains("unknown task 'c'"), "{err}");
+}
