@@ -12,9 +12,10 @@ use crate::clock::Wakeup;
 use crate::context::{TerminationFlag, TerminationReason};
 use crate::error::{Error, ErrorKind, Problem, Result};
 use crate::execution::JobResult;
+use crate::handle::{Control, SessionHandle};
 use crate::hooks::{scheduler_post, scheduler_pre, SchedulerInfo};
 use crate::ignite::{ignite, Prepared};
-use crate::session::{Control, Session, SessionHandle};
+use crate::session::Session;
 
 /// What wakes the loop.
 #[derive(Debug)]

@@ -1,6 +1,9 @@
 //! Process-level entry points: restart by re-executing the binary (RUNTIME.md §4.6).
 
+use std::process::ExitCode;
+
 use crate::error::{Error, ErrorKind, Result};
+use crate::session::Session;
 
 /// Replaces this process with a fresh run of the same executable, arguments and
 /// environment (`restarting = replace`). Returns only if that fails.
@@ -28,6 +31,33 @@ pub(crate) fn exec_self() -> Result<()> {
         match cmd.status() {
             Ok(status) => std::process::exit(status.code().unwrap_or(1)),
             Err(e) => fail(format!("cannot start {}: {e}", exe.display())),
+        }
+    }
+}
+
+/// The environment variable that marks a process-executor child (RUNTIME.md §6).
+pub const TASK_ENV: &str = "REDENGINE_TASK";
+
+/// What `#[redengine::main]` expands to: build the session with the user's function, then
+/// run the scheduler; the exit code reports how it ended.
+///
+/// In a process-executor child (`REDENGINE_TASK` set) it refuses to start a scheduler:
+/// the process executor is not part of this build yet, and a child must never schedule.
+pub fn run(make: fn() -> Session) -> ExitCode {
+    if let Some(task) = std::env::var_os(TASK_ENV) {
+        eprintln!(
+            "error: this process was started as a child for task {task:?} \
+             ({TASK_ENV} is set), but the process executor is not available in this build; \
+             unset {TASK_ENV} to start the scheduler"
+        );
+        return ExitCode::from(2);
+    }
+    let mut session = make();
+    match session.run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::execution::Execution;
+use crate::handle::SessionHandle;
 use crate::log::Action;
-use crate::session::SessionHandle;
 use crate::task::Location;
 
 /// What task hooks see about a task.

@@ -1,7 +1,67 @@
 //! redengine: a condition-driven job scheduler.
 //!
 //! Tasks are plain functions; when they run is said in a condition string such as
-//! `daily between 08:00 and 08:15` or `after task 'get_data' succeeded`.
+//! `daily between 08:00 and 08:15` or `after task 'get_data' succeeded` (the language is
+//! documented in [`conditions`]). A [`Session`] holds the tasks, the session parameters,
+//! hooks and the task log; [`Session::run`] starts the scheduler.
+//!
+//! # A session in code
+//!
+//! Tasks are built at run time with [`Task::builder`] (or registered with `#[task]`, which
+//! makes the same [`Task`]). The body gets a [`TaskContext`] with its parameters and its
+//! [`TerminationFlag`], and returns `()`, a `Result`, a value (kept for `Return` bindings),
+//! [`Inaction`] or [`Terminated`]:
+//!
+//! ```
+//! use redengine::{Execution, ManualClock, MemoryLog, Session, Task, Zone};
+//! use chrono::{TimeZone, Utc};
+//!
+//! let log = MemoryLog::new();
+//! let clock = ManualClock::new(Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap());
+//! let mut session = Session::builder()
+//!     .clock(clock)                      // virtual time: a day passes instantly
+//!     .zone(Zone::Utc)
+//!     .log_store(log.clone())            // the default is a CSV log at log/tasks.csv
+//!     .task_execution(Execution::Main)   // the default is `process`
+//!     .shut_cond("scheduler has run over 1 day")
+//!     .param_fn("friend_list", |_| Ok::<_, String>(vec!["ann".to_string()]))
+//!     .task(Task::builder("get_data").start_cond("daily after 07:00").run(|_| Ok::<_, String>(42_u32)))
+//!     .task(
+//!         Task::builder("report")
+//!             .start_cond("after task 'get_data' succeeded")
+//!             .param("receivers", vec!["me@example.com".to_string()])
+//!             .arg::<Vec<String>>("friend_list")
+//!             .returned_from::<u32>("data", "get_data")
+//!             .run(|ctx| -> Result<(), redengine::ParamError> {
+//!                 let receivers: Vec<String> = ctx.param("receivers")?;
+//!                 let friends: Vec<String> = ctx.param("friend_list")?;
+//!                 let data: Option<u32> = ctx.returned("data")?;
+//!                 assert_eq!((receivers.len(), friends.len(), data), (1, 1, Some(42)));
+//!                 Ok(())
+//!             }),
+//!     )
+//!     .build()?;
+//! session.run()?;
+//! let actions: Vec<_> = log.records().iter().map(|r| (r.task_name.clone(), r.action)).collect();
+//! assert_eq!(actions.len(), 4); // get_data run + success, report run + success
+//! # Ok::<(), redengine::Error>(())
+//! ```
+//!
+//! # How the loop waits
+//!
+//! Each cycle checks `shut_cond`, then every task in check order (priority, then definition
+//! order): finished runs are reaped, then the task launches if runnable, or its running run
+//! is checked for timeout and `end_cond`. Without `cycle_sleep` the loop then asks every
+//! condition for the earliest instant its value can change and blocks until then, until a
+//! thread run finishes, or until a [`SessionHandle`] request arrives: an idle scheduler
+//! uses no CPU, and a dependent task starts as soon as its upstream is reaped.
+//!
+//! # Ignite
+//!
+//! [`Session::run`] first checks everything ([`Session::ignite`]): condition syntax,
+//! unknown task and custom-condition names (with "did you mean"), duplicate names per
+//! `task_pre_exist`, missing or mistyped parameters. One [`Error`] lists every problem with
+//! its source location, and nothing is launched.
 
 pub use redengine_conditions as conditions;
 
@@ -12,6 +72,7 @@ mod cycle;
 mod entry;
 mod error;
 mod execution;
+mod handle;
 mod hooks;
 mod ignite;
 mod lifecycle;
@@ -26,13 +87,14 @@ mod value;
 pub use clock::{Clock, ManualClock, SystemClock, Wakeup};
 pub use config::{Config, Restarting, TaskPreExist, Timeout};
 pub use error::{Error, ErrorKind, Problem, Result};
+pub use handle::SessionHandle;
 pub use hooks::{
     AfterExecute, AfterInit, AfterScheduler, SchedulerHook, SchedulerInfo, TaskExecuteHook,
     TaskInfo, TaskInitHook,
 };
 pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, TaskRecord};
 pub use redengine_conditions::Zone;
-pub use session::{Session, SessionBuilder, SessionHandle};
+pub use session::{Session, SessionBuilder};
 pub use task::{Task, TaskBuilder};
 
 pub use context::{ParamError, TaskContext, TerminationFlag, TerminationReason};
@@ -57,6 +119,8 @@ pub mod __private {
     };
     pub use crate::task::Location;
     pub use crate::value::{TypeInfo, Value};
+
+    pub use crate::entry::{run as main_entry, TASK_ENV};
 
     use std::any::Any;
     use std::fmt::Display;

@@ -1,7 +1,6 @@
 //! Start-up, shutdown, and the per-run steps of the scheduler: condition checks,
 //! launch, reap and the records they write (RUNTIME.md §4.1, §4.5, §5).
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,26 +33,14 @@ const INSTANT_GRACE: Duration = Duration::from_millis(100);
 pub(crate) struct CondResolver<'a> {
     params: &'a Params,
     conditions: &'a HashMap<String, CustomCondition>,
-    /// The text of the last custom-condition failure (EvalError has no public constructor
-    /// for it, so the message travels here and replaces the generic one in logs).
-    error: RefCell<Option<String>>,
 }
-
-/// A resolver with no custom conditions, used only to obtain the evaluator's own
-/// "custom condition failed" error value.
-struct NoCustom;
-impl Resolver for NoCustom {}
 
 impl<'a> CondResolver<'a> {
     pub(crate) fn new(
         params: &'a Params,
         conditions: &'a HashMap<String, CustomCondition>,
     ) -> Self {
-        CondResolver {
-            params,
-            conditions,
-            error: RefCell::new(None),
-        }
+        CondResolver { params, conditions }
     }
 }
 
@@ -65,9 +52,13 @@ impl Resolver for CondResolver<'_> {
         }
     }
 
+    /// Calls the registered function on the scheduler thread, uncached; an `Err` or a
+    /// panic is an evaluation error carrying the function's location.
     fn custom(&self, name: &str, ctx: &Context<'_>) -> std::result::Result<bool, EvalError> {
         let Some(cond) = self.conditions.get(name) else {
-            return NoCustom.custom(name, ctx);
+            return Err(EvalError::UnknownCustom {
+                name: name.to_string(),
+            });
         };
         let cctx = ConditionContext::new(ctx, self.params);
         let failed = match catch_unwind(AssertUnwindSafe(|| (cond.call)(&cctx))) {
@@ -75,14 +66,10 @@ impl Resolver for CondResolver<'_> {
             Ok(Err(e)) => e,
             Err(p) => panic_message(&*p),
         };
-        *self.error.borrow_mut() = Some(format!(
-            "custom condition `{name}` ({}) failed: {failed}",
-            cond.location
-        ));
-        match NoCustom.custom(name, ctx) {
-            Err(e) => Err(e),
-            Ok(_) => Ok(false),
-        }
+        Err(EvalError::custom(
+            name,
+            format!("{failed} (defined at {})", cond.location),
+        ))
     }
 }
 
@@ -105,7 +92,7 @@ impl Scheduler<'_> {
         match cond.evaluate(&ctx) {
             Ok(value) => Ok(value),
             Err(e) => {
-                let detail = resolver.error.take().unwrap_or_else(|| e.to_string());
+                let detail = e.to_string();
                 let whose = owner.map(|o| format!(" of task '{o}'")).unwrap_or_default();
                 let text = format!("{what}{whose} `{cond}` could not be checked: {detail}");
                 if self.s.config.silence_cond_check {

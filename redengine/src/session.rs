@@ -3,11 +3,11 @@
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 use redengine_conditions::Zone;
 
 use crate::clock::{Clock, SystemClock};
@@ -15,6 +15,7 @@ use crate::config::{Config, Restarting, TaskPreExist, Timeout};
 use crate::cycle::Event;
 use crate::error::{Error, Result};
 use crate::execution::Execution;
+use crate::handle::{Control, SessionHandle};
 use crate::hooks::{AfterExecute, AfterInit, AfterScheduler, Hooks, SchedulerInfo, TaskInfo};
 use crate::log::{CsvLog, LogStore, MemoryLog};
 use crate::params::{ParamFn, Params};
@@ -30,110 +31,6 @@ pub(crate) type CustomFn = Arc<dyn Fn(&ConditionContext<'_>) -> Result<bool, Str
 pub(crate) struct CustomCondition {
     pub(crate) call: CustomFn,
     pub(crate) location: Location,
-}
-
-/// State shared between the scheduler and every [`SessionHandle`].
-pub(crate) struct Control {
-    pub(crate) shutdown: AtomicBool,
-    pub(crate) restart: AtomicBool,
-    pub(crate) on_hold: AtomicBool,
-    pub(crate) force_run: Mutex<HashSet<String>>,
-    pub(crate) force_termination: Mutex<HashSet<String>>,
-    pub(crate) params: RwLock<Params>,
-    pub(crate) tx: Sender<Event>,
-}
-
-impl Control {
-    fn wake(&self) {
-        // The loop owns the receiver for the session's lifetime; a send can only fail
-        // after the session is dropped, when there is no one left to wake.
-        let _ = self.tx.send(Event::Wake);
-    }
-
-    pub(crate) fn params(&self) -> std::sync::RwLockReadGuard<'_, Params> {
-        match self.params.read() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        }
-    }
-
-    fn params_mut(&self) -> std::sync::RwLockWriteGuard<'_, Params> {
-        match self.params.write() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        }
-    }
-
-    pub(crate) fn take_set(set: &Mutex<HashSet<String>>) -> HashSet<String> {
-        match set.lock() {
-            Ok(mut guard) => std::mem::take(&mut *guard),
-            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
-        }
-    }
-
-    fn insert(set: &Mutex<HashSet<String>>, name: &str) {
-        match set.lock() {
-            Ok(mut guard) => guard.insert(name.to_string()),
-            Err(poisoned) => poisoned.into_inner().insert(name.to_string()),
-        };
-    }
-}
-
-/// Control over a session from other threads, hooks or tasks: cheap to clone.
-#[derive(Clone)]
-pub struct SessionHandle {
-    pub(crate) control: Arc<Control>,
-}
-
-impl std::fmt::Debug for SessionHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionHandle").finish_non_exhaustive()
-    }
-}
-
-impl SessionHandle {
-    /// Requests a graceful shutdown (RUNTIME.md §4.5); wakes a waiting scheduler at once.
-    pub fn shutdown(&self) {
-        self.control.shutdown.store(true, Ordering::SeqCst);
-        self.control.wake();
-    }
-
-    /// Requests a restart (RUNTIME.md §4.6).
-    pub fn restart(&self) {
-        self.control.restart.store(true, Ordering::SeqCst);
-        self.control.wake();
-    }
-
-    /// Pauses (`true`) or resumes launching; timeouts and end conditions still apply.
-    pub fn set_on_hold(&self, on_hold: bool) {
-        self.control.on_hold.store(on_hold, Ordering::SeqCst);
-        self.control.wake();
-    }
-
-    /// Launches `task` at its next turn regardless of its `start_cond` and `disabled`.
-    pub fn force_run(&self, task: &str) {
-        Control::insert(&self.control.force_run, task);
-        self.control.wake();
-    }
-
-    /// Terminates `task`'s running run at its next turn (reason `manual`).
-    pub fn force_termination(&self, task: &str) {
-        Control::insert(&self.control.force_termination, task);
-        self.control.wake();
-    }
-
-    /// Sets a session parameter; the next launch that takes it sees the new value.
-    pub fn set_param<T: Any + Send + Sync>(&self, name: &str, value: T) {
-        self.control.params_mut().set_value(name, Value::new(value));
-        self.control.wake();
-    }
-
-    /// Removes a session parameter.
-    pub fn remove_param(&self, name: &str) -> bool {
-        let removed = self.control.params_mut().remove(name);
-        self.control.wake();
-        removed
-    }
 }
 
 /// A configured scheduler: build with [`Session::builder`] or [`Session::from_registry`],
