@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// What kind of mistake a [`ParseError`] reports.
 ///
@@ -43,7 +44,9 @@ pub enum ParseErrorKind {
 /// at compile time).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ParseError {
-    input: String,
+    /// Shared between the errors of one condition, so a string with many bad phrases
+    /// holds one copy of the input, not one per error.
+    input: Arc<str>,
     span: Range<usize>,
     kind: ParseErrorKind,
     message: String,
@@ -70,7 +73,7 @@ impl ParseError {
         let start = clamp(span.start);
         let end = clamp(span.end.max(start));
         ParseError {
-            input: input.to_owned(),
+            input: Arc::from(input),
             span: start..end,
             kind,
             message: message.into(),
@@ -88,6 +91,14 @@ impl ParseError {
     /// Records what would have been accepted at the span.
     pub(crate) fn with_expected(mut self, expected: Vec<String>) -> Self {
         self.expected = expected;
+        self
+    }
+
+    /// Moves an error found in a slice of a larger input (a phrase) into that input:
+    /// `offset` is where the slice starts.
+    pub(crate) fn rebase(mut self, offset: usize, whole: &Arc<str>) -> Self {
+        self.span = self.span.start + offset..self.span.end + offset;
+        self.input = Arc::clone(whole);
         self
     }
 

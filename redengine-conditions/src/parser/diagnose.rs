@@ -132,7 +132,11 @@ fn token_at(text: &str, p: usize) -> &str {
 /// The last word before `p`.
 fn word_before(text: &str, p: usize) -> &str {
     let before = text[..p].trim_end();
-    let start = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+    let start = before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
     &before[start..]
 }
 

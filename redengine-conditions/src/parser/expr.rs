@@ -3,6 +3,7 @@
 //! explicit depth limit, so `((((…` can never overflow the stack.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use super::phrase;
 use crate::ast::Condition;
@@ -102,12 +103,17 @@ pub(super) fn parse(input: &str) -> Result<Condition, Vec<ParseError>> {
     let tokens = scan(input);
     let mut errors = Vec::new();
     let mut phrases = Vec::new();
+    let mut shared: Option<Arc<str>> = None;
     for token in &tokens {
         if let Token::Phrase(range, _) = token {
-            match phrase::phrase(input, range.start, range.end) {
+            // Each phrase is parsed on its own slice, so its errors copy only the
+            // phrase; they are moved into one shared copy of the whole input.
+            let text = &input[range.clone()];
+            match phrase::phrase(text, 0, text.len()) {
                 Ok(c) => phrases.push(c),
-                Err(mut e) => {
-                    errors.append(&mut e);
+                Err(e) => {
+                    let whole = shared.get_or_insert_with(|| Arc::from(input));
+                    errors.extend(e.into_iter().map(|e| e.rebase(range.start, whole)));
                     phrases.push(Condition::False);
                 }
             }
@@ -145,6 +151,16 @@ impl Parser<'_> {
         }
     }
 
+    fn empty(&self) -> ParseError {
+        ParseError::new(
+            self.input,
+            0..self.input.len(),
+            ParseErrorKind::Empty,
+            "empty condition",
+        )
+        .with_help("write a condition such as `daily` or `true`")
+    }
+
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.pos)
     }
@@ -162,11 +178,7 @@ impl Parser<'_> {
 
     fn condition(&mut self) -> Result<Condition, ParseError> {
         if self.tokens.is_empty() {
-            return Err(self.err(
-                0..self.input.len(),
-                "empty condition".into(),
-                "write a condition such as `daily` or `true`",
-            ));
+            return Err(self.empty());
         }
         let c = self.or(0)?;
         if let Some(Token::Op(_, at)) = self.peek() {
@@ -247,11 +259,7 @@ impl Parser<'_> {
                     format!("expected a condition after `{}`", op.symbol()),
                     &format!("add a condition after `{}` or remove it", op.symbol()),
                 ),
-                _ => self.err(
-                    0..end,
-                    "empty condition".into(),
-                    "write a condition such as `daily` or `true`",
-                ),
+                _ => self.empty(),
             });
         };
         match token {
