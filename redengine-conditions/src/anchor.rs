@@ -4,12 +4,13 @@
 use chrono::Weekday;
 
 use crate::ast::{Anchor, Scope};
+use crate::clock::clock;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::suggest::suggest;
 
-const SECOND: u64 = 1_000_000;
-const MINUTE: u64 = 60 * SECOND;
-const HOUR: u64 = 60 * MINUTE;
+pub(crate) const SECOND: u64 = 1_000_000;
+pub(crate) const MINUTE: u64 = 60 * SECOND;
+pub(crate) const HOUR: u64 = 60 * MINUTE;
 /// `24:00`: the end of the day, valid only on the end side of a window.
 pub(crate) const END_OF_DAY: u64 = 24 * HOUR;
 
@@ -32,7 +33,7 @@ const DAYS: [(&str, Weekday); 7] = [
     ("sunday", Weekday::Sun),
 ];
 
-const DAY_NAMES: [&str; 14] = [
+pub(crate) const DAY_NAMES: [&str; 14] = [
     "Monday",
     "Tuesday",
     "Wednesday",
@@ -50,14 +51,14 @@ const DAY_NAMES: [&str; 14] = [
 ];
 
 /// Where the anchor text lies, for error spans.
-struct At<'a> {
-    whole: &'a str,
-    start: usize,
-    text: &'a str,
+pub(crate) struct At<'a> {
+    pub(crate) whole: &'a str,
+    pub(crate) start: usize,
+    pub(crate) text: &'a str,
 }
 
 impl At<'_> {
-    fn err(&self, msg: String) -> ParseError {
+    pub(crate) fn err(&self, msg: String) -> ParseError {
         ParseError::new(
             self.whole,
             self.start..self.start + self.text.len(),
@@ -77,7 +78,7 @@ impl At<'_> {
         )
     }
 
-    fn part_err(&self, part: &str, msg: String) -> ParseError {
+    pub(crate) fn part_err(&self, part: &str, msg: String) -> ParseError {
         let span = self.part(part).span();
         ParseError::new(self.whole, span, ParseErrorKind::Anchor, msg)
     }
@@ -107,7 +108,7 @@ pub(crate) fn anchor(
 }
 
 /// Splits `digits[.fraction]` into whole units and microseconds.
-fn with_fraction<'a>(at: &At<'_>, text: &'a str) -> Result<(&'a str, u64), ParseError> {
+pub(crate) fn with_fraction<'a>(at: &At<'_>, text: &'a str) -> Result<(&'a str, u64), ParseError> {
     let Some((int, frac)) = text.split_once('.') else {
         return Ok((text, 0));
     };
@@ -120,7 +121,7 @@ fn with_fraction<'a>(at: &At<'_>, text: &'a str) -> Result<(&'a str, u64), Parse
     Ok((int, padded.parse().unwrap_or(0)))
 }
 
-fn two_digits(s: &str) -> Option<u64> {
+pub(crate) fn two_digits(s: &str) -> Option<u64> {
     (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))
         .then(|| s.parse().ok())
         .flatten()
@@ -205,141 +206,6 @@ fn hour_anchor(at: &At<'_>) -> Result<u64, ParseError> {
         .with_help("write minutes and seconds past the hour, e.g. `15:00`"))
 }
 
-/// Reads a clock time (`08:00`, `8:00:30.5`, `8am`, `8 PM`, `24:00` on the end side) as
-/// microseconds since midnight.
-fn clock(at: &At<'_>, text: &str, side: Side) -> Result<u64, ParseError> {
-    let lower = text.to_ascii_lowercase();
-    let (body, pm) = match lower
-        .strip_suffix("am")
-        .map(|b| (b, false))
-        .or_else(|| lower.strip_suffix("pm").map(|b| (b, true)))
-    {
-        Some((b, pm)) => (b.trim_end(), Some(pm)),
-        None => (lower.as_str(), None),
-    };
-    let not_a_time = |help: String| {
-        at.part_err(text, format!("`{text}` is not a time of day"))
-            .with_help(help)
-    };
-    if body.is_empty() || !body.starts_with(|c: char| c.is_ascii_digit()) {
-        let help = match body {
-            "noon" => "write `12:00` or `12pm`".to_owned(),
-            "midnight" => "write `00:00` (or `24:00` as the end of a window)".to_owned(),
-            _ => "write e.g. `08:00` or `8am`".to_owned(),
-        };
-        return Err(not_a_time(help));
-    }
-    let body_slice = &text[..body.len()];
-    let parts: Vec<&str> = body_slice.split(':').collect();
-    if parts.len() > 3 {
-        return Err(not_a_time(
-            "write `HH:MM`, `HH:MM:SS` or `HH:MM:SS.f`".into(),
-        ));
-    }
-    let hour_text = parts[0];
-    if !hour_text.bytes().all(|b| b.is_ascii_digit()) {
-        let help = match hour_text.split_once('.') {
-            Some((h, m)) if parts.len() == 1 && pm.is_none() => {
-                format!("write `{:0>2}:{m:0>2}`", h)
-            }
-            _ => "write e.g. `08:00` or `8am`".to_owned(),
-        };
-        return Err(not_a_time(help));
-    }
-    if hour_text.len() > 2 {
-        let help = if hour_text.len() == 4 {
-            format!("write `{}:{}`", &hour_text[..2], &hour_text[2..])
-        } else {
-            "write e.g. `08:00` or `8am`".to_owned()
-        };
-        return Err(not_a_time(help));
-    }
-    let hour: u64 = hour_text.parse().unwrap_or(0);
-    let minute = match parts.get(1) {
-        None => None,
-        Some(m) => match two_digits(m) {
-            Some(v) if v <= 59 => Some(v),
-            Some(v) => {
-                return Err(at
-                    .part_err(m, format!("minutes must be 00–59, found `{v}`"))
-                    .with_help("write minutes as 00 to 59"))
-            }
-            None => {
-                return Err(not_a_time(format!(
-                    "minutes have two digits: write `{hour:02}:{m:0>2}`"
-                )))
-            }
-        },
-    };
-    let (second, frac) = match parts.get(2) {
-        None => (0, 0),
-        Some(s) => {
-            let (int, frac) = with_fraction(at, s)?;
-            match two_digits(int) {
-                Some(v) if v <= 59 => (v, frac),
-                Some(v) => {
-                    return Err(at
-                        .part_err(int, format!("seconds must be 00–59, found `{v}`"))
-                        .with_help("write seconds as 00 to 59"))
-                }
-                None => {
-                    return Err(not_a_time(
-                        "seconds have two digits: write e.g. `08:00:30`".into(),
-                    ))
-                }
-            }
-        }
-    };
-    let rest = minute.unwrap_or(0) * MINUTE + second * SECOND + frac;
-    if let Some(pm) = pm {
-        if !(1..=12).contains(&hour) {
-            return Err(at
-                .part_err(
-                    text,
-                    format!("12-hour times use hours 1–12, found `{text}`"),
-                )
-                .with_help(format!(
-                    "write `{hour:02}:{:02}` without am/pm",
-                    minute.unwrap_or(0)
-                )));
-        }
-        let h24 = match (hour, pm) {
-            (12, false) => 0,
-            (12, true) => 12,
-            (h, false) => h,
-            (h, true) => h + 12,
-        };
-        return Ok(h24 * HOUR + rest);
-    }
-    let Some(minute) = minute else {
-        let help = match hour {
-            0 => "write `00:00` or `12am`".to_owned(),
-            12 => "write `12:00` or `12pm`".to_owned(),
-            h @ 13..=23 => format!("write `{h}:00` or `{}pm`", h - 12),
-            h @ 1..=11 => format!("write `{h:02}:00` or `{h}am`"),
-            _ => "write e.g. `08:00` or `8am`".to_owned(),
-        };
-        return Err(not_a_time(help));
-    };
-    if hour == 24 && rest == 0 && minute == 0 {
-        return match side {
-            Side::End => Ok(END_OF_DAY),
-            Side::Start => Err(at
-                .part_err(
-                    text,
-                    format!("`{text}` is only allowed as the end of a window"),
-                )
-                .with_help("write `00:00` for the start of the day")),
-        };
-    }
-    if hour > 23 {
-        return Err(at
-            .part_err(hour_text, format!("hours must be 0–23, found `{hour}`"))
-            .with_help("write the hour as 0 to 23 (`24:00` only as the end of a window)"));
-    }
-    Ok(hour * HOUR + rest)
-}
-
 fn optional_time(at: &At<'_>, rest: &str, side: Side) -> Result<Option<u64>, ParseError> {
     let rest = rest.trim_start();
     if rest.is_empty() {
@@ -405,66 +271,10 @@ fn month_anchor(at: &At<'_>, side: Side) -> Result<Anchor, ParseError> {
     Ok(Anchor::MonthDay { day, time })
 }
 
-/// Writes a time of day canonically: `HH:MM`, `HH:MM:SS` or `HH:MM:SS.f`.
-pub(crate) fn format_clock(us: u64) -> String {
-    let (h, m) = (us / HOUR, us / MINUTE % 60);
-    let (s, frac) = (us / SECOND % 60, us % SECOND);
-    if s == 0 && frac == 0 {
-        format!("{h:02}:{m:02}")
-    } else {
-        format!("{h:02}:{m:02}:{s:02}{}", fraction(frac))
-    }
-}
-
-fn fraction(frac: u64) -> String {
-    if frac == 0 {
-        String::new()
-    } else {
-        format!(".{frac:06}").trim_end_matches('0').to_owned()
-    }
-}
-
-/// Writes an anchor canonically for its scope, so that it reads back to the same value.
-pub(crate) fn format_anchor(anchor: &Anchor, scope: Scope) -> String {
-    match (*anchor, scope) {
-        (Anchor::Offset(us), Scope::Second | Scope::Minute) => {
-            format!("{:02}{}", us / SECOND, fraction(us % SECOND))
-        }
-        (Anchor::Offset(us), Scope::Hour) => {
-            format!(
-                "{:02}:{:02}{}",
-                us / MINUTE,
-                us / SECOND % 60,
-                fraction(us % SECOND)
-            )
-        }
-        (Anchor::Offset(us), _) => format_clock(us),
-        (Anchor::Weekday { day, time }, _) => {
-            let name = DAY_NAMES[day.num_days_from_monday() as usize];
-            match time {
-                Some(t) => format!("{name} {}", format_clock(t)),
-                None => name.to_owned(),
-            }
-        }
-        (Anchor::MonthDay { day, time }, _) => {
-            let suffix = match (day % 10, day % 100) {
-                (_, 11..=13) => "th",
-                (1, _) => "st",
-                (2, _) => "nd",
-                (3, _) => "rd",
-                _ => "th",
-            };
-            match time {
-                Some(t) => format!("{day}{suffix} {}", format_clock(t)),
-                None => format!("{day}{suffix}"),
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::display::format_anchor;
 
     fn read(text: &str, scope: Scope, side: Side) -> Result<Anchor, String> {
         anchor(text, 0, text.len(), scope, side).map_err(|e| e.to_string())

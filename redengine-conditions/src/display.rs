@@ -3,9 +3,66 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::anchor::format_anchor;
-use crate::ast::{Comparison, Condition, HasWindow, Outcome, Period, Scope, Window};
+use crate::anchor::{DAY_NAMES, MINUTE, SECOND};
+use crate::ast::{Anchor, Comparison, Condition, HasWindow, Outcome, Period, Scope, Window};
 use crate::duration::format_duration;
+
+/// Writes a time of day canonically: `HH:MM`, `HH:MM:SS` or `HH:MM:SS.f`.
+fn format_clock(us: u64) -> String {
+    let (h, m) = (us / (60 * MINUTE), us / MINUTE % 60);
+    let (s, frac) = (us / SECOND % 60, us % SECOND);
+    if s == 0 && frac == 0 {
+        format!("{h:02}:{m:02}")
+    } else {
+        format!("{h:02}:{m:02}:{s:02}{}", fraction(frac))
+    }
+}
+
+fn fraction(frac: u64) -> String {
+    if frac == 0 {
+        String::new()
+    } else {
+        format!(".{frac:06}").trim_end_matches('0').to_owned()
+    }
+}
+
+/// Writes an anchor canonically for its scope, so that it reads back to the same value.
+pub(crate) fn format_anchor(anchor: &Anchor, scope: Scope) -> String {
+    match (*anchor, scope) {
+        (Anchor::Offset(us), Scope::Second | Scope::Minute) => {
+            format!("{:02}{}", us / SECOND, fraction(us % SECOND))
+        }
+        (Anchor::Offset(us), Scope::Hour) => {
+            format!(
+                "{:02}:{:02}{}",
+                us / MINUTE,
+                us / SECOND % 60,
+                fraction(us % SECOND)
+            )
+        }
+        (Anchor::Offset(us), _) => format_clock(us),
+        (Anchor::Weekday { day, time }, _) => {
+            let name = DAY_NAMES[day.num_days_from_monday() as usize];
+            match time {
+                Some(t) => format!("{name} {}", format_clock(t)),
+                None => name.to_owned(),
+            }
+        }
+        (Anchor::MonthDay { day, time }, _) => {
+            let suffix = match (day % 10, day % 100) {
+                (_, 11..=13) => "th",
+                (1, _) => "st",
+                (2, _) => "nd",
+                (3, _) => "rd",
+                _ => "th",
+            };
+            match time {
+                Some(t) => format!("{day}{suffix} {}", format_clock(t)),
+                None => format!("{day}{suffix}"),
+            }
+        }
+    }
+}
 
 /// Writes `name` in single quotes, escaping `'` and `\` (spec §1.4). A backslash is always
 /// escaped so that `\x` cannot be misread on the way back.

@@ -6,6 +6,7 @@
 
 mod anchor;
 mod ast;
+mod clock;
 mod cron;
 mod display;
 mod duration;

@@ -1,7 +1,9 @@
 //! From a string to a [`Condition`]: the operator scanner (`expr`), the pest phrase
 //! grammar (`phrase`) and the friendly diagnostics on top (`diagnose`).
 
+mod custom;
 mod diagnose;
+mod expected;
 mod expr;
 mod phrase;
 

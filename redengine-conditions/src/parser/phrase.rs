@@ -109,7 +109,7 @@ impl Builder<'_> {
                     None => Condition::ParamExists(key),
                 }
             }
-            _ => match diagnose::custom(self.whole, self.start, pair.as_str()) {
+            _ => match super::custom::custom(self.whole, self.start, pair.as_str()) {
                 Ok(name) => Condition::Custom(name),
                 Err(e) => {
                     self.errors.push(e);
