@@ -10,3 +10,19 @@ pub use ast::{
     AfterTasks, Anchor, Comparison, Condition, CronSchedule, HasState, HasWindow, Outcome, Period,
     Scope, TaskState, Window,
 };
+
+#[cfg(feature = "eval")]
+mod eval;
+#[cfg(feature = "eval")]
+mod history;
+#[cfg(feature = "eval")]
+mod zone;
+
+#[cfg(feature = "eval")]
+pub use eval::{
+    is_true_at, Context, EvalError, Explanation, NextChange, ParamValue, Resolver, SchedulerState,
+};
+#[cfg(feature = "eval")]
+pub use history::{Action, History, LogRecord, ParseActionError};
+#[cfg(feature = "eval")]
+pub use zone::Zone;
