@@ -349,4 +349,51 @@ mod tests {
             days_from_civil(2025, 2, 1) * DAY
         );
     }
+
+    /// Daylight saving in the local zone (Europe/Berlin: 2024-03-31 02:00 → 03:00 and
+    /// 2024-10-27 03:00 → 02:00). `TZ` is only read by `Zone::Local`, which no other test
+    /// in this binary uses.
+    #[test]
+    fn daylight_saving_moves_gaps_forward_and_takes_the_earlier_reading() {
+        std::env::set_var("TZ", "Europe/Berlin");
+        let zone = Zone::Local;
+        let utc = |y, mo, d, h, mi| days_from_civil(y, mo, d) * DAY + h * HOUR + mi * MINUTE;
+        let wall_of = |y, mo, d, h, mi| utc(y, mo, d, h, mi);
+        let between = |a: i64, b: i64| Period {
+            scope: Scope::Day,
+            window: Window::Between(Anchor::Offset(a as u64), Anchor::Offset(b as u64)),
+        };
+        // Spring: 02:30 does not exist; the window starts at 03:30 CEST = 01:30 UTC.
+        let period = between(2 * HOUR + 30 * MINUTE, 4 * HOUR);
+        let at = |now: i64| locate(&period, zone, zone.wall_of(now), now);
+        assert!(!at(utc(2024, 3, 31, 1, 15)).inside);
+        assert!(at(utc(2024, 3, 31, 1, 30)).inside);
+        assert_eq!(
+            zone.wall_of(utc(2024, 3, 31, 1, 30)),
+            wall_of(2024, 3, 31, 3, 30)
+        );
+        let now = utc(2024, 3, 31, 0, 0);
+        let next = next_occurrence(&period, zone, zone.wall_of(now), now).map(|o| o.start);
+        assert_eq!(next, Some(utc(2024, 3, 31, 1, 30)));
+        // Autumn: 02:30 happens twice; the window opens at the first (00:30 UTC).
+        let period = Period {
+            scope: Scope::Day,
+            window: Window::After(Anchor::Offset((2 * HOUR + 30 * MINUTE) as u64)),
+        };
+        let at = |now: i64| locate(&period, zone, zone.wall_of(now), now);
+        assert!(!at(utc(2024, 10, 27, 0, 29)).inside);
+        assert!(at(utc(2024, 10, 27, 0, 30)).inside);
+        // The 25-hour day: 00:00 CEST (22:00 UTC the day before) to 00:00 CET (23:00 UTC).
+        let day = Period {
+            scope: Scope::Day,
+            window: Window::Whole,
+        };
+        let now = utc(2024, 10, 27, 22, 30);
+        let located = locate(&day, zone, zone.wall_of(now), now);
+        assert_eq!(located.window(now), Some((utc(2024, 10, 26, 22, 0), now)));
+        assert_eq!(
+            located.latest.map(|o| o.end),
+            Some(utc(2024, 10, 27, 23, 0) - 1)
+        );
+    }
 }
