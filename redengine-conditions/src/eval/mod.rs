@@ -152,6 +152,22 @@ impl Error for EvalError {
 }
 
 /// Everything one evaluation reads. Cheap to build: it borrows the history.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use redengine_conditions::{Action, Condition, Context, History, NextChange, Period, Scope, Window, Zone};
+///
+/// let daily = Condition::Periodic(Period { scope: Scope::Day, window: Window::Whole });
+/// let mut history = History::new();
+/// history.push("report", Action::Success, Utc.with_ymd_and_hms(2024, 1, 3, 8, 0, 0).unwrap());
+///
+/// let now = Utc.with_ymd_and_hms(2024, 1, 3, 12, 0, 0).unwrap();
+/// let ctx = Context::new(now, Zone::Utc, &history).with_owner("report");
+/// assert_eq!(daily.evaluate(&ctx).ok(), Some(false)); // already done today
+/// // Nothing can change before midnight, so the scheduler may sleep until then.
+/// let midnight = Utc.with_ymd_and_hms(2024, 1, 4, 0, 0, 0).unwrap();
+/// assert_eq!(daily.next_change(&ctx), NextChange::At(midnight));
+/// ```
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     now: i64,
