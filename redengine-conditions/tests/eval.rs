@@ -72,8 +72,15 @@ fn not(c: Condition) -> Condition {
     Condition::Not(Box::new(c))
 }
 
-/// The tree of a condition string used in these tests.
+/// The tree of a condition string: parsed, and checked against the tree built by hand.
 fn cond(text: &str) -> Condition {
+    let parsed = redengine_conditions::parse(text).unwrap_or_else(|e| panic!("`{text}`: {e}"));
+    assert_eq!(parsed, tree(text), "`{text}` parses to another tree");
+    parsed
+}
+
+/// The tree of a condition string used in these tests, built by hand.
+fn tree(text: &str) -> Condition {
     use Condition as C;
     use Scope::*;
     use Window::*;
@@ -1419,7 +1426,7 @@ fn owner_phrases_need_an_owner() {
             "{phrase}: {error:?}"
         );
         assert!(
-            error.to_string().contains(&format!("`{phrase}`")),
+            error.to_string().contains(&format!("`{}`", cond(phrase))),
             "{error}"
         );
     }
@@ -1464,7 +1471,7 @@ fn explanations_give_values_and_reasons() {
     );
     assert_eq!(
         e.to_string(),
-        "after task 'get_data' succeeded = true: 'get_data' succeeded at 08:01, after 'transform_data' last started (never)\n"
+        "after task 'get_data' = true: 'get_data' succeeded at 08:01, after 'transform_data' last started (never)\n"
     );
     let e = explain(
         "daily between 08:00 and 08:15 | daily between 22:00 and 22:15",

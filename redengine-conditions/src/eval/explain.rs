@@ -54,9 +54,9 @@ impl fmt::Display for Explanation {
     }
 }
 
-/// The canonical text of a condition (the parser's `Display` once merged).
+/// The canonical text of a condition (the parser's `Display`).
 pub(super) fn text(cond: &Condition) -> String {
-    super::print::text(cond)
+    cond.to_string()
 }
 
 impl Condition {

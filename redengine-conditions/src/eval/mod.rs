@@ -10,7 +10,6 @@ mod cron;
 mod explain;
 mod next;
 pub(crate) mod period;
-mod print;
 mod task;
 
 use std::error::Error;
