@@ -4,9 +4,37 @@
 //! The full language reference is written here as the crate grows; the normative text
 //! is the project's `spec/CONDITIONS.md`.
 
+mod anchor;
 mod ast;
+mod clock;
+mod cron;
+mod display;
+mod duration;
+mod error;
+mod parser;
+mod suggest;
 
 pub use ast::{
     AfterTasks, Anchor, Comparison, Condition, CronSchedule, HasState, HasWindow, Outcome, Period,
     Scope, TaskState, Window,
 };
+pub use duration::parse_duration;
+pub use error::{ParseError, ParseErrorKind};
+pub use parser::{parse, parse_all};
+pub use suggest::{suggest, KEYWORDS};
+
+#[cfg(feature = "eval")]
+mod eval;
+#[cfg(feature = "eval")]
+mod history;
+#[cfg(feature = "eval")]
+mod zone;
+
+#[cfg(feature = "eval")]
+pub use eval::{
+    is_true_at, Context, EvalError, Explanation, NextChange, ParamValue, Resolver, SchedulerState,
+};
+#[cfg(feature = "eval")]
+pub use history::{Action, History, LogRecord, ParseActionError};
+#[cfg(feature = "eval")]
+pub use zone::Zone;
