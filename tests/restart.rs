@@ -5,7 +5,7 @@ mod common;
 use std::path::PathBuf;
 
 use redengine::{
-    Action, CsvLog, Execution, LogStore, ManualClock, Session, Task, TaskRecord, Zone,
+    Action, CsvLog, Execution, LogStore, ManualClock, MemoryLog, Session, Task, TaskRecord, Zone,
 };
 
 use common::monday;
@@ -97,4 +97,30 @@ fn an_unwritable_log_is_an_error_naming_the_path() {
         err.to_string().contains(&blocker.display().to_string()),
         "{err}"
     );
+}
+
+#[test]
+fn a_reopened_memory_log_restores_status_too() {
+    let log = MemoryLog::new();
+    let clock = ManualClock::new(monday(8, 0));
+    let make = |shut: &str| {
+        Session::builder()
+            .clock(clock.clone())
+            .zone(Zone::Utc)
+            .log_store(log.clone())
+            .task_execution(Execution::Main)
+            .shut_cond(shut)
+            .task(Task::builder("daily_job").start_cond("daily").run(|_| ()))
+            .build()
+            .unwrap()
+    };
+    make("scheduler has more than 1 cycles").run().unwrap();
+    clock.set(monday(12, 0));
+    make("scheduler has run over 1 hour").run().unwrap();
+    let runs = log
+        .records()
+        .into_iter()
+        .filter(|r| r.action == Action::Run)
+        .count();
+    assert_eq!(runs, 1);
 }

@@ -11,7 +11,7 @@ use redengine_conditions::{Condition, Context, History, NextChange};
 use crate::clock::Wakeup;
 use crate::context::{TerminationFlag, TerminationReason};
 use crate::error::{Error, ErrorKind, Problem, Result};
-use crate::execution::JobResult;
+use crate::execution::{Execution, JobResult};
 use crate::handle::{Control, SessionHandle};
 use crate::hooks::{scheduler_post, scheduler_pre, SchedulerInfo};
 use crate::ignite::{ignite, Prepared};
@@ -229,6 +229,16 @@ impl Scheduler<'_> {
     pub(crate) fn runnable(&mut self, i: usize) -> Result<bool> {
         if self.running.contains_key(&i) {
             return Ok(false);
+        }
+        if self.tasks[i].execution == Execution::Process {
+            let alive = self
+                .running
+                .keys()
+                .filter(|k| self.tasks[**k].execution == Execution::Process)
+                .count();
+            if alive >= self.s.config.max_process_count {
+                return Ok(false);
+            }
         }
         if let Some((only, obey)) = &self.only {
             if !only.contains(&i) {

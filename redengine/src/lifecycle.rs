@@ -262,6 +262,13 @@ impl Scheduler<'_> {
     /// unfinished runs with `crash`, startup hooks and `on_startup` tasks.
     pub(crate) fn startup(&mut self) -> Result<()> {
         let records = self.s.store.load()?;
+        log::info!(
+            target: "redengine::scheduler",
+            "starting: {} tasks, {} records read from the {}",
+            self.tasks.len(),
+            records.len(),
+            self.s.store.describe()
+        );
         let mut names: Vec<&str> = Vec::new();
         for r in &records {
             if !names.contains(&r.task_name.as_str()) {
@@ -315,6 +322,12 @@ impl Scheduler<'_> {
     /// The shutdown sequence (RUNTIME.md §4.5). `fatal`: terminate every run at once.
     pub(crate) fn shutdown(&mut self, fatal: bool) -> Result<()> {
         self.s.control.shutdown.store(true, Ordering::SeqCst);
+        log::info!(
+            target: "redengine::scheduler",
+            "shutting down after {} cycles{}",
+            self.cycles,
+            if fatal { " (fatal error: terminating every run)" } else { "" }
+        );
         let posts = match scheduler_pre(&self.s.hooks.shutdown, &self.info()) {
             Ok(posts) => posts,
             Err(e) => {
