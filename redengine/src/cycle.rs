@@ -87,8 +87,11 @@ pub(crate) fn run(session: &mut Session, only: Option<(Vec<String>, bool)>) -> R
             to_terminate: HashSet::new(),
             only,
         };
+        let guard = crate::signals::install(&sched.s.control);
         let result = sched.lifetime();
+        drop(guard);
         let control = &session.control;
+        control.signals.store(0, Ordering::SeqCst);
         let restart = control.restart.swap(false, Ordering::SeqCst);
         control.shutdown.store(false, Ordering::SeqCst);
         if result.is_err() || !restart {

@@ -2,7 +2,7 @@
 
 use std::any::Any;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crossbeam_channel::Sender;
@@ -14,6 +14,8 @@ use crate::value::Value;
 /// State shared between the scheduler and every [`SessionHandle`].
 pub(crate) struct Control {
     pub(crate) shutdown: AtomicBool,
+    /// SIGINT/SIGTERM received during this run (a second one makes shutdown instant).
+    pub(crate) signals: AtomicUsize,
     pub(crate) restart: AtomicBool,
     pub(crate) on_hold: AtomicBool,
     pub(crate) force_run: Mutex<HashSet<String>>,
@@ -23,6 +25,12 @@ pub(crate) struct Control {
 }
 
 impl Control {
+    /// Requests a graceful shutdown and wakes the loop.
+    pub(crate) fn request_shutdown(&self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+        self.wake();
+    }
+
     fn wake(&self) {
         // The loop owns the receiver for the session's lifetime; a send can only fail
         // after the session is dropped, when there is no one left to wake.
@@ -73,8 +81,7 @@ impl std::fmt::Debug for SessionHandle {
 impl SessionHandle {
     /// Requests a graceful shutdown (RUNTIME.md §4.5); wakes a waiting scheduler at once.
     pub fn shutdown(&self) {
-        self.control.shutdown.store(true, Ordering::SeqCst);
-        self.control.wake();
+        self.control.request_shutdown();
     }
 
     /// Requests a restart (RUNTIME.md §4.6).

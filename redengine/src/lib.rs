@@ -81,6 +81,7 @@ mod outcome;
 mod params;
 pub mod registry;
 mod session;
+mod signals;
 mod task;
 mod value;
 

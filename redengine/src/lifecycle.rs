@@ -363,6 +363,9 @@ impl Scheduler<'_> {
             if self.running.is_empty() {
                 return Ok(());
             }
+            if self.s.control.signals.load(Ordering::SeqCst) >= 2 {
+                return self.instant_stop();
+            }
             let alive: Vec<usize> = self.running.keys().copied().collect();
             let mut deadline: Option<DateTime<Utc>> = None;
             for i in alive {

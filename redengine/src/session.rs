@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -364,6 +364,7 @@ impl SessionBuilder {
             clock: self.clock,
             control: Arc::new(Control {
                 shutdown: AtomicBool::new(false),
+                signals: AtomicUsize::new(0),
                 restart: AtomicBool::new(false),
                 on_hold: AtomicBool::new(false),
                 force_run: Mutex::new(HashSet::new()),
