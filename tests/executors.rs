@@ -245,3 +245,17 @@ fn run_tasks_runs_only_the_named_tasks() {
     let err = session.run_tasks(["c"], false).unwrap_err();
     assert!(err.to_string().contains("unknown task 'c'"), "{err}");
 }
+
+#[test]
+fn on_hold_pauses_launching() {
+    let (b, _clock, log) = builder(monday(8, 0));
+    let mut session = b
+        .task_execution(Execution::Main)
+        .shut_cond("scheduler has more than 2 cycles")
+        .task(Task::builder("eager").start_cond("true").run(|_| ()))
+        .build()
+        .unwrap();
+    session.handle().set_on_hold(true);
+    session.run().unwrap();
+    assert!(log.records().is_empty());
+}

@@ -106,6 +106,9 @@ pub struct Config {
     pub shut_cond: String,
     /// What a restart does (default `replace`).
     pub restarting: Restarting,
+    /// How often a waiting scheduler re-checks conditions that use custom conditions
+    /// (default 1 second). Not a seed key: Red Engine spins instead.
+    pub custom_poll: Duration,
 }
 
 impl Default for Config {
@@ -125,6 +128,7 @@ impl Default for Config {
             instant_shutdown: false,
             shut_cond: "false".to_string(),
             restarting: Restarting::Replace,
+            custom_poll: Duration::from_secs(1),
         }
     }
 }

@@ -319,7 +319,13 @@ impl Scheduler<'_> {
         let resolver = crate::lifecycle::CondResolver::new(&params, &self.s.conditions);
         let base = self.context(now, &resolver);
         let launching = !self.s.control.on_hold.load(Ordering::SeqCst);
+        let poll = TimeDelta::from_std(self.s.config.custom_poll)
+            .ok()
+            .and_then(|p| now.checked_add_signed(p));
         // Folds one condition's next change into `best`; false means "re-check next cycle".
+        // A custom condition can change at any moment without telling anyone, so it is
+        // polled every `custom_poll` instead of spinning; only conditions that depend on
+        // the cycle count itself ask for the next cycle at once.
         let changes = |best: &mut Option<DateTime<Utc>>, cond: &Condition, owner: Option<&str>| {
             if never(cond) {
                 return true;
@@ -334,7 +340,13 @@ impl Scheduler<'_> {
                     true
                 }
                 NextChange::OnEvent => true,
-                NextChange::NextCycle => false,
+                NextChange::NextCycle => match poll {
+                    Some(at) if !cond.custom_names().is_empty() => {
+                        earliest(best, at);
+                        true
+                    }
+                    _ => false,
+                },
             }
         };
         for (i, task) in self.tasks.iter().enumerate() {

@@ -54,7 +54,9 @@
 //! is checked for timeout and `end_cond`. Without `cycle_sleep` the loop then asks every
 //! condition for the earliest instant its value can change and blocks until then, until a
 //! thread run finishes, or until a [`SessionHandle`] request arrives: an idle scheduler
-//! uses no CPU, and a dependent task starts as soon as its upstream is reaped.
+//! uses no CPU, and a dependent task starts as soon as its upstream is reaped. Custom
+//! conditions cannot say when they change, so they are polled every
+//! [`Config::custom_poll`] (1 s by default) instead of spinning.
 //!
 //! # Ignite
 //!

@@ -183,6 +183,8 @@ impl SessionBuilder {
         instant_shutdown: bool;
         /// What a restart does: `Replace` (exec, default) or `Recall` (same process).
         restarting: Restarting;
+        /// How often a waiting scheduler re-checks custom conditions (default 1 s).
+        custom_poll: Duration;
     }
 
     /// Pause after each cycle (default none: wait for the next possible change instead).
