@@ -193,7 +193,7 @@ impl Scheduler<'_> {
                     Some(i) => {
                         target.insert(i);
                     }
-                    None => log::warn!(
+                    None => ::log::warn!(
                         target: "redengine::scheduler",
                         "ignored a request for unknown task '{name}'"
                     ),

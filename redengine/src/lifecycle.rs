@@ -96,7 +96,7 @@ impl Scheduler<'_> {
                 let whose = owner.map(|o| format!(" of task '{o}'")).unwrap_or_default();
                 let text = format!("{what}{whose} `{cond}` could not be checked: {detail}");
                 if self.s.config.silence_cond_check {
-                    log::error!(target: "redengine::scheduler", "{text}; counted as false");
+                    ::log::error!(target: "redengine::scheduler", "{text}; counted as false");
                     Ok(false)
                 } else {
                     Err(Error::new(ErrorKind::Condition(text)))
@@ -262,7 +262,7 @@ impl Scheduler<'_> {
     /// unfinished runs with `crash`, startup hooks and `on_startup` tasks.
     pub(crate) fn startup(&mut self) -> Result<()> {
         let records = self.s.store.load()?;
-        log::info!(
+        ::log::info!(
             target: "redengine::scheduler",
             "starting: {} tasks, {} records read from the {}",
             self.tasks.len(),
@@ -322,7 +322,7 @@ impl Scheduler<'_> {
     /// The shutdown sequence (RUNTIME.md §4.5). `fatal`: terminate every run at once.
     pub(crate) fn shutdown(&mut self, fatal: bool) -> Result<()> {
         self.s.control.shutdown.store(true, Ordering::SeqCst);
-        log::info!(
+        ::log::info!(
             target: "redengine::scheduler",
             "shutting down after {} cycles{}",
             self.cycles,
@@ -331,7 +331,7 @@ impl Scheduler<'_> {
         let posts = match scheduler_pre(&self.s.hooks.shutdown, &self.info()) {
             Ok(posts) => posts,
             Err(e) => {
-                log::error!(target: "redengine::scheduler", "shutdown hook failed: {e}");
+                ::log::error!(target: "redengine::scheduler", "shutdown hook failed: {e}");
                 Vec::new()
             }
         };
@@ -350,7 +350,7 @@ impl Scheduler<'_> {
             result = result.and(Err(e.into()));
         }
         if let Err(e) = scheduler_post(posts, &self.info()) {
-            log::error!(target: "redengine::scheduler", "shutdown hook failed: {e}");
+            ::log::error!(target: "redengine::scheduler", "shutdown hook failed: {e}");
         }
         result
     }

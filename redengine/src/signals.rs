@@ -27,7 +27,7 @@ pub(crate) fn install(control: &Arc<Control>) -> SignalGuard {
         let mut signals = match Signals::new([SIGINT, SIGTERM]) {
             Ok(signals) => signals,
             Err(e) => {
-                log::warn!(
+                ::log::warn!(
                     target: "redengine::scheduler",
                     "cannot install SIGINT/SIGTERM handlers ({e}); a signal will end the \
                      process without a graceful shutdown"
@@ -42,7 +42,7 @@ pub(crate) fn install(control: &Arc<Control>) -> SignalGuard {
             .spawn(move || {
                 for signal in signals.forever() {
                     let seen = control.signals.fetch_add(1, Ordering::SeqCst) + 1;
-                    log::warn!(
+                    ::log::warn!(
                         target: "redengine::scheduler",
                         "received signal {signal}: {}",
                         if seen == 1 {
@@ -60,7 +60,7 @@ pub(crate) fn install(control: &Arc<Control>) -> SignalGuard {
             },
             Err(e) => {
                 handle.close();
-                log::warn!(
+                ::log::warn!(
                     target: "redengine::scheduler",
                     "cannot start the signal thread ({e}); signals end the process"
                 );

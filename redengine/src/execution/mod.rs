@@ -264,7 +264,7 @@ fn run_posts(info: &TaskInfo, posts: Vec<AfterExecute>, action: Action, error: O
             Err(p) => Some(panic_message(&*p)),
         };
         if let Some(e) = failed {
-            log::error!(
+            ::log::error!(
                 target: "redengine::scheduler",
                 "task_execute post-hook of task '{}' failed: {e}",
                 info.name
