@@ -475,7 +475,7 @@ fn stores_work_behind_a_box() {
     let [run, _] = run_pair("a", Action::Success, "");
     for store in &mut stores {
         store.append(&run).unwrap();
-        assert_eq!(store.load().unwrap(), [run.clone()]);
+        assert_eq!(store.load().unwrap(), std::slice::from_ref(&run));
     }
 }
 
