@@ -169,7 +169,11 @@ impl CsvLog {
                 .map_err(|e| LogError::csv(&path, e))
         };
 
-        if !read_row(&mut reader, &mut row)? || !is_header(&row) {
+        if !read_row(&mut reader, &mut row)? {
+            let found = "(blank lines only)".to_owned();
+            return Err(LogError::foreign_header(&path, found));
+        }
+        if !is_header(&row) {
             return Err(LogError::foreign_header(&path, describe_header(&row)));
         }
         let mut last_start = 0;
@@ -355,4 +359,51 @@ fn sync_dir(path: &Path) -> io::Result<()> {
 #[cfg(not(unix))]
 fn sync_dir(_path: &Path) -> io::Result<()> {
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
+        let path = std::env::temp_dir().join(format!(
+            "redengine-csv-unit-{}-{name}.csv",
+            std::process::id()
+        ));
+        fs::write(&path, contents).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_header_is_accepted() {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(HEADER_LINE.as_bytes());
+        let path = temp_file("bom", &bytes);
+        assert_eq!(CsvLog::new(&path).load().unwrap(), []);
+        fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn a_file_of_blank_lines_is_not_a_task_log() {
+        let path = temp_file("blank", b"\n\n");
+        let err = CsvLog::new(&path).load().unwrap_err();
+        assert!(err.to_string().contains("(blank lines only)"), "{err}");
+        assert_eq!(fs::read(&path).unwrap(), b"\n\n");
+        fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn long_foreign_headers_are_shortened() {
+        let fields: Vec<String> = (0..100).map(|i| format!("column{i}")).collect();
+        let row = csv::ByteRecord::from(fields);
+        let text = describe_header(&row);
+        assert_eq!(text.chars().count(), 121);
+        assert!(text.ends_with('…'));
+    }
+
+    #[test]
+    fn the_store_is_send() {
+        fn assert_send<T: Send + 'static>() {}
+        assert_send::<CsvLog>();
+    }
 }
