@@ -4,9 +4,21 @@
 //! The full language reference is written here as the crate grows; the normative text
 //! is the project's `spec/CONDITIONS.md`.
 
+mod anchor;
 mod ast;
+mod clock;
+mod cron;
+mod display;
+mod duration;
+mod error;
+mod parser;
+mod suggest;
 
 pub use ast::{
     AfterTasks, Anchor, Comparison, Condition, CronSchedule, HasState, HasWindow, Outcome, Period,
     Scope, TaskState, Window,
 };
+pub use duration::parse_duration;
+pub use error::{ParseError, ParseErrorKind};
+pub use parser::{parse, parse_all};
+pub use suggest::{suggest, KEYWORDS};

@@ -1,0 +1,137 @@
+//! What pest expected at a failure, in words a user understands.
+
+use pest::error::{ErrorVariant, InputLocation};
+
+use super::grammar::Rule;
+use crate::suggest::KEYWORDS;
+
+pub(super) type PestError = pest::error::Error<Rule>;
+
+/// What a grammar rule stands for in an "expected …" list: keywords, or a description.
+pub(super) fn describe(rule: Rule) -> Result<Vec<&'static str>, &'static str> {
+    Ok(match rule {
+        Rule::frequency => vec!["minutely", "hourly", "daily", "weekly", "monthly"],
+        Rule::window => vec!["between", "after", "before", "starting", "on"],
+        Rule::time_window => vec!["between", "after", "before", "on"],
+        Rule::w_between => vec!["between"],
+        Rule::w_after => vec!["after"],
+        Rule::w_before => vec!["before"],
+        Rule::w_starting => vec!["starting"],
+        Rule::w_on => vec!["on"],
+        Rule::state => vec![
+            "succeeded",
+            "failed",
+            "finished",
+            "terminated",
+            "inacted",
+            "started",
+            "crashed",
+        ],
+        Rule::outcome => vec!["succeeded", "failed", "finished"],
+        Rule::has_when => vec!["today", "this", "in", "past"],
+        Rule::has_period => vec!["today", "this"],
+        Rule::has_past => vec!["in", "past"],
+        Rule::this_unit => vec!["minute", "hour", "week", "month"],
+        Rule::time_unit => vec!["minute", "hour", "day", "week", "month"],
+        Rule::constant => vec!["true", "false"],
+        Rule::after_task => vec!["task"],
+        Rule::after_tasks => vec!["tasks"],
+        Rule::after_any => vec!["any"],
+        Rule::sched_started => vec!["started"],
+        Rule::sched_more => vec!["more"],
+        Rule::sched_less => vec!["less"],
+        Rule::sched_run_over => vec!["run"],
+        Rule::sched_exact | Rule::integer => return Err("a number"),
+        Rule::anchor | Rule::anchor_word => {
+            return Err("a time or day (such as `08:00`, `Monday` or `1st`)")
+        }
+        Rule::duration | Rule::duration_word => return Err("a duration (such as `10 minutes`)"),
+        Rule::cron_fields | Rule::cron_field => return Err("five cron fields"),
+        Rule::name | Rule::name_list | Rule::name_inner => return Err("a name in single quotes"),
+        Rule::EOI => return Err("the end of the condition"),
+        Rule::ks | Rule::vs | Rule::anchor_tail => vec![],
+        other => {
+            let name = format!("{other:?}");
+            match name.strip_prefix("kw_") {
+                Some(word) => match KEYWORDS.iter().find(|k| **k == word) {
+                    Some(k) => vec![*k],
+                    None => return Err("a condition"),
+                },
+                None => return Err("a condition"),
+            }
+        }
+    })
+}
+
+/// The keywords and descriptions expected, deduplicated, in a stable order.
+pub(super) fn expected(positives: &[Rule]) -> (Vec<&'static str>, Vec<&'static str>) {
+    let mut words = Vec::new();
+    let mut descriptions = Vec::new();
+    for rule in positives {
+        match describe(*rule) {
+            Ok(ws) => {
+                for w in ws {
+                    if !words.contains(&w) {
+                        words.push(w);
+                    }
+                }
+            }
+            Err(d) => {
+                if !descriptions.contains(&d) {
+                    descriptions.push(d);
+                }
+            }
+        }
+    }
+    (words, descriptions)
+}
+
+/// "`a`, `b` or c".
+pub(super) fn list(words: &[&str], descriptions: &[&str]) -> String {
+    let items: Vec<String> = words
+        .iter()
+        .map(|w| format!("`{w}`"))
+        .chain(descriptions.iter().map(|d| (*d).to_owned()))
+        .collect();
+    match items.split_last() {
+        None => "more".to_owned(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+pub(super) fn location(e: &PestError) -> (usize, Vec<Rule>) {
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let positives = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    (pos, positives)
+}
+
+/// The token starting at `p`: a quoted name, or everything up to the next space.
+pub(super) fn token_at(text: &str, p: usize) -> &str {
+    let rest = &text[p..];
+    if rest.starts_with(['\'', '"']) {
+        let quote = &rest[..1];
+        if let Some(end) = rest[1..].find(quote) {
+            return &rest[..end + 2];
+        }
+    }
+    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    &rest[..end.max(rest.chars().next().map_or(0, char::len_utf8))]
+}
+
+/// The last word before `p`.
+pub(super) fn word_before(text: &str, p: usize) -> &str {
+    let before = text[..p].trim_end();
+    let start = before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    &before[start..]
+}

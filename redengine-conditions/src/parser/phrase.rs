@@ -1,0 +1,374 @@
+//! One phrase: parsed with the pest grammar, then turned into a [`Condition`] with every
+//! value (anchor, duration, cron field, name) checked.
+
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+use super::diagnose;
+use super::grammar::{PhraseParser, Rule};
+use crate::anchor::{anchor, Side};
+use crate::ast::{
+    AfterTasks, Comparison, Condition, HasState, HasWindow, Outcome, Period, Scope, TaskState,
+    Window,
+};
+use crate::cron::cron;
+use crate::duration::duration_at;
+use crate::error::{ParseError, ParseErrorKind};
+
+/// Parses the phrase `whole[start..end]` (already trimmed). Errors carry spans in `whole`.
+pub(super) fn phrase(whole: &str, start: usize, end: usize) -> Result<Condition, Vec<ParseError>> {
+    let text = &whole[start..end];
+    let pairs = match PhraseParser::parse(Rule::phrase, text) {
+        Ok(pairs) => pairs,
+        Err(e) => return Err(vec![diagnose::failure(whole, start, text, &e)]),
+    };
+    let mut b = Builder {
+        whole,
+        start,
+        errors: Vec::new(),
+    };
+    let body = pairs
+        .flatten()
+        .nth(1)
+        .map(|pair| b.body(pair))
+        .unwrap_or(Condition::False);
+    if b.errors.is_empty() {
+        Ok(body)
+    } else {
+        Err(b.errors)
+    }
+}
+
+struct Builder<'w> {
+    whole: &'w str,
+    start: usize,
+    errors: Vec<ParseError>,
+}
+
+fn children<'i>(pair: &Pair<'i, Rule>) -> Vec<Pair<'i, Rule>> {
+    pair.clone().into_inner().collect()
+}
+
+fn find<'i>(pair: &Pair<'i, Rule>, rule: Rule) -> Option<Pair<'i, Rule>> {
+    pair.clone().into_inner().find(|p| p.as_rule() == rule)
+}
+
+fn has_child(pair: &Pair<'_, Rule>, rule: Rule) -> bool {
+    find(pair, rule).is_some()
+}
+
+fn scope_of(pair: &Pair<'_, Rule>) -> Scope {
+    match pair.as_str() {
+        "minutely" | "minute" => Scope::Minute,
+        "hourly" | "hour" => Scope::Hour,
+        "weekly" | "week" => Scope::Week,
+        "monthly" | "month" => Scope::Month,
+        "secondly" => Scope::Second,
+        _ => Scope::Day,
+    }
+}
+
+impl Builder<'_> {
+    fn body(&mut self, pair: Pair<'_, Rule>) -> Condition {
+        match pair.as_rule() {
+            Rule::constant => {
+                if has_child(&pair, Rule::kw_true) {
+                    Condition::True
+                } else {
+                    Condition::False
+                }
+            }
+            Rule::periodic => self.periodic(&pair),
+            Rule::every => Condition::Every(self.duration(&pair, "every")),
+            Rule::cron => self.cron(&pair),
+            Rule::after => self.after(&pair),
+            Rule::has => self.has(&pair),
+            Rule::is_running => Condition::IsRunning(self.first_name(&pair)),
+            Rule::time_of => {
+                let scope = find(&pair, Rule::time_unit).map_or(Scope::Day, |u| scope_of(&u));
+                let window = find(&pair, Rule::time_window)
+                    .map_or(Window::Whole, |w| self.window(&w, scope));
+                Condition::TimeOf(Period { scope, window })
+            }
+            Rule::scheduler => self.scheduler(&pair),
+            Rule::env => Condition::Env(self.first_name(&pair)),
+            Rule::param => {
+                let names: Vec<_> = children(&pair)
+                    .into_iter()
+                    .filter(|p| p.as_rule() == Rule::name)
+                    .collect();
+                let key = names
+                    .first()
+                    .map(|n| self.name(n, "parameter"))
+                    .unwrap_or_default();
+                match names.get(1) {
+                    Some(v) => Condition::ParamIs {
+                        key,
+                        value: self.name(v, "parameter value"),
+                    },
+                    None => Condition::ParamExists(key),
+                }
+            }
+            _ => match super::custom::custom(self.whole, self.start, pair.as_str()) {
+                Ok(name) => Condition::Custom(name),
+                Err(e) => {
+                    self.errors.push(e);
+                    Condition::False
+                }
+            },
+        }
+    }
+
+    fn periodic(&mut self, pair: &Pair<'_, Rule>) -> Condition {
+        if has_child(pair, Rule::kw_secondly) {
+            return Condition::Periodic(Period {
+                scope: Scope::Second,
+                window: Window::Whole,
+            });
+        }
+        let scope = find(pair, Rule::frequency).map_or(Scope::Day, |f| scope_of(&f));
+        let window = find(pair, Rule::window).map_or(Window::Whole, |w| self.window(&w, scope));
+        Condition::Periodic(Period { scope, window })
+    }
+
+    fn window(&mut self, pair: &Pair<'_, Rule>, scope: Scope) -> Window {
+        let Some(form) = pair.clone().into_inner().next() else {
+            return Window::Whole;
+        };
+        let anchors: Vec<_> = children(&form)
+            .into_iter()
+            .filter(|p| p.as_rule() == Rule::anchor)
+            .collect();
+        let mut read = |i: usize, side: Side| {
+            let a = anchors.get(i)?;
+            let span = a.as_span();
+            match anchor(
+                self.whole,
+                self.start + span.start(),
+                span.end() - span.start(),
+                scope,
+                side,
+            ) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    self.errors.push(e);
+                    None
+                }
+            }
+        };
+        let result = match form.as_rule() {
+            Rule::w_between => {
+                let (a, b) = (read(0, Side::Start), read(1, Side::End));
+                a.zip(b).map(|(a, b)| Window::Between(a, b))
+            }
+            Rule::w_after => read(0, Side::Start).map(Window::After),
+            Rule::w_before => read(0, Side::End).map(Window::Before),
+            Rule::w_starting => read(0, Side::Start).map(Window::Starting),
+            _ => read(0, Side::Start).map(Window::On),
+        };
+        result.unwrap_or(Window::Whole)
+    }
+
+    fn duration(&mut self, pair: &Pair<'_, Rule>, context: &str) -> std::time::Duration {
+        let Some(d) = find(pair, Rule::duration) else {
+            return std::time::Duration::ZERO;
+        };
+        let span = d.as_span();
+        match duration_at(
+            self.whole,
+            self.start + span.start(),
+            span.end() - span.start(),
+            context,
+        ) {
+            Ok(d) => d,
+            Err(e) => {
+                self.errors.push(e);
+                std::time::Duration::ZERO
+            }
+        }
+    }
+
+    fn cron(&mut self, pair: &Pair<'_, Rule>) -> Condition {
+        let Some(fields) = find(pair, Rule::cron_fields) else {
+            return Condition::False;
+        };
+        let span = fields.as_span();
+        match cron(
+            self.whole,
+            self.start + span.start(),
+            span.end() - span.start(),
+        ) {
+            Ok(c) => Condition::Cron(c),
+            Err(e) => {
+                self.errors.push(e);
+                Condition::False
+            }
+        }
+    }
+
+    /// Unescapes a quoted name (`\'` → `'`, `\\` → `\`, other backslashes kept) and
+    /// rejects the empty name.
+    fn name(&mut self, pair: &Pair<'_, Rule>, what: &str) -> String {
+        let raw = pair.as_str();
+        let inner = &raw[1..raw.len().saturating_sub(1).max(1)];
+        if inner.is_empty() {
+            let span = pair.as_span();
+            self.errors.push(
+                ParseError::new(
+                    self.whole,
+                    self.start + span.start()..self.start + span.end(),
+                    ParseErrorKind::Quote,
+                    format!("empty {what} name"),
+                )
+                .with_help(format!("write the {what} name between the quotes")),
+            );
+        }
+        let mut out = String::with_capacity(inner.len());
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                match chars.next() {
+                    Some(e @ ('\'' | '\\')) => out.push(e),
+                    Some(other) => {
+                        out.push('\\');
+                        out.push(other);
+                    }
+                    None => out.push('\\'),
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    fn first_name(&mut self, pair: &Pair<'_, Rule>) -> String {
+        let what = match pair.as_rule() {
+            Rule::env => "`env` value",
+            _ => "task",
+        };
+        find(pair, Rule::name)
+            .map(|n| self.name(&n, what))
+            .unwrap_or_default()
+    }
+
+    fn after(&mut self, pair: &Pair<'_, Rule>) -> Condition {
+        let outcome = match find(pair, Rule::outcome)
+            .map(|o| o.as_str().to_owned())
+            .as_deref()
+        {
+            Some("failed") => Outcome::Failed,
+            Some("finished") => Outcome::Finished,
+            _ => Outcome::Succeeded,
+        };
+        let mut tasks = Vec::new();
+        let mut any = false;
+        for form in children(pair) {
+            let rule = form.as_rule();
+            if !matches!(rule, Rule::after_task | Rule::after_tasks | Rule::after_any) {
+                continue;
+            }
+            any = rule == Rule::after_any;
+            for name in form
+                .into_inner()
+                .flatten()
+                .filter(|p| p.as_rule() == Rule::name)
+            {
+                tasks.push(self.name(&name, "task"));
+            }
+        }
+        // One task: "all of them" and "any of them" are the same condition.
+        if tasks.len() == 1 {
+            any = false;
+        }
+        Condition::After(AfterTasks {
+            tasks,
+            any,
+            outcome,
+        })
+    }
+
+    fn has(&mut self, pair: &Pair<'_, Rule>) -> Condition {
+        let task = find(pair, Rule::name).map(|n| self.name(&n, "task"));
+        let state = match find(pair, Rule::state)
+            .map(|s| s.as_str().to_owned())
+            .as_deref()
+        {
+            Some("failed") => TaskState::Failed,
+            Some("finished") => TaskState::Finished,
+            Some("terminated") => TaskState::Terminated,
+            Some("inacted") => TaskState::Inacted,
+            Some("started") => TaskState::Started,
+            Some("crashed") => TaskState::Crashed,
+            _ => TaskState::Succeeded,
+        };
+        let when = match find(pair, Rule::has_when) {
+            None => HasWindow::Ever,
+            Some(when) => match find(&when, Rule::has_past) {
+                Some(past) => HasWindow::Past(self.duration(&past, "has succeeded in past")),
+                None => {
+                    let scope = find(&when, Rule::has_period)
+                        .and_then(|p| find(&p, Rule::this_unit).map(|u| scope_of(&u)))
+                        .unwrap_or(Scope::Day);
+                    let window =
+                        find(&when, Rule::window).map_or(Window::Whole, |w| self.window(&w, scope));
+                    HasWindow::Period(Period { scope, window })
+                }
+            },
+        };
+        Condition::Has(HasState { task, state, when })
+    }
+
+    fn scheduler(&mut self, pair: &Pair<'_, Rule>) -> Condition {
+        let Some(form) = children(pair).into_iter().find(|p| {
+            matches!(
+                p.as_rule(),
+                Rule::sched_started
+                    | Rule::sched_run_over
+                    | Rule::sched_more
+                    | Rule::sched_less
+                    | Rule::sched_exact
+            )
+        }) else {
+            return Condition::False;
+        };
+        let count = |this: &mut Self| {
+            let Some(n) = find(&form, Rule::integer) else {
+                return 0;
+            };
+            n.as_str().parse::<u64>().unwrap_or_else(|_| {
+                let span = n.as_span();
+                this.errors.push(
+                    ParseError::new(
+                        this.whole,
+                        this.start + span.start()..this.start + span.end(),
+                        ParseErrorKind::Number,
+                        format!("`{}` is too large", n.as_str()),
+                    )
+                    .with_help(format!("write a number up to {}", u64::MAX)),
+                );
+                0
+            })
+        };
+        match form.as_rule() {
+            Rule::sched_started => {
+                Condition::SchedulerStartedWithin(self.duration(&form, "scheduler started"))
+            }
+            Rule::sched_run_over => {
+                Condition::SchedulerRunOver(self.duration(&form, "scheduler has run over"))
+            }
+            Rule::sched_more => Condition::SchedulerCycles {
+                comparison: Comparison::MoreThan,
+                count: count(self),
+            },
+            Rule::sched_less => Condition::SchedulerCycles {
+                comparison: Comparison::LessThan,
+                count: count(self),
+            },
+            _ => Condition::SchedulerCycles {
+                comparison: Comparison::Exactly,
+                count: count(self),
+            },
+        }
+    }
+}
