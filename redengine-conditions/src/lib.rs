@@ -22,3 +22,19 @@ pub use duration::parse_duration;
 pub use error::{ParseError, ParseErrorKind};
 pub use parser::{parse, parse_all};
 pub use suggest::{suggest, KEYWORDS};
+
+#[cfg(feature = "eval")]
+mod eval;
+#[cfg(feature = "eval")]
+mod history;
+#[cfg(feature = "eval")]
+mod zone;
+
+#[cfg(feature = "eval")]
+pub use eval::{
+    is_true_at, Context, EvalError, Explanation, NextChange, ParamValue, Resolver, SchedulerState,
+};
+#[cfg(feature = "eval")]
+pub use history::{Action, History, LogRecord, ParseActionError};
+#[cfg(feature = "eval")]
+pub use zone::Zone;

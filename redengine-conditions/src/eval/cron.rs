@@ -1,0 +1,122 @@
+//! `cron M H DOM MON DOW`: once per matching wall-clock minute, start-based (spec §5.4).
+
+use crate::ast::CronSchedule;
+use crate::history::Action;
+
+use super::period::{civil_from_days, DAY, MINUTE};
+use super::Context;
+
+/// How far ahead to look for the next matching minute: a schedule on February 29 may
+/// wait eight years (2096 → 2104); one that never matches (`0 0 30 2 *`) gives up here.
+const HORIZON_DAYS: i64 = 9 * 366;
+
+/// Whether the wall-clock day `days` (since 1970-01-01) matches the month and day fields,
+/// with the standard "either day field" rule when both are restricted.
+fn day_matches(schedule: &CronSchedule, days: i64) -> bool {
+    let (_, month, day) = civil_from_days(days);
+    if schedule.months & (1 << month) == 0 {
+        return false;
+    }
+    // 1970-01-01 was a Thursday (4, with Sunday = 0).
+    let weekday = (days + 4).rem_euclid(7);
+    let dom = schedule.days_of_month & (1 << day) != 0;
+    let dow = schedule.days_of_week & (1 << weekday) != 0;
+    match (schedule.any_day_of_month, schedule.any_day_of_week) {
+        (true, true) => true,
+        (true, false) => dow,
+        (false, true) => dom,
+        (false, false) => dom || dow,
+    }
+}
+
+/// Whether the wall-clock minute containing `wall` matches the schedule.
+pub(super) fn matches(schedule: &CronSchedule, wall: i64) -> bool {
+    let in_day = wall.rem_euclid(DAY) / MINUTE;
+    let (hour, minute) = (in_day / 60, in_day % 60);
+    schedule.hours & (1 << hour) != 0
+        && schedule.minutes & (1 << minute) != 0
+        && day_matches(schedule, wall.div_euclid(DAY))
+}
+
+/// The start (instant, µs) of the matching minute containing now, if now is in one.
+pub(super) fn current_minute(schedule: &CronSchedule, ctx: &Context<'_>) -> Option<i64> {
+    // Measured back from now in absolute time, so the minute is the one just lived even
+    // when the wall clock repeats an hour.
+    matches(schedule, ctx.wall).then(|| ctx.now - ctx.wall.rem_euclid(MINUTE))
+}
+
+/// `cron(T, now)`: now is in a matching minute `[F, F + 60 s)` and the owner has not
+/// started within `[F, now]`.
+pub(super) fn executable(schedule: &CronSchedule, ctx: &Context<'_>, owner: &str) -> bool {
+    current_minute(schedule, ctx)
+        .is_some_and(|start| !ctx.history().any_in(owner, &[Action::Run], start, ctx.now))
+}
+
+/// The first matching minute (wall value of its start) at or after the wall value `from`,
+/// within the horizon.
+pub(super) fn next_match(schedule: &CronSchedule, from: i64) -> Option<i64> {
+    let mut day = from.div_euclid(DAY);
+    let mut first_minute = (from.rem_euclid(DAY) + MINUTE - 1) / MINUTE;
+    for _ in 0..HORIZON_DAYS {
+        if first_minute < 24 * 60 && day_matches(schedule, day) {
+            for hour in first_minute / 60..24 {
+                if schedule.hours & (1 << hour) == 0 {
+                    continue;
+                }
+                let from_minute = if hour == first_minute / 60 {
+                    first_minute % 60
+                } else {
+                    0
+                };
+                let later = schedule.minutes >> from_minute;
+                if later != 0 {
+                    let minute = from_minute + i64::from(later.trailing_zeros());
+                    return Some(day * DAY + (hour * 60 + minute) * MINUTE);
+                }
+            }
+        }
+        day += 1;
+        first_minute = 0;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::period::days_from_civil;
+
+    fn every_day(minutes: u64, hours: u32) -> CronSchedule {
+        CronSchedule {
+            minutes,
+            hours,
+            days_of_month: !1,
+            months: 0b1_1111_1111_1110,
+            days_of_week: 0x7f,
+            any_day_of_month: true,
+            any_day_of_week: true,
+            text: String::new(),
+        }
+    }
+
+    #[test]
+    fn next_match_rounds_up_to_a_minute() {
+        let day = days_from_civil(2024, 1, 1) * DAY;
+        let schedule = every_day(1 << 30, 1 << 8);
+        assert_eq!(
+            next_match(&schedule, day),
+            Some(day + 8 * 60 * MINUTE + 30 * MINUTE)
+        );
+        let after = day + 8 * 60 * MINUTE + 30 * MINUTE + 1;
+        assert_eq!(next_match(&schedule, after), Some(after - 1 + DAY));
+    }
+
+    #[test]
+    fn impossible_dates_never_match() {
+        let mut schedule = every_day(1, 1);
+        schedule.days_of_month = 1 << 30;
+        schedule.months = 1 << 2;
+        schedule.any_day_of_month = false;
+        assert_eq!(next_match(&schedule, 0), None);
+    }
+}

@@ -1,0 +1,168 @@
+//! The truth rules of every leaf phrase (spec §5.2–§5.10).
+
+use std::time::Duration;
+
+use crate::ast::{AfterTasks, Comparison, Condition, HasState, HasWindow, Outcome, TaskState};
+use crate::history::Action;
+
+use super::period::locate;
+use super::{cron, explain, Context, EvalError, ParamValue};
+
+/// The actions that end an occurrence of `daily` & co. and block `every` (§5.2, §5.3).
+pub(super) const FINISH: &[Action] = &[
+    Action::Success,
+    Action::Fail,
+    Action::Inaction,
+    Action::Terminate,
+];
+
+/// The actions `has S` counts (the table under §2.2).
+pub(super) fn state_actions(state: TaskState) -> &'static [Action] {
+    match state {
+        TaskState::Succeeded => &[Action::Success],
+        TaskState::Failed => &[Action::Fail],
+        TaskState::Finished => &[Action::Success, Action::Fail, Action::Terminate],
+        TaskState::Terminated => &[Action::Terminate],
+        TaskState::Inacted => &[Action::Inaction],
+        TaskState::Started => &[Action::Run],
+        TaskState::Crashed => &[Action::Crash],
+    }
+}
+
+/// The upstream records `after task … <outcome>` waits for (§5.5).
+pub(super) fn outcome_actions(outcome: Outcome) -> &'static [Action] {
+    match outcome {
+        Outcome::Succeeded => &[Action::Success],
+        Outcome::Failed => &[Action::Fail],
+        Outcome::Finished => &[Action::Success, Action::Fail],
+    }
+}
+
+/// A duration in microseconds, saturating (a written duration of a million weeks still
+/// compares correctly: it reaches before every record).
+pub(super) fn duration_micros(duration: Duration) -> i64 {
+    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// The owner of a task-bound phrase, or the error naming the phrase.
+pub(super) fn owner<'a>(cond: &Condition, ctx: &Context<'a>) -> Result<&'a str, EvalError> {
+    ctx.owner().ok_or_else(|| EvalError::NoOwner {
+        phrase: explain::text(cond),
+    })
+}
+
+/// The task a `has …` phrase talks about: the named one, else the owner.
+pub(super) fn has_task<'c>(
+    cond: &Condition,
+    has: &'c HasState,
+    ctx: &Context<'c>,
+) -> Result<&'c str, EvalError> {
+    match &has.task {
+        Some(task) => Ok(task),
+        None => owner(cond, ctx),
+    }
+}
+
+/// The scheduler state, or the error naming the phrase.
+fn scheduler(cond: &Condition, ctx: &Context<'_>) -> Result<super::SchedulerState, EvalError> {
+    ctx.scheduler().ok_or_else(|| EvalError::NoScheduler {
+        phrase: explain::text(cond),
+    })
+}
+
+/// `after task 'u'` for one upstream: its last counted finish is strictly after the
+/// owner's last start (or the owner never started).
+pub(super) fn after_one(
+    ctx: &Context<'_>,
+    after: &AfterTasks,
+    upstream: &str,
+    own: Option<i64>,
+) -> bool {
+    ctx.history()
+        .last_micros(upstream, outcome_actions(after.outcome))
+        .is_some_and(|dep| own.is_none_or(|own| dep > own))
+}
+
+/// The value of a phrase (composite nodes are delegated back to `evaluate`).
+pub(super) fn leaf(cond: &Condition, ctx: &Context<'_>) -> Result<bool, EvalError> {
+    let history = ctx.history();
+    let now = ctx.now;
+    Ok(match cond {
+        Condition::Periodic(period) => {
+            let owner = owner(cond, ctx)?;
+            let located = locate(period, ctx.zone, ctx.wall, now);
+            located.inside
+                && located
+                    .window(now)
+                    .is_none_or(|(from, to)| !history.any_in(owner, FINISH, from, to))
+        }
+        Condition::Every(duration) => {
+            let owner = owner(cond, ctx)?;
+            let from = now.saturating_sub(duration_micros(*duration));
+            !history.any_in(owner, FINISH, from, now)
+        }
+        Condition::Cron(schedule) => {
+            let owner = owner(cond, ctx)?;
+            cron::executable(schedule, ctx, owner)
+        }
+        Condition::After(after) => {
+            let owner = owner(cond, ctx)?;
+            let own = history.last_micros(owner, &[Action::Run]);
+            let mut upstream = after.tasks.iter();
+            if after.any {
+                upstream.any(|task| after_one(ctx, after, task, own))
+            } else {
+                upstream.all(|task| after_one(ctx, after, task, own))
+            }
+        }
+        Condition::Has(has) => {
+            let task = has_task(cond, has, ctx)?;
+            let actions = state_actions(has.state);
+            match &has.when {
+                HasWindow::Ever => history.last_micros(task, actions).is_some(),
+                HasWindow::Period(period) => locate(period, ctx.zone, ctx.wall, now)
+                    .window(now)
+                    .is_some_and(|(from, to)| history.any_in(task, actions, from, to)),
+                HasWindow::Past(duration) => {
+                    let from = now.saturating_sub(duration_micros(*duration));
+                    history.any_in(task, actions, from, now)
+                }
+            }
+        }
+        Condition::IsRunning(task) => history.is_running(task),
+        Condition::TimeOf(period) => locate(period, ctx.zone, ctx.wall, now).inside,
+        Condition::SchedulerCycles { comparison, count } => {
+            let cycles = scheduler(cond, ctx)?.cycles;
+            match comparison {
+                Comparison::MoreThan => cycles > *count,
+                Comparison::LessThan => cycles < *count,
+                Comparison::Exactly => cycles == *count,
+            }
+        }
+        Condition::SchedulerStartedWithin(duration) => {
+            started_within(scheduler(cond, ctx)?, now, *duration)
+        }
+        Condition::SchedulerRunOver(duration) => {
+            !started_within(scheduler(cond, ctx)?, now, *duration)
+        }
+        Condition::Env(value) => {
+            ctx.resolver().param("env") == Some(ParamValue::Str(value.as_str()))
+        }
+        Condition::ParamExists(key) => ctx.resolver().param(key).is_some(),
+        Condition::ParamIs { key, value } => {
+            ctx.resolver().param(key) == Some(ParamValue::Str(value.as_str()))
+        }
+        Condition::Custom(name) => ctx.resolver().custom(name, ctx)?,
+        Condition::True
+        | Condition::False
+        | Condition::Not(_)
+        | Condition::All(_)
+        | Condition::Any(_) => cond.evaluate(ctx)?,
+    })
+}
+
+/// `scheduler started D ago`: the start lies in `[now − D, now]`.
+pub(super) fn started_within(state: super::SchedulerState, now: i64, duration: Duration) -> bool {
+    let started = crate::history::micros(state.started);
+    started <= now && started >= now.saturating_sub(duration_micros(duration))
+}

@@ -1,0 +1,396 @@
+//! The task history conditions read: every log record, indexed by task and action.
+//!
+//! Conditions ask narrow questions ("did `x` finish between 08:00 and now?", "when did `x`
+//! last start?"). Scanning the log for each of them is what makes the Python peers slow
+//! (PERF.md), so [`History`] keeps, per task name and per action, a sorted vector of
+//! instants: every question is one hash lookup plus a binary search, whatever the log size.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+/// What a log record says happened to a task (`RUNTIME.md` §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// The task started.
+    Run,
+    /// The task finished without error.
+    Success,
+    /// The task finished with an error (or panicked).
+    Fail,
+    /// The task was stopped before it finished (timeout, `end_cond`, manual, shutdown).
+    Terminate,
+    /// The task decided there was nothing to do.
+    Inaction,
+    /// Written at start-up for a run an earlier process left unfinished.
+    Crash,
+}
+
+impl Action {
+    /// Every action, in the order of the enum.
+    pub const ALL: [Action; 6] = [
+        Action::Run,
+        Action::Success,
+        Action::Fail,
+        Action::Terminate,
+        Action::Inaction,
+        Action::Crash,
+    ];
+
+    /// The word used in the log and in messages (`run`, `success`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Run => "run",
+            Action::Success => "success",
+            Action::Fail => "fail",
+            Action::Terminate => "terminate",
+            Action::Inaction => "inaction",
+            Action::Crash => "crash",
+        }
+    }
+
+    /// Whether the record ends a run (every action except `run`).
+    pub fn is_end(self) -> bool {
+        self != Action::Run
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error of `"…".parse::<Action>()`: the text is not one of the six action words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseActionError {
+    text: String,
+}
+
+impl fmt::Display for ParseActionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown task action `{}`, expected one of: `run`, `success`, `fail`, `terminate`, \
+             `inaction`, `crash`",
+            self.text
+        )
+    }
+}
+
+impl std::error::Error for ParseActionError {}
+
+impl FromStr for Action {
+    type Err = ParseActionError;
+
+    /// Reads the log word of an action, exactly as [`Action::as_str`] writes it.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Action::ALL
+            .into_iter()
+            .find(|action| action.as_str() == s)
+            .ok_or_else(|| ParseActionError { text: s.to_owned() })
+    }
+}
+
+/// One record of the task log, as far as conditions care: who, what and when.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LogRecord {
+    /// The task's name.
+    pub task: String,
+    /// What happened.
+    pub action: Action,
+    /// When the record was written. Naive times are read as UTC.
+    pub created: NaiveDateTime,
+}
+
+impl LogRecord {
+    /// A record of `action` for `task` written at `created` (UTC).
+    pub fn new(task: impl Into<String>, action: Action, created: NaiveDateTime) -> Self {
+        LogRecord {
+            task: task.into(),
+            action,
+            created,
+        }
+    }
+}
+
+/// FNV-1a: task names are chosen by the program, not by an attacker, so the hash only
+/// needs to be fast on short strings (SipHash costs a third of the 200 ns budget).
+#[derive(Clone, Copy)]
+pub(crate) struct NameHasher(u64);
+
+impl Default for NameHasher {
+    fn default() -> Self {
+        NameHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// One task's records: a sorted vector of instants (µs since the epoch, UTC) per action.
+#[derive(Debug, Clone, Default)]
+struct TaskLog {
+    by_action: [Vec<i64>; 6],
+    /// The latest record (ties: the one pushed last), which decides `is running`.
+    last: Option<(Action, i64)>,
+}
+
+/// The indexed task history that conditions read.
+///
+/// Per task name and per action it keeps the sorted instants of the records, plus the
+/// latest record of each task. Appending in time order is amortised O(1); a record older
+/// than the newest of its kind is inserted in place (O(n), rare: one task's records are
+/// written in time order). Every query is a hash lookup plus at most one binary search per
+/// action, so evaluation cost does not grow with the log.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use redengine_conditions::{Action, History};
+///
+/// let mut history = History::new();
+/// let at = |h, m| Utc.with_ymd_and_hms(2024, 1, 1, h, m, 0).unwrap();
+/// history.push("fetch", Action::Run, at(8, 0));
+/// history.push("fetch", Action::Success, at(8, 1));
+/// assert!(history.contains_any("fetch", &[Action::Success, Action::Fail], at(8, 0), at(9, 0)));
+/// assert_eq!(history.last("fetch", Action::Run), Some(at(8, 0)));
+/// assert!(!history.is_running("fetch"));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    tasks: HashMap<Box<str>, TaskLog, BuildHasherDefault<NameHasher>>,
+    len: usize,
+}
+
+/// Microseconds since the epoch of an instant (the resolution conditions compare at).
+pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+/// The instant `us` microseconds after the epoch, saturating at chrono's range.
+pub(crate) fn instant(us: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(us).unwrap_or(if us < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
+}
+
+impl History {
+    /// An empty history.
+    pub fn new() -> Self {
+        History::default()
+    }
+
+    /// Records that `task` did `action` at `created`.
+    pub fn push(&mut self, task: &str, action: Action, created: DateTime<Utc>) {
+        let at = micros(created);
+        let log = match self.tasks.get_mut(task) {
+            Some(log) => log,
+            None => self.tasks.entry(task.into()).or_default(),
+        };
+        let times = &mut log.by_action[action.index()];
+        match times.last() {
+            Some(&newest) if newest > at => {
+                let index = times.partition_point(|&t| t <= at);
+                times.insert(index, at);
+            }
+            _ => times.push(at),
+        }
+        if log.last.is_none_or(|(_, newest)| at >= newest) {
+            log.last = Some((action, at));
+        }
+        self.len += 1;
+    }
+
+    /// A history holding `records`; their naive `created` times are read as UTC.
+    pub fn from_records(records: &[LogRecord]) -> Self {
+        let mut history = History::new();
+        for record in records {
+            history.push(&record.task, record.action, record.created.and_utc());
+        }
+        history
+    }
+
+    /// The number of records pushed.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no record was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// When `task` last did `action`, if ever.
+    pub fn last(&self, task: &str, action: Action) -> Option<DateTime<Utc>> {
+        self.last_micros(task, &[action]).map(instant)
+    }
+
+    /// The latest record of `task`: its action and instant.
+    pub fn last_record(&self, task: &str) -> Option<(Action, DateTime<Utc>)> {
+        let (action, at) = self.tasks.get(task)?.last?;
+        Some((action, instant(at)))
+    }
+
+    /// Whether a run of `task` is in progress: its latest record is `run`.
+    pub fn is_running(&self, task: &str) -> bool {
+        matches!(
+            self.tasks.get(task).and_then(|log| log.last),
+            Some((Action::Run, _))
+        )
+    }
+
+    /// Whether `task` has a record with an action in `actions` inside the closed window
+    /// `[from, to]`. O(log n) per action.
+    pub fn contains_any(
+        &self,
+        task: &str,
+        actions: &[Action],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> bool {
+        self.any_in(task, actions, micros(from), micros(to))
+    }
+
+    /// [`History::contains_any`] on microsecond instants.
+    pub(crate) fn any_in(&self, task: &str, actions: &[Action], from: i64, to: i64) -> bool {
+        if from > to {
+            return false;
+        }
+        let Some(log) = self.tasks.get(task) else {
+            return false;
+        };
+        actions.iter().any(|action| {
+            let times = &log.by_action[action.index()];
+            match times.last() {
+                Some(&newest) if newest >= from => {
+                    let index = times.partition_point(|&t| t < from);
+                    times.get(index).is_some_and(|&t| t <= to)
+                }
+                _ => false,
+            }
+        })
+    }
+
+    /// The latest instant of a record of `task` with an action in `actions`.
+    pub(crate) fn last_micros(&self, task: &str, actions: &[Action]) -> Option<i64> {
+        let log = self.tasks.get(task)?;
+        actions
+            .iter()
+            .filter_map(|action| log.by_action[action.index()].last().copied())
+            .max()
+    }
+
+    /// The latest record of `task` with an action in `actions` at or before `at`.
+    pub(crate) fn last_at_or_before(&self, task: &str, actions: &[Action], at: i64) -> Option<i64> {
+        let log = self.tasks.get(task)?;
+        actions
+            .iter()
+            .filter_map(|action| {
+                let times = &log.by_action[action.index()];
+                let index = times.partition_point(|&t| t <= at);
+                index.checked_sub(1).map(|i| times[i])
+            })
+            .max()
+    }
+
+    /// The earliest record of `task` with an action in `actions` strictly after `at`.
+    pub(crate) fn first_after(&self, task: &str, actions: &[Action], at: i64) -> Option<i64> {
+        let log = self.tasks.get(task)?;
+        actions
+            .iter()
+            .filter_map(|action| {
+                let times = &log.by_action[action.index()];
+                times.get(times.partition_point(|&t| t <= at)).copied()
+            })
+            .min()
+    }
+
+    /// Whether the history holds any record of `task`.
+    pub fn knows(&self, task: &str) -> bool {
+        self.tasks.contains_key(task)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 1, 1, 8, minute, 0).unwrap()
+    }
+
+    #[test]
+    fn action_words_round_trip() {
+        for action in Action::ALL {
+            assert_eq!(action.as_str().parse::<Action>(), Ok(action));
+            assert_eq!(action.to_string(), action.as_str());
+        }
+        let error = "Success".parse::<Action>().unwrap_err();
+        assert!(error.to_string().contains("`Success`"));
+        assert!(error.to_string().contains("`success`"));
+    }
+
+    #[test]
+    fn out_of_order_pushes_are_sorted() {
+        let mut history = History::new();
+        history.push("a", Action::Success, at(10));
+        history.push("a", Action::Success, at(5));
+        history.push("a", Action::Success, at(7));
+        assert_eq!(history.len(), 3);
+        assert_eq!(history.last("a", Action::Success), Some(at(10)));
+        assert!(history.contains_any("a", &[Action::Success], at(6), at(8)));
+        assert!(!history.contains_any("a", &[Action::Success], at(8), at(9)));
+        assert_eq!(history.last_record("a"), Some((Action::Success, at(10))));
+        assert_eq!(
+            history.last_at_or_before("a", &[Action::Success], micros(at(9))),
+            Some(micros(at(7)))
+        );
+        assert_eq!(
+            history.first_after("a", &[Action::Success], micros(at(5))),
+            Some(micros(at(7)))
+        );
+    }
+
+    #[test]
+    fn windows_are_closed() {
+        let mut history = History::new();
+        history.push("a", Action::Fail, at(5));
+        assert!(history.contains_any("a", &[Action::Fail], at(5), at(5)));
+        assert!(history.contains_any("a", &[Action::Fail], at(4), at(5)));
+        assert!(!history.contains_any("a", &[Action::Fail], at(6), at(4)));
+        assert!(!history.contains_any("a", &[Action::Success], at(0), at(9)));
+        assert!(!history.contains_any("b", &[Action::Fail], at(0), at(9)));
+    }
+
+    #[test]
+    fn running_follows_the_latest_record() {
+        let mut history = History::new();
+        assert!(!history.is_running("a"));
+        history.push("a", Action::Run, at(1));
+        assert!(history.is_running("a"));
+        history.push("a", Action::Crash, at(2));
+        assert!(!history.is_running("a"));
+        assert!(history.knows("a"));
+        assert!(!history.is_empty());
+    }
+}
