@@ -408,7 +408,7 @@ fn bad_rows_are_skipped_with_a_warning_naming_their_line() {
     assert_eq!(warned.len(), 4, "{warned:?}");
     for (warning, (line, reason)) in warned.iter().zip([
         (3, "`created` is not an ISO 8601 timestamp"),
-        (4, "unknown action `exploded`"),
+        (4, "unknown task action `exploded`"),
         (5, "`runtime` is not a number of seconds"),
         (6, "expected 8 fields, found 2"),
     ]) {

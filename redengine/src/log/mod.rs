@@ -23,7 +23,6 @@
 //! assert_eq!(records[1].runtime, Some(std::time::Duration::from_millis(2500)));
 //! ```
 
-mod action;
 mod csv;
 mod error;
 mod facade;
@@ -32,12 +31,14 @@ mod memory;
 mod record;
 mod tail;
 
-pub use self::action::Action;
 pub use self::csv::CsvLog;
 pub use self::error::{LogError, LogErrorKind};
 pub use self::facade::{emit, TASK_TARGET};
 pub use self::memory::MemoryLog;
 pub use self::record::{error_chain, TaskRecord};
+/// What happened to a task: the `action` column of the log. The condition language's
+/// own type, so a record feeds the history conditions read without conversion.
+pub use redengine_conditions::Action;
 
 /// Where the scheduler keeps its task log.
 ///
