@@ -4,3 +4,5 @@
 //! `daily between 08:00 and 08:15` or `after task 'get_data' succeeded`.
 
 pub use redengine_conditions as conditions;
+
+pub mod log;
