@@ -163,6 +163,8 @@ pub(crate) fn duration_at(
                 "ms" | "msec" | "millis" | "milliseconds" | "us" | "ns" => {
                     format!("durations are whole seconds or longer; {UNIT_LIST}")
                 }
+                "m" | "mn" | "mins" => "did you mean `min`?".to_owned(),
+                "hr" | "hrs" => "did you mean `h`?".to_owned(),
                 _ => match suggest(unit, UNITS.iter().map(|(u, _)| *u)) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => UNIT_LIST.to_owned(),

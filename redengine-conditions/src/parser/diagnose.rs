@@ -97,13 +97,14 @@ pub(super) fn failure(whole: &str, start: usize, text: &str, e: &PestError) -> P
             }
         }
         let last = word_before(text, text.len());
+        let wanted = list(&words, &descriptions);
         return err(
             text.len(),
             text.len(),
             ParseErrorKind::Syntax,
-            format!("expected {} after `{last}`", list(&words, &descriptions)),
+            format!("expected {wanted} after `{last}`"),
         )
-        .with_help("complete the condition; the language reference lists every form");
+        .with_help(format!("add {wanted} at the end"));
     }
 
     let found = token_at(text, p);
@@ -140,6 +141,22 @@ pub(super) fn failure(whole: &str, start: usize, text: &str, e: &PestError) -> P
             "a quote ends the name; write `\\'` for a quote inside it: `{joined}`"
         ));
     }
+    if bytes[p] == b'\'' && prev.ends_with('\'') && text.starts_with("after ") {
+        return err(
+            p,
+            p + found.len(),
+            ParseErrorKind::Syntax,
+            format!("expected `,` between task names, found `{found}`"),
+        )
+        .with_help(if text.starts_with("after task ") {
+            format!("write `after tasks {}, {found}`", word_before(text, p))
+        } else {
+            format!(
+                "separate the names with commas: `{}, {found}`",
+                word_before(text, p)
+            )
+        });
+    }
     if bytes[p] == b',' && text.starts_with("after task ") {
         let names = &text["after task ".len()..];
         return err(
@@ -159,7 +176,8 @@ pub(super) fn failure(whole: &str, start: usize, text: &str, e: &PestError) -> P
     }
 
     // Something complete was followed by more text.
-    let extra = bytes[p] == b' ' || (words.is_empty() && descriptions.is_empty());
+    let only_end = descriptions.iter().all(|d| d.starts_with("the end"));
+    let extra = bytes[p] == b' ' || (words.is_empty() && only_end);
     if extra {
         let rest = text[p..].trim_start();
         let q = text.len() - rest.len();

@@ -1,0 +1,35 @@
+//! Every task record on the `log` facade (spec §5.6), the seed's console `task_logger`.
+
+use log::Level;
+
+use super::{Action, TaskRecord};
+
+/// The target of task records on the logging facade.
+pub const TASK_TARGET: &str = "redengine::task";
+
+/// Emits `record` through the `log` facade: target `redengine::task`, level INFO (ERROR for
+/// `fail`), the record's message as text (a `fail`'s `exc_text` on the lines after it), and
+/// the key-values `task_name` and `action`, so structured loggers can filter on them.
+///
+/// The scheduler calls this for every record it writes. Nothing is printed unless the
+/// program installs a logger (`env_logger`, `simple_logger`, …); conditions never read it.
+pub fn emit(record: &TaskRecord) {
+    let level = if record.action == Action::Fail {
+        Level::Error
+    } else {
+        Level::Info
+    };
+    if !log::log_enabled!(target: TASK_TARGET, level) {
+        return;
+    }
+    let task_name = record.task_name.as_str();
+    let action = record.action.as_str();
+    if record.exc_text.is_empty() {
+        log::log!(target: TASK_TARGET, level, task_name, action; "{}", record.message);
+    } else {
+        log::log!(
+            target: TASK_TARGET, level, task_name, action;
+            "{}\n{}", record.message, record.exc_text
+        );
+    }
+}

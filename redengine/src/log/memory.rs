@@ -1,0 +1,103 @@
+//! [`MemoryLog`]: the task log kept in memory, for tests and throw-away runs.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use super::{LogError, LogStore, TaskRecord};
+
+/// A task log that lives only as long as the process (the seed's `log_memory`).
+///
+/// Clones share the same records, so a test can keep one handle, give a clone to the
+/// session, and read what the scheduler wrote with [`MemoryLog::records`]. Records given
+/// to [`MemoryLog::with_records`] play the part of an earlier run's log: `load` returns
+/// them, as a CSV log returns its file.
+///
+/// ```
+/// use redengine::log::{LogStore, MemoryLog, TaskRecord};
+///
+/// let log = MemoryLog::new();
+/// let mut store = log.clone();
+/// let at = chrono::DateTime::parse_from_rfc3339("2024-01-03T08:00:00+01:00").unwrap();
+/// store.append(&TaskRecord::run("get_data", at)).unwrap();
+/// assert_eq!(log.records().len(), 1);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct MemoryLog {
+    records: Arc<Mutex<Vec<TaskRecord>>>,
+}
+
+impl MemoryLog {
+    /// An empty log.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A log that already holds `records`, as if an earlier run had written them.
+    pub fn with_records(records: impl IntoIterator<Item = TaskRecord>) -> Self {
+        MemoryLog {
+            records: Arc::new(Mutex::new(records.into_iter().collect())),
+        }
+    }
+
+    /// A copy of every record, in the order they were appended.
+    pub fn records(&self) -> Vec<TaskRecord> {
+        self.lock().clone()
+    }
+
+    /// The records stay usable even if a thread panicked while holding the lock: appending
+    /// to a `Vec` cannot leave it half-updated.
+    fn lock(&self) -> MutexGuard<'_, Vec<TaskRecord>> {
+        self.records.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl LogStore for MemoryLog {
+    fn load(&mut self) -> Result<Vec<TaskRecord>, LogError> {
+        Ok(self.records())
+    }
+
+    fn append(&mut self, record: &TaskRecord) -> Result<(), LogError> {
+        self.lock().push(record.clone());
+        Ok(())
+    }
+
+    fn sync(&mut self) -> Result<(), LogError> {
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        "in-memory log".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::Action;
+
+    fn at(s: &str) -> chrono::DateTime<chrono::FixedOffset> {
+        chrono::DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn clones_share_records() {
+        let log = MemoryLog::new();
+        let mut store: Box<dyn LogStore> = Box::new(log.clone());
+        let start = at("2024-01-03T08:00:00Z");
+        store.append(&TaskRecord::run("a", start)).unwrap();
+        store
+            .append(&TaskRecord::finish("a", Action::Success, start, start, ""))
+            .unwrap();
+        store.sync().unwrap();
+        let actions: Vec<_> = log.records().iter().map(|r| r.action).collect();
+        assert_eq!(actions, [Action::Run, Action::Success]);
+        assert_eq!(store.load().unwrap(), log.records());
+        assert_eq!(store.describe(), "in-memory log");
+    }
+
+    #[test]
+    fn seeded_records_are_loaded() {
+        let run = TaskRecord::run("a", at("2024-01-03T08:00:00Z"));
+        let mut log = MemoryLog::with_records([run.clone()]);
+        assert_eq!(log.load().unwrap(), [run]);
+    }
+}

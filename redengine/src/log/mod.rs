@@ -1,0 +1,83 @@
+//! The task log: the append-only record of every run (spec `RUNTIME.md` §5).
+//!
+//! Every run is one `run` record followed by exactly one finish record (`success`, `fail`,
+//! `inaction`, `terminate` or `crash`). The scheduler writes them through a [`LogStore`]:
+//!
+//! * [`CsvLog`], the default, keeps them in `log/tasks.csv`, so a restarted scheduler
+//!   reads its history back and `daily` does not run twice in a day;
+//! * [`MemoryLog`] keeps them for the life of the process (tests, throw-away runs).
+//!
+//! Each record is also emitted on the `log` facade by [`emit`] (target `redengine::task`),
+//! for console output; conditions read only the store.
+//!
+//! ```
+//! use redengine::log::{Action, LogStore, MemoryLog, TaskRecord};
+//!
+//! let start = chrono::DateTime::parse_from_rfc3339("2024-01-03T08:00:00+01:00").unwrap();
+//! let end = chrono::DateTime::parse_from_rfc3339("2024-01-03T08:00:02.5+01:00").unwrap();
+//! let mut log = MemoryLog::new();
+//! log.append(&TaskRecord::run("get_data", start)).unwrap();
+//! log.append(&TaskRecord::finish("get_data", Action::Success, start, end, "")).unwrap();
+//! let records = log.load().unwrap();
+//! assert_eq!(records[1].message, "Task 'get_data' status: 'success'");
+//! assert_eq!(records[1].runtime, Some(std::time::Duration::from_millis(2500)));
+//! ```
+
+mod csv;
+mod error;
+mod facade;
+mod format;
+mod memory;
+mod record;
+mod tail;
+
+pub use self::csv::CsvLog;
+pub use self::error::{LogError, LogErrorKind};
+pub use self::facade::{emit, TASK_TARGET};
+pub use self::memory::MemoryLog;
+pub use self::record::{error_chain, TaskRecord};
+/// What happened to a task: the `action` column of the log. The condition language's
+/// own type, so a record feeds the history conditions read without conversion.
+pub use redengine_conditions::Action;
+
+/// Where the scheduler keeps its task log.
+///
+/// The scheduler owns its store (hence `Send + 'static`: it may run the loop on another
+/// thread) and is its only writer. It calls [`load`](LogStore::load) once at start-up,
+/// [`append`](LogStore::append) for every record, and [`sync`](LogStore::sync) at shutdown.
+pub trait LogStore: Send + 'static {
+    /// Reads every record back, in the order they were written (start-up).
+    ///
+    /// A CSV log skips rows it cannot parse with a warning (target `redengine::scheduler`)
+    /// naming the line, and fails only if the file cannot be opened or read or is not a
+    /// task log at all.
+    fn load(&mut self) -> Result<Vec<TaskRecord>, LogError>;
+
+    /// Appends one record: one complete row, flushed (not fsynced) at once.
+    fn append(&mut self, record: &TaskRecord) -> Result<(), LogError>;
+
+    /// Makes everything appended so far durable (fsync). Called at shutdown; cheap when
+    /// nothing was appended since the last call.
+    fn sync(&mut self) -> Result<(), LogError>;
+
+    /// What the store is, for messages: `CSV log at log/tasks.csv`.
+    fn describe(&self) -> String;
+}
+
+impl<S: LogStore + ?Sized> LogStore for Box<S> {
+    fn load(&mut self) -> Result<Vec<TaskRecord>, LogError> {
+        (**self).load()
+    }
+
+    fn append(&mut self, record: &TaskRecord) -> Result<(), LogError> {
+        (**self).append(record)
+    }
+
+    fn sync(&mut self) -> Result<(), LogError> {
+        (**self).sync()
+    }
+
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+}

@@ -1,0 +1,264 @@
+//! One record of the task log and the constructors that fill its fields (spec §5.3).
+
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, SubsecRound};
+
+use super::Action;
+
+/// One row of the task log.
+///
+/// Build records with [`TaskRecord::run`], [`TaskRecord::finish`],
+/// [`TaskRecord::terminate`] and [`TaskRecord::crash`]: they fill `start`, `end`, `runtime`
+/// and `message` exactly as the spec's table (§5.3) says, so every writer agrees on them.
+///
+/// The constructors truncate instants to whole microseconds, the precision of the CSV
+/// log, so a record read back from a CSV file is equal to the one that was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskRecord {
+    /// The task's name.
+    pub task_name: String,
+    /// When the record was made: launch instant for `run`, finish instant for a finish,
+    /// start-up instant for `crash`. Conditions read this field.
+    pub created: DateTime<FixedOffset>,
+    /// What happened.
+    pub action: Action,
+    /// The instant of the run this record belongs to (its `run` record's `created`).
+    pub start: Option<DateTime<FixedOffset>>,
+    /// The finish instant (equal to `created`); `None` for `run`.
+    pub end: Option<DateTime<FixedOffset>>,
+    /// `end − start` for `success`, `fail`, `inaction` and `terminate`; `None` otherwise.
+    pub runtime: Option<Duration>,
+    /// `Task '<name>' status: '<action>'`, or for `terminate` the reason.
+    pub message: String,
+    /// For `fail`: the error and its source chain, or the panic message. Empty otherwise.
+    pub exc_text: String,
+}
+
+/// The reason written for a `terminate` whose body stopped with no termination flag set.
+const SELF_STOP_REASON: &str = "task";
+
+impl TaskRecord {
+    /// The `run` record written immediately before a run is handed to its executor.
+    pub fn run(task: &str, at: DateTime<FixedOffset>) -> Self {
+        let at = at.trunc_subsecs(6);
+        TaskRecord {
+            task_name: task.to_owned(),
+            created: at,
+            action: Action::Run,
+            start: Some(at),
+            end: None,
+            runtime: None,
+            message: status_message(task, Action::Run),
+            exc_text: String::new(),
+        }
+    }
+
+    /// The finish record of a run that started at `start` and ended at `end`.
+    ///
+    /// `exc_text` is kept only for [`Action::Fail`]: the spec leaves it empty for every
+    /// other action. For [`Action::Terminate`] the message is the reason `task` (the body
+    /// stopped with no flag set); use [`TaskRecord::terminate`] to give another reason.
+    /// [`Action::Crash`] builds the same record as [`TaskRecord::crash`]. [`Action::Run`]
+    /// is not a finish: it is a caller bug, and yields the `run` record at `start`.
+    ///
+    /// A wall clock that stepped back (`end < start`) gives a zero runtime.
+    pub fn finish(
+        task: &str,
+        action: Action,
+        start: DateTime<FixedOffset>,
+        end: DateTime<FixedOffset>,
+        exc_text: impl Into<String>,
+    ) -> Self {
+        match action {
+            Action::Run => {
+                debug_assert!(false, "TaskRecord::finish called with Action::Run");
+                Self::run(task, start)
+            }
+            Action::Crash => Self::crash(task, start, end),
+            Action::Terminate => Self::terminate(task, SELF_STOP_REASON, start, end),
+            Action::Success | Action::Fail | Action::Inaction => {
+                let exc_text = if action == Action::Fail {
+                    exc_text.into()
+                } else {
+                    String::new()
+                };
+                Self::finished(
+                    task,
+                    action,
+                    start,
+                    end,
+                    status_message(task, action),
+                    exc_text,
+                )
+            }
+        }
+    }
+
+    /// The `terminate` record of a run the scheduler stopped, with its reason as the
+    /// message: `timeout`, `end_cond`, `manual`, `shutdown`, or `task` when the body
+    /// stopped on its own.
+    pub fn terminate(
+        task: &str,
+        reason: &str,
+        start: DateTime<FixedOffset>,
+        end: DateTime<FixedOffset>,
+    ) -> Self {
+        Self::finished(
+            task,
+            Action::Terminate,
+            start,
+            end,
+            reason.to_owned(),
+            String::new(),
+        )
+    }
+
+    /// The `crash` record written at start-up (`at`) for a run that started at `start`
+    /// and never got a finish record.
+    pub fn crash(task: &str, start: DateTime<FixedOffset>, at: DateTime<FixedOffset>) -> Self {
+        let at = at.trunc_subsecs(6);
+        TaskRecord {
+            task_name: task.to_owned(),
+            created: at,
+            action: Action::Crash,
+            start: Some(start.trunc_subsecs(6)),
+            end: Some(at),
+            runtime: None,
+            message: status_message(task, Action::Crash),
+            exc_text: String::new(),
+        }
+    }
+
+    fn finished(
+        task: &str,
+        action: Action,
+        start: DateTime<FixedOffset>,
+        end: DateTime<FixedOffset>,
+        message: String,
+        exc_text: String,
+    ) -> Self {
+        let (start, end) = (start.trunc_subsecs(6), end.trunc_subsecs(6));
+        TaskRecord {
+            task_name: task.to_owned(),
+            created: end,
+            action,
+            start: Some(start),
+            end: Some(end),
+            runtime: Some((end - start).to_std().unwrap_or(Duration::ZERO)),
+            message,
+            exc_text,
+        }
+    }
+}
+
+/// `Task '<name>' status: '<action>'`, the seed's message.
+fn status_message(task: &str, action: Action) -> String {
+    format!("Task '{task}' status: '{}'", action.as_str())
+}
+
+/// The `exc_text` of a failed run: the error's `Display`, then one `Caused by: …` line per
+/// error in its [`source`](std::error::Error::source) chain.
+///
+/// ```
+/// let err = std::io::Error::other("connection refused, retry later");
+/// assert_eq!(redengine::log::error_chain(&err), "connection refused, retry later");
+/// ```
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str("\nCaused by: ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn run_record_fields() {
+        let r = TaskRecord::run("get_data", at("2024-01-03T08:00:00.123456789+01:00"));
+        assert_eq!(r.created, at("2024-01-03T08:00:00.123456+01:00"));
+        assert_eq!(r.action, Action::Run);
+        assert_eq!(r.start, Some(r.created));
+        assert_eq!((r.end, r.runtime), (None, None));
+        assert_eq!(r.message, "Task 'get_data' status: 'run'");
+        assert_eq!(r.exc_text, "");
+    }
+
+    #[test]
+    fn finish_record_fields() {
+        let (s, e) = (at("2024-01-03T08:00:00Z"), at("2024-01-03T08:00:02.5Z"));
+        let r = TaskRecord::finish("get_data", Action::Fail, s, e, "boom");
+        assert_eq!(r.created, e);
+        assert_eq!((r.start, r.end), (Some(s), Some(e)));
+        assert_eq!(r.runtime, Some(Duration::from_millis(2500)));
+        assert_eq!(r.message, "Task 'get_data' status: 'fail'");
+        assert_eq!(r.exc_text, "boom");
+
+        let ok = TaskRecord::finish("get_data", Action::Success, s, e, "ignored");
+        assert_eq!(ok.message, "Task 'get_data' status: 'success'");
+        assert_eq!(ok.exc_text, "");
+        let idle = TaskRecord::finish("get_data", Action::Inaction, s, e, "");
+        assert_eq!(idle.message, "Task 'get_data' status: 'inaction'");
+    }
+
+    #[test]
+    fn terminate_messages_are_reasons() {
+        let (s, e) = (at("2024-01-03T08:00:00Z"), at("2024-01-03T08:00:01Z"));
+        let r = TaskRecord::terminate("x", "timeout", s, e);
+        assert_eq!(
+            (r.action, r.message.as_str()),
+            (Action::Terminate, "timeout")
+        );
+        assert_eq!(r.runtime, Some(Duration::from_secs(1)));
+        let own = TaskRecord::finish("x", Action::Terminate, s, e, "");
+        assert_eq!(own.message, "task");
+    }
+
+    #[test]
+    fn crash_record_fields() {
+        let (s, up) = (at("2024-01-03T08:00:00Z"), at("2024-01-04T09:00:00Z"));
+        let r = TaskRecord::crash("x", s, up);
+        assert_eq!((r.created, r.start, r.end), (up, Some(s), Some(up)));
+        assert_eq!(r.runtime, None);
+        assert_eq!(r.message, "Task 'x' status: 'crash'");
+        assert_eq!(TaskRecord::finish("x", Action::Crash, s, up, "e"), r);
+    }
+
+    #[test]
+    fn clock_stepping_back_gives_zero_runtime() {
+        let (s, e) = (at("2024-01-03T08:00:01Z"), at("2024-01-03T08:00:00Z"));
+        let r = TaskRecord::finish("x", Action::Success, s, e, "");
+        assert_eq!(r.runtime, Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn error_chain_lists_sources() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("connection refused, retry later")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let err = Outer(std::io::Error::other("os error 111"));
+        assert_eq!(
+            error_chain(&err),
+            "connection refused, retry later\nCaused by: os error 111"
+        );
+    }
+}
