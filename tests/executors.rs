@@ -259,3 +259,30 @@ fn on_hold_pauses_launching() {
     session.run().unwrap();
     assert!(log.records().is_empty());
 }
+
+#[test]
+fn force_termination_is_logged_manual() {
+    let (b, clock, log) = builder(monday(8, 0));
+    b.clock(clock.with_grace(Duration::from_millis(5)))
+        .task_execution(Execution::Thread)
+        .shut_cond("task 'looping' has terminated")
+        .on_cycle(|info| {
+            if info.cycles == 1 {
+                info.handle.force_termination("looping");
+            }
+            Ok(None)
+        })
+        .task(Task::builder("looping").start_cond("daily").run(|ctx| {
+            while !ctx.termination().is_set() {
+                std::thread::park_timeout(Duration::from_millis(1));
+            }
+            Terminated
+        }))
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    let t = of(&log, "looping", Action::Terminate);
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].message, "manual");
+}
