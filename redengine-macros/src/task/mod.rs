@@ -6,8 +6,6 @@ mod attr;
 mod check;
 mod codegen;
 
-pub(crate) use attr::Execution;
-
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ItemFn;
