@@ -1,0 +1,60 @@
+//! Attribute keys and accepted values, named once so parsing and messages agree.
+
+/// `#[task(name = "…")]`: the task's name (default: the function's name).
+pub(crate) const NAME: &str = "name";
+/// `#[task(start_cond = "…")]`: when the task starts.
+pub(crate) const START_COND: &str = "start_cond";
+/// `#[task(end_cond = "…")]`: when a running thread/process run is terminated.
+pub(crate) const END_COND: &str = "end_cond";
+/// `#[task(execution = "thread")]`.
+pub(crate) const EXECUTION: &str = "execution";
+/// `#[task(timeout = "2 hours")]`, a number of seconds, or `"never"`.
+pub(crate) const TIMEOUT: &str = "timeout";
+/// `#[task(priority = 2)]`: higher is checked first.
+pub(crate) const PRIORITY: &str = "priority";
+/// `#[task(disabled)]`.
+pub(crate) const DISABLED: &str = "disabled";
+/// `#[task(force_run)]`.
+pub(crate) const FORCE_RUN: &str = "force_run";
+/// `#[task(on_startup)]`.
+pub(crate) const ON_STARTUP: &str = "on_startup";
+/// `#[task(on_shutdown)]`.
+pub(crate) const ON_SHUTDOWN: &str = "on_shutdown";
+/// `#[task(permanent)]`.
+pub(crate) const PERMANENT: &str = "permanent";
+/// `#[task(params(receivers = vec![…], data = Return("get_data")))]`.
+pub(crate) const PARAMS: &str = "params";
+
+/// Every key `#[task]` accepts, in the order messages list them.
+pub(crate) const TASK_KEYS: &[&str] = &[
+    NAME,
+    START_COND,
+    END_COND,
+    EXECUTION,
+    TIMEOUT,
+    PRIORITY,
+    DISABLED,
+    FORCE_RUN,
+    ON_STARTUP,
+    ON_SHUTDOWN,
+    PERMANENT,
+    PARAMS,
+];
+
+/// The boolean flags of `#[task]`: bare (`disabled`) or `disabled = true`.
+pub(crate) const TASK_FLAGS: &[&str] = &[DISABLED, FORCE_RUN, ON_STARTUP, ON_SHUTDOWN, PERMANENT];
+
+/// Values of `execution`: the canonical `main`, its alias `inline`, `thread`, `process`.
+pub(crate) const EXECUTIONS: &[&str] = &["main", "inline", "thread", "process"];
+
+/// The function-call form that binds an argument to another task's return value.
+pub(crate) const RETURN: &str = "Return";
+
+/// Lists names as "`a`, `b`, `c`" for messages.
+pub(crate) fn list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

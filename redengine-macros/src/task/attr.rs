@@ -1,0 +1,409 @@
+//! Parses the arguments of `#[task(...)]` into [`TaskArgs`]: known keys, one use each,
+//! values of the right type. Every value keeps its token for error spans; problems are
+//! recorded in the [`Ctxt`] and parsing goes on, so all of them are reported together.
+
+use proc_macro2::{Span, TokenStream};
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
+use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitBool, LitInt, LitStr, UnOp};
+
+use crate::ctxt::Ctxt;
+use crate::symbol::{self, EXECUTIONS, TASK_FLAGS, TASK_KEYS};
+
+/// Where a task runs (`execution = "…"`), as the runtime's `Execution` names it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Execution {
+    /// `"main"` or `"inline"`: on the scheduler thread.
+    Main,
+    /// `"thread"`: a new OS thread per run.
+    Thread,
+    /// `"process"`: a child process (the current binary re-executed).
+    Process,
+}
+
+/// `timeout = …`.
+pub(crate) enum Timeout {
+    /// `"never"`.
+    Never,
+    /// A duration string such as `"2 hours"`, already validated.
+    Duration(LitStr),
+    /// A whole number of seconds.
+    Seconds(LitInt),
+}
+
+/// One entry of `params(...)`.
+pub(crate) struct ParamBinding {
+    /// The function argument it binds.
+    pub(crate) name: Ident,
+    /// What it binds to.
+    pub(crate) value: ParamValue,
+}
+
+/// The value of a per-task parameter.
+pub(crate) enum ParamValue {
+    /// Any Rust expression, evaluated when the session is built.
+    Expr(Box<Expr>),
+    /// `Return("get_data")`: the latest return value of that task, as `Option<T>`.
+    Return(LitStr),
+}
+
+/// The parsed `#[task(...)]` arguments. `None` means "not written": the runtime default.
+#[derive(Default)]
+pub(crate) struct TaskArgs {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) start_cond: Option<LitStr>,
+    pub(crate) end_cond: Option<LitStr>,
+    pub(crate) execution: Option<(Execution, Span)>,
+    pub(crate) timeout: Option<Timeout>,
+    pub(crate) priority: Option<i32>,
+    pub(crate) disabled: bool,
+    pub(crate) force_run: bool,
+    pub(crate) on_startup: bool,
+    pub(crate) on_shutdown: bool,
+    pub(crate) permanent: bool,
+    pub(crate) params: Vec<ParamBinding>,
+}
+
+/// Parses `args`; never fails, every problem goes to `cx`.
+pub(crate) fn parse(args: TokenStream, cx: &mut Ctxt) -> TaskArgs {
+    let mut out = TaskArgs::default();
+    let mut seen: Vec<String> = Vec::new();
+    let parser = syn::meta::parser(|meta| {
+        let key = match meta.path.get_ident() {
+            Some(ident) => ident.to_string(),
+            None => {
+                cx.error_spanned_by(&meta.path, unknown_key_message(&path_text(&meta.path)));
+                return skip_value(&meta);
+            }
+        };
+        if seen.contains(&key) {
+            cx.error_spanned_by(
+                &meta.path,
+                format!("duplicate task attribute `{key}`: remove one of them"),
+            );
+            return skip_value(&meta);
+        }
+        seen.push(key.clone());
+        parse_key(&key, &meta, &mut out, cx)
+    });
+    if let Err(error) = parser.parse2(args) {
+        cx.syn_error(error);
+    }
+    out
+}
+
+fn parse_key(
+    key: &str,
+    meta: &ParseNestedMeta<'_>,
+    out: &mut TaskArgs,
+    cx: &mut Ctxt,
+) -> syn::Result<()> {
+    match key {
+        symbol::NAME => out.name = string_value(key, meta, cx)?,
+        symbol::START_COND => out.start_cond = string_value(key, meta, cx)?,
+        symbol::END_COND => out.end_cond = string_value(key, meta, cx)?,
+        symbol::EXECUTION => {
+            if let Some(lit) = string_value(key, meta, cx)? {
+                out.execution = execution(&lit, cx).map(|e| (e, lit.span()));
+            }
+        }
+        symbol::TIMEOUT => out.timeout = timeout(meta, cx)?,
+        symbol::PRIORITY => out.priority = priority(meta, cx)?,
+        symbol::PARAMS => out.params = params(meta, cx)?,
+        flag if TASK_FLAGS.contains(&flag) => {
+            let value = flag_value(key, meta, cx)?;
+            match flag {
+                symbol::DISABLED => out.disabled = value,
+                symbol::FORCE_RUN => out.force_run = value,
+                symbol::ON_STARTUP => out.on_startup = value,
+                symbol::ON_SHUTDOWN => out.on_shutdown = value,
+                _ => out.permanent = value,
+            }
+        }
+        _ => {
+            cx.error_spanned_by(&meta.path, unknown_key_message(key));
+            return skip_value(meta);
+        }
+    }
+    Ok(())
+}
+
+fn unknown_key_message(key: &str) -> String {
+    let mut message = format!(
+        "unknown task attribute `{key}`, expected one of: {}",
+        symbol::list(TASK_KEYS)
+    );
+    if let Some(near) = redengine_conditions::suggest(key, TASK_KEYS.iter().copied()) {
+        message.push_str(&format!("\n\nhelp: did you mean `{near}`?"));
+    }
+    message
+}
+
+fn path_text(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// Consumes whatever value follows an unknown or duplicate key so parsing can go on.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
+    }
+    Ok(())
+}
+
+/// `key = "text"`. A missing `=` or a non-string value is recorded, not returned.
+fn string_value(
+    key: &str,
+    meta: &ParseNestedMeta<'_>,
+    cx: &mut Ctxt,
+) -> syn::Result<Option<LitStr>> {
+    if !meta.input.peek(syn::Token![=]) {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("task attribute `{key}` needs a value: write `{key} = \"…\"`"),
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    let expr: Expr = meta.value()?.parse()?;
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => Ok(Some(lit)),
+        other => {
+            cx.error_spanned_by(
+                &other,
+                format!("task attribute `{key}` takes a string literal: write `{key} = \"…\"`"),
+            );
+            Ok(None)
+        }
+    }
+}
+
+fn execution(lit: &LitStr, cx: &mut Ctxt) -> Option<Execution> {
+    match lit.value().as_str() {
+        "main" | "inline" => Some(Execution::Main),
+        "thread" => Some(Execution::Thread),
+        "process" => Some(Execution::Process),
+        other => {
+            let mut message = format!(
+                "unknown execution `{other}`, expected one of: {}",
+                symbol::list(EXECUTIONS)
+            );
+            let lower = other.to_lowercase();
+            if let Some(near) = redengine_conditions::suggest(&lower, EXECUTIONS.iter().copied()) {
+                message.push_str(&format!("\n\nhelp: use `execution = \"{near}\"`"));
+            }
+            cx.error_spanned_by(lit, message);
+            None
+        }
+    }
+}
+
+fn timeout(meta: &ParseNestedMeta<'_>, cx: &mut Ctxt) -> syn::Result<Option<Timeout>> {
+    if !meta.input.peek(syn::Token![=]) {
+        cx.error_spanned_by(
+            &meta.path,
+            "task attribute `timeout` needs a value: write `timeout = \"2 hours\"`, \
+             `timeout = 60` (seconds) or `timeout = \"never\"`",
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    let expr: Expr = meta.value()?.parse()?;
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => {
+            let text = lit.value();
+            if text.trim() == "never" {
+                return Ok(Some(Timeout::Never));
+            }
+            match redengine_conditions::parse_duration(&text) {
+                Ok(_) => Ok(Some(Timeout::Duration(lit))),
+                Err(error) => {
+                    cx.error_spanned_by(&lit, crate::cond::render("timeout", &error));
+                    Ok(None)
+                }
+            }
+        }
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => match int.base10_parse::<u64>() {
+            Ok(0) => {
+                cx.error_spanned_by(
+                    &int,
+                    "timeout must be greater than zero; for no timeout write `timeout = \"never\"`",
+                );
+                Ok(None)
+            }
+            Ok(_) => Ok(Some(Timeout::Seconds(int))),
+            Err(error) => {
+                cx.syn_error(error);
+                Ok(None)
+            }
+        },
+        other => {
+            cx.error_spanned_by(
+                &other,
+                "task attribute `timeout` takes a duration string (`\"2 hours\"`), a whole \
+                 number of seconds (`60`) or `\"never\"`",
+            );
+            Ok(None)
+        }
+    }
+}
+
+fn priority(meta: &ParseNestedMeta<'_>, cx: &mut Ctxt) -> syn::Result<Option<i32>> {
+    if !meta.input.peek(syn::Token![=]) {
+        cx.error_spanned_by(
+            &meta.path,
+            "task attribute `priority` needs a value: write `priority = 1`",
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    let expr: Expr = meta.value()?.parse()?;
+    let (negative, int) = match &expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => (false, int),
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr: inner,
+            ..
+        }) => match inner.as_ref() {
+            Expr::Lit(ExprLit {
+                lit: Lit::Int(int), ..
+            }) => (true, int),
+            _ => return priority_type_error(&expr, cx),
+        },
+        _ => return priority_type_error(&expr, cx),
+    };
+    match int.base10_parse::<i64>() {
+        Ok(value) => {
+            let value = if negative { -value } else { value };
+            match i32::try_from(value) {
+                Ok(value) => Ok(Some(value)),
+                Err(_) => {
+                    cx.error_spanned_by(&expr, "priority must fit in an `i32`");
+                    Ok(None)
+                }
+            }
+        }
+        Err(error) => {
+            cx.syn_error(error);
+            Ok(None)
+        }
+    }
+}
+
+fn priority_type_error(expr: &Expr, cx: &mut Ctxt) -> syn::Result<Option<i32>> {
+    cx.error_spanned_by(
+        expr,
+        "task attribute `priority` takes an integer literal, e.g. `priority = 2` or `priority = -1`",
+    );
+    Ok(None)
+}
+
+/// A flag: bare `disabled`, or `disabled = true|false`.
+fn flag_value(key: &str, meta: &ParseNestedMeta<'_>, cx: &mut Ctxt) -> syn::Result<bool> {
+    if !meta.input.peek(syn::Token![=]) {
+        if meta.input.peek(syn::token::Paren) {
+            cx.error_spanned_by(
+                &meta.path,
+                format!("task attribute `{key}` is a flag: write `{key}` or `{key} = true`"),
+            );
+            skip_value(meta)?;
+            return Ok(false);
+        }
+        return Ok(true);
+    }
+    let expr: Expr = meta.value()?.parse()?;
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(LitBool { value, .. }),
+            ..
+        }) => Ok(value),
+        other => {
+            cx.error_spanned_by(
+                &other,
+                format!("task attribute `{key}` takes `true` or `false`: write `{key}` or `{key} = true`"),
+            );
+            Ok(false)
+        }
+    }
+}
+
+/// `params(name = expr, other = Return("task"), …)`.
+fn params(meta: &ParseNestedMeta<'_>, cx: &mut Ctxt) -> syn::Result<Vec<ParamBinding>> {
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error_spanned_by(
+            &meta.path,
+            "task attribute `params` takes a list: write \
+             `params(receivers = vec![\"me@example.com\"], data = Return(\"get_data\"))`",
+        );
+        skip_value(meta)?;
+        return Ok(Vec::new());
+    }
+    let mut bindings: Vec<ParamBinding> = Vec::new();
+    meta.parse_nested_meta(|entry| {
+        let Some(name) = entry.path.get_ident().cloned() else {
+            cx.error_spanned_by(&entry.path, "a parameter name is a plain identifier");
+            return skip_value(&entry);
+        };
+        if !entry.input.peek(syn::Token![=]) {
+            cx.error_spanned_by(
+                &name,
+                format!("parameter `{name}` needs a value: write `{name} = …`"),
+            );
+            return skip_value(&entry);
+        }
+        let expr: Expr = entry.value()?.parse()?;
+        if bindings.iter().any(|binding| binding.name == name) {
+            cx.error_spanned_by(
+                &name,
+                format!("duplicate parameter `{name}`: remove one of them"),
+            );
+            return Ok(());
+        }
+        let value = match return_binding(&expr, cx) {
+            Some(task) => ParamValue::Return(task),
+            None => ParamValue::Expr(Box::new(expr)),
+        };
+        bindings.push(ParamBinding { name, value });
+        Ok(())
+    })?;
+    Ok(bindings)
+}
+
+/// Recognises `Return("task")` (any path ending in `Return`); `None` for other values.
+fn return_binding(expr: &Expr, cx: &mut Ctxt) -> Option<LitStr> {
+    let Expr::Call(call) = expr else { return None };
+    let Expr::Path(path) = call.func.as_ref() else {
+        return None;
+    };
+    if path.path.segments.last()?.ident != symbol::RETURN {
+        return None;
+    }
+    match call.args.iter().collect::<Vec<_>>().as_slice() {
+        [Expr::Lit(ExprLit {
+            lit: Lit::Str(task),
+            ..
+        })] if !task.value().is_empty() => Some(task.clone()),
+        _ => {
+            cx.error_spanned_by(
+                call,
+                "`Return` takes the upstream task's name as a string: `Return(\"get_data\")`",
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Checks the annotated function against the attribute: what the scheduler can call, and
+//! that every argument can be resolved by name (RUNTIME.md §7).
+
+use syn::{FnArg, Ident, ItemFn, Pat, Type};
+
+use super::attr::{ParamValue, TaskArgs};
+use crate::ctxt::Ctxt;
+
+/// One argument of the task function, by name and type.
+pub(crate) struct Argument<'a> {
+    /// The argument's name: the parameter it is looked up as.
+    pub(crate) name: &'a Ident,
+    /// Its declared type.
+    pub(crate) ty: &'a Type,
+}
+
+/// Checks the function's signature and the `params(...)` bindings; returns the arguments
+/// that are plain `name: Type` pairs (the others are reported).
+pub(crate) fn signature<'a>(item: &'a ItemFn, args: &TaskArgs, cx: &mut Ctxt) -> Vec<Argument<'a>> {
+    let sig = &item.sig;
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &sig.generics,
+            "a task function cannot be generic: the scheduler calls it with concrete types; \
+             remove the generic parameters",
+        );
+    }
+    if let Some(where_clause) = &sig.generics.where_clause {
+        cx.error_spanned_by(where_clause, "a task function cannot have a `where` clause");
+    }
+    if let Some(asyncness) = &sig.asyncness {
+        cx.error_spanned_by(
+            asyncness,
+            "`async fn` tasks are not supported yet: make the function synchronous and use \
+             `execution = \"thread\"` for blocking work",
+        );
+    }
+    if let Some(unsafety) = &sig.unsafety {
+        cx.error_spanned_by(
+            unsafety,
+            "a task function cannot be `unsafe`: wrap the unsafe code in a safe function",
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        cx.error_spanned_by(variadic, "a task function cannot be variadic");
+    }
+
+    let mut arguments = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(receiver) => cx.error_spanned_by(
+                receiver,
+                "a task must be a free function, not a method: remove `self` \
+                 (tasks are called by the scheduler with no receiver)",
+            ),
+            FnArg::Typed(typed) => match typed.pat.as_ref() {
+                Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                    arguments.push(Argument {
+                        name: &pat.ident,
+                        ty: &typed.ty,
+                    });
+                }
+                other => cx.error_spanned_by(
+                    other,
+                    "task arguments are looked up by name: use a plain identifier such as \
+                     `receivers: Vec<String>`",
+                ),
+            },
+        }
+    }
+
+    for binding in &args.params {
+        let found = arguments.iter().find(|arg| *arg.name == binding.name);
+        match (found, &binding.value) {
+            (None, _) => {
+                let names: Vec<String> = arguments.iter().map(|a| a.name.to_string()).collect();
+                let mut message = format!(
+                    "parameter `{}` does not match any argument of `{}`",
+                    binding.name, sig.ident
+                );
+                let wanted = binding.name.to_string();
+                match redengine_conditions::suggest(&wanted, names.iter().map(String::as_str)) {
+                    Some(near) => message.push_str(&format!(
+                        "\n\nhelp: did you mean `{near}`? Parameters bind to arguments by name"
+                    )),
+                    None if names.is_empty() => message.push_str(&format!(
+                        "\n\nhelp: add an argument `{wanted}` to the function"
+                    )),
+                    None => message.push_str(&format!(
+                        "\n\nhelp: the arguments are: {}",
+                        names
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                }
+                cx.error_spanned_by(&binding.name, message);
+            }
+            (Some(arg), ParamValue::Return(task)) if option_inner(arg.ty).is_none() => {
+                cx.error_spanned_by(
+                    arg.ty,
+                    format!(
+                        "argument `{}` receives the return value of task '{}', which is \
+                         `None` until that task has succeeded: declare it as `Option<…>`",
+                        arg.name,
+                        task.value()
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+    arguments
+}
+
+/// `Some(T)` when `ty` is written `Option<T>` (or `std::option::Option<T>`).
+pub(crate) fn option_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    if path.qself.is_some() {
+        return None;
+    }
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(generic) = &last.arguments else {
+        return None;
+    };
+    match generic.args.iter().collect::<Vec<_>>().as_slice() {
+        [syn::GenericArgument::Type(inner)] => Some(inner),
+        _ => None,
+    }
+}
