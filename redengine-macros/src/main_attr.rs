@@ -44,12 +44,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
              (or `-> redengine::Result<Session>`, or `-> SessionBuilder`)",
         );
     }
+    // Renamed before the error check too: the dummy `main` must not collide with it.
+    if function.sig.ident == "main" {
+        function.sig.ident = format_ident!("session", span = function.sig.ident.span());
+    }
     if !cx.is_ok() {
         let errors = cx.into_compile_errors();
         return quote! { #function #errors fn main() {} };
-    }
-    if function.sig.ident == "main" {
-        function.sig.ident = format_ident!("session", span = function.sig.ident.span());
     }
     let user = &function.sig.ident;
     quote! {

@@ -38,12 +38,40 @@ pub(crate) fn exec_self() -> Result<()> {
 /// The environment variable that marks a process-executor child (RUNTIME.md §6).
 pub const TASK_ENV: &str = "REDENGINE_TASK";
 
+/// What a `#[redengine::main]` function may return: the session, or what builds it.
+///
+/// `fn main() -> Session`, `fn main() -> redengine::Result<Session>` and
+/// `fn main() -> SessionBuilder` all work; a build error is reported and the binary exits
+/// with a failure code instead of panicking.
+pub trait IntoSession {
+    /// Builds (or passes on) the session.
+    fn into_session(self) -> Result<Session>;
+}
+
+impl IntoSession for Session {
+    fn into_session(self) -> Result<Session> {
+        Ok(self)
+    }
+}
+
+impl IntoSession for crate::session::SessionBuilder {
+    fn into_session(self) -> Result<Session> {
+        self.build()
+    }
+}
+
+impl IntoSession for Result<Session> {
+    fn into_session(self) -> Result<Session> {
+        self
+    }
+}
+
 /// What `#[redengine::main]` expands to: build the session with the user's function, then
 /// run the scheduler; the exit code reports how it ended.
 ///
 /// In a process-executor child (`REDENGINE_TASK` set) it refuses to start a scheduler:
 /// the process executor is not part of this build yet, and a child must never schedule.
-pub fn run(make: fn() -> Session) -> ExitCode {
+pub fn run<S: IntoSession>(make: fn() -> S) -> ExitCode {
     if let Some(task) = std::env::var_os(TASK_ENV) {
         eprintln!(
             "error: this process was started as a child for task {task:?} \
@@ -52,7 +80,13 @@ pub fn run(make: fn() -> Session) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let mut session = make();
+    let mut session = match make().into_session() {
+        Ok(session) => session,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     match session.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

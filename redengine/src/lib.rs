@@ -89,6 +89,7 @@ mod value;
 
 pub use clock::{Clock, ManualClock, SystemClock, Wakeup};
 pub use config::{Config, Restarting, TaskPreExist, Timeout};
+pub use entry::IntoSession;
 pub use error::{Error, ErrorKind, Problem, Result};
 pub use handle::SessionHandle;
 pub use hooks::{
@@ -97,6 +98,9 @@ pub use hooks::{
 };
 pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, TaskRecord};
 pub use redengine_conditions::Zone;
+
+#[doc(inline)]
+pub use redengine_macros::{condition, main, param, task};
 pub use session::{Session, SessionBuilder};
 pub use task::{Task, TaskBuilder};
 
@@ -123,7 +127,7 @@ pub mod __private {
     pub use crate::task::Location;
     pub use crate::value::{TypeInfo, Value};
 
-    pub use crate::entry::{run as main_entry, TASK_ENV};
+    pub use crate::entry::{run as main, TASK_ENV};
 
     use std::any::Any;
     use std::fmt::Display;

@@ -1,0 +1,3 @@
+// Forgetting the return type.
+#[redengine::main]
+fn main() {}

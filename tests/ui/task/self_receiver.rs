@@ -1,0 +1,9 @@
+// Methods are not tasks.
+struct Mailbox;
+
+impl Mailbox {
+    #[redengine::task(start_cond = "daily")]
+    fn check(&self) {}
+}
+
+fn main() {}
