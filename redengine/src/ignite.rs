@@ -68,6 +68,8 @@ pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
     let mut problems = Vec::new();
     let tasks = dedupe(session, &mut problems);
     let names: Vec<&str> = tasks.iter().map(|(n, _)| n.as_str()).collect();
+    // Name resolution is a hash lookup: a chain of N tasks ignites in O(N), not O(N²).
+    let known: HashSet<&str> = names.iter().copied().collect();
     let params = session.control.params();
     let mut customs: Vec<&str> = session.conditions.keys().map(String::as_str).collect();
     customs.sort_unstable();
@@ -86,7 +88,7 @@ pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
             }
         };
         for name in cond.task_names() {
-            if !names.contains(&name) {
+            if !known.contains(name) {
                 let hint = suggest(name, names.iter().copied())
                     .map(|s| format!("; did you mean '{s}'?"))
                     .unwrap_or_default();
@@ -215,7 +217,10 @@ fn dedupe<'s>(session: &'s Session, problems: &mut Vec<Problem>) -> Vec<(String,
         )
     });
 
-    let mut kept: Vec<(String, &Task)> = Vec::new();
+    // `kept` keeps check order; a replaced entry becomes `None` so that `index` (name →
+    // position) stays valid. Both make deduplication O(N) instead of a scan per task.
+    let mut kept: Vec<Option<(String, &Task)>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     let mut dupes: HashMap<String, Vec<Location>> = HashMap::new();
     let mut posts: Vec<(AfterInit, TaskInfo)> = Vec::new();
     for (_, task) in order {
@@ -243,30 +248,36 @@ fn dedupe<'s>(session: &'s Session, problems: &mut Vec<Problem>) -> Vec<(String,
                 posts.push((post, info.clone()));
             }
         }
-        let existing = kept.iter().position(|(n, _)| *n == name);
+        let existing = index.get(&name).copied();
         match (existing, session.config.task_pre_exist) {
-            (None, _) => kept.push((name, task)),
+            (None, _) => {
+                index.insert(name.clone(), kept.len());
+                kept.push(Some((name, task)));
+            }
             (Some(i), TaskPreExist::Raise) => {
+                let first = kept[i].as_ref().map_or(task.location, |(_, t)| t.location);
                 dupes
                     .entry(name)
-                    .or_insert_with(|| vec![kept[i].1.location])
+                    .or_insert_with(|| vec![first])
                     .push(task.location);
             }
             (Some(i), TaskPreExist::Replace) => {
-                kept.remove(i);
-                kept.push((name, task));
+                kept[i] = None;
+                index.insert(name.clone(), kept.len());
+                kept.push(Some((name, task)));
             }
             (Some(_), TaskPreExist::Ignore) => {}
             (Some(_), TaskPreExist::Rename) => {
-                let taken: HashSet<&str> = kept.iter().map(|(n, _)| n.as_str()).collect();
                 let fresh = (1..)
                     .map(|i| format!("{name} - {i}"))
-                    .find(|n| !taken.contains(n.as_str()))
+                    .find(|n| !index.contains_key(n))
                     .unwrap_or_else(|| format!("{name} - {}", task.instance));
-                kept.push((fresh, task));
+                index.insert(fresh.clone(), kept.len());
+                kept.push(Some((fresh, task)));
             }
         }
     }
+    let mut kept: Vec<(String, &Task)> = kept.into_iter().flatten().collect();
     let mut dupes: Vec<_> = dupes.into_iter().collect();
     dupes.sort_by_key(|(_, locs)| locs[0]);
     for (name, locs) in dupes {
