@@ -269,9 +269,11 @@ impl Scheduler<'_> {
             records.len(),
             self.s.store.describe()
         );
+        // First-seen order for the crash records; the set keeps reading the log O(records).
         let mut names: Vec<&str> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for r in &records {
-            if !names.contains(&r.task_name.as_str()) {
+            if seen.insert(&r.task_name) {
                 names.push(&r.task_name);
             }
             self.history
