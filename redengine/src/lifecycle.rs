@@ -245,14 +245,21 @@ impl Scheduler<'_> {
     }
 
     /// Writes the records of asynchronous runs that ended (RUNTIME.md §4.2 `reap()`).
+    ///
+    /// A control request (`Wake`) drained here arrived during the cycle, e.g. a shutdown
+    /// from a cycle hook or a `main` body: it marks the loop dirty so the next wait returns
+    /// at once and the request is seen, instead of being swallowed until the next deadline.
     pub(crate) fn reap(&mut self) -> Result<()> {
         for event in self.wake.drain() {
-            if let Event::Finished { task, run, result } = event {
-                if self.running.get(&task).is_some_and(|r| r.run == run) {
-                    if let Some(r) = self.running.remove(&task) {
-                        self.finish(task, r.start, &r.flag, result)?;
+            match event {
+                Event::Finished { task, run, result } => {
+                    if self.running.get(&task).is_some_and(|r| r.run == run) {
+                        if let Some(r) = self.running.remove(&task) {
+                            self.finish(task, r.start, &r.flag, result)?;
+                        }
                     }
                 }
+                Event::Wake => self.dirty = true,
             }
         }
         Ok(())
@@ -418,5 +425,39 @@ impl Scheduler<'_> {
             self.write(record)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use crate::{Clock, Execution, ManualClock, Session, Task, Zone};
+
+    /// A shutdown requested by a cycle hook is seen at once: the scheduler does not wait
+    /// for the next deadline first (the hook's wake-up used to be drained by `reap`).
+    #[test]
+    fn shutdown_from_a_cycle_hook_does_not_wait_for_the_next_deadline() {
+        let start = Utc.with_ymd_and_hms(2024, 1, 3, 12, 0, 0).unwrap();
+        let clock = ManualClock::new(start);
+        let mut session = Session::builder()
+            .clock(clock.clone())
+            .zone(Zone::Utc)
+            .log_memory()
+            .task(
+                Task::builder("later")
+                    .start_cond("daily between 20:00 and 21:00")
+                    .execution(Execution::Main)
+                    .run(|_| ()),
+            )
+            .on_cycle(|info| {
+                info.handle.shutdown();
+                Ok(None)
+            })
+            .build()
+            .unwrap();
+        session.run().unwrap();
+        // Waiting for the deadline would have moved virtual time to 20:00.
+        assert_eq!(clock.now(), start);
     }
 }
