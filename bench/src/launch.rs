@@ -1,0 +1,197 @@
+//! Rows measured in child processes (launch → first cycle, peak RSS) and the floors of
+//! the table (thread spawn+join, re-exec of the own binary + wait, wake a parked thread).
+//!
+//! The children are this same binary started with `child <mode> <tasks>`; they print one
+//! line on stdout and exit.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use redengine::{Execution, Session, Task};
+
+use crate::probe::{median, median_of, peak_rss_kib, secs, window_ahead};
+
+/// The child modes, as given on the command line after `child`.
+pub(crate) const CHILD_LAUNCH: &str = "launch";
+pub(crate) const CHILD_RSS: &str = "rss";
+pub(crate) const CHILD_NOOP: &str = "noop";
+
+/// Runs in the child: `launch` prints `cycle` at the start of the first cycle and shuts
+/// down; `rss` runs one cycle in which each of `tasks` tasks runs once and prints its peak
+/// RSS in KiB; `noop` prints its peak RSS at once. Returns the process exit code.
+pub(crate) fn child(mode: &str, tasks: usize) -> Result<(), String> {
+    match mode {
+        CHILD_NOOP => {
+            println!("{}", peak_rss_kib().unwrap_or(0));
+            Ok(())
+        }
+        CHILD_LAUNCH => {
+            // The user's defaults: CSV log (in a private directory), local zone, system clock.
+            let dir = std::env::temp_dir().join(format!("redengine-launch-{}", std::process::id()));
+            let cond = window_ahead();
+            let mut session = Session::builder()
+                .log_csv(dir.join("tasks.csv"))
+                .task_execution(Execution::Main)
+                .with_tasks((0..tasks).map(|i| {
+                    Task::builder(format!("t{i}")).start_cond(cond.as_str()).run(|_| ())
+                }))
+                .on_cycle(|info| {
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "cycle");
+                    let _ = out.flush();
+                    info.handle.shutdown();
+                    Ok(None)
+                })
+                .build()
+                .map_err(|e| e.to_string())?;
+            let result = session.run().map_err(|e| e.to_string());
+            let _ = std::fs::remove_dir_all(&dir);
+            result
+        }
+        CHILD_RSS => {
+            let mut session = Session::builder()
+                .log_memory()
+                .task_execution(Execution::Main)
+                .with_tasks((0..tasks).map(|i| {
+                    Task::builder(format!("t{i}")).start_cond("every 1 hour").run(|_| ())
+                }))
+                // Every task runs in the first cycle (`every 1 hour` never ran); shut down
+                // at its end, when all the runs and their records exist.
+                .on_cycle(|_| {
+                    Ok(Some(Box::new(|info: &redengine::SchedulerInfo| {
+                        info.handle.shutdown();
+                        Ok(())
+                    })))
+                })
+                .build()
+                .map_err(|e| e.to_string())?;
+            session.run().map_err(|e| e.to_string())?;
+            println!("{}", peak_rss_kib().unwrap_or(0));
+            Ok(())
+        }
+        other => Err(format!(
+            "unknown child mode `{other}`; expected `{CHILD_LAUNCH}`, `{CHILD_RSS}` or `{CHILD_NOOP}`"
+        )),
+    }
+}
+
+fn own_exe() -> Result<std::path::PathBuf, String> {
+    std::env::current_exe().map_err(|e| format!("cannot find the bench executable: {e}"))
+}
+
+/// Starts a child, returns the time until its first stdout line and that line.
+fn spawn_child(mode: &str, tasks: usize) -> Result<(Duration, String), String> {
+    let exe = own_exe()?;
+    let start = Instant::now();
+    let mut child = Command::new(&exe)
+        .args(["child", mode, &tasks.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+    let mut line = String::new();
+    if let Some(out) = child.stdout.take() {
+        BufReader::new(out)
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the child's output: {e}"))?;
+    }
+    let took = start.elapsed();
+    let status = child
+        .wait()
+        .map_err(|e| format!("cannot wait for the child: {e}"))?;
+    if !status.success() {
+        return Err(format!("child `{mode} {tasks}` failed: {status}"));
+    }
+    Ok((took, line.trim().to_string()))
+}
+
+/// Median milliseconds from spawning a child with `tasks` tasks to its first cycle.
+pub(crate) fn launch(tasks: usize, samples: usize) -> Result<f64, String> {
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let (took, line) = spawn_child(CHILD_LAUNCH, tasks)?;
+        if line != "cycle" {
+            return Err(format!("launch child printed `{line}` instead of `cycle`"));
+        }
+        times.push(secs(took) * 1e3);
+    }
+    Ok(median(times))
+}
+
+/// Peak RSS in MiB of a child with `tasks` tasks (`None`: the no-op child, the floor).
+pub(crate) fn peak_rss(tasks: Option<usize>) -> Result<f64, String> {
+    let (mode, n) = match tasks {
+        Some(n) => (CHILD_RSS, n),
+        None => (CHILD_NOOP, 0),
+    };
+    let (_, line) = spawn_child(mode, n)?;
+    let kib: f64 = line
+        .parse()
+        .map_err(|_| format!("child `{mode}` printed `{line}` instead of its peak RSS"))?;
+    Ok(kib / 1024.0)
+}
+
+/// Floor: median milliseconds to re-execute this binary (no-op child) and wait for it.
+pub(crate) fn reexec_floor(samples: usize) -> Result<f64, String> {
+    let exe = own_exe()?;
+    let mut failed = None;
+    let ms = median_of(samples, || {
+        let start = Instant::now();
+        let out = Command::new(&exe)
+            .args(["child", CHILD_NOOP, "0"])
+            .stdout(Stdio::null())
+            .status();
+        if let Err(e) = out {
+            failed = Some(e.to_string());
+        }
+        start.elapsed()
+    }) * 1e3;
+    match failed {
+        Some(e) => Err(format!("cannot re-execute {}: {e}", exe.display())),
+        None => Ok(ms),
+    }
+}
+
+/// Floor: median microseconds of `thread::spawn` of an empty closure + `join`.
+pub(crate) fn spawn_join_floor(samples: usize) -> f64 {
+    median_of(samples, || {
+        let start = Instant::now();
+        let _ = std::thread::spawn(|| ()).join();
+        start.elapsed()
+    }) * 1e6
+}
+
+/// Floor: median microseconds from `unpark` to the parked thread running again.
+pub(crate) fn wake_floor(samples: usize) -> Result<f64, String> {
+    let (tx, rx) = mpsc::channel::<Instant>();
+    let go = Arc::new(AtomicBool::new(false));
+    let quit = Arc::new(AtomicBool::new(false));
+    let (g, q) = (Arc::clone(&go), Arc::clone(&quit));
+    let parked = std::thread::spawn(move || loop {
+        std::thread::park();
+        if q.load(Ordering::SeqCst) {
+            return;
+        }
+        if g.swap(false, Ordering::SeqCst) && tx.send(Instant::now()).is_err() {
+            return;
+        }
+    });
+    let mut gaps = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        std::thread::sleep(Duration::from_millis(1)); // let it really park
+        let start = Instant::now();
+        go.store(true, Ordering::SeqCst);
+        parked.thread().unpark();
+        let woke = rx
+            .recv_timeout(Duration::from_secs(5))
+            .map_err(|e| format!("the parked thread did not answer: {e}"))?;
+        gaps.push(secs(woke.saturating_duration_since(start)) * 1e6);
+    }
+    quit.store(true, Ordering::SeqCst);
+    parked.thread().unpark();
+    let _ = parked.join();
+    Ok(median(gaps))
+}
