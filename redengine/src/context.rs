@@ -152,6 +152,16 @@ impl TaskContext {
         }
     }
 
+    /// The resolved value parameters, in declaration order (for kinds that pass every
+    /// parameter on, such as [`CommandTask`](crate::kind::CommandTask)). `Return`
+    /// bindings are not included: read them with [`TaskContext::returned`].
+    pub fn params(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.args.iter().filter_map(|(name, arg)| match arg {
+            ArgValue::Value(v) => Some((name.as_str(), v)),
+            ArgValue::Return(_) => None,
+        })
+    }
+
     /// The latest return value of the task bound to `name` with
     /// [`TaskBuilder::returned_from`](crate::TaskBuilder::returned_from): `None` when that
     /// task has not succeeded since this scheduler process started.
