@@ -54,6 +54,8 @@ pub(crate) struct Prepared {
     pub(crate) args: Vec<PlannedArg>,
     pub(crate) body: Body,
     pub(crate) info: TaskInfo,
+    /// Removed or replaced by a task-file reload: never launched again.
+    pub(crate) retired: bool,
 }
 
 /// The ignite result.
@@ -175,6 +177,7 @@ pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
             flags: task.flags,
             args,
             body: task.body.clone(),
+            retired: false,
             info: TaskInfo {
                 name: name.clone(),
                 execution,
@@ -209,7 +212,8 @@ pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
 /// in check order (priority descending, then registered tasks by location, then
 /// programmatic tasks in insertion order).
 fn dedupe<'s>(session: &'s Session, problems: &mut Vec<Problem>) -> Vec<(String, &'s Task)> {
-    let mut order: Vec<(usize, &Task)> = session.tasks.iter().enumerate().collect();
+    let loaded = session.loader.iter().flat_map(|l| l.tasks());
+    let mut order: Vec<(usize, &Task)> = session.tasks.iter().chain(loaded).enumerate().collect();
     order.sort_by_key(|(i, t)| {
         (
             !t.registered,

@@ -79,6 +79,7 @@ mod hooks;
 mod ignite;
 pub mod kind;
 mod lifecycle;
+pub mod loader;
 pub mod log;
 mod outcome;
 mod params;

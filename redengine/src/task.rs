@@ -225,6 +225,12 @@ impl TaskBuilder {
         }
     }
 
+    /// Where the task is defined (the file loader gives the task file's line).
+    pub(crate) fn at(mut self, location: Location) -> Self {
+        self.task.location = location;
+        self
+    }
+
     /// When to launch (default `false`). Parsed at ignite; errors carry this task's location.
     pub fn start_cond(mut self, cond: impl Into<String>) -> Self {
         self.task.start_cond = cond.into();
