@@ -336,3 +336,51 @@ fn temp_dir(what: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+// ---- the example's custom kind (examples/advanced/models/tasks.rs) ----
+
+#[path = "../examples/advanced/models/tasks.rs"]
+mod example_kinds;
+
+#[test]
+fn the_example_write_file_kind_renders_and_writes() {
+    let dir = temp_dir("write-file");
+    let path = dir.join("out/report.txt");
+    let (b, _clock, log) = builder(monday(18, 0));
+    b.task_execution(Execution::Thread)
+        .param("receiver", "boss@example.com".to_string())
+        .shut_cond("task 'write_report' has succeeded")
+        .task(
+            Task::builder("write_report")
+                .start_cond("daily after 18:00")
+                .arg::<String>("receiver")
+                .kind(example_kinds::WriteFile::new(
+                    &path,
+                    "report from {task} for {receiver}\n",
+                )),
+        )
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    assert_eq!(count(&log, "write_report", Action::Success), 1);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "report from write_report for boss@example.com\n"
+    );
+    let (b, _clock, log) = builder(monday(18, 0));
+    let kind = example_kinds::WriteFile::new(dir.join("x.txt"), "{nobody}");
+    assert_eq!(
+        kind.describe(),
+        format!("write {}", dir.join("x.txt").display())
+    );
+    b.task_execution(Execution::Main)
+        .shut_cond("task 'broken' has failed")
+        .task(Task::builder("broken").start_cond("daily").kind(kind))
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    let text = &of(&log, "broken", Action::Fail)[0].exc_text;
+    assert!(text.contains("no string parameter `nobody`"), "{text}");
+}
