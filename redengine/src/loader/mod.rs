@@ -40,6 +40,7 @@
 //!
 //! [`Session::ignite`]: crate::Session::ignite
 
+mod fields;
 mod file;
 mod reload;
 
