@@ -3,13 +3,52 @@
 
 mod common;
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use redengine::loader::Loader;
 use redengine::{Action, Execution, Task};
 
 use common::{builder, count, monday, of};
+
+/// Captures `(level, target, text)` of log records per thread (tests run in parallel).
+struct CaptureLogger;
+
+thread_local! {
+    static CAPTURED: RefCell<Vec<(log::Level, String, String)>> = const { RefCell::new(Vec::new()) };
+}
+
+impl log::Log for CaptureLogger {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        let entry = (
+            record.level(),
+            record.target().to_owned(),
+            record.args().to_string(),
+        );
+        CAPTURED.with(|c| c.borrow_mut().push(entry));
+    }
+
+    fn flush(&self) {}
+}
+
+/// Runs `f` and returns what it logged on this thread.
+fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<(log::Level, String, String)>) {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        // Another logger (none here) would only make the capture empty; not worth a panic.
+        let _ = log::set_logger(&CaptureLogger);
+        log::set_max_level(log::LevelFilter::Trace);
+    });
+    CAPTURED.with(|c| c.borrow_mut().clear());
+    let value = f();
+    (value, CAPTURED.with(|c| c.borrow_mut().drain(..).collect()))
+}
 
 /// A fresh directory for one test.
 fn dir(what: &str) -> PathBuf {
@@ -122,9 +161,26 @@ fn a_bad_file_is_reported_with_file_and_line_and_the_others_still_run() {
         "{err}"
     );
 
-    // The scheduler logs them and runs the rest.
+    // The scheduler logs them (target redengine::scheduler) and runs the rest.
     let mut session = session;
-    session.run().unwrap();
+    let ((), logged) = capture(|| session.run().unwrap());
+    let errors: Vec<&String> = logged
+        .iter()
+        .filter(|(level, target, _)| {
+            *level == log::Level::Error && target == "redengine::scheduler"
+        })
+        .map(|(_, _, text)| text)
+        .collect();
+    for needle in [
+        format!("{bad}:4:14: task 'oops': invalid start_cond"),
+        format!("{broken}:1:"),
+        format!("{refs}:1:1: start_cond of task 'orphan'"),
+    ] {
+        assert!(
+            errors.iter().any(|e| e.contains(&needle)),
+            "{needle} not in {errors:#?}"
+        );
+    }
     assert!(count(&log, "tick_good", Action::Success) >= 2);
     for skipped in ["oops", "orphan", "x"] {
         assert!(

@@ -47,6 +47,14 @@
 //! # Ok::<(), redengine::Error>(())
 //! ```
 //!
+//! # Task kinds and task files
+//!
+//! What a task runs is its [`TaskKind`]: a function ([`FunctionTask`], made by `#[task]`
+//! and [`TaskBuilder::run`]), a shell command ([`kind::CommandTask`]), or a kind of your
+//! own given to [`TaskBuilder::kind`]. Command tasks can also be defined without Rust, in
+//! TOML files read (and re-read when they change) by
+//! [`SessionBuilder::load_tasks`]; see [`loader`] for the format.
+//!
 //! # How the loop waits
 //!
 //! Each cycle checks `shut_cond`, then every task in check order (priority, then definition

@@ -24,6 +24,8 @@
 //! termination and how parameters reach the command (`{name}` placeholders and
 //! `REDENGINE_PARAM_<NAME>`). A placeholder that names no entry of `parameters` reads the
 //! session parameter of that name (a `String`); ignite reports it when there is none.
+//! With `command`, a placeholder's value is pasted into a shell line: for values that may
+//! hold shell syntax, use `"$REDENGINE_PARAM_NAME"` in the line (or `args`) instead.
 //!
 //! * **Errors.** Conditions are checked with the same parser as everywhere else; every
 //!   problem of a file is reported with `file:line:column`. A bad entry (or a bad file)
@@ -60,6 +62,9 @@ use crate::task::{Location, Task};
 
 use file::{FileTasks, LoadedTask};
 
+/// The shortest poll interval [`Loader::poll_every`] accepts.
+const MIN_POLL: Duration = Duration::from_millis(100);
+
 /// Where task files are and how often they are re-checked; give it to
 /// [`SessionBuilder::loader`](crate::SessionBuilder::loader), or use
 /// [`SessionBuilder::load_tasks`](crate::SessionBuilder::load_tasks).
@@ -88,9 +93,10 @@ impl Loader {
         }
     }
 
-    /// How often a running scheduler looks for changed files (default 5 s).
+    /// How often a running scheduler looks for changed files (default 5 s; at least
+    /// 100 ms, so an idle scheduler never spins on the file system).
     pub fn poll_every(mut self, every: Duration) -> Self {
-        self.every = every;
+        self.every = every.max(MIN_POLL);
         self
     }
 
