@@ -54,6 +54,8 @@ pub(crate) struct Prepared {
     pub(crate) args: Vec<PlannedArg>,
     pub(crate) body: Body,
     pub(crate) info: TaskInfo,
+    /// The type of a successful run's value (its codec brings it back from a process).
+    pub(crate) returns: TypeInfo,
 }
 
 /// The ignite result.
@@ -172,6 +174,7 @@ pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
             flags: task.flags,
             args,
             body: task.body.clone(),
+            returns: task.returns,
             info: TaskInfo {
                 name: name.clone(),
                 execution,

@@ -89,7 +89,7 @@ mod value;
 
 pub use clock::{Clock, ManualClock, SystemClock, Wakeup};
 pub use config::{Config, Restarting, TaskPreExist, Timeout};
-pub use entry::IntoSession;
+pub use entry::{run_child_if_requested, IntoSession};
 pub use error::{Error, ErrorKind, Problem, Result};
 pub use handle::SessionHandle;
 pub use hooks::{
@@ -110,7 +110,7 @@ pub use outcome::{Inaction, IntoOutcome, Outcome, Terminated};
 pub use params::Params;
 pub use registry::{ConditionContext, ParamContext};
 pub use task::Location;
-pub use value::{TypeInfo, Value};
+pub use value::{Codec, TypeInfo, Value};
 
 /// Not public API. Used by generated code.
 #[doc(hidden)]
@@ -125,7 +125,10 @@ pub mod __private {
         TaskDef, TaskFlags,
     };
     pub use crate::task::Location;
-    pub use crate::value::{TypeInfo, Value};
+    pub use crate::value::{
+        assert_process_value, Codec, Probe, ProcessValue, TypeInfo, Value, ViaNothing, ViaSerde,
+    };
+    pub use serde;
 
     pub use crate::entry::{run as main, TASK_ENV};
 
