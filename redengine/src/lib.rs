@@ -77,6 +77,7 @@ mod execution;
 mod handle;
 mod hooks;
 mod ignite;
+pub mod kind;
 mod lifecycle;
 pub mod log;
 mod outcome;
@@ -99,6 +100,7 @@ pub use hooks::{
 pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, TaskRecord};
 pub use redengine_conditions::Zone;
 
+pub use kind::{FunctionTask, TaskKind};
 #[doc(inline)]
 pub use redengine_macros::{condition, main, param, task};
 pub use session::{Session, SessionBuilder};
