@@ -344,3 +344,14 @@ fn a_second_sigterm_terminates_children_at_once() {
         "children survived"
     );
 }
+
+#[test]
+fn a_signal_sets_the_flag_of_a_main_run_in_progress() {
+    let s = Scenario::new("inline_signal");
+    let (status, records) = s.run("inline_signal");
+    assert!(status.success(), "{status}");
+    complete(&records);
+    let ended = of(&records, "inline_job", Action::Terminate);
+    assert_eq!(ended.len(), 1, "{records:#?}");
+    assert_eq!(ended[0].message, "shutdown");
+}

@@ -153,7 +153,15 @@ impl Scheduler<'_> {
                 result,
             });
         });
-        match executor(self.tasks[i].execution).dispatch(job, done) {
+        let inline = self.tasks[i].execution == crate::execution::Execution::Main;
+        if inline {
+            self.s.control.set_inline_run(Some(flag.clone()));
+        }
+        let dispatched = executor(self.tasks[i].execution).dispatch(job, done);
+        if inline {
+            self.s.control.set_inline_run(None);
+        }
+        match dispatched {
             Dispatch::Done(result) => self.finish(i, now, &flag, result),
             Dispatch::Started => {
                 self.running.insert(

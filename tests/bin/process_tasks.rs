@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use redengine::Session;
+use redengine::{Outcome, Session, TerminationFlag};
 use serde::{Deserialize, Serialize};
 
 /// A value that crosses the process boundary both ways.
@@ -212,6 +212,21 @@ fn stubborn() -> Result<(), String> {
     execution = "process"
 )]
 fn closing() {}
+
+/// A `main` run blocks the loop: a signal sets its flag (reason `shutdown`).
+#[redengine::task(start_cond = "env 'inline_signal' & ~has started", execution = "main")]
+fn inline_job(flag: TerminationFlag) -> Outcome {
+    let _ = Command::new("kill")
+        .args(["-TERM", &std::process::id().to_string()])
+        .status();
+    for _ in 0..1000 {
+        if flag.is_set() {
+            return Outcome::Terminated;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Outcome::Fail("the termination flag was never set".to_string())
+}
 
 #[redengine::main]
 fn main() -> Session {
