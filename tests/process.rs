@@ -355,3 +355,22 @@ fn a_signal_sets_the_flag_of_a_main_run_in_progress() {
     assert_eq!(ended.len(), 1, "{records:#?}");
     assert_eq!(ended[0].message, "shutdown");
 }
+
+#[test]
+fn a_restart_execs_the_same_binary_and_process_tasks_still_run() {
+    let s = Scenario::new("restart");
+    let child = s.start("restart");
+    let scheduler = child.id();
+    let status = finish(child);
+    assert!(status.success(), "{status}");
+    let starts = s.evidence("starts").unwrap();
+    // Two start-ups in the same process: `restarting = replace` execs in place.
+    assert_eq!(starts, format!("{scheduler}\n{scheduler}\n"));
+    let records = s.records();
+    complete(&records);
+    assert_eq!(
+        of(&records, "after_restart", Action::Success).len(),
+        1,
+        "{records:#?}"
+    );
+}

@@ -213,6 +213,30 @@ fn stubborn() -> Result<(), String> {
 )]
 fn closing() {}
 
+// --- restart (replace: exec the same binary, same pid) ------------------------------------
+
+#[redengine::task(start_cond = "env 'restart' & ~has started", execution = "process")]
+fn after_restart() {}
+
+/// Startup hook of the `restart` scenario: records the scheduler's pid at each start and
+/// requests one restart.
+fn restart_once(
+    info: &redengine::SchedulerInfo,
+) -> Result<Option<redengine::AfterScheduler>, String> {
+    use std::io::Write;
+    let mut starts = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(out("starts"))
+        .map_err(|e| e.to_string())?;
+    writeln!(starts, "{}", std::process::id()).map_err(|e| e.to_string())?;
+    if !out("restarted").exists() {
+        leave("restarted", "yes");
+        info.handle.restart();
+    }
+    Ok(None)
+}
+
 /// A `main` run blocks the loop: a signal sets its flag (reason `shutdown`).
 #[redengine::task(start_cond = "env 'inline_signal' & ~has started", execution = "main")]
 fn inline_job(flag: TerminationFlag) -> Outcome {
@@ -237,13 +261,18 @@ fn main() -> Session {
         "end_cond" => "task 'watched' has terminated",
         "crashes" => "task 'survivor' has succeeded",
         "opaque" => "task 'uses_opaque' has finished",
+        "restart" => "task 'after_restart' has succeeded",
         "limit" => {
             "task 'limited_a' has finished & task 'limited_b' has finished & \
              task 'limited_c' has finished & task 'limited_d' has finished"
         }
         _ => "false",
     };
-    Session::from_registry()
+    let mut builder = Session::from_registry();
+    if scenario == "restart" {
+        builder = builder.on_startup(restart_once);
+    }
+    builder
         .log_csv(std::env::var_os("RE_LOG").unwrap_or_else(|| "log/tasks.csv".into()))
         .param("env", scenario.clone())
         .param("greeting", "hello".to_string())
