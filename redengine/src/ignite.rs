@@ -187,6 +187,9 @@ pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
         });
     }
 
+    #[cfg(unix)]
+    crate::execution::process::check_returns(&prepared, &mut problems);
+
     let shut_text = &session.config.shut_cond;
     let shut = check(shut_text, "shut_cond", None, &mut problems);
     for phrase in shut.owner_phrases() {

@@ -32,6 +32,9 @@ use super::{Dispatch, Done, Executor, Job, JobArg, JobResult};
 use crate::clock::Clock;
 use crate::context::{ArgValue, TerminationFlag};
 use crate::entry::TASK_ENV;
+use crate::error::Problem;
+use crate::execution::Execution;
+use crate::ignite::{Prepared, Source};
 use crate::outcome::Outcome;
 use crate::value::TypeInfo;
 
@@ -74,6 +77,37 @@ impl Executor for Process {
         match spawn(job, run, request, done) {
             Ok(()) => Dispatch::Started,
             Err(text) => Dispatch::Failed(text),
+        }
+    }
+}
+
+/// Ignite check: a `Return("a")` binding to a process task `a` whose return type cannot
+/// be serialized would silently receive `None` forever (the value stays in the child).
+pub(crate) fn check_returns(tasks: &[Prepared], problems: &mut Vec<Problem>) {
+    for task in tasks {
+        for arg in &task.args {
+            let Source::Return(upstream) = &arg.source else {
+                continue;
+            };
+            let Some(up) = tasks.iter().find(|t| t.name == *upstream) else {
+                continue;
+            };
+            if up.execution == Execution::Process && up.returns.codec().is_none() {
+                problems.push(Problem {
+                    location: Some(task.info.location),
+                    message: format!(
+                        "task '{}': parameter `{}` takes the return value of task '{}', which \
+                         runs as a process, but its return type `{}` cannot be sent back from \
+                         the child; derive `serde::Serialize` and `serde::Deserialize` for it, \
+                         or run '{}' with `execution = \"thread\"` or `\"main\"`",
+                        task.name,
+                        arg.name,
+                        up.name,
+                        up.returns.name(),
+                        up.name
+                    ),
+                });
+            }
         }
     }
 }
