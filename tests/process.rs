@@ -190,6 +190,8 @@ fn return_values_and_parameters_cross_the_process_boundary() {
         "{got}"
     );
     assert!(got.contains("limit=10"), "{got}");
+    // The task's own sub-processes do not inherit the child markers.
+    assert!(got.contains("task_env=None"), "{got}");
     assert_eq!(s.evidence("check_doubled").as_deref(), Some("Some(6)"));
 }
 

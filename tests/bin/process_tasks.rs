@@ -61,8 +61,10 @@ fn consume(
     leave(
         "consume",
         &format!(
-            "pid={} report={report:?} greeting={greeting} friends={friends:?} limit={limit}",
-            std::process::id()
+            "pid={} report={report:?} greeting={greeting} friends={friends:?} limit={limit} \
+             task_env={:?}",
+            std::process::id(),
+            std::env::var_os("REDENGINE_TASK")
         ),
     );
     Ok(report.rows * 2)

@@ -37,6 +37,10 @@ pub(crate) fn serve<S: IntoSession>(make: fn() -> S) -> ExitCode {
             return ExitCode::from(NO_CHANNEL);
         }
     };
+    // Still single-threaded here. The task's own sub-processes must not look like
+    // scheduler children (another redengine binary started by the task would be one).
+    std::env::remove_var(TASK_ENV);
+    std::env::remove_var(wire::RUN_ENV);
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
         // If the scheduler dies without terminating us, do not run on as an orphan.
