@@ -376,3 +376,25 @@ fn a_restart_execs_the_same_binary_and_process_tasks_still_run() {
         "{records:#?}"
     );
 }
+
+#[test]
+fn a_permanent_process_task_has_no_timeout_and_is_terminated_at_shutdown() {
+    let s = Scenario::new("permanent");
+    let (status, records) = s.run("permanent");
+    assert!(status.success(), "{status}");
+    complete(&records);
+    assert_eq!(
+        of(&records, "outlive", Action::Success).len(),
+        1,
+        "{records:#?}"
+    );
+    let ended = of(&records, "forever", Action::Terminate);
+    assert_eq!(ended.len(), 1, "{records:#?}");
+    // It outlived its 1 s `timeout` (ignored for permanent tasks) and was stopped by the
+    // shutdown, not by the timeout.
+    assert_eq!(ended[0].message, "shutdown", "{:?}", ended[0]);
+    assert!(
+        gone(&s.evidence("forever").unwrap(), true),
+        "the child survived"
+    );
+}

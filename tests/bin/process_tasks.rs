@@ -215,6 +215,35 @@ fn stubborn() -> Result<(), String> {
 )]
 fn closing() {}
 
+// --- permanent: no timeout, terminated at shutdown -----------------------------------------
+
+#[redengine::task(
+    start_cond = "env 'permanent' & ~has started",
+    execution = "process",
+    permanent = true,
+    timeout = 1
+)]
+fn forever() {
+    leave("forever", &std::process::id().to_string());
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+/// Lets `forever` outlive its (ignored) 1 s timeout, then ends the scenario.
+#[redengine::task(
+    start_cond = "env 'permanent' & task 'forever' is running & ~has started",
+    execution = "main"
+)]
+fn outlive() -> Result<(), String> {
+    for _ in 0..1000 {
+        if out("forever").exists() {
+            std::thread::sleep(Duration::from_millis(1500));
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Err("task 'forever' never started".to_string())
+}
+
 // --- restart (replace: exec the same binary, same pid) ------------------------------------
 
 #[redengine::task(start_cond = "env 'restart' & ~has started", execution = "process")]
@@ -264,6 +293,7 @@ fn main() -> Session {
         "crashes" => "task 'survivor' has succeeded",
         "opaque" => "task 'uses_opaque' has finished",
         "restart" => "task 'after_restart' has succeeded",
+        "permanent" => "task 'outlive' has finished",
         "limit" => {
             "task 'limited_a' has finished & task 'limited_b' has finished & \
              task 'limited_c' has finished & task 'limited_d' has finished"
