@@ -66,8 +66,9 @@ impl IntoSession for Result<Session> {
     }
 }
 
-/// What `#[redengine::main]` expands to: build the session with the user's function, then
-/// run the scheduler; the exit code reports how it ended.
+/// What `#[redengine::main]` expands to: the command line (`run`, `list`, `check`,
+/// `run-task`, `--log`, `--help`; see `crate::cli`) with the session the user's function
+/// builds; the exit code reports how it ended.
 ///
 /// In a process-executor child (`REDENGINE_TASK` set) it refuses to start a scheduler:
 /// the process executor is not part of this build yet, and a child must never schedule.
@@ -80,18 +81,5 @@ pub fn run<S: IntoSession>(make: fn() -> S) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let mut session = match make().into_session() {
-        Ok(session) => session,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match session.run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::cli::main(std::env::args_os(), || make().into_session())
 }
