@@ -48,7 +48,7 @@ mod task;
 /// ```
 ///
 /// Each key may appear once. The condition strings are written in the
-/// [condition language](redengine_conditions#phrases).
+/// [condition language](../redengine_conditions/index.html#phrases).
 ///
 /// The arguments of the function are resolved **by name** at each launch: a per-task
 /// value from `params(…)`, else the session parameter or [`macro@param`] function of that
@@ -259,7 +259,7 @@ pub fn param(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// A name used in a condition string that is neither a phrase of the
-/// [condition language](redengine_conditions#phrases) nor a registered condition is
+/// [condition language](../redengine_conditions/index.html#phrases) nor a registered condition is
 /// reported at start-up with "did you mean". The scheduler cannot know when a custom
 /// condition changes, so it re-checks it every `custom_poll` (1 s by default).
 ///
