@@ -145,6 +145,9 @@ pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
             &mut problems,
         );
         let execution = task.execution.unwrap_or(session.config.task_execution);
+        if !crate::kind::supports(&*task.body, execution) {
+            problems.push(crate::kind::unsupported(name, &*task.body, execution, at));
+        }
         let timeout = match &task.timeout {
             None => session.config.timeout,
             Some(text) => Timeout::parse(text).unwrap_or_else(|e| {

@@ -78,6 +78,7 @@ mod execution;
 mod handle;
 mod hooks;
 mod ignite;
+pub mod kind;
 mod lifecycle;
 pub mod log;
 mod outcome;
@@ -100,6 +101,7 @@ pub use hooks::{
 pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, TaskRecord};
 pub use redengine_conditions::Zone;
 
+pub use kind::{FunctionTask, TaskKind};
 #[doc(inline)]
 pub use redengine_macros::{condition, main, param, task};
 pub use session::{Session, SessionBuilder};

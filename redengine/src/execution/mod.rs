@@ -235,7 +235,7 @@ impl Job {
             resolved.push((name, value));
         }
         let ctx = TaskContext::new(info.name.clone(), resolved, flag);
-        let outcome = match catch_unwind(AssertUnwindSafe(|| body(&ctx))) {
+        let outcome = match catch_unwind(AssertUnwindSafe(|| body.execute(&ctx))) {
             Ok(outcome) => outcome,
             Err(p) => Outcome::Fail(panic_message(&*p)),
         };
