@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redengine::kind::CommandTask;
-use redengine::{Action, Execution, Outcome, Task, TaskContext, TaskKind};
+use redengine::{Action, Execution, LogStore, Outcome, Task, TaskContext, TaskKind};
 
 use common::{builder, count, monday, of};
 
@@ -157,9 +157,17 @@ fn function_tasks_are_a_kind_too() {
 // ---- the command kind, with real commands ----
 
 /// Runs one thread command task `name` until it finishes; returns the log.
+///
+/// The manual clock lets virtual time jump only after a run in flight had `grace` of real
+/// time to finish: long enough for a real command on a loaded machine, except where a
+/// test wants the jump (a timeout).
 fn run_command(name: &str, task: Task) -> redengine::MemoryLog {
+    run_command_with_grace(name, task, Duration::from_secs(30))
+}
+
+fn run_command_with_grace(name: &str, task: Task, grace: Duration) -> redengine::MemoryLog {
     let (b, clock, log) = builder(monday(8, 0));
-    b.clock(clock.with_grace(Duration::from_millis(5)))
+    b.clock(clock.with_grace(grace))
         .param("session_word", "from-session".to_string())
         .shut_cond(format!(
             "task '{name}' has succeeded | task '{name}' has failed | task '{name}' has terminated"
@@ -185,7 +193,7 @@ fn command_exit_codes_map_to_success_and_fail() {
         "ok",
         thread_task("ok").kind(CommandTask::new("sh").args(["-c", "exit 0"])),
     );
-    assert_eq!(count(&log, "ok", Action::Success), 1);
+    assert_eq!(count(&log, "ok", Action::Success), 1, "{:?}", log.records());
     let log = run_command(
         "bad",
         thread_task("bad").kind(CommandTask::new("sh").args(["-c", "exit 3"])),
@@ -282,13 +290,14 @@ fn a_terminated_command_kills_its_whole_process_group() {
     let dir = temp_dir("group");
     let pid_file = dir.join("pid");
     let script = format!("sleep 60 & echo $! > '{}'; wait", pid_file.display());
-    let log = run_command(
+    let log = run_command_with_grace(
         "slow",
         thread_task("slow").timeout("5 seconds").kind(
             CommandTask::new("sh")
                 .args(["-c", &script])
                 .grace(Duration::from_secs(2)),
         ),
+        Duration::from_secs(1),
     );
     let t = &of(&log, "slow", Action::Terminate)[0];
     assert_eq!(t.message, "timeout");
@@ -383,4 +392,44 @@ fn the_example_write_file_kind_renders_and_writes() {
         .unwrap();
     let text = &of(&log, "broken", Action::Fail)[0].exc_text;
     assert!(text.contains("no string parameter `nobody`"), "{text}");
+}
+
+#[test]
+fn a_custom_kind_runs_in_a_process_child() {
+    let dir = temp_dir("process");
+    let log = dir.join("log/tasks.csv");
+    let out = dir.join("stamp.txt");
+    let _ = std::fs::remove_file(&log);
+    let _ = std::fs::remove_file(&out);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kind_tasks"))
+        .env("RE_LOG", &log)
+        .env("RE_OUT", &out)
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let scheduler = child.id();
+    // Bounded: the session shuts down as soon as the task finished.
+    let until = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > until {
+            let _ = child.kill();
+            panic!("the kind_tasks scheduler did not finish");
+        }
+        std::thread::park_timeout(Duration::from_millis(10));
+    };
+    assert!(status.success(), "{status}");
+    let records = redengine::CsvLog::new(&log).load().unwrap();
+    let Ok(text) = std::fs::read_to_string(&out) else {
+        panic!("the task wrote nothing: {records:?}");
+    };
+    assert!(text.ends_with(" who=ann"), "{text}");
+    assert!(
+        !text.starts_with(&format!("pid={scheduler} ")),
+        "ran in the scheduler: {text}"
+    );
+    let actions: Vec<Action> = records.iter().map(|r| r.action).collect();
+    assert_eq!(actions, [Action::Run, Action::Success], "{records:?}");
 }

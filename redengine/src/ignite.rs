@@ -54,6 +54,8 @@ pub(crate) struct Prepared {
     pub(crate) args: Vec<PlannedArg>,
     pub(crate) body: Body,
     pub(crate) info: TaskInfo,
+    /// The type of a successful run's value (its codec brings it back from a process).
+    pub(crate) returns: TypeInfo,
     /// Removed or replaced by a task-file reload: never launched again.
     pub(crate) retired: bool,
 }
@@ -177,6 +179,7 @@ pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
             flags: task.flags,
             args,
             body: task.body.clone(),
+            returns: task.returns,
             retired: false,
             info: TaskInfo {
                 name: name.clone(),
@@ -186,6 +189,9 @@ pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
             },
         });
     }
+
+    #[cfg(unix)]
+    crate::execution::process::check_returns(&prepared, &mut problems);
 
     let shut_text = &session.config.shut_cond;
     let shut = check(shut_text, "shut_cond", None, &mut problems);

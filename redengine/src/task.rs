@@ -313,6 +313,17 @@ impl TaskBuilder {
         self
     }
 
+    /// Like [`TaskBuilder::arg`], for a serializable `T`: the value can be sent to a
+    /// `process` child, so use this for tasks with `Execution::Process` (`arg` declares a
+    /// type the process executor cannot send).
+    pub fn arg_serde<T>(mut self, name: impl Into<String>) -> Self
+    where
+        T: Any + Send + Sync + serde::Serialize + serde::de::DeserializeOwned,
+    {
+        self.declare(&name.into(), TypeInfo::serde::<T>());
+        self
+    }
+
     /// Binds `name` to the latest return value (of type `T`) of `task`: the body reads
     /// `ctx.returned::<T>(name)`, `None` before `task` succeeded in this process.
     pub fn returned_from<T: Any>(
