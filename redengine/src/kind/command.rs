@@ -374,7 +374,6 @@ pub(crate) fn expand(arg: &str, params: &[(String, String)]) -> Result<String, S
 }
 
 /// The parameter names an argument's placeholders use (the loader declares them).
-#[allow(dead_code)] // used by the loader
 pub(crate) fn placeholders(arg: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut rest = arg;

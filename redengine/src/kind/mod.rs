@@ -40,7 +40,6 @@
 mod command;
 mod output;
 
-#[allow(unused_imports)] // used by the loader (next commit)
 pub(crate) use command::placeholders;
 pub use command::{CommandTask, PARAM_ENV_PREFIX};
 
