@@ -197,8 +197,14 @@ fn changed_added_and_removed_files_reload_while_running() {
     write(&d, "a.toml", &ticker("tick_a", &d));
     write(&d, "b.toml", &ticker("tick_b", &d));
     let edit_dir = d.clone();
+    let inits = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = inits.clone();
     let (b, _clock, log) = builder(monday(8, 0));
     b.task_execution(Execution::Main)
+        .on_task_init(move |t| {
+            seen.lock().unwrap().push(t.name.clone());
+            None
+        })
         .loader(
             Loader::new(&d, "**/*.toml")
                 .unwrap()
@@ -239,6 +245,10 @@ fn changed_added_and_removed_files_reload_while_running() {
     let after: Vec<&String> = a.iter().filter(|t| t.as_str() > "08:06:00").collect();
     assert!(after.len() <= 3, "{a:?}");
     assert!(a.len() >= 7, "{a:?}");
+    // task_init runs once per added task: at start-up, then for what the reload added.
+    let mut inits = inits.lock().unwrap().clone();
+    inits.sort();
+    assert_eq!(inits, ["edit", "tick_a", "tick_a", "tick_b", "tick_c"]);
     let _ = std::fs::remove_dir_all(&d);
 }
 

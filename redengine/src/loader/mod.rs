@@ -258,7 +258,30 @@ fn report(problem: &Problem) {
 /// Ignite for a running scheduler: re-reads the files, logs their problems, and leaves
 /// out every loaded task ignite refuses instead of failing (a bad file never stops the
 /// other tasks). Problems of tasks defined in code still fail as usual.
+///
+/// `task_init` hooks run once per added task: the trial ignites run without them, then
+/// start-up ignites once more with them; a reload calls them for the tasks it adds.
 pub(crate) fn ignite(session: &mut Session) -> Result<Plan> {
+    if session.loader.is_none() {
+        return crate::ignite::ignite(session);
+    }
+    let hooks = std::mem::take(&mut session.hooks.task_init);
+    let trial = lenient(session);
+    session.hooks.task_init = hooks;
+    trial?;
+    crate::ignite::ignite(session)
+}
+
+/// [`ignite`] without `task_init` hooks, for a reload.
+pub(crate) fn ignite_quietly(session: &mut Session) -> Result<Plan> {
+    let hooks = std::mem::take(&mut session.hooks.task_init);
+    let plan = lenient(session);
+    session.hooks.task_init = hooks;
+    plan
+}
+
+/// Ignite, leaving out loaded tasks it refuses (and logging why).
+fn lenient(session: &mut Session) -> Result<Plan> {
     let Some(loader) = session.loader.as_mut() else {
         return crate::ignite::ignite(session);
     };

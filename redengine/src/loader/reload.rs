@@ -27,7 +27,7 @@ pub(crate) fn poll(sched: &mut Scheduler<'_>) {
         return;
     }
     let before = loader.live.clone();
-    let plan = match super::ignite(sched.s) {
+    let plan = match super::ignite_quietly(sched.s) {
         Ok(plan) => plan,
         Err(e) => {
             ::log::error!(
@@ -62,6 +62,12 @@ pub(crate) fn poll(sched: &mut Scheduler<'_>) {
             Some(old) if old == fingerprint => continue,
             Some(_) => replaced.push(task.name.clone()),
             None => added.push(task.name.clone()),
+        }
+        // The task is added now: its task_init hooks run now (pre, then post).
+        for hook in &sched.s.hooks.task_init {
+            if let Some(post) = hook(&task.info) {
+                post(&task.info);
+            }
         }
         sched.tasks.push(task);
     }
