@@ -14,6 +14,7 @@ use crate::config::{TaskPreExist, Timeout};
 use crate::context::TerminationFlag;
 use crate::error::{Error, ErrorKind, Problem};
 use crate::execution::Execution;
+use crate::handle::SessionHandle;
 use crate::hooks::{AfterInit, TaskInfo};
 use crate::params::SessionParam;
 use crate::registry::TaskFlags;
@@ -32,6 +33,8 @@ pub(crate) enum Source {
     Return(String),
     /// The run's termination flag.
     Flag,
+    /// A handle on the running session (`SessionHandle`): shutdown, restart, force_run …
+    Handle,
 }
 
 /// A task argument with its resolution.
@@ -170,6 +173,19 @@ pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
             _ => None,
         };
         let args = plan_args(name, task, &params, &returns, &names, &mut problems);
+        if execution == Execution::Process {
+            for arg in args.iter().filter(|a| matches!(a.source, Source::Handle)) {
+                problems.push(Problem {
+                    location: at,
+                    message: format!(
+                        "task '{name}': argument `{}` is a `SessionHandle`, which controls the \
+                         scheduler of this process; a `process` task runs in a child process: \
+                         use `execution = \"main\"` or `\"thread\"`",
+                        arg.name
+                    ),
+                });
+            }
+        }
         prepared.push(Prepared {
             name: name.clone(),
             start,
@@ -379,6 +395,7 @@ fn plan_args(
                     Source::Session
                 }
                 None if arg.ty.is::<TerminationFlag>() => Source::Flag,
+                None if arg.ty.is::<SessionHandle>() => Source::Handle,
                 None => {
                     problems.push(Problem {
                         location: at,

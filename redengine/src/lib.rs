@@ -132,7 +132,7 @@ pub use hooks::{
 pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, TaskRecord};
 pub use redengine_conditions::Zone;
 
-pub use kind::{FunctionTask, TaskKind};
+pub use kind::{FunctionTask, Restart, ShutDown, TaskKind};
 #[doc(inline)]
 pub use redengine_macros::{condition, main, param, task};
 pub use session::{Session, SessionBuilder};

@@ -38,10 +38,12 @@
 //! ```
 
 mod command;
+mod control;
 mod output;
 
 pub(crate) use command::placeholders;
 pub use command::{CommandTask, PARAM_ENV_PREFIX};
+pub use control::{Restart, ShutDown};
 
 use std::fmt;
 use std::sync::Arc;
