@@ -116,12 +116,6 @@ impl Row {
             note: None,
         }
     }
-
-    /// Adds an explanation printed after the table.
-    pub(crate) fn note(mut self, note: impl Into<String>) -> Row {
-        self.note = Some(note.into());
-        self
-    }
 }
 
 /// Formats a number with a precision that suits its size.
@@ -333,8 +327,10 @@ mod tests {
     fn table_has_a_line_per_row() {
         let rows = vec![
             Row::new("a", "first", Unit::Us, Some(1.0), Target::AtMost(2.0), None),
-            Row::new("b", "second", Unit::Us, None, Target::AtMost(2.0), None).note("why"),
+            Row::new("b", "second", Unit::Us, None, Target::AtMost(2.0), None),
         ];
+        let mut rows = rows;
+        rows[1].note = Some("why".to_string());
         let text = table(&rows, "head");
         assert!(text.contains("first"));
         assert!(text.contains("- second: why"));
