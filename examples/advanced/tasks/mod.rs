@@ -1,0 +1,10 @@
+//! The seed's `project/tasks/`: one module per theme, as the seed's `tasks/*/tasks.py`.
+//!
+//! Nothing here is listed anywhere else: every `#[redengine::task]` compiled into the binary
+//! registers itself, which is what the seed's `PyLoader(glob="**/tasks.py")` was for.
+
+pub(crate) mod checks;
+pub(crate) mod demo;
+pub(crate) mod pipelines;
+pub(crate) mod scrapers;
+pub(crate) mod send;

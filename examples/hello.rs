@@ -1,0 +1,15 @@
+//! The README's quick start: a task, when it runs in plain words, and the session.
+use redengine::Session;
+
+#[redengine::task(start_cond = "every 2 seconds", execution = "main")]
+fn hello() {
+    println!("hello from redengine");
+}
+
+#[redengine::main]
+fn main() -> redengine::Result<Session> {
+    Session::from_registry()
+        .log_memory()
+        .shut_cond("scheduler has run over 7 seconds")
+        .build()
+}
