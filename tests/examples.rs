@@ -1,0 +1,392 @@
+//! End-to-end tests of `examples/advanced` (the seed's Advanced Guide).
+//!
+//! 1. `a_simulated_week`: the example's own task, parameter, condition and hook modules
+//!    are compiled into this test binary (`#[path]` below), so `inventory` registers the
+//!    very same tasks here; a session built from the registry runs them for a week of
+//!    virtual time in milliseconds. Counts per task follow the seed's text.
+//! 2. `the_binary_runs_and_stops_on_sigint`: the example's binary (built by cargo as
+//!    `advanced_example`) runs for real in a temporary directory, gets SIGINT, and must exit
+//!    0 having written the seed's CSV log.
+
+#[path = "../examples/advanced/models/mod.rs"]
+mod models;
+#[path = "../examples/advanced/parameters.rs"]
+mod parameters;
+#[path = "../examples/advanced/tasks/mod.rs"]
+mod tasks;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Utc, Weekday};
+use redengine::{
+    Action, Execution, ManualClock, MemoryLog, Session, Task, TaskPreExist, TaskRecord, Zone,
+};
+
+/// Monday 2024-01-01 00:00 UTC: the simulated week is Monday 1st to Sunday 7th.
+fn week_start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+/// A fresh, empty directory under the system temp dir, unique to this process and `name`.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("redengine-examples-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+    dir
+}
+
+/// The records of the simulated week (created before Monday the 8th), in log order.
+fn week_records(log: &MemoryLog) -> Vec<TaskRecord> {
+    let end = week_start() + chrono::Duration::days(7);
+    log.records()
+        .into_iter()
+        .filter(|r| r.created.with_timezone(&Utc) < end)
+        .collect()
+}
+
+fn runs<'a>(records: &'a [TaskRecord], task: &str) -> Vec<&'a TaskRecord> {
+    records
+        .iter()
+        .filter(|r| r.task_name == task && r.action == Action::Run)
+        .collect()
+}
+
+fn count(records: &[TaskRecord], task: &str, action: Action) -> usize {
+    records
+        .iter()
+        .filter(|r| r.task_name == task && r.action == action)
+        .count()
+}
+
+fn day(r: &TaskRecord) -> NaiveDate {
+    r.created.with_timezone(&Utc).date_naive()
+}
+
+/// Index in `records` of the first record of `task` with `action` on `date`.
+fn first(records: &[TaskRecord], task: &str, action: Action, date: NaiveDate) -> Option<usize> {
+    records
+        .iter()
+        .position(|r| r.task_name == task && r.action == action && day(r) == date)
+}
+
+#[test]
+fn a_simulated_week() {
+    assert!(
+        !Path::new(models::conditions::OFFLINE_MARKER).exists(),
+        "remove the `offline` file from {}: it pauses get_data",
+        std::env::current_dir().unwrap_or_default().display()
+    );
+    let out = temp_dir("week");
+    let clock = ManualClock::new(week_start()).with_grace(Duration::from_secs(10));
+    let log = MemoryLog::new();
+    let mut session = Session::from_registry()
+        // What main.rs configures, minus the console logger, `env = demo` (the demo
+        // additions stay off: the week follows the seed's schedule) and the CSV log.
+        .config("silence_task_prerun", true)
+        .config("silence_cond_check", true)
+        .config("force_status_from_logs", false)
+        .config("use_instance_naming", false)
+        .config("cycle_sleep", "none")
+        .task_execution(Execution::Thread)
+        .param("output_dir", out.clone())
+        .on_task_execute(models::hooks::time_runs)
+        .on_shutdown(models::hooks::summary)
+        // Virtual time, UTC, in memory.
+        .clock(clock)
+        .zone(Zone::Utc)
+        .log_store(log.clone())
+        // get_data uses a custom condition, which the scheduler re-checks every
+        // `custom_poll`; once a minute is enough here (check_pulse wakes it every minute
+        // anyway) and keeps the week at ~10k cycles.
+        .custom_poll(Duration::from_secs(60))
+        // A test binary cannot be re-executed as a task's child process, so check_mail
+        // (execution = "process") is replaced by the same schedule on a thread.
+        .task_pre_exist(TaskPreExist::Replace)
+        .task(
+            Task::builder("check_mail")
+                .start_cond("weekly")
+                .end_cond("time of day between 16:00 and 20:00")
+                .timeout("2 hours")
+                .execution(Execution::Thread)
+                .run(|_| ()),
+        )
+        .shut_cond("scheduler has run over 7 days")
+        .build()
+        .unwrap_or_else(|e| panic!("build: {e}"));
+    session.run().unwrap_or_else(|e| panic!("run: {e}"));
+
+    let records = week_records(&log);
+    let every_day = |task: &str, per_day: usize| {
+        for offset in 0..7 {
+            let date = (week_start() + chrono::Duration::days(offset)).date_naive();
+            let n = runs(&records, task)
+                .iter()
+                .filter(|r| day(r) == date)
+                .count();
+            assert_eq!(n, per_day, "{task} on {date}");
+        }
+    };
+
+    // scrapers: "wake_up: once a day", "wash_teeth: twice a day", "go_to_work: once a
+    // day between 9 AM and 10 AM but only on week days".
+    every_day("wake_up", 1);
+    every_day("wash_teeth", 2);
+    for r in runs(&records, "wake_up") {
+        assert_eq!(r.created.hour(), 8, "wake_up runs after 08:00: {r:?}");
+    }
+    for r in runs(&records, "wash_teeth") {
+        let t = r.created.with_timezone(&Utc).time();
+        let (h, m) = (t.hour(), t.minute());
+        assert!(
+            (h == 8 || h == 22) && m <= 15,
+            "wash_teeth at {t}, outside 08:00-08:15 and 22:00-22:15"
+        );
+    }
+    let work = runs(&records, "go_to_work");
+    assert_eq!(work.len(), 5, "go_to_work: Monday to Friday");
+    for r in &work {
+        let at = r.created.with_timezone(&Utc);
+        assert!(
+            at.weekday().number_from_monday() <= 5 && at.hour() == 9,
+            "{r:?}"
+        );
+    }
+
+    // checks: minutely, hourly, weekly.
+    every_day("check_pulse", 24 * 60);
+    every_day("check_emails", 24);
+    assert_eq!(runs(&records, "check_mail").len(), 1, "check_mail: weekly");
+
+    // The pipeline runs daily after 07:00; every third fetch fails (Wednesday, Saturday).
+    assert_eq!(tasks::pipelines::FAIL_EVERY, 3);
+    assert_eq!(count(&records, "get_data", Action::Run), 7);
+    assert_eq!(count(&records, "get_data", Action::Fail), 2);
+    assert_eq!(count(&records, "get_data", Action::Success), 5);
+    for offset in 0..7 {
+        let date = (week_start() + chrono::Duration::days(offset)).date_naive();
+        let failed = matches!(date.weekday(), Weekday::Wed | Weekday::Sat);
+        let at = |task: &str, action: Action| first(&records, task, action, date);
+        if failed {
+            let fail = at("get_data", Action::Fail).unwrap_or(usize::MAX);
+            let report = at("report_errors", Action::Run);
+            assert!(
+                report.is_some_and(|i| i > fail),
+                "report_errors after the failure on {date}"
+            );
+            for task in [
+                "transform_data",
+                "store_data",
+                "process_data",
+                "report_news",
+            ] {
+                assert_eq!(at(task, Action::Run), None, "{task} must not run on {date}");
+            }
+        } else {
+            assert_eq!(
+                at("report_errors", Action::Run),
+                None,
+                "report_errors on {date}"
+            );
+            // Each step starts after its upstream's success record, in log order.
+            let chain = [
+                at("get_data", Action::Success),
+                at("transform_data", Action::Run),
+                at("transform_data", Action::Success),
+                at("store_data", Action::Run),
+                at("store_data", Action::Success),
+                at("report_news", Action::Run),
+            ];
+            assert!(
+                chain.iter().all(Option::is_some),
+                "pipeline on {date}: {chain:?}"
+            );
+            assert!(
+                chain.windows(2).all(|w| w[0] < w[1]),
+                "pipeline order on {date}: {chain:?}"
+            );
+            assert!(
+                at("process_data", Action::Success) > chain[0],
+                "process_data on {date}"
+            );
+        }
+    }
+    for task in [
+        "transform_data",
+        "store_data",
+        "report_news",
+        "process_data",
+    ] {
+        assert_eq!(count(&records, task, Action::Success), 5, "{task}");
+        assert_eq!(count(&records, task, Action::Fail), 0, "{task}");
+    }
+    assert_eq!(count(&records, "report_errors", Action::Success), 2);
+    let stored = std::fs::read_to_string(out.join("store.txt")).unwrap_or_default();
+    assert_eq!(
+        stored.lines().count(),
+        5,
+        "store_data appends one line per run"
+    );
+
+    // send: announce after each wake_up, with the friend_list parameter.
+    every_day("announce", 1);
+    assert_eq!(count(&records, "announce", Action::Success), 7);
+
+    // Demo additions stay off without `env = demo`.
+    assert_eq!(runs(&records, "heartbeat").len(), 0);
+
+    // The hook saw every finished run; the only failures are get_data's.
+    let stats = models::hooks::stats();
+    let finished = log
+        .records()
+        .iter()
+        .filter(|r| r.action == Action::Success)
+        .count();
+    assert_eq!(stats.failed, 2);
+    assert_eq!(stats.succeeded, finished as u64);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// The CSV header of RUNTIME.md §5.5.
+const CSV_HEADER: &str = "task_name,created,action,start,end,runtime,message,exc_text";
+
+/// `(task, action)` of every data row of a CSV log. Good enough for these rows: the first
+/// two commas never sit inside a quoted field (task names here have no commas).
+fn csv_actions(csv: &str) -> Vec<(String, String)> {
+    csv.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut fields = line.splitn(4, ',');
+            let task = fields.next()?;
+            let _created = fields.next()?;
+            let action = fields.next()?;
+            Some((task.to_string(), action.to_string()))
+        })
+        .filter(|(_, action)| {
+            ["run", "success", "fail", "inaction", "terminate", "crash"].contains(&action.as_str())
+        })
+        .collect()
+}
+
+fn has(rows: &[(String, String)], task: &str, action: &str) -> bool {
+    rows.iter().any(|(t, a)| t == task && a == action)
+}
+
+/// Real time, a few seconds: the demo tasks must show up in the CSV log within seconds
+/// (the README promises it), and SIGINT must stop the scheduler cleanly.
+#[cfg(unix)]
+#[test]
+fn the_binary_runs_and_stops_on_sigint() {
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+
+    let dir = temp_dir("smoke");
+    let stdout = std::fs::File::create(dir.join("stdout.txt")).unwrap_or_else(|e| panic!("{e}"));
+    let stderr = std::fs::File::create(dir.join("stderr.txt")).unwrap_or_else(|e| panic!("{e}"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_advanced_example"))
+        .current_dir(&dir)
+        .env_remove("REDENGINE_TASK")
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .unwrap_or_else(|e| panic!("start the advanced example: {e}"));
+    let csv_path = dir.join("log/tasks.csv");
+    let read_csv = || std::fs::read_to_string(&csv_path).unwrap_or_default();
+
+    // Wait (polling the file, bounded) until the first demo runs have finished: the
+    // heartbeat and a whole pipeline round start at once and take well under a second;
+    // the bound only covers a machine busy with other builds.
+    let ready = |rows: &[(String, String)]| {
+        has(rows, "heartbeat", "success")
+            && has(rows, "store_data", "success")
+            && has(rows, "check_pulse", "success")
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready(&csv_actions(&read_csv())) {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "the example exited early with {status}; stderr:\n{}",
+                std::fs::read_to_string(dir.join("stderr.txt")).unwrap_or_default()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no demo runs in log/tasks.csv after 60 s:\n{}",
+            read_csv()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Ctrl-C.
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("run `kill -INT`: {e}"));
+    assert!(sent.success(), "kill -INT failed: {sent}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            Ok(None) => {
+                let _ = child.kill();
+                panic!("the example did not stop within 30 s of SIGINT");
+            }
+            Err(e) => panic!("wait for the example: {e}"),
+        }
+    };
+    let stderr = std::fs::read_to_string(dir.join("stderr.txt")).unwrap_or_default();
+    let stdout = std::fs::read_to_string(dir.join("stdout.txt")).unwrap_or_default();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit status after SIGINT; stderr:\n{stderr}"
+    );
+
+    // The CSV log: the header once, then rows; every run finished (a graceful shutdown
+    // leaves no run open).
+    let csv = read_csv();
+    assert_eq!(csv.lines().next(), Some(CSV_HEADER));
+    assert_eq!(csv.matches(CSV_HEADER).count(), 1, "header written once");
+    let rows = csv_actions(&csv);
+    for task in [
+        "heartbeat",
+        "get_data",
+        "transform_data",
+        "store_data",
+        "process_data",
+    ] {
+        assert!(has(&rows, task, "run"), "{task} run row missing:\n{csv}");
+        assert!(
+            has(&rows, task, "success"),
+            "{task} success row missing:\n{csv}"
+        );
+    }
+    let mut open = std::collections::HashMap::<&str, i32>::new();
+    for (task, action) in &rows {
+        *open.entry(task.as_str()).or_default() += if action == "run" { 1 } else { -1 };
+    }
+    assert!(
+        open.values().all(|n| *n == 0),
+        "unfinished runs: {open:?}\n{csv}"
+    );
+
+    // The console shows the seed's format: asctime, level padded to 8, task name, message.
+    assert!(
+        stdout.contains(" INFO     heartbeat Task 'heartbeat' status: 'success'"),
+        "console lines in the seed's format expected on stdout:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("shutting down"),
+        "shutdown not logged:\n{stdout}"
+    );
+    assert!(
+        dir.join("data/store.txt").exists(),
+        "store_data writes data/store.txt"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
