@@ -158,18 +158,25 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     Ok(())
 }
 
+/// True when `=` follows the key; otherwise records `message` on the key, skips whatever
+/// value follows and returns false.
+fn has_value(meta: &ParseNestedMeta<'_>, cx: &mut Ctxt, message: &str) -> syn::Result<bool> {
+    if meta.input.peek(syn::Token![=]) {
+        return Ok(true);
+    }
+    cx.error_spanned_by(&meta.path, message);
+    skip_value(meta)?;
+    Ok(false)
+}
+
 /// `key = "text"`. A missing `=` or a non-string value is recorded, not returned.
 fn string_value(
     key: &str,
     meta: &ParseNestedMeta<'_>,
     cx: &mut Ctxt,
 ) -> syn::Result<Option<LitStr>> {
-    if !meta.input.peek(syn::Token![=]) {
-        cx.error_spanned_by(
-            &meta.path,
-            format!("task attribute `{key}` needs a value: write `{key} = \"…\"`"),
-        );
-        skip_value(meta)?;
+    let message = format!("task attribute `{key}` needs a value: write `{key} = \"…\"`");
+    if !has_value(meta, cx, &message)? {
         return Ok(None);
     }
     let expr: Expr = meta.value()?.parse()?;
@@ -208,13 +215,9 @@ fn execution(lit: &LitStr, cx: &mut Ctxt) -> Option<Execution> {
 }
 
 fn timeout(meta: &ParseNestedMeta<'_>, cx: &mut Ctxt) -> syn::Result<Option<Timeout>> {
-    if !meta.input.peek(syn::Token![=]) {
-        cx.error_spanned_by(
-            &meta.path,
-            "task attribute `timeout` needs a value: write `timeout = \"2 hours\"`, \
-             `timeout = 60` (seconds) or `timeout = \"never\"`",
-        );
-        skip_value(meta)?;
+    let message = "task attribute `timeout` needs a value: write `timeout = \"2 hours\"`, \
+                   `timeout = 60` (seconds) or `timeout = \"never\"`";
+    if !has_value(meta, cx, message)? {
         return Ok(None);
     }
     let expr: Expr = meta.value()?.parse()?;
@@ -262,12 +265,8 @@ fn timeout(meta: &ParseNestedMeta<'_>, cx: &mut Ctxt) -> syn::Result<Option<Time
 }
 
 fn priority(meta: &ParseNestedMeta<'_>, cx: &mut Ctxt) -> syn::Result<Option<i32>> {
-    if !meta.input.peek(syn::Token![=]) {
-        cx.error_spanned_by(
-            &meta.path,
-            "task attribute `priority` needs a value: write `priority = 1`",
-        );
-        skip_value(meta)?;
+    let message = "task attribute `priority` needs a value: write `priority = 1`";
+    if !has_value(meta, cx, message)? {
         return Ok(None);
     }
     let expr: Expr = meta.value()?.parse()?;
