@@ -6,10 +6,16 @@
 //! * `in_process` runs in a child process (the same binary, re-executed for that one
 //!   task): note the different process id. Only a process can be killed outright, so hard
 //!   timeouts need `process`.
+//!
+//! At shutdown a hook prints what the log recorded for each task.
 
 use std::time::{Duration, Instant};
 
-use redengine::{Outcome, Session, TerminationFlag};
+use std::collections::BTreeMap;
+
+use redengine::{
+    AfterScheduler, MemoryLog, Outcome, SchedulerInfo, Session, TaskRecord, TerminationFlag,
+};
 
 fn whereami(task: &str) {
     println!(
@@ -63,10 +69,41 @@ fn in_process() {
     whereami("in_process");
 }
 
+/// Prints, per task, how many runs ended with each action, and the last error text.
+fn print_summary(records: &[TaskRecord]) {
+    let mut tasks: BTreeMap<&str, (BTreeMap<&str, usize>, &str)> = BTreeMap::new();
+    for record in records {
+        let (actions, error) = tasks.entry(record.task_name.as_str()).or_default();
+        *actions.entry(record.action.as_str()).or_default() += 1;
+        if !record.exc_text.is_empty() {
+            *error = record.exc_text.as_str();
+        }
+    }
+    println!("what the log recorded:");
+    for (task, (actions, error)) in tasks {
+        let actions: Vec<String> = actions.iter().map(|(a, n)| format!("{n} {a}")).collect();
+        println!("{task:>16}: {}", actions.join(", "));
+        if !error.is_empty() {
+            println!("{:>16}  last error: {error}", "");
+        }
+    }
+}
+
 #[redengine::main]
 fn main() -> redengine::Result<Session> {
+    let log = MemoryLog::new();
+    let records = log.clone();
     Session::from_registry()
-        .log_memory()
+        .log_store(log)
         .shut_cond("scheduler has run over 10 seconds")
+        .on_shutdown(
+            move |_: &SchedulerInfo| -> Result<Option<AfterScheduler>, String> {
+                let records = records.clone();
+                Ok(Some(Box::new(move |_: &SchedulerInfo| {
+                    print_summary(&records.records());
+                    Ok(())
+                })))
+            },
+        )
         .build()
 }
