@@ -1,5 +1,5 @@
 //! The README's quick start: a task, when it runs in plain words, and the session.
-use redengine::Session;
+use redengine::{Session, SessionBuilder};
 
 #[redengine::task(start_cond = "every 2 seconds", execution = "main")]
 fn hello() {
@@ -7,9 +7,7 @@ fn hello() {
 }
 
 #[redengine::main]
-fn main() -> redengine::Result<Session> {
-    Session::from_registry()
-        .log_memory()
-        .shut_cond("scheduler has run over 7 seconds")
-        .build()
+fn main() -> SessionBuilder {
+    let stop = "scheduler has run over 7 seconds";
+    Session::from_registry().log_memory().shut_cond(stop)
 }

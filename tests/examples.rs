@@ -390,3 +390,20 @@ fn the_binary_runs_and_stops_on_sigint() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The README's quick start is `examples/hello.rs`, verbatim (the README's Rust blocks are
+/// also compiled, as doctests of the `examples` crate).
+#[test]
+fn the_readme_quick_start_is_examples_hello() {
+    let readme = include_str!("../README.md");
+    let hello = include_str!("../examples/hello.rs");
+    assert!(
+        readme.contains(&format!("```rust,no_run\n{hello}```")),
+        "README.md's quick start must be examples/hello.rs verbatim"
+    );
+    assert!(hello.lines().count() <= 13, "hello stays about ten lines");
+    // The two commands the README promises, first thing, exactly.
+    let commands = readme.lines().skip_while(|l| *l != "```sh").nth(1);
+    assert!(commands.is_some_and(|l| l.starts_with("cargo run --example advanced ")));
+    assert!(readme.contains("\ncargo test --workspace "));
+}
