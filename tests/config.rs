@@ -354,7 +354,7 @@ fn task_execution_default_is_process_and_thread_runs_on_its_own_thread() {
         .unwrap();
     let fail = &of(&log, "p", Action::Fail)[0];
     assert!(
-        fail.exc_text.contains("process executor is not available"),
+        fail.exc_text.contains("does not run process children"),
         "{fail:?}"
     );
 

@@ -115,3 +115,41 @@ fn a_valid_session_ignites() {
         .unwrap();
     session.ignite().unwrap();
 }
+
+#[test]
+fn a_return_binding_to_a_process_task_needs_a_serializable_value() {
+    #[derive(Clone)]
+    struct Opaque;
+    let (b, _clock, _log) = builder(monday(8, 0));
+    let err = b
+        .task(
+            Task::builder("make")
+                .execution(Execution::Process)
+                .run(|_| Ok::<_, String>(Opaque)),
+        )
+        .task(
+            Task::builder("count")
+                .execution(Execution::Process)
+                .run(|_| 3_u32),
+        )
+        .task(
+            Task::builder("use")
+                .execution(Execution::Thread)
+                .returned_from::<Opaque>("made", "make")
+                .returned_from::<u32>("counted", "count")
+                .run(|_| ()),
+        )
+        .build()
+        .unwrap()
+        .ignite()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "parameter `made` takes the return value of task 'make', which runs as a process"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("Opaque"), "{err}");
+    assert!(!err.contains("`counted`"), "{err}");
+}

@@ -1,6 +1,7 @@
 //! Process-level entry points: restart by re-executing the binary (RUNTIME.md §4.6).
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::session::Session;
@@ -66,19 +67,88 @@ impl IntoSession for Result<Session> {
     }
 }
 
-/// What `#[redengine::main]` expands to: build the session with the user's function, then
-/// run the scheduler; the exit code reports how it ended.
+/// Set once this binary's `main` went through [`run`] or [`run_child_if_requested`]: only
+/// then does re-executing it reach the child side, so only then may the scheduler start
+/// process children. (A test harness re-executed with `REDENGINE_TASK` would run every
+/// test again instead.)
+static SERVES_CHILDREN: AtomicBool = AtomicBool::new(false);
+
+/// Whether this binary's `main` runs process children when re-executed.
+pub(crate) fn serves_children() -> bool {
+    SERVES_CHILDREN.load(Ordering::SeqCst)
+}
+
+/// For a hand-written `main`: if this process was started by the scheduler as a
+/// process-task child, runs that task and returns the exit code to return from `main`;
+/// otherwise returns `None` and marks the binary as able to run process tasks.
 ///
-/// In a process-executor child (`REDENGINE_TASK` set) it refuses to start a scheduler:
-/// the process executor is not part of this build yet, and a child must never schedule.
-pub fn run<S: IntoSession>(make: fn() -> S) -> ExitCode {
-    if let Some(task) = std::env::var_os(TASK_ENV) {
+/// Call it first thing in `main`, before anything with side effects, with the function
+/// that builds the session: the child builds the same session (same tasks, parameters,
+/// hooks) but never schedules. `#[redengine::main]` does this for you.
+///
+/// ```
+/// use std::process::ExitCode;
+/// use redengine::{Session, Task};
+///
+/// fn session() -> Session {
+///     Session::builder()
+///         .log_memory()
+///         .shut_cond("true")
+///         .task(Task::builder("hello").start_cond("true").run(|_| println!("hello")))
+///         .build()
+///         .expect("a valid session")
+/// }
+///
+/// fn main() -> ExitCode {
+///     if let Some(code) = redengine::run_child_if_requested(session) {
+///         return code; // we were a process task's child: its outcome is reported
+///     }
+///     match session().run() {
+///         Ok(()) => ExitCode::SUCCESS,
+///         Err(e) => {
+///             eprintln!("error: {e}");
+///             ExitCode::FAILURE
+///         }
+///     }
+/// }
+/// # main();
+/// ```
+///
+/// # The child protocol
+///
+/// The scheduler re-executes `std::env::current_exe()` with the same arguments, in a new
+/// process group, with `REDENGINE_TASK` (the task's name) and `REDENGINE_RUN` (the run's
+/// id) set and a connected Unix socket as standard input. It writes one JSON line (the
+/// task's serialized value parameters and `Return` values, and which parameters are
+/// `#[param]` functions to call here); the child moves the socket off standard input
+/// (`/dev/null` takes its place), runs the task-execute hooks, the parameter functions
+/// and the body, and answers with one JSON line: outcome, error text, finish instant and
+/// the serialized return value. Standard output is inherited; standard error is forwarded
+/// line by line to the scheduler's log facade (target `redengine::task`), and its tail is
+/// kept for the `fail` record of a child that dies without answering.
+pub fn run_child_if_requested<S: IntoSession>(make: fn() -> S) -> Option<ExitCode> {
+    SERVES_CHILDREN.store(true, Ordering::SeqCst);
+    std::env::var_os(TASK_ENV)?;
+    #[cfg(unix)]
+    {
+        Some(crate::execution::process::child::serve(make))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = make;
         eprintln!(
-            "error: this process was started as a child for task {task:?} \
-             ({TASK_ENV} is set), but the process executor is not available in this build; \
-             unset {TASK_ENV} to start the scheduler"
+            "error: {TASK_ENV} is set, but process tasks need a Unix system; unset {TASK_ENV}"
         );
-        return ExitCode::from(2);
+        Some(ExitCode::from(2))
+    }
+}
+
+/// What `#[redengine::main]` expands to: in a process-task child, run that task and
+/// report ([`run_child_if_requested`]); otherwise build the session with the user's
+/// function and run the scheduler. The exit code reports how it ended.
+pub fn run<S: IntoSession>(make: fn() -> S) -> ExitCode {
+    if let Some(code) = run_child_if_requested(make) {
+        return code;
     }
     let mut session = match make().into_session() {
         Ok(session) => session,

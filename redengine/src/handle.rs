@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use crossbeam_channel::Sender;
 
+use crate::context::{TerminationFlag, TerminationReason};
 use crate::cycle::Event;
 use crate::params::Params;
 use crate::value::Value;
@@ -22,6 +23,9 @@ pub(crate) struct Control {
     pub(crate) force_termination: Mutex<HashSet<String>>,
     pub(crate) params: RwLock<Params>,
     pub(crate) tx: Sender<Event>,
+    /// The termination flag of the `main` run in progress, if any: a signal sets it
+    /// (reason `shutdown`, RUNTIME.md §4.5 step 1), since that run blocks the loop.
+    pub(crate) inline_run: Mutex<Option<TerminationFlag>>,
 }
 
 impl Control {
@@ -29,6 +33,25 @@ impl Control {
     pub(crate) fn request_shutdown(&self) {
         self.shutdown.store(true, Ordering::SeqCst);
         self.wake();
+    }
+
+    /// Sets (or clears, with `None`) the flag of the `main` run in progress.
+    pub(crate) fn set_inline_run(&self, flag: Option<TerminationFlag>) {
+        match self.inline_run.lock() {
+            Ok(mut guard) => *guard = flag,
+            Err(poisoned) => *poisoned.into_inner() = flag,
+        }
+    }
+
+    /// Asks the `main` run in progress, if any, to stop (reason `shutdown`).
+    pub(crate) fn terminate_inline_run(&self) {
+        let flag = match self.inline_run.lock() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        if let Some(flag) = flag {
+            flag.set(TerminationReason::Shutdown);
+        }
     }
 
     fn wake(&self) {

@@ -54,6 +54,8 @@ pub(crate) struct Prepared {
     pub(crate) args: Vec<PlannedArg>,
     pub(crate) body: Body,
     pub(crate) info: TaskInfo,
+    /// The type of a successful run's value (its codec brings it back from a process).
+    pub(crate) returns: TypeInfo,
 }
 
 /// The ignite result.
@@ -145,6 +147,9 @@ pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
             &mut problems,
         );
         let execution = task.execution.unwrap_or(session.config.task_execution);
+        if !crate::kind::supports(&*task.body, execution) {
+            problems.push(crate::kind::unsupported(name, &*task.body, execution, at));
+        }
         let timeout = match &task.timeout {
             None => session.config.timeout,
             Some(text) => Timeout::parse(text).unwrap_or_else(|e| {
@@ -172,6 +177,7 @@ pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
             flags: task.flags,
             args,
             body: task.body.clone(),
+            returns: task.returns,
             info: TaskInfo {
                 name: name.clone(),
                 execution,
@@ -180,6 +186,9 @@ pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
             },
         });
     }
+
+    #[cfg(unix)]
+    crate::execution::process::check_returns(&prepared, &mut problems);
 
     let shut_text = &session.config.shut_cond;
     let shut = check(shut_text, "shut_cond", None, &mut problems);

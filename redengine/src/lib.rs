@@ -58,6 +58,28 @@
 //! conditions cannot say when they change, so they are polled every
 //! [`Config::custom_poll`] (1 s by default) instead of spinning.
 //!
+//! # Process tasks
+//!
+//! `execution = "process"` (the default `task_execution`) runs each launch in a child
+//! process: the scheduler re-executes its own binary, and the child — which
+//! `#[redengine::main]` (or [`run_child_if_requested`] in a hand-written `main`) detects —
+//! builds the same session, runs that one task and reports back over a private socket.
+//! Launching never blocks the cycle, and at most `max_process_count` children are alive.
+//!
+//! * Value parameters and `Return` values go to the child as JSON, and the return value
+//!   comes back the same way, so their types must implement serde's `Serialize` and
+//!   `Deserialize`. Writing `execution = "process"` on `#[task]` makes the compiler check
+//!   it; with the default execution a value that cannot cross is a `fail` at dispatch.
+//!   `#[param]` functions are called in the child.
+//! * A timeout, `end_cond`, manual termination or shutdown sends SIGTERM to the child's
+//!   whole process group (grandchildren included), then SIGKILL 5 s later; the run is
+//!   logged `terminate` with the reason once the child is reaped.
+//! * A child that panics, aborts, is killed or exits without reporting is logged `fail`
+//!   with its exit status and the tail of its stderr; every stderr line is also forwarded
+//!   to the log facade (target `redengine::task`). The scheduler carries on.
+//! * The `#[redengine::main]` function therefore runs in every child too: keep it free of
+//!   side effects, and build the same session each time.
+//!
 //! # Ignite
 //!
 //! [`Session::run`] first checks everything ([`Session::ignite`]): condition syntax,
@@ -77,6 +99,7 @@ mod execution;
 mod handle;
 mod hooks;
 mod ignite;
+pub mod kind;
 mod lifecycle;
 pub mod log;
 mod outcome;
@@ -89,7 +112,7 @@ mod value;
 
 pub use clock::{Clock, ManualClock, SystemClock, Wakeup};
 pub use config::{Config, Restarting, TaskPreExist, Timeout};
-pub use entry::IntoSession;
+pub use entry::{run_child_if_requested, IntoSession};
 pub use error::{Error, ErrorKind, Problem, Result};
 pub use handle::SessionHandle;
 pub use hooks::{
@@ -99,6 +122,7 @@ pub use hooks::{
 pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, TaskRecord};
 pub use redengine_conditions::Zone;
 
+pub use kind::{FunctionTask, TaskKind};
 #[doc(inline)]
 pub use redengine_macros::{condition, main, param, task};
 pub use session::{Session, SessionBuilder};
@@ -110,7 +134,7 @@ pub use outcome::{Inaction, IntoOutcome, Outcome, Terminated};
 pub use params::Params;
 pub use registry::{ConditionContext, ParamContext};
 pub use task::Location;
-pub use value::{TypeInfo, Value};
+pub use value::{Codec, TypeInfo, Value};
 
 /// Not public API. Used by generated code.
 #[doc(hidden)]
@@ -125,7 +149,10 @@ pub mod __private {
         TaskDef, TaskFlags,
     };
     pub use crate::task::Location;
-    pub use crate::value::{TypeInfo, Value};
+    pub use crate::value::{
+        assert_process_value, Codec, Probe, ProcessValue, TypeInfo, Value, ViaNothing, ViaSerde,
+    };
+    pub use serde;
 
     pub use crate::entry::{run as main, TASK_ENV};
 

@@ -29,6 +29,14 @@ static NEXT_RUN: AtomicU64 = AtomicU64::new(1);
 /// How long an instant shutdown gives flagged threads (real time) before abandoning them.
 const INSTANT_GRACE: Duration = Duration::from_millis(100);
 
+/// How long an instant shutdown waits for terminated process children to be reaped:
+/// past the SIGKILL that follows SIGTERM, so no child outlives the scheduler.
+#[cfg(unix)]
+const PROCESS_GRACE: Duration =
+    Duration::from_secs(crate::execution::process::KILL_GRACE.as_secs() + 2);
+#[cfg(not(unix))]
+const PROCESS_GRACE: Duration = INSTANT_GRACE;
+
 /// Session parameters and custom conditions, as the condition evaluator sees them.
 pub(crate) struct CondResolver<'a> {
     params: &'a Params,
@@ -145,7 +153,15 @@ impl Scheduler<'_> {
                 result,
             });
         });
-        match executor(self.tasks[i].execution).dispatch(job, done) {
+        let inline = self.tasks[i].execution == crate::execution::Execution::Main;
+        if inline {
+            self.s.control.set_inline_run(Some(flag.clone()));
+        }
+        let dispatched = executor(self.tasks[i].execution).dispatch(job, done);
+        if inline {
+            self.s.control.set_inline_run(None);
+        }
+        match dispatched {
             Dispatch::Done(result) => self.finish(i, now, &flag, result),
             Dispatch::Started => {
                 self.running.insert(
@@ -202,6 +218,8 @@ impl Scheduler<'_> {
             flag,
             hooks: self.s.hooks.task_execute.clone(),
             clock: self.s.clock.clone(),
+            types: task.args.iter().map(|a| a.ty).collect(),
+            returns: task.returns,
         }
     }
 
@@ -399,7 +417,18 @@ impl Scheduler<'_> {
         for r in self.running.values() {
             r.flag.set(TerminationReason::Shutdown);
         }
-        let until = std::time::Instant::now() + INSTANT_GRACE;
+        // Killed children are waited for (SIGKILL follows SIGTERM after the kill grace),
+        // so none outlives the scheduler; threads get a moment, then are abandoned.
+        let processes = self
+            .running
+            .keys()
+            .any(|i| self.tasks[*i].execution == crate::execution::Execution::Process);
+        let grace = if processes {
+            PROCESS_GRACE
+        } else {
+            INSTANT_GRACE
+        };
+        let until = std::time::Instant::now() + grace;
         while !self.running.is_empty() {
             let left = until.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() || !self.wake.wait(Some(left)) {

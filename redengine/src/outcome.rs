@@ -101,6 +101,10 @@ macro_rules! value_outcomes {
             fn into_outcome(self) -> Outcome {
                 success(self)
             }
+            // Serializable: a process child can send it back.
+            fn output_type() -> TypeInfo {
+                TypeInfo::serde::<$ty>()
+            }
         }
     )*};
 }

@@ -373,6 +373,7 @@ impl SessionBuilder {
                 force_termination: Mutex::new(HashSet::new()),
                 params: RwLock::new(self.params),
                 tx,
+                inline_run: Mutex::new(None),
             }),
             events: rx,
             returns: HashMap::new(),

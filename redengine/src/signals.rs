@@ -52,6 +52,7 @@ pub(crate) fn install(control: &Arc<Control>) -> SignalGuard {
                         }
                     );
                     control.request_shutdown();
+                    control.terminate_inline_run();
                 }
             });
         match thread {

@@ -39,12 +39,13 @@ use std::sync::Arc;
 
 use crate::context::TaskContext;
 use crate::execution::Execution;
+use crate::kind::{FunctionTask, TaskKind};
 use crate::outcome::{IntoOutcome, Outcome};
 use crate::registry::{BindingValue, TaskDef, TaskFlags};
 use crate::value::{TypeInfo, Value};
 
-/// A task body: called with the run's context, returns its outcome.
-pub(crate) type Body = Arc<dyn Fn(&TaskContext) -> Outcome + Send + Sync>;
+/// What a task does: a [`TaskKind`] shared by every launch (and every executor).
+pub(crate) type Body = Arc<dyn TaskKind>;
 
 /// An argument the body takes, resolved at each launch (RUNTIME.md §7).
 #[derive(Debug, Clone)]
@@ -65,6 +66,9 @@ static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
 
 /// A task: what to run and when. Build one with [`Task::builder`]; `#[task]` functions
 /// become the same type through their registered [`TaskDef`].
+///
+/// What it runs is its [`TaskKind`] (a function, a shell command, a custom kind); the rest
+/// (conditions, execution, timeout, priority, parameters) is the same for every kind.
 #[derive(Clone)]
 pub struct Task {
     pub(crate) name: Option<String>,
@@ -141,7 +145,7 @@ impl Task {
                 })
                 .collect(),
             returns: def.returns,
-            body: Arc::new(call),
+            body: Arc::new(FunctionTask::new(call, def.returns)),
             location: def.location,
             registered: true,
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
@@ -167,10 +171,31 @@ impl Task {
     pub fn start_cond(&self) -> &str {
         &self.start_cond
     }
+
+    /// The `end_cond` text.
+    pub fn end_cond(&self) -> &str {
+        &self.end_cond
+    }
+
+    /// The execution set on the task (`None`: the session's `task_execution`).
+    pub fn execution(&self) -> Option<Execution> {
+        self.execution
+    }
+
+    /// The priority (higher is checked first).
+    pub fn priority(&self) -> i32 {
+        self.priority
+    }
+
+    /// What the task runs: its kind (`kind_name()`, `describe()` for `list`).
+    pub fn kind(&self) -> &dyn TaskKind {
+        &*self.body
+    }
 }
 
-/// Builds a [`Task`]; finish with [`TaskBuilder::run`].
-#[must_use = "a task builder does nothing until `.run(body)` makes the task"]
+/// Builds a [`Task`]; finish with [`TaskBuilder::run`] (a function) or
+/// [`TaskBuilder::kind`] (any [`TaskKind`]).
+#[must_use = "a task builder does nothing until `.run(body)` or `.kind(kind)` makes the task"]
 pub struct TaskBuilder {
     task: Task,
 }
@@ -189,7 +214,10 @@ impl TaskBuilder {
                 args: Vec::new(),
                 params: Vec::new(),
                 returns: TypeInfo::of::<()>(),
-                body: Arc::new(|_| Outcome::Success(None)),
+                body: Arc::new(FunctionTask::new(
+                    |_| Outcome::Success(None),
+                    TypeInfo::of::<()>(),
+                )),
                 location,
                 registered: false,
                 instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
@@ -308,13 +336,30 @@ impl TaskBuilder {
     /// The body, finishing the task. It returns `()`, `Result<T, E: Display>`,
     /// [`Inaction`](crate::Inaction), [`Terminated`](crate::Terminated) or a value; a
     /// successful run's value is what `Return(this task)` bindings receive.
-    pub fn run<F, R>(mut self, body: F) -> Task
+    pub fn run<F, R>(self, body: F) -> Task
     where
         F: Fn(&TaskContext) -> R + Send + Sync + 'static,
         R: IntoOutcome,
     {
-        self.task.returns = R::output_type();
-        self.task.body = Arc::new(move |ctx| body(ctx).into_outcome());
+        let returns = R::output_type();
+        self.kind(FunctionTask::new(
+            move |ctx| body(ctx).into_outcome(),
+            returns,
+        ))
+    }
+
+    /// Finishes the task with a custom [`TaskKind`]: everything set on the builder
+    /// (conditions, execution, timeout, priority, parameters) applies to it as to a
+    /// function task. Ignite refuses an execution the kind does not support.
+    pub fn kind(self, kind: impl TaskKind) -> Task {
+        self.kind_arc(Arc::new(kind))
+    }
+
+    /// Like [`TaskBuilder::kind`], for a kind already shared (e.g. one kind value used by
+    /// several tasks).
+    pub fn kind_arc(mut self, kind: Arc<dyn TaskKind>) -> Task {
+        self.task.returns = kind.returns();
+        self.task.body = kind;
         self.task
     }
 }

@@ -63,6 +63,11 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
         None => fn_name.to_string(),
     };
 
+    // Written `execution = "process"`: values must cross to the child, checked here. With
+    // the default execution every type compiles, and dispatch reports what cannot cross.
+    let process = matches!(args.execution, Some((Execution::Process, _)));
+    let mut codecs = Vec::new();
+    let mut checks = Vec::new();
     let mut arg_defs = Vec::new();
     let mut loads = Vec::new();
     let mut idents = Vec::new();
@@ -92,9 +97,14 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
                 quote_spanned! {ty.span()=> #private::arg::<#ty>(__redengine_ctx, #index) },
             )
         };
+        let codec_fn = format_ident!("__redengine_codec{}", index);
+        codecs.push(codec(&codec_fn, stored_ty));
         arg_defs.push(quote! {
-            #private::ArgDef { name: #name, ty: #private::TypeInfo::of::<#stored_ty>() }
+            #private::ArgDef { name: #name, ty: #private::TypeInfo::with_codec::<#stored_ty>(#codec_fn) }
         });
+        if process && !is_termination_flag(ty) {
+            checks.push(process_check(stored_ty));
+        }
         loads.push(quote! {
             let #local: #ty = match #load {
                 ::core::result::Result::Ok(value) => value,
@@ -106,9 +116,21 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
 
     let (convert, returns) = match return_kind(&function.sig.output) {
         ReturnKind::Unit => (quote!(#private::outcome), quote!(())),
-        ReturnKind::Result(ok) => (quote!(#private::result_outcome), quote!(#ok)),
-        ReturnKind::Value(ty) => (quote!(#private::value_outcome), quote!(#ty)),
+        ReturnKind::Result(ok) => {
+            if process {
+                checks.push(process_check(ok));
+            }
+            (quote!(#private::result_outcome), quote!(#ok))
+        }
+        ReturnKind::Value(ty) => {
+            if process {
+                checks.push(process_check(ty));
+            }
+            (quote!(#private::value_outcome), quote!(#ty))
+        }
     };
+    let returns_codec = format_ident!("__redengine_codec_returns");
+    codecs.push(codec(&returns_codec, &returns));
 
     let mut value_fns = Vec::new();
     let mut bindings = Vec::new();
@@ -180,6 +202,10 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
 
             #(#value_fns)*
 
+            #(#codecs)*
+
+            #(#checks)*
+
             #private::inventory::submit! {
                 #private::TaskDef {
                     name: #task_name,
@@ -197,12 +223,34 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
                     },
                     args: &[#(#arg_defs),*],
                     params: &[#(#bindings),*],
-                    returns: #private::TypeInfo::of::<#returns>(),
+                    returns: #private::TypeInfo::with_codec::<#returns>(#returns_codec),
                     call: __redengine_call,
                     location: #private::Location::new(::core::file!(), ::core::line!(), ::core::column!()),
                 }
             }
         };
+    }
+}
+
+/// A function returning the codec of `ty` when it is serializable, `None` otherwise, picked
+/// at compile time by autoref specialization (`::redengine::__private::Probe`).
+fn codec(name: &syn::Ident, ty: &dyn quote::ToTokens) -> TokenStream {
+    let private = quote!(::redengine::__private);
+    quote! {
+        #[allow(clippy::needless_borrow)]
+        fn #name() -> ::core::option::Option<#private::Codec> {
+            #[allow(unused_imports)]
+            use #private::{ViaNothing as _, ViaSerde as _};
+            (&#private::Probe::<#ty>::new()).codec()
+        }
+    }
+}
+
+/// The compile-time check that `ty` can cross to a process child, spanned on the type so
+/// the error points at it.
+fn process_check(ty: &Type) -> TokenStream {
+    quote_spanned! {ty.span()=>
+        const _: () = ::redengine::__private::assert_process_value::<#ty>();
     }
 }
 

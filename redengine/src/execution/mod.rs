@@ -66,6 +66,8 @@ impl FromStr for Execution {
 }
 
 mod inline;
+#[cfg(unix)]
+pub(crate) mod process;
 mod thread;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -101,6 +103,11 @@ pub(crate) struct Job {
     pub(crate) flag: TerminationFlag,
     pub(crate) hooks: Vec<TaskExecuteHook>,
     pub(crate) clock: Arc<dyn Clock>,
+    /// The declared type of each argument, in `args` order: its codec sends the value to
+    /// a process child.
+    pub(crate) types: Vec<TypeInfo>,
+    /// The task's return type: its codec brings a process child's return value back.
+    pub(crate) returns: TypeInfo,
 }
 
 /// How a run ended.
@@ -126,22 +133,24 @@ pub(crate) enum Dispatch {
 /// Callback an asynchronous executor calls with the result, from any thread.
 pub(crate) type Done = Box<dyn FnOnce(JobResult) + Send>;
 
-/// The executor seam: `main`, `thread` and (later) `process` implement it.
+/// The executor seam: `main`, `thread` and `process` implement it.
 pub(crate) trait Executor {
     /// Starts `job`; asynchronous executors call `done` when it ends.
     fn dispatch(&self, job: Job, done: Done) -> Dispatch;
 }
 
-/// The `process` executor placeholder: the child-process executor is not part of this
-/// build yet, so dispatching is a pre-run failure that names the fix.
-struct MissingProcess;
+/// The `process` executor where there are no Unix process groups: dispatching is a
+/// pre-run failure that names the fix.
+#[cfg(not(unix))]
+struct NoProcess;
 
-impl Executor for MissingProcess {
+#[cfg(not(unix))]
+impl Executor for NoProcess {
     fn dispatch(&self, job: Job, _done: Done) -> Dispatch {
         Dispatch::Failed(format!(
-            "task '{}' uses execution `process`, but the process executor is not available \
-             in this build; set `.execution(Execution::Thread)` or `Execution::Main` on the \
-             task, or the session config `task_execution` to `thread` or `main`",
+            "task '{}' uses execution `process`, which needs a Unix system (process groups \
+             and signals); set `execution = \"thread\"` on the task, or the session config \
+             `task_execution` to `thread` or `main`",
             job.info.name
         ))
     }
@@ -152,7 +161,10 @@ pub(crate) fn executor(execution: Execution) -> &'static dyn Executor {
     match execution {
         Execution::Main => &inline::Inline,
         Execution::Thread => &thread::Threaded,
-        Execution::Process => &MissingProcess,
+        #[cfg(unix)]
+        Execution::Process => &process::Process,
+        #[cfg(not(unix))]
+        Execution::Process => &NoProcess,
     }
 }
 
@@ -167,6 +179,8 @@ impl Job {
             flag,
             hooks,
             clock,
+            types: _,
+            returns: _,
         } = self;
         let mut posts: Vec<AfterExecute> = Vec::new();
         let prerun = |text: String, posts: Vec<AfterExecute>| {
@@ -235,7 +249,7 @@ impl Job {
             resolved.push((name, value));
         }
         let ctx = TaskContext::new(info.name.clone(), resolved, flag);
-        let outcome = match catch_unwind(AssertUnwindSafe(|| body(&ctx))) {
+        let outcome = match catch_unwind(AssertUnwindSafe(|| body.execute(&ctx))) {
             Ok(outcome) => outcome,
             Err(p) => Outcome::Fail(panic_message(&*p)),
         };

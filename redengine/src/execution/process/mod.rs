@@ -1,0 +1,308 @@
+//! The `process` executor (RUNTIME.md §6): each run re-executes the current binary as a
+//! child that runs exactly that task and reports back over a private socket.
+//!
+//! Launch never blocks the cycle: the scheduler spawns the child and goes on. A waiter
+//! thread per run sends the request, reads the reply, reaps the child and hands the result
+//! to the scheduler's event channel, which wakes the loop at once. Termination (timeout,
+//! `end_cond`, manual, shutdown) is wired to the run's [`TerminationFlag`]: setting it
+//! signals the child's whole process group ([`group`]).
+//!
+//! The child side lives in [`child`]; the protocol in [`wire`].
+
+pub(crate) mod child;
+mod group;
+mod stderr;
+pub(crate) mod wire;
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use self::group::Group;
+use self::stderr::Tail;
+use self::wire::{ArgSource, Reply, Request, WireArg, WireOutcome};
+use super::{Dispatch, Done, Executor, Job, JobArg, JobResult};
+use crate::clock::Clock;
+use crate::context::{ArgValue, TerminationFlag};
+use crate::entry::TASK_ENV;
+use crate::error::Problem;
+use crate::execution::Execution;
+use crate::ignite::{Prepared, Source};
+use crate::outcome::Outcome;
+use crate::value::TypeInfo;
+
+pub(crate) use self::group::KILL_GRACE;
+
+/// How long a reaped child's stderr may stay open (held by a grandchild) before the run is
+/// reported without the rest of it.
+const STDERR_LINGER: Duration = Duration::from_millis(100);
+
+static NEXT_CHILD_RUN: AtomicU64 = AtomicU64::new(1);
+
+/// Runs each job in a child process.
+pub(super) struct Process;
+
+impl Executor for Process {
+    fn dispatch(&self, job: Job, done: Done) -> Dispatch {
+        if std::env::var_os(TASK_ENV).is_some() {
+            return Dispatch::Failed(format!(
+                "task '{}' uses execution `process`, but this process is itself a process \
+                 child ({TASK_ENV} is set) and never schedules; run the session from the \
+                 scheduler process",
+                job.info.name
+            ));
+        }
+        if !crate::entry::serves_children() {
+            return Dispatch::Failed(format!(
+                "task '{}' uses execution `process`, but this binary's `main` does not run \
+                 process children: use `#[redengine::main]`, or call \
+                 `redengine::run_child_if_requested(session)` first thing in your own `main`; \
+                 or set `execution = \"thread\"` on the task (or the session's \
+                 `task_execution`)",
+                job.info.name
+            ));
+        }
+        let run = NEXT_CHILD_RUN.fetch_add(1, Ordering::Relaxed);
+        let request = match request(&job, run) {
+            Ok(request) => request,
+            Err(text) => return Dispatch::Failed(text),
+        };
+        match spawn(job, run, request, done) {
+            Ok(()) => Dispatch::Started,
+            Err(text) => Dispatch::Failed(text),
+        }
+    }
+}
+
+/// Ignite check: a `Return("a")` binding to a process task `a` whose return type cannot
+/// be serialized would silently receive `None` forever (the value stays in the child).
+pub(crate) fn check_returns(tasks: &[Prepared], problems: &mut Vec<Problem>) {
+    for task in tasks {
+        for arg in &task.args {
+            let Source::Return(upstream) = &arg.source else {
+                continue;
+            };
+            let Some(up) = tasks.iter().find(|t| t.name == *upstream) else {
+                continue;
+            };
+            if up.execution == Execution::Process && up.returns.codec().is_none() {
+                problems.push(Problem {
+                    location: Some(task.info.location),
+                    message: format!(
+                        "task '{}': parameter `{}` takes the return value of task '{}', which \
+                         runs as a process, but its return type `{}` cannot be sent back from \
+                         the child; derive `serde::Serialize` and `serde::Deserialize` for it, \
+                         or run '{}' with `execution = \"thread\"` or `\"main\"`",
+                        task.name,
+                        arg.name,
+                        up.name,
+                        up.returns.name(),
+                        up.name
+                    ),
+                });
+            }
+        }
+    }
+}
+
+/// The request line for `job`; a value that cannot be encoded is a pre-run failure.
+fn request(job: &Job, run: u64) -> Result<String, String> {
+    let mut args = Vec::with_capacity(job.args.len());
+    for (i, (name, arg)) in job.args.iter().enumerate() {
+        let ty = job.types.get(i).copied().unwrap_or(TypeInfo::of::<()>());
+        let encode = |value: &crate::value::Value| -> Result<String, String> {
+            let Some(codec) = ty.codec() else {
+                return Err(format!(
+                    "task '{}' runs as a process, but its parameter `{name}` has type `{}`, \
+                     which cannot be sent to a child process; derive `serde::Serialize` and \
+                     `serde::Deserialize` for it (writing `execution = \"process\"` on \
+                     `#[task]` makes the compiler check this), or run the task with \
+                     `execution = \"thread\"`",
+                    job.info.name,
+                    ty.name()
+                ));
+            };
+            codec.encode(value).map_err(|e| {
+                format!(
+                    "task '{}': parameter `{name}` could not be sent to the child process: {e}",
+                    job.info.name
+                )
+            })
+        };
+        let source = match arg {
+            JobArg::Ready(ArgValue::Value(v)) if v.type_info().is::<TerminationFlag>() => {
+                ArgSource::Flag
+            }
+            JobArg::Ready(ArgValue::Value(v)) => ArgSource::Value(encode(v)?),
+            JobArg::Ready(ArgValue::Return(None)) => ArgSource::Return(None),
+            JobArg::Ready(ArgValue::Return(Some(v))) => ArgSource::Return(Some(encode(v)?)),
+            JobArg::Call(..) => ArgSource::Call,
+            JobArg::Missing => ArgSource::Missing,
+        };
+        args.push(WireArg {
+            name: name.clone(),
+            source,
+        });
+    }
+    wire::to_line(&Request {
+        version: wire::VERSION,
+        task: job.info.name.clone(),
+        run,
+        args,
+    })
+    .map_err(|e| {
+        format!(
+            "task '{}': cannot encode the run request: {e}",
+            job.info.name
+        )
+    })
+}
+
+/// Starts the child and its waiter; returns once the child exists.
+fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> {
+    let name = job.info.name.clone();
+    let exe = std::env::current_exe().map_err(|e| {
+        format!("task '{name}': cannot find the current executable to start its child: {e}")
+    })?;
+    let (ours, theirs) = UnixStream::pair()
+        .map_err(|e| format!("task '{name}': cannot create the child's channel: {e}"))?;
+    let mut command = Command::new(&exe);
+    command
+        .args(std::env::args_os().skip(1))
+        .env(TASK_ENV, &name)
+        .env(wire::RUN_ENV, run.to_string())
+        .stdin(Stdio::from(OwnedFd::from(theirs)))
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("task '{name}': cannot start {}: {e}", exe.display()))?;
+    drop(command);
+    let group = Group::new(child.id(), &name);
+    let stderr = match child.stderr.take() {
+        Some(pipe) => stderr::forward(pipe, name.clone()).ok(),
+        None => None,
+    };
+    let watched = Arc::clone(&group);
+    let kill_group = Arc::clone(&group);
+    let name2 = name.clone();
+    job.flag.on_set(move |reason| watched.terminate(reason));
+    let waiter = Waiter {
+        name,
+        ours,
+        request,
+        group,
+        stderr,
+        flag: job.flag,
+        clock: job.clock,
+        returns: job.returns,
+    };
+    let spawned = std::thread::Builder::new()
+        .name(format!("redengine:wait:{}", waiter.name))
+        .spawn(move || done(waiter.wait(child)));
+    spawned.map(|_| ()).map_err(|e| {
+        // Nobody could report or reap this child: do not leave it running.
+        kill_group.kill_now();
+        format!("task '{name2}': could not start the thread that waits for its child process: {e}")
+    })
+}
+
+/// What the waiter thread needs to supervise one child.
+struct Waiter {
+    name: String,
+    ours: UnixStream,
+    request: String,
+    group: Arc<Group>,
+    stderr: Option<(Arc<Mutex<Tail>>, crossbeam_channel::Receiver<()>)>,
+    flag: TerminationFlag,
+    clock: Arc<dyn Clock>,
+    returns: TypeInfo,
+}
+
+impl Waiter {
+    /// Sends the request, reads the reply, reaps the child and builds the result.
+    fn wait(self, mut child: Child) -> JobResult {
+        // A child that died at once cannot read it; its exit status tells why.
+        let _ = (&self.ours).write_all(self.request.as_bytes());
+        let mut line = String::new();
+        let read = BufReader::new(&self.ours).read_line(&mut line);
+        let status = child.wait();
+        self.group.mark_reaped();
+        let reaped_at = self.clock.now();
+        let tail = match &self.stderr {
+            Some((tail, eof)) => {
+                let _ = eof.recv_timeout(STDERR_LINGER);
+                match tail.lock() {
+                    Ok(tail) => tail.text(),
+                    Err(poisoned) => poisoned.into_inner().text(),
+                }
+            }
+            None => String::new(),
+        };
+        let reply = match read {
+            Ok(n) if n > 0 => serde_json::from_str::<Reply>(&line).ok(),
+            _ => None,
+        };
+        match reply {
+            Some(reply) if reply.version == wire::VERSION => self.reported(reply, reaped_at),
+            _ if self.flag.is_set() => JobResult {
+                outcome: Outcome::Terminated,
+                prerun: false,
+                end: reaped_at,
+            },
+            _ => {
+                let how = match status {
+                    Ok(status) => group::describe(status),
+                    Err(e) => format!("could not be waited for ({e})"),
+                };
+                let mut text = format!(
+                    "the child process of task '{}' {how} without reporting an outcome",
+                    self.name
+                );
+                if !tail.is_empty() {
+                    text.push_str("\nstderr (last lines):\n");
+                    text.push_str(&tail);
+                }
+                JobResult {
+                    outcome: Outcome::Fail(text),
+                    prerun: false,
+                    end: reaped_at,
+                }
+            }
+        }
+    }
+
+    /// The result the child reported; its return value is decoded here.
+    fn reported(&self, reply: Reply, reaped_at: DateTime<Utc>) -> JobResult {
+        let end = reply.end().unwrap_or(reaped_at);
+        let outcome = match reply.outcome {
+            WireOutcome::Success => match (&reply.value, self.returns.codec()) {
+                (None, _) => Outcome::Success(None),
+                (Some(json), Some(codec)) => match codec.decode(json) {
+                    Ok(value) => Outcome::Success(Some(value)),
+                    Err(e) => Outcome::Fail(format!(
+                        "task '{}' succeeded, but its return value could not be read back: {e}",
+                        self.name
+                    )),
+                },
+                (Some(_), None) => Outcome::Success(None),
+            },
+            WireOutcome::Fail(text) => Outcome::Fail(text),
+            WireOutcome::Inaction => Outcome::Inaction,
+            WireOutcome::Terminated => Outcome::Terminated,
+        };
+        JobResult {
+            outcome,
+            prerun: reply.prerun,
+            end,
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! A scheduler binary whose tasks run as process children, for `tests/process.rs`.
+//!
+//! `RE_SCENARIO` picks which tasks may start (their conditions read the session parameter
+//! `env`), `RE_LOG` is the CSV log and `RE_OUT` a directory where tasks leave evidence
+//! (pids, received values). The child processes build the same session from the same
+//! environment, as the process executor requires.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use redengine::{Outcome, Session, TerminationFlag};
+use serde::{Deserialize, Serialize};
+
+/// A value that crosses the process boundary both ways.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Report {
+    rows: u32,
+    made_by: u32,
+}
+
+/// A value that cannot cross: no serde.
+#[derive(Debug, Clone)]
+struct Opaque(#[allow(dead_code)] u8);
+
+fn out(name: &str) -> PathBuf {
+    PathBuf::from(std::env::var_os("RE_OUT").unwrap_or_default()).join(name)
+}
+
+fn leave(name: &str, text: &str) {
+    let _ = std::fs::write(out(name), text);
+}
+
+// --- returns & parameters -------------------------------------------------------------
+
+#[redengine::task(start_cond = "env 'returns' & ~has started", execution = "process")]
+fn produce() -> Report {
+    Report {
+        rows: 3,
+        made_by: std::process::id(),
+    }
+}
+
+#[redengine::param]
+fn friends() -> Vec<String> {
+    vec![format!("computed in {}", std::process::id())]
+}
+
+#[redengine::task(
+    start_cond = "env 'returns' & after task 'produce'",
+    execution = "process",
+    params(report = Return("produce"), limit = 10_u64)
+)]
+fn consume(
+    report: Option<Report>,
+    greeting: String,
+    friends: Vec<String>,
+    limit: u64,
+) -> Result<u32, String> {
+    let report = report.ok_or("no report arrived")?;
+    leave(
+        "consume",
+        &format!(
+            "pid={} report={report:?} greeting={greeting} friends={friends:?} limit={limit} \
+             task_env={:?}",
+            std::process::id(),
+            std::env::var_os("REDENGINE_TASK")
+        ),
+    );
+    Ok(report.rows * 2)
+}
+
+#[redengine::task(
+    start_cond = "env 'returns' & after task 'consume'",
+    execution = "main",
+    params(doubled = Return("consume"))
+)]
+fn check_doubled(doubled: Option<u32>) -> Result<(), String> {
+    leave("check_doubled", &format!("{doubled:?}"));
+    match doubled {
+        Some(6) => Ok(()),
+        other => Err(format!("expected Some(6), got {other:?}")),
+    }
+}
+
+// --- timeout -------------------------------------------------------------------------------
+
+#[redengine::task(
+    start_cond = "env 'timeout' & ~has started",
+    execution = "process",
+    timeout = 1
+)]
+fn sleepy() -> Result<(), String> {
+    let mut sh = Command::new("sh")
+        .args(["-c", "sleep 60"])
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    leave("sleepy", &format!("{} {}", std::process::id(), sh.id()));
+    sh.wait().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+// --- end_cond ------------------------------------------------------------------------------
+
+#[redengine::task(
+    start_cond = "env 'end_cond' & ~has started",
+    end_cond = "task 'trigger' has succeeded",
+    execution = "process"
+)]
+fn watched() {
+    leave("watched", &std::process::id().to_string());
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+/// Waits (bounded) until `watched` is really running in its child, then succeeds, which
+/// makes `watched`'s end condition true.
+#[redengine::task(
+    start_cond = "env 'end_cond' & task 'watched' is running & ~has started",
+    execution = "main"
+)]
+fn trigger() -> Result<(), String> {
+    for _ in 0..1000 {
+        if out("watched").exists() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Err("task 'watched' never started".to_string())
+}
+
+// --- crashes -------------------------------------------------------------------------------
+
+#[redengine::task(start_cond = "env 'crashes' & ~has started", execution = "process")]
+fn panics() {
+    panic!("boom in the child");
+}
+
+#[redengine::task(start_cond = "env 'crashes' & ~has started", execution = "process")]
+fn aborts() {
+    eprintln!("about to abort");
+    std::process::abort();
+}
+
+#[redengine::task(start_cond = "env 'crashes' & ~has started", execution = "process")]
+fn killed() {
+    eprintln!("about to be killed");
+    let _ = Command::new("kill")
+        .args(["-KILL", &std::process::id().to_string()])
+        .status();
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+#[redengine::task(
+    start_cond = "env 'crashes' & after tasks 'panics', 'aborts', 'killed' failed",
+    execution = "main"
+)]
+fn survivor() {}
+
+// --- default execution, a value that cannot cross ------------------------------------------
+
+#[redengine::task(start_cond = "env 'opaque' & ~has started")]
+fn uses_opaque(handle: Opaque) {
+    let _ = handle;
+}
+
+// --- max_process_count ---------------------------------------------------------------------
+
+#[redengine::task(start_cond = "env 'limit' & ~has started", execution = "process")]
+fn limited_a() {
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+#[redengine::task(start_cond = "env 'limit' & ~has started", execution = "process")]
+fn limited_b() {
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+#[redengine::task(start_cond = "env 'limit' & ~has started", execution = "process")]
+fn limited_c() {
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+#[redengine::task(start_cond = "env 'limit' & ~has started", execution = "process")]
+fn limited_d() {
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+// --- signals -------------------------------------------------------------------------------
+
+#[redengine::task(start_cond = "env 'sigterm' & ~has started", execution = "process")]
+fn long_job() {
+    leave("long_job.started", &std::process::id().to_string());
+    std::thread::sleep(Duration::from_millis(1500));
+    leave("long_job.done", "done");
+}
+
+#[redengine::task(start_cond = "env 'stubborn' & ~has started", execution = "process")]
+fn stubborn() -> Result<(), String> {
+    let mut sh = Command::new("sh")
+        .args(["-c", "sleep 60"])
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    leave(
+        "stubborn.started",
+        &format!("{} {}", std::process::id(), sh.id()),
+    );
+    sh.wait().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[redengine::task(
+    start_cond = "env 'stubborn' | env 'sigterm'",
+    on_shutdown = true,
+    execution = "process"
+)]
+fn closing() {}
+
+// --- permanent: no timeout, terminated at shutdown -----------------------------------------
+
+#[redengine::task(
+    start_cond = "env 'permanent' & ~has started",
+    execution = "process",
+    permanent = true,
+    timeout = 1
+)]
+fn forever() {
+    leave("forever", &std::process::id().to_string());
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+/// Lets `forever` outlive its (ignored) 1 s timeout, then ends the scenario.
+#[redengine::task(
+    start_cond = "env 'permanent' & task 'forever' is running & ~has started",
+    execution = "main"
+)]
+fn outlive() -> Result<(), String> {
+    for _ in 0..1000 {
+        if out("forever").exists() {
+            std::thread::sleep(Duration::from_millis(1500));
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Err("task 'forever' never started".to_string())
+}
+
+// --- restart (replace: exec the same binary, same pid) ------------------------------------
+
+#[redengine::task(start_cond = "env 'restart' & ~has started", execution = "process")]
+fn after_restart() {}
+
+/// Startup hook of the `restart` scenario: records the scheduler's pid at each start and
+/// requests one restart.
+fn restart_once(
+    info: &redengine::SchedulerInfo,
+) -> Result<Option<redengine::AfterScheduler>, String> {
+    use std::io::Write;
+    let mut starts = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(out("starts"))
+        .map_err(|e| e.to_string())?;
+    writeln!(starts, "{}", std::process::id()).map_err(|e| e.to_string())?;
+    if !out("restarted").exists() {
+        leave("restarted", "yes");
+        info.handle.restart();
+    }
+    Ok(None)
+}
+
+/// A `main` run blocks the loop: a signal sets its flag (reason `shutdown`).
+#[redengine::task(start_cond = "env 'inline_signal' & ~has started", execution = "main")]
+fn inline_job(flag: TerminationFlag) -> Outcome {
+    let _ = Command::new("kill")
+        .args(["-TERM", &std::process::id().to_string()])
+        .status();
+    for _ in 0..1000 {
+        if flag.is_set() {
+            return Outcome::Terminated;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Outcome::Fail("the termination flag was never set".to_string())
+}
+
+#[redengine::main]
+fn main() -> Session {
+    let scenario = std::env::var("RE_SCENARIO").unwrap_or_default();
+    let shut = match scenario.as_str() {
+        "returns" => "task 'check_doubled' has finished",
+        "timeout" => "task 'sleepy' has terminated",
+        "end_cond" => "task 'watched' has terminated",
+        "crashes" => "task 'survivor' has succeeded",
+        "opaque" => "task 'uses_opaque' has finished",
+        "restart" => "task 'after_restart' has succeeded",
+        "permanent" => "task 'outlive' has finished",
+        "limit" => {
+            "task 'limited_a' has finished & task 'limited_b' has finished & \
+             task 'limited_c' has finished & task 'limited_d' has finished"
+        }
+        _ => "false",
+    };
+    let mut builder = Session::from_registry();
+    if scenario == "restart" {
+        builder = builder.on_startup(restart_once);
+    }
+    builder
+        .log_csv(std::env::var_os("RE_LOG").unwrap_or_else(|| "log/tasks.csv".into()))
+        .param("env", scenario.clone())
+        .param("greeting", "hello".to_string())
+        .param("handle", Opaque(1))
+        .max_process_count(2)
+        .shut_cond(shut)
+        .build()
+        .expect("the test session builds")
+}
