@@ -366,6 +366,16 @@ fn the_binary_runs_and_stops_on_sigint() {
             "{task} success row missing:\n{csv}"
         );
     }
+    // check_mail (weekly, execution = "process") ran in a child process at start-up; a
+    // run still going at SIGINT is waited for by the graceful shutdown.
+    assert!(
+        has(&rows, "check_mail", "run"),
+        "check_mail run row missing:\n{csv}"
+    );
+    assert!(
+        has(&rows, "check_mail", "success"),
+        "check_mail (process) must succeed:\n{csv}\nstderr:\n{stderr}"
+    );
     let mut open = std::collections::HashMap::<&str, i32>::new();
     for (task, action) in &rows {
         *open.entry(task.as_str()).or_default() += if action == "run" { 1 } else { -1 };
