@@ -144,24 +144,12 @@ pub fn run_child_if_requested<S: IntoSession>(make: fn() -> S) -> Option<ExitCod
 }
 
 /// What `#[redengine::main]` expands to: in a process-task child, run that task and
-/// report ([`run_child_if_requested`]); otherwise build the session with the user's
-/// function and run the scheduler. The exit code reports how it ended.
+/// report ([`run_child_if_requested`]); otherwise the command line (`run`, `list`,
+/// `check`, `run-task`, `--log`, `--help`; see `crate::cli`) with the session the user's
+/// function builds. The exit code reports how it ended.
 pub fn run<S: IntoSession>(make: fn() -> S) -> ExitCode {
     if let Some(code) = run_child_if_requested(make) {
         return code;
     }
-    let mut session = match make().into_session() {
-        Ok(session) => session,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match session.run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::cli::main(std::env::args_os(), || make().into_session())
 }

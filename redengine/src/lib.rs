@@ -89,6 +89,7 @@
 
 pub use redengine_conditions as conditions;
 
+mod cli;
 mod clock;
 mod config;
 mod context;

@@ -1,0 +1,356 @@
+//! The command line of a `#[redengine::main]` binary, parsed by hand: four commands, three
+//! options. A parser crate would add a dependency (and its own help format) to every user
+//! binary for what fits in one screen of code.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::PathBuf;
+
+use redengine_conditions::suggest;
+
+/// The commands, in the order `--help` lists them.
+pub(crate) const COMMANDS: &[&str] = &["run", "list", "check", "run-task", "help"];
+
+/// The options, for "did you mean".
+const OPTIONS: &[&str] = &["--log", "--at", "--help", "-h"];
+
+/// What the user asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Command {
+    /// Start the scheduler (the default).
+    Run,
+    /// Print every task with its conditions, last outcome and next start.
+    List {
+        /// `--at TIME`: the instant to look from (default: now).
+        at: Option<String>,
+    },
+    /// Explain each task's start condition.
+    Check {
+        /// The tasks to check (empty: all).
+        tasks: Vec<String>,
+        /// `--at TIME`: the instant to check at (default: now).
+        at: Option<String>,
+    },
+    /// Run the named tasks once, now.
+    RunTask {
+        /// The tasks to run (never empty).
+        tasks: Vec<String>,
+    },
+    /// Print the usage.
+    Help,
+}
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Invocation {
+    /// `--log PATH`: the CSV log to use instead of the session's store.
+    pub(crate) log: Option<PathBuf>,
+    /// The command.
+    pub(crate) command: Command,
+}
+
+/// A command line that cannot be obeyed: exit code 2, the message and a hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UsageError {
+    /// What is wrong, naming the argument.
+    pub(crate) message: String,
+    /// How to fix it ("did you mean …", the expected form).
+    pub(crate) help: Option<String>,
+}
+
+impl UsageError {
+    fn new(message: impl Into<String>, help: Option<String>) -> Self {
+        UsageError {
+            message: message.into(),
+            help,
+        }
+    }
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// "did you mean `x`?" for `word` among `candidates`, if one is close.
+pub(crate) fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    suggest(word, candidates).map(|s| format!("did you mean `{s}`?"))
+}
+
+/// Parses the arguments after the program name. `-h`/`--help` anywhere wins over
+/// everything else except an unreadable argument; `--log` may come before or after the
+/// command; `--` ends the options (for task names starting with `-`).
+pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocation, UsageError> {
+    let mut log: Option<PathBuf> = None;
+    let mut at: Option<String> = None;
+    let mut help = false;
+    let mut words: Vec<String> = Vec::new();
+    let mut options_done = false;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let text = utf8(&arg, "argument")?;
+        if options_done || !text.starts_with('-') || text == "-" {
+            words.push(text.to_string());
+            continue;
+        }
+        let (flag, inline) = match text.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_string())),
+            _ => (text, None),
+        };
+        match flag {
+            "--" => options_done = true,
+            "-h" | "--help" => help = true,
+            "--log" => {
+                let value = match inline {
+                    Some(value) => OsString::from(value),
+                    None => args.next().ok_or_else(|| missing("--log", "PATH"))?,
+                };
+                if value.is_empty() {
+                    return Err(missing("--log", "PATH"));
+                }
+                if log.replace(PathBuf::from(value)).is_some() {
+                    return Err(UsageError::new(
+                        "`--log` is given twice",
+                        Some("keep one `--log PATH`".to_string()),
+                    ));
+                }
+            }
+            "--at" => {
+                let value = match inline {
+                    Some(value) => value,
+                    None => match args.next() {
+                        Some(value) => utf8(&value, "`--at` value")?.to_string(),
+                        None => return Err(missing("--at", "TIME")),
+                    },
+                };
+                if value.is_empty() {
+                    return Err(missing("--at", "TIME"));
+                }
+                if at.replace(value).is_some() {
+                    return Err(UsageError::new(
+                        "`--at` is given twice",
+                        Some("keep one `--at TIME`".to_string()),
+                    ));
+                }
+            }
+            other => {
+                return Err(UsageError::new(
+                    format!("unknown option `{other}`"),
+                    did_you_mean(other, OPTIONS.iter().copied())
+                        .or_else(|| Some("see `--help` for the options".to_string())),
+                ))
+            }
+        }
+    }
+    if help {
+        return Ok(Invocation {
+            log,
+            command: Command::Help,
+        });
+    }
+    let mut words = words.into_iter();
+    let name = words.next();
+    let rest: Vec<String> = words.collect();
+    let command = match name.as_deref() {
+        None | Some("run") => {
+            no_operands("run", &rest)?;
+            Command::Run
+        }
+        Some("help") => Command::Help,
+        Some("list") => {
+            no_operands("list", &rest)?;
+            return Ok(Invocation {
+                log,
+                command: Command::List { at },
+            });
+        }
+        Some("check") => {
+            return Ok(Invocation {
+                log,
+                command: Command::Check { tasks: rest, at },
+            })
+        }
+        Some("run-task") => {
+            if rest.is_empty() {
+                return Err(UsageError::new(
+                    "`run-task` needs the name of the task to run",
+                    Some("write `run-task NAME...`; `list` shows the names".to_string()),
+                ));
+            }
+            Command::RunTask { tasks: rest }
+        }
+        Some(other) => {
+            return Err(UsageError::new(
+                format!("unknown command `{other}`"),
+                did_you_mean(other, COMMANDS.iter().copied()).or_else(|| {
+                    Some(format!(
+                        "the commands are {}",
+                        COMMANDS
+                            .iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                }),
+            ))
+        }
+    };
+    if at.is_some() {
+        return Err(UsageError::new(
+            "`--at` applies only to `check` and `list`",
+            Some("write `check --at TIME` or `list --at TIME`".to_string()),
+        ));
+    }
+    Ok(Invocation { log, command })
+}
+
+fn utf8<'a>(arg: &'a OsString, what: &str) -> Result<&'a str, UsageError> {
+    arg.to_str().ok_or_else(|| {
+        UsageError::new(
+            format!("{what} {arg:?} is not valid UTF-8"),
+            Some("pass task names, commands and times as UTF-8 text".to_string()),
+        )
+    })
+}
+
+fn missing(option: &str, value: &str) -> UsageError {
+    UsageError::new(
+        format!("`{option}` needs a value"),
+        Some(format!("write `{option} {value}`")),
+    )
+}
+
+fn no_operands(command: &str, rest: &[String]) -> Result<(), UsageError> {
+    match rest.first() {
+        None => Ok(()),
+        Some(extra) => Err(UsageError::new(
+            format!("`{command}` takes no arguments, but `{extra}` was given"),
+            Some(if command == "list" {
+                format!("to explain one task, write `check {extra}`")
+            } else {
+                format!("to run one task now, write `run-task {extra}`")
+            }),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Invocation, UsageError> {
+        parse(args.iter().map(OsString::from))
+    }
+
+    fn cmd(args: &[&str]) -> Command {
+        match p(args) {
+            Ok(inv) => inv.command,
+            Err(e) => panic!("{args:?} rejected: {e}"),
+        }
+    }
+
+    fn err(args: &[&str]) -> UsageError {
+        match p(args) {
+            Ok(inv) => panic!("{args:?} accepted as {inv:?}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn commands() {
+        assert_eq!(cmd(&[]), Command::Run);
+        assert_eq!(cmd(&["run"]), Command::Run);
+        assert_eq!(cmd(&["list"]), Command::List { at: None });
+        assert_eq!(cmd(&["help"]), Command::Help);
+        assert_eq!(
+            cmd(&["check"]),
+            Command::Check {
+                tasks: vec![],
+                at: None
+            }
+        );
+        assert_eq!(
+            cmd(&["check", "a", "--at", "08:05", "b"]),
+            Command::Check {
+                tasks: vec!["a".into(), "b".into()],
+                at: Some("08:05".into())
+            }
+        );
+        assert_eq!(
+            cmd(&["list", "--at=2024-01-03T08:05"]),
+            Command::List {
+                at: Some("2024-01-03T08:05".into())
+            }
+        );
+        assert_eq!(
+            cmd(&["run-task", "a", "--", "-b"]),
+            Command::RunTask {
+                tasks: vec!["a".into(), "-b".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn log_before_or_after_the_command() {
+        for args in [
+            &["--log", "x.csv", "list"][..],
+            &["list", "--log", "x.csv"],
+            &["list", "--log=x.csv"],
+        ] {
+            let inv = p(args).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(inv.log, Some(PathBuf::from("x.csv")));
+            assert_eq!(inv.command, Command::List { at: None });
+        }
+    }
+
+    #[test]
+    fn help_wins() {
+        assert_eq!(cmd(&["list", "-h"]), Command::Help);
+        assert_eq!(cmd(&["--help", "bogus"]), Command::Help);
+    }
+
+    #[test]
+    fn errors_name_the_argument_and_the_fix() {
+        let e = err(&["lsit"]);
+        assert_eq!(e.message, "unknown command `lsit`");
+        assert_eq!(e.help.as_deref(), Some("did you mean `list`?"));
+        let e = err(&["zzzzzz"]);
+        assert!(e.help.unwrap_or_default().contains("`run-task`"));
+        let e = err(&["list", "--lgo", "x"]);
+        assert_eq!(e.message, "unknown option `--lgo`");
+        assert_eq!(e.help.as_deref(), Some("did you mean `--log`?"));
+        assert_eq!(err(&["list", "--log"]).message, "`--log` needs a value");
+        assert_eq!(err(&["check", "--at"]).message, "`--at` needs a value");
+        assert_eq!(
+            err(&["--log", "a", "--log", "b"]).message,
+            "`--log` is given twice"
+        );
+        assert_eq!(
+            err(&["run-task"]).message,
+            "`run-task` needs the name of the task to run"
+        );
+        assert_eq!(
+            err(&["run", "--at", "08:00"]).message,
+            "`--at` applies only to `check` and `list`"
+        );
+        assert_eq!(
+            err(&["list", "wake_up"]).help.as_deref(),
+            Some("to explain one task, write `check wake_up`")
+        );
+        assert!(err(&["run", "x"])
+            .message
+            .contains("`run` takes no arguments"));
+        assert_eq!(
+            err(&["--log"]).to_string(),
+            "error: `--log` needs a value\n  help: write `--log PATH`"
+        );
+    }
+}
