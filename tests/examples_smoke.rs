@@ -239,3 +239,98 @@ fn shows_tasks_within_seconds_and_stops_cleanly_on_sigint() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs `exe args…` in `dir` to completion: (exit code, stdout, stderr).
+fn command(exe: &str, dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::new(exe)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run {exe} {args:?}: {e}"));
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The README's `check` and `list` examples, as written there.
+#[test]
+fn the_readme_cli_examples_answer_as_documented() {
+    let dir = temp_dir("cli");
+    let (code, out, err) = command(
+        EXE,
+        &dir,
+        &["check", "go_to_work", "--at", "2024-01-01T09:30"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("go_to_work: would start"), "{out}");
+    let (code, out, err) = command(
+        EXE,
+        &dir,
+        &["check", "go_to_work", "--at", "2024-01-06T09:30"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("go_to_work: would not start"), "{out}");
+    assert!(
+        out.contains("time of week between Monday and Friday = false"),
+        "{out}"
+    );
+    let (code, out, err) = command(EXE, &dir, &["list"]);
+    assert_eq!(code, Some(0), "{err}");
+    for task in [
+        "wake_up",
+        "wash_teeth",
+        "go_to_work",
+        "get_data",
+        "transform_data",
+        "store_data",
+        "report_errors",
+        "check_pulse",
+        "check_emails",
+        "check_mail",
+        "report_news",
+        "announce",
+        "process_data",
+        "heartbeat",
+    ] {
+        assert!(
+            out.contains(&format!("\n{task} ")),
+            "{task} not listed:\n{out}"
+        );
+    }
+    let readme = include_str!("../README.md");
+    for example in [
+        "-- check go_to_work --at 2024-01-01T09:30",
+        "-- check go_to_work --at 2024-01-06T09:30",
+        "-- list",
+    ] {
+        assert!(
+            readme.contains(example),
+            "README.md should show `{example}`"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every example's session builds and passes the start-up checks (`check` runs ignite,
+/// then explains each task without running anything).
+#[test]
+fn every_example_session_passes_its_start_up_checks() {
+    let dir = temp_dir("check");
+    for exe in [
+        EXE,
+        env!("CARGO_BIN_EXE_example_hello"),
+        env!("CARGO_BIN_EXE_example_pipeline"),
+        env!("CARGO_BIN_EXE_example_parallel"),
+    ] {
+        let (code, out, err) = command(exe, &dir, &["check"]);
+        assert_eq!(code, Some(0), "{exe} check:\n{out}\n{err}");
+        assert!(
+            out.contains("start_cond:"),
+            "{exe} check explains its tasks:\n{out}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
