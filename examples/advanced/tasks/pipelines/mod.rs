@@ -31,8 +31,8 @@ fn get_data() -> Result<Vec<u32>, String> {
     let fetch = FETCHES.fetch_add(1, Ordering::Relaxed) + 1;
     if fetch % FAIL_EVERY == 0 {
         return Err(format!(
-            "fetch {fetch}: the data source timed out (every {FAIL_EVERY}rd fetch fails in \
-             this demo)"
+            "fetch {fetch}: the data source timed out (in this demo, one fetch in \
+             {FAIL_EVERY} fails)"
         ));
     }
     let readings = vec![fetch, fetch * 10, fetch * 100];
