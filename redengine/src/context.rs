@@ -1,5 +1,6 @@
 //! What a running task body sees: its resolved parameters and its termination flag.
 
+use crate::handle::SessionHandle;
 use std::any::Any;
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -172,11 +173,30 @@ pub struct TaskContext {
     task: String,
     args: Vec<(String, ArgValue)>,
     flag: TerminationFlag,
+    session: Option<SessionHandle>,
 }
 
 impl TaskContext {
     pub(crate) fn new(task: String, args: Vec<(String, ArgValue)>, flag: TerminationFlag) -> Self {
-        TaskContext { task, args, flag }
+        TaskContext {
+            task,
+            args,
+            flag,
+            session: None,
+        }
+    }
+
+    /// Attaches the scheduler's handle (main and thread runs).
+    pub(crate) fn with_session(mut self, session: Option<SessionHandle>) -> Self {
+        self.session = session;
+        self
+    }
+
+    /// A handle on the scheduler running this task: request a shutdown or restart,
+    /// force or terminate other tasks, change session parameters. `None` in a process
+    /// task's child, which runs outside the scheduler.
+    pub fn session(&self) -> Option<&SessionHandle> {
+        self.session.as_ref()
     }
 
     /// The name of the task being run.
@@ -196,6 +216,16 @@ impl TaskContext {
             Some(ArgValue::Value(value)) => self.cast(name, value),
             Some(ArgValue::Return(_)) | None => Err(self.error::<T>(name, None)),
         }
+    }
+
+    /// The resolved value parameters, in declaration order (for kinds that pass every
+    /// parameter on, such as [`CommandTask`](crate::kind::CommandTask)). `Return`
+    /// bindings are not included: read them with [`TaskContext::returned`].
+    pub fn params(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.args.iter().filter_map(|(name, arg)| match arg {
+            ArgValue::Value(v) => Some((name.as_str(), v)),
+            ArgValue::Return(_) => None,
+        })
     }
 
     /// The latest return value of the task bound to `name` with

@@ -14,7 +14,7 @@ use crate::error::{Error, ErrorKind, Problem, Result};
 use crate::execution::{Execution, JobResult};
 use crate::handle::{Control, SessionHandle};
 use crate::hooks::{scheduler_post, scheduler_pre, SchedulerInfo};
-use crate::ignite::{ignite, Prepared};
+use crate::ignite::Prepared;
 use crate::session::Session;
 
 /// What wakes the loop.
@@ -60,7 +60,7 @@ pub(crate) struct Scheduler<'s> {
 /// `run()` and `run_tasks()`: ignite, start-up, loop, shutdown, restart.
 pub(crate) fn run(session: &mut Session, only: Option<(Vec<String>, bool)>) -> Result<()> {
     loop {
-        let plan = ignite(session)?;
+        let plan = crate::loader::ignite(session)?;
         let only = match &only {
             None => None,
             Some((names, obey)) => Some((select(&plan.tasks, names)?, *obey)),
@@ -155,6 +155,7 @@ impl Scheduler<'_> {
             if self.stop_requested() {
                 return Ok(());
             }
+            crate::loader::poll(self);
             if self.check(&self.shut, None, "shut_cond")? {
                 return Ok(());
             }
@@ -189,7 +190,7 @@ impl Scheduler<'_> {
             (&self.s.control.force_termination, &mut self.to_terminate),
         ] {
             for name in Control::take_set(set) {
-                match self.tasks.iter().position(|t| t.name == name) {
+                match self.tasks.iter().position(|t| t.name == name && !t.retired) {
                     Some(i) => {
                         target.insert(i);
                     }
@@ -230,7 +231,7 @@ impl Scheduler<'_> {
 
     /// Launch guards first, then force_run, then disabled/start_cond (RUNTIME.md §4.3).
     pub(crate) fn runnable(&mut self, i: usize) -> Result<bool> {
-        if self.running.contains_key(&i) {
+        if self.running.contains_key(&i) || self.tasks[i].retired {
             return Ok(false);
         }
         if self.tasks[i].execution == Execution::Process {
@@ -373,6 +374,9 @@ impl Scheduler<'_> {
         }
         if !changes(&mut best, &self.shut, None) {
             return None;
+        }
+        if let Some(at) = self.s.loader.as_ref().and_then(|l| l.next_poll) {
+            earliest(&mut best, at);
         }
         Some(best)
     }

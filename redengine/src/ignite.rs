@@ -14,6 +14,7 @@ use crate::config::{TaskPreExist, Timeout};
 use crate::context::TerminationFlag;
 use crate::error::{Error, ErrorKind, Problem};
 use crate::execution::Execution;
+use crate::handle::SessionHandle;
 use crate::hooks::{AfterInit, TaskInfo};
 use crate::params::SessionParam;
 use crate::registry::TaskFlags;
@@ -32,6 +33,8 @@ pub(crate) enum Source {
     Return(String),
     /// The run's termination flag.
     Flag,
+    /// A handle on the running session (`SessionHandle`): shutdown, restart, force_run …
+    Handle,
 }
 
 /// A task argument with its resolution.
@@ -56,6 +59,8 @@ pub(crate) struct Prepared {
     pub(crate) info: TaskInfo,
     /// The type of a successful run's value (its codec brings it back from a process).
     pub(crate) returns: TypeInfo,
+    /// Removed or replaced by a task-file reload: never launched again.
+    pub(crate) retired: bool,
 }
 
 /// The ignite result.
@@ -168,6 +173,19 @@ pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
             _ => None,
         };
         let args = plan_args(name, task, &params, &returns, &names, &mut problems);
+        if execution == Execution::Process {
+            for arg in args.iter().filter(|a| matches!(a.source, Source::Handle)) {
+                problems.push(Problem {
+                    location: at,
+                    message: format!(
+                        "task '{name}': argument `{}` is a `SessionHandle`, which controls the \
+                         scheduler of this process; a `process` task runs in a child process: \
+                         use `execution = \"main\"` or `\"thread\"`",
+                        arg.name
+                    ),
+                });
+            }
+        }
         prepared.push(Prepared {
             name: name.clone(),
             start,
@@ -178,6 +196,7 @@ pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
             args,
             body: task.body.clone(),
             returns: task.returns,
+            retired: false,
             info: TaskInfo {
                 name: name.clone(),
                 execution,
@@ -215,7 +234,8 @@ pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
 /// in check order (priority descending, then registered tasks by location, then
 /// programmatic tasks in insertion order).
 fn dedupe<'s>(session: &'s Session, problems: &mut Vec<Problem>) -> Vec<(String, &'s Task)> {
-    let mut order: Vec<(usize, &Task)> = session.tasks.iter().enumerate().collect();
+    let loaded = session.loader.iter().flat_map(|l| l.tasks());
+    let mut order: Vec<(usize, &Task)> = session.tasks.iter().chain(loaded).enumerate().collect();
     order.sort_by_key(|(i, t)| {
         (
             !t.registered,
@@ -375,6 +395,7 @@ fn plan_args(
                     Source::Session
                 }
                 None if arg.ty.is::<TerminationFlag>() => Source::Flag,
+                None if arg.ty.is::<SessionHandle>() => Source::Handle,
                 None => {
                     problems.push(Problem {
                         location: at,

@@ -47,6 +47,14 @@
 //! # Ok::<(), redengine::Error>(())
 //! ```
 //!
+//! # Task kinds and task files
+//!
+//! What a task runs is its [`TaskKind`]: a function ([`FunctionTask`], made by `#[task]`
+//! and [`TaskBuilder::run`]), a shell command ([`kind::CommandTask`]), or a kind of your
+//! own given to [`TaskBuilder::kind`]. Command tasks can also be defined without Rust, in
+//! TOML files read (and re-read when they change) by
+//! [`SessionBuilder::load_tasks`]; see [`loader`] for the format.
+//!
 //! # How the loop waits
 //!
 //! Each cycle checks `shut_cond`, then every task in check order (priority, then definition
@@ -102,6 +110,7 @@ mod hooks;
 mod ignite;
 pub mod kind;
 mod lifecycle;
+pub mod loader;
 pub mod log;
 mod outcome;
 mod params;
@@ -123,7 +132,7 @@ pub use hooks::{
 pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, TaskRecord};
 pub use redengine_conditions::Zone;
 
-pub use kind::{FunctionTask, TaskKind};
+pub use kind::{FunctionTask, Restart, ShutDown, TaskKind};
 #[doc(inline)]
 pub use redengine_macros::{condition, main, param, task};
 pub use session::{Session, SessionBuilder};

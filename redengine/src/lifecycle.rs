@@ -199,6 +199,7 @@ impl Scheduler<'_> {
                         JobArg::Ready(ArgValue::Return(self.s.returns.get(t).cloned()))
                     }
                     Source::Flag => JobArg::Ready(ArgValue::Value(Value::new(flag.clone()))),
+                    Source::Handle => JobArg::Ready(ArgValue::Value(Value::new(self.s.handle()))),
                     Source::Session => match params.get(&a.name) {
                         Some(SessionParam::Value(v)) => JobArg::Ready(ArgValue::Value(v.clone())),
                         Some(SessionParam::Function(f)) => JobArg::Call(f.clone(), a.ty),
@@ -220,6 +221,7 @@ impl Scheduler<'_> {
             clock: self.s.clock.clone(),
             types: task.args.iter().map(|a| a.ty).collect(),
             returns: task.returns,
+            session: Some(self.s.handle()),
         }
     }
 

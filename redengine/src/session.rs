@@ -46,6 +46,8 @@ pub struct Session {
     pub(crate) control: Arc<Control>,
     pub(crate) events: Receiver<Event>,
     pub(crate) returns: HashMap<String, Value>,
+    /// Tasks read from files (`load_tasks`), if any.
+    pub(crate) loader: Option<crate::loader::LoaderState>,
 }
 
 impl std::fmt::Debug for Session {
@@ -100,8 +102,24 @@ impl Session {
     }
 
     /// Runs every ignite check (RUNTIME.md §1) without starting: `Err` lists every problem.
+    ///
+    /// With [`SessionBuilder::load_tasks`], every problem of the task files is listed too
+    /// (a running scheduler only logs them and skips those tasks).
     pub fn ignite(&self) -> Result<()> {
-        crate::ignite::ignite(self).map(|_| ())
+        let mut problems = self
+            .loader
+            .as_ref()
+            .map(|l| l.problems())
+            .unwrap_or_default();
+        match crate::ignite::ignite(self) {
+            Ok(_) if problems.is_empty() => Ok(()),
+            Ok(_) => Err(Error::new(crate::error::ErrorKind::Ignite(problems))),
+            Err(e) if problems.is_empty() => Err(e),
+            Err(e) => {
+                problems.extend(e.problems().iter().cloned());
+                Err(Error::new(crate::error::ErrorKind::Ignite(problems)))
+            }
+        }
     }
 
     /// Starts the scheduler and returns when it shuts down: `Ok` for `shut_cond` or
@@ -133,6 +151,7 @@ pub struct SessionBuilder {
     store: Option<Box<dyn LogStore>>,
     zone: Zone,
     clock: Arc<dyn Clock>,
+    loader: Option<crate::loader::Loader>,
 }
 
 impl Default for SessionBuilder {
@@ -147,6 +166,7 @@ impl Default for SessionBuilder {
             store: None,
             zone: Zone::Local,
             clock: Arc::new(SystemClock),
+            loader: None,
         }
     }
 }
@@ -217,6 +237,24 @@ impl SessionBuilder {
     /// Adds tasks, in order.
     pub fn with_tasks(mut self, tasks: impl IntoIterator<Item = Task>) -> Self {
         self.tasks.extend(tasks);
+        self
+    }
+
+    /// Loads shell-command tasks from the TOML files under `dir` matching `glob` (e.g.
+    /// `"**/*.toml"`), at start-up and whenever they change; see [`crate::loader`] for the
+    /// file format. An invalid glob is reported by [`SessionBuilder::build`].
+    pub fn load_tasks(mut self, dir: impl Into<PathBuf>, glob: &str) -> Self {
+        match crate::loader::Loader::new(dir, glob) {
+            Ok(loader) => self.loader = Some(loader),
+            Err(e) => self.errors.push(e),
+        }
+        self
+    }
+
+    /// Loads tasks with a configured [`Loader`](crate::loader::Loader) (e.g. another poll
+    /// interval).
+    pub fn loader(mut self, loader: crate::loader::Loader) -> Self {
+        self.loader = Some(loader);
         self
     }
 
@@ -377,6 +415,7 @@ impl SessionBuilder {
             }),
             events: rx,
             returns: HashMap::new(),
+            loader: self.loader.map(crate::loader::LoaderState::new),
         })
     }
 }

@@ -225,6 +225,12 @@ impl TaskBuilder {
         }
     }
 
+    /// Where the task is defined (the file loader gives the task file's line).
+    pub(crate) fn at(mut self, location: Location) -> Self {
+        self.task.location = location;
+        self
+    }
+
     /// When to launch (default `false`). Parsed at ignite; errors carry this task's location.
     pub fn start_cond(mut self, cond: impl Into<String>) -> Self {
         self.task.start_cond = cond.into();
@@ -304,6 +310,17 @@ impl TaskBuilder {
     /// of type `T`; ignite checks it exists with that type.
     pub fn arg<T: Any>(mut self, name: impl Into<String>) -> Self {
         self.declare(&name.into(), TypeInfo::of::<T>());
+        self
+    }
+
+    /// Like [`TaskBuilder::arg`], for a serializable `T`: the value can be sent to a
+    /// `process` child, so use this for tasks with `Execution::Process` (`arg` declares a
+    /// type the process executor cannot send).
+    pub fn arg_serde<T>(mut self, name: impl Into<String>) -> Self
+    where
+        T: Any + Send + Sync + serde::Serialize + serde::de::DeserializeOwned,
+    {
+        self.declare(&name.into(), TypeInfo::serde::<T>());
         self
     }
 

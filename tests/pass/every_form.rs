@@ -76,6 +76,11 @@ fn cooperative(flag: TerminationFlag) -> Result<(), std::io::Error> {
     Ok(())
 }
 
+#[redengine::task(start_cond = "after task 'get_data' failed", execution = "main")]
+fn stop_on_failure(session: redengine::SessionHandle) {
+    session.shutdown();
+}
+
 #[redengine::param]
 fn friend_list() -> Vec<String> {
     vec![]

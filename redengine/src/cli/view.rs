@@ -16,7 +16,7 @@ use super::args::{did_you_mean, UsageError};
 use super::next::next_start;
 use super::time::{parse_at, show, zone_name};
 use super::Failure;
-use crate::ignite::{ignite, Plan, Prepared};
+use crate::ignite::{Plan, Prepared};
 use crate::lifecycle::CondResolver;
 use crate::registry::TaskFlags;
 use crate::session::Session;
@@ -39,7 +39,9 @@ impl Snapshot {
         at: Option<&str>,
         log: Option<&Path>,
     ) -> Result<Snapshot, Failure> {
-        let plan = ignite(session).map_err(|e| Failure::Runtime(e.to_string()))?;
+        // The scheduler's own ignite: task-file problems are logged and those tasks left
+        // out, exactly as `run` would (RUNTIME.md §1, the file loader).
+        let plan = crate::loader::ignite(session).map_err(|e| Failure::Runtime(e.to_string()))?;
         let zone = session.zone;
         let now = session.clock.now();
         let at = match at {
@@ -118,6 +120,7 @@ pub(super) fn list(
     let mut rows = vec![[
         "TASK",
         "EXECUTION",
+        "KIND",
         "PRIORITY",
         "FLAGS",
         "LAST OUTCOME",
@@ -138,6 +141,7 @@ pub(super) fn list(
         rows.push(vec![
             task.name.clone(),
             task.execution.to_string(),
+            task.body.kind_name().to_string(),
             task.info.priority.to_string(),
             flags(task.flags),
             snap.last(&task.name),
@@ -255,6 +259,7 @@ pub(super) fn check(
             task.name,
             verdict(task, &snap, &explanation.value)
         );
+        let _ = writeln!(out, "  kind: {}", task.body.describe());
         let _ = writeln!(out, "  last: {}", snap.last(&task.name));
         let _ = writeln!(out, "  start_cond: {}", task.start);
         for line in explanation.to_string().lines() {

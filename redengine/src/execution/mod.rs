@@ -108,6 +108,9 @@ pub(crate) struct Job {
     pub(crate) types: Vec<TypeInfo>,
     /// The task's return type: its codec brings a process child's return value back.
     pub(crate) returns: TypeInfo,
+    /// The scheduler's handle, for bodies on the scheduler's side (`None` in a process
+    /// child, which has no scheduler).
+    pub(crate) session: Option<crate::handle::SessionHandle>,
 }
 
 /// How a run ended.
@@ -181,6 +184,7 @@ impl Job {
             clock,
             types: _,
             returns: _,
+            session,
         } = self;
         let mut posts: Vec<AfterExecute> = Vec::new();
         let prerun = |text: String, posts: Vec<AfterExecute>| {
@@ -248,7 +252,7 @@ impl Job {
             };
             resolved.push((name, value));
         }
-        let ctx = TaskContext::new(info.name.clone(), resolved, flag);
+        let ctx = TaskContext::new(info.name.clone(), resolved, flag).with_session(session);
         let outcome = match catch_unwind(AssertUnwindSafe(|| body.execute(&ctx))) {
             Ok(outcome) => outcome,
             Err(p) => Outcome::Fail(panic_message(&*p)),

@@ -3,7 +3,7 @@
 //! A [`Task`](crate::Task) is the shared part — name, conditions, timeout, priority,
 //! parameters, logging, hooks — and a [`TaskKind`] is the part that differs: a Rust
 //! function ([`FunctionTask`], what `#[task]` and [`TaskBuilder::run`](crate::TaskBuilder::run)
-//! make), a shell command (`CommandTask`, what the file loader makes), or anything a user
+//! make), a shell command ([`CommandTask`], what the file loader makes), or anything a user
 //! writes (the seed's "custom task classes" in `models/tasks.py`). The scheduler never
 //! looks inside a kind: it resolves the parameters, runs the `task_execute` hooks, calls
 //! [`TaskKind::execute`] in the task's execution and logs the [`Outcome`].
@@ -36,6 +36,14 @@
 //!     .kind(AppendLine { path: dir.join("notes.txt"), line: "hello".into() });
 //! assert_eq!(task.kind().kind_name(), "append-line");
 //! ```
+
+mod command;
+mod control;
+mod output;
+
+pub(crate) use command::placeholders;
+pub use command::{CommandTask, PARAM_ENV_PREFIX};
+pub use control::{Restart, ShutDown};
 
 use std::fmt;
 use std::sync::Arc;

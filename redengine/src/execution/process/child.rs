@@ -192,6 +192,7 @@ fn execute(session: &Session, request: Request) -> Reply {
         clock: session.clock.clone(),
         types,
         returns: task.returns,
+        session: None,
     };
     let result = job.execute();
     let value = match &result.outcome {
