@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Utc, Weekday};
+use redengine::loader::Loader;
 use redengine::{
     Action, Execution, ManualClock, MemoryLog, Session, Task, TaskPreExist, TaskRecord, Zone,
 };
@@ -81,6 +82,7 @@ fn a_simulated_week() {
         std::env::current_dir().unwrap_or_default().display()
     );
     let out = temp_dir("week");
+    let advanced = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/advanced");
     let clock = ManualClock::new(week_start()).with_grace(Duration::from_secs(10));
     let log = MemoryLog::new();
     let mut session = Session::from_registry()
@@ -92,7 +94,15 @@ fn a_simulated_week() {
         .config("use_instance_naming", false)
         .config("cycle_sleep", "none")
         .task_execution(Execution::Thread)
-        .param("output_dir", out.clone())
+        .param("output_dir", out.to_string_lossy().into_owned())
+        .task(tasks::reports::write_report(&out))
+        // The shell tasks of `tasks/**/tasks.toml`; the files are re-checked hourly here
+        // (every 5 s by default, which would wake the virtual week 120,960 times).
+        .loader(
+            Loader::new(advanced.join("tasks"), "**/tasks.toml")
+                .unwrap_or_else(|e| panic!("loader: {e}"))
+                .poll_every(Duration::from_secs(3600)),
+        )
         .on_task_execute(models::hooks::time_runs)
         .on_shutdown(models::hooks::summary)
         // Virtual time, UTC, in memory.
@@ -234,6 +244,22 @@ fn a_simulated_week() {
     // send: announce after each wake_up, with the friend_list parameter.
     every_day("announce", 1);
     assert_eq!(count(&records, "announce", Action::Success), 7);
+
+    // The custom kind (models/tasks.rs): daily after 18:00, writing the report.
+    every_day("write_report", 1);
+    assert_eq!(count(&records, "write_report", Action::Success), 7);
+    let report = std::fs::read_to_string(out.join("report.txt")).unwrap_or_default();
+    assert_eq!(report, "report from write_report for boss@example.com\n");
+
+    // The file loader's shell task (tasks/shell/tasks.toml): hourly.
+    every_day("disk_usage", 24);
+    let failures: Vec<&str> = records
+        .iter()
+        .filter(|r| r.task_name == "disk_usage" && r.action == Action::Fail)
+        .map(|r| r.exc_text.as_str())
+        .collect();
+    assert!(failures.is_empty(), "disk_usage failed: {failures:?}");
+    assert!(out.join("disk_usage.txt").exists());
 
     // Demo additions stay off without `env = demo`.
     assert_eq!(runs(&records, "heartbeat").len(), 0);

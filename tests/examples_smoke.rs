@@ -145,6 +145,8 @@ fn shows_tasks_within_seconds_and_stops_cleanly_on_sigint() {
         has(rows, "heartbeat", "success")
             && has(rows, "store_data", "success")
             && has(rows, "check_pulse", "success")
+            && has(rows, "write_report", "run")
+            && has(rows, "disk_usage", "run")
     });
     assert_eq!(
         first.status.code(),
@@ -167,6 +169,8 @@ fn shows_tasks_within_seconds_and_stops_cleanly_on_sigint() {
         "report_news",
         "check_pulse",
         "check_emails",
+        "write_report",
+        "disk_usage",
     ] {
         assert!(has(&logged, task, "run"), "{task} run row missing:\n{csv}");
         assert!(
@@ -204,10 +208,9 @@ fn shows_tasks_within_seconds_and_stops_cleanly_on_sigint() {
         "shutdown not logged:\n{}",
         first.stdout
     );
-    assert!(
-        dir.join("data/store.txt").exists(),
-        "store_data writes data/store.txt"
-    );
+    for file in ["store.txt", "report.txt", "disk_usage.txt"] {
+        assert!(dir.join("data").join(file).exists(), "data/{file} missing");
+    }
 
     // Started again on the same log, the scheduler continues where it stopped: check_mail
     // ran this week, so it does not run again (unless the week turned in between).
@@ -294,6 +297,8 @@ fn the_readme_cli_examples_answer_as_documented() {
         "announce",
         "process_data",
         "heartbeat",
+        "write_report",
+        "disk_usage",
     ] {
         assert!(
             out.contains(&format!("\n{task} ")),

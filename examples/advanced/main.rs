@@ -5,9 +5,11 @@
 //! models, parameters and tasks, and starts the scheduler. Ctrl-C stops it cleanly: running
 //! thread tasks are waited for, the log is flushed, and the process exits with status 0.
 //!
-//! The seed's `PyLoader(path=…, glob="**/tasks.py")` has no work to do in Rust: every
+//! The seed's `PyLoader(path=…, glob="**/tasks.py")` has two counterparts. Every
 //! `#[redengine::task]` in a module compiled into this binary (`mod tasks;` below) is
-//! registered automatically and collected by [`Session::from_registry`].
+//! registered automatically and collected by [`Session::from_registry`]; and shell-command
+//! tasks written in `tasks/**/tasks.toml` files are read by the runtime's file loader
+//! (`load_tasks` below), at start-up and again whenever a file changes.
 //!
 //! Which tasks are the seed's and which are demo additions is said next to each task; the
 //! table in `README.md` maps every section of the guide to its file.
@@ -17,9 +19,12 @@ mod parameters;
 mod tasks;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::Path;
 
 use redengine::{Execution, Session};
+
+/// Where the tasks write their small output files (relative to the working directory).
+const OUTPUT_DIR: &str = "data";
 
 /// Builds the session (the seed's `session = Session(scheme=['log_csv'], config={…})`).
 ///
@@ -49,12 +54,25 @@ fn main() -> redengine::Result<Session> {
         // Demo: `env 'demo'` switches on the demo additions (a heartbeat every 5 seconds,
         // the pipeline every 10 seconds). Remove this line to run only the seed's schedule.
         .param("env", "demo".to_string())
-        // Where the tasks write their small output files.
-        .param("output_dir", PathBuf::from("data"))
+        // Where the tasks write their small output files (`store_data`, the shell tasks).
+        .param("output_dir", OUTPUT_DIR.to_string())
+        // A task of the custom kind in `models/tasks.rs` (the seed's custom task classes).
+        .task(tasks::reports::write_report(Path::new(OUTPUT_DIR)))
+        // The file loader: `PyLoader(path=main_directory / "tasks/", glob="**/tasks.py")`.
+        // The seed's `Path(__file__).parent` is this source directory, fixed at compile
+        // time so the files are found whatever the working directory.
+        .load_tasks(source_dir().join("tasks"), "**/tasks.toml")
         // The custom hooks of `models/hooks.rs`.
         .on_task_execute(models::hooks::time_runs)
         .on_shutdown(models::hooks::summary)
         .build()
+}
+
+/// This file's directory (`examples/advanced`), from the manifest directory of the package
+/// being built: `examples/` for `cargo run --example advanced`, `tests/` when the tests
+/// build the same program.
+fn source_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/advanced")
 }
 
 /// A console logger printing every task event like the seed's formatter

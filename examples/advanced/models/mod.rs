@@ -1,5 +1,6 @@
-//! The seed's `project/models/`: custom conditions and hooks (section "Importing Models
-//! and Tasks"). Custom task kinds (`models/tasks.rs`) come with the task-kind trait.
+//! The seed's `project/models/`: custom conditions, hooks and task kinds (section
+//! "Importing Models and Tasks").
 
 pub(crate) mod conditions;
 pub(crate) mod hooks;
+pub(crate) mod tasks;

@@ -6,7 +6,7 @@
 //! each downstream task exactly once.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Every this-many-th fetch fails, so the failure branch (`report_errors`) has work to do
@@ -50,9 +50,9 @@ fn transform_data() {
 /// Appends a line to `<output_dir>/store.txt`; `output_dir` is a session parameter set in
 /// `main.rs`.
 #[redengine::task(start_cond = "after task 'transform_data'")]
-fn store_data(output_dir: PathBuf) -> std::io::Result<()> {
+fn store_data(output_dir: String) -> std::io::Result<()> {
     std::fs::create_dir_all(&output_dir)?;
-    let path = output_dir.join("store.txt");
+    let path = Path::new(&output_dir).join("store.txt");
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
