@@ -292,3 +292,40 @@ fn the_readme_quick_start_is_examples_hello() {
     assert!(commands.is_some_and(|l| l.starts_with("cargo run --example advanced ")));
     assert!(readme.contains("\ncargo test --workspace "));
 }
+
+/// The README's task file is accepted by the file loader as written.
+#[test]
+fn the_readme_task_file_loads() {
+    let readme = include_str!("../README.md");
+    let toml = readme
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap_or_default();
+    assert!(toml.contains("[[task]]"), "README.md shows a task file");
+    let dir = temp_dir("readme-toml");
+    std::fs::write(dir.join("tasks.toml"), toml).unwrap_or_else(|e| panic!("write: {e}"));
+    let session = Session::builder()
+        .log_memory()
+        .load_tasks(&dir, "**/tasks.toml")
+        .build()
+        .unwrap_or_else(|e| panic!("build: {e}"));
+    if let Err(e) = session.ignite() {
+        panic!("the README's task file does not load:\n{e}");
+    }
+    // ...and ignite does read the files: the same task with a typo is refused.
+    let typo = toml.replace("daily after 02:00", "daily afer 02:00");
+    std::fs::write(dir.join("tasks.toml"), typo).unwrap_or_else(|e| panic!("write: {e}"));
+    let session = Session::builder()
+        .log_memory()
+        .load_tasks(&dir, "**/tasks.toml")
+        .build()
+        .unwrap_or_else(|e| panic!("build: {e}"));
+    let refused = session
+        .ignite()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(refused.contains("tasks.toml:"), "{refused}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
