@@ -329,3 +329,34 @@ fn the_readme_task_file_loads() {
     assert!(refused.contains("tasks.toml:"), "{refused}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every condition in the README's "at a glance" table parses.
+#[test]
+fn the_readme_conditions_parse() {
+    let readme = include_str!("../README.md");
+    let table = readme
+        .split("| you write | it means |")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .unwrap_or_default();
+    let mut checked = 0;
+    for row in table.lines().skip(2) {
+        let first_cell = row.split(" | ").next().unwrap_or_default();
+        // Code spans are the odd pieces between backticks.
+        for span in first_cell.split('`').skip(1).step_by(2) {
+            let cond = span.replace("\\|", "|");
+            // Outcome words listed as alternatives, and the grouping placeholder.
+            if ["failed", "finished", "( … )"].contains(&cond.as_str()) {
+                continue;
+            }
+            if let Err(e) = redengine::conditions::parse(&cond) {
+                panic!("README condition `{cond}` does not parse:\n{e}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 20,
+        "only {checked} conditions found in the README table"
+    );
+}
