@@ -193,6 +193,11 @@ fn return_values_and_parameters_cross_the_process_boundary() {
     // The task's own sub-processes do not inherit the child markers.
     assert!(got.contains("task_env=None"), "{got}");
     assert_eq!(s.evidence("check_doubled").as_deref(), Some("Some(6)"));
+    // A builder task's `run_serde` value came back from its child (another pid).
+    let built = s.evidence("built_consume").unwrap();
+    assert!(built.starts_with("Ok(Some(["), "{built}");
+    assert!(built.ends_with(", 7]))"), "{built}");
+    assert!(!built.contains(&format!("[{scheduler},")), "{built}");
 }
 
 #[test]

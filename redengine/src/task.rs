@@ -365,6 +365,31 @@ impl TaskBuilder {
         ))
     }
 
+    /// Like [`TaskBuilder::run`], for a body whose value is serializable: a `process`
+    /// child can then send it back to the scheduler for `Return(this task)` bindings
+    /// (with `run`, only plain values such as numbers and strings can cross).
+    ///
+    /// ```
+    /// use redengine::{Execution, Task};
+    ///
+    /// let task = Task::builder("get_data")
+    ///     .execution(Execution::Process)
+    ///     .run_serde(|_| Ok::<Vec<u32>, String>(vec![1, 2, 3]));
+    /// assert!(task.kind().returns().codec().is_some());
+    /// ```
+    pub fn run_serde<F, R>(self, body: F) -> Task
+    where
+        F: Fn(&TaskContext) -> R + Send + Sync + 'static,
+        R: IntoOutcome,
+        R::Output: Any + Send + Sync + serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let returns = TypeInfo::serde::<R::Output>();
+        self.kind(FunctionTask::new(
+            move |ctx| body(ctx).into_outcome(),
+            returns,
+        ))
+    }
+
     /// Finishes the task with a custom [`TaskKind`]: everything set on the builder
     /// (conditions, execution, timeout, priority, parameters) applies to it as to a
     /// function task. Ignite refuses an execution the kind does not support.

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use redengine::{Outcome, Session, TerminationFlag};
+use redengine::{Execution, Outcome, Session, Task, TerminationFlag};
 use serde::{Deserialize, Serialize};
 
 /// A value that crosses the process boundary both ways.
@@ -287,7 +287,7 @@ fn inline_job(flag: TerminationFlag) -> Outcome {
 fn main() -> Session {
     let scenario = std::env::var("RE_SCENARIO").unwrap_or_default();
     let shut = match scenario.as_str() {
-        "returns" => "task 'check_doubled' has finished",
+        "returns" => "task 'check_doubled' has finished & task 'built_consume' has finished",
         "timeout" => "task 'sleepy' has terminated",
         "end_cond" => "task 'watched' has terminated",
         "crashes" => "task 'survivor' has succeeded",
@@ -305,6 +305,23 @@ fn main() -> Session {
         builder = builder.on_startup(restart_once);
     }
     builder
+        // Built at run time: a process task's value crosses back through `run_serde`.
+        .task(
+            Task::builder("built_produce")
+                .start_cond("env 'returns' & ~has started")
+                .execution(Execution::Process)
+                .run_serde(|_| Ok::<Vec<u32>, String>(vec![std::process::id(), 7])),
+        )
+        .task(
+            Task::builder("built_consume")
+                .start_cond("after task 'built_produce' succeeded")
+                .execution(Execution::Main)
+                .returned_from::<Vec<u32>>("values", "built_produce")
+                .run(|ctx| {
+                    let values = ctx.returned::<Vec<u32>>("values");
+                    leave("built_consume", &format!("{values:?}"));
+                }),
+        )
         .log_csv(std::env::var_os("RE_LOG").unwrap_or_else(|| "log/tasks.csv".into()))
         .param("env", scenario.clone())
         .param("greeting", "hello".to_string())
