@@ -3,7 +3,8 @@
 //! This file is the seed's `project/main.py`: it configures the session (the seed's config
 //! values, the CSV logging scheme), sets up console logging of task events, pulls in the
 //! models, parameters and tasks, and starts the scheduler. Ctrl-C stops it cleanly: running
-//! thread tasks are waited for, the log is flushed, and the process exits with status 0.
+//! tasks (threads and child processes) are waited for, the log is flushed, and the process
+//! exits with status 0.
 //!
 //! The seed's `PyLoader(path=…, glob="**/tasks.py")` has two counterparts. Every
 //! `#[redengine::task]` in a module compiled into this binary (`mod tasks;` below) is
@@ -51,8 +52,9 @@ fn main() -> redengine::Result<Session> {
         // tasks that name no execution run on threads; `check_mail` still asks for
         // `process` explicitly.
         .task_execution(Execution::Thread)
-        // Demo: `env 'demo'` switches on the demo additions (a heartbeat every 5 seconds,
-        // the pipeline every 10 seconds). Remove this line to run only the seed's schedule.
+        // Demo: `env 'demo'` switches on the fast cadences (a heartbeat every 5 seconds, the
+        // pipeline every 10, the report every 15, the shell task every 20). Remove this
+        // line to run on the daily/hourly schedule alone.
         .param("env", "demo".to_string())
         // Where the tasks write their small output files (`store_data`, the shell tasks).
         .param("output_dir", OUTPUT_DIR.to_string())
