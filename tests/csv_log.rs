@@ -242,6 +242,27 @@ fn header_is_written_once_across_reopens() {
 }
 
 #[test]
+fn peek_reads_without_creating_or_changing_anything() {
+    let dir = TempDir::new("peek");
+    let missing = dir.path("log/tasks.csv");
+    assert!(CsvLog::new(&missing).peek().unwrap().is_empty());
+    assert!(!missing.exists(), "peek created the file");
+    assert!(!dir.path("log").exists(), "peek created the directory");
+
+    let empty = dir.path("empty.csv");
+    fs::write(&empty, "").unwrap();
+    assert!(CsvLog::new(&empty).peek().unwrap().is_empty());
+    assert_eq!(read(&empty), "", "peek wrote into an empty file");
+
+    let full = dir.path("full.csv");
+    let records = run_pair("a", Action::Success, "");
+    append_all(&mut CsvLog::new(&full), &records);
+    let before = read(&full);
+    assert_eq!(CsvLog::new(&full).peek().unwrap(), records);
+    assert_eq!(read(&full), before);
+}
+
+#[test]
 fn an_empty_file_gets_the_header() {
     let dir = TempDir::new("empty");
     let path = dir.path("tasks.csv");

@@ -9,6 +9,7 @@ use syn::{FnArg, ItemFn, ReturnType, Type};
 
 use crate::ctxt::Ctxt;
 use crate::named;
+use crate::types;
 
 /// Expands `#[condition(args)] item`; on error, the item plus every error.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -47,7 +48,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             );
         }
     }
-    let returns_result = named::result_ok_type(&function.sig.output).is_some();
+    let returns_result = types::result_ok_type(&function.sig.output).is_some();
     if !returns_result && !returns_bool(&function.sig.output) {
         cx.error_spanned_by(
             &function.sig.output,

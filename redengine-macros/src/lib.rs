@@ -15,6 +15,7 @@ mod named;
 mod param;
 mod symbol;
 mod task;
+mod types;
 
 /// Registers a free function as a scheduled task.
 ///

@@ -73,24 +73,3 @@ pub(crate) fn check_plain_fn(attr: &str, function: &ItemFn, cx: &mut Ctxt) {
         }
     }
 }
-
-/// `Some(T)` when the return type is written `Result<T, …>`.
-pub(crate) fn result_ok_type(output: &syn::ReturnType) -> Option<&syn::Type> {
-    let syn::ReturnType::Type(_, ty) = output else {
-        return None;
-    };
-    let syn::Type::Path(path) = ty.as_ref() else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if last.ident != "Result" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        syn::GenericArgument::Type(ok) => Some(ok),
-        _ => None,
-    }
-}

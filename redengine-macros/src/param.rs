@@ -7,6 +7,7 @@ use syn::{FnArg, ItemFn, ReturnType, Type};
 
 use crate::ctxt::Ctxt;
 use crate::named;
+use crate::types;
 
 /// Expands `#[param(args)] item`; on error, the item plus every error.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -55,7 +56,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let private = quote!(::redengine::__private);
     let fn_name = &function.sig.ident;
     let param_name = name.map_or_else(|| fn_name.to_string(), |lit| lit.value());
-    let (convert, value_ty) = match named::result_ok_type(&function.sig.output) {
+    let (convert, value_ty) = match types::result_ok_type(&function.sig.output) {
         Some(ok) => (quote!(#private::param_result), quote!(#ok)),
         None => (quote!(#private::param_value), quote!(#returns)),
     };

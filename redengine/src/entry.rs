@@ -111,7 +111,6 @@ pub(crate) fn serves_children() -> bool {
 ///         }
 ///     }
 /// }
-/// # main();
 /// ```
 ///
 /// # The child protocol

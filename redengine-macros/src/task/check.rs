@@ -5,6 +5,7 @@ use syn::{FnArg, Ident, ItemFn, Pat, Type};
 
 use super::attr::{ParamValue, TaskArgs};
 use crate::ctxt::Ctxt;
+use crate::types::option_inner;
 
 /// One argument of the task function, by name and type.
 pub(crate) struct Argument<'a> {
@@ -112,23 +113,4 @@ pub(crate) fn signature<'a>(item: &'a ItemFn, args: &TaskArgs, cx: &mut Ctxt) ->
         }
     }
     arguments
-}
-
-/// `Some(T)` when `ty` is written `Option<T>` (or `std::option::Option<T>`).
-pub(crate) fn option_inner(ty: &Type) -> Option<&Type> {
-    let Type::Path(path) = ty else { return None };
-    if path.qself.is_some() {
-        return None;
-    }
-    let last = path.path.segments.last()?;
-    if last.ident != "Option" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(generic) = &last.arguments else {
-        return None;
-    };
-    match generic.args.iter().collect::<Vec<_>>().as_slice() {
-        [syn::GenericArgument::Type(inner)] => Some(inner),
-        _ => None,
-    }
 }

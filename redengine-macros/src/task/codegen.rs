@@ -8,7 +8,8 @@ use syn::spanned::Spanned;
 use syn::{ItemFn, ReturnType, Type};
 
 use super::attr::{Execution, ParamValue, TaskArgs, Timeout};
-use super::check::{option_inner, Argument};
+use super::check::Argument;
+use crate::types::{first_type_arg, option_inner};
 
 /// How a task function's return value becomes an outcome.
 enum ReturnKind<'a> {
@@ -35,12 +36,9 @@ fn return_kind(output: &ReturnType) -> ReturnKind<'_> {
             {
                 ReturnKind::Unit
             }
-            Some(last) if last.ident == "Result" => match &last.arguments {
-                syn::PathArguments::AngleBracketed(args) => match args.args.first() {
-                    Some(syn::GenericArgument::Type(ok)) => ReturnKind::Result(ok),
-                    _ => ReturnKind::Value(ty),
-                },
-                _ => ReturnKind::Value(ty),
+            Some(last) if last.ident == "Result" => match first_type_arg(ty, "Result") {
+                Some(ok) => ReturnKind::Result(ok),
+                None => ReturnKind::Value(ty),
             },
             _ => ReturnKind::Value(ty),
         },

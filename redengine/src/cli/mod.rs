@@ -69,9 +69,9 @@ pub(crate) fn main(
             .run()
             .map(|()| (String::new(), true))
             .map_err(|e| Failure::Runtime(e.to_string())),
-        Command::List { at } => view::list(&mut session, at.as_deref(), log).map(|s| (s, true)),
+        Command::List { at } => view::list(&mut session, at.as_deref()).map(|s| (s, true)),
         Command::Check { tasks, at } => {
-            view::check(&mut session, tasks, at.as_deref(), log).map(|s| (s, true))
+            view::check(&mut session, tasks, at.as_deref()).map(|s| (s, true))
         }
         Command::RunTask { tasks } => run_task::run(&mut session, tasks),
     };

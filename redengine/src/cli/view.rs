@@ -7,7 +7,6 @@
 //! runs here, and "just started" is what `run` would see first.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use redengine_conditions::{Action, Condition, Context, History, SchedulerState, Zone};
@@ -32,13 +31,10 @@ struct Snapshot {
 }
 
 impl Snapshot {
-    /// Ignites the session, parses `--at` and reads the log up to that instant. A `--log`
-    /// file that does not exist yet is an empty log: a read-only command creates nothing.
-    fn take(
-        session: &mut Session,
-        at: Option<&str>,
-        log: Option<&Path>,
-    ) -> Result<Snapshot, Failure> {
+    /// Ignites the session, parses `--at` and reads the log up to that instant. A log
+    /// file that does not exist yet is an empty log: a read-only command creates nothing
+    /// (`LogStore::peek`).
+    fn take(session: &mut Session, at: Option<&str>) -> Result<Snapshot, Failure> {
         // The scheduler's own ignite: task-file problems are logged and those tasks left
         // out, exactly as `run` would (RUNTIME.md §1, the file loader).
         let plan = crate::loader::ignite(session).map_err(|e| Failure::Runtime(e.to_string()))?;
@@ -48,15 +44,12 @@ impl Snapshot {
             Some(text) => parse_at(text, zone, now).map_err(Failure::Usage)?,
             None => now,
         };
-        let records = match log {
-            Some(path) if !path.exists() => Vec::new(),
-            _ => session.store.load().map_err(|e| {
-                Failure::Runtime(format!(
-                    "cannot read the task log ({}): {e}",
-                    session.store.describe()
-                ))
-            })?,
-        };
+        let records = session.store.peek().map_err(|e| {
+            Failure::Runtime(format!(
+                "cannot read the task log ({}): {e}",
+                session.store.describe()
+            ))
+        })?;
         let mut history = History::new();
         for record in &records {
             let created = record.created.with_timezone(&Utc);
@@ -109,12 +102,8 @@ impl Snapshot {
 }
 
 /// `list`: one row per task, in check order.
-pub(super) fn list(
-    session: &mut Session,
-    at: Option<&str>,
-    log: Option<&Path>,
-) -> Result<String, Failure> {
-    let snap = Snapshot::take(session, at, log)?;
+pub(super) fn list(session: &mut Session, at: Option<&str>) -> Result<String, Failure> {
+    let snap = Snapshot::take(session, at)?;
     let params = session.control.params();
     let resolver = CondResolver::new(&params, &session.conditions);
     let mut rows = vec![[
@@ -229,9 +218,8 @@ pub(super) fn check(
     session: &mut Session,
     names: &[String],
     at: Option<&str>,
-    log: Option<&Path>,
 ) -> Result<String, Failure> {
-    let snap = Snapshot::take(session, at, log)?;
+    let snap = Snapshot::take(session, at)?;
     let known: Vec<&str> = snap.plan.tasks.iter().map(|t| t.name.as_str()).collect();
     for name in names {
         if !known.contains(&name.as_str()) {

@@ -299,6 +299,17 @@ impl LogStore for CsvLog {
         self.scan(true)
     }
 
+    fn peek(&mut self) -> Result<Vec<TaskRecord>, LogError> {
+        // Opening creates the file (and `load` writes a header into an empty one): a
+        // missing or empty file is an empty log, left as it is.
+        let empty = self.file.is_none()
+            && std::fs::metadata(&self.path).map_or(true, |meta| meta.len() == 0);
+        if empty {
+            return Ok(Vec::new());
+        }
+        self.load()
+    }
+
     fn append(&mut self, record: &TaskRecord) -> Result<(), LogError> {
         if self.tail.is_none() {
             self.scan(false)?;

@@ -53,6 +53,13 @@ pub trait LogStore: Send + 'static {
     /// task log at all.
     fn load(&mut self) -> Result<Vec<TaskRecord>, LogError>;
 
+    /// Reads every record like [`load`](LogStore::load), but creates and changes nothing:
+    /// a log that does not exist yet reads as empty. The read-only commands of the
+    /// generated `main` (`list`, `check`) use it. Default: `load`.
+    fn peek(&mut self) -> Result<Vec<TaskRecord>, LogError> {
+        self.load()
+    }
+
     /// Appends one record: one complete row, flushed (not fsynced) at once.
     fn append(&mut self, record: &TaskRecord) -> Result<(), LogError>;
 
@@ -67,6 +74,10 @@ pub trait LogStore: Send + 'static {
 impl<S: LogStore + ?Sized> LogStore for Box<S> {
     fn load(&mut self) -> Result<Vec<TaskRecord>, LogError> {
         (**self).load()
+    }
+
+    fn peek(&mut self) -> Result<Vec<TaskRecord>, LogError> {
+        (**self).peek()
     }
 
     fn append(&mut self, record: &TaskRecord) -> Result<(), LogError> {

@@ -1,0 +1,128 @@
+//! The seed's Advanced Guide as a Rust project (`cargo run --example advanced`).
+//!
+//! This file is the seed's `project/main.py`: it configures the session (the seed's config
+//! values, the CSV logging scheme), sets up console logging of task events, pulls in the
+//! models, parameters and tasks, and starts the scheduler. Ctrl-C stops it cleanly: running
+//! tasks (threads and child processes) are waited for, the log is flushed, and the process
+//! exits with status 0.
+//!
+//! The seed's `PyLoader(path=…, glob="**/tasks.py")` has two counterparts. Every
+//! `#[redengine::task]` in a module compiled into this binary (`mod tasks;` below) is
+//! registered automatically and collected by [`Session::from_registry`]; and shell-command
+//! tasks written in `tasks/**/tasks.toml` files are read by the runtime's file loader
+//! (`load_tasks` below), at start-up and again whenever a file changes.
+//!
+//! Which tasks are the seed's and which are demo additions is said next to each task; the
+//! table in `README.md` maps every section of the guide to its file.
+
+mod models;
+mod parameters;
+mod tasks;
+
+use std::io::Write;
+use std::path::Path;
+
+use redengine::{Execution, Session};
+
+/// Where the tasks write their small output files (relative to the working directory).
+const OUTPUT_DIR: &str = "data";
+
+/// Builds the session (the seed's `session = Session(scheme=['log_csv'], config={…})`).
+///
+/// `#[redengine::main]` turns this into the binary's `main`, which runs the scheduler and
+/// returns its exit status. The function is renamed `session` and stays callable.
+#[redengine::main]
+fn main() -> redengine::Result<Session> {
+    // The seed's `task_logger` console handler (section "Logging").
+    console::init();
+
+    Session::from_registry()
+        // scheme=['log_csv']: one row per task event, read back at start-up so `daily`
+        // tasks do not run again after a restart.
+        .log_csv("log/tasks.csv")
+        // The seed's config dict, key for key (these are also the defaults).
+        .config("silence_task_prerun", true)
+        .config("silence_cond_check", true)
+        .config("force_status_from_logs", false)
+        .config("task_pre_exist", "raise")
+        .config("use_instance_naming", false)
+        .config("cycle_sleep", "none")
+        // Not in the seed's dict: the seed's default execution is `process`. The demo's
+        // tasks share in-process state (get_data's fetch counter, `Return` values), so
+        // tasks that name no execution run on threads; `check_mail` still asks for
+        // `process` explicitly.
+        .task_execution(Execution::Thread)
+        // Demo: `env 'demo'` switches on the fast cadences (a heartbeat every 5 seconds, the
+        // pipeline every 10, the report every 15, the shell task every 20). Remove this
+        // line to run on the daily/hourly schedule alone.
+        .param("env", "demo".to_string())
+        // Where the tasks write their small output files (`store_data`, the shell tasks).
+        .param("output_dir", OUTPUT_DIR.to_string())
+        // A task of the custom kind in `models/tasks.rs` (the seed's custom task classes).
+        .task(tasks::reports::write_report(Path::new(OUTPUT_DIR)))
+        // The file loader: `PyLoader(path=main_directory / "tasks/", glob="**/tasks.py")`.
+        // The seed's `Path(__file__).parent` is this source directory, fixed at compile
+        // time so the files are found whatever the working directory.
+        .load_tasks(source_dir().join("tasks"), "**/tasks.toml")
+        // The custom hooks of `models/hooks.rs`.
+        .on_task_execute(models::hooks::time_runs)
+        .on_shutdown(models::hooks::summary)
+        .build()
+}
+
+/// This file's directory (`examples/advanced`), from the manifest directory of the package
+/// being built: `examples/` for `cargo run --example advanced`, `tests/` when the tests
+/// build the same program.
+fn source_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/advanced")
+}
+
+/// A console logger printing every task event like the seed's formatter
+/// `'%(asctime)s %(levelname)-8s %(task_name)s %(message)s'`.
+///
+/// The scheduler emits each task record on the `log` facade (target `redengine::task`)
+/// with the key-value `task_name`; scheduler events (start-up, shutdown, condition errors)
+/// use the target `redengine::scheduler` and are printed with that target in the name
+/// column. A dozen lines of `log::Log` keep the example free of logger dependencies.
+mod console {
+    use super::Write;
+    use log::kv::Key;
+    use log::{Level, LevelFilter, Log, Metadata, Record};
+
+    struct Console;
+
+    static CONSOLE: Console = Console;
+
+    /// Installs the logger (INFO and above). A logger installed earlier (the program
+    /// embedding this session set its own) is kept.
+    pub(crate) fn init() {
+        if log::set_logger(&CONSOLE).is_ok() {
+            log::set_max_level(LevelFilter::Info);
+        }
+    }
+
+    impl Log for Console {
+        fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+            metadata.level() <= Level::Info && metadata.target().starts_with("redengine")
+        }
+
+        fn log(&self, record: &Record<'_>) {
+            if !self.enabled(record.metadata()) {
+                return;
+            }
+            // %(asctime)s is "2024-01-03 08:00:00,123" in Python's logging.
+            let asctime = chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f");
+            let name = match record.key_values().get(Key::from("task_name")) {
+                Some(task) => task.to_string(),
+                None => record.target().to_string(),
+            };
+            let line = format!("{asctime} {:<8} {name} {}\n", record.level(), record.args());
+            // A closed stdout (`| head`) must not stop the scheduler: ignore write errors.
+            let _ = std::io::stdout().lock().write_all(line.as_bytes());
+        }
+
+        fn flush(&self) {
+            let _ = std::io::stdout().lock().flush();
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! The advanced example's binary, for real (a few seconds of wall time): cargo builds it in
+//! this package as `advanced_example`, from `examples/advanced/main.rs`.
+//!
+//! The README promises that `cargo run --example advanced` shows tasks running within
+//! seconds, writes `log/tasks.csv`, and stops cleanly on Ctrl-C; these tests hold it to
+//! that, in a temporary working directory.
+
+#![cfg(unix)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Datelike, Local};
+
+/// The CSV header of RUNTIME.md §5.5.
+const CSV_HEADER: &str = "task_name,created,action,start,end,runtime,message,exc_text";
+
+/// The example binary.
+const EXE: &str = env!("CARGO_BIN_EXE_advanced_example");
+
+/// A fresh, empty directory under the system temp dir, unique to this process and `name`.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("redengine-smoke-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+    dir
+}
+
+/// One row of the CSV log: task, created, action.
+#[derive(Debug, Clone)]
+struct Row {
+    task: String,
+    created: String,
+    action: String,
+}
+
+/// The data rows of a CSV log. Good enough for these rows: the first three fields never
+/// contain a comma or a quote (task names, timestamps, actions); continuation lines of a
+/// multi-line quoted `exc_text` are skipped because their third field is no action.
+fn rows(csv: &str) -> Vec<Row> {
+    const ACTIONS: &[&str] = &["run", "success", "fail", "inaction", "terminate", "crash"];
+    csv.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut fields = line.splitn(4, ',');
+            let row = Row {
+                task: fields.next()?.to_string(),
+                created: fields.next()?.to_string(),
+                action: fields.next()?.to_string(),
+            };
+            ACTIONS.contains(&row.action.as_str()).then_some(row)
+        })
+        .collect()
+}
+
+fn has(rows: &[Row], task: &str, action: &str) -> bool {
+    rows.iter().any(|r| r.task == task && r.action == action)
+}
+
+fn count(rows: &[Row], task: &str, action: &str) -> usize {
+    rows.iter()
+        .filter(|r| r.task == task && r.action == action)
+        .count()
+}
+
+/// How a run of the binary ended.
+struct Ended {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+/// Starts the example in `dir`, waits (polling the CSV log, bounded by a generous deadline
+/// for a machine busy with builds) until `ready` holds for its rows, sends SIGINT (what
+/// Ctrl-C sends) and waits for the exit.
+fn run_until(dir: &Path, ready: impl Fn(&[Row]) -> bool) -> Ended {
+    let out = |name: &str| {
+        std::fs::File::create(dir.join(name)).unwrap_or_else(|e| panic!("create {name}: {e}"))
+    };
+    let mut child = Command::new(EXE)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(out("stdout.txt"))
+        .stderr(out("stderr.txt"))
+        .spawn()
+        .unwrap_or_else(|e| panic!("start the advanced example ({EXE}): {e}"));
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready(&rows(&read("log/tasks.csv"))) {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "the example exited early with {status}; stderr:\n{}",
+                read("stderr.txt")
+            );
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!(
+                "the expected runs are not in log/tasks.csv after 60 s:\n{}",
+                read("log/tasks.csv")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("run `kill -INT`: {e}"));
+    assert!(sent.success(), "kill -INT failed: {sent}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            Ok(None) => {
+                let _ = child.kill();
+                panic!("the example did not stop within 30 s of SIGINT");
+            }
+            Err(e) => panic!("wait for the example: {e}"),
+        }
+    };
+    Ended {
+        status,
+        stdout: read("stdout.txt"),
+        stderr: read("stderr.txt"),
+    }
+}
+
+/// The ISO week (year, week) of a CSV timestamp, in the local zone the example uses.
+fn local_week(created: &str) -> Option<(i32, u32)> {
+    let at = DateTime::parse_from_rfc3339(created)
+        .ok()?
+        .with_timezone(&Local);
+    Some((at.iso_week().year(), at.iso_week().week()))
+}
+
+#[test]
+fn shows_tasks_within_seconds_and_stops_cleanly_on_sigint() {
+    let dir = temp_dir("sigint");
+    // The heartbeat and a whole pipeline round start at once and take well under a second.
+    let first = run_until(&dir, |rows| {
+        has(rows, "heartbeat", "success")
+            && has(rows, "store_data", "success")
+            && has(rows, "check_pulse", "success")
+            && has(rows, "write_report", "run")
+            && has(rows, "disk_usage", "run")
+    });
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "exit status after SIGINT; stderr:\n{}",
+        first.stderr
+    );
+
+    // The CSV log: the header once, then rows of the demo and seed tasks.
+    let csv = std::fs::read_to_string(dir.join("log/tasks.csv")).unwrap_or_default();
+    assert_eq!(csv.lines().next(), Some(CSV_HEADER));
+    assert_eq!(csv.matches(CSV_HEADER).count(), 1, "header written once");
+    let logged = rows(&csv);
+    for task in [
+        "heartbeat",
+        "get_data",
+        "transform_data",
+        "store_data",
+        "process_data",
+        "report_news",
+        "check_pulse",
+        "check_emails",
+        "write_report",
+        "disk_usage",
+    ] {
+        assert!(has(&logged, task, "run"), "{task} run row missing:\n{csv}");
+        assert!(
+            has(&logged, task, "success"),
+            "{task} success row missing:\n{csv}"
+        );
+    }
+    // check_mail (weekly, execution = "process") ran in a child process at start-up; a run
+    // still going at SIGINT is waited for by the graceful shutdown.
+    assert!(
+        has(&logged, "check_mail", "success"),
+        "check_mail (process) must succeed:\n{csv}\nstderr:\n{}",
+        first.stderr
+    );
+    // A graceful shutdown leaves no run open: one finish row per run row, per task.
+    let mut open = std::collections::HashMap::<&str, i32>::new();
+    for row in &logged {
+        *open.entry(row.task.as_str()).or_default() += if row.action == "run" { 1 } else { -1 };
+    }
+    assert!(
+        open.values().all(|n| *n == 0),
+        "unfinished runs: {open:?}\n{csv}"
+    );
+
+    // The console: the seed's format (asctime, level padded to 8, task name, message).
+    assert!(
+        first
+            .stdout
+            .contains(" INFO     heartbeat Task 'heartbeat' status: 'success'"),
+        "console lines in the seed's format expected on stdout:\n{}",
+        first.stdout
+    );
+    assert!(
+        first.stdout.contains("shutting down"),
+        "shutdown not logged:\n{}",
+        first.stdout
+    );
+    for file in ["store.txt", "report.txt", "disk_usage.txt"] {
+        assert!(dir.join("data").join(file).exists(), "data/{file} missing");
+    }
+
+    // Started again on the same log, the scheduler continues where it stopped: check_mail
+    // ran this week, so it does not run again (unless the week turned in between).
+    let heartbeats = count(&logged, "heartbeat", "run");
+    let second = run_until(&dir, |rows| {
+        count(rows, "heartbeat", "success") > heartbeats
+    });
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "second run; stderr:\n{}",
+        second.stderr
+    );
+    let csv = std::fs::read_to_string(dir.join("log/tasks.csv")).unwrap_or_default();
+    let logged = rows(&csv);
+    let mail: Vec<&Row> = logged
+        .iter()
+        .filter(|r| r.task == "check_mail" && r.action == "run")
+        .collect();
+    let week_turned =
+        mail.first().and_then(|r| local_week(&r.created)) != local_week(&Local::now().to_rfc3339());
+    if !week_turned {
+        assert_eq!(mail.len(), 1, "check_mail is weekly:\n{csv}");
+    }
+    assert_eq!(
+        csv.matches(CSV_HEADER).count(),
+        1,
+        "header still written once"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `exe args…` in `dir` to completion: (exit code, stdout, stderr).
+fn command(exe: &str, dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::new(exe)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run {exe} {args:?}: {e}"));
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The README's `check` and `list` examples, as written there.
+#[test]
+fn the_readme_cli_examples_answer_as_documented() {
+    let dir = temp_dir("cli");
+    let (code, out, err) = command(
+        EXE,
+        &dir,
+        &["check", "go_to_work", "--at", "2024-01-01T09:30"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("go_to_work: would start"), "{out}");
+    let (code, out, err) = command(
+        EXE,
+        &dir,
+        &["check", "go_to_work", "--at", "2024-01-06T09:30"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("go_to_work: would not start"), "{out}");
+    assert!(
+        out.contains("time of week between Monday and Friday = false"),
+        "{out}"
+    );
+    let (code, out, err) = command(EXE, &dir, &["list"]);
+    assert_eq!(code, Some(0), "{err}");
+    for task in [
+        "wake_up",
+        "wash_teeth",
+        "go_to_work",
+        "get_data",
+        "transform_data",
+        "store_data",
+        "report_errors",
+        "check_pulse",
+        "check_emails",
+        "check_mail",
+        "report_news",
+        "announce",
+        "process_data",
+        "heartbeat",
+        "write_report",
+        "disk_usage",
+    ] {
+        assert!(
+            out.contains(&format!("\n{task} ")),
+            "{task} not listed:\n{out}"
+        );
+    }
+    let readme = include_str!("../README.md");
+    for example in [
+        "-- check go_to_work --at 2024-01-01T09:30",
+        "-- check go_to_work --at 2024-01-06T09:30",
+        "-- list",
+    ] {
+        assert!(
+            readme.contains(example),
+            "README.md should show `{example}`"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every example's session builds and passes the start-up checks (`check` runs ignite,
+/// then explains each task without running anything).
+#[test]
+fn every_example_session_passes_its_start_up_checks() {
+    let dir = temp_dir("check");
+    for exe in [
+        EXE,
+        env!("CARGO_BIN_EXE_example_hello"),
+        env!("CARGO_BIN_EXE_example_pipeline"),
+        env!("CARGO_BIN_EXE_example_parallel"),
+    ] {
+        let (code, out, err) = command(exe, &dir, &["check"]);
+        assert_eq!(code, Some(0), "{exe} check:\n{out}\n{err}");
+        assert!(
+            out.contains("start_cond:"),
+            "{exe} check explains its tasks:\n{out}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
