@@ -17,6 +17,7 @@ mod launch;
 mod probe;
 mod process;
 mod report;
+mod rows;
 mod runs;
 
 use std::collections::BTreeMap;
@@ -25,7 +26,7 @@ use std::time::Duration;
 
 use redengine::Execution;
 
-use crate::report::{Machine, Row, Target, Unit};
+use crate::report::Machine;
 use crate::runs::LogKind;
 
 /// Command-line options.
@@ -85,14 +86,14 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
 
 /// Per-row samples over runs, and the first error of a row.
 #[derive(Default)]
-struct Samples {
+pub(crate) struct Samples {
     values: BTreeMap<&'static str, Vec<f64>>,
-    errors: BTreeMap<&'static str, String>,
+    pub(crate) errors: BTreeMap<&'static str, String>,
     only: Option<String>,
 }
 
 impl Samples {
-    fn wanted(&self, key: &str) -> bool {
+    pub(crate) fn wanted(&self, key: &str) -> bool {
         self.only.as_ref().is_none_or(|k| key.contains(k.as_str()))
     }
 
@@ -114,7 +115,7 @@ impl Samples {
         }
     }
 
-    fn get(&self, key: &str) -> Option<f64> {
+    pub(crate) fn get(&self, key: &str) -> Option<f64> {
         self.values.get(key).map(|v| probe::median(v.clone()))
     }
 }
@@ -161,202 +162,6 @@ fn measure(s: &mut Samples, opts: &Options) {
     s.take("creation_50000", || idle::creation(50_000));
 }
 
-/// The table rows from the medians.
-fn rows(s: &Samples) -> Vec<Row> {
-    let g = |k: &str| s.get(k);
-    let per_sec = |us: Option<f64>| us.map(|us| 1e6 / us);
-    let reexec_ms = g("floor_reexec");
-    let mut rows = vec![
-        Row::new(
-            "cond_check_1k",
-            "condition check, 1,000 tasks, `daily between …` (false now)",
-            Unit::Ns,
-            g("cond_check_1k"),
-            Target::AtMost(200.0),
-            g("floor_cond_eval"),
-        ),
-        Row::new(
-            "cond_check_100k",
-            "condition check, 100,000 tasks, `daily between …` (false now)",
-            Unit::Ns,
-            g("cond_check_100k"),
-            Target::AtMost(200.0),
-            g("floor_cond_eval"),
-        ),
-        Row::new(
-            "after_check_10k",
-            "`after task 'x' succeeded` check, 10,000 log records",
-            Unit::Ns,
-            g("after_check_10k"),
-            Target::AtMost(200.0),
-            g("floor_after_10k"),
-        ),
-        Row::new(
-            "after_check_1m",
-            "`after task 'x' succeeded` check, 1,000,000 log records",
-            Unit::Ns,
-            g("after_check_1m"),
-            Target::AtMost(200.0),
-            g("floor_after_1m"),
-        ),
-        Row::new(
-            "idle_cpu",
-            "idle CPU, 1,000 tasks, all conditions false",
-            Unit::PercentCore,
-            g("idle_cpu"),
-            Target::Below(1.0),
-            None,
-        ),
-        Row::new(
-            "runs_main_memory",
-            "task runs/s, `main`, memory log",
-            Unit::RunsPerSec,
-            g("runs_main_memory"),
-            Target::AtLeast(100_000.0),
-            None,
-        ),
-        Row::new(
-            "runs_main_csv",
-            "task runs/s, `main`, CSV log",
-            Unit::RunsPerSec,
-            g("runs_main_csv"),
-            Target::AtLeast(50_000.0),
-            None,
-        ),
-        Row::new(
-            "runs_thread",
-            "task runs/s, `thread`",
-            Unit::RunsPerSec,
-            g("runs_thread"),
-            Target::AtLeast(10_000.0),
-            per_sec(g("floor_spawn_join")),
-        ),
-        Row::new(
-            "runs_process",
-            "task runs/s, `process`",
-            Unit::RunsPerSec,
-            g("runs_process"),
-            Target::AtLeast(reexec_ms.map_or(500.0, |ms| (1e3 / ms / 2.0).max(500.0))),
-            reexec_ms.map(|ms| 1e3 / ms),
-        ),
-        Row::new(
-            "dispatch_main",
-            "dispatch: upstream finished → dependent's first line, `main`",
-            Unit::Us,
-            g("dispatch_main"),
-            Target::AtMost(50.0),
-            None,
-        ),
-        Row::new(
-            "dispatch_thread",
-            "dispatch: upstream finished → dependent's first line, `thread`",
-            Unit::Us,
-            g("dispatch_thread"),
-            Target::AtMost(200.0),
-            g("floor_wake"),
-        ),
-        Row::new(
-            "dispatch_process",
-            "dispatch: upstream finished → dependent's first line, `process`",
-            Unit::Ms,
-            g("dispatch_process"),
-            Target::AtMost(2.0),
-            reexec_ms,
-        ),
-        Row::new(
-            "pipeline_main",
-            "pipeline a→b→c end to end, `main`",
-            Unit::Ms,
-            g("pipeline_main"),
-            Target::AtMost(0.1),
-            None,
-        ),
-        Row::new(
-            "pipeline_thread",
-            "pipeline a→b→c end to end, `thread`",
-            Unit::Ms,
-            g("pipeline_thread"),
-            Target::AtMost(0.4),
-            None,
-        ),
-        Row::new(
-            "pipeline_process",
-            "pipeline a→b→c end to end, `process`",
-            Unit::Ms,
-            g("pipeline_process"),
-            Target::AtMost(4.0),
-            // Between a's line and c's: a's exit and reap, b's whole re-exec, c's start.
-            reexec_ms.map(|ms| 2.0 * ms),
-        ),
-        Row::new(
-            "launch_1",
-            "launch → first cycle, 1 task",
-            Unit::Ms,
-            g("launch_1"),
-            Target::AtMost(5.0),
-            reexec_ms,
-        ),
-        Row::new(
-            "launch_1000",
-            "launch → first cycle, 1,000 tasks",
-            Unit::Ms,
-            g("launch_1000"),
-            Target::AtMost(20.0),
-            reexec_ms,
-        ),
-        Row::new(
-            "rss_10",
-            "peak RSS, 10 tasks",
-            Unit::Mib,
-            g("rss_10"),
-            Target::AtMost(5.0),
-            g("floor_rss"),
-        ),
-        Row::new(
-            "rss_1000",
-            "peak RSS, 1,000 tasks",
-            Unit::Mib,
-            g("rss_1000"),
-            Target::AtMost(8.0),
-            g("floor_rss"),
-        ),
-        Row::new(
-            "creation_5000",
-            "task creation, 5,000 tasks",
-            Unit::Ms,
-            g("creation_5000"),
-            Target::AtMost(50.0),
-            None,
-        ),
-    ];
-    annotate(&mut rows, s);
-    rows.retain(|r| s.wanted(r.key));
-    rows
-}
-
-/// Scale notes (flat in log size, linear in tasks) and measurement errors.
-fn annotate(rows: &mut [Row], s: &Samples) {
-    let ratio = |a: &str, b: &str| s.get(a).zip(s.get(b)).map(|(a, b)| a / b);
-    for row in rows.iter_mut() {
-        let note = match row.key {
-            "cond_check_100k" => ratio("cond_check_100k", "cond_check_1k").map(|r| {
-                format!("per-task cost at 100,000 / at 1,000 tasks = {r:.2} (linear: ≈ 1)")
-            }),
-            "after_check_1m" => ratio("after_check_1m", "after_check_10k")
-                .map(|r| format!("cost at 1,000,000 / at 10,000 records = {r:.2} (flat: ≈ 1)")),
-            "creation_5000" => ratio("creation_50000", "creation_5000")
-                .map(|r| format!("50,000 tasks take {r:.1}× as long as 5,000 (linear: ≈ 10)")),
-            _ => None,
-        };
-        if let Some(n) = note {
-            row.note = Some(n);
-        }
-        if let Some(e) = s.errors.get(row.key) {
-            row.note = Some(format!("error: {e}"));
-        }
-    }
-}
-
 fn main() -> ExitCode {
     // A process-executor child of the `process` rows: run its task and report.
     if let Some(code) = redengine::run_child_if_requested(process::child_session) {
@@ -393,7 +198,7 @@ fn main() -> ExitCode {
         measure(&mut samples, &opts);
     }
     let machine = Machine::detect();
-    let rows = rows(&samples);
+    let rows = rows::rows(&samples);
     if opts.json {
         println!("{}", report::json(&rows, &machine, opts.runs));
     } else {
