@@ -194,6 +194,32 @@
 //! Not part of the language, each with a hint: `always` and `never` alone, `past D` alone,
 //! `has run`, `yesterday`, `time of year`, `time of second`, and `and`/`or`/`not` as
 //! operators.
+//!
+//! # Differences from Red Engine 2.0.1
+//!
+//! The language is Red Engine's, with its bugs fixed on purpose:
+//!
+//! * **The log is the truth.** A restarted scheduler answers exactly as if it had never
+//!   stopped (a `daily` task that succeeded today does not run again), runs left
+//!   unfinished by a dead process are closed with `crash` (they do not block `daily` or
+//!   `every`, and `has crashed` exists), and `is running` is true only while a run is in
+//!   progress.
+//! * **Errors, not guesses.** Malformed operator sequences (`true & & false`, `~~` alone,
+//!   `(false) true`), a bare number as a time (`daily after 8`), out-of-range values
+//!   (`25:00`, `hourly after 60:00`, `minutely after 61`, the 32nd), `every 10` without a
+//!   unit and `between A and B and C` are errors with a position; Red Engine built another
+//!   condition or failed when the condition was evaluated.
+//! * **Friendlier input.** Day names in any case, keywords in the wrong case get a hint,
+//!   task names may contain `& | ~ ( )` and `\'`, and double quotes get a hint.
+//! * **One rule each.** Bare `has succeeded` means "ever"; `param 'abc' exists` checks
+//!   `abc`; month windows clamp to short months and wrap on every date; `now` is read once
+//!   per evaluation; unknown task and custom-condition names are start-up errors.
+//! * **Additions.** `cron`, `secondly`, durations in weeks and compound forms (`1h 30min`),
+//!   `time of day|hour|minute on …`, and custom `#[condition]` identifiers.
+//!
+//! Kept from Red Engine where Rocketry differs: window ends are inclusive, `every D` counts
+//! from the previous run's finish, and `after task 'a' finished` counts success or fail
+//! while `has finished` also counts terminate.
 
 mod anchor;
 mod ast;
