@@ -195,6 +195,38 @@ pub mod __private {
         crate::outcome::success(returned)
     }
 
+    /// The `exc_text` of a failed run's error, chosen on the concrete error type by
+    /// autoref dispatch: generated code calls `(&ErrorText(&error)).exc_text()` with
+    /// [`ErrorSources`] and [`ErrorDisplay`] in scope. An `E: std::error::Error` gets its
+    /// `Display` and its `source()` chain, one `Caused by:` line each (RUNTIME.md §5.3);
+    /// any other `E: Display` gets its `Display`.
+    pub struct ErrorText<'a, E>(pub &'a E);
+
+    /// The `std::error::Error` arm of [`ErrorText`] (picked first: no autoref needed).
+    pub trait ErrorSources {
+        /// The error and its source chain.
+        fn exc_text(&self) -> String;
+    }
+
+    impl<E: std::error::Error + 'static> ErrorSources for ErrorText<'_, E> {
+        fn exc_text(&self) -> String {
+            crate::log::error_chain(self.0)
+        }
+    }
+
+    /// The `Display` arm of [`ErrorText`] (reached through autoref when `E` is no
+    /// `std::error::Error`).
+    pub trait ErrorDisplay {
+        /// The error's `Display`.
+        fn exc_text(&self) -> String;
+    }
+
+    impl<E: Display> ErrorDisplay for &ErrorText<'_, E> {
+        fn exc_text(&self) -> String {
+            self.0.to_string()
+        }
+    }
+
     /// Converts a body's `Result<T, E>` for any `T`.
     pub fn result_outcome<T: Any + Send + Sync, E: Display>(returned: Result<T, E>) -> Outcome {
         match returned {

@@ -112,19 +112,32 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
         idents.push(local);
     }
 
-    let (convert, returns) = match return_kind(&function.sig.output) {
-        ReturnKind::Unit => (quote!(#private::outcome), quote!(())),
+    let call = quote!(#fn_name(#(#idents),*));
+    let (finish, returns) = match return_kind(&function.sig.output) {
+        ReturnKind::Unit => (quote!(#private::outcome(#call)), quote!(())),
         ReturnKind::Result(ok) => {
             if process {
                 checks.push(process_check(ok));
             }
-            (quote!(#private::result_outcome), quote!(#ok))
+            // On the concrete error type, `ErrorText` picks the error's source chain
+            // when it is a `std::error::Error`, else its `Display` (RUNTIME.md §5.3).
+            let finish = quote! {
+                match #call {
+                    ::core::result::Result::Ok(value) => #private::value_outcome(value),
+                    ::core::result::Result::Err(error) => {
+                        #[allow(unused_imports)]
+                        use #private::{ErrorDisplay as _, ErrorSources as _};
+                        #private::Outcome::Fail((&#private::ErrorText(&error)).exc_text())
+                    }
+                }
+            };
+            (finish, quote!(#ok))
         }
         ReturnKind::Value(ty) => {
             if process {
                 checks.push(process_check(ty));
             }
-            (quote!(#private::value_outcome), quote!(#ty))
+            (quote!(#private::value_outcome(#call)), quote!(#ty))
         }
     };
     let returns_codec = format_ident!("__redengine_codec_returns");
@@ -195,7 +208,7 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
         const _: () = {
             fn __redengine_call(__redengine_ctx: &#private::Ctx) -> #private::Outcome {
                 #(#loads)*
-                #convert(#fn_name(#(#idents),*))
+                #finish
             }
 
             #(#value_fns)*
