@@ -65,6 +65,24 @@ fn string_keys_set_typed_values() {
 }
 
 #[test]
+fn every_invalid_setting_is_reported_at_once() {
+    let text = Session::builder()
+        .config("task_pre_exist", "overwrite")
+        .config("cycle_slep", "1")
+        .config("timeout", "soon")
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.starts_with("the session cannot start: 3 problems"),
+        "{text}"
+    );
+    assert!(text.contains("`task_pre_exist`"), "{text}");
+    assert!(text.contains("did you mean `cycle_sleep`"), "{text}");
+    assert!(text.contains("`timeout`"), "{text}");
+}
+
+#[test]
 fn invalid_values_name_the_key_and_the_accepted_values() {
     let err = Session::builder()
         .config("task_pre_exist", "overwrite")

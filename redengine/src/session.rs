@@ -13,7 +13,7 @@ use redengine_conditions::Zone;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Restarting, TaskPreExist, Timeout};
 use crate::cycle::Event;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Problem, Result};
 use crate::execution::Execution;
 use crate::handle::{Control, SessionHandle};
 use crate::hooks::{AfterExecute, AfterInit, AfterScheduler, Hooks, SchedulerInfo, TaskInfo};
@@ -388,8 +388,21 @@ impl SessionBuilder {
     /// Finishes the session. Invalid `config(key, value)` entries are reported here;
     /// everything else is checked at ignite.
     pub fn build(mut self) -> Result<Session> {
-        if !self.errors.is_empty() {
+        // Every invalid setting at once: one stays its own `Config` error, several are
+        // listed together like ignite's problems.
+        if self.errors.len() == 1 {
             return Err(self.errors.remove(0));
+        }
+        if !self.errors.is_empty() {
+            let problems = self
+                .errors
+                .iter()
+                .map(|e| Problem {
+                    location: None,
+                    message: e.to_string(),
+                })
+                .collect();
+            return Err(Error::new(ErrorKind::Ignite(problems)));
         }
         let (tx, rx) = crossbeam_channel::unbounded();
         Ok(Session {
