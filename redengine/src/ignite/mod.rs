@@ -11,40 +11,19 @@ use std::time::Duration;
 use redengine_conditions::{parse, suggest, Condition, KEYWORDS};
 
 use crate::config::{TaskPreExist, Timeout};
-use crate::context::TerminationFlag;
 use crate::error::{Error, ErrorKind, Problem};
 use crate::execution::Execution;
-use crate::handle::SessionHandle;
 use crate::hooks::{AfterInit, TaskInfo};
 use crate::params::SessionParam;
 use crate::registry::TaskFlags;
 use crate::session::Session;
-use crate::task::{Body, Location, Task, TaskParam};
-use crate::value::{TypeInfo, Value};
+use crate::task::{Body, Location, Task};
+use crate::value::TypeInfo;
 
-/// Where a prepared argument's value comes from at each launch.
-#[derive(Clone)]
-pub(crate) enum Source {
-    /// A task parameter value.
-    Task(Value),
-    /// The session parameter of the argument's name (value or function), looked up at launch.
-    Session,
-    /// The latest return value of this task.
-    Return(String),
-    /// The run's termination flag.
-    Flag,
-    /// A handle on the running session (`SessionHandle`): shutdown, restart, force_run …
-    Handle,
-}
+mod args;
 
-/// A task argument with its resolution.
-#[derive(Clone)]
-pub(crate) struct PlannedArg {
-    pub(crate) name: String,
-    pub(crate) ty: TypeInfo,
-    pub(crate) source: Source,
-}
-
+use args::plan_args;
+pub(crate) use args::{PlannedArg, Source};
 /// A validated task, ready for the cycle.
 pub(crate) struct Prepared {
     pub(crate) name: String,
@@ -327,125 +306,4 @@ fn dedupe<'s>(session: &'s Session, problems: &mut Vec<Problem>) -> Vec<(String,
     // Check order: priority descending; the sort is stable, so ties keep definition order.
     kept.sort_by_key(|(_, t)| std::cmp::Reverse(t.priority));
     kept
-}
-
-/// Resolves each argument: task parameter, else session parameter, else built-in.
-fn plan_args(
-    name: &str,
-    task: &Task,
-    params: &crate::params::Params,
-    returns: &HashMap<&str, TypeInfo>,
-    names: &[&str],
-    problems: &mut Vec<Problem>,
-) -> Vec<PlannedArg> {
-    let at = Some(task.location);
-    let mismatch =
-        |problems: &mut Vec<Problem>, param: &str, expected: TypeInfo, found: &str, what: &str| {
-            problems.push(Problem {
-                location: at,
-                message: format!(
-                "task '{name}': parameter `{param}` expects `{}`, but {what} has type `{found}`",
-                expected.name()
-            ),
-            });
-        };
-    let mut planned = Vec::with_capacity(task.args.len());
-    for arg in &task.args {
-        let bound = task.params.iter().find(|(n, _)| *n == arg.name);
-        let source = match bound {
-            Some((_, TaskParam::Value(v))) => {
-                if v.type_info() != arg.ty {
-                    mismatch(
-                        problems,
-                        &arg.name,
-                        arg.ty,
-                        v.type_name(),
-                        "the task parameter",
-                    );
-                }
-                Source::Task(v.clone())
-            }
-            Some((_, TaskParam::Return(upstream))) => {
-                match returns.get(upstream.as_str()) {
-                    Some(ty) if *ty != arg.ty => mismatch(
-                        problems,
-                        &arg.name,
-                        arg.ty,
-                        ty.name(),
-                        &format!("task '{upstream}' returns a value that"),
-                    ),
-                    Some(_) => {}
-                    None => {
-                        let hint = suggest(upstream, names.iter().copied())
-                            .map(|s| format!("; did you mean '{s}'?"))
-                            .unwrap_or_default();
-                        problems.push(Problem {
-                            location: at,
-                            message: format!(
-                                "task '{name}': parameter `{}` takes the return value of \
-                                 unknown task '{upstream}'{hint}",
-                                arg.name
-                            ),
-                        });
-                    }
-                }
-                Source::Return(upstream.clone())
-            }
-            None => match params.get(&arg.name) {
-                Some(p) => {
-                    let ty = p.type_info();
-                    if ty != arg.ty {
-                        mismatch(
-                            problems,
-                            &arg.name,
-                            arg.ty,
-                            ty.name(),
-                            "the session parameter",
-                        );
-                    }
-                    Source::Session
-                }
-                None if arg.ty.is::<TerminationFlag>() => Source::Flag,
-                None if arg.ty.is::<SessionHandle>() => Source::Handle,
-                None => {
-                    problems.push(Problem {
-                        location: at,
-                        message: format!(
-                            "task '{name}': parameter `{}` (`{}`) is not set; add it as a task \
-                             parameter, a session parameter or a #[param] function",
-                            arg.name,
-                            arg.ty.name()
-                        ),
-                    });
-                    Source::Session
-                }
-            },
-        };
-        planned.push(PlannedArg {
-            name: arg.name.clone(),
-            ty: arg.ty,
-            source,
-        });
-    }
-    for (param, _) in &task.params {
-        if !task.args.iter().any(|a| a.name == *param) {
-            let args: Vec<&str> = task.args.iter().map(|a| a.name.as_str()).collect();
-            let hint = suggest(param, args.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            problems.push(Problem {
-                location: at,
-                message: format!(
-                    "task '{name}': task parameter `{param}` is not an argument of the task \
-                     (arguments: {}){hint}",
-                    if args.is_empty() {
-                        "none".to_string()
-                    } else {
-                        args.join(", ")
-                    }
-                ),
-            });
-        }
-    }
-    planned
 }
