@@ -120,8 +120,7 @@ fn is_context_ref(ty: &Type) -> bool {
     let Type::Reference(reference) = ty else {
         return false;
     };
-    matches!(reference.elem.as_ref(), Type::Path(path)
-        if path.path.segments.last().is_some_and(|s| s.ident == "ConditionContext"))
+    types::last_segment(&reference.elem).is_some_and(|s| s.ident == "ConditionContext")
 }
 
 fn returns_bool(output: &ReturnType) -> bool {

@@ -3,7 +3,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{FnArg, ItemFn, ReturnType, Type};
+use syn::{FnArg, ItemFn, ReturnType};
 
 use crate::ctxt::Ctxt;
 use crate::named;
@@ -29,7 +29,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut loads = Vec::new();
     for input in &function.sig.inputs {
         let FnArg::Typed(typed) = input else { continue };
-        if is_named(&typed.ty, "TerminationFlag") {
+        if types::last_segment(&typed.ty).is_some_and(|s| s.ident == "TerminationFlag") {
             loads.push(quote! { ::core::clone::Clone::clone(__redengine_ctx.termination) });
         } else {
             cx.error_spanned_by(
@@ -82,8 +82,4 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             }
         };
     }
-}
-
-fn is_named(ty: &Type, name: &str) -> bool {
-    matches!(ty, Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == name))
 }

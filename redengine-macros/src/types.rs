@@ -2,16 +2,24 @@
 //! look at how a type is spelled (`Option<T>`, `Result<T, E>`, `std::option::Option<T>`),
 //! which is what the generated code's behaviour depends on.
 
-use syn::{GenericArgument, PathArguments, ReturnType, Type};
+use syn::{GenericArgument, PathArguments, PathSegment, ReturnType, Type};
+
+/// The last path segment of a path type (`TerminationFlag` of
+/// `redengine::TerminationFlag`), which names the type as the user wrote it.
+pub(crate) fn last_segment(ty: &Type) -> Option<&PathSegment> {
+    match ty {
+        Type::Path(path) => path.path.segments.last(),
+        _ => None,
+    }
+}
 
 /// The first type argument of `ty` when `ty` is written `Wrapper<T, …>` (by its last path
 /// segment, so `std::option::Option<T>` counts as `Option`).
 pub(crate) fn first_type_arg<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
-    let Type::Path(path) = ty else { return None };
-    if path.qself.is_some() {
+    if matches!(ty, Type::Path(path) if path.qself.is_some()) {
         return None;
     }
-    let last = path.path.segments.last()?;
+    let last = last_segment(ty)?;
     if last.ident != wrapper {
         return None;
     }

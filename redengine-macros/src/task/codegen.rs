@@ -9,7 +9,7 @@ use syn::{ItemFn, ReturnType, Type};
 
 use super::attr::{Execution, ParamValue, TaskArgs, Timeout};
 use super::check::Argument;
-use crate::types::{first_type_arg, option_inner};
+use crate::types::{first_type_arg, last_segment, option_inner};
 
 /// How a task function's return value becomes an outcome.
 enum ReturnKind<'a> {
@@ -48,8 +48,8 @@ fn return_kind(output: &ReturnType) -> ReturnKind<'_> {
 
 /// Whether an argument's type is the built-in `TerminationFlag`.
 fn is_termination_flag(ty: &Type) -> bool {
-    matches!(ty, Type::Path(path) if path.path.segments.last()
-        .is_some_and(|last| last.ident == "TerminationFlag" && last.arguments.is_empty()))
+    last_segment(ty)
+        .is_some_and(|last| last.ident == "TerminationFlag" && last.arguments.is_empty())
 }
 
 /// Generates the expansion of a checked `#[task]`.
