@@ -247,6 +247,25 @@ fn run_tasks_runs_only_the_named_tasks() {
 }
 
 #[test]
+fn run_tasks_runs_its_cycle_whatever_shut_cond_says() {
+    let (b, _clock, log) = builder(monday(8, 0));
+    let mut session = b
+        .task_execution(Execution::Main)
+        .shut_cond("true")
+        .task(Task::builder("a").run(|_| ()))
+        .build()
+        .unwrap();
+    session.run_tasks(["a"], false).unwrap();
+    assert_eq!(
+        actions(&log),
+        [
+            ("a".to_string(), Action::Run),
+            ("a".to_string(), Action::Success)
+        ]
+    );
+}
+
+#[test]
 fn on_hold_pauses_launching() {
     let (b, _clock, log) = builder(monday(8, 0));
     let mut session = b

@@ -156,7 +156,9 @@ impl Scheduler<'_> {
                 return Ok(());
             }
             crate::loader::poll(self);
-            if self.check(&self.shut, None, "shut_cond")? {
+            // `run_tasks` (RUNTIME.md §4.7) runs its one cycle whatever `shut_cond` says:
+            // the caller asked for those tasks now.
+            if self.only.is_none() && self.check(&self.shut, None, "shut_cond")? {
                 return Ok(());
             }
             self.run_cycle()?;

@@ -53,10 +53,6 @@ pub(super) fn run(session: &mut Session, names: &[String]) -> Result<(String, bo
         inner,
         seen: Arc::clone(&seen),
     });
-    // `run_tasks` checks `shut_cond` before its one cycle, and a session that stops at
-    // once (`shut_cond = "true"`, a finished time window) would then run nothing: the
-    // user asked for these tasks now, so the session's stop condition does not apply.
-    session.config.shut_cond = "false".to_string();
     // The recorder stays in place afterwards: it forwards everything, and the process
     // ends after this command.
     session
