@@ -21,7 +21,14 @@ static RECEIVED: Mutex<Vec<Received>> = Mutex::new(Vec::new());
 const _: () = {
     fn __redengine_call(ctx: &rt::Ctx) -> rt::Outcome {
         let _ = ctx;
-        rt::result_outcome(Ok::<u32, String>(42))
+        match Ok::<u32, String>(42) {
+            Ok(value) => rt::value_outcome(value),
+            Err(error) => {
+                #[allow(unused_imports)]
+                use rt::{ErrorDisplay as _, ErrorSources as _};
+                rt::Outcome::Fail((&rt::ErrorText(&error)).exc_text())
+            }
+        }
     }
     rt::inventory::submit! {
         rt::TaskDef {

@@ -227,14 +227,6 @@ pub mod __private {
         }
     }
 
-    /// Converts a body's `Result<T, E>` for any `T`.
-    pub fn result_outcome<T: Any + Send + Sync, E: Display>(returned: Result<T, E>) -> Outcome {
-        match returned {
-            Ok(v) => crate::outcome::success(v),
-            Err(e) => Outcome::Fail(e.to_string()),
-        }
-    }
-
     /// A `#[param]` function's plain return value.
     pub fn param_value<T: Any + Send + Sync>(value: T) -> Result<Value, String> {
         Ok(Value::new(value))
