@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use redengine::{Clock, Execution, Session, SessionHandle, Task, Wakeup, Zone};
+use redengine::{Alarm, Clock, Execution, Session, SessionHandle, Task, Zone};
 
 /// Frozen at noon, never waits: cycles run back to back.
 struct Frozen(DateTime<Utc>);
@@ -23,7 +23,7 @@ impl Clock for Frozen {
     fn now(&self) -> DateTime<Utc> {
         self.0
     }
-    fn wait(&self, _: Option<DateTime<Utc>>, _: bool, _: &Wakeup) {}
+    fn sleep(&self, _: Option<DateTime<Utc>>, _: &Alarm) {}
 }
 
 fn noon() -> DateTime<Utc> {

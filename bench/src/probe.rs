@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
-use redengine::{Clock, Wakeup};
+use redengine::{Alarm, Clock};
 
 /// The median of `samples` (the mean of the middle two for an even count); `NaN` if empty.
 pub(crate) fn median(mut samples: Vec<f64>) -> f64 {
@@ -66,7 +66,7 @@ impl Clock for FrozenClock {
         self.0
     }
 
-    fn wait(&self, _deadline: Option<DateTime<Utc>>, _in_flight: bool, _wake: &Wakeup) {}
+    fn sleep(&self, _deadline: Option<DateTime<Utc>>, _wake: &Alarm) {}
 }
 
 /// A fixed noon: `daily between 08:00 and 08:15` is false then.

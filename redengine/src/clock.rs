@@ -1,90 +1,29 @@
-//! Time for the scheduler: what "now" is and how the loop waits.
+//! Time for the scheduler: what "now" is and how the loop sleeps.
 //!
 //! The loop never spins. After a cycle it knows the earliest instant any condition can
-//! change (or that none can without an event) and asks the clock to wait until then or
-//! until an event (a run finished, a shutdown request) arrives. [`SystemClock`] really
-//! blocks; [`ManualClock`] jumps virtual time straight to the deadline when nothing is in
-//! flight, so a simulated week takes milliseconds.
+//! change (or that none can without an event) and asks the clock to sleep until then; an
+//! event (a run finished, a request arrived) rings the [`Alarm`] and ends the sleep early.
+//! [`SystemClock`] really blocks; [`ManualClock`] jumps virtual time straight to the
+//! deadline, so a simulated week takes milliseconds.
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use crossbeam_channel::{Receiver, TryRecvError};
 
-use crate::cycle::Event;
+use crate::event::Alarm;
 
-/// The scheduler's source of time and its way of waiting.
+/// The scheduler's source of time and its way of sleeping.
 pub trait Clock: Send + Sync + 'static {
     /// The current instant.
     fn now(&self) -> DateTime<Utc>;
 
-    /// Waits until `deadline` (`None`: no deadline) or until `wake` receives an event.
-    ///
-    /// `in_flight` is true while a thread or process run has not been reaped yet.
-    fn wait(&self, deadline: Option<DateTime<Utc>>, in_flight: bool, wake: &Wakeup);
+    /// Sleeps until `deadline` (`None`: no deadline) or until `alarm` rings, whichever
+    /// comes first. Returns at once if the alarm has already rung.
+    fn sleep(&self, deadline: Option<DateTime<Utc>>, alarm: &Alarm);
 }
 
-/// The scheduler's event inbox, handed to [`Clock::wait`].
-pub struct Wakeup {
-    rx: Receiver<Event>,
-    received: RefCell<VecDeque<Event>>,
-}
-
-impl Wakeup {
-    pub(crate) fn new(rx: Receiver<Event>) -> Self {
-        Wakeup {
-            rx,
-            received: RefCell::new(VecDeque::new()),
-        }
-    }
-
-    /// Whether an event is already waiting (never blocks).
-    pub fn poll(&self) -> bool {
-        if !self.received.borrow().is_empty() {
-            return true;
-        }
-        match self.rx.try_recv() {
-            Ok(event) => {
-                self.received.borrow_mut().push_back(event);
-                true
-            }
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => false,
-        }
-    }
-
-    /// Blocks for at most `timeout` (`None`: until an event) and says whether one arrived.
-    pub fn wait(&self, timeout: Option<Duration>) -> bool {
-        if self.poll() {
-            return true;
-        }
-        let received = match timeout {
-            Some(t) => self.rx.recv_timeout(t).ok(),
-            None => self.rx.recv().ok(),
-        };
-        match received {
-            Some(event) => {
-                self.received.borrow_mut().push_back(event);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Takes every event received so far (the loop's side).
-    pub(crate) fn drain(&self) -> Vec<Event> {
-        self.poll();
-        let mut out: Vec<Event> = self.received.borrow_mut().drain(..).collect();
-        while let Ok(event) = self.rx.try_recv() {
-            out.push(event);
-        }
-        out
-    }
-}
-
-/// Wall-clock time; waits really block (0% CPU while idle).
+/// Wall-clock time; sleeps really block (0% CPU while idle).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
@@ -93,33 +32,37 @@ impl Clock for SystemClock {
         Utc::now()
     }
 
-    fn wait(&self, deadline: Option<DateTime<Utc>>, _in_flight: bool, wake: &Wakeup) {
+    fn sleep(&self, deadline: Option<DateTime<Utc>>, alarm: &Alarm) {
         match deadline {
             None => {
-                wake.wait(None);
+                alarm.wait(None);
             }
             Some(at) => {
                 let left = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
                 if left > Duration::ZERO {
-                    wake.wait(Some(left));
+                    alarm.wait(Some(left));
                 }
             }
         }
     }
 }
 
-/// Virtual time for tests: starts where you say and moves only when the scheduler waits
+/// Virtual time for tests: starts where you say and moves only when the scheduler sleeps
 /// (or you call [`ManualClock::advance`]/[`ManualClock::set`]).
 ///
-/// When the scheduler waits with nothing in flight, time jumps straight to the deadline.
-/// With runs in flight it first gives them up to [`ManualClock::grace`] of real time to
-/// finish (so a thread's outcome is seen at the virtual instant it started), then jumps.
-/// With no deadline and nothing in flight it blocks until an event (e.g. a shutdown
-/// request from another thread). Clones share the same time.
+/// Deterministic by default: virtual time never moves while a thread or process run is in
+/// flight. The scheduler then sleeps until the run ends (its end rings the alarm), so a
+/// run's outcome is seen at the virtual instant it started, however loaded the machine
+/// is. With nothing in flight, a sleep jumps straight to its deadline; with no deadline it
+/// blocks until an event (e.g. a shutdown request from another thread).
+///
+/// A run that only ends when virtual time passes (a thread that waits for its timeout or
+/// `end_cond` to set its termination flag) would then wait forever: opt in to
+/// [`ManualClock::with_grace`] for such tests. Clones share the same time.
 #[derive(Debug, Clone)]
 pub struct ManualClock {
     now: Arc<Mutex<DateTime<Utc>>>,
-    grace: Duration,
+    grace: Option<Duration>,
 }
 
 impl ManualClock {
@@ -127,18 +70,23 @@ impl ManualClock {
     pub fn new(start: DateTime<Utc>) -> Self {
         ManualClock {
             now: Arc::new(Mutex::new(start)),
-            grace: Duration::from_millis(200),
+            grace: None,
         }
     }
 
-    /// The real time a wait with runs in flight allows them before virtual time jumps.
-    pub fn grace(&self) -> Duration {
+    /// The real time a sleep with runs in flight allows them before virtual time jumps
+    /// anyway (`None`, the default: it never jumps while a run is in flight).
+    pub fn grace(&self) -> Option<Duration> {
         self.grace
     }
 
-    /// Sets the real-time grace given to in-flight runs (default 200 ms).
+    /// Opt-in: lets virtual time jump to the next deadline after `grace` of real time even
+    /// while runs are in flight — for runs that end only when time passes (a timeout or
+    /// `end_cond` sets their termination flag). A run that would have ended within the
+    /// grace on an idle machine may then be seen later in virtual time on a loaded one, so
+    /// keep such tests' assertions independent of that.
     pub fn with_grace(mut self, grace: Duration) -> Self {
-        self.grace = grace;
+        self.grace = Some(grace);
         self
     }
 
@@ -170,23 +118,24 @@ impl Clock for ManualClock {
         *self.lock()
     }
 
-    fn wait(&self, deadline: Option<DateTime<Utc>>, in_flight: bool, wake: &Wakeup) {
-        if wake.poll() {
+    fn sleep(&self, deadline: Option<DateTime<Utc>>, alarm: &Alarm) {
+        if alarm.rang() {
             return;
         }
-        if in_flight {
-            if wake.wait(Some(self.grace)) {
+        if alarm.runs_in_flight() {
+            let Some(grace) = self.grace else {
+                // Deterministic: the run's end rings the alarm; time waits for it.
+                alarm.wait(None);
                 return;
-            }
-            if deadline.is_none() {
-                wake.wait(None);
+            };
+            if alarm.wait(Some(grace)) {
                 return;
             }
         }
         match deadline {
             Some(at) => self.set(at),
             None => {
-                wake.wait(None);
+                alarm.wait(None);
             }
         }
     }

@@ -3,126 +3,10 @@
 use crate::handle::SessionHandle;
 use std::any::Any;
 use std::fmt;
-use std::sync::{Arc, Mutex};
 
 use crate::value::{TypeInfo, Value};
 
-/// The reason the scheduler asks a run to stop (RUNTIME.md §6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TerminationReason {
-    /// The run exceeded its timeout.
-    Timeout,
-    /// The task's `end_cond` became true.
-    EndCond,
-    /// `force_termination` or a manual request through the session handle.
-    Manual,
-    /// The scheduler is shutting down.
-    Shutdown,
-}
-
-impl TerminationReason {
-    /// The word written as the `terminate` record's message.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TerminationReason::Timeout => "timeout",
-            TerminationReason::EndCond => "end_cond",
-            TerminationReason::Manual => "manual",
-            TerminationReason::Shutdown => "shutdown",
-        }
-    }
-}
-
-impl fmt::Display for TerminationReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A cooperative stop request for one run.
-///
-/// Rust cannot kill a thread, so `thread` (and `main`) runs are terminated by setting this
-/// flag; a body that checks [`TerminationFlag::is_set`] and returns
-/// [`Terminated`](crate::Terminated) is logged `terminate` with the reason. A body that
-/// ignores it runs to completion. Clones share the flag. The first reason set wins.
-///
-/// A `process` run is terminated for real: its executor registers a watcher on the flag
-/// that signals the child's process group the moment a reason is set.
-#[derive(Clone, Default)]
-pub struct TerminationFlag {
-    reason: Arc<Mutex<FlagState>>,
-}
-
-/// A watcher called once, with the first reason set.
-type Watcher = Box<dyn FnOnce(TerminationReason) + Send>;
-
-#[derive(Default)]
-struct FlagState {
-    reason: Option<TerminationReason>,
-    watchers: Vec<Watcher>,
-}
-
-impl fmt::Debug for TerminationFlag {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TerminationFlag")
-            .field("reason", &self.reason())
-            .finish()
-    }
-}
-
-impl TerminationFlag {
-    /// A flag that is not set.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Whether the scheduler asked the run to stop.
-    pub fn is_set(&self) -> bool {
-        self.reason().is_some()
-    }
-
-    fn state(&self) -> std::sync::MutexGuard<'_, FlagState> {
-        match self.reason.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        }
-    }
-
-    /// Why the run should stop, if it should.
-    pub fn reason(&self) -> Option<TerminationReason> {
-        self.state().reason
-    }
-
-    /// Asks the run to stop; setting it again keeps the first reason (harmless).
-    pub fn set(&self, reason: TerminationReason) {
-        let watchers = {
-            let mut state = self.state();
-            if state.reason.is_some() {
-                return;
-            }
-            state.reason = Some(reason);
-            std::mem::take(&mut state.watchers)
-        };
-        for watch in watchers {
-            watch(reason);
-        }
-    }
-
-    /// Calls `watch` once with the first reason set: at once if the flag is already set.
-    /// Watchers run outside the flag's lock, on the thread that sets the flag.
-    pub(crate) fn on_set(&self, watch: impl FnOnce(TerminationReason) + Send + 'static) {
-        let reason = {
-            let mut state = self.state();
-            match state.reason {
-                Some(reason) => reason,
-                None => {
-                    state.watchers.push(Box::new(watch));
-                    return;
-                }
-            }
-        };
-        watch(reason);
-    }
-}
+pub(crate) use crate::termination::{TerminationFlag, TerminationReason};
 
 /// A parameter a body asked for that it cannot have: not bound, or of another type.
 ///
@@ -316,30 +200,5 @@ mod tests {
             .contains("not bound"));
         assert_eq!(ctx.arg_at::<Vec<String>>(0).map(|v| v.len()), Ok(1));
         assert_eq!(ctx.returned_at::<u8>(1), Ok(None));
-    }
-
-    #[test]
-    fn watchers_see_the_first_reason_once() {
-        let flag = TerminationFlag::new();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let s = seen.clone();
-        flag.on_set(move |r| s.lock().unwrap().push(r));
-        flag.set(TerminationReason::EndCond);
-        flag.set(TerminationReason::Shutdown);
-        let s = seen.clone();
-        flag.on_set(move |r| s.lock().unwrap().push(r));
-        assert_eq!(
-            *seen.lock().unwrap(),
-            [TerminationReason::EndCond, TerminationReason::EndCond]
-        );
-    }
-
-    #[test]
-    fn flag_keeps_first_reason() {
-        let flag = TerminationFlag::new();
-        assert!(!flag.is_set());
-        flag.clone().set(TerminationReason::Timeout);
-        flag.set(TerminationReason::Shutdown);
-        assert_eq!(flag.reason(), Some(TerminationReason::Timeout));
     }
 }

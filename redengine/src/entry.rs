@@ -1,82 +1,15 @@
-//! Process-level entry points: restart by re-executing the binary (RUNTIME.md §4.6).
+//! Process-level entry points: the generated `main`, and the process-child dispatch a
+//! hand-written `main` calls first.
 
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::session::Session;
-
-/// Replaces this process with a fresh run of the same executable, arguments and
-/// environment (`restarting = replace`). Returns only if that fails.
-pub(crate) fn exec_self() -> Result<()> {
-    let fail = |what: String| {
-        Err(Error::new(ErrorKind::Hook(format!(
-            "restart failed: {what}; set the config `restarting` to `recall` to restart in \
-             the same process"
-        ))))
-    };
-    let exe = match std::env::current_exe() {
-        Ok(exe) => exe,
-        Err(e) => return fail(format!("cannot find the current executable: {e}")),
-    };
-    let mut cmd = std::process::Command::new(&exe);
-    cmd.args(std::env::args_os().skip(1));
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        let e = cmd.exec();
-        fail(format!("cannot exec {}: {e}", exe.display()))
-    }
-    #[cfg(not(unix))]
-    {
-        match cmd.status() {
-            Ok(status) => std::process::exit(status.code().unwrap_or(1)),
-            Err(e) => fail(format!("cannot start {}: {e}", exe.display())),
-        }
-    }
-}
-
-/// The environment variable that marks a process-executor child (RUNTIME.md §6).
+#[cfg(unix)]
+pub use crate::execution::process::TASK_ENV;
+/// The environment variable that marks a process-executor child: it names the task.
+#[cfg(not(unix))]
 pub const TASK_ENV: &str = "REDENGINE_TASK";
 
-/// What a `#[redengine::main]` function may return: the session, or what builds it.
-///
-/// `fn main() -> Session`, `fn main() -> redengine::Result<Session>` and
-/// `fn main() -> SessionBuilder` all work; a build error is reported and the binary exits
-/// with a failure code instead of panicking.
-pub trait IntoSession {
-    /// Builds (or passes on) the session.
-    fn into_session(self) -> Result<Session>;
-}
-
-impl IntoSession for Session {
-    fn into_session(self) -> Result<Session> {
-        Ok(self)
-    }
-}
-
-impl IntoSession for crate::session::SessionBuilder {
-    fn into_session(self) -> Result<Session> {
-        self.build()
-    }
-}
-
-impl IntoSession for Result<Session> {
-    fn into_session(self) -> Result<Session> {
-        self
-    }
-}
-
-/// Set once this binary's `main` went through [`run`] or [`run_child_if_requested`]: only
-/// then does re-executing it reach the child side, so only then may the scheduler start
-/// process children. (A test harness re-executed with `REDENGINE_TASK` would run every
-/// test again instead.)
-static SERVES_CHILDREN: AtomicBool = AtomicBool::new(false);
-
-/// Whether this binary's `main` runs process children when re-executed.
-pub(crate) fn serves_children() -> bool {
-    SERVES_CHILDREN.load(Ordering::SeqCst)
-}
+pub use crate::session::IntoSession;
 
 /// For a hand-written `main`: if this process was started by the scheduler as a
 /// process-task child, runs that task and returns the exit code to return from `main`;
@@ -126,7 +59,8 @@ pub(crate) fn serves_children() -> bool {
 /// line by line to the scheduler's log facade (target `redengine::task`), and its tail is
 /// kept for the `fail` record of a child that dies without answering.
 pub fn run_child_if_requested<S: IntoSession>(make: fn() -> S) -> Option<ExitCode> {
-    SERVES_CHILDREN.store(true, Ordering::SeqCst);
+    #[cfg(unix)]
+    crate::execution::process::mark_serving_children();
     std::env::var_os(TASK_ENV)?;
     #[cfg(unix)]
     {

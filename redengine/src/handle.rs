@@ -5,11 +5,11 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use crossbeam_channel::Sender;
+use crossbeam_channel::{Receiver, Sender};
 
-use crate::context::{TerminationFlag, TerminationReason};
-use crate::cycle::Event;
+use crate::event::Event;
 use crate::params::Params;
+use crate::termination::{TerminationFlag, TerminationReason};
 use crate::value::Value;
 
 /// State shared between the scheduler and every [`SessionHandle`].
@@ -23,12 +23,25 @@ pub(crate) struct Control {
     pub(crate) force_termination: Mutex<HashSet<String>>,
     pub(crate) params: RwLock<Params>,
     pub(crate) tx: Sender<Event>,
+    /// The loop's end of the channel: the session holds it between runs, so a request
+    /// sent before `run()` is seen by the first cycle.
+    pub(crate) rx: Receiver<Event>,
     /// The termination flag of the `main` run in progress, if any: a signal sets it
-    /// (reason `shutdown`, RUNTIME.md §4.5 step 1), since that run blocks the loop.
+    /// (reason `shutdown`), since that run blocks the loop.
     pub(crate) inline_run: Mutex<Option<TerminationFlag>>,
 }
 
 impl Control {
+    /// A sender for the loop's events (an executor's "run finished").
+    pub(crate) fn sender(&self) -> Sender<Event> {
+        self.tx.clone()
+    }
+
+    /// The loop's receiving end.
+    pub(crate) fn receiver(&self) -> Receiver<Event> {
+        self.rx.clone()
+    }
+
     /// Requests a graceful shutdown and wakes the loop.
     pub(crate) fn request_shutdown(&self) {
         self.shutdown.store(true, Ordering::SeqCst);
@@ -102,12 +115,12 @@ impl std::fmt::Debug for SessionHandle {
 }
 
 impl SessionHandle {
-    /// Requests a graceful shutdown (RUNTIME.md §4.5); wakes a waiting scheduler at once.
+    /// Requests a graceful shutdown; wakes a waiting scheduler at once.
     pub fn shutdown(&self) {
         self.control.request_shutdown();
     }
 
-    /// Requests a restart (RUNTIME.md §4.6).
+    /// Requests a restart.
     pub fn restart(&self) {
         self.control.restart.store(true, Ordering::SeqCst);
         self.control.wake();

@@ -97,33 +97,42 @@
 
 pub use redengine_conditions as conditions;
 
+// Surfaces: how users reach a session.
 mod cli;
-mod clock;
+mod entry;
+// The engine: the loop and every step of it, over an ignited plan.
+mod ignite;
+mod scheduler;
+mod signals;
+// Executors: how one run is carried out.
+mod execution;
+// The model: what the user built.
 mod config;
 mod context;
-mod cycle;
-mod entry;
-mod error;
-mod execution;
+mod custom;
 mod handle;
 mod hooks;
-mod ignite;
 pub mod kind;
-mod lifecycle;
 pub mod loader;
+mod params;
+mod registry;
+mod session;
+mod task;
+// Leaves: plain data and I/O.
+mod clock;
+mod error;
+mod event;
+mod location;
 pub mod log;
 mod outcome;
-mod params;
-pub mod registry;
-mod session;
-mod signals;
-mod task;
+mod termination;
 mod value;
 
-pub use clock::{Clock, ManualClock, SystemClock, Wakeup};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, Restarting, TaskPreExist, Timeout};
 pub use entry::{run_child_if_requested, IntoSession};
 pub use error::{Error, ErrorKind, Problem, Result};
+pub use event::Alarm;
 pub use handle::SessionHandle;
 pub use hooks::{
     AfterExecute, AfterInit, AfterScheduler, SchedulerHook, SchedulerInfo, TaskExecuteHook,
@@ -138,12 +147,14 @@ pub use redengine_macros::{condition, main, param, task};
 pub use session::{Session, SessionBuilder};
 pub use task::{Task, TaskBuilder};
 
-pub use context::{ParamError, TaskContext, TerminationFlag, TerminationReason};
+pub use context::{ParamError, TaskContext};
+pub use custom::ConditionContext;
 pub use execution::{Execution, UnknownExecution};
+pub use location::Location;
 pub use outcome::{Inaction, IntoOutcome, Outcome, Terminated};
+pub use params::ParamContext;
 pub use params::Params;
-pub use registry::{ConditionContext, ParamContext};
-pub use task::Location;
+pub use termination::{TerminationFlag, TerminationReason};
 pub use value::{Codec, TypeInfo, Value};
 
 /// Not public API. Used by generated code.
@@ -152,13 +163,14 @@ pub mod __private {
     pub use inventory;
 
     pub use crate::context::TaskContext as Ctx;
+    pub use crate::custom::ConditionContext;
     pub use crate::execution::Execution;
+    pub use crate::location::Location;
     pub use crate::outcome::{IntoOutcome, Outcome};
+    pub use crate::params::ParamContext;
     pub use crate::registry::{
-        ArgDef, BindingValue, ConditionContext, ConditionDef, ParamBinding, ParamContext, ParamDef,
-        TaskDef, TaskFlags,
+        ArgDef, BindingValue, ConditionDef, ParamBinding, ParamDef, TaskDef, TaskFlags,
     };
-    pub use crate::task::Location;
     pub use crate::value::{
         assert_process_value, Codec, Probe, ProcessValue, TypeInfo, Value, ViaNothing, ViaSerde,
     };

@@ -4,6 +4,8 @@ use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
 
+use chrono::{DateTime, Utc};
+
 use crate::value::{TypeInfo, Value};
 
 /// The result of one run of a task body, as the scheduler logs it.
@@ -18,6 +20,16 @@ pub enum Outcome {
     Inaction,
     /// The body stopped because its termination flag was set: logged `terminate`.
     Terminated,
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub(crate) struct JobResult {
+    pub(crate) outcome: Outcome,
+    /// The failure happened before the body started (see docs/runtime.md, "Pre-run failures").
+    pub(crate) prerun: bool,
+    /// The finish instant, measured by the executing context.
+    pub(crate) end: DateTime<Utc>,
 }
 
 /// Return this from a task body to log `inaction` ("nothing to do this time").

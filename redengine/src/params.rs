@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::registry::{ParamContext, ParamDef};
-use crate::task::Location;
+use crate::location::Location;
+use crate::termination::TerminationFlag;
 use crate::value::{TypeInfo, Value};
 
 /// A parameter function's callable.
@@ -55,19 +55,6 @@ impl Params {
         self.map.insert(name.into(), SessionParam::Function(f));
     }
 
-    /// Registers a `#[param]` definition.
-    pub(crate) fn set_def(&mut self, def: &'static ParamDef) {
-        let call = def.call;
-        self.set_fn(
-            def.name,
-            ParamFn {
-                returns: def.returns,
-                call: Arc::new(call),
-                location: def.location,
-            },
-        );
-    }
-
     pub(crate) fn get(&self, name: &str) -> Option<&SessionParam> {
         self.map.get(name)
     }
@@ -92,4 +79,13 @@ impl std::fmt::Debug for Params {
         names.sort();
         f.debug_struct("Params").field("names", &names).finish()
     }
+}
+
+/// What a `#[param]` function may ask for.
+#[derive(Debug)]
+pub struct ParamContext<'a> {
+    /// The task about to be launched with this parameter.
+    pub task: &'a str,
+    /// That run's termination flag.
+    pub termination: &'a TerminationFlag,
 }

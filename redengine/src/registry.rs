@@ -11,13 +11,11 @@
 //! [`conditions`] sort by source location (file, line, column): that is the definition
 //! order the spec uses to break priority ties.
 
-use chrono::{DateTime, Utc};
-use redengine_conditions::{Context, History};
-
-use crate::context::{TaskContext, TerminationFlag};
+use crate::context::TaskContext;
+use crate::custom::ConditionContext;
 use crate::execution::Execution;
 use crate::outcome::Outcome;
-use crate::params::Params;
+use crate::params::ParamContext;
 use crate::task::Location;
 use crate::value::{TypeInfo, Value};
 
@@ -84,7 +82,7 @@ pub struct ParamBinding {
 
 /// The call shim generated for a task function: reads the resolved arguments from the
 /// context (in [`TaskDef::args`] order) and converts the return value to an [`Outcome`].
-pub type CallFn = fn(&TaskContext) -> Outcome;
+pub(crate) type CallFn = fn(&TaskContext) -> Outcome;
 
 /// A task registered with `#[task]`.
 #[derive(Debug, Clone, Copy)]
@@ -118,18 +116,9 @@ pub struct TaskDef {
     pub location: Location,
 }
 
-/// What a `#[param]` function may ask for.
-#[derive(Debug)]
-pub struct ParamContext<'a> {
-    /// The task about to be launched with this parameter.
-    pub task: &'a str,
-    /// That run's termination flag.
-    pub termination: &'a TerminationFlag,
-}
-
 /// A `#[param]` function's shim: computes the value, or the error text of a pre-run
-/// failure (RUNTIME.md §5.2).
-pub type ParamFnPtr = fn(&ParamContext<'_>) -> Result<Value, String>;
+/// failure (a pre-run failure).
+pub(crate) type ParamFnPtr = fn(&ParamContext<'_>) -> Result<Value, String>;
 
 /// A session parameter function registered with `#[param]`.
 #[derive(Debug, Clone, Copy)]
@@ -144,41 +133,8 @@ pub struct ParamDef {
     pub location: Location,
 }
 
-/// What a custom condition (`#[condition]`) can read.
-pub struct ConditionContext<'a> {
-    ctx: &'a Context<'a>,
-    params: &'a Params,
-}
-
-impl<'a> ConditionContext<'a> {
-    pub(crate) fn new(ctx: &'a Context<'a>, params: &'a Params) -> Self {
-        ConditionContext { ctx, params }
-    }
-
-    /// The instant the whole condition is evaluated at.
-    pub fn now(&self) -> DateTime<Utc> {
-        self.ctx.now()
-    }
-
-    /// The task whose condition this is (`None` in `shut_cond`).
-    pub fn owner(&self) -> Option<&str> {
-        self.ctx.owner()
-    }
-
-    /// The task history conditions read.
-    pub fn history(&self) -> &History {
-        self.ctx.history()
-    }
-
-    /// A session parameter's value (`None` for missing ones and `#[param]` functions,
-    /// which are never called here).
-    pub fn param(&self, name: &str) -> Option<Value> {
-        self.params.value(name)
-    }
-}
-
 /// A custom condition's shim: `Ok(bool)`, or the text of an evaluation error.
-pub type ConditionFn = fn(&ConditionContext<'_>) -> Result<bool, String>;
+pub(crate) type ConditionFn = fn(&ConditionContext<'_>) -> Result<bool, String>;
 
 /// A custom condition registered with `#[condition]`.
 #[derive(Debug, Clone, Copy)]
@@ -196,21 +152,21 @@ inventory::collect!(ParamDef);
 inventory::collect!(ConditionDef);
 
 /// Every registered task, in definition order (file, line, column).
-pub fn tasks() -> Vec<&'static TaskDef> {
+pub(crate) fn tasks() -> Vec<&'static TaskDef> {
     let mut defs: Vec<_> = inventory::iter::<TaskDef>.into_iter().collect();
     defs.sort_by_key(|d| d.location);
     defs
 }
 
 /// Every registered `#[param]` function, in definition order.
-pub fn params() -> Vec<&'static ParamDef> {
+pub(crate) fn params() -> Vec<&'static ParamDef> {
     let mut defs: Vec<_> = inventory::iter::<ParamDef>.into_iter().collect();
     defs.sort_by_key(|d| d.location);
     defs
 }
 
 /// Every registered `#[condition]`, in definition order.
-pub fn conditions() -> Vec<&'static ConditionDef> {
+pub(crate) fn conditions() -> Vec<&'static ConditionDef> {
     let mut defs: Vec<_> = inventory::iter::<ConditionDef>.into_iter().collect();
     defs.sort_by_key(|d| d.location);
     defs

@@ -7,31 +7,22 @@ use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use crossbeam_channel::Receiver;
 use redengine_conditions::Zone;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Restarting, TaskPreExist, Timeout};
-use crate::cycle::Event;
+use crate::custom::{ConditionContext, CustomCondition};
 use crate::error::{Error, ErrorKind, Problem, Result};
 use crate::execution::Execution;
 use crate::handle::{Control, SessionHandle};
 use crate::hooks::{AfterExecute, AfterInit, AfterScheduler, Hooks, SchedulerInfo, TaskInfo};
+use crate::location::Location;
 use crate::log::{CsvLog, LogStore, MemoryLog};
+use crate::params::ParamContext;
 use crate::params::{ParamFn, Params};
-use crate::registry::{self, ConditionContext, ParamContext};
-use crate::task::{Location, Task};
+use crate::registry;
+use crate::task::Task;
 use crate::value::{TypeInfo, Value};
-
-/// A custom condition callable.
-pub(crate) type CustomFn = Arc<dyn Fn(&ConditionContext<'_>) -> Result<bool, String> + Send + Sync>;
-
-/// A registered custom condition.
-#[derive(Clone)]
-pub(crate) struct CustomCondition {
-    pub(crate) call: CustomFn,
-    pub(crate) location: Location,
-}
 
 /// A configured scheduler: build with [`Session::builder`] or [`Session::from_registry`],
 /// start with [`Session::run`].
@@ -44,8 +35,6 @@ pub struct Session {
     pub(crate) zone: Zone,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) control: Arc<Control>,
-    pub(crate) events: Receiver<Event>,
-    pub(crate) returns: HashMap<String, Value>,
     /// Tasks read from files (`load_tasks`), if any.
     pub(crate) loader: Option<crate::loader::LoaderState>,
 }
@@ -74,7 +63,13 @@ impl Session {
             builder.tasks.push(Task::from_def(def));
         }
         for def in registry::params() {
-            builder.params.set_def(def);
+            let call = def.call;
+            let f = ParamFn {
+                returns: def.returns,
+                call: Arc::new(call),
+                location: def.location,
+            };
+            builder.params.set_fn(def.name, f);
         }
         for def in registry::conditions() {
             let call = def.call;
@@ -99,44 +94,6 @@ impl Session {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
-    }
-
-    /// Runs every ignite check (RUNTIME.md §1) without starting: `Err` lists every problem.
-    ///
-    /// With [`SessionBuilder::load_tasks`], every problem of the task files is listed too
-    /// (a running scheduler only logs them and skips those tasks).
-    pub fn ignite(&self) -> Result<()> {
-        let mut problems = self
-            .loader
-            .as_ref()
-            .map(|l| l.problems())
-            .unwrap_or_default();
-        match crate::ignite::ignite(self) {
-            Ok(_) if problems.is_empty() => Ok(()),
-            Ok(_) => Err(Error::new(crate::error::ErrorKind::Ignite(problems))),
-            Err(e) if problems.is_empty() => Err(e),
-            Err(e) => {
-                problems.extend(e.problems().iter().cloned());
-                Err(Error::new(crate::error::ErrorKind::Ignite(problems)))
-            }
-        }
-    }
-
-    /// Starts the scheduler and returns when it shuts down: `Ok` for `shut_cond` or
-    /// [`SessionHandle::shutdown`], the error for ignite problems or a fatal shutdown.
-    pub fn run(&mut self) -> Result<()> {
-        crate::cycle::run(self, None)
-    }
-
-    /// Ignite and start-up, one cycle in which only `tasks` are eligible (forced, or by
-    /// their `start_cond` if `obey_cond`), then a graceful shutdown that waits for them.
-    pub fn run_tasks<'a>(
-        &mut self,
-        tasks: impl IntoIterator<Item = &'a str>,
-        obey_cond: bool,
-    ) -> Result<()> {
-        let names = tasks.into_iter().map(str::to_string).collect();
-        crate::cycle::run(self, Some((names, obey_cond)))
     }
 }
 
@@ -219,7 +176,7 @@ impl SessionBuilder {
         self
     }
 
-    /// Sets a config key from its string form (the seed's `config={…}`). An invalid value is
+    /// Sets a config key from its string form (Red Engine's `config={…}`). An invalid value is
     /// reported by [`SessionBuilder::build`], naming the key and the accepted values.
     pub fn config(mut self, key: &str, value: impl ToString) -> Self {
         if let Err(e) = self.config.set(key, &value.to_string()) {
@@ -404,7 +361,7 @@ impl SessionBuilder {
                 .collect();
             return Err(Error::new(ErrorKind::Ignite(problems)));
         }
-        let (tx, rx) = crossbeam_channel::unbounded();
+        let (tx, rx) = crate::event::channel();
         Ok(Session {
             config: self.config,
             tasks: self.tasks,
@@ -424,11 +381,38 @@ impl SessionBuilder {
                 force_termination: Mutex::new(HashSet::new()),
                 params: RwLock::new(self.params),
                 tx,
+                rx,
                 inline_run: Mutex::new(None),
             }),
-            events: rx,
-            returns: HashMap::new(),
             loader: self.loader.map(crate::loader::LoaderState::new),
         })
+    }
+}
+
+/// What a `#[redengine::main]` function may return: the session, or what builds it.
+///
+/// `fn main() -> Session`, `fn main() -> redengine::Result<Session>` and
+/// `fn main() -> SessionBuilder` all work; a build error is reported and the binary exits
+/// with a failure code instead of panicking.
+pub trait IntoSession {
+    /// Builds (or passes on) the session.
+    fn into_session(self) -> Result<Session>;
+}
+
+impl IntoSession for Session {
+    fn into_session(self) -> Result<Session> {
+        Ok(self)
+    }
+}
+
+impl IntoSession for SessionBuilder {
+    fn into_session(self) -> Result<Session> {
+        self.build()
+    }
+}
+
+impl IntoSession for Result<Session> {
+    fn into_session(self) -> Result<Session> {
+        self
     }
 }

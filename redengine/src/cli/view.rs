@@ -15,9 +15,9 @@ use super::args::{did_you_mean, UsageError};
 use super::next::next_start;
 use super::time::{parse_at, show, zone_name};
 use super::Failure;
-use crate::ignite::{Plan, Prepared};
-use crate::lifecycle::CondResolver;
+use crate::ignite::{Mode, Plan, Prepared};
 use crate::registry::TaskFlags;
+use crate::scheduler::resolver::CondResolver;
 use crate::session::Session;
 
 /// The session's tasks and log as seen at one instant.
@@ -36,8 +36,12 @@ impl Snapshot {
     /// (`LogStore::peek`).
     fn take(session: &mut Session, at: Option<&str>) -> Result<Snapshot, Failure> {
         // The scheduler's own ignite: task-file problems are logged and those tasks left
-        // out, exactly as `run` would (RUNTIME.md §1, the file loader).
-        let plan = crate::loader::ignite(session).map_err(|e| Failure::Runtime(e.to_string()))?;
+        // out, exactly as `run` would.
+        if let Some(files) = session.loader.as_mut() {
+            files.scan();
+        }
+        let plan = crate::ignite::ignite(session, Mode::Run)
+            .map_err(|e| Failure::Runtime(e.to_string()))?;
         let zone = session.zone;
         let now = session.clock.now();
         let at = match at {

@@ -1,6 +1,6 @@
 //! The `main` executor: runs the body on the scheduler thread; the cycle waits for it.
 
-use super::{Dispatch, Done, Executor, Job};
+use super::job::{Dispatch, Done, Executor, Job};
 
 /// Runs jobs inline.
 pub(super) struct Inline;

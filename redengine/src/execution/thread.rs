@@ -1,7 +1,7 @@
 //! The `thread` executor: one OS thread per run. The thread measures its own finish
 //! instant and reports through the scheduler's event channel, which wakes the loop at once.
 
-use super::{Dispatch, Done, Executor, Job};
+use super::job::{Dispatch, Done, Executor, Job};
 
 /// Runs each job on a new thread named after its task.
 pub(super) struct Threaded;

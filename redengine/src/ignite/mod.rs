@@ -1,29 +1,54 @@
-//! Ignite: every check before start-up (RUNTIME.md §1), all problems reported at once.
+//! Ignite: every check between a built [`Session`] and a running scheduler, all problems
+//! reported at once (docs/runtime.md, "Ignite").
 //!
 //! Conditions are parsed again (they were checked at compile time for `#[task]`, but a
 //! runtime string may be wrong), task names and custom conditions are resolved with "did
 //! you mean", duplicate names handled per `task_pre_exist`, parameters resolved and
-//! type-checked (RUNTIME.md §7). The result is the check-ordered list of prepared tasks.
+//! type-checked, and what process tasks send across the process boundary checked. The
+//! result is a [`Plan`]: the tasks in check order, ready for the scheduler.
+//!
+//! There is one entry point, [`ignite`], with a [`Mode`]: the task files contribute their
+//! tasks and problems to it, strictly for `check`, leniently for a running scheduler.
+
+mod args;
+mod check;
+mod files;
+mod order;
+mod process;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use redengine_conditions::{parse, suggest, Condition, KEYWORDS};
+use redengine_conditions::Condition;
 
-use crate::config::{TaskPreExist, Timeout};
-use crate::error::{Error, ErrorKind, Problem};
+use crate::error::{Error, ErrorKind, Result};
 use crate::execution::Execution;
-use crate::hooks::{AfterInit, TaskInfo};
-use crate::params::SessionParam;
+use crate::hooks::TaskInfo;
 use crate::registry::TaskFlags;
 use crate::session::Session;
-use crate::task::{Body, Location, Task};
+use crate::task::Body;
 use crate::value::TypeInfo;
 
-mod args;
-
-use args::plan_args;
 pub(crate) use args::{PlannedArg, Source};
+
+/// How strict ignite is with tasks from task files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Every problem is an error, task files' included: [`Session::ignite`], the `check`
+    /// command, a process child. `task_init` hooks run.
+    Check,
+    /// A scheduler starting: a task file's bad task is logged and left out (a bad file
+    /// never stops the other tasks); problems of tasks in code are errors. `task_init`
+    /// hooks run once per task.
+    Run,
+    /// A running scheduler re-reading changed task files: as [`Mode::Run`], but without
+    /// `task_init` hooks (the scheduler runs them for the tasks it adds).
+    Reload,
+    /// A process child preparing the task it runs: task files are not read (their tasks
+    /// never run as `process`); every other problem is an error.
+    Child,
+}
+
 /// A validated task, ready for the cycle.
 pub(crate) struct Prepared {
     pub(crate) name: String,
@@ -47,263 +72,34 @@ pub(crate) struct Plan {
     /// Tasks in check order.
     pub(crate) tasks: Vec<Prepared>,
     pub(crate) shut: Condition,
+    /// Name → fingerprint of the task-file tasks in `tasks` (what a reload compares).
+    pub(crate) files: HashMap<String, u64>,
 }
 
-/// Runs every check; `Err` lists every problem with its location.
-pub(crate) fn ignite(session: &Session) -> Result<Plan, Error> {
-    let mut problems = Vec::new();
-    let tasks = dedupe(session, &mut problems);
-    let names: Vec<&str> = tasks.iter().map(|(n, _)| n.as_str()).collect();
-    // Name resolution is a hash lookup: a chain of N tasks ignites in O(N), not O(N²).
-    let known: HashSet<&str> = names.iter().copied().collect();
-    let params = session.control.params();
-    let mut customs: Vec<&str> = session.conditions.keys().map(String::as_str).collect();
-    customs.sort_unstable();
-    let returns: HashMap<&str, TypeInfo> =
-        tasks.iter().map(|(n, t)| (n.as_str(), t.returns)).collect();
-
-    let check = |text: &str, what: &str, at: Option<Location>, problems: &mut Vec<Problem>| {
-        let cond = match parse(text) {
-            Ok(c) => c,
-            Err(e) => {
-                problems.push(Problem {
-                    location: at,
-                    message: format!("invalid {what}: {e}"),
-                });
-                return Condition::False;
-            }
-        };
-        for name in cond.task_names() {
-            if !known.contains(name) {
-                let hint = suggest(name, names.iter().copied())
-                    .map(|s| format!("; did you mean '{s}'?"))
-                    .unwrap_or_default();
-                problems.push(Problem {
-                    location: at,
-                    message: format!("{what} `{text}` names unknown task '{name}'{hint}"),
-                });
-            }
-        }
-        for name in cond.custom_names() {
-            if !session.conditions.contains_key(name) {
-                let hint = suggest(
-                    name,
-                    customs.iter().copied().chain(KEYWORDS.iter().copied()),
-                )
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-                problems.push(Problem {
-                    location: at,
-                    message: format!(
-                        "{what} `{text}` uses unknown condition `{name}`{hint} (register it \
-                         with #[condition] or SessionBuilder::condition)"
-                    ),
-                });
-            }
-        }
-        cond.walk(&mut |node| {
-            if let Condition::ParamIs { key, .. } = node {
-                if let Some(SessionParam::Function(_)) = params.get(key) {
-                    problems.push(Problem {
-                        location: at,
-                        message: format!(
-                            "{what} `{text}` compares parameter `{key}`, which is a parameter \
-                             function; `param … is …` reads only value parameters"
-                        ),
-                    });
-                }
-            }
-        });
-        cond
+/// Checks `session`; `Err` lists every problem with its location.
+pub(crate) fn ignite(session: &Session, mode: Mode) -> Result<Plan> {
+    let (excluded, mut problems) = match (mode, &session.loader) {
+        (Mode::Check, Some(files)) => (HashSet::new(), files.problems()),
+        (Mode::Run | Mode::Reload, Some(_)) => (files::leave_out(session)?, Vec::new()),
+        (Mode::Child, Some(files)) => (files.tasks().map(|t| t.location).collect(), Vec::new()),
+        (_, None) => (HashSet::new(), Vec::new()),
     };
-
-    let mut prepared = Vec::with_capacity(tasks.len());
-    for (name, task) in &tasks {
-        let at = Some(task.location);
-        let start = check(
-            &task.start_cond,
-            &format!("start_cond of task '{name}'"),
-            at,
-            &mut problems,
-        );
-        let end = check(
-            &task.end_cond,
-            &format!("end_cond of task '{name}'"),
-            at,
-            &mut problems,
-        );
-        let execution = task.execution.unwrap_or(session.config.task_execution);
-        if !crate::kind::supports(&*task.body, execution) {
-            problems.push(crate::kind::unsupported(name, &*task.body, execution, at));
-        }
-        let timeout = match &task.timeout {
-            None => session.config.timeout,
-            Some(text) => Timeout::parse(text).unwrap_or_else(|e| {
-                problems.push(Problem {
-                    location: at,
-                    message: format!(
-                        "task '{name}': invalid timeout `{text}` ({e}); expected {}",
-                        Timeout::ACCEPTED
-                    ),
-                });
-                Timeout::Never
-            }),
-        };
-        let timeout = match timeout {
-            Timeout::After(d) if !task.flags.permanent => Some(d),
-            _ => None,
-        };
-        let args = plan_args(name, task, &params, &returns, &names, &mut problems);
-        if execution == Execution::Process {
-            for arg in args.iter().filter(|a| matches!(a.source, Source::Handle)) {
-                problems.push(Problem {
-                    location: at,
-                    message: format!(
-                        "task '{name}': argument `{}` is a `SessionHandle`, which controls the \
-                         scheduler of this process; a `process` task runs in a child process: \
-                         use `execution = \"main\"` or `\"thread\"`",
-                        arg.name
-                    ),
-                });
-            }
-        }
-        prepared.push(Prepared {
-            name: name.clone(),
-            start,
-            end,
-            execution,
-            timeout,
-            flags: task.flags,
-            args,
-            body: task.body.clone(),
-            returns: task.returns,
-            retired: false,
-            info: TaskInfo {
-                name: name.clone(),
-                execution,
-                priority: task.priority,
-                location: task.location,
-            },
-        });
-    }
-
-    #[cfg(unix)]
-    crate::execution::process::check_returns(&prepared, &mut problems);
-
-    let shut_text = &session.config.shut_cond;
-    let shut = check(shut_text, "shut_cond", None, &mut problems);
-    for phrase in shut.owner_phrases() {
-        problems.push(Problem {
-            location: None,
-            message: format!(
-                "`{phrase}` in shut_cond `{shut_text}` needs a task: it has no owner; name \
-                 one with `task 'name' …`"
-            ),
-        });
-    }
-
+    let (tasks, shut, found) = check::prepare(session, &excluded, mode != Mode::Reload);
+    problems.extend(found);
     if !problems.is_empty() {
         return Err(Error::new(ErrorKind::Ignite(problems)));
     }
-    Ok(Plan {
-        tasks: prepared,
-        shut,
-    })
+    let files = files::fingerprints(session, &excluded);
+    Ok(Plan { tasks, shut, files })
 }
 
-/// Names every task, applies `task_pre_exist`, runs `task_init` hooks and returns the tasks
-/// in check order (priority descending, then registered tasks by location, then
-/// programmatic tasks in insertion order).
-fn dedupe<'s>(session: &'s Session, problems: &mut Vec<Problem>) -> Vec<(String, &'s Task)> {
-    let loaded = session.loader.iter().flat_map(|l| l.tasks());
-    let mut order: Vec<(usize, &Task)> = session.tasks.iter().chain(loaded).enumerate().collect();
-    order.sort_by_key(|(i, t)| {
-        (
-            !t.registered,
-            if t.registered { Some(t.location) } else { None },
-            *i,
-        )
-    });
-
-    // `kept` keeps check order; a replaced entry becomes `None` so that `index` (name →
-    // position) stays valid. Both make deduplication O(N) instead of a scan per task.
-    let mut kept: Vec<Option<(String, &Task)>> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut dupes: HashMap<String, Vec<Location>> = HashMap::new();
-    let mut posts: Vec<(AfterInit, TaskInfo)> = Vec::new();
-    for (_, task) in order {
-        let name = match (&task.name, session.config.use_instance_naming) {
-            (Some(n), _) => n.clone(),
-            (None, true) => task.instance.to_string(),
-            (None, false) => {
-                problems.push(Problem {
-                    location: Some(task.location),
-                    message: "task has no name; give it one with `Task::builder(\"name\")` or set \
-                              the config `use_instance_naming` to true"
-                        .to_string(),
-                });
-                continue;
-            }
-        };
-        let info = TaskInfo {
-            name: name.clone(),
-            execution: task.execution.unwrap_or(session.config.task_execution),
-            priority: task.priority,
-            location: task.location,
-        };
-        for hook in &session.hooks.task_init {
-            if let Some(post) = hook(&info) {
-                posts.push((post, info.clone()));
-            }
-        }
-        let existing = index.get(&name).copied();
-        match (existing, session.config.task_pre_exist) {
-            (None, _) => {
-                index.insert(name.clone(), kept.len());
-                kept.push(Some((name, task)));
-            }
-            (Some(i), TaskPreExist::Raise) => {
-                let first = kept[i].as_ref().map_or(task.location, |(_, t)| t.location);
-                dupes
-                    .entry(name)
-                    .or_insert_with(|| vec![first])
-                    .push(task.location);
-            }
-            (Some(i), TaskPreExist::Replace) => {
-                kept[i] = None;
-                index.insert(name.clone(), kept.len());
-                kept.push(Some((name, task)));
-            }
-            (Some(_), TaskPreExist::Ignore) => {}
-            (Some(_), TaskPreExist::Rename) => {
-                let fresh = (1..)
-                    .map(|i| format!("{name} - {i}"))
-                    .find(|n| !index.contains_key(n))
-                    .unwrap_or_else(|| format!("{name} - {}", task.instance));
-                index.insert(fresh.clone(), kept.len());
-                kept.push(Some((fresh, task)));
-            }
-        }
+impl Session {
+    /// Runs every ignite check without starting: `Err` lists every problem.
+    ///
+    /// With [`SessionBuilder::load_tasks`](crate::SessionBuilder::load_tasks), every
+    /// problem of the task files is listed too (a running scheduler only logs them and
+    /// skips those tasks).
+    pub fn ignite(&self) -> Result<()> {
+        ignite(self, Mode::Check).map(|_| ())
     }
-    let mut kept: Vec<(String, &Task)> = kept.into_iter().flatten().collect();
-    let mut dupes: Vec<_> = dupes.into_iter().collect();
-    dupes.sort_by_key(|(_, locs)| locs[0]);
-    for (name, locs) in dupes {
-        let list: Vec<String> = locs.iter().map(ToString::to_string).collect();
-        problems.push(Problem {
-            location: locs.first().copied(),
-            message: format!(
-                "task name '{name}' is defined {} times ({}); rename one, or set the config \
-                 `task_pre_exist` to `replace`, `ignore` or `rename`",
-                locs.len(),
-                list.join(", ")
-            ),
-        });
-    }
-    for (post, info) in posts {
-        post(&info);
-    }
-    // Check order: priority descending; the sort is stable, so ties keep definition order.
-    kept.sort_by_key(|(_, t)| std::cmp::Reverse(t.priority));
-    kept
 }

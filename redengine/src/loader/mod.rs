@@ -1,4 +1,5 @@
-//! The file loader (the seed's `PyLoader`): shell-command tasks defined in TOML files.
+//! The file loader: shell-command tasks defined in TOML files (what Red Engine's
+//! `PyLoader` did for Python files).
 //!
 //! ```toml
 //! # tasks/backup.toml — every file matching the glob may hold any number of tasks
@@ -44,21 +45,15 @@
 
 mod fields;
 mod file;
-mod reload;
 
-pub(crate) use reload::poll;
-
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use chrono::{DateTime, Utc};
-
 use crate::error::{Error, Problem, Result};
-use crate::ignite::Plan;
-use crate::session::Session;
-use crate::task::{Location, Task};
+use crate::location::Location;
+use crate::task::Task;
 
 use file::{FileTasks, LoadedTask};
 
@@ -155,11 +150,6 @@ pub(crate) struct LoaderState {
     files: BTreeMap<PathBuf, FileEntry>,
     /// Directory problems of the last scan.
     scan_problems: Vec<Problem>,
-    /// Loaded tasks refused at the last ignite (duplicate names, unknown references …).
-    excluded: HashSet<Location>,
-    /// Name → fingerprint of the loaded tasks the scheduler runs now.
-    live: HashMap<String, u64>,
-    pub(crate) next_poll: Option<DateTime<Utc>>,
 }
 
 impl LoaderState {
@@ -169,17 +159,19 @@ impl LoaderState {
             config,
             files: BTreeMap::new(),
             scan_problems: Vec::new(),
-            excluded: HashSet::new(),
-            live: HashMap::new(),
-            next_poll: None,
         };
         state.scan();
         state
     }
 
+    /// How often a running scheduler looks for changed files.
+    pub(crate) fn poll_interval(&self) -> Duration {
+        self.config.every
+    }
+
     /// Re-reads added and changed files and forgets removed ones; `true` if anything
     /// changed.
-    fn scan(&mut self) -> bool {
+    pub(crate) fn scan(&mut self) -> bool {
         let (paths, problems) = self.config.files();
         let mut changed = problems != self.scan_problems;
         self.scan_problems = problems;
@@ -211,15 +203,17 @@ impl LoaderState {
         changed
     }
 
-    fn loaded(&self) -> impl Iterator<Item = &LoadedTask> {
-        self.files.values().flat_map(|f| f.read.tasks.iter())
+    /// Every task the files define, with its fingerprint (what a reload compares).
+    pub(crate) fn loaded(&self) -> impl Iterator<Item = (&Task, u64)> {
+        self.files
+            .values()
+            .flat_map(|f| f.read.tasks.iter())
+            .map(|l: &LoadedTask| (&l.task, l.fingerprint))
     }
 
-    /// The loaded tasks ignite sees (not the refused ones).
+    /// Every task the files define.
     pub(crate) fn tasks(&self) -> impl Iterator<Item = &Task> {
-        self.loaded()
-            .map(|l| &l.task)
-            .filter(|t| !self.excluded.contains(&t.location))
+        self.loaded().map(|(task, _)| task)
     }
 
     /// Every problem found in the files and directories.
@@ -249,104 +243,6 @@ fn intern(path: &Path) -> &'static str {
     let leaked: &'static str = Box::leak(shown.into_boxed_str());
     paths.push(leaked);
     leaked
-}
-
-fn report(problem: &Problem) {
-    ::log::error!(target: "redengine::scheduler", "task file: {problem}; the task is not loaded");
-}
-
-/// Ignite for a running scheduler: re-reads the files, logs their problems, and leaves
-/// out every loaded task ignite refuses instead of failing (a bad file never stops the
-/// other tasks). Problems of tasks defined in code still fail as usual.
-///
-/// `task_init` hooks run once per added task: the trial ignites run without them, then
-/// start-up ignites once more with them; a reload calls them for the tasks it adds.
-pub(crate) fn ignite(session: &mut Session) -> Result<Plan> {
-    if session.loader.is_none() {
-        return crate::ignite::ignite(session);
-    }
-    let hooks = std::mem::take(&mut session.hooks.task_init);
-    let trial = lenient(session);
-    session.hooks.task_init = hooks;
-    trial?;
-    crate::ignite::ignite(session)
-}
-
-/// [`ignite`] without `task_init` hooks, for a reload.
-pub(crate) fn ignite_quietly(session: &mut Session) -> Result<Plan> {
-    let hooks = std::mem::take(&mut session.hooks.task_init);
-    let plan = lenient(session);
-    session.hooks.task_init = hooks;
-    plan
-}
-
-/// Ignite, leaving out loaded tasks it refuses (and logging why).
-fn lenient(session: &mut Session) -> Result<Plan> {
-    let Some(loader) = session.loader.as_mut() else {
-        return crate::ignite::ignite(session);
-    };
-    loader.scan();
-    loader.excluded.clear();
-    for p in loader.problems() {
-        report(&p);
-    }
-    // A loaded task may not take the name of a code task or of an earlier loaded one.
-    let mut taken: HashMap<String, Location> = session
-        .tasks
-        .iter()
-        .filter_map(|t| t.name.clone().map(|n| (n, t.location)))
-        .collect();
-    let mut refused = Vec::new();
-    for t in loader.loaded().map(|l| &l.task) {
-        let Some(name) = t.name.clone() else { continue };
-        match taken.get(&name) {
-            Some(first) => refused.push(Problem {
-                location: Some(t.location),
-                message: format!(
-                    "task name '{name}' is already defined at {first}; rename one of them"
-                ),
-            }),
-            None => {
-                taken.insert(name, t.location);
-            }
-        }
-    }
-    for p in &refused {
-        report(p);
-        loader.excluded.extend(p.location);
-    }
-    loop {
-        let error = match crate::ignite::ignite(session) {
-            Ok(plan) => {
-                if let Some(loader) = session.loader.as_mut() {
-                    let live: HashMap<String, u64> = loader
-                        .loaded()
-                        .filter(|l| !loader.excluded.contains(&l.task.location))
-                        .filter_map(|l| l.task.name.clone().map(|n| (n, l.fingerprint)))
-                        .collect();
-                    loader.live = live;
-                }
-                return Ok(plan);
-            }
-            Err(e) => e,
-        };
-        let Some(loader) = session.loader.as_mut() else {
-            return Err(error);
-        };
-        let ours: HashSet<Location> = loader.tasks().map(|t| t.location).collect();
-        let bad: Vec<&Problem> = error
-            .problems()
-            .iter()
-            .filter(|p| p.location.is_some_and(|l| ours.contains(&l)))
-            .collect();
-        if bad.is_empty() {
-            return Err(error);
-        }
-        for p in bad {
-            report(p);
-            loader.excluded.extend(p.location);
-        }
-    }
 }
 
 #[cfg(test)]

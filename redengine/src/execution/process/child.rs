@@ -113,7 +113,7 @@ fn run<S: IntoSession>(make: fn() -> S, channel: &UnixStream) -> Reply {
 /// Runs the requested task of `session`.
 fn execute(session: &Session, request: Request) -> Reply {
     let now = || session.clock.now();
-    let plan = match crate::ignite::ignite(session) {
+    let plan = match crate::ignite::ignite(session, crate::ignite::Mode::Child) {
         Ok(plan) => plan,
         Err(e) => {
             return Reply::prerun(

@@ -1,4 +1,4 @@
-//! The `process` executor (RUNTIME.md §6): each run re-executes the current binary as a
+//! The `process` executor (docs/runtime.md, "Executors"): each run re-executes the current binary as a
 //! child that runs exactly that task and reports back over a private socket.
 //!
 //! Launch never blocks the cycle: the scheduler spawns the child and goes on. A waiter
@@ -19,7 +19,7 @@ use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,17 +28,27 @@ use chrono::{DateTime, Utc};
 use self::group::Group;
 use self::stderr::Tail;
 use self::wire::{ArgSource, Reply, Request, WireArg, WireOutcome};
-use super::{Dispatch, Done, Executor, Job, JobArg, JobResult};
+use super::job::{Dispatch, Done, Executor, Job, JobArg};
 use crate::clock::Clock;
 use crate::context::{ArgValue, TerminationFlag};
-use crate::entry::TASK_ENV;
-use crate::error::Problem;
-use crate::execution::Execution;
-use crate::ignite::{Prepared, Source};
-use crate::outcome::Outcome;
+use crate::outcome::{JobResult, Outcome};
 use crate::value::TypeInfo;
 
 pub(crate) use self::group::KILL_GRACE;
+
+/// The environment variable that marks a process-executor child: it names the task.
+pub const TASK_ENV: &str = "REDENGINE_TASK";
+
+/// Set once this binary's `main` went through `redengine::run_child_if_requested` (or the
+/// generated `main`): only then does re-executing it reach the child side, so only then
+/// may the scheduler start process children. (A test harness re-executed with
+/// `REDENGINE_TASK` would run every test again instead.)
+static SERVES_CHILDREN: AtomicBool = AtomicBool::new(false);
+
+/// Marks this binary as able to run process children when re-executed.
+pub(crate) fn mark_serving_children() {
+    SERVES_CHILDREN.store(true, Ordering::SeqCst);
+}
 
 /// How long a reaped child's stderr may stay open (held by a grandchild) before the run is
 /// reported without the rest of it.
@@ -59,7 +69,7 @@ impl Executor for Process {
                 job.info.name
             ));
         }
-        if !crate::entry::serves_children() {
+        if !SERVES_CHILDREN.load(Ordering::SeqCst) {
             return Dispatch::Failed(format!(
                 "task '{}' uses execution `process`, but this binary's `main` does not run \
                  process children: use `#[redengine::main]`, or call \
@@ -77,37 +87,6 @@ impl Executor for Process {
         match spawn(job, run, request, done) {
             Ok(()) => Dispatch::Started,
             Err(text) => Dispatch::Failed(text),
-        }
-    }
-}
-
-/// Ignite check: a `Return("a")` binding to a process task `a` whose return type cannot
-/// be serialized would silently receive `None` forever (the value stays in the child).
-pub(crate) fn check_returns(tasks: &[Prepared], problems: &mut Vec<Problem>) {
-    for task in tasks {
-        for arg in &task.args {
-            let Source::Return(upstream) = &arg.source else {
-                continue;
-            };
-            let Some(up) = tasks.iter().find(|t| t.name == *upstream) else {
-                continue;
-            };
-            if up.execution == Execution::Process && up.returns.codec().is_none() {
-                problems.push(Problem {
-                    location: Some(task.info.location),
-                    message: format!(
-                        "task '{}': parameter `{}` takes the return value of task '{}', which \
-                         runs as a process, but its return type `{}` cannot be sent back from \
-                         the child; derive `serde::Serialize` and `serde::Deserialize` for it, \
-                         or run '{}' with `execution = \"thread\"` or `\"main\"`",
-                        task.name,
-                        arg.name,
-                        up.name,
-                        up.returns.name(),
-                        up.name
-                    ),
-                });
-            }
         }
     }
 }

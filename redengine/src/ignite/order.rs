@@ -1,0 +1,116 @@
+//! The tasks ignite sees, named, deduplicated per `task_pre_exist`, in check order.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::config::TaskPreExist;
+use crate::error::Problem;
+use crate::hooks::{AfterInit, TaskInfo};
+use crate::location::Location;
+use crate::session::Session;
+use crate::task::Task;
+
+/// Names every task, applies `task_pre_exist`, runs `task_init` hooks and returns the tasks
+/// in check order (priority descending, then registered tasks by location, then
+/// programmatic tasks in insertion order).
+pub(super) fn dedupe<'s>(
+    session: &'s Session,
+    excluded: &HashSet<Location>,
+    init_hooks: bool,
+    problems: &mut Vec<Problem>,
+) -> Vec<(String, &'s Task)> {
+    let loaded = session
+        .loader
+        .iter()
+        .flat_map(|files| files.tasks())
+        .filter(|t| !excluded.contains(&t.location));
+    let mut order: Vec<(usize, &Task)> = session.tasks.iter().chain(loaded).enumerate().collect();
+    order.sort_by_key(|(i, t)| {
+        (
+            !t.registered,
+            if t.registered { Some(t.location) } else { None },
+            *i,
+        )
+    });
+
+    // `kept` keeps check order; a replaced entry becomes `None` so that `index` (name →
+    // position) stays valid. Both make deduplication O(N) instead of a scan per task.
+    let mut kept: Vec<Option<(String, &Task)>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut dupes: HashMap<String, Vec<Location>> = HashMap::new();
+    let mut posts: Vec<(AfterInit, TaskInfo)> = Vec::new();
+    for (_, task) in order {
+        let name = match (&task.name, session.config.use_instance_naming) {
+            (Some(n), _) => n.clone(),
+            (None, true) => task.instance.to_string(),
+            (None, false) => {
+                problems.push(Problem {
+                    location: Some(task.location),
+                    message: "task has no name; give it one with `Task::builder(\"name\")` or set \
+                              the config `use_instance_naming` to true"
+                        .to_string(),
+                });
+                continue;
+            }
+        };
+        let info = TaskInfo {
+            name: name.clone(),
+            execution: task.execution.unwrap_or(session.config.task_execution),
+            priority: task.priority,
+            location: task.location,
+        };
+        for hook in session.hooks.task_init.iter().filter(|_| init_hooks) {
+            if let Some(post) = hook(&info) {
+                posts.push((post, info.clone()));
+            }
+        }
+        let existing = index.get(&name).copied();
+        match (existing, session.config.task_pre_exist) {
+            (None, _) => {
+                index.insert(name.clone(), kept.len());
+                kept.push(Some((name, task)));
+            }
+            (Some(i), TaskPreExist::Raise) => {
+                let first = kept[i].as_ref().map_or(task.location, |(_, t)| t.location);
+                dupes
+                    .entry(name)
+                    .or_insert_with(|| vec![first])
+                    .push(task.location);
+            }
+            (Some(i), TaskPreExist::Replace) => {
+                kept[i] = None;
+                index.insert(name.clone(), kept.len());
+                kept.push(Some((name, task)));
+            }
+            (Some(_), TaskPreExist::Ignore) => {}
+            (Some(_), TaskPreExist::Rename) => {
+                let fresh = (1..)
+                    .map(|i| format!("{name} - {i}"))
+                    .find(|n| !index.contains_key(n))
+                    .unwrap_or_else(|| format!("{name} - {}", task.instance));
+                index.insert(fresh.clone(), kept.len());
+                kept.push(Some((fresh, task)));
+            }
+        }
+    }
+    let mut kept: Vec<(String, &Task)> = kept.into_iter().flatten().collect();
+    let mut dupes: Vec<_> = dupes.into_iter().collect();
+    dupes.sort_by_key(|(_, locs)| locs[0]);
+    for (name, locs) in dupes {
+        let list: Vec<String> = locs.iter().map(ToString::to_string).collect();
+        problems.push(Problem {
+            location: locs.first().copied(),
+            message: format!(
+                "task name '{name}' is defined {} times ({}); rename one, or set the config \
+                 `task_pre_exist` to `replace`, `ignore` or `rename`",
+                locs.len(),
+                list.join(", ")
+            ),
+        });
+    }
+    for (post, info) in posts {
+        post(&info);
+    }
+    // Check order: priority descending; the sort is stable, so ties keep definition order.
+    kept.sort_by_key(|(_, t)| std::cmp::Reverse(t.priority));
+    kept
+}

@@ -1,0 +1,145 @@
+//! The cycle (docs/runtime.md, "The cycle"): `shut_cond`, then each task at its turn —
+//! reap, launch if runnable, else enforce timeout / force_termination / end_cond.
+
+use std::sync::atomic::Ordering;
+
+use chrono::TimeDelta;
+
+use super::{never, Scheduler};
+use crate::error::{Error, ErrorKind, Result};
+use crate::execution::Execution;
+use crate::handle::Control;
+use crate::hooks::{scheduler_post, scheduler_pre};
+use crate::termination::TerminationReason;
+
+impl Scheduler<'_> {
+    /// Cycles until a stop request or `shut_cond`.
+    pub(super) fn cycles_loop(&mut self) -> Result<()> {
+        loop {
+            if self.stop_requested() {
+                return Ok(());
+            }
+            self.poll_task_files();
+            // `run_tasks` runs its one cycle whatever `shut_cond` says: the caller asked
+            // for those tasks now.
+            if self.only.is_none() && self.check(&self.shut, None, "shut_cond")? {
+                return Ok(());
+            }
+            self.run_cycle()?;
+            if self.only.is_some() {
+                return Ok(());
+            }
+            self.wait();
+        }
+    }
+
+    /// A shutdown or restart was requested.
+    pub(super) fn stop_requested(&self) -> bool {
+        let c = &self.s.control;
+        c.shutdown.load(Ordering::SeqCst) || c.restart.load(Ordering::SeqCst)
+    }
+
+    /// Moves handle requests (force_run, force_termination) onto task indices.
+    fn take_requests(&mut self) {
+        for (set, target) in [
+            (&self.s.control.force_run, &mut self.forced),
+            (&self.s.control.force_termination, &mut self.to_terminate),
+        ] {
+            for name in Control::take_set(set) {
+                match self.tasks.iter().position(|t| t.name == name && !t.retired) {
+                    Some(i) => {
+                        target.insert(i);
+                    }
+                    None => ::log::warn!(
+                        target: "redengine::scheduler",
+                        "ignored a request for unknown task '{name}'"
+                    ),
+                }
+            }
+        }
+    }
+
+    fn run_cycle(&mut self) -> Result<()> {
+        self.dirty = false;
+        let posts = scheduler_pre(&self.s.hooks.cycle, &self.info())
+            .map_err(|e| Error::new(ErrorKind::Hook(format!("cycle hook: {e}"))))?;
+        self.take_requests();
+        for i in 0..self.tasks.len() {
+            self.reap()?;
+            let launching =
+                !self.s.control.on_hold.load(Ordering::SeqCst) && !self.stop_requested();
+            let task = &self.tasks[i];
+            if launching && !task.flags.on_startup && !task.flags.on_shutdown && self.runnable(i)? {
+                self.forced.remove(&i);
+                self.launch(i)?;
+                if self.stop_requested() {
+                    return Ok(());
+                }
+            } else if self.running.contains_key(&i) {
+                self.enforce(i)?;
+            }
+        }
+        scheduler_post(posts, &self.info())
+            .map_err(|e| Error::new(ErrorKind::Hook(format!("cycle hook: {e}"))))?;
+        self.cycles += 1;
+        Ok(())
+    }
+
+    /// Launch guards first, then force_run, then disabled/start_cond (docs/runtime.md,
+    /// "Launch guards").
+    fn runnable(&mut self, i: usize) -> Result<bool> {
+        if self.running.contains_key(&i) || self.tasks[i].retired {
+            return Ok(false);
+        }
+        if self.tasks[i].execution == Execution::Process {
+            let alive = self
+                .running
+                .keys()
+                .filter(|k| self.tasks[**k].execution == Execution::Process)
+                .count();
+            if alive >= self.s.config.max_process_count {
+                return Ok(false);
+            }
+        }
+        if let Some((only, obey)) = &self.only {
+            if !only.contains(&i) {
+                return Ok(false);
+            }
+            if !*obey {
+                return Ok(true);
+            }
+        }
+        if self.forced.contains(&i) {
+            return Ok(true);
+        }
+        let task = &self.tasks[i];
+        if task.flags.disabled || never(&task.start) {
+            return Ok(false);
+        }
+        self.check(&task.start, Some(&task.name), "start_cond")
+    }
+
+    /// Timeout, then force_termination, then end_cond, for a running run at its turn.
+    pub(super) fn enforce(&mut self, i: usize) -> Result<()> {
+        let now = self.s.clock.now();
+        let Some(run) = self.running.get(&i) else {
+            return Ok(());
+        };
+        let task = &self.tasks[i];
+        let timed_out = task
+            .timeout
+            .and_then(|t| TimeDelta::from_std(t).ok())
+            .is_some_and(|t| now - run.start > t);
+        if timed_out {
+            run.flag.set(TerminationReason::Timeout);
+        } else if self.to_terminate.remove(&i) {
+            run.flag.set(TerminationReason::Manual);
+        } else if !never(&task.end) && !run.flag.is_set() {
+            let flag = run.flag.clone();
+            if self.check(&task.end, Some(&task.name), "end_cond")? {
+                flag.set(TerminationReason::EndCond);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,111 @@
+//! Launching a run: write `run`, resolve its arguments, hand it to its executor.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::{Running, Scheduler};
+use crate::context::ArgValue;
+use crate::error::Result;
+use crate::event::Event;
+use crate::execution::job::{executor, Dispatch, Done, Job, JobArg};
+use crate::execution::Execution;
+use crate::ignite::Source;
+use crate::log::TaskRecord;
+use crate::outcome::{JobResult, Outcome};
+use crate::params::SessionParam;
+use crate::termination::TerminationFlag;
+use crate::value::Value;
+
+/// Run ids are process-unique, so a late event from an abandoned run is never mistaken
+/// for a newer run's.
+static NEXT_RUN: AtomicU64 = AtomicU64::new(1);
+
+impl Scheduler<'_> {
+    /// Writes `run`, prepares the job and hands it to the task's executor.
+    pub(super) fn launch(&mut self, i: usize) -> Result<()> {
+        let now = self.s.clock.now();
+        let name = self.tasks[i].name.clone();
+        self.write(TaskRecord::run(&name, self.offset(now)))?;
+        let flag = TerminationFlag::new();
+        let job = self.job(i, flag.clone());
+        let run = NEXT_RUN.fetch_add(1, Ordering::Relaxed);
+        let tx = self.s.control.sender();
+        let done: Done = Box::new(move |result| {
+            // The receiver lives as long as the session; after that nobody needs the result.
+            let _ = tx.send(Event::Finished {
+                task: i,
+                run,
+                result,
+            });
+        });
+        let inline = self.tasks[i].execution == Execution::Main;
+        if inline {
+            self.s.control.set_inline_run(Some(flag.clone()));
+        }
+        let dispatched = executor(self.tasks[i].execution).dispatch(job, done);
+        if inline {
+            self.s.control.set_inline_run(None);
+        }
+        match dispatched {
+            Dispatch::Done(result) => self.finish(i, now, &flag, result),
+            Dispatch::Started => {
+                self.running.insert(
+                    i,
+                    Running {
+                        run,
+                        start: now,
+                        flag,
+                    },
+                );
+                Ok(())
+            }
+            Dispatch::Failed(text) => {
+                let result = JobResult {
+                    outcome: Outcome::Fail(text),
+                    prerun: true,
+                    end: now,
+                };
+                self.finish(i, now, &flag, result)
+            }
+        }
+    }
+
+    /// The job of one launch: arguments resolved from the current parameters.
+    fn job(&self, i: usize, flag: TerminationFlag) -> Job {
+        let task = &self.tasks[i];
+        let params = self.s.control.params();
+        let args = task
+            .args
+            .iter()
+            .map(|a| {
+                let arg = match &a.source {
+                    Source::Task(v) => JobArg::Ready(ArgValue::Value(v.clone())),
+                    Source::Return(t) => {
+                        JobArg::Ready(ArgValue::Return(self.returns.get(t).cloned()))
+                    }
+                    Source::Flag => JobArg::Ready(ArgValue::Value(Value::new(flag.clone()))),
+                    Source::Handle => JobArg::Ready(ArgValue::Value(Value::new(self.s.handle()))),
+                    Source::Session => match params.get(&a.name) {
+                        Some(SessionParam::Value(v)) => JobArg::Ready(ArgValue::Value(v.clone())),
+                        Some(SessionParam::Function(f)) => JobArg::Call(f.clone(), a.ty),
+                        None if a.ty.is::<TerminationFlag>() => {
+                            JobArg::Ready(ArgValue::Value(Value::new(flag.clone())))
+                        }
+                        None => JobArg::Missing,
+                    },
+                };
+                (a.name.clone(), arg)
+            })
+            .collect();
+        Job {
+            info: task.info.clone(),
+            body: task.body.clone(),
+            args,
+            flag,
+            hooks: self.s.hooks.task_execute.clone(),
+            clock: self.s.clock.clone(),
+            types: task.args.iter().map(|a| a.ty).collect(),
+            returns: task.returns,
+            session: Some(self.s.handle()),
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The scheduler: the only owner of a run's state (the ignited plan, the history
+//! conditions read, the runs in flight, return values) and of every step of the loop.
+//!
+//! A [`Session`] is what the user built; [`Session::run`] ignites it into a plan and hands
+//! it to a [`Scheduler`], which lives for one run of the loop:
+//!
+//! * [`startup`]: read the log, restore status, close unfinished runs, `on_startup` tasks;
+//! * [`cycle`]: `shut_cond`, then each task at its turn — reap, launch or enforce;
+//! * [`launch`] and [`reap`]: hand a run to its executor, write its records;
+//! * [`wait`]: sleep until the earliest instant anything can change;
+//! * [`reload`]: pick up changed task files between cycles;
+//! * [`shutdown`]: stop launching, wait for (or terminate) runs, flush the log;
+//! * [`resolver`]: condition checks, custom conditions and session parameters;
+//! * [`restart`]: start over in this process, or re-execute the binary.
+//!
+//! The semantics are described in the repository's docs/runtime.md.
+
+mod cycle;
+mod launch;
+mod reap;
+mod reload;
+pub(crate) mod resolver;
+mod restart;
+mod shutdown;
+mod startup;
+mod wait;
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use redengine_conditions::{Condition, History};
+
+use crate::error::{Error, ErrorKind, Problem, Result};
+use crate::event::Alarm;
+use crate::hooks::SchedulerInfo;
+use crate::ignite::{Mode, Plan, Prepared};
+use crate::session::Session;
+use crate::termination::TerminationFlag;
+use crate::value::Value;
+
+/// A run handed to an asynchronous executor and not reaped yet.
+struct Running {
+    run: u64,
+    start: DateTime<Utc>,
+    flag: TerminationFlag,
+}
+
+/// The scheduler's state for one run of the loop.
+pub(crate) struct Scheduler<'s> {
+    /// What the user built: configuration, hooks, store, clock, control.
+    s: &'s mut Session,
+    /// The ignited tasks, in check order; a reload appends (never moves) tasks.
+    tasks: Vec<Prepared>,
+    shut: Condition,
+    history: History,
+    running: HashMap<usize, Running>,
+    cycles: u64,
+    started: DateTime<Utc>,
+    alarm: Alarm,
+    /// A record was written since the last sleep: re-check at once.
+    dirty: bool,
+    /// Tasks asked to launch at their next turn (config flag or handle).
+    forced: HashSet<usize>,
+    /// Tasks asked to terminate at their next turn.
+    to_terminate: HashSet<usize>,
+    /// `run_tasks`: only these may launch; `true` = obey their start_cond.
+    only: Option<(HashSet<usize>, bool)>,
+    /// The latest return value of each task since this scheduler started.
+    returns: HashMap<String, Value>,
+    /// Task files: what is loaded now and when to look again.
+    reload: Option<reload::Reload>,
+}
+
+impl Session {
+    /// Starts the scheduler and returns when it shuts down: `Ok` for `shut_cond` or
+    /// [`SessionHandle::shutdown`](crate::SessionHandle::shutdown), the error for ignite
+    /// problems or a fatal shutdown.
+    pub fn run(&mut self) -> Result<()> {
+        restart::run(self, None)
+    }
+
+    /// Ignite and start-up, one cycle in which only `tasks` are eligible (forced, or by
+    /// their `start_cond` if `obey_cond`), then a graceful shutdown that waits for them.
+    pub fn run_tasks<'a>(
+        &mut self,
+        tasks: impl IntoIterator<Item = &'a str>,
+        obey_cond: bool,
+    ) -> Result<()> {
+        let names = tasks.into_iter().map(str::to_string).collect();
+        restart::run(self, Some((names, obey_cond)))
+    }
+}
+
+impl<'s> Scheduler<'s> {
+    /// Ignites `session` (task files leniently: a bad file never stops the others) and
+    /// prepares a scheduler for one run of the loop.
+    fn new(session: &'s mut Session, only: Option<&(Vec<String>, bool)>) -> Result<Self> {
+        if let Some(files) = session.loader.as_mut() {
+            files.scan();
+        }
+        let Plan { tasks, shut, files } = crate::ignite::ignite(session, Mode::Run)?;
+        let only = match only {
+            None => None,
+            Some((names, obey)) => Some((select(&tasks, names)?, *obey)),
+        };
+        let forced = (0..tasks.len())
+            .filter(|i| tasks[*i].flags.force_run)
+            .collect();
+        let now = session.clock.now();
+        let alarm = Alarm::new(session.control.receiver());
+        let reload = session.loader.as_ref().map(|_| reload::Reload::new(files));
+        Ok(Scheduler {
+            s: session,
+            tasks,
+            shut,
+            history: History::new(),
+            running: HashMap::new(),
+            cycles: 0,
+            started: now,
+            alarm,
+            dirty: true,
+            forced,
+            to_terminate: HashSet::new(),
+            only,
+            returns: HashMap::new(),
+            reload,
+        })
+    }
+
+    /// Start-up, the loop, then shutdown (instant after a fatal error).
+    fn lifetime(&mut self) -> Result<()> {
+        let result = self.startup().and_then(|()| self.cycles_loop());
+        let shut = self.shutdown(result.is_err());
+        result.and(shut)
+    }
+
+    /// What scheduler hooks see.
+    fn info(&self) -> SchedulerInfo {
+        SchedulerInfo {
+            cycles: self.cycles,
+            started: self.started,
+            now: self.s.clock.now(),
+            handle: self.s.handle(),
+        }
+    }
+}
+
+/// The indices of the `run_tasks` names; unknown names are an error with "did you mean".
+fn select(tasks: &[Prepared], names: &[String]) -> Result<HashSet<usize>> {
+    let mut picked = HashSet::new();
+    let mut problems = Vec::new();
+    for name in names {
+        match tasks.iter().position(|t| t.name == *name) {
+            Some(i) => {
+                picked.insert(i);
+            }
+            None => {
+                let hint =
+                    redengine_conditions::suggest(name, tasks.iter().map(|t| t.name.as_str()))
+                        .map(|s| format!("; did you mean '{s}'?"))
+                        .unwrap_or_default();
+                problems.push(Problem {
+                    location: None,
+                    message: format!("run_tasks: unknown task '{name}'{hint}"),
+                });
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(picked)
+    } else {
+        Err(Error::new(ErrorKind::Ignite(problems)))
+    }
+}
+
+/// Whether a condition can only ever be false (skip evaluation and next-change work).
+fn never(cond: &Condition) -> bool {
+    matches!(cond, Condition::False)
+}

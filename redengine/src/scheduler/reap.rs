@@ -1,0 +1,97 @@
+//! Ending runs: the records of finished runs, written as the loop reaps them
+//! (docs/runtime.md, "Task lifecycle and the log").
+
+use chrono::{DateTime, FixedOffset, Local, Offset, TimeZone, Utc};
+use redengine_conditions::Zone;
+
+use super::Scheduler;
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::Event;
+use crate::log::{emit, Action, TaskRecord};
+use crate::outcome::{JobResult, Outcome};
+use crate::termination::{TerminationFlag, TerminationReason};
+
+impl Scheduler<'_> {
+    /// The instant in the session's zone, with its offset, for log records.
+    pub(super) fn offset(&self, at: DateTime<Utc>) -> DateTime<FixedOffset> {
+        let offset = match self.s.zone {
+            Zone::Utc => Utc.fix(),
+            Zone::Fixed(o) => o,
+            Zone::Local => Local.offset_from_utc_datetime(&at.naive_utc()).fix(),
+        };
+        at.with_timezone(&offset)
+    }
+
+    /// Appends a record to the store, emits it on the log facade, updates the history.
+    pub(super) fn write(&mut self, record: TaskRecord) -> Result<()> {
+        self.s.store.append(&record)?;
+        emit(&record);
+        self.history.push(
+            &record.task_name,
+            record.action,
+            record.created.with_timezone(&Utc),
+        );
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Writes a run's finish record and keeps its return value.
+    pub(super) fn finish(
+        &mut self,
+        i: usize,
+        start: DateTime<Utc>,
+        flag: &TerminationFlag,
+        result: JobResult,
+    ) -> Result<()> {
+        let name = self.tasks[i].name.clone();
+        let (s, e) = (self.offset(start), self.offset(result.end.max(start)));
+        let mut prerun_error = None;
+        let record = match result.outcome {
+            Outcome::Success(value) => {
+                if let Some(v) = value {
+                    self.returns.insert(name.clone(), v);
+                }
+                TaskRecord::finish(&name, Action::Success, s, e, "")
+            }
+            Outcome::Fail(text) => {
+                if result.prerun {
+                    prerun_error = Some(text.clone());
+                }
+                TaskRecord::finish(&name, Action::Fail, s, e, text)
+            }
+            Outcome::Inaction => TaskRecord::finish(&name, Action::Inaction, s, e, ""),
+            Outcome::Terminated => {
+                let reason = flag.reason().map_or("task", TerminationReason::as_str);
+                TaskRecord::terminate(&name, reason, s, e)
+            }
+        };
+        self.write(record)?;
+        match prerun_error {
+            Some(text) if !self.s.config.silence_task_prerun => Err(Error::new(ErrorKind::PreRun(
+                format!("task '{name}' failed before its body ran: {text}"),
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes the records of asynchronous runs that ended.
+    ///
+    /// A control request (`Wake`) drained here arrived during the cycle, e.g. a shutdown
+    /// from a cycle hook or a `main` body: it marks the loop dirty so the next sleep ends
+    /// at once and the request is seen, instead of being swallowed until the next deadline.
+    pub(super) fn reap(&mut self) -> Result<()> {
+        for event in self.alarm.drain() {
+            match event {
+                Event::Finished { task, run, result } => {
+                    if self.running.get(&task).is_some_and(|r| r.run == run) {
+                        if let Some(r) = self.running.remove(&task) {
+                            self.finish(task, r.start, &r.flag, result)?;
+                        }
+                    }
+                }
+                Event::Wake => self.dirty = true,
+            }
+        }
+        Ok(())
+    }
+}

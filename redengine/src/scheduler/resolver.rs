@@ -1,0 +1,105 @@
+//! Condition checks for the loop, and what conditions resolve against: session
+//! parameters and custom conditions.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use chrono::{DateTime, Utc};
+use redengine_conditions::{Condition, Context, EvalError, ParamValue, Resolver};
+
+use super::Scheduler;
+use crate::custom::{ConditionContext, CustomCondition};
+use crate::error::{Error, ErrorKind, Result};
+use crate::outcome::panic_message;
+use crate::params::{Params, SessionParam};
+
+/// Session parameters and custom conditions, as the condition evaluator sees them.
+pub(crate) struct CondResolver<'a> {
+    params: &'a Params,
+    conditions: &'a HashMap<String, CustomCondition>,
+}
+
+impl<'a> CondResolver<'a> {
+    pub(crate) fn new(
+        params: &'a Params,
+        conditions: &'a HashMap<String, CustomCondition>,
+    ) -> Self {
+        CondResolver { params, conditions }
+    }
+}
+
+impl Resolver for CondResolver<'_> {
+    fn param(&self, key: &str) -> Option<ParamValue<'_>> {
+        match self.params.get(key)? {
+            SessionParam::Value(v) => Some(v.as_str().map_or(ParamValue::Other, ParamValue::Str)),
+            SessionParam::Function(_) => Some(ParamValue::Function),
+        }
+    }
+
+    /// Calls the registered function on the scheduler thread, uncached; an `Err` or a
+    /// panic is an evaluation error carrying the function's location.
+    fn custom(&self, name: &str, ctx: &Context<'_>) -> std::result::Result<bool, EvalError> {
+        let Some(cond) = self.conditions.get(name) else {
+            return Err(EvalError::UnknownCustom {
+                name: name.to_string(),
+            });
+        };
+        let cctx = ConditionContext::new(ctx, self.params);
+        let failed = match catch_unwind(AssertUnwindSafe(|| (cond.call)(&cctx))) {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(e)) => e,
+            Err(p) => panic_message(&*p),
+        };
+        Err(EvalError::custom(
+            name,
+            format!("{failed} (defined at {})", cond.location),
+        ))
+    }
+}
+
+impl Scheduler<'_> {
+    /// Evaluates `cond` once with a fresh `now`; an evaluation error is handled per
+    /// `silence_cond_check`.
+    pub(super) fn check(&self, cond: &Condition, owner: Option<&str>, what: &str) -> Result<bool> {
+        match cond {
+            Condition::False => return Ok(false),
+            Condition::True => return Ok(true),
+            _ => {}
+        }
+        let params = self.s.control.params();
+        let resolver = CondResolver::new(&params, &self.s.conditions);
+        let ctx = self.context(self.s.clock.now(), &resolver);
+        let ctx = match owner {
+            Some(o) => ctx.with_owner(o),
+            None => ctx,
+        };
+        match cond.evaluate(&ctx) {
+            Ok(value) => Ok(value),
+            Err(e) => {
+                let detail = e.to_string();
+                let whose = owner.map(|o| format!(" of task '{o}'")).unwrap_or_default();
+                let text = format!("{what}{whose} `{cond}` could not be checked: {detail}");
+                if self.s.config.silence_cond_check {
+                    ::log::error!(target: "redengine::scheduler", "{text}; counted as false");
+                    Ok(false)
+                } else {
+                    Err(Error::new(ErrorKind::Condition(text)))
+                }
+            }
+        }
+    }
+
+    /// A condition context at `now` (no owner).
+    pub(super) fn context<'a>(
+        &'a self,
+        now: DateTime<Utc>,
+        resolver: &'a CondResolver<'a>,
+    ) -> Context<'a> {
+        Context::new(now, self.s.zone, &self.history)
+            .with_scheduler(redengine_conditions::SchedulerState {
+                cycles: self.cycles,
+                started: self.started,
+            })
+            .with_resolver(resolver)
+    }
+}

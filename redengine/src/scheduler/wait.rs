@@ -1,0 +1,113 @@
+//! Between cycles: sleep until the earliest instant any condition can change, a run
+//! ends or a request arrives — never spin (docs/runtime.md, "How the loop waits").
+
+use std::sync::atomic::Ordering;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use redengine_conditions::{Condition, NextChange};
+
+use super::resolver::CondResolver;
+use super::{never, Scheduler};
+
+/// Lowers `best` to `at` if `at` is earlier.
+fn earliest(best: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
+    *best = Some(best.map_or(at, |b| b.min(at)));
+}
+
+impl Scheduler<'_> {
+    /// Blocks until the next cycle is due: after `cycle_sleep` if set, else at the next
+    /// possible change.
+    pub(super) fn wait(&mut self) {
+        self.alarm.set_in_flight(!self.running.is_empty());
+        let now = self.s.clock.now();
+        if let Some(pause) = self.s.config.cycle_sleep {
+            let until = TimeDelta::from_std(pause)
+                .ok()
+                .and_then(|p| now.checked_add_signed(p));
+            self.s.clock.sleep(until, &self.alarm);
+            return;
+        }
+        if self.dirty || !self.forced.is_empty() {
+            return;
+        }
+        let Some(deadline) = self.next_deadline(now) else {
+            return;
+        };
+        if self.alarm.rang() {
+            return;
+        }
+        let floor = now + TimeDelta::microseconds(1);
+        self.s
+            .clock
+            .sleep(deadline.map(|d| d.max(floor)), &self.alarm);
+    }
+
+    /// `None`: re-check at once. `Some(None)`: only an event can change anything.
+    /// `Some(Some(t))`: nothing changes before `t`.
+    fn next_deadline(&self, now: DateTime<Utc>) -> Option<Option<DateTime<Utc>>> {
+        let mut best: Option<DateTime<Utc>> = None;
+        let params = self.s.control.params();
+        let resolver = CondResolver::new(&params, &self.s.conditions);
+        let base = self.context(now, &resolver);
+        let launching = !self.s.control.on_hold.load(Ordering::SeqCst);
+        let poll = TimeDelta::from_std(self.s.config.custom_poll)
+            .ok()
+            .and_then(|p| now.checked_add_signed(p));
+        // Folds one condition's next change into `best`; false means "re-check next cycle".
+        // A custom condition can change at any moment without telling anyone, so it is
+        // polled every `custom_poll` instead of spinning; only conditions that depend on
+        // the cycle count itself ask for the next cycle at once.
+        let changes = |best: &mut Option<DateTime<Utc>>, cond: &Condition, owner: Option<&str>| {
+            if never(cond) {
+                return true;
+            }
+            let ctx = match owner {
+                Some(o) => base.with_owner(o),
+                None => base,
+            };
+            match cond.next_change(&ctx) {
+                NextChange::At(at) => {
+                    earliest(best, at);
+                    true
+                }
+                NextChange::OnEvent => true,
+                NextChange::NextCycle => match poll {
+                    Some(at) if !cond.custom_names().is_empty() => {
+                        earliest(best, at);
+                        true
+                    }
+                    _ => false,
+                },
+            }
+        };
+        for (i, task) in self.tasks.iter().enumerate() {
+            if let Some(run) = self.running.get(&i) {
+                if !run.flag.is_set() {
+                    if let Some(limit) = task.timeout.and_then(|t| TimeDelta::from_std(t).ok()) {
+                        let tick = limit + TimeDelta::microseconds(1);
+                        if let Some(at) = run.start.checked_add_signed(tick) {
+                            earliest(&mut best, at);
+                        }
+                    }
+                    if !changes(&mut best, &task.end, Some(&task.name)) {
+                        return None;
+                    }
+                }
+            } else if launching
+                && !task.flags.on_startup
+                && !task.flags.on_shutdown
+                && !task.flags.disabled
+                && !changes(&mut best, &task.start, Some(&task.name))
+            {
+                return None;
+            }
+        }
+        if !changes(&mut best, &self.shut, None) {
+            return None;
+        }
+        if let Some(at) = self.next_file_poll() {
+            earliest(&mut best, at);
+        }
+        Some(best)
+    }
+}
