@@ -103,7 +103,7 @@ impl TaskContext {
     }
 
     /// The resolved value parameters, in declaration order (for kinds that pass every
-    /// parameter on, such as [`CommandTask`](crate::kind::CommandTask)). `Return`
+    /// parameter on, such as `CommandTask`). `Return`
     /// bindings are not included: read them with [`TaskContext::returned`].
     pub fn params(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.args.iter().filter_map(|(name, arg)| match arg {
@@ -113,7 +113,7 @@ impl TaskContext {
     }
 
     /// The latest return value of the task bound to `name` with
-    /// [`TaskBuilder::returned_from`](crate::TaskBuilder::returned_from): `None` when that
+    /// `TaskBuilder::returned_from`: `None` when that
     /// task has not succeeded since this scheduler process started.
     pub fn returned<T: Any + Clone>(&self, name: &str) -> Result<Option<T>, ParamError> {
         match self.lookup(name) {

@@ -1,5 +1,5 @@
 //! Custom conditions: functions registered with `#[condition]` or
-//! [`SessionBuilder::condition`](crate::SessionBuilder::condition), called by name from
+//! `SessionBuilder::condition`, called by name from
 //! condition strings, and what they may read.
 
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //!
 //! This is a leaf: the loop, the clock, the session handle and the executors all import
 //! it, and it imports nothing above it. Every sender (a thread run's callback, a process
-//! run's waiter, a [`SessionHandle`](crate::SessionHandle) request, the signal thread)
+//! run's waiter, a `SessionHandle` request, the signal thread)
 //! sends one [`Event`]; only the loop receives.
 
 use std::cell::{Cell, RefCell};
@@ -35,7 +35,7 @@ pub(crate) fn channel() -> (Sender<Event>, Receiver<Event>) {
 }
 
 /// What ends a clock's sleep early: an event for the scheduler (a run finished, a request
-/// arrived). A [`Clock`](crate::Clock) receives it in [`Clock::sleep`](crate::Clock::sleep).
+/// arrived). A `Clock` receives it in `Clock::sleep`.
 pub struct Alarm {
     rx: Receiver<Event>,
     received: RefCell<VecDeque<Event>>,

@@ -36,7 +36,7 @@ pub(crate) struct JobResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Inaction;
 
-/// Return this from a task body after it saw its [`TerminationFlag`](crate::TerminationFlag)
+/// Return this from a task body after it saw its `TerminationFlag`
 /// set: the run is logged `terminate` with the flag's reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Terminated;

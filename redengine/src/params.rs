@@ -10,7 +10,7 @@ use crate::value::{TypeInfo, Value};
 /// A parameter function's callable.
 pub(crate) type ParamCall = Arc<dyn Fn(&ParamContext<'_>) -> Result<Value, String> + Send + Sync>;
 
-/// A parameter function, from `#[param]` or [`SessionBuilder::param_fn`](crate::SessionBuilder::param_fn).
+/// A parameter function, from `#[param]` or `SessionBuilder::param_fn`.
 #[derive(Clone)]
 pub(crate) struct ParamFn {
     pub(crate) returns: TypeInfo,

@@ -4,7 +4,7 @@
 //! inside `const _: () = { … };`. Everything here is therefore const-constructible: string
 //! literals, `Copy` enums, slices of other const structs and plain `fn` pointers for
 //! anything computed (parameter values, type identities, the call shim). The runtime turns
-//! each definition into the same [`Task`](crate::Task) a builder makes, so both paths share
+//! each definition into the same `Task` a builder makes, so both paths share
 //! all validation and scheduling logic.
 //!
 //! `inventory` yields definitions in no particular order, so [`tasks`], [`params`] and

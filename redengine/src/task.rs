@@ -320,7 +320,7 @@ impl TaskBuilder {
     }
 
     /// The body, finishing the task. It returns `()`, `Result<T, E: Display>`,
-    /// [`Inaction`](crate::Inaction), [`Terminated`](crate::Terminated) or a value; a
+    /// `Inaction`, `Terminated` or a value; a
     /// successful run's value is what `Return(this task)` bindings receive.
     pub fn run<F, R>(self, body: F) -> Task
     where

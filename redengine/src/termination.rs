@@ -38,7 +38,7 @@ impl fmt::Display for TerminationReason {
 ///
 /// Rust cannot kill a thread, so `thread` (and `main`) runs are terminated by setting this
 /// flag; a body that checks [`TerminationFlag::is_set`] and returns
-/// [`Terminated`](crate::Terminated) is logged `terminate` with the reason. A body that
+/// `Terminated` is logged `terminate` with the reason. A body that
 /// ignores it runs to completion. Clones share the flag. The first reason set wins.
 ///
 /// A `process` run is terminated for real: its executor registers a watcher on the flag

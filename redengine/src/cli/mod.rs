@@ -1,7 +1,7 @@
 //! The command line of a `#[redengine::main]` binary: `run` (the default), `list`,
 //! `check`, `run-task`, `--log` and `--help`.
 //!
-//! The generated `main` calls [`entry::run`](crate::entry), which hands the arguments
+//! The generated `main` calls `entry::run`, which hands the arguments
 //! here. Usage errors exit with 2 before the session is even built; a session that does
 //! not build or ignite, a log that cannot be read, or a task that did not succeed under
 //! `run-task` exit with 1.

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::context::{ArgValue, TaskContext};
-use crate::execution::Execution;
 use crate::handle::SessionHandle;
 use crate::hooks::{AfterExecute, TaskExecuteHook, TaskInfo};
 use crate::log::Action;
@@ -61,35 +60,6 @@ pub(crate) type Done = Box<dyn FnOnce(JobResult) + Send>;
 pub(crate) trait Executor {
     /// Starts `job`; asynchronous executors call `done` when it ends.
     fn dispatch(&self, job: Job, done: Done) -> Dispatch;
-}
-
-/// The `process` executor where there are no Unix process groups: dispatching is a
-/// pre-run failure that names the fix.
-#[cfg(not(unix))]
-struct NoProcess;
-
-#[cfg(not(unix))]
-impl Executor for NoProcess {
-    fn dispatch(&self, job: Job, _done: Done) -> Dispatch {
-        Dispatch::Failed(format!(
-            "task '{}' uses execution `process`, which needs a Unix system (process groups \
-             and signals); set `execution = \"thread\"` on the task, or the session config \
-             `task_execution` to `thread` or `main`",
-            job.info.name
-        ))
-    }
-}
-
-/// The executor for `execution`.
-pub(crate) fn executor(execution: Execution) -> &'static dyn Executor {
-    match execution {
-        Execution::Main => &super::inline::Inline,
-        Execution::Thread => &super::thread::Threaded,
-        #[cfg(unix)]
-        Execution::Process => &super::process::Process,
-        #[cfg(not(unix))]
-        Execution::Process => &NoProcess,
-    }
 }
 
 impl Job {

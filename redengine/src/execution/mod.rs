@@ -1,80 +1,50 @@
 //! Where a run executes: the names of the executors, and the executors themselves.
 //!
-//! This module's root holds only the [`Execution`] vocabulary, which the model (tasks,
-//! config, hooks) imports; the executor seam ([`job`]) and the executors live below it
-//! and import the model, never the other way round.
-
-use std::fmt;
-use std::str::FromStr;
-
-/// How a task runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Execution {
-    /// On the scheduler thread; the cycle waits for it (`"main"`, alias `"inline"`).
-    Main,
-    /// On a new OS thread per run (`"thread"`).
-    Thread,
-    /// In a child process re-executing the current binary (`"process"`, the default).
-    #[default]
-    Process,
-}
-
-impl Execution {
-    /// The accepted spellings, for error messages.
-    pub const ACCEPTED: &'static str = "`main` (alias `inline`), `thread`, `process`";
-
-    /// The canonical name (`main`, `thread`, `process`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Execution::Main => "main",
-            Execution::Thread => "thread",
-            Execution::Process => "process",
-        }
-    }
-}
-
-impl fmt::Display for Execution {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An execution name that is not one of [`Execution::ACCEPTED`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownExecution(pub String);
-
-impl fmt::Display for UnknownExecution {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown execution `{}`, expected one of: {}",
-            self.0,
-            Execution::ACCEPTED
-        )
-    }
-}
-
-impl std::error::Error for UnknownExecution {}
-
-impl FromStr for Execution {
-    type Err = UnknownExecution;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "main" | "inline" => Ok(Execution::Main),
-            "thread" => Ok(Execution::Thread),
-            "process" => Ok(Execution::Process),
-            other => Err(UnknownExecution(other.to_string())),
-        }
-    }
-}
+//! The names ([`Execution`], in `name`) are the vocabulary the model (tasks,
+//! config, hooks) imports; the executor seam ([`job`]) and the executors import the model,
+//! never the other way round.
 
 mod inline;
 pub(crate) mod job;
+mod name;
 #[cfg(unix)]
 pub(crate) mod process;
 mod thread;
 
+pub use self::name::{Execution, UnknownExecution};
 // The paths the process executor's files use.
 pub(crate) use self::job::{Job, JobArg};
 pub(crate) use crate::outcome::JobResult;
+
+use self::job::Executor;
+#[cfg(not(unix))]
+use self::job::{Dispatch, Done};
+
+/// The `process` executor where there are no Unix process groups: dispatching is a
+/// pre-run failure that names the fix.
+#[cfg(not(unix))]
+struct NoProcess;
+
+#[cfg(not(unix))]
+impl Executor for NoProcess {
+    fn dispatch(&self, job: Job, _done: Done) -> Dispatch {
+        Dispatch::Failed(format!(
+            "task '{}' uses execution `process`, which needs a Unix system (process groups \
+             and signals); set `execution = \"thread\"` on the task, or the session config \
+             `task_execution` to `thread` or `main`",
+            job.info.name
+        ))
+    }
+}
+
+/// The executor for `execution`.
+pub(crate) fn executor(execution: Execution) -> &'static dyn Executor {
+    match execution {
+        Execution::Main => &inline::Inline,
+        Execution::Thread => &thread::Threaded,
+        #[cfg(unix)]
+        Execution::Process => &process::Process,
+        #[cfg(not(unix))]
+        Execution::Process => &NoProcess,
+    }
+}

@@ -1,8 +1,8 @@
 //! Task kinds: *what* a task does, behind one public trait (issue 8).
 //!
-//! A [`Task`](crate::Task) is the shared part — name, conditions, timeout, priority,
+//! A `Task` is the shared part — name, conditions, timeout, priority,
 //! parameters, logging, hooks — and a [`TaskKind`] is the part that differs: a Rust
-//! function ([`FunctionTask`], what `#[task]` and [`TaskBuilder::run`](crate::TaskBuilder::run)
+//! function ([`FunctionTask`], what `#[task]` and `TaskBuilder::run`
 //! make), a shell command ([`CommandTask`], what the file loader makes), or anything a user
 //! writes (the seed's "custom task classes" in `models/tasks.py`). The scheduler never
 //! looks inside a kind: it resolves the parameters, runs the `task_execute` hooks, calls
@@ -66,7 +66,7 @@ pub const ALL_EXECUTIONS: &[Execution] = &[Execution::Main, Execution::Thread, E
 /// Everything but the run itself is shared and handled by the framework: conditions,
 /// timeout (the [`TaskContext::termination`] flag is set; poll it in long work and return
 /// [`Outcome::Terminated`]), priority, parameters (declared on the builder with
-/// [`TaskBuilder::arg`](crate::TaskBuilder::arg) / [`param`](crate::TaskBuilder::param),
+/// `TaskBuilder::arg` / `param`,
 /// read with [`TaskContext::param`]), hooks and the log. A panic in `execute` is caught and
 /// logged `fail` like a panicking function task.
 pub trait TaskKind: Send + Sync + 'static {
@@ -116,7 +116,7 @@ pub(crate) fn unsupported(
     task: &str,
     kind: &dyn TaskKind,
     execution: Execution,
-    at: Option<crate::task::Location>,
+    at: Option<crate::location::Location>,
 ) -> crate::error::Problem {
     crate::error::Problem {
         location: at,
@@ -134,7 +134,7 @@ pub(crate) fn unsupported(
 type Call = Arc<dyn Fn(&TaskContext) -> Outcome + Send + Sync>;
 
 /// A task that calls a Rust function: what `#[task]` functions and
-/// [`TaskBuilder::run`](crate::TaskBuilder::run) closures become. It runs under every
+/// `TaskBuilder::run` closures become. It runs under every
 /// execution (under `process`, the child calls the same function of the same binary).
 #[derive(Clone)]
 pub struct FunctionTask {

@@ -21,7 +21,7 @@
 //!
 //! Keys: `name`, `command` *or* `args`, `start_cond`, `end_cond`, `execution`, `timeout`,
 //! `priority`, `parameters`, `env`, `disabled`. Each task is a
-//! [`CommandTask`](crate::kind::CommandTask): see it for exit codes, output capture,
+//! `CommandTask`: see it for exit codes, output capture,
 //! termination and how parameters reach the command (`{name}` placeholders and
 //! `REDENGINE_PARAM_<NAME>`). A placeholder that names no entry of `parameters` reads the
 //! session parameter of that name (a `String`); ignite reports it when there is none.
@@ -31,7 +31,7 @@
 //! * **Errors.** Conditions are checked with the same parser as everywhere else; every
 //!   problem of a file is reported with `file:line:column`. A bad entry (or a bad file)
 //!   never stops the other tasks: at start-up its problems are logged at error level on
-//!   target `redengine::scheduler` and the rest is scheduled. [`Session::ignite`]
+//!   target `redengine::scheduler` and the rest is scheduled. `Session::ignite`
 //!   (the `check` command) reports them as errors. A loaded task may not reuse the name of
 //!   another task.
 //! * **Reload.** While the scheduler runs, the files' modification times and sizes are
@@ -41,7 +41,6 @@
 //!   removed task that is in progress finishes and is logged under its name. Tasks added
 //!   by a reload are checked after the tasks that were there at start-up.
 //!
-//! [`Session::ignite`]: crate::Session::ignite
 
 mod fields;
 mod file;
@@ -61,8 +60,8 @@ use file::{FileTasks, LoadedTask};
 const MIN_POLL: Duration = Duration::from_millis(100);
 
 /// Where task files are and how often they are re-checked; give it to
-/// [`SessionBuilder::loader`](crate::SessionBuilder::loader), or use
-/// [`SessionBuilder::load_tasks`](crate::SessionBuilder::load_tasks).
+/// `SessionBuilder::loader`, or use
+/// `SessionBuilder::load_tasks`.
 #[derive(Debug, Clone)]
 pub struct Loader {
     dir: PathBuf,

@@ -1,7 +1,7 @@
 //! The child side of the process executor: run exactly one task and report (RUNTIME.md §6).
 //!
-//! The generated `main` (or [`run_child_if_requested`](crate::run_child_if_requested))
-//! comes here when [`TASK_ENV`](crate::entry::TASK_ENV) is set. The child builds the
+//! The generated `main` (or `run_child_if_requested`)
+//! comes here when `TASK_ENV` is set. The child builds the
 //! session with the same function as the scheduler, ignites it (so task names resolve the
 //! same way), never schedules, and runs the requested task like any executor does:
 //! task-execute hooks, its `#[param]` functions, the body. Pre-run failures in here are

@@ -1,14 +1,14 @@
 //! The private protocol between the scheduler and a process child (RUNTIME.md §6).
 //!
 //! The scheduler starts the child with a connected Unix socket as its standard input and
-//! two environment variables, [`TASK_ENV`](crate::entry::TASK_ENV) (the task's name) and
+//! two environment variables, `TASK_ENV` (the task's name) and
 //! [`RUN_ENV`] (the run's id). Over that socket it writes one [`Request`] line; the child
 //! answers with one [`Reply`] line. Both are JSON. Nothing travels on the command line or on
 //! stdout, and the child moves the socket off its standard input before anything else
 //! runs, so task code and its own sub-processes never see it.
 //!
 //! Argument and return values are JSON texts produced by each type's
-//! [`Codec`](crate::value::Codec); `#[param]` functions are not sent but called in the
+//! `Codec`; `#[param]` functions are not sent but called in the
 //! child ([`ArgSource::Call`]).
 
 use chrono::{DateTime, Utc};
