@@ -81,6 +81,7 @@ impl fmt::Display for Timeout {
 
 /// Every configuration key with its default (the seed's defaults, RUNTIME.md §3).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Config {
     /// Duplicate task names (default `raise`).
     pub task_pre_exist: TaskPreExist,

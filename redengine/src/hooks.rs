@@ -1,4 +1,4 @@
-//! Hooks (RUNTIME.md §8): a function called at a "pre" point that may return a
+//! Hooks (docs/runtime.md, "Hooks"): a function called at a "pre" point that may return a
 //! continuation called at the matching "post" point. Hooks run in registration order.
 
 use std::sync::Arc;

@@ -210,7 +210,7 @@ pub mod __private {
     /// The `exc_text` of a failed run's error, chosen on the concrete error type by
     /// autoref dispatch: generated code calls `(&ErrorText(&error)).exc_text()` with
     /// [`ErrorSources`] and [`ErrorDisplay`] in scope. An `E: std::error::Error` gets its
-    /// `Display` and its `source()` chain, one `Caused by:` line each (RUNTIME.md §5.3);
+    /// `Display` and its `source()` chain, one `Caused by:` line each;
     /// any other `E: Display` gets its `Display`.
     pub struct ErrorText<'a, E>(pub &'a E);
 

@@ -1,4 +1,4 @@
-//! Session parameters: plain values and parameter functions (RUNTIME.md §7).
+//! Session parameters: plain values and parameter functions.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -19,7 +19,7 @@ use crate::params::ParamContext;
 use crate::task::Location;
 use crate::value::{TypeInfo, Value};
 
-/// Boolean task attributes (RUNTIME.md §2), all `false` by default.
+/// Boolean task attributes (docs/runtime.md, "Tasks"), all `false` by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TaskFlags {
     /// Never launched by its condition (a `force_run` still launches it).
@@ -47,7 +47,7 @@ impl TaskFlags {
 
 /// One argument of a task function, in declaration order.
 ///
-/// At each launch the runtime resolves it (RUNTIME.md §7): a task parameter of that name
+/// At each launch the runtime resolves it (docs/runtime.md, "Parameters"): a task parameter of that name
 /// ([`TaskDef::params`]), else a session parameter or `#[param]` function of that name,
 /// else a built-in of that type ([`TerminationFlag`]). Ignite checks that it resolves and
 /// that the types match.

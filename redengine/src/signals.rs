@@ -1,4 +1,4 @@
-//! SIGINT/SIGTERM while the scheduler runs (RUNTIME.md §4.5): the first signal requests a
+//! SIGINT/SIGTERM while the scheduler runs (docs/runtime.md, "Shutdown"): the first signal requests a
 //! graceful shutdown, a second one during the graceful wait makes it instant.
 //!
 //! A helper thread receives the signals (signal-hook's self-pipe, so nothing unsafe runs

@@ -16,7 +16,7 @@ use crate::value::{TypeInfo, Value};
 /// What a task does: a [`TaskKind`] shared by every launch (and every executor).
 pub(crate) type Body = Arc<dyn TaskKind>;
 
-/// An argument the body takes, resolved at each launch (RUNTIME.md §7).
+/// An argument the body takes, resolved at each launch.
 #[derive(Debug, Clone)]
 pub(crate) struct TaskArg {
     pub(crate) name: String,
@@ -83,7 +83,9 @@ impl Task {
         TaskBuilder::new(None, Location::caller())
     }
 
-    /// The task built from a `#[task]` registration.
+    /// The task built from a `#[task]` registration. Not public API: used by
+    /// `Session::from_registry` and generated code.
+    #[doc(hidden)]
     pub fn from_def(def: &'static TaskDef) -> Task {
         let call = def.call;
         Task {

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-/// The reason the scheduler asks a run to stop (RUNTIME.md §6).
+/// The reason the scheduler asks a run to stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TerminationReason {
     /// The run exceeded its timeout.

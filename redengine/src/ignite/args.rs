@@ -1,4 +1,4 @@
-//! How each argument of a task gets its value at every launch (RUNTIME.md §7): a task
+//! How each argument of a task gets its value at every launch (docs/runtime.md, "Parameters"): a task
 //! parameter of that name, else a session parameter or `#[param]` function, else a
 //! built-in of that type — planned once at ignite, with every unresolved or mistyped
 //! argument reported.

@@ -1,5 +1,5 @@
-//! The built-in control tasks of the seed: `ShutDown` and `Restart` (RUNTIME.md §4.5,
-//! §4.6). Give them a start condition like any task —
+//! The built-in control tasks `ShutDown` and `Restart` (docs/runtime.md, "Shutdown" and
+//! "Restart"). Give them a start condition like any task —
 //! `Task::builder("nightly restart").start_cond("daily after 03:00").kind(Restart)` — and
 //! when one runs it asks the scheduler to stop (or restart) gracefully. The run is logged
 //! `success`; the cycle ends right after it, without the cycle's post hooks.

@@ -1,17 +1,17 @@
-//! Task kinds: *what* a task does, behind one public trait (issue 8).
+//! Task kinds: *what* a task does, behind one public trait.
 //!
 //! A `Task` is the shared part — name, conditions, timeout, priority,
 //! parameters, logging, hooks — and a [`TaskKind`] is the part that differs: a Rust
 //! function ([`FunctionTask`], what `#[task]` and `TaskBuilder::run`
 //! make), a shell command ([`CommandTask`], what the file loader makes), or anything a user
-//! writes (the seed's "custom task classes" in `models/tasks.py`). The scheduler never
+//! writes (Red Engine's "custom task classes", `models/tasks.py` in its Advanced Guide). The scheduler never
 //! looks inside a kind: it resolves the parameters, runs the `task_execute` hooks, calls
 //! [`TaskKind::execute`] in the task's execution and logs the [`Outcome`].
 //!
 //! ```
 //! use redengine::{Execution, Outcome, Task, TaskContext, TaskKind};
 //!
-//! /// Appends a line to a file: a kind the seed would write as a `Task` subclass.
+//! /// Appends a line to a file: a kind Red Engine would write as a `Task` subclass.
 //! struct AppendLine { path: std::path::PathBuf, line: String }
 //!
 //! impl TaskKind for AppendLine {
@@ -53,8 +53,9 @@ use crate::execution::Execution;
 use crate::outcome::Outcome;
 use crate::value::TypeInfo;
 
-/// Every execution, for kinds that can run anywhere.
-pub const ALL_EXECUTIONS: &[Execution] = &[Execution::Main, Execution::Thread, Execution::Process];
+/// Every execution, for kinds that can run anywhere (the default of
+/// [`TaskKind::executions`]).
+const ALL_EXECUTIONS: &[Execution] = &[Execution::Main, Execution::Thread, Execution::Process];
 
 /// What a task does when it runs: the extension point for custom kinds of task.
 ///

@@ -35,7 +35,8 @@ pub use self::csv::CsvLog;
 pub use self::error::{LogError, LogErrorKind};
 pub use self::facade::{emit, TASK_TARGET};
 pub use self::memory::MemoryLog;
-pub use self::record::{error_chain, TaskRecord};
+pub(crate) use self::record::error_chain;
+pub use self::record::TaskRecord;
 /// What happened to a task: the `action` column of the log. The condition language's
 /// own type, so a record feeds the history conditions read without conversion.
 pub use redengine_conditions::Action;

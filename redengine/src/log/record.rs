@@ -164,7 +164,7 @@ fn status_message(task: &str, action: Action) -> String {
 /// let err = std::io::Error::other("connection refused, retry later");
 /// assert_eq!(redengine::log::error_chain(&err), "connection refused, retry later");
 /// ```
-pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -1,4 +1,5 @@
-//! The session: configuration, tasks, parameters, hooks and the task log.
+//! Building a session: every setting, task, parameter, hook and store, checked at
+//! `build()` where it can be.
 
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
@@ -9,52 +10,22 @@ use std::time::Duration;
 
 use redengine_conditions::Zone;
 
+use super::Session;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Restarting, TaskPreExist, Timeout};
 use crate::custom::{ConditionContext, CustomCondition};
 use crate::error::{Error, ErrorKind, Problem, Result};
 use crate::execution::Execution;
-use crate::handle::{Control, SessionHandle};
+use crate::handle::Control;
 use crate::hooks::{AfterExecute, AfterInit, AfterScheduler, Hooks, SchedulerInfo, TaskInfo};
 use crate::location::Location;
 use crate::log::{CsvLog, LogStore, MemoryLog};
-use crate::params::ParamContext;
-use crate::params::{ParamFn, Params};
+use crate::params::{ParamContext, ParamFn, Params};
 use crate::registry;
 use crate::task::Task;
 use crate::value::{TypeInfo, Value};
 
-/// A configured scheduler: build with [`Session::builder`] or [`Session::from_registry`],
-/// start with [`Session::run`].
-pub struct Session {
-    pub(crate) config: Config,
-    pub(crate) tasks: Vec<Task>,
-    pub(crate) conditions: HashMap<String, CustomCondition>,
-    pub(crate) hooks: Hooks,
-    pub(crate) store: Box<dyn LogStore>,
-    pub(crate) zone: Zone,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) control: Arc<Control>,
-    /// Tasks read from files (`load_tasks`), if any.
-    pub(crate) loader: Option<crate::loader::LoaderState>,
-}
-
-impl std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session")
-            .field("config", &self.config)
-            .field("tasks", &self.tasks)
-            .field("log", &self.store.describe())
-            .finish_non_exhaustive()
-    }
-}
-
 impl Session {
-    /// An empty session builder (no registered tasks: tests stay isolated).
-    pub fn builder() -> SessionBuilder {
-        SessionBuilder::default()
-    }
-
     /// A builder holding every `#[task]`, `#[param]` and `#[condition]` linked into the
     /// binary, in definition order.
     pub fn from_registry() -> SessionBuilder {
@@ -82,18 +53,6 @@ impl Session {
             );
         }
         builder
-    }
-
-    /// A handle to control the session while it runs (from another thread, a hook or a task).
-    pub fn handle(&self) -> SessionHandle {
-        SessionHandle {
-            control: Arc::clone(&self.control),
-        }
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
     }
 }
 
@@ -386,33 +345,5 @@ impl SessionBuilder {
             }),
             loader: self.loader.map(crate::loader::LoaderState::new),
         })
-    }
-}
-
-/// What a `#[redengine::main]` function may return: the session, or what builds it.
-///
-/// `fn main() -> Session`, `fn main() -> redengine::Result<Session>` and
-/// `fn main() -> SessionBuilder` all work; a build error is reported and the binary exits
-/// with a failure code instead of panicking.
-pub trait IntoSession {
-    /// Builds (or passes on) the session.
-    fn into_session(self) -> Result<Session>;
-}
-
-impl IntoSession for Session {
-    fn into_session(self) -> Result<Session> {
-        Ok(self)
-    }
-}
-
-impl IntoSession for SessionBuilder {
-    fn into_session(self) -> Result<Session> {
-        self.build()
-    }
-}
-
-impl IntoSession for Result<Session> {
-    fn into_session(self) -> Result<Session> {
-        self
     }
 }
