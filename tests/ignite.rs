@@ -107,7 +107,7 @@ fn a_valid_session_ignites() {
             Task::builder("announce")
                 .start_cond("after task 'get_data' succeeded")
                 .arg::<Vec<String>>("friend_list")
-                .returned_from::<u32>("data", "get_data")
+                .returned_from_serde::<u32>("data", "get_data")
                 .run(|_| ()),
         )
         .shut_cond("task 'announce' has succeeded today")

@@ -258,19 +258,6 @@ fn panics_aborts_and_kills_are_failures_with_their_cause() {
 }
 
 #[test]
-fn a_value_that_cannot_cross_is_a_pre_run_failure_at_dispatch() {
-    let s = Scenario::new("opaque");
-    let (status, records) = s.run("opaque");
-    assert!(status.success(), "{status}");
-    let failed = of(&records, "uses_opaque", Action::Fail);
-    assert_eq!(failed.len(), 1, "{records:#?}");
-    let text = &failed[0].exc_text;
-    assert!(text.contains("parameter `handle`"), "{text}");
-    assert!(text.contains("cannot be sent to a child process"), "{text}");
-    assert!(text.contains("execution = \"thread\""), "{text}");
-}
-
-#[test]
 fn max_process_count_is_exact() {
     let s = Scenario::new("limit");
     let (status, records) = s.run("limit");

@@ -37,12 +37,28 @@ impl Clock for SystemClock {
             None => {
                 alarm.wait(None);
             }
-            Some(at) => {
-                let left = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
-                if left > Duration::ZERO {
-                    alarm.wait(Some(left));
-                }
-            }
+            Some(at) => sleep_until_wall(at, alarm, Utc::now, RECHECK),
+        }
+    }
+}
+
+/// The longest one real wait lasts before the wall clock is read again. A wait is a
+/// relative duration, so a clock stepped forward (NTP, a resumed VM) would otherwise be
+/// noticed only after the whole wait; now it is within this. A reading costs a syscall.
+const RECHECK: Duration = Duration::from_secs(5);
+
+/// Waits until the wall clock `now` reads `at` or the alarm rings, re-reading the clock
+/// at least every `recheck`.
+fn sleep_until_wall(
+    at: DateTime<Utc>,
+    alarm: &Alarm,
+    now: impl Fn() -> DateTime<Utc>,
+    recheck: Duration,
+) {
+    loop {
+        let left = (at - now()).to_std().unwrap_or(Duration::ZERO);
+        if left.is_zero() || alarm.wait(Some(left.min(recheck))) {
+            return;
         }
     }
 }
@@ -138,5 +154,39 @@ impl Clock for ManualClock {
                 alarm.wait(None);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use chrono::TimeZone;
+
+    use super::*;
+
+    /// A wall clock stepped forward past the deadline ends the wait at the next re-read,
+    /// not after the whole relative wait (an hour here).
+    #[test]
+    fn a_forward_clock_step_ends_the_wait_at_the_next_reading() {
+        let (_tx, rx) = crate::event::channel();
+        let alarm = Alarm::new(rx);
+        let t0 = Utc.with_ymd_and_hms(2024, 3, 1, 9, 0, 0).unwrap();
+        let readings = AtomicU32::new(0);
+        let now = || {
+            // First reading: 09:00. Then the clock has jumped to 11:00.
+            if readings.fetch_add(1, Ordering::SeqCst) == 0 {
+                t0
+            } else {
+                t0 + chrono::TimeDelta::hours(2)
+            }
+        };
+        sleep_until_wall(
+            t0 + chrono::TimeDelta::hours(1),
+            &alarm,
+            now,
+            Duration::from_millis(5),
+        );
+        assert_eq!(readings.load(Ordering::SeqCst), 2);
     }
 }

@@ -77,7 +77,8 @@
 //! * Value parameters and `Return` values go to the child as JSON, and the return value
 //!   comes back the same way, so their types must implement serde's `Serialize` and
 //!   `Deserialize`. Writing `execution = "process"` on `#[task]` makes the compiler check
-//!   it; with the default execution a value that cannot cross is a `fail` at dispatch.
+//!   it; with the default execution, ignite (start-up and the `check` command) refuses a
+//!   value that cannot cross, naming the task, the value, its type and the fixes.
 //!   `#[param]` functions are called in the child.
 //! * A timeout, `end_cond`, manual termination or shutdown sends SIGTERM to the child's
 //!   whole process group (grandchildren included), then SIGKILL 5 s later; the run is

@@ -296,7 +296,10 @@ impl TaskBuilder {
     }
 
     /// Binds `name` to the latest return value (of type `T`) of `task`: the body reads
-    /// `ctx.returned::<T>(name)`, `None` before `task` succeeded in this process.
+    /// `ctx.returned::<T>(name)`, `None` before `task` succeeded in this process. For a
+    /// `process` task the value is sent with the codec of `task`'s return type (a `#[task]`
+    /// or [`TaskBuilder::run_serde`] task has one); otherwise use
+    /// [`TaskBuilder::returned_from_serde`].
     pub fn returned_from<T: Any>(
         mut self,
         name: impl Into<String>,
@@ -309,6 +312,19 @@ impl TaskBuilder {
             .params
             .push((name, TaskParam::Return(task.into())));
         self
+    }
+
+    /// Like [`TaskBuilder::returned_from`], for a serializable `T`: the value can be sent
+    /// to a `process` child even when `task` was built without a codec (with
+    /// [`TaskBuilder::run`] rather than [`TaskBuilder::run_serde`]).
+    pub fn returned_from_serde<T>(self, name: impl Into<String>, task: impl Into<String>) -> Self
+    where
+        T: Any + Send + Sync + serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let name = name.into();
+        let mut builder = self.returned_from::<T>(name.clone(), task);
+        builder.declare(&name, TypeInfo::serde::<T>());
+        builder
     }
 
     fn declare(&mut self, name: &str, ty: TypeInfo) {

@@ -19,10 +19,6 @@ struct Report {
     made_by: u32,
 }
 
-/// A value that cannot cross: no serde.
-#[derive(Debug, Clone)]
-struct Opaque(#[allow(dead_code)] u8);
-
 fn out(name: &str) -> PathBuf {
     PathBuf::from(std::env::var_os("RE_OUT").unwrap_or_default()).join(name)
 }
@@ -156,13 +152,6 @@ fn killed() {
 )]
 fn survivor() {}
 
-// --- default execution, a value that cannot cross ------------------------------------------
-
-#[redengine::task(start_cond = "env 'opaque' & ~has started")]
-fn uses_opaque(handle: Opaque) {
-    let _ = handle;
-}
-
 // --- max_process_count ---------------------------------------------------------------------
 
 #[redengine::task(start_cond = "env 'limit' & ~has started", execution = "process")]
@@ -291,7 +280,6 @@ fn main() -> Session {
         "timeout" => "task 'sleepy' has terminated",
         "end_cond" => "task 'watched' has terminated",
         "crashes" => "task 'survivor' has succeeded",
-        "opaque" => "task 'uses_opaque' has finished",
         "restart" => "task 'after_restart' has succeeded",
         "permanent" => "task 'outlive' has finished",
         "limit" => {
@@ -325,7 +313,6 @@ fn main() -> Session {
         .log_csv(std::env::var_os("RE_LOG").unwrap_or_else(|| "log/tasks.csv".into()))
         .param("env", scenario.clone())
         .param("greeting", "hello".to_string())
-        .param("handle", Opaque(1))
         .max_process_count(2)
         .shut_cond(shut)
         .build()

@@ -58,6 +58,10 @@ pub(super) fn plan_args(
         };
     let mut planned = Vec::with_capacity(task.args.len());
     for arg in &task.args {
+        // The type whose codec sends the value to a process child: the declared one, or
+        // the value's own (a serializable value, or an upstream task's serializable
+        // return type), which is the same type when ignite finds no mismatch.
+        let mut ty = arg.ty;
         let bound = task.params.iter().find(|(n, _)| *n == arg.name);
         let source = match bound {
             Some((_, TaskParam::Value(v))) => {
@@ -69,6 +73,8 @@ pub(super) fn plan_args(
                         v.type_name(),
                         "the task parameter",
                     );
+                } else if ty.codec().is_none() {
+                    ty = v.type_info();
                 }
                 Source::Task(v.clone())
             }
@@ -81,7 +87,11 @@ pub(super) fn plan_args(
                         ty.name(),
                         &format!("task '{upstream}' returns a value that"),
                     ),
-                    Some(_) => {}
+                    Some(up) => {
+                        if ty.codec().is_none() {
+                            ty = *up;
+                        }
+                    }
                     None => {
                         let hint = suggest(upstream, names.iter().copied())
                             .map(|s| format!("; did you mean '{s}'?"))
@@ -130,7 +140,7 @@ pub(super) fn plan_args(
         };
         planned.push(PlannedArg {
             name: arg.name.clone(),
-            ty: arg.ty,
+            ty,
             source,
         });
     }

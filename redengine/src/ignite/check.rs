@@ -145,7 +145,7 @@ pub(super) fn prepare(
         });
     }
 
-    super::process::check(&prepared, &mut problems);
+    super::process::check(&prepared, &params, &mut problems);
 
     let shut_text = &session.config.shut_cond;
     let shut = check(shut_text, "shut_cond", None, &mut problems);

@@ -52,6 +52,13 @@ pub(super) fn dedupe<'s>(
                 continue;
             }
         };
+        if let Some(problem) = unusable(&name) {
+            problems.push(Problem {
+                location: Some(task.location),
+                message: problem,
+            });
+            continue;
+        }
         let info = TaskInfo {
             name: name.clone(),
             execution: task.execution.unwrap_or(session.config.task_execution),
@@ -113,4 +120,22 @@ pub(super) fn dedupe<'s>(
     // Check order: priority descending; the sort is stable, so ties keep definition order.
     kept.sort_by_key(|(_, t)| std::cmp::Reverse(t.priority));
     kept
+}
+
+/// Why a task name cannot be used, if it cannot: every name ignite accepts must be
+/// launchable (a thread is named after its task, a process child gets it in its
+/// environment, the log and the console print it on one line).
+fn unusable(name: &str) -> Option<String> {
+    let problem = if name.trim().is_empty() {
+        "is empty or blank"
+    } else if name.contains('\0') {
+        "contains a NUL byte"
+    } else if name.chars().any(char::is_control) {
+        "contains a control character (a line break, tab, escape …)"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "task name {name:?} {problem}; task names must be printable text: rename the task"
+    ))
 }

@@ -1,18 +1,48 @@
 //! What ignite checks for tasks that run as `process`: everything such a run sends to or
-//! receives from its child must be able to cross the process boundary.
+//! receives from its child must be able to cross the process boundary. Found here, a value
+//! that cannot cross is a start-up error (and a `check` error) naming the task, the value,
+//! its type and the fixes — not a `fail` at the task's first launch.
 
-use super::{Prepared, Source};
+use std::collections::HashMap;
+
+use super::{PlannedArg, Prepared, Source};
 use crate::error::Problem;
 use crate::execution::Execution;
+use crate::params::{Params, SessionParam};
+
+/// The two ways out, for every message.
+const FIXES: &str = "derive `serde::Serialize` and `serde::Deserialize` for the type, or run \
+                     the task on a thread (`execution = \"thread\"` on the task, or the \
+                     session's `task_execution`)";
 
 /// Process-boundary problems of the prepared tasks.
-pub(super) fn check(tasks: &[Prepared], problems: &mut Vec<Problem>) {
-    for task in tasks.iter().filter(|t| t.execution == Execution::Process) {
-        for arg in task
-            .args
-            .iter()
-            .filter(|a| matches!(a.source, Source::Handle))
+pub(super) fn check(tasks: &[Prepared], params: &Params, problems: &mut Vec<Problem>) {
+    let by_name: HashMap<&str, &Prepared> = tasks.iter().map(|t| (t.name.as_str(), t)).collect();
+    for task in tasks {
+        for arg in &task.args {
+            if let Source::Return(upstream) = &arg.source {
+                if let Some(up) = by_name.get(upstream.as_str()) {
+                    check_return(task, arg, up, problems);
+                }
+            }
+        }
+        // A kind that cannot run as a process is refused on its own (ignite's kind check).
+        if task.execution == Execution::Process
+            && crate::kind::supports(&*task.body, Execution::Process)
         {
+            for arg in &task.args {
+                check_arg(task, arg, params, problems);
+            }
+        }
+    }
+}
+
+/// One argument of a process task: it is sent to the child as JSON, unless the child
+/// makes it itself (a `#[param]` function, the termination flag).
+fn check_arg(task: &Prepared, arg: &PlannedArg, params: &Params, problems: &mut Vec<Problem>) {
+    let what = match &arg.source {
+        Source::Flag => return,
+        Source::Handle => {
             problems.push(Problem {
                 location: Some(task.info.location),
                 message: format!(
@@ -22,38 +52,50 @@ pub(super) fn check(tasks: &[Prepared], problems: &mut Vec<Problem>) {
                     task.name, arg.name
                 ),
             });
+            return;
         }
+        Source::Task(value) if value.type_info().codec().is_some() => return,
+        Source::Task(_) => "the task parameter",
+        Source::Session => match params.get(&arg.name) {
+            Some(SessionParam::Function(_)) | None => return,
+            Some(SessionParam::Value(v)) if v.type_info().codec().is_some() => return,
+            Some(SessionParam::Value(_)) => "the session parameter",
+        },
+        Source::Return(_) => "the `Return` value",
+    };
+    if arg.ty.codec().is_some() {
+        return;
     }
-    check_returns(tasks, problems);
+    problems.push(Problem {
+        location: Some(task.info.location),
+        message: format!(
+            "task '{}' runs as a process, but {what} `{}` has type `{}`, which cannot be sent \
+             to a child process; {FIXES}",
+            task.name,
+            arg.name,
+            arg.ty.name()
+        ),
+    });
 }
 
 /// A `Return("a")` binding to a process task `a` whose return type cannot be serialized
 /// would silently receive `None` forever (the value stays in the child).
-fn check_returns(tasks: &[Prepared], problems: &mut Vec<Problem>) {
-    for task in tasks {
-        for arg in &task.args {
-            let Source::Return(upstream) = &arg.source else {
-                continue;
-            };
-            let Some(up) = tasks.iter().find(|t| t.name == *upstream) else {
-                continue;
-            };
-            if up.execution == Execution::Process && up.returns.codec().is_none() {
-                problems.push(Problem {
-                    location: Some(task.info.location),
-                    message: format!(
-                        "task '{}': parameter `{}` takes the return value of task '{}', which \
-                         runs as a process, but its return type `{}` cannot be sent back from \
-                         the child; derive `serde::Serialize` and `serde::Deserialize` for it, \
-                         or run '{}' with `execution = \"thread\"` or `\"main\"`",
-                        task.name,
-                        arg.name,
-                        up.name,
-                        up.returns.name(),
-                        up.name
-                    ),
-                });
-            }
-        }
+fn check_return(task: &Prepared, arg: &PlannedArg, up: &Prepared, problems: &mut Vec<Problem>) {
+    if up.execution != Execution::Process || up.returns.codec().is_some() {
+        return;
     }
+    problems.push(Problem {
+        location: Some(task.info.location),
+        message: format!(
+            "task '{}': parameter `{}` takes the return value of task '{}', which runs as a \
+             process, but its return type `{}` cannot be sent back from the child; derive \
+             `serde::Serialize` and `serde::Deserialize` for it, or run '{}' with \
+             `execution = \"thread\"` or `\"main\"`",
+            task.name,
+            arg.name,
+            up.name,
+            up.returns.name(),
+            up.name
+        ),
+    });
 }

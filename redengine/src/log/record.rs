@@ -159,11 +159,6 @@ fn status_message(task: &str, action: Action) -> String {
 
 /// The `exc_text` of a failed run: the error's `Display`, then one `Caused by: …` line per
 /// error in its [`source`](std::error::Error::source) chain.
-///
-/// ```
-/// let err = std::io::Error::other("connection refused, retry later");
-/// assert_eq!(redengine::log::error_chain(&err), "connection refused, retry later");
-/// ```
 pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();

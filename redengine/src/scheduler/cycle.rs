@@ -86,7 +86,8 @@ impl Scheduler<'_> {
     }
 
     /// Launch guards first, then force_run, then disabled/start_cond (docs/runtime.md,
-    /// "Launch guards").
+    /// "Launch guards"). A process task that finds every slot taken (or other due tasks
+    /// ahead of it in line) waits in line if it is due.
     fn runnable(&mut self, i: usize) -> Result<bool> {
         if self.running.contains_key(&i) || self.tasks[i].retired {
             return Ok(false);
@@ -97,10 +98,23 @@ impl Scheduler<'_> {
                 .keys()
                 .filter(|k| self.tasks[**k].execution == Execution::Process)
                 .count();
-            if alive >= self.s.config.max_process_count {
+            let free = self.s.config.max_process_count.saturating_sub(alive);
+            let priority = self.tasks[i].info.priority;
+            if !self.slots.may_launch(i, priority, free) {
+                if !self.slots.waiting(i) && self.due(i)? {
+                    self.slots.join(i, priority);
+                }
                 return Ok(false);
             }
         }
+        let due = self.due(i)?;
+        self.slots.leave(i);
+        Ok(due)
+    }
+
+    /// Whether task `i` should launch now, guards aside: `run_tasks`' selection, a forced
+    /// launch, else not disabled and its start condition true.
+    fn due(&mut self, i: usize) -> Result<bool> {
         if let Some((only, obey)) = &self.only {
             if !only.contains(&i) {
                 return Ok(false);
@@ -121,7 +135,7 @@ impl Scheduler<'_> {
 
     /// Timeout, then force_termination, then end_cond, for a running run at its turn.
     pub(super) fn enforce(&mut self, i: usize) -> Result<()> {
-        let now = self.s.clock.now();
+        let now = self.now();
         let Some(run) = self.running.get(&i) else {
             return Ok(());
         };
@@ -131,6 +145,22 @@ impl Scheduler<'_> {
             .and_then(|t| TimeDelta::from_std(t).ok())
             .is_some_and(|t| now - run.start > t);
         if timed_out {
+            if !run.flag.is_set() {
+                // Said at once, on the task's own target: a thread run cannot be stopped
+                // from outside, so this may be the only sign until it returns.
+                let limit = task.timeout.map(humantime).unwrap_or_default();
+                ::log::warn!(
+                    target: crate::log::TASK_TARGET,
+                    task_name = task.name.as_str(), action = "timeout";
+                    "task '{}' ran past its timeout of {limit}: asked to stop{}",
+                    task.name,
+                    match task.execution {
+                        Execution::Process => " (its process group is terminated)",
+                        _ => "; a thread keeps running until its body checks its \
+                              TerminationFlag and returns",
+                    }
+                );
+            }
             run.flag.set(TerminationReason::Timeout);
         } else if self.to_terminate.remove(&i) {
             run.flag.set(TerminationReason::Manual);
@@ -141,5 +171,15 @@ impl Scheduler<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// A duration as a person reads it: `1 second`, `90 seconds`, `0.5 seconds`.
+pub(super) fn humantime(d: std::time::Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs == 1.0 {
+        "1 second".to_string()
+    } else {
+        format!("{secs} seconds")
     }
 }

@@ -23,7 +23,7 @@ static NEXT_RUN: AtomicU64 = AtomicU64::new(1);
 impl Scheduler<'_> {
     /// Writes `run`, prepares the job and hands it to the task's executor.
     pub(super) fn launch(&mut self, i: usize) -> Result<()> {
-        let now = self.s.clock.now();
+        let now = self.now();
         let name = self.tasks[i].name.clone();
         self.write(TaskRecord::run(&name, self.offset(now)))?;
         let flag = TerminationFlag::new();

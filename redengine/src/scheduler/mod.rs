@@ -22,9 +22,11 @@ mod reload;
 pub(crate) mod resolver;
 mod restart;
 mod shutdown;
+mod slots;
 mod startup;
 mod wait;
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -69,6 +71,12 @@ pub(crate) struct Scheduler<'s> {
     returns: HashMap<String, Value>,
     /// Task files: what is loaded now and when to look again.
     reload: Option<reload::Reload>,
+    /// Due process tasks waiting for a free slot, in the order they get one.
+    slots: slots::Slots,
+    /// The latest instant the scheduler has seen (clock readings and log records).
+    seen: Cell<DateTime<Utc>>,
+    /// The clock is behind `seen` and that was reported.
+    held: Cell<bool>,
 }
 
 impl Session {
@@ -124,6 +132,9 @@ impl<'s> Scheduler<'s> {
             only,
             returns: HashMap::new(),
             reload,
+            slots: slots::Slots::default(),
+            seen: Cell::new(now),
+            held: Cell::new(false),
         })
     }
 
@@ -134,12 +145,41 @@ impl<'s> Scheduler<'s> {
         result.and(shut)
     }
 
+    /// The scheduler's time: the clock's, but never earlier than an instant it has already
+    /// seen (docs/runtime.md, "Clock steps"). A wall clock stepping back (NTP, a restored
+    /// VM) would otherwise make finished runs look like they never happened — their
+    /// records would lie in the future — so time holds still until the clock catches up.
+    fn now(&self) -> DateTime<Utc> {
+        let t = self.s.clock.now();
+        let seen = self.seen.get();
+        if t >= seen {
+            self.seen.set(t);
+            self.held.set(false);
+            return t;
+        }
+        if !self.held.replace(true) {
+            ::log::warn!(
+                target: "redengine::scheduler",
+                "the clock went back from {seen} to {t}: the scheduler holds its time at {seen} \
+                 until the clock reaches it again, so finished runs stay finished"
+            );
+        }
+        seen
+    }
+
+    /// A log record at `at` was read: time never runs behind it.
+    fn saw(&self, at: DateTime<Utc>) {
+        if at > self.seen.get() {
+            self.seen.set(at);
+        }
+    }
+
     /// What scheduler hooks see.
     fn info(&self) -> SchedulerInfo {
         SchedulerInfo {
             cycles: self.cycles,
             started: self.started,
-            now: self.s.clock.now(),
+            now: self.now(),
             handle: self.s.handle(),
         }
     }

@@ -65,6 +65,16 @@ impl Scheduler<'_> {
                 TaskRecord::terminate(&name, reason, s, e)
             }
         };
+        let mut record = record;
+        let overran = flag.reason() == Some(TerminationReason::Timeout);
+        if overran && record.action != Action::Terminate {
+            // The run ignored its timeout and ended on its own: the record says so.
+            let limit = self.tasks[i].timeout.map(super::cycle::humantime);
+            record.message.push_str(&format!(
+                " (ran past its timeout of {}: it did not stop when asked)",
+                limit.unwrap_or_default()
+            ));
+        }
         self.write(record)?;
         match prerun_error {
             Some(text) if !self.s.config.silence_task_prerun => Err(Error::new(ErrorKind::PreRun(

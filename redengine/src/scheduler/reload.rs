@@ -38,7 +38,7 @@ impl Scheduler<'_> {
     /// Looks for changed task files if the poll interval has passed (once per turn of the
     /// loop, before `shut_cond`); applies the changes to the running scheduler.
     pub(super) fn poll_task_files(&mut self) {
-        let now = self.s.clock.now();
+        let now = self.now();
         let (Some(reload), Some(files)) = (self.reload.as_mut(), self.s.loader.as_mut()) else {
             return;
         };

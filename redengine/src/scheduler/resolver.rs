@@ -68,7 +68,7 @@ impl Scheduler<'_> {
         }
         let params = self.s.control.params();
         let resolver = CondResolver::new(&params, &self.s.conditions);
-        let ctx = self.context(self.s.clock.now(), &resolver);
+        let ctx = self.context(self.now(), &resolver);
         let ctx = match owner {
             Some(o) => ctx.with_owner(o),
             None => ctx,

@@ -125,7 +125,7 @@ impl Scheduler<'_> {
             }
             self.reap()?;
         }
-        let now = self.s.clock.now();
+        let now = self.now();
         let abandoned: Vec<(usize, Running)> = self.running.drain().collect();
         for (i, r) in abandoned {
             let name = self.tasks[i].name.clone();

@@ -33,7 +33,21 @@ impl Scheduler<'_> {
             self.history
                 .push(&r.task_name, r.action, r.created.with_timezone(&Utc));
         }
-        let now = self.s.clock.now();
+        let clock = self.s.clock.now();
+        if let Some(latest) = records.iter().map(|r| r.created.with_timezone(&Utc)).max() {
+            if latest > clock {
+                ::log::warn!(
+                    target: "redengine::scheduler",
+                    "the log holds records dated after the clock's time ({latest} > {clock}): the \
+                     clock went back, or the log came from another machine; the scheduler holds \
+                     its time at {latest} until the clock reaches it, so those runs count as \
+                     finished"
+                );
+                self.held.set(true);
+            }
+            self.saw(latest);
+        }
+        let now = self.now();
         let unfinished: Vec<(String, DateTime<Utc>)> = names
             .iter()
             .filter_map(|n| match self.history.last_record(n) {

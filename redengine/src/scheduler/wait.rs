@@ -19,7 +19,7 @@ impl Scheduler<'_> {
     /// possible change.
     pub(super) fn wait(&mut self) {
         self.alarm.set_in_flight(!self.running.is_empty());
-        let now = self.s.clock.now();
+        let now = self.now();
         if let Some(pause) = self.s.config.cycle_sleep {
             let until = TimeDelta::from_std(pause)
                 .ok()

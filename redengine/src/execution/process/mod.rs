@@ -97,7 +97,8 @@ fn request(job: &Job, run: u64) -> Result<String, String> {
     for (i, (name, arg)) in job.args.iter().enumerate() {
         let ty = job.types.get(i).copied().unwrap_or(TypeInfo::of::<()>());
         let encode = |value: &crate::value::Value| -> Result<String, String> {
-            let Some(codec) = ty.codec() else {
+            // The declared type's codec, else the value's own (a serializable value).
+            let Some(codec) = ty.codec().or_else(|| value.type_info().codec()) else {
                 return Err(format!(
                     "task '{}' runs as a process, but its parameter `{name}` has type `{}`, \
                      which cannot be sent to a child process; derive `serde::Serialize` and \
