@@ -24,8 +24,9 @@ use std::path::Path;
 
 use redengine::{Execution, Session};
 
-/// Where the tasks write their small output files (relative to the working directory).
-const OUTPUT_DIR: &str = "data";
+/// Where the tasks write their small output files: next to the CSV log, under `log/`
+/// (relative to the working directory), so the example writes nothing else there.
+const OUTPUT_DIR: &str = "log/data";
 
 /// Builds the session (the seed's `session = Session(scheme=['log_csv'], config={…})`).
 ///
