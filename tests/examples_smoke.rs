@@ -194,7 +194,8 @@ fn shows_tasks_within_seconds_and_stops_cleanly_on_sigint() {
         first.stderr
     );
 
-    // The CSV log: the header once, then rows of the demo and seed tasks.
+    // The CSV log: the header once, then rows of the Advanced Guide's tasks and the
+    // demo additions.
     let csv = std::fs::read_to_string(dir.join("log/tasks.csv")).unwrap_or_default();
     assert_eq!(csv.lines().next(), Some(CSV_HEADER));
     assert_eq!(csv.matches(CSV_HEADER).count(), 1, "header written once");
@@ -235,12 +236,12 @@ fn shows_tasks_within_seconds_and_stops_cleanly_on_sigint() {
         "unfinished runs: {open:?}\n{csv}"
     );
 
-    // The console: the seed's format (asctime, level padded to 8, task name, message).
+    // The console: the guide's format (asctime, level padded to 8, task name, message).
     assert!(
         first
             .stdout
             .contains(" INFO     heartbeat Task 'heartbeat' status: 'success'"),
-        "console lines in the seed's format expected on stdout:\n{}",
+        "console lines in the guide's format expected on stdout:\n{}",
         first.stdout
     );
     assert!(
