@@ -1,4 +1,5 @@
-//! One test per configuration key (RUNTIME.md §3), each checking its documented behaviour.
+//! One test per configuration key (docs/runtime.md#configuration), each checking its
+//! documented behaviour.
 
 mod common;
 

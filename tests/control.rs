@@ -1,5 +1,5 @@
 //! The built-in control tasks (`ShutDown`, `Restart`) and the `SessionHandle` a task body
-//! can take (RUNTIME.md §4.5, §4.6, §7), on virtual time.
+//! can take (docs/runtime.md#shutdown, #restart, #manual-control), on virtual time.
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! A `#[task]` returning `Result<T, E>` logs its error's `source()` chain in `exc_text`
-//! when `E` is a `std::error::Error`, and its `Display` otherwise (RUNTIME.md §5.3).
+//! when `E` is a `std::error::Error`, and its `Display` otherwise
+//! (docs/runtime.md#record-fields).
 
 mod common;
 

@@ -1,9 +1,9 @@
-//! End-to-end tests of `examples/advanced` (the seed's Advanced Guide).
+//! End-to-end tests of `examples/advanced` (Red Engine 1.1.0's Advanced Guide).
 //!
 //! 1. `a_simulated_week`: the example's own task, parameter, condition and hook modules
 //!    are compiled into this test binary (`#[path]` below), so `inventory` registers the
 //!    very same tasks here; a session built from the registry runs them for a week of
-//!    virtual time in milliseconds. Counts per task follow the seed's text.
+//!    virtual time in milliseconds. Counts per task follow the guide's text.
 //! 2. `the_readme_quick_start_is_examples_hello`: the README shows what really runs.
 //!
 //! The advanced example's binary itself runs for real in `tests/examples_smoke.rs`.
@@ -87,7 +87,7 @@ fn a_simulated_week() {
     let log = MemoryLog::new();
     let mut session = Session::from_registry()
         // What main.rs configures, minus the console logger, `env = demo` (the demo
-        // additions stay off: the week follows the seed's schedule) and the CSV log.
+        // additions stay off: the week follows the guide's schedule) and the CSV log.
         .config("silence_task_prerun", true)
         .config("silence_cond_check", true)
         .config("force_status_from_logs", false)
@@ -297,10 +297,12 @@ fn the_readme_quick_start_is_examples_hello() {
 #[test]
 fn the_readme_task_file_loads() {
     let readme = include_str!("../README.md");
+    // The TOML block that defines tasks (another one shows the dependency line).
     let toml = readme
         .split("```toml\n")
-        .nth(1)
-        .and_then(|rest| rest.split("```").next())
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .find(|block| block.contains("[[task]]"))
         .unwrap_or_default();
     assert!(toml.contains("[[task]]"), "README.md shows a task file");
     let dir = temp_dir("readme-toml");

@@ -4,6 +4,10 @@
 //! The README promises that `cargo run --example advanced` shows tasks running within
 //! seconds, writes `log/tasks.csv`, and stops cleanly on Ctrl-C; these tests hold it to
 //! that, in a temporary working directory.
+//!
+//! The example schedules by the local wall clock (`check_mail` is terminated by its
+//! `end_cond` between 16:00 and 20:00), so every run of the binary gets a `TZ` that puts
+//! the local time near noon, whatever the machine's clock says: see [`noon_zone`].
 
 #![cfg(unix)]
 
@@ -11,9 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Datelike, Local};
+use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
 
-/// The CSV header of RUNTIME.md §5.5.
+/// The CSV log's header (docs/log.md): the columns, in order.
 const CSV_HEADER: &str = "task_name,created,action,start,end,runtime,message,exc_text";
 
 /// The example binary.
@@ -25,6 +29,37 @@ fn temp_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
     dir
+}
+
+/// A POSIX `TZ` value whose local time is now between 12:00 and 13:00: a whole number of
+/// hours east of UTC, from −9 to +14, so the zone is valid on every system (no tzdata
+/// needed). POSIX counts the offset west of UTC, hence the sign flip: `RED-5` is UTC+5.
+///
+/// Noon keeps the runs of the binary (a minute or two) far from the example's
+/// `time of day between 16:00 and 20:00` and from midnight, when the date or the week
+/// would turn between the two runs of the restart check.
+fn noon_zone() -> String {
+    let hours = offset_to_noon(Utc::now().hour());
+    format!("RED{}", -hours)
+}
+
+/// The whole hours to add to a UTC hour to reach 12, in −9..=14 (the span `RED…` allows).
+fn offset_to_noon(utc_hour: u32) -> i32 {
+    let east = (12 - utc_hour as i32).rem_euclid(24);
+    if east > 14 {
+        east - 24
+    } else {
+        east
+    }
+}
+
+#[test]
+fn the_noon_zone_is_noon_at_every_utc_hour() {
+    for utc_hour in 0..24 {
+        let east = offset_to_noon(utc_hour);
+        assert!((-9..=14).contains(&east), "{utc_hour}: {east}");
+        assert_eq!((utc_hour as i32 + east).rem_euclid(24), 12, "{utc_hour}");
+    }
 }
 
 /// One row of the CSV log: task, created, action.
@@ -71,15 +106,16 @@ struct Ended {
     stderr: String,
 }
 
-/// Starts the example in `dir`, waits (polling the CSV log, bounded by a generous deadline
-/// for a machine busy with builds) until `ready` holds for its rows, sends SIGINT (what
-/// Ctrl-C sends) and waits for the exit.
-fn run_until(dir: &Path, ready: impl Fn(&[Row]) -> bool) -> Ended {
+/// Starts the example in `dir` with the local zone `tz`, waits (polling the CSV log,
+/// bounded by a generous deadline for a machine busy with builds) until `ready` holds for
+/// its rows, sends SIGINT (what Ctrl-C sends) and waits for the exit.
+fn run_until(dir: &Path, tz: &str, ready: impl Fn(&[Row]) -> bool) -> Ended {
     let out = |name: &str| {
         std::fs::File::create(dir.join(name)).unwrap_or_else(|e| panic!("create {name}: {e}"))
     };
     let mut child = Command::new(EXE)
         .current_dir(dir)
+        .env("TZ", tz)
         .stdin(Stdio::null())
         .stdout(out("stdout.txt"))
         .stderr(out("stderr.txt"))
@@ -129,19 +165,22 @@ fn run_until(dir: &Path, ready: impl Fn(&[Row]) -> bool) -> Ended {
     }
 }
 
-/// The ISO week (year, week) of a CSV timestamp, in the local zone the example uses.
+/// The ISO week (year, week) of a CSV timestamp in the zone it was written in: the
+/// example's local zone, whose offset every timestamp carries.
 fn local_week(created: &str) -> Option<(i32, u32)> {
-    let at = DateTime::parse_from_rfc3339(created)
-        .ok()?
-        .with_timezone(&Local);
+    week_of(DateTime::parse_from_rfc3339(created).ok()?)
+}
+
+fn week_of(at: DateTime<FixedOffset>) -> Option<(i32, u32)> {
     Some((at.iso_week().year(), at.iso_week().week()))
 }
 
 #[test]
 fn shows_tasks_within_seconds_and_stops_cleanly_on_sigint() {
     let dir = temp_dir("sigint");
+    let tz = noon_zone();
     // The heartbeat and a whole pipeline round start at once and take well under a second.
-    let first = run_until(&dir, |rows| {
+    let first = run_until(&dir, &tz, |rows| {
         has(rows, "heartbeat", "success")
             && has(rows, "store_data", "success")
             && has(rows, "check_pulse", "success")
@@ -155,7 +194,8 @@ fn shows_tasks_within_seconds_and_stops_cleanly_on_sigint() {
         first.stderr
     );
 
-    // The CSV log: the header once, then rows of the demo and seed tasks.
+    // The CSV log: the header once, then rows of the Advanced Guide's tasks and the
+    // demo additions.
     let csv = std::fs::read_to_string(dir.join("log/tasks.csv")).unwrap_or_default();
     assert_eq!(csv.lines().next(), Some(CSV_HEADER));
     assert_eq!(csv.matches(CSV_HEADER).count(), 1, "header written once");
@@ -179,7 +219,8 @@ fn shows_tasks_within_seconds_and_stops_cleanly_on_sigint() {
         );
     }
     // check_mail (weekly, execution = "process") ran in a child process at start-up; a run
-    // still going at SIGINT is waited for by the graceful shutdown.
+    // still going at SIGINT is waited for by the graceful shutdown. Its end_cond window
+    // (16:00 to 20:00 local) is closed at noon, so nothing terminates it.
     assert!(
         has(&logged, "check_mail", "success"),
         "check_mail (process) must succeed:\n{csv}\nstderr:\n{}",
@@ -195,12 +236,12 @@ fn shows_tasks_within_seconds_and_stops_cleanly_on_sigint() {
         "unfinished runs: {open:?}\n{csv}"
     );
 
-    // The console: the seed's format (asctime, level padded to 8, task name, message).
+    // The console: the guide's format (asctime, level padded to 8, task name, message).
     assert!(
         first
             .stdout
             .contains(" INFO     heartbeat Task 'heartbeat' status: 'success'"),
-        "console lines in the seed's format expected on stdout:\n{}",
+        "console lines in the guide's format expected on stdout:\n{}",
         first.stdout
     );
     assert!(
@@ -208,14 +249,32 @@ fn shows_tasks_within_seconds_and_stops_cleanly_on_sigint() {
         "shutdown not logged:\n{}",
         first.stdout
     );
+    // The tasks' output files live under the log directory; nothing else is written.
     for file in ["store.txt", "report.txt", "disk_usage.txt"] {
-        assert!(dir.join("data").join(file).exists(), "data/{file} missing");
+        let path = dir.join("log/data").join(file);
+        assert!(path.exists(), "log/data/{file} missing");
     }
+    // The working directory holds `log/` and the two files this test made, nothing else
+    // (the README says everything the example writes goes under `log/`).
+    let mut entries: Vec<String> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    entries.sort();
+    assert_eq!(
+        entries,
+        ["log", "stderr.txt", "stdout.txt"],
+        "the example wrote outside log/"
+    );
 
     // Started again on the same log, the scheduler continues where it stopped: check_mail
     // ran this week, so it does not run again (unless the week turned in between).
     let heartbeats = count(&logged, "heartbeat", "run");
-    let second = run_until(&dir, |rows| {
+    let second = run_until(&dir, &tz, |rows| {
         count(rows, "heartbeat", "success") > heartbeats
     });
     assert_eq!(
@@ -230,8 +289,12 @@ fn shows_tasks_within_seconds_and_stops_cleanly_on_sigint() {
         .iter()
         .filter(|r| r.task == "check_mail" && r.action == "run")
         .collect();
+    let first_mail = mail
+        .first()
+        .and_then(|r| DateTime::parse_from_rfc3339(&r.created).ok());
+    let now_there = first_mail.map(|at| Utc::now().with_timezone(at.offset()));
     let week_turned =
-        mail.first().and_then(|r| local_week(&r.created)) != local_week(&Local::now().to_rfc3339());
+        mail.first().and_then(|r| local_week(&r.created)) != now_there.and_then(week_of);
     if !week_turned {
         assert_eq!(mail.len(), 1, "check_mail is weekly:\n{csv}");
     }

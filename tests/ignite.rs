@@ -78,7 +78,7 @@ fn unknown_custom_condition_suggests_registered_ones() {
 
 #[test]
 fn task_parameter_the_function_does_not_take() {
-    // The seed binds `my_data` while the function takes `mydata`: an error here.
+    // Red Engine's Advanced Guide binds `my_data` while the function takes `mydata`: an error here.
     let session = Session::builder()
         .task(Task::builder("get_data").run(|_| 1_u32))
         .task(

@@ -1,4 +1,4 @@
-//! The file loader (issue 6 §2): TOML task files under a directory, errors with
+//! The file loader (`redengine::loader`): TOML task files under a directory, errors with
 //! file:line, bad files never stop the others, reload on change, removal removes tasks.
 
 mod common;

@@ -1,4 +1,5 @@
-//! A simulated week of the seed's tasks, built with the runtime builder, on a manual clock.
+//! A simulated week of the Advanced Guide's tasks, built with the runtime builder, on a
+//! manual clock.
 
 mod common;
 

@@ -1,5 +1,6 @@
-//! Criterion benches of the scheduler's hot paths (PERF.md): one loop iteration with N
-//! idle tasks, and dispatch from an upstream run's end to its dependent's first line.
+//! Criterion benches of the scheduler's hot paths (the README's Performance section): one
+//! loop iteration with N idle tasks, and dispatch from an upstream run's end to its
+//! dependent's first line.
 //!
 //! `cargo bench -p redengine-bench --bench scheduler`
 //!

@@ -1,5 +1,6 @@
-//! `redengine-bench`: measures every row of PERF.md for the redengine runtime on this
-//! machine, with the floors (what raw Rust/OS primitives cost) measured in the same run.
+//! `redengine-bench`: measures every row of the performance targets (the README's
+//! Performance table) for the redengine runtime on this machine, with the floors (what
+//! raw Rust/OS primitives cost) measured in the same run.
 //!
 //! ```text
 //! cargo run --release -p redengine-bench              # human table, medians of 3 runs
@@ -203,7 +204,7 @@ fn main() -> ExitCode {
         println!("{}", report::json(&rows, &machine, opts.runs));
     } else {
         let header = format!(
-            "redengine PERF.md rows — medians of {} interleaved run(s) — {}",
+            "redengine performance targets — medians of {} interleaved run(s) — {}",
             opts.runs,
             machine.describe()
         );

@@ -1,4 +1,5 @@
-//! Rows of the PERF.md table and their two renderings: a human table and JSON.
+//! Rows of the performance-target table (the README's Performance section) and their two
+//! renderings: a human table and JSON.
 
 use serde::Serialize;
 
@@ -74,7 +75,7 @@ impl Target {
 pub(crate) struct Row {
     /// Stable machine name (`cond_check_1k`, …).
     pub(crate) key: &'static str,
-    /// What PERF.md calls it.
+    /// The metric's name, as the README's Performance table shows it.
     pub(crate) metric: String,
     pub(crate) unit: Unit,
     /// `None`: not measurable in this build (see `note`).

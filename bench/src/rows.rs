@@ -1,4 +1,4 @@
-//! The PERF.md rows, built from the medians of the samples: metric names, units,
+//! The performance-target rows, built from the medians of the samples: metric names, units,
 //! targets, floors, and the scale notes (linear in tasks, flat in log size).
 
 use crate::report::{Row, Target, Unit};

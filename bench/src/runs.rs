@@ -58,8 +58,9 @@ fn run_session(builder: SessionBuilder, late: &Late) -> Result<(), String> {
 
 /// The start condition of the first task of a round: after the round's last task
 /// finished, so rounds never overlap. A `main` round can finish within the microsecond
-/// its first task started, and `after task` compares log instants (µs) strictly
-/// (CONDITIONS.md §5.5), which would stall the ping-pong; `main` rounds cannot overlap
+/// its first task started, and `after task` counts only an upstream finish strictly later
+/// than the owner's last start, at the log's microsecond precision (docs/conditions.md),
+/// which would stall the ping-pong; `main` rounds cannot overlap
 /// anyway (one cycle runs `a`, then its dependents, in check order), so `a` is `true`.
 fn upstream_cond(execution: Execution, last: &str) -> String {
     if execution == Execution::Main {

@@ -1,18 +1,18 @@
-//! The seed's Advanced Guide as a Rust project (`cargo run --example advanced`).
+//! Red Engine 1.1.0's Advanced Guide as a Rust project (`cargo run --example advanced`).
 //!
-//! This file is the seed's `project/main.py`: it configures the session (the seed's config
+//! This file is the guide's `project/main.py`: it configures the session (the guide's config
 //! values, the CSV logging scheme), sets up console logging of task events, pulls in the
 //! models, parameters and tasks, and starts the scheduler. Ctrl-C stops it cleanly: running
 //! tasks (threads and child processes) are waited for, the log is flushed, and the process
 //! exits with status 0.
 //!
-//! The seed's `PyLoader(path=…, glob="**/tasks.py")` has two counterparts. Every
+//! The guide's `PyLoader(path=…, glob="**/tasks.py")` has two counterparts. Every
 //! `#[redengine::task]` in a module compiled into this binary (`mod tasks;` below) is
 //! registered automatically and collected by [`Session::from_registry`]; and shell-command
 //! tasks written in `tasks/**/tasks.toml` files are read by the runtime's file loader
 //! (`load_tasks` below), at start-up and again whenever a file changes.
 //!
-//! Which tasks are the seed's and which are demo additions is said next to each task; the
+//! Which tasks are the guide's and which are demo additions is said next to each task; the
 //! table in `README.md` maps every section of the guide to its file.
 
 mod models;
@@ -24,30 +24,31 @@ use std::path::Path;
 
 use redengine::{Execution, Session};
 
-/// Where the tasks write their small output files (relative to the working directory).
-const OUTPUT_DIR: &str = "data";
+/// Where the tasks write their small output files: next to the CSV log, under `log/`
+/// (relative to the working directory), so the example writes nothing else there.
+const OUTPUT_DIR: &str = "log/data";
 
-/// Builds the session (the seed's `session = Session(scheme=['log_csv'], config={…})`).
+/// Builds the session (the guide's `session = Session(scheme=['log_csv'], config={…})`).
 ///
 /// `#[redengine::main]` turns this into the binary's `main`, which runs the scheduler and
 /// returns its exit status. The function is renamed `session` and stays callable.
 #[redengine::main]
 fn main() -> redengine::Result<Session> {
-    // The seed's `task_logger` console handler (section "Logging").
+    // The guide's `task_logger` console handler (section "Logging").
     console::init();
 
     Session::from_registry()
         // scheme=['log_csv']: one row per task event, read back at start-up so `daily`
         // tasks do not run again after a restart.
         .log_csv("log/tasks.csv")
-        // The seed's config dict, key for key (these are also the defaults).
+        // The guide's config dict, key for key (these are also the defaults).
         .config("silence_task_prerun", true)
         .config("silence_cond_check", true)
         .config("force_status_from_logs", false)
         .config("task_pre_exist", "raise")
         .config("use_instance_naming", false)
         .config("cycle_sleep", "none")
-        // Not in the seed's dict: the seed's default execution is `process`. The demo's
+        // Not in the guide's dict: the guide's default execution is `process`. The demo's
         // tasks share in-process state (get_data's fetch counter, `Return` values), so
         // tasks that name no execution run on threads; `check_mail` still asks for
         // `process` explicitly.
@@ -58,10 +59,10 @@ fn main() -> redengine::Result<Session> {
         .param("env", "demo".to_string())
         // Where the tasks write their small output files (`store_data`, the shell tasks).
         .param("output_dir", OUTPUT_DIR.to_string())
-        // A task of the custom kind in `models/tasks.rs` (the seed's custom task classes).
+        // A task of the custom kind in `models/tasks.rs` (the guide's custom task classes).
         .task(tasks::reports::write_report(Path::new(OUTPUT_DIR)))
         // The file loader: `PyLoader(path=main_directory / "tasks/", glob="**/tasks.py")`.
-        // The seed's `Path(__file__).parent` is this source directory, fixed at compile
+        // The guide's `Path(__file__).parent` is this source directory, fixed at compile
         // time so the files are found whatever the working directory.
         .load_tasks(source_dir().join("tasks"), "**/tasks.toml")
         // The custom hooks of `models/hooks.rs`.
@@ -77,7 +78,7 @@ fn source_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/advanced")
 }
 
-/// A console logger printing every task event like the seed's formatter
+/// A console logger printing every task event like the guide's formatter
 /// `'%(asctime)s %(levelname)-8s %(task_name)s %(message)s'`.
 ///
 /// The scheduler emits each task record on the `log` facade (target `redengine::task`)

@@ -1,5 +1,5 @@
 //! Runnable examples of redengine live under `examples/` (`cargo run --example <name>`):
-//! `hello`, `pipeline`, `parallel` and `advanced` (the seed's Advanced Guide).
+//! `hello`, `pipeline`, `parallel` and `advanced` (Red Engine 1.1.0's Advanced Guide).
 //!
 //! This library only exists to compile the top-level README's Rust blocks as doctests
 //! (module [`readme`]), so the README cannot drift from the API.

@@ -1,4 +1,4 @@
-//! Custom conditions (the seed's `project/models/conditions.py`).
+//! Custom conditions (the Advanced Guide's `project/models/conditions.py`).
 //!
 //! A `#[redengine::condition]` function becomes a word of the condition language: the
 //! pipeline's `get_data` starts only `& source_reachable`. The scheduler calls it at every

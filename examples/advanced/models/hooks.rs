@@ -1,4 +1,4 @@
-//! Custom hooks (the seed's `project/models/hooks.py`).
+//! Custom hooks (the Advanced Guide's `project/models/hooks.py`).
 //!
 //! A hook is a function called at a "pre" point that may return a closure for the matching
 //! "post" point. `time_runs` wraps every task run (pre: before its parameters are resolved;

@@ -1,4 +1,4 @@
-//! The seed's `project/models/`: custom conditions, hooks and task kinds (section
+//! The Advanced Guide's `project/models/`: custom conditions, hooks and task kinds (section
 //! "Importing Models and Tasks").
 
 pub(crate) mod conditions;

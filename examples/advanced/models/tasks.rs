@@ -1,4 +1,4 @@
-//! Custom task kinds (the seed's `project/models/tasks.py`, "your custom task classes").
+//! Custom task kinds (the Advanced Guide's `project/models/tasks.py`, "your custom task classes").
 //!
 //! In Red Engine a new kind of task subclasses `Task` and writes `execute`. Here it
 //! implements [`redengine::TaskKind`]: `execute` gets the run's context (its resolved
@@ -15,7 +15,7 @@
 //! ```
 //!
 //! [`WriteFile`] writes a small text file rendered from a template: a task that "does
-//! something visible" without a network or a shell, which the seed's examples lack.
+//! something visible" without a network or a shell, which the guide's examples lack.
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,4 @@
-//! Demo additions, not in the seed: tasks that make the scheduler visibly busy within
+//! Demo additions, not in the guide: tasks that make the scheduler visibly busy within
 //! seconds of `cargo run --example advanced`. They run only while the session parameter
 //! `env` is `"demo"` (set in `main.rs`), through the `env 'demo'` condition.
 //!

@@ -1,5 +1,5 @@
-//! The seed's pipeline (section "Pipelining"): `get_data → transform_data → store_data`,
-//! with `report_errors` on the failure branch.
+//! The Advanced Guide's pipeline (section "Pipelining"):
+//! `get_data → transform_data → store_data`, with `report_errors` on the failure branch.
 //!
 //! Downstream tasks start on `after task '…' succeeded|failed`: true once the upstream
 //! finished that way after the downstream task last started, so each upstream run triggers
@@ -16,7 +16,7 @@ pub(crate) const FAIL_EVERY: u32 = 3;
 /// Fetches so far in this process.
 static FETCHES: AtomicU32 = AtomicU32::new(0);
 
-/// Seed task; the seed gives it no `start_cond` (it would never run by itself).
+/// Guide task; the guide gives it no `start_cond` (it would never run by itself).
 ///
 /// Schedule added here: daily after 07:00 (what the week-long test checks), plus the demo
 /// addition `every 10 seconds & env 'demo'` so the pipeline runs within seconds of
@@ -40,13 +40,13 @@ fn get_data() -> Result<Vec<u32>, String> {
     Ok(readings)
 }
 
-/// Seed: runs after each successful `get_data`.
+/// In the guide: runs after each successful `get_data`.
 #[redengine::task(start_cond = "after task 'get_data' succeeded")]
 fn transform_data() {
     println!("    transform_data: cleaning the readings");
 }
 
-/// Seed: runs after each successful `transform_data` (no outcome word means `succeeded`).
+/// In the guide: runs after each successful `transform_data` (no outcome word means `succeeded`).
 /// Appends a line to `<output_dir>/store.txt`; `output_dir` is a session parameter set in
 /// `main.rs`.
 #[redengine::task(start_cond = "after task 'transform_data'")]
@@ -62,7 +62,7 @@ fn store_data(output_dir: String) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Seed: runs after each failed `get_data`.
+/// In the guide: runs after each failed `get_data`.
 #[redengine::task(start_cond = "after task 'get_data' failed")]
 fn report_errors() {
     println!("    report_errors: get_data failed, paging whoever is on call");
