@@ -261,3 +261,62 @@ fn an_invalid_glob_is_a_build_error() {
         "{err}"
     );
 }
+
+/// A typo in a task file that was loaded keeps its last good version running, reports the
+/// error with file and line, and takes the new version once it is valid. Before, the bad
+/// edit removed the task until the file was fixed.
+#[test]
+fn a_bad_edit_keeps_the_last_good_version_until_the_file_is_fixed() {
+    let d = dir("bad-edit");
+    write(&d, "a.toml", &ticker("tick_a", &d));
+    let edit_dir = d.clone();
+    let (b, _clock, log) = builder(monday(8, 0));
+    let (result, logged) = capture(|| {
+        b.task_execution(Execution::Main)
+            .loader(
+                Loader::new(&d, "**/*.toml")
+                    .unwrap()
+                    .poll_every(Duration::from_secs(30)),
+            )
+            .shut_cond("scheduler has run over 12 minutes")
+            .task(Task::builder("break").start_cond("daily after 08:03").run({
+                let dir = edit_dir.clone();
+                move |_| -> std::io::Result<()> {
+                    let bad = ticker("tick_a", &dir).replace("every 1 minute", "evry 1 minute");
+                    std::fs::write(dir.join("a.toml"), bad)
+                }
+            }))
+            .task(Task::builder("fix").start_cond("daily after 08:08").run(
+                move |_| -> std::io::Result<()> {
+                    let good =
+                        ticker("tick_a", &edit_dir).replace("every 1 minute", "every 3 minutes");
+                    std::fs::write(edit_dir.join("a.toml"), good)
+                },
+            ))
+            .build()
+            .unwrap()
+            .run()
+    });
+    result.unwrap();
+    let runs: Vec<String> = of(&log, "tick_a", Action::Run)
+        .iter()
+        .map(|r| r.created.format("%H:%M").to_string())
+        .collect();
+    // Every minute until the fix (the broken file kept its last good version) …
+    for minute in ["08:04", "08:05", "08:06", "08:07"] {
+        assert!(
+            runs.iter().any(|t| t == minute),
+            "no run at {minute}: {runs:?}"
+        );
+    }
+    // … then the fixed version: every 3 minutes.
+    let after: Vec<&String> = runs.iter().filter(|t| t.as_str() > "08:09").collect();
+    assert!(after.len() <= 2, "{runs:?}");
+    let reported = logged.iter().any(|(level, _, text)| {
+        *level == log::Level::Error
+            && text.contains("a.toml:")
+            && text.contains("last good version stays loaded")
+    });
+    assert!(reported, "{logged:#?}");
+    let _ = std::fs::remove_dir_all(&d);
+}

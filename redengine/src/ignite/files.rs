@@ -9,7 +9,12 @@ use crate::location::Location;
 use crate::session::Session;
 
 fn report(problem: &Problem) {
-    ::log::error!(target: "redengine::scheduler", "task file: {problem}; the task is not loaded");
+    let effect = if problem.message.ends_with(crate::loader::KEPT) {
+        ""
+    } else {
+        "; the task is not loaded"
+    };
+    ::log::error!(target: "redengine::scheduler", "task file: {problem}{effect}");
 }
 
 /// The task-file tasks to leave out: those with a problem of their own, a name another

@@ -34,6 +34,9 @@
 //!   target `redengine::scheduler` and the rest is scheduled. `Session::ignite`
 //!   (the `check` command) reports them as errors. A loaded task may not reuse the name of
 //!   another task.
+//! * **A bad edit.** When a file that loaded without problems is changed into one with
+//!   problems (a typo), its problems are reported with file and line and its last good
+//!   version stays loaded — its tasks keep running — until the file is valid again.
 //! * **Reload.** While the scheduler runs, the files' modification times and sizes are
 //!   polled at most every [`Loader::poll_every`] (5 s by default) from the cycle, on the
 //!   session's clock: the idle loop wakes for it, and does nothing else. An added or changed
@@ -140,8 +143,15 @@ impl Loader {
 /// One file as last read.
 struct FileEntry {
     stamp: (Option<SystemTime>, u64),
+    /// The tasks in effect and the problems of the latest read.
     read: FileTasks,
+    /// The latest read had problems, so `read.tasks` are still those of the last read
+    /// without any: a bad edit never removes a running task.
+    stale: bool,
 }
+
+/// Added to each problem of a file whose last good version stays loaded.
+pub(crate) const KEPT: &str = "the file's last good version stays loaded until it is fixed";
 
 /// The loader's state inside a session.
 pub(crate) struct LoaderState {
@@ -197,7 +207,27 @@ impl LoaderState {
                     }],
                 },
             };
-            self.files.insert(path, FileEntry { stamp, read });
+            // A bad edit of a file that was good (or is being kept) keeps its tasks.
+            let entry = match self.files.remove(&path) {
+                Some(old)
+                    if !read.problems.is_empty() && (old.stale || old.read.problems.is_empty()) =>
+                {
+                    FileEntry {
+                        stamp,
+                        read: FileTasks {
+                            tasks: old.read.tasks,
+                            problems: read.problems,
+                        },
+                        stale: true,
+                    }
+                }
+                _ => FileEntry {
+                    stamp,
+                    read,
+                    stale: false,
+                },
+            };
+            self.files.insert(path, entry);
         }
         changed
     }
@@ -218,11 +248,15 @@ impl LoaderState {
     /// Every problem found in the files and directories.
     pub(crate) fn problems(&self) -> Vec<Problem> {
         let mut all = self.scan_problems.clone();
-        all.extend(
-            self.files
-                .values()
-                .flat_map(|f| f.read.problems.iter().cloned()),
-        );
+        for entry in self.files.values() {
+            all.extend(entry.read.problems.iter().map(|p| match entry.stale {
+                false => p.clone(),
+                true => Problem {
+                    location: p.location,
+                    message: format!("{}; {KEPT}", p.message),
+                },
+            }));
+        }
         all
     }
 }
