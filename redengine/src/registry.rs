@@ -49,7 +49,7 @@ impl TaskFlags {
 ///
 /// At each launch the runtime resolves it (docs/runtime.md, "Parameters"): a task parameter of that name
 /// ([`TaskDef::params`]), else a session parameter or `#[param]` function of that name,
-/// else a built-in of that type ([`TerminationFlag`]). Ignite checks that it resolves and
+/// else a built-in of that type (`TerminationFlag`). Ignite checks that it resolves and
 /// that the types match.
 #[derive(Debug, Clone, Copy)]
 pub struct ArgDef {
