@@ -79,8 +79,9 @@ pub(crate) fn serves_children() -> bool {
 }
 
 /// For a hand-written `main`: if this process was started by the scheduler as a
-/// process-task child, runs that task and returns the exit code to return from `main`;
-/// otherwise returns `None` and marks the binary as able to run process tasks.
+/// process-task child, runs that task and returns the exit code to return from `main`
+/// (likewise as a command task's supervisor, see `docs/processes.md`); otherwise returns
+/// `None` and marks the binary as able to run process tasks.
 ///
 /// Call it first thing in `main`, before anything with side effects, with the function
 /// that builds the session: the child builds the same session (same tasks, parameters,
@@ -127,6 +128,10 @@ pub(crate) fn serves_children() -> bool {
 /// kept for the `fail` record of a child that dies without answering.
 pub fn run_child_if_requested<S: IntoSession>(make: fn() -> S) -> Option<ExitCode> {
     SERVES_CHILDREN.store(true, Ordering::SeqCst);
+    #[cfg(unix)]
+    if let Some(code) = crate::procctl::supervisor::serve_if_requested() {
+        return Some(code);
+    }
     std::env::var_os(TASK_ENV)?;
     #[cfg(unix)]
     {

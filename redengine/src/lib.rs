@@ -114,6 +114,7 @@ pub mod loader;
 pub mod log;
 mod outcome;
 mod params;
+mod procctl;
 pub mod registry;
 mod session;
 mod signals;

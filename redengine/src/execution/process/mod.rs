@@ -20,13 +20,12 @@ use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
 use self::group::Group;
-use self::stderr::Tail;
 use self::wire::{ArgSource, Reply, Request, WireArg, WireOutcome};
 use super::{Dispatch, Done, Executor, Job, JobArg, JobResult};
 use crate::clock::Clock;
@@ -221,7 +220,7 @@ struct Waiter {
     ours: UnixStream,
     request: String,
     group: Arc<Group>,
-    stderr: Option<(Arc<Mutex<Tail>>, crossbeam_channel::Receiver<()>)>,
+    stderr: Option<crate::procctl::Reader>,
     flag: TerminationFlag,
     clock: Arc<dyn Clock>,
     returns: TypeInfo,
@@ -238,12 +237,9 @@ impl Waiter {
         self.group.mark_reaped();
         let reaped_at = self.clock.now();
         let tail = match &self.stderr {
-            Some((tail, eof)) => {
-                let _ = eof.recv_timeout(STDERR_LINGER);
-                match tail.lock() {
-                    Ok(tail) => tail.text(),
-                    Err(poisoned) => poisoned.into_inner().text(),
-                }
+            Some(reader) => {
+                let lines = reader.finish(Instant::now() + STDERR_LINGER).lines();
+                lines
             }
             None => String::new(),
         };
