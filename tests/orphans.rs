@@ -1,6 +1,6 @@
 //! Nothing a scheduler started outlives it: the scheduler binary `orphans` (tests/bin)
-//! runs a process task, a thread command task and a main command task, each with
-//! grandchildren; after a kill -9 of the scheduler every one of those processes must be
+//! runs a process task, a thread command task, a main command task and a command task
+//! from a task file, each with grandchildren; after a kill -9 of the scheduler every one of those processes must be
 //! gone within 3 s. Command tasks run under a supervisor process, so their outcomes are
 //! checked here too, with real commands.
 
@@ -34,7 +34,18 @@ impl Scenario {
     }
 
     fn start(&self, scenario: &str) -> Child {
+        // A task file for the file loader: a command task like the others.
+        let files = self.dir.join("tasks");
+        std::fs::create_dir_all(&files).unwrap();
+        let out = self.dir.join("out").join("file_cmd");
+        let task = format!(
+            "[[task]]\nname = \"file_cmd\"\nstart_cond = \"~has started\"\ncommand = '''\
+             sleep 60 & echo \"$PPID $$ $!\" > '{0}.tmp' && mv '{0}.tmp' '{0}'; wait'''\n",
+            out.display()
+        );
+        std::fs::write(files.join("file.toml"), task).unwrap();
         Command::new(env!("CARGO_BIN_EXE_orphans"))
+            .env("RE_TASKS", files)
             .env("RE_SCENARIO", scenario)
             .env("RE_LOG", self.dir.join("log").join("tasks.csv"))
             .env("RE_OUT", self.dir.join("out"))
@@ -109,7 +120,7 @@ fn a_killed_scheduler_leaves_no_process_behind() {
     let mut scheduler = s.start("orphans");
     let me = scheduler.id() as i32;
     let mut watched = Vec::new();
-    for task in ["proc_job", "thread_cmd", "main_cmd"] {
+    for task in ["proc_job", "thread_cmd", "file_cmd", "main_cmd"] {
         // `<parent of the shell> <shell> <sleep 60>`: the parent is the process child, or
         // the command's supervisor.
         let found = pids(&s.await_evidence(task, &mut scheduler));

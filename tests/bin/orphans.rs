@@ -1,7 +1,8 @@
-//! A scheduler binary for `tests/orphans.rs`: a process task, a thread command task and a
-//! main command task, each starting grandchildren that would run for a minute. Every
-//! process involved writes its pid to a file under `RE_OUT`, so the test can kill -9 this
-//! scheduler and then check that none of them outlives it.
+//! A scheduler binary for `tests/orphans.rs`: a process task, a thread command task, a
+//! main command task and a command task from a task file, each starting grandchildren
+//! that would run for a minute. Every process involved writes its pid to a file under
+//! `RE_OUT`, so the test can kill -9 this scheduler and then check that none of them
+//! outlives it.
 //!
 //! `RE_SCENARIO=supervised` runs command tasks whose outcome the test checks (exit codes,
 //! signals, output tails, a missing program, termination) through the supervisor.
@@ -26,9 +27,21 @@ fn sleeper(file: &str) -> String {
     )
 }
 
-/// The orphan scenario: three tasks that never end on their own.
+/// The orphan scenario: tasks that never end on their own; with `RE_TASKS` set, also the
+/// command tasks of the TOML files in that directory (the file loader's).
 fn orphans() -> redengine::SessionBuilder {
-    Session::builder()
+    let files = std::env::var_os("RE_TASKS");
+    // A `main` run blocks the loop: it starts once every other task runs.
+    let last = if files.is_some() {
+        "~has started & task 'thread_cmd' is running & task 'file_cmd' is running"
+    } else {
+        "~has started & task 'thread_cmd' is running"
+    };
+    let builder = match files {
+        Some(dir) => Session::builder().load_tasks(dir, "*.toml"),
+        None => Session::builder(),
+    };
+    builder
         .task(
             Task::builder("proc_job")
                 .start_cond("~has started")
@@ -50,7 +63,7 @@ fn orphans() -> redengine::SessionBuilder {
         )
         .task(
             Task::builder("main_cmd")
-                .start_cond("~has started & task 'thread_cmd' is running")
+                .start_cond(last)
                 .execution(Execution::Main)
                 .kind(CommandTask::new("sh").args(["-c", &sleeper("main_cmd")])),
         )

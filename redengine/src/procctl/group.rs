@@ -60,14 +60,20 @@ impl Group {
         let _ = killpg(self.pgid, Signal::SIGKILL);
     }
 
-    /// Whether any member is alive. From outside, a zombie not reaped yet counts (the
-    /// group id stays taken while it exists, so signalling it is harmless); from inside,
-    /// only other members that are not zombies count.
+    /// Whether any member exists. From outside, a zombie not reaped yet counts (the group
+    /// id stays taken while it exists, so signalling it is harmless); from inside, only
+    /// other members that are not zombies count.
     pub(crate) fn alive(&self) -> bool {
         if self.inside {
             return others_in_group(self.pgid).unwrap_or(true);
         }
         !matches!(killpg(self.pgid, None), Err(Errno::ESRCH))
+    }
+
+    /// Whether a member still runs: like [`Group::alive`], but zombies (killed members
+    /// that a non-reaping init leaves behind) do not count where `/proc` can tell.
+    fn running(&self) -> bool {
+        self.alive() && others_in_group(self.pgid).unwrap_or(true)
     }
 
     /// SIGTERM to the group now; SIGKILL from a timer thread if anything is still alive
@@ -128,7 +134,7 @@ impl Group {
         }
         if self.inside {
             self.kill();
-        } else if self.alive() {
+        } else if self.running() {
             ::log::warn!(
                 target: "redengine::scheduler",
                 "task '{}' still runs {}s after SIGTERM: SIGKILL to process group {}",
