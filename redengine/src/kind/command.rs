@@ -49,8 +49,8 @@ const DRAIN: Duration = Duration::from_secs(1);
 ///   scheduler's death. Elsewhere (a test harness) the command is started directly and
 ///   has no such protection. See `docs/processes.md`.
 /// * **Executions**: `main` and `thread`. `process` is refused at ignite: the command
-///   already is a separate process group, and re-executing the scheduler binary just to
-///   start it would add a process and nothing else.
+///   already runs in a process group of its own, watched for the scheduler's death, so a
+///   process child around it would add a process and nothing else.
 ///
 /// ```
 /// use redengine::kind::CommandTask;
