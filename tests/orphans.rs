@@ -120,7 +120,13 @@ fn a_killed_scheduler_leaves_no_process_behind() {
     let mut scheduler = s.start("orphans");
     let me = scheduler.id() as i32;
     let mut watched = Vec::new();
-    for task in ["proc_job", "thread_cmd", "file_cmd", "main_cmd"] {
+    for task in [
+        "proc_job",
+        "thread_cmd",
+        "stubborn_cmd",
+        "file_cmd",
+        "main_cmd",
+    ] {
         // `<parent of the shell> <shell> <sleep 60>`: the parent is the process child, or
         // the command's supervisor.
         let found = pids(&s.await_evidence(task, &mut scheduler));
@@ -195,20 +201,24 @@ fn supervised_commands_report_exit_codes_signals_and_output_tails() {
         noisy.ends_with("xlast-line\n--- stdout (last 4 KiB) ---\nto-stdout"),
         "{noisy}"
     );
-    let terminated: Vec<&TaskRecord> = records
-        .iter()
-        .filter(|r| r.task_name == "slow" && r.action == Action::Terminate)
-        .collect();
-    assert_eq!(terminated.len(), 1, "{records:#?}");
-    assert_eq!(terminated[0].message, "timeout");
-    let slow = std::fs::read_to_string(s.dir.join("out").join("slow")).unwrap();
-    let until = Instant::now() + CLEANUP;
-    while !pids(&slow).into_iter().all(gone) {
-        assert!(
-            Instant::now() < until,
-            "a terminated command survived: {slow}"
-        );
-        std::thread::park_timeout(Duration::from_millis(20));
+    // Terminated: by SIGTERM (`slow`), by SIGKILL after the grace (`stubborn`); the
+    // supervisor, the shell and its `sleep` are all gone.
+    for task in ["slow", "stubborn"] {
+        let terminated: Vec<&TaskRecord> = records
+            .iter()
+            .filter(|r| r.task_name == task && r.action == Action::Terminate)
+            .collect();
+        assert_eq!(terminated.len(), 1, "{task}: {records:#?}");
+        assert_eq!(terminated[0].message, "timeout");
+        let found = std::fs::read_to_string(s.dir.join("out").join(task)).unwrap();
+        let until = Instant::now() + CLEANUP;
+        while !pids(&found).into_iter().all(gone) {
+            assert!(
+                Instant::now() < until,
+                "terminated `{task}` survived: {found}"
+            );
+            std::thread::park_timeout(Duration::from_millis(20));
+        }
     }
     // Parameters and `env` reach the command; the supervisor's marker does not.
     let env = std::fs::read_to_string(s.dir.join("out").join("env")).unwrap();

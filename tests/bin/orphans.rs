@@ -33,9 +33,10 @@ fn orphans() -> redengine::SessionBuilder {
     let files = std::env::var_os("RE_TASKS");
     // A `main` run blocks the loop: it starts once every other task runs.
     let last = if files.is_some() {
-        "~has started & task 'thread_cmd' is running & task 'file_cmd' is running"
+        "~has started & task 'thread_cmd' is running & task 'stubborn_cmd' is running \
+         & task 'file_cmd' is running"
     } else {
-        "~has started & task 'thread_cmd' is running"
+        "~has started & task 'thread_cmd' is running & task 'stubborn_cmd' is running"
     };
     let builder = match files {
         Some(dir) => Session::builder().load_tasks(dir, "*.toml"),
@@ -60,6 +61,17 @@ fn orphans() -> redengine::SessionBuilder {
                 .start_cond("~has started")
                 .execution(Execution::Thread)
                 .kind(CommandTask::new("sh").args(["-c", &sleeper("thread_cmd")])),
+        )
+        .task(
+            // Ignores SIGTERM, as its `sleep` does: only the SIGKILL after the grace ends them.
+            Task::builder("stubborn_cmd")
+                .start_cond("~has started")
+                .execution(Execution::Thread)
+                .kind(
+                    CommandTask::new("sh")
+                        .args(["-c", &format!("trap '' TERM; {}", sleeper("stubborn_cmd"))])
+                        .grace(Duration::from_secs(1)),
+                ),
         )
         .task(
             Task::builder("main_cmd")
@@ -93,6 +105,15 @@ fn supervised() -> redengine::SessionBuilder {
             ),
         )
         .task(
+            // Ignores SIGTERM (and so does its `sleep`, which inherits that): only the
+            // SIGKILL at the end of the grace period ends them, and the supervisor.
+            thread("stubborn").timeout("1 second").kind(
+                CommandTask::new("sh")
+                    .args(["-c", &format!("trap '' TERM; {}", sleeper("stubborn"))])
+                    .grace(Duration::from_secs(1)),
+            ),
+        )
+        .task(
             Task::builder("env")
                 .start_cond("~has started")
                 .execution(Execution::Main)
@@ -113,7 +134,8 @@ fn supervised() -> redengine::SessionBuilder {
         .shut_cond(
             "(task 'ok' has finished) & (task 'bad' has finished) & (task 'noisy' has finished) \
              & (task 'signalled' has finished) & (task 'missing' has finished) \
-             & (task 'slow' has finished) & (task 'env' has finished)",
+             & (task 'slow' has finished) & (task 'stubborn' has finished) \
+             & (task 'env' has finished)",
         )
 }
 
