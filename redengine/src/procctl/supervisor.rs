@@ -8,9 +8,10 @@
 //! lifeline as standard input, in a new process group. The supervisor (reached through
 //! `run_child_if_requested`, first thing in `main`):
 //!
-//! 1. takes the lifeline off standard input and starts watching it;
+//! 1. takes the lifeline off standard input;
 //! 2. sets SIGTERM to be recorded rather than fatal, so a termination of the group reaches
-//!    the command while the supervisor stays to report how it ended;
+//!    the command while the supervisor stays to report how it ended, and starts watching
+//!    the lifeline;
 //! 3. starts the command, which inherits the supervisor's process group and the output
 //!    pipes, and waits for it;
 //! 4. writes one line on the lifeline: `status <raw wait status>`, or `spawn <error>` if
