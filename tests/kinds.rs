@@ -1,4 +1,4 @@
-//! Task kinds (issue 8): a custom kind under each execution it supports, refused under
+//! Task kinds: a custom kind under each execution it supports, refused under
 //! one it does not, timing out, receiving parameters; the command kind with real commands.
 
 mod common;

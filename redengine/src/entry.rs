@@ -12,8 +12,9 @@ pub const TASK_ENV: &str = "REDENGINE_TASK";
 pub use crate::session::IntoSession;
 
 /// For a hand-written `main`: if this process was started by the scheduler as a
-/// process-task child, runs that task and returns the exit code to return from `main`;
-/// otherwise returns `None` and marks the binary as able to run process tasks.
+/// process-task child, runs that task and returns the exit code to return from `main`
+/// (likewise as a command task's supervisor, see `docs/processes.md`); otherwise returns
+/// `None` and marks the binary as able to run process tasks.
 ///
 /// Call it first thing in `main`, before anything with side effects, with the function
 /// that builds the session: the child builds the same session (same tasks, parameters,
@@ -59,8 +60,11 @@ pub use crate::session::IntoSession;
 /// line by line to the scheduler's log facade (target `redengine::task`), and its tail is
 /// kept for the `fail` record of a child that dies without answering.
 pub fn run_child_if_requested<S: IntoSession>(make: fn() -> S) -> Option<ExitCode> {
+    crate::procctl::mark_serving_children();
     #[cfg(unix)]
-    crate::execution::process::mark_serving_children();
+    if let Some(code) = crate::procctl::supervisor::serve_if_requested() {
+        return Some(code);
+    }
     std::env::var_os(TASK_ENV)?;
     #[cfg(unix)]
     {

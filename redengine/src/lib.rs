@@ -105,8 +105,9 @@ mod entry;
 mod ignite;
 mod scheduler;
 mod signals;
-// Executors: how one run is carried out.
+// Executors: how one run is carried out, and the process control they share.
 mod execution;
+mod procctl;
 // The model: what the user built.
 mod config;
 mod context;

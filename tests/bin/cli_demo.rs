@@ -1,5 +1,5 @@
 //! A small `#[redengine::main]` program for `tests/cli.rs`, which runs the built binary:
-//! the Advanced Guide's morning routine and pipeline, in main and thread execution.
+//! a morning routine and a small pipeline, in main and thread execution.
 //!
 //! The session logs to memory unless `--log PATH` names a CSV file, and its `shut_cond`
 //! is `true`, so `run` starts up and stops at once.

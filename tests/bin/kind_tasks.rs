@@ -34,7 +34,7 @@ fn main() -> Session {
     let out = PathBuf::from(std::env::var_os("RE_OUT").unwrap_or_else(|| "stamp.txt".into()));
     Session::builder()
         .log_csv(std::env::var_os("RE_LOG").unwrap_or_else(|| "log/tasks.csv".into()))
-        // Sent to the child serialized (docs/runtime.md#process), so it must be serializable.
+        // Sent to the process child as JSON, so it must be serializable.
         .param_value("who", Value::serializable("ann".to_string()))
         .shut_cond("task 'stamp' has finished")
         .task(

@@ -20,7 +20,12 @@ fn report(problem: &Problem) {
 /// The task-file tasks to leave out: those with a problem of their own, a name another
 /// task has, or a problem found when checking them with the rest. Logs each problem.
 /// Problems of tasks defined in code are errors, as always.
-pub(super) fn leave_out(session: &Session) -> Result<HashSet<Location>> {
+pub(super) fn leave_out(session: &Session, quiet: bool) -> Result<HashSet<Location>> {
+    let report = |p: &Problem| {
+        if !quiet {
+            report(p);
+        }
+    };
     let Some(files) = session.loader.as_ref() else {
         return Ok(HashSet::new());
     };

@@ -44,8 +44,9 @@ pub(crate) enum Mode {
     /// A running scheduler re-reading changed task files: as [`Mode::Run`], but without
     /// `task_init` hooks (the scheduler runs them for the tasks it adds).
     Reload,
-    /// A process child preparing the task it runs: task files are not read (their tasks
-    /// never run as `process`); every other problem is an error.
+    /// A process child preparing the task it runs: as [`Mode::Run`] (the scheduler that
+    /// started it left the same tasks out), but it says nothing about task files — the
+    /// scheduler already did.
     Child,
 }
 
@@ -80,8 +81,8 @@ pub(crate) struct Plan {
 pub(crate) fn ignite(session: &Session, mode: Mode) -> Result<Plan> {
     let (excluded, mut problems) = match (mode, &session.loader) {
         (Mode::Check, Some(files)) => (HashSet::new(), files.problems()),
-        (Mode::Run | Mode::Reload, Some(_)) => (files::leave_out(session)?, Vec::new()),
-        (Mode::Child, Some(files)) => (files.tasks().map(|t| t.location).collect(), Vec::new()),
+        (Mode::Run | Mode::Reload, Some(_)) => (files::leave_out(session, false)?, Vec::new()),
+        (Mode::Child, Some(_)) => (files::leave_out(session, true)?, Vec::new()),
         (_, None) => (HashSet::new(), Vec::new()),
     };
     let (tasks, shut, found) = check::prepare(session, &excluded, mode != Mode::Reload);

@@ -1,7 +1,10 @@
 //! The shell-command kind: run a program, map its exit code, keep its output tails.
 
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::output::{Capture, TAIL_BYTES};
@@ -9,6 +12,8 @@ use super::TaskKind;
 use crate::context::{TaskContext, TerminationFlag};
 use crate::execution::Execution;
 use crate::outcome::Outcome;
+use crate::procctl::supervisor::{self, Report};
+use crate::procctl::Group;
 use crate::value::Value;
 
 /// The prefix of the environment variables that carry a command task's parameters.
@@ -33,12 +38,19 @@ const DRAIN: Duration = Duration::from_secs(1);
 ///   as its JSON text; any other type fails the run, naming the parameter.
 /// * **Termination** (timeout, `end_cond`, manual, shutdown): the command runs in its own
 ///   process group, which gets SIGTERM and, if anything in it is still alive after the
-///   grace period (5 s, [`CommandTask::grace`]), SIGKILL. The run is logged `terminate`.
+///   grace period (5 s, [`CommandTask::grace`]), SIGKILL; once the command itself has
+///   exited, what it left in the group is killed at once. The run is logged `terminate`.
 ///   The task polls its termination flag while the command runs, so this works under
 ///   `thread` execution; under `main` the flag is only set at shutdown.
+/// * **If the scheduler dies** (even by SIGKILL), the command's group is terminated the
+///   same way: in a binary whose `main` is `#[redengine::main]` (or calls
+///   [`run_child_if_requested`](crate::run_child_if_requested)), the command runs under a
+///   small supervisor process, the scheduler's own binary re-executed, that notices the
+///   scheduler's death. Elsewhere (a test harness) the command is started directly and
+///   has no such protection. See `docs/processes.md`.
 /// * **Executions**: `main` and `thread`. `process` is refused at ignite: the command
-///   already is a separate process group, and re-executing the scheduler binary just to
-///   start it would add a process and nothing else.
+///   already runs in a process group of its own, watched for the scheduler's death, so a
+///   process child around it would add a process and nothing else.
 ///
 /// ```
 /// use redengine::kind::CommandTask;
@@ -139,7 +151,9 @@ impl CommandTask {
         Ok(out)
     }
 
-    fn spawn(&self, ctx: &TaskContext) -> Result<Child, String> {
+    /// Starts the command (under a supervisor where the binary runs them) in a new
+    /// process group.
+    fn spawn(&self, ctx: &TaskContext) -> Result<Running, String> {
         let params = Self::params(ctx)?;
         let mut args = Vec::with_capacity(self.args.len());
         for arg in &self.args {
@@ -147,69 +161,80 @@ impl CommandTask {
                 format!("command task '{}': argument `{arg}`: {e}", ctx.task_name())
             })?);
         }
-        let mut cmd = Command::new(&self.program);
-        cmd.args(&args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (name, value) in &params {
-            cmd.env(env_name(name), value);
-        }
-        for (key, value) in &self.env {
-            cmd.env(key, value);
-        }
-        if let Some(dir) = &self.dir {
-            cmd.current_dir(dir);
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::process::CommandExt;
+        let configure = |cmd: &mut Command| {
+            cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+            for (name, value) in &params {
+                cmd.env(env_name(name), value);
+            }
+            for (key, value) in &self.env {
+                cmd.env(key, value);
+            }
+            if let Some(dir) = &self.dir {
+                cmd.current_dir(dir);
+            }
             cmd.process_group(0);
+        };
+        let running = |child: Child, lifeline| Running {
+            group: Group::new(child.id(), ctx.task_name()),
+            child,
+            lifeline,
+        };
+        let unsupervised = match supervisor::command(&self.program, &args, self.grace) {
+            Ok(None) => None,
+            Ok(Some((mut cmd, lifeline))) => {
+                configure(&mut cmd);
+                match cmd.spawn() {
+                    Ok(child) => return Ok(running(child, Some(lifeline))),
+                    Err(e) => Some(e),
+                }
+            }
+            Err(e) => Some(e),
+        };
+        if let Some(e) = unsupervised {
+            ::log::warn!(
+                target: "redengine::scheduler",
+                "cannot start the supervisor of command task '{}' ({e}); starting the \
+                 command directly, so it would outlive a scheduler that dies",
+                ctx.task_name()
+            );
         }
-        cmd.spawn().map_err(|e| {
-            format!(
-                "cannot start command `{}`: {e}; check that `{}` exists and is executable \
-                 (or on PATH)",
-                self.command_line(),
-                self.program
-            )
-        })
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&args).stdin(Stdio::null());
+        configure(&mut cmd);
+        let child = cmd.spawn().map_err(|e| self.cannot_start(&e.to_string()))?;
+        Ok(running(child, None))
+    }
+
+    /// The fail text of a command that could not be started.
+    fn cannot_start(&self, error: &str) -> String {
+        format!(
+            "cannot start command `{}`: {error}; check that `{}` exists and is executable \
+             (or on PATH)",
+            self.command_line(),
+            self.program
+        )
     }
 
     /// Polls the child and the flag until the child exits; on a set flag, terminates the
-    /// whole group. `Ok(true)` = terminated by the scheduler.
-    fn wait(
-        &self,
-        child: &mut Child,
-        flag: &TerminationFlag,
-    ) -> Result<(ExitStatus, bool), String> {
+    /// whole group and blocks until the child is reaped.
+    fn wait(&self, running: &mut Running, flag: &TerminationFlag) -> Result<Ended, String> {
         let mut pause = Duration::from_millis(1);
         loop {
-            if let Some(status) = child.try_wait().map_err(|e| self.lost(e))? {
-                return Ok((status, false));
+            if let Some(status) = running.child.try_wait().map_err(|e| self.lost(e))? {
+                running.group.mark_reaped();
+                return Ok(running.ended(status));
             }
-            if flag.is_set() {
-                return self.terminate(child).map(|s| (s, true));
+            if let Some(reason) = flag.reason() {
+                running.group.terminate(self.grace, reason.as_str());
+                let waited = running.child.wait().map_err(|e| self.lost(e));
+                running.group.mark_reaped();
+                // The leader is gone; members it left behind get the same end.
+                running.group.kill();
+                return waited.map(|_| Ended::Terminated);
             }
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(25));
         }
-    }
-
-    /// SIGTERM to the group, SIGKILL after the grace period, then reaps the child.
-    fn terminate(&self, child: &mut Child) -> Result<ExitStatus, String> {
-        signal_group(child, false);
-        let until = Instant::now() + self.grace;
-        while Instant::now() < until {
-            if let Some(status) = child.try_wait().map_err(|e| self.lost(e))? {
-                // The leader is gone; members it left behind get the same end.
-                signal_group(child, true);
-                return Ok(status);
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        signal_group(child, true);
-        child.wait().map_err(|e| self.lost(e))
     }
 
     fn lost(&self, e: std::io::Error) -> String {
@@ -231,20 +256,52 @@ impl TaskKind for CommandTask {
     }
 
     fn execute(&self, ctx: &TaskContext) -> Outcome {
-        let mut child = match self.spawn(ctx) {
-            Ok(child) => child,
+        let mut running = match self.spawn(ctx) {
+            Ok(running) => running,
             Err(text) => return Outcome::Fail(text),
         };
-        let stdout = Capture::start(child.stdout.take());
-        let stderr = Capture::start(child.stderr.take());
-        let waited = self.wait(&mut child, ctx.termination());
+        let stdout = Capture::start(running.child.stdout.take());
+        let stderr = Capture::start(running.child.stderr.take());
+        let waited = self.wait(&mut running, ctx.termination());
         let until = Instant::now() + DRAIN;
         let (out, err) = (stdout.finish(until), stderr.finish(until));
         match waited {
             Err(text) => Outcome::Fail(text),
-            Ok((_, true)) => Outcome::Terminated,
-            Ok((status, false)) if status.success() => Outcome::Success(None),
-            Ok((status, false)) => Outcome::Fail(self.failure(status, &out, &err)),
+            Ok(Ended::Terminated) => Outcome::Terminated,
+            Ok(Ended::NotStarted(error)) => Outcome::Fail(self.cannot_start(&error)),
+            Ok(Ended::Status(status)) if status.success() => Outcome::Success(None),
+            Ok(Ended::Status(status)) => Outcome::Fail(self.failure(status, &out, &err)),
+        }
+    }
+}
+
+/// A started command.
+struct Running {
+    /// The command, or its supervisor.
+    child: Child,
+    group: Arc<Group>,
+    /// The scheduler's end of the supervisor's lifeline (`None`: no supervisor).
+    lifeline: Option<UnixStream>,
+}
+
+/// How a command ended.
+enum Ended {
+    Status(ExitStatus),
+    NotStarted(String),
+    Terminated,
+}
+
+impl Running {
+    /// The command's end, given its (or its supervisor's) exit status.
+    fn ended(&self, status: ExitStatus) -> Ended {
+        let Some(lifeline) = &self.lifeline else {
+            return Ended::Status(status);
+        };
+        match supervisor::report(lifeline) {
+            Some(Report::Ended(status)) => Ended::Status(status),
+            Some(Report::NotStarted(error)) => Ended::NotStarted(error),
+            // The supervisor itself was killed: that is how the command ended too.
+            None => Ended::Status(status),
         }
     }
 }
@@ -269,40 +326,11 @@ impl CommandTask {
     }
 }
 
-#[cfg(unix)]
 fn signal_text(status: ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
     match status.signal() {
         Some(sig) => format!("was killed by signal {sig}"),
         None => format!("ended abnormally ({status})"),
     }
-}
-
-#[cfg(not(unix))]
-fn signal_text(status: ExitStatus) -> String {
-    format!("ended abnormally ({status})")
-}
-
-/// Sends SIGTERM (or SIGKILL) to the child's process group (its pid: `process_group(0)`).
-#[cfg(unix)]
-fn signal_group(child: &Child, kill: bool) {
-    use nix::sys::signal::{killpg, Signal};
-    use nix::unistd::Pid;
-    let signal = if kill {
-        Signal::SIGKILL
-    } else {
-        Signal::SIGTERM
-    };
-    let Ok(pgid) = i32::try_from(child.id()) else {
-        return;
-    };
-    // ESRCH (the group is already gone) is the expected end of the story.
-    let _ = killpg(Pid::from_raw(pgid), signal);
-}
-
-#[cfg(not(unix))]
-fn signal_group(child: &mut Child, _kill: bool) {
-    let _ = child.kill();
 }
 
 /// The string passed for a parameter.

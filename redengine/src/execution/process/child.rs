@@ -1,4 +1,4 @@
-//! The child side of the process executor: run exactly one task and report (RUNTIME.md §6).
+//! The child side of the process executor: run exactly one task and report.
 //!
 //! The generated `main` (or `run_child_if_requested`)
 //! comes here when `TASK_ENV` is set. The child builds the
@@ -6,19 +6,25 @@
 //! same way), never schedules, and runs the requested task like any executor does:
 //! task-execute hooks, its `#[param]` functions, the body. Pre-run failures in here are
 //! reported like the body's outcome. Only the scheduler writes the task log.
+//!
+//! If the scheduler dies, however it dies, the child notices (its channel is a
+//! [`lifeline`]) and terminates its own process group: nothing the run started outlives
+//! the scheduler.
 
 use std::io::{BufRead, BufReader, Write};
-use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::process::ExitCode;
 
 use chrono::Utc;
 
 use super::wire::{self, ArgSource, Reply, Request};
+use super::KILL_GRACE;
+use super::TASK_ENV;
 use crate::context::{ArgValue, TerminationFlag};
-use crate::entry::{IntoSession, TASK_ENV};
 use crate::execution::{Job, JobArg};
 use crate::params::SessionParam;
+use crate::procctl::lifeline;
+use crate::session::IntoSession;
 use crate::session::Session;
 use crate::value::Value;
 
@@ -27,7 +33,7 @@ const NO_CHANNEL: u8 = 2;
 
 /// Runs the task named by the environment and exits with 0 once it has reported.
 pub(crate) fn serve<S: IntoSession>(make: fn() -> S) -> ExitCode {
-    let channel = match take_channel() {
+    let channel = match lifeline::take_from_stdin() {
         Ok(channel) => channel,
         Err(e) => {
             eprintln!(
@@ -41,12 +47,14 @@ pub(crate) fn serve<S: IntoSession>(make: fn() -> S) -> ExitCode {
     // scheduler children (another redengine binary started by the task would be one).
     std::env::remove_var(TASK_ENV);
     std::env::remove_var(wire::RUN_ENV);
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    {
-        // If the scheduler dies without terminating us, do not run on as an orphan.
-        let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM);
-    }
-    let reply = run(make, &channel);
+    let request = read_request(&channel);
+    // The channel is also the lifeline: the scheduler sends nothing after the request and
+    // keeps its end open until it reaped this process, so end of file means it is gone.
+    let watch = lifeline::watch(&channel, KILL_GRACE);
+    let reply = match request {
+        Ok(request) => run(make, request),
+        Err(reply) => reply,
+    };
     let line = match wire::to_line(&reply) {
         Ok(line) => line,
         Err(e) => {
@@ -54,7 +62,11 @@ pub(crate) fn serve<S: IntoSession>(make: fn() -> S) -> ExitCode {
             wire::to_line(&fallback).unwrap_or_default()
         }
     };
-    match (&channel).write_all(line.as_bytes()) {
+    let written = (&channel).write_all(line.as_bytes());
+    if let Ok(watch) = &watch {
+        watch.settle();
+    }
+    match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: cannot report to the scheduler: {e}");
@@ -63,31 +75,19 @@ pub(crate) fn serve<S: IntoSession>(make: fn() -> S) -> ExitCode {
     }
 }
 
-/// Takes the scheduler's socket off standard input (a private, close-on-exec copy) and
-/// puts `/dev/null` in its place, so the task and its own children never see it.
-fn take_channel() -> std::io::Result<UnixStream> {
-    let fd = std::io::stdin().as_fd().try_clone_to_owned()?;
-    let channel = UnixStream::from(fd);
-    channel.local_addr().map_err(|e| {
-        std::io::Error::new(e.kind(), format!("standard input is not its socket: {e}"))
-    })?;
-    let null = std::fs::File::open("/dev/null")?;
-    nix::unistd::dup2_stdin(&null)?;
-    Ok(channel)
-}
-
-/// Reads the request, builds the session, runs the task; every failure becomes a reply.
-fn run<S: IntoSession>(make: fn() -> S, channel: &UnixStream) -> Reply {
+/// Reads the run request; a failure is the reply to send.
+fn read_request(channel: &UnixStream) -> Result<Request, Reply> {
     let mut line = String::new();
     if let Err(e) = BufReader::new(channel).read_line(&mut line) {
-        return Reply::prerun(format!("cannot read the run request: {e}"), Utc::now());
+        return Err(Reply::prerun(
+            format!("cannot read the run request: {e}"),
+            Utc::now(),
+        ));
     }
-    let request: Request = match serde_json::from_str(&line) {
-        Ok(request) => request,
-        Err(e) => return Reply::prerun(format!("cannot read the run request: {e}"), Utc::now()),
-    };
+    let request: Request = serde_json::from_str(&line)
+        .map_err(|e| Reply::prerun(format!("cannot read the run request: {e}"), Utc::now()))?;
     if request.version != wire::VERSION {
-        return Reply::prerun(
+        return Err(Reply::prerun(
             format!(
                 "the scheduler speaks protocol version {}, this child {}: rebuild both \
                  from the same source",
@@ -95,8 +95,13 @@ fn run<S: IntoSession>(make: fn() -> S, channel: &UnixStream) -> Reply {
                 wire::VERSION
             ),
             Utc::now(),
-        );
+        ));
     }
+    Ok(request)
+}
+
+/// Builds the session and runs the requested task; every failure becomes a reply.
+fn run<S: IntoSession>(make: fn() -> S, request: Request) -> Reply {
     let session = match make().into_session() {
         Ok(session) => session,
         Err(e) => {

@@ -19,14 +19,13 @@ use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
 use self::group::Group;
-use self::stderr::Tail;
 use self::wire::{ArgSource, Reply, Request, WireArg, WireOutcome};
 use super::job::{Dispatch, Done, Executor, Job, JobArg};
 use crate::clock::Clock;
@@ -38,17 +37,6 @@ pub(crate) use self::group::KILL_GRACE;
 
 /// The environment variable that marks a process-executor child: it names the task.
 pub const TASK_ENV: &str = "REDENGINE_TASK";
-
-/// Set once this binary's `main` went through `redengine::run_child_if_requested` (or the
-/// generated `main`): only then does re-executing it reach the child side, so only then
-/// may the scheduler start process children. (A test harness re-executed with
-/// `REDENGINE_TASK` would run every test again instead.)
-static SERVES_CHILDREN: AtomicBool = AtomicBool::new(false);
-
-/// Marks this binary as able to run process children when re-executed.
-pub(crate) fn mark_serving_children() {
-    SERVES_CHILDREN.store(true, Ordering::SeqCst);
-}
 
 /// How long a reaped child's stderr may stay open (held by a grandchild) before the run is
 /// reported without the rest of it.
@@ -69,7 +57,7 @@ impl Executor for Process {
                 job.info.name
             ));
         }
-        if !SERVES_CHILDREN.load(Ordering::SeqCst) {
+        if !crate::procctl::serves_children() {
             return Dispatch::Failed(format!(
                 "task '{}' uses execution `process`, but this binary's `main` does not run \
                  process children: use `#[redengine::main]`, or call \
@@ -201,7 +189,7 @@ struct Waiter {
     ours: UnixStream,
     request: String,
     group: Arc<Group>,
-    stderr: Option<(Arc<Mutex<Tail>>, crossbeam_channel::Receiver<()>)>,
+    stderr: Option<crate::procctl::Reader>,
     flag: TerminationFlag,
     clock: Arc<dyn Clock>,
     returns: TypeInfo,
@@ -218,12 +206,9 @@ impl Waiter {
         self.group.mark_reaped();
         let reaped_at = self.clock.now();
         let tail = match &self.stderr {
-            Some((tail, eof)) => {
-                let _ = eof.recv_timeout(STDERR_LINGER);
-                match tail.lock() {
-                    Ok(tail) => tail.text(),
-                    Err(poisoned) => poisoned.into_inner().text(),
-                }
+            Some(reader) => {
+                let lines = reader.finish(Instant::now() + STDERR_LINGER).lines();
+                lines
             }
             None => String::new(),
         };

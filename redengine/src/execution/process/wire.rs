@@ -1,11 +1,13 @@
-//! The private protocol between the scheduler and a process child (RUNTIME.md §6).
+//! The private protocol between the scheduler and a process child.
 //!
 //! The scheduler starts the child with a connected Unix socket as its standard input and
 //! two environment variables, `TASK_ENV` (the task's name) and
 //! [`RUN_ENV`] (the run's id). Over that socket it writes one [`Request`] line; the child
 //! answers with one [`Reply`] line. Both are JSON. Nothing travels on the command line or on
 //! stdout, and the child moves the socket off its standard input before anything else
-//! runs, so task code and its own sub-processes never see it.
+//! runs, so task code and its own sub-processes never see it. The scheduler keeps its end
+//! open until it has reaped the child, so the socket doubles as the child's lifeline
+//! ([`crate::procctl::lifeline`]).
 //!
 //! Argument and return values are JSON texts produced by each type's
 //! `Codec`; `#[param]` functions are not sent but called in the
@@ -60,7 +62,8 @@ pub(crate) enum ArgSource {
 pub(crate) struct Reply {
     pub(crate) version: u32,
     pub(crate) outcome: WireOutcome,
-    /// The failure happened before the body ran (RUNTIME.md §5.2).
+    /// The failure happened before the body ran (a parameter, a hook or the session
+    /// failed): logged as a `fail` the body never saw.
     pub(crate) prerun: bool,
     /// The finish instant measured by the child, in microseconds since the epoch.
     pub(crate) end_micros: i64,
