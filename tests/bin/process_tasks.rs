@@ -23,8 +23,13 @@ fn out(name: &str) -> PathBuf {
     PathBuf::from(std::env::var_os("RE_OUT").unwrap_or_default()).join(name)
 }
 
+/// Leaves evidence atomically (a temporary file renamed into place): a reader that sees
+/// the file sees all of it, even if the task is killed right after.
 fn leave(name: &str, text: &str) {
-    let _ = std::fs::write(out(name), text);
+    let tmp = out(&format!("{name}.tmp"));
+    if std::fs::write(&tmp, text).is_ok() {
+        let _ = std::fs::rename(tmp, out(name));
+    }
 }
 
 // --- returns & parameters -------------------------------------------------------------
