@@ -3,32 +3,20 @@
 //! recorded in the [`Ctxt`] and parsing goes on, so all of them are reported together.
 
 use proc_macro2::{Span, TokenStream};
+use redengine_conditions::settings::{self, ExecutionName};
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
-use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitBool, LitInt, LitStr, UnOp};
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitBool, LitStr, UnOp};
 
 use crate::ctxt::Ctxt;
-use crate::symbol::{self, EXECUTIONS, TASK_FLAGS, TASK_KEYS};
+use crate::symbol::{self, TASK_FLAGS, TASK_KEYS};
 
-/// Where a task runs (`execution = "…"`), as the runtime's `Execution` names it.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Execution {
-    /// `"main"` or `"inline"`: on the scheduler thread.
-    Main,
-    /// `"thread"`: a new OS thread per run.
-    Thread,
-    /// `"process"`: a child process (the current binary re-executed).
-    Process,
-}
-
-/// `timeout = …`.
-pub(crate) enum Timeout {
-    /// `"never"`.
-    Never,
-    /// A duration string such as `"2 hours"`, already validated.
-    Duration(LitStr),
-    /// A whole number of seconds.
-    Seconds(LitInt),
+/// `timeout = …`, checked: the text the runtime parses again at start-up, with the same
+/// parser.
+pub(crate) struct Timeout {
+    /// `"never"`, a duration string, or the digits of a number literal.
+    pub(crate) text: String,
 }
 
 /// One entry of `params(...)`.
@@ -53,7 +41,8 @@ pub(crate) struct TaskArgs {
     pub(crate) name: Option<LitStr>,
     pub(crate) start_cond: Option<LitStr>,
     pub(crate) end_cond: Option<LitStr>,
-    pub(crate) execution: Option<(Execution, Span)>,
+    /// The execution and its literal as written (`"inline"` is `Main`).
+    pub(crate) execution: Option<(ExecutionName, LitStr)>,
     pub(crate) timeout: Option<Timeout>,
     pub(crate) priority: Option<i32>,
     pub(crate) disabled: bool,
@@ -62,12 +51,24 @@ pub(crate) struct TaskArgs {
     pub(crate) on_shutdown: bool,
     pub(crate) permanent: bool,
     pub(crate) params: Vec<ParamBinding>,
+    /// Each key as written, with its span, for errors about a combination of keys.
+    pub(crate) keys: Vec<(String, Span)>,
+}
+
+impl TaskArgs {
+    /// The span of `key` as written, if it was.
+    pub(crate) fn key_span(&self, key: &str) -> Option<Span> {
+        self.keys
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, span)| *span)
+    }
 }
 
 /// Parses `args`; never fails, every problem goes to `cx`.
 pub(crate) fn parse(args: TokenStream, cx: &mut Ctxt) -> TaskArgs {
     let mut out = TaskArgs::default();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: Vec<(String, Span)> = Vec::new();
     let parser = syn::meta::parser(|meta| {
         let key = match meta.path.get_ident() {
             Some(ident) => ident.to_string(),
@@ -76,19 +77,20 @@ pub(crate) fn parse(args: TokenStream, cx: &mut Ctxt) -> TaskArgs {
                 return skip_value(&meta);
             }
         };
-        if seen.contains(&key) {
+        if seen.iter().any(|(k, _)| *k == key) {
             cx.error_spanned_by(
                 &meta.path,
                 format!("duplicate task attribute `{key}`: remove one of them"),
             );
             return skip_value(&meta);
         }
-        seen.push(key.clone());
+        seen.push((key.clone(), meta.path.span()));
         parse_key(&key, &meta, &mut out, cx)
     });
     if let Err(error) = parser.parse2(args) {
         cx.syn_error(error);
     }
+    out.keys = seen;
     out
 }
 
@@ -104,7 +106,7 @@ fn parse_key(
         symbol::END_COND => out.end_cond = string_value(key, meta, cx)?,
         symbol::EXECUTION => {
             if let Some(lit) = string_value(key, meta, cx)? {
-                out.execution = execution(&lit, cx).map(|e| (e, lit.span()));
+                out.execution = execution(&lit, cx).map(|e| (e, lit));
             }
         }
         symbol::TIMEOUT => out.timeout = timeout(meta, cx)?,
@@ -194,19 +196,18 @@ fn string_value(
     }
 }
 
-fn execution(lit: &LitStr, cx: &mut Ctxt) -> Option<Execution> {
-    match lit.value().as_str() {
-        "main" | "inline" => Some(Execution::Main),
-        "thread" => Some(Execution::Thread),
-        "process" => Some(Execution::Process),
-        other => {
+/// `execution = "…"`, by the parser the runtime uses for the same names.
+fn execution(lit: &LitStr, cx: &mut Ctxt) -> Option<ExecutionName> {
+    match settings::parse_execution(&lit.value()) {
+        Ok(execution) => Some(execution),
+        Err(error) => {
             let mut message = format!(
-                "unknown execution `{other}`, expected one of: {}",
-                symbol::list(EXECUTIONS)
+                "{}, expected one of: {}",
+                error.message(),
+                settings::EXECUTION_ACCEPTED
             );
-            let lower = other.to_lowercase();
-            if let Some(near) = redengine_conditions::suggest(&lower, EXECUTIONS.iter().copied()) {
-                message.push_str(&format!("\n\nhelp: use `execution = \"{near}\"`"));
+            if let Some(help) = error.help().filter(|h| h.starts_with("did you mean")) {
+                message.push_str(&format!("\n\nhelp: {help}"));
             }
             cx.error_spanned_by(lit, message);
             None
@@ -214,6 +215,8 @@ fn execution(lit: &LitStr, cx: &mut Ctxt) -> Option<Execution> {
     }
 }
 
+/// `timeout = "…"` or a number of seconds, checked by the runtime's own parser so both
+/// accept exactly the same timeouts.
 fn timeout(meta: &ParseNestedMeta<'_>, cx: &mut Ctxt) -> syn::Result<Option<Timeout>> {
     let message = "task attribute `timeout` needs a value: write `timeout = \"2 hours\"`, \
                    `timeout = 60` (seconds) or `timeout = \"never\"`";
@@ -221,44 +224,40 @@ fn timeout(meta: &ParseNestedMeta<'_>, cx: &mut Ctxt) -> syn::Result<Option<Time
         return Ok(None);
     }
     let expr: Expr = meta.value()?.parse()?;
-    match expr {
+    let (text, literal) = match &expr {
         Expr::Lit(ExprLit {
             lit: Lit::Str(lit), ..
-        }) => {
-            let text = lit.value();
-            if text.trim() == "never" {
-                return Ok(Some(Timeout::Never));
-            }
-            match redengine_conditions::parse_duration(&text) {
-                Ok(_) => Ok(Some(Timeout::Duration(lit))),
-                Err(error) => {
-                    cx.error_spanned_by(&lit, crate::cond::render("timeout", &error));
-                    Ok(None)
-                }
-            }
-        }
+        }) => (lit.value(), true),
         Expr::Lit(ExprLit {
             lit: Lit::Int(int), ..
-        }) => match int.base10_parse::<u64>() {
-            Ok(0) => {
-                cx.error_spanned_by(
-                    &int,
-                    "timeout must be greater than zero; for no timeout write `timeout = \"never\"`",
-                );
-                Ok(None)
-            }
-            Ok(_) => Ok(Some(Timeout::Seconds(int))),
-            Err(error) => {
-                cx.syn_error(error);
-                Ok(None)
-            }
-        },
+        }) if int.suffix().is_empty() => (int.base10_digits().to_owned(), false),
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(float),
+            ..
+        }) if float.suffix().is_empty() => (float.base10_digits().to_owned(), false),
         other => {
             cx.error_spanned_by(
-                &other,
-                "task attribute `timeout` takes a duration string (`\"2 hours\"`), a whole \
-                 number of seconds (`60`) or `\"never\"`",
+                other,
+                "task attribute `timeout` takes a duration string (`\"2 hours\"`), a number \
+                 of seconds (`60`) or `\"never\"`",
             );
+            return Ok(None);
+        }
+    };
+    match settings::parse_timeout(&text) {
+        Ok(_) => Ok(Some(Timeout { text })),
+        Err(error) if literal && error.span().len() < text.trim().len() => {
+            cx.error_spanned_by(&expr, crate::cond::render("timeout", &error));
+            Ok(None)
+        }
+        Err(error) => {
+            // A number, or an error about the whole text: a caret excerpt would only
+            // repeat it.
+            let mut message = format!("invalid timeout: {}", error.message());
+            if let Some(help) = error.help() {
+                message.push_str(&format!("\n\nhelp: {help}"));
+            }
+            cx.error_spanned_by(&expr, message);
             Ok(None)
         }
     }
@@ -404,5 +403,107 @@ fn return_binding(expr: &Expr, cx: &mut Ctxt) -> Option<LitStr> {
             );
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    /// What `#[task(…)]` makes of `args`: the parsed arguments, or the error messages.
+    fn attr(args: TokenStream) -> Result<TaskArgs, String> {
+        let mut cx = Ctxt::new();
+        let parsed = parse(args, &mut cx);
+        match cx.check() {
+            Ok(()) => Ok(parsed),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+
+    /// The macro (compile time) and the runtime (`Timeout::parse` at start-up, config
+    /// and task files) accept exactly the same timeouts, and agree on their meaning.
+    #[test]
+    fn timeouts_agree_with_the_runtime() {
+        for text in [
+            "0",
+            "0.0",
+            "0 seconds",
+            "60",
+            "0.5",
+            "2 hours",
+            "1h 30min",
+            "never",
+            " never ",
+            "2 hourz",
+            "soon",
+            "-1",
+            "10",
+            "1.5 hours",
+            "2 secs",
+            "",
+        ] {
+            let lit = LitStr::new(text, Span::call_site());
+            let macro_side = attr(quote!(timeout = #lit)).map(|a| a.timeout.map(|t| t.text));
+            let runtime = redengine::Timeout::parse(text);
+            assert_eq!(
+                macro_side.is_ok(),
+                runtime.is_ok(),
+                "{text:?}: {macro_side:?} vs {runtime:?}"
+            );
+            if let (Ok(Some(stored)), Ok(meant)) = (macro_side, runtime) {
+                // What the macro stores is what the runtime reads.
+                assert_eq!(redengine::Timeout::parse(&stored), Ok(meant), "{text:?}");
+            }
+        }
+        for (tokens, accepted) in [
+            (quote!(timeout = 0), false),
+            (quote!(timeout = 60), true),
+            (quote!(timeout = 0.5), true),
+            (quote!(timeout = 0.0), false),
+        ] {
+            let parsed = attr(tokens.clone());
+            assert_eq!(parsed.is_ok(), accepted, "{tokens}");
+            if let Ok(parsed) = parsed {
+                let text = parsed.timeout.map(|t| t.text).unwrap_or_default();
+                assert!(redengine::Timeout::parse(&text).is_ok(), "{tokens}");
+            }
+        }
+    }
+
+    /// Execution names: the same accepted set and the same near-miss hint on both sides.
+    #[test]
+    fn execution_names_agree_with_the_runtime() {
+        for text in [
+            "main", "inline", "thread", "process", "threads", "Thread", "async", "",
+        ] {
+            let lit = LitStr::new(text, Span::call_site());
+            let macro_side = attr(quote!(execution = #lit));
+            let runtime = text.parse::<redengine::Execution>();
+            assert_eq!(macro_side.is_ok(), runtime.is_ok(), "{text:?}");
+            match (macro_side, runtime) {
+                (Ok(parsed), Ok(execution)) => {
+                    let name = parsed.execution.map(|(name, _)| name);
+                    let expected = match execution {
+                        redengine::Execution::Main => ExecutionName::Main,
+                        redengine::Execution::Thread => ExecutionName::Thread,
+                        redengine::Execution::Process => ExecutionName::Process,
+                    };
+                    assert_eq!(name, Some(expected), "{text:?}");
+                }
+                (Err(compile), Err(start_up)) => {
+                    let start_up = start_up.to_string();
+                    for hint in ["did you mean `thread`?", "did you mean `process`?"] {
+                        assert_eq!(compile.contains(hint), start_up.contains(hint), "{text:?}");
+                    }
+                }
+                _ => unreachable!(),
+            }
+        }
+        let compile = attr(quote!(execution = "threads"))
+            .err()
+            .unwrap_or_default();
+        assert!(compile.contains("did you mean `thread`?"), "{compile}");
     }
 }
