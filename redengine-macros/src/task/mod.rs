@@ -6,6 +6,7 @@ mod attr;
 mod check;
 mod codegen;
 mod owned;
+mod vocab;
 
 use proc_macro2::TokenStream;
 use quote::quote;
