@@ -429,6 +429,12 @@ mod tests {
         #[allow(clippy::needless_borrow)]
         let codec = (&plan.kept()).codec();
         assert!(codec.is_some(), "Vec<u32> is serializable");
+        // An alias's kept value crosses a process boundary with the `Ok` type's codec.
+        let plan = plan!(MyResult<Vec<u32>>);
+        #[allow(clippy::needless_borrow)]
+        let codec = (&plan.kept()).codec().expect("Vec<u32> is serializable");
+        let json = codec.encode(&crate::Value::new(vec![3_u32])).unwrap();
+        assert_eq!(codec.decode(&json).unwrap().get::<Vec<u32>>(), Some(vec![3]));
         struct Opaque;
         let plan = plan!(Result<Opaque, String>);
         #[allow(clippy::needless_borrow)]
