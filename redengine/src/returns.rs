@@ -434,7 +434,10 @@ mod tests {
         #[allow(clippy::needless_borrow)]
         let codec = (&plan.kept()).codec().expect("Vec<u32> is serializable");
         let json = codec.encode(&crate::Value::new(vec![3_u32])).unwrap();
-        assert_eq!(codec.decode(&json).unwrap().get::<Vec<u32>>(), Some(vec![3]));
+        assert_eq!(
+            codec.decode(&json).unwrap().get::<Vec<u32>>(),
+            Some(vec![3])
+        );
         struct Opaque;
         let plan = plan!(Result<Opaque, String>);
         #[allow(clippy::needless_borrow)]
