@@ -21,14 +21,18 @@ static RECEIVED: Mutex<Vec<Received>> = Mutex::new(Vec::new());
 const _: () = {
     fn __redengine_call(ctx: &rt::Ctx) -> rt::Outcome {
         let _ = ctx;
-        match Ok::<u32, String>(42) {
-            Ok(value) => rt::value_outcome(value),
-            Err(error) => {
-                #[allow(unused_imports)]
-                use rt::{ErrorDisplay as _, ErrorSources as _};
-                rt::Outcome::Fail((&rt::ErrorText(&error)).exc_text())
-            }
-        }
+        // The outcome is read on the concrete return type: `.plan()` on `Returned<R>`
+        // borrowed seven times picks the first layer that applies.
+        #[allow(unused_imports)]
+        use rt::{
+            AnyValue as _, ErrDisplay as _, ErrDynSources as _, ErrOther as _,
+            ErrSharedSources as _, ErrSources as _, ErrStop as _, NoValue as _,
+        };
+        let returned: Result<u32, String> = Ok(42);
+        #[allow(clippy::needless_borrow)] // the borrows are the point: they rank the layers
+        (&&&&&&&rt::Returned::<Result<u32, String>>::new())
+            .plan()
+            .finish(returned)
     }
     rt::inventory::submit! {
         rt::TaskDef {
@@ -72,7 +76,10 @@ const _: () = {
             .lock()
             .unwrap()
             .push((receivers, friend_list, data));
-        rt::outcome(())
+        #[allow(unused_imports)]
+        use rt::{AnyValue as _, NoValue as _};
+        #[allow(clippy::needless_borrow)]
+        (&&&&&&&rt::Returned::<()>::new()).plan().finish(())
     }
     rt::inventory::submit! {
         rt::TaskDef {

@@ -229,6 +229,7 @@ mod display;
 mod duration;
 mod error;
 mod parser;
+pub mod settings;
 mod suggest;
 
 pub use ast::{

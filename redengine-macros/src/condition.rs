@@ -1,5 +1,5 @@
 //! `#[condition]`: registers a function as a custom condition usable by its name inside
-//! condition strings (CONDITIONS.md §5.10). The name must be an identifier the condition
+//! condition strings (`is_weekend_sale & daily`). The name must be an identifier the condition
 //! language reads as a custom condition, which is checked here with the language's own
 //! parser, so a name that would be read as a keyword is a compile error.
 

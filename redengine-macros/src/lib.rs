@@ -40,7 +40,7 @@ mod types;
 ///                                               where it runs ("inline" is "main"; default:
 ///                                               the session's `task_execution`)
 ///        | timeout    = "duration" | seconds | "never"
-///                                               e.g. "2 hours", "1h 30min", 90
+///                                               e.g. "2 hours", "1h 30min", 90, "0.5"
 ///        | priority   = integer                 higher is checked first in a cycle (default 0)
 ///        | flag | flag = true | flag = false
 ///        | params( arg = expression | arg = Return("task"), … )
@@ -48,21 +48,40 @@ mod types;
 /// flag  := disabled | force_run | on_startup | on_shutdown | permanent
 /// ```
 ///
-/// Each key may appear once. The condition strings are written in the
-/// [condition language](../redengine_conditions/index.html#phrases).
+/// Each key may appear once. The condition strings are written in the condition language
+/// ([`redengine::conditions`](../redengine/conditions/index.html)). `execution` and
+/// `timeout` are read by the same functions as the session's `task_execution` and
+/// `timeout` settings and task files, so they accept exactly the same values; a timeout is
+/// greater than zero (write `"never"` for none). `timeout` and `end_cond` are refused with
+/// `execution = "main"`: a main run blocks the scheduler until it returns, so it is never
+/// running when they are checked.
 ///
 /// The arguments of the function are resolved **by name** at each launch: a per-task
 /// value from `params(…)`, else the session parameter or [`macro@param`] function of that
 /// name; an argument bound to `Return("task")` is `Option<T>`, `None` until that task has
-/// returned a `T` in this process; a `TerminationFlag` argument is the run's flag. The
-/// function returns `()`, any `T` (kept for `Return` bindings), `Result<T, E: Display>`
-/// (`Err` logs a `fail` with its text), `Inaction` or `Terminated`. Generics, `self`,
-/// `async fn` and `unsafe fn` are rejected.
+/// returned a `T` in this process; a `TerminationFlag` argument is the run's flag. Task
+/// arguments are owned values (`String`, not `&str`): the scheduler keeps each parameter
+/// and gives every run its own copy, so a reference or lifetime in an argument type is a
+/// compile error. Generics, `self`, `async fn` and `unsafe fn` are rejected.
+///
+/// What the function returns is read on its concrete type, whatever it is called (an
+/// alias such as `type MyResult<T> = Result<T, MyError>` or `io::Result<T>` is a
+/// `Result`):
+///
+/// | returns | a run logs | kept for `Return` bindings |
+/// |---|---|---|
+/// | `()` | `success` | nothing |
+/// | `Result<T, E>` | `Ok`: `success`; `Err`: `fail` with the error's text, and its `source()` chain when `E` is a `std::error::Error` (or derefs to one: `Box<dyn Error>`, `anyhow::Error`) | `T` |
+/// | `Result<T, Terminated>`, `Result<T, Inaction>` | `Err`: `terminate` / `inaction` | `T` |
+/// | `Inaction`, `Terminated` | `inaction`, `terminate` | nothing |
+/// | any other `T: Send + Sync + 'static` | `success` | `T` |
+///
+/// An error type without `Display` is a compile error (its `Err` could not be logged).
 ///
 /// # Example
 ///
-/// The seed's pipeline: `report` receives `get_data`'s return value and a per-task list
-/// of receivers. Virtual time runs the morning in an instant:
+/// A pipeline: `report` receives `get_data`'s return value and a per-task list of
+/// receivers. Virtual time runs the morning in an instant:
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
@@ -116,14 +135,15 @@ mod types;
 ///
 /// const _: () = {
 ///     fn __redengine_call(ctx: &Ctx) -> Outcome {       // loads each argument by name,
-///         value_outcome(get_data())                      // calls, converts the result
+///         let returned: Vec<u32> = get_data();           // calls, and converts the value
+///         plan!(Vec<u32>).finish(returned)               // by what `Vec<u32>` is (above)
 ///     }
 ///     inventory::submit! {
 ///         TaskDef {
 ///             name: "get_data",
 ///             start_cond: Some("daily after 07:00"),      // verbatim, already checked
 ///             execution: Some(Execution::Main),
-///             args: &[], params: &[], returns: TypeInfo::of::<Vec<u32>>(),
+///             args: &[], params: &[], returns: /* the kept type, Vec<u32> */,
 ///             call: __redengine_call,
 ///             location: Location::new(file!(), line!(), column!()),
 ///             ..
@@ -164,6 +184,14 @@ mod types;
 /// fn wake_up() {}
 /// # fn main() {}
 /// ```
+///
+/// So are a borrowed argument and a timeout that could never apply:
+///
+/// ```compile_fail
+/// #[redengine::task(start_cond = "daily", execution = "main", timeout = "1 hour")]
+/// fn fetch(url: &str) {}
+/// # fn main() {}
+/// ```
 #[proc_macro_attribute]
 pub fn task(args: TokenStream, item: TokenStream) -> TokenStream {
     task::expand(args.into(), item.into()).into()
@@ -188,7 +216,7 @@ pub fn task(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Example
 ///
-/// The seed's `announce(friend_list)`:
+/// A task announcing to a list of friends computed right before it runs:
 ///
 /// ```
 /// use redengine::{Action, MemoryLog, Session};
@@ -244,7 +272,7 @@ pub fn param(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Registers a function as a custom condition, usable by its name inside condition
-/// strings (the seed's `models/conditions.py`).
+/// strings.
 ///
 /// # Grammar
 ///
@@ -259,8 +287,8 @@ pub fn param(args: TokenStream, item: TokenStream) -> TokenStream {
 /// fn NAME(ctx: &ConditionContext<'_>) -> … `now`, the owner task, the history, parameters
 /// ```
 ///
-/// A name used in a condition string that is neither a phrase of the
-/// [condition language](../redengine_conditions/index.html#phrases) nor a registered condition is
+/// A name used in a condition string that is neither a phrase of the condition language
+/// ([`redengine::conditions`](../redengine/conditions/index.html)) nor a registered condition is
 /// reported at start-up with "did you mean". The scheduler cannot know when a custom
 /// condition changes, so it re-checks it every `custom_poll` (1 s by default).
 ///

@@ -1,5 +1,6 @@
 //! `#[param]`: registers a function as a session parameter, computed right before each
-//! launch of a task that takes it (RUNTIME.md §7). Parse → check → codegen, like `#[task]`.
+//! launch of a task that has an argument of its name. Parse → check → codegen, like
+//! `#[task]`.
 
 use proc_macro2::TokenStream;
 use quote::quote;

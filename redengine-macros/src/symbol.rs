@@ -44,9 +44,6 @@ pub(crate) const TASK_KEYS: &[&str] = &[
 /// The boolean flags of `#[task]`: bare (`disabled`) or `disabled = true`.
 pub(crate) const TASK_FLAGS: &[&str] = &[DISABLED, FORCE_RUN, ON_STARTUP, ON_SHUTDOWN, PERMANENT];
 
-/// Values of `execution`: the canonical `main`, its alias `inline`, `thread`, `process`.
-pub(crate) const EXECUTIONS: &[&str] = &["main", "inline", "thread", "process"];
-
 /// The function-call form that binds an argument to another task's return value.
 pub(crate) const RETURN: &str = "Return";
 

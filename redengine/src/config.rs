@@ -1,14 +1,16 @@
-//! Session configuration (RUNTIME.md §3): typed values plus the string-keyed form of the
-//! seed's `config={…}` dict.
+//! Session configuration: typed values plus the string-keyed form of Red Engine's
+//! `config={…}` dict.
 
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use redengine_conditions::settings;
+
 use crate::error::Error;
 use crate::execution::Execution;
 
-/// What happens when a task is added under a name that already exists (RUNTIME.md §2).
+/// What happens when a task is added under a name that already exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TaskPreExist {
     /// Error at ignite, listing every location sharing the name.
@@ -22,7 +24,7 @@ pub enum TaskPreExist {
     Rename,
 }
 
-/// What a restart does (RUNTIME.md §4.6).
+/// What a restart does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Restarting {
     /// Exec the same executable with the same arguments and environment.
@@ -43,23 +45,25 @@ pub enum Timeout {
 
 impl Timeout {
     /// Accepted forms, for error messages.
-    pub const ACCEPTED: &'static str =
-        "a duration such as \"2 hours\" or \"1h 30min\", a number of seconds, or \"never\"";
+    pub const ACCEPTED: &'static str = settings::TIMEOUT_ACCEPTED;
 
-    /// Parses `"never"`, a number of seconds (`"60"`, `"0.5"`) or a duration string.
+    /// Parses `"never"`, a number of seconds (`"60"`, `"0.5"`) or a duration string
+    /// (`"2 hours"`, `"1h 30min"`), greater than zero. `#[task(timeout = …)]` is checked
+    /// at compile time by the same parser, so both accept exactly the same spellings.
     pub fn parse(text: &str) -> Result<Timeout, String> {
-        let t = text.trim();
-        if t == "never" {
-            return Ok(Timeout::Never);
+        match settings::parse_timeout(text) {
+            Ok(Some(duration)) => Ok(Timeout::After(duration)),
+            Ok(None) => Ok(Timeout::Never),
+            Err(error) => Err(reason(&error)),
         }
-        if let Ok(secs) = t.parse::<f64>() {
-            return Duration::try_from_secs_f64(secs)
-                .map(Timeout::After)
-                .map_err(|_| format!("`{t}` is not a valid number of seconds"));
-        }
-        redengine_conditions::parse_duration(t)
-            .map(Timeout::After)
-            .map_err(|e| e.message().to_string())
+    }
+}
+
+/// A settings parse error as one line: the message and its help.
+fn reason(error: &redengine_conditions::ParseError) -> String {
+    match error.help() {
+        Some(help) => format!("{}; {help}", error.message()),
+        None => error.message().to_string(),
     }
 }
 
@@ -79,7 +83,7 @@ impl fmt::Display for Timeout {
     }
 }
 
-/// Every configuration key with its default (the seed's defaults, RUNTIME.md §3).
+/// Every configuration key with its default (Red Engine's defaults, except where noted).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Config {
@@ -108,7 +112,7 @@ pub struct Config {
     /// What a restart does (default `replace`).
     pub restarting: Restarting,
     /// How often a waiting scheduler re-checks conditions that use custom conditions
-    /// (default 1 second). Not a seed key: Red Engine spins instead.
+    /// (default 1 second). Red Engine has no such key: it spins instead.
     pub custom_poll: Duration,
 }
 
@@ -134,105 +138,282 @@ impl Default for Config {
     }
 }
 
-/// The keys [`Config::set`] accepts.
-const KEYS: &[&str] = &[
-    "task_pre_exist",
-    "use_instance_naming",
-    "silence_task_prerun",
-    "silence_cond_check",
-    "force_status_from_logs",
-    "cycle_sleep",
-    "task_execution",
-    "timeout",
-    "max_process_count",
-    "instant_shutdown",
-    "shut_cond",
-    "restarting",
-];
+/// One `config` key: its name, what it accepts (for messages) and how its string form is
+/// applied. `Err(Some(reason))` adds the parser's reason to the message.
+struct Key {
+    name: &'static str,
+    accepted: &'static str,
+    apply: fn(&mut Config, &str) -> Result<(), Option<String>>,
+}
 
 const BOOL: &str = "`true`, `false`";
 
+/// Every key [`Config::set`] accepts, in the order messages list them: the one table the
+/// setter, [`Config::KEYS`] and the "did you mean" hints all read.
+const TABLE: &[Key] = &[
+    Key {
+        name: "task_pre_exist",
+        accepted: "`raise`, `replace`, `ignore`, `rename`",
+        apply: |c, v| {
+            c.task_pre_exist = match v {
+                "raise" => TaskPreExist::Raise,
+                "replace" => TaskPreExist::Replace,
+                "ignore" => TaskPreExist::Ignore,
+                "rename" => TaskPreExist::Rename,
+                _ => return Err(None),
+            };
+            Ok(())
+        },
+    },
+    Key {
+        name: "use_instance_naming",
+        accepted: BOOL,
+        apply: |c, v| {
+            c.use_instance_naming = parse_bool(v)?;
+            Ok(())
+        },
+    },
+    Key {
+        name: "silence_task_prerun",
+        accepted: BOOL,
+        apply: |c, v| {
+            c.silence_task_prerun = parse_bool(v)?;
+            Ok(())
+        },
+    },
+    Key {
+        name: "silence_cond_check",
+        accepted: BOOL,
+        apply: |c, v| {
+            c.silence_cond_check = parse_bool(v)?;
+            Ok(())
+        },
+    },
+    Key {
+        name: "force_status_from_logs",
+        accepted: BOOL,
+        apply: |c, v| {
+            c.force_status_from_logs = parse_bool(v)?;
+            Ok(())
+        },
+    },
+    Key {
+        name: "cycle_sleep",
+        accepted: "`none`, or a duration such as \"2 seconds\" or \"1min 30s\", or a number of \
+                   seconds such as \"0.5\"",
+        apply: |c, v| {
+            c.cycle_sleep = match v {
+                "" | "none" | "None" => None,
+                _ => Some(duration(v)?),
+            };
+            Ok(())
+        },
+    },
+    Key {
+        name: "task_execution",
+        accepted: settings::EXECUTION_ACCEPTED,
+        apply: |c, v| {
+            c.task_execution = v.parse::<Execution>().map_err(|_| {
+                // Only the hint: the accepted names are already in the message.
+                let error = settings::parse_execution(v).err()?;
+                error
+                    .help()
+                    .filter(|h| h.starts_with("did you mean"))
+                    .map(str::to_owned)
+            })?;
+            Ok(())
+        },
+    },
+    Key {
+        name: "timeout",
+        accepted: settings::TIMEOUT_ACCEPTED,
+        apply: |c, v| {
+            c.timeout = Timeout::parse(v).map_err(Some)?;
+            Ok(())
+        },
+    },
+    Key {
+        name: "max_process_count",
+        accepted: "a whole number of at least 1",
+        apply: |c, v| {
+            c.max_process_count = v.parse::<usize>().ok().filter(|n| *n > 0).ok_or(None)?;
+            Ok(())
+        },
+    },
+    Key {
+        name: "instant_shutdown",
+        accepted: BOOL,
+        apply: |c, v| {
+            c.instant_shutdown = parse_bool(v)?;
+            Ok(())
+        },
+    },
+    Key {
+        name: "shut_cond",
+        accepted: "a condition",
+        apply: |c, v| {
+            c.shut_cond = v.to_string();
+            Ok(())
+        },
+    },
+    Key {
+        name: "restarting",
+        accepted: "`replace`, `recall`",
+        apply: |c, v| {
+            c.restarting = match v {
+                "replace" => Restarting::Replace,
+                "recall" => Restarting::Recall,
+                _ => return Err(None),
+            };
+            Ok(())
+        },
+    },
+    Key {
+        name: "custom_poll",
+        accepted: settings::DURATION_ACCEPTED,
+        apply: |c, v| {
+            c.custom_poll = duration(v)?;
+            Ok(())
+        },
+    },
+];
+
+/// The names of [`TABLE`], as a constant slice.
+const KEYS: [&str; TABLE.len()] = {
+    let mut names = [""; TABLE.len()];
+    let mut i = 0;
+    while i < TABLE.len() {
+        names[i] = TABLE[i].name;
+        i += 1;
+    }
+    names
+};
+
 impl Config {
     /// The keys [`Config::set`] accepts.
-    pub const KEYS: &'static [&'static str] = KEYS;
+    pub const KEYS: &'static [&'static str] = &KEYS;
 
-    /// Sets a key from its string form, as in the seed's `config={…}`. An unknown key or an
+    /// Sets a key from its string form, as in Red Engine's `config={…}`. An unknown key or an
     /// invalid value is an error naming the key and the accepted values.
+    ///
+    /// Every duration (`cycle_sleep`, `timeout`, `custom_poll`) takes the grammar of
+    /// `#[task(timeout = …)]`: a duration such as `"2 hours"` or `"1h 30min"`, or a number
+    /// of seconds such as `"0.5"`, greater than zero.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), Error> {
-        let bad = |accepted: &str| Error::config(key, value, accepted);
-        let v = value.trim();
-        match key {
-            "task_pre_exist" => {
-                self.task_pre_exist = match v {
-                    "raise" => TaskPreExist::Raise,
-                    "replace" => TaskPreExist::Replace,
-                    "ignore" => TaskPreExist::Ignore,
-                    "rename" => TaskPreExist::Rename,
-                    _ => return Err(bad("`raise`, `replace`, `ignore`, `rename`")),
-                }
-            }
-            "use_instance_naming" => {
-                self.use_instance_naming = parse_bool(v).ok_or_else(|| bad(BOOL))?;
-            }
-            "silence_task_prerun" => {
-                self.silence_task_prerun = parse_bool(v).ok_or_else(|| bad(BOOL))?;
-            }
-            "silence_cond_check" => {
-                self.silence_cond_check = parse_bool(v).ok_or_else(|| bad(BOOL))?;
-            }
-            "force_status_from_logs" => {
-                self.force_status_from_logs = parse_bool(v).ok_or_else(|| bad(BOOL))?;
-            }
-            "instant_shutdown" => self.instant_shutdown = parse_bool(v).ok_or_else(|| bad(BOOL))?,
-            "cycle_sleep" => self.cycle_sleep = match v {
-                "" | "none" | "None" => None,
-                _ => Some(
-                    v.parse::<f64>()
-                        .ok()
-                        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-                        .ok_or_else(|| {
-                            bad("`none` or a non-negative number of seconds (fractions allowed)")
-                        })?,
-                ),
-            },
-            "task_execution" => {
-                self.task_execution = v.parse().map_err(|_| bad(Execution::ACCEPTED))?;
-            }
-            "timeout" => self.timeout = Timeout::parse(v).map_err(|_| bad(Timeout::ACCEPTED))?,
-            "max_process_count" => {
-                self.max_process_count = v
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| bad("a whole number of at least 1"))?;
-            }
-            "shut_cond" => self.shut_cond = value.to_string(),
-            "restarting" => {
-                self.restarting = match v {
-                    "replace" => Restarting::Replace,
-                    "recall" => Restarting::Recall,
-                    _ => return Err(bad("`replace`, `recall`")),
-                }
-            }
-            _ => {
-                let hint = redengine_conditions::suggest(key, KEYS.iter().copied())
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
-                return Err(Error::config(
-                    key,
-                    value,
-                    &format!("a known key{hint}: {}", KEYS.join(", ")),
-                ));
-            }
-        }
-        Ok(())
+        let Some(entry) = TABLE.iter().find(|entry| entry.name == key) else {
+            let hint = redengine_conditions::suggest(key, KEYS.iter().copied())
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            return Err(Error::config(
+                key,
+                value,
+                &format!("a known key{hint}: {}", KEYS.join(", ")),
+            ));
+        };
+        // `shut_cond` is a condition, kept as written; every other value is a word.
+        let v = if key == "shut_cond" {
+            value
+        } else {
+            value.trim()
+        };
+        (entry.apply)(self, v).map_err(|reason| match reason {
+            Some(reason) => Error::config(key, value, &format!("{} ({reason})", entry.accepted)),
+            None => Error::config(key, value, entry.accepted),
+        })
     }
 }
 
-fn parse_bool(v: &str) -> Option<bool> {
+/// A duration setting, with the parser's reason when it is refused.
+fn duration(v: &str) -> Result<Duration, Option<String>> {
+    settings::parse_setting_duration(v).map_err(|e| Some(reason(&e)))
+}
+
+fn parse_bool(v: &str) -> Result<bool, Option<String>> {
     match v {
-        "true" | "True" => Some(true),
-        "false" | "False" => Some(false),
-        _ => None,
+        "true" | "True" => Ok(true),
+        "false" | "False" => Ok(false),
+        _ => Err(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(key: &str, value: &str) -> String {
+        match Config::default().set(key, value) {
+            Ok(()) => panic!("{key} = {value:?} was accepted"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn every_key_is_in_the_one_table() {
+        assert!(Config::KEYS.contains(&"custom_poll"));
+        assert_eq!(Config::KEYS.len(), TABLE.len());
+        let mut config = Config::default();
+        for (key, value) in [
+            ("task_pre_exist", "rename"),
+            ("use_instance_naming", "true"),
+            ("silence_task_prerun", "false"),
+            ("silence_cond_check", "false"),
+            ("force_status_from_logs", "true"),
+            ("cycle_sleep", "1"),
+            ("task_execution", "thread"),
+            ("timeout", "1"),
+            ("max_process_count", "2"),
+            ("instant_shutdown", "true"),
+            ("shut_cond", "true"),
+            ("restarting", "recall"),
+            ("custom_poll", "1"),
+        ] {
+            config
+                .set(key, value)
+                .unwrap_or_else(|e| panic!("{key}: {e}"));
+        }
+        let unknown = refused("custom_pol", "1");
+        assert!(unknown.contains("did you mean `custom_poll`?"), "{unknown}");
+    }
+
+    /// Every duration setting takes the grammar of `timeout`.
+    #[test]
+    fn every_duration_takes_the_same_grammar() {
+        for (text, seconds) in [
+            ("2 hours", 7_200.0),
+            ("1h 30min", 5_400.0),
+            ("2 seconds", 2.0),
+            ("90", 90.0),
+            ("0.5", 0.5),
+        ] {
+            let mut config = Config::default();
+            config.set("cycle_sleep", text).unwrap();
+            config.set("custom_poll", text).unwrap();
+            config.set("timeout", text).unwrap();
+            let expected = Duration::from_secs_f64(seconds);
+            assert_eq!(config.cycle_sleep, Some(expected), "{text}");
+            assert_eq!(config.custom_poll, expected, "{text}");
+            assert_eq!(config.timeout, Timeout::After(expected), "{text}");
+        }
+        let mut config = Config::default();
+        config.set("cycle_sleep", "none").unwrap();
+        assert_eq!(config.cycle_sleep, None);
+    }
+
+    #[test]
+    fn zero_and_typos_are_refused_with_the_reason() {
+        let zero = refused("timeout", "0");
+        assert!(zero.contains("greater than zero"), "{zero}");
+        assert!(zero.contains("\"never\""), "{zero}");
+        for key in ["cycle_sleep", "custom_poll"] {
+            let zero = refused(key, "0");
+            assert!(zero.contains("greater than zero"), "{key}: {zero}");
+        }
+        let typo = refused("cycle_sleep", "2 secs");
+        assert!(typo.contains("did you mean `sec`?"), "{typo}");
+        let typo = refused("timeout", "2 hourz");
+        assert!(typo.contains("did you mean `hours`?"), "{typo}");
+        let typo = refused("task_execution", "threads");
+        assert!(typo.contains("did you mean `thread`?"), "{typo}");
+        assert_eq!(typo.matches("`process`").count(), 1, "{typo}");
     }
 }

@@ -127,6 +127,7 @@ mod event;
 mod location;
 pub mod log;
 mod outcome;
+mod returns;
 mod termination;
 mod value;
 
@@ -168,10 +169,14 @@ pub mod __private {
     pub use crate::custom::ConditionContext;
     pub use crate::execution::Execution;
     pub use crate::location::Location;
-    pub use crate::outcome::{IntoOutcome, Outcome};
+    pub use crate::outcome::Outcome;
     pub use crate::params::ParamContext;
     pub use crate::registry::{
         ArgDef, BindingValue, ConditionDef, ParamBinding, ParamDef, TaskDef, TaskFlags,
+    };
+    pub use crate::returns::{
+        assert_process_kept, AnyValue, ErrDisplay, ErrDynSources, ErrOther, ErrSharedSources,
+        ErrSources, ErrStop, NoValue, Returned,
     };
     pub use crate::value::{
         assert_process_value, Codec, Probe, ProcessValue, TypeInfo, Value, ViaNothing, ViaSerde,
@@ -197,48 +202,6 @@ pub mod __private {
     /// The run's termination flag, for a `TerminationFlag` argument.
     pub fn termination(ctx: &Ctx) -> crate::TerminationFlag {
         ctx.termination().clone()
-    }
-
-    /// Converts a body's return value that implements [`IntoOutcome`].
-    pub fn outcome<R: IntoOutcome>(returned: R) -> Outcome {
-        returned.into_outcome()
-    }
-
-    /// Converts a body's plain return value of any type `T` (stored for `Return`).
-    pub fn value_outcome<T: Any + Send + Sync>(returned: T) -> Outcome {
-        crate::outcome::success(returned)
-    }
-
-    /// The `exc_text` of a failed run's error, chosen on the concrete error type by
-    /// autoref dispatch: generated code calls `(&ErrorText(&error)).exc_text()` with
-    /// [`ErrorSources`] and [`ErrorDisplay`] in scope. An `E: std::error::Error` gets its
-    /// `Display` and its `source()` chain, one `Caused by:` line each;
-    /// any other `E: Display` gets its `Display`.
-    pub struct ErrorText<'a, E>(pub &'a E);
-
-    /// The `std::error::Error` arm of [`ErrorText`] (picked first: no autoref needed).
-    pub trait ErrorSources {
-        /// The error and its source chain.
-        fn exc_text(&self) -> String;
-    }
-
-    impl<E: std::error::Error + 'static> ErrorSources for ErrorText<'_, E> {
-        fn exc_text(&self) -> String {
-            crate::log::error_chain(self.0)
-        }
-    }
-
-    /// The `Display` arm of [`ErrorText`] (reached through autoref when `E` is no
-    /// `std::error::Error`).
-    pub trait ErrorDisplay {
-        /// The error's `Display`.
-        fn exc_text(&self) -> String;
-    }
-
-    impl<E: Display> ErrorDisplay for &ErrorText<'_, E> {
-        fn exc_text(&self) -> String {
-            self.0.to_string()
-        }
     }
 
     /// A `#[param]` function's plain return value.

@@ -1,4 +1,5 @@
-//! What a task body returns, and how it maps to a log action (RUNTIME.md §5.1).
+//! What a task body returns, and how it maps to a log action: `success`, `fail` (with the
+//! error text in `exc_text`), `inaction` or `terminate`.
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};

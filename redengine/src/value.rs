@@ -65,6 +65,18 @@ impl TypeInfo {
         }
     }
 
+    /// Not public API: the type information of a type that generated code cannot name
+    /// (`#[task]` finds a return type's kept value type on the concrete type, by trait
+    /// dispatch), given by its three functions.
+    #[doc(hidden)]
+    pub const fn from_fns(
+        id: fn() -> TypeId,
+        name: fn() -> &'static str,
+        codec: fn() -> Option<Codec>,
+    ) -> Self {
+        TypeInfo { id, name, codec }
+    }
+
     /// How values of this type cross to a process child, if they can.
     pub fn codec(&self) -> Option<Codec> {
         (self.codec)()

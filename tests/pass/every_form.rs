@@ -29,7 +29,7 @@ fn check_mail() {}
 )]
 fn check_mail_until_evening() {}
 
-#[redengine::task(start_cond = "every 10 minutes", timeout = 60, execution = "main")]
+#[redengine::task(start_cond = "every 10 minutes", timeout = 60, execution = "thread")]
 fn seconds_timeout() {}
 
 #[redengine::task(name = "renamed task", priority = 3, disabled, force_run = false)]
@@ -79,6 +79,58 @@ fn cooperative(flag: TerminationFlag) -> Result<(), std::io::Error> {
 #[redengine::task(start_cond = "after task 'get_data' failed", execution = "main")]
 fn stop_on_failure(session: redengine::SessionHandle) {
     session.shutdown();
+}
+
+// Every timeout form the runtime's `Timeout::parse` accepts.
+#[redengine::task(execution = "thread", timeout = "60")]
+fn string_seconds_timeout() {}
+
+#[redengine::task(execution = "thread", timeout = 0.5)]
+fn fractional_timeout() {}
+
+#[redengine::task(execution = "process", timeout = "1h 30min")]
+fn compound_timeout() {}
+
+// Return types are read on the concrete type: aliases of `Result`, boxed errors and the
+// stop markers as errors.
+type MyResult<T> = Result<T, String>;
+
+#[redengine::task(execution = "main")]
+fn alias_result() -> MyResult<u32> {
+    Ok(1)
+}
+
+#[redengine::task(execution = "main")]
+fn io_result() -> std::io::Result<()> {
+    Ok(())
+}
+
+#[redengine::task(execution = "process")]
+fn boxed_error() -> Result<Vec<u32>, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(vec![])
+}
+
+#[redengine::task(execution = "thread")]
+fn stops(flag: TerminationFlag) -> Result<(), redengine::Terminated> {
+    if flag.is_set() {
+        return Err(redengine::Terminated);
+    }
+    Ok(())
+}
+
+#[redengine::task(execution = "main")]
+fn maybe_nothing() -> Result<u8, Inaction> {
+    Err(Inaction)
+}
+
+#[redengine::task(execution = "main")]
+fn an_outcome() -> redengine::Outcome {
+    redengine::Outcome::Inaction
+}
+
+#[redengine::task(execution = "main", params(data = Return("alias_result")))]
+fn after_alias(data: Option<u32>) {
+    let _ = data;
 }
 
 #[redengine::param]

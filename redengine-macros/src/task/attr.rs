@@ -3,33 +3,15 @@
 //! recorded in the [`Ctxt`] and parsing goes on, so all of them are reported together.
 
 use proc_macro2::{Span, TokenStream};
+use redengine_conditions::settings::ExecutionName;
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
-use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitBool, LitInt, LitStr, UnOp};
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitBool, LitStr, UnOp};
 
+use super::vocab::{self, Timeout};
 use crate::ctxt::Ctxt;
-use crate::symbol::{self, EXECUTIONS, TASK_FLAGS, TASK_KEYS};
-
-/// Where a task runs (`execution = "…"`), as the runtime's `Execution` names it.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Execution {
-    /// `"main"` or `"inline"`: on the scheduler thread.
-    Main,
-    /// `"thread"`: a new OS thread per run.
-    Thread,
-    /// `"process"`: a child process (the current binary re-executed).
-    Process,
-}
-
-/// `timeout = …`.
-pub(crate) enum Timeout {
-    /// `"never"`.
-    Never,
-    /// A duration string such as `"2 hours"`, already validated.
-    Duration(LitStr),
-    /// A whole number of seconds.
-    Seconds(LitInt),
-}
+use crate::symbol::{self, TASK_FLAGS, TASK_KEYS};
 
 /// One entry of `params(...)`.
 pub(crate) struct ParamBinding {
@@ -53,7 +35,8 @@ pub(crate) struct TaskArgs {
     pub(crate) name: Option<LitStr>,
     pub(crate) start_cond: Option<LitStr>,
     pub(crate) end_cond: Option<LitStr>,
-    pub(crate) execution: Option<(Execution, Span)>,
+    /// The execution and its literal as written (`"inline"` is `Main`).
+    pub(crate) execution: Option<(ExecutionName, LitStr)>,
     pub(crate) timeout: Option<Timeout>,
     pub(crate) priority: Option<i32>,
     pub(crate) disabled: bool,
@@ -62,12 +45,24 @@ pub(crate) struct TaskArgs {
     pub(crate) on_shutdown: bool,
     pub(crate) permanent: bool,
     pub(crate) params: Vec<ParamBinding>,
+    /// Each key as written, with its span, for errors about a combination of keys.
+    pub(crate) keys: Vec<(String, Span)>,
+}
+
+impl TaskArgs {
+    /// The span of `key` as written, if it was.
+    pub(crate) fn key_span(&self, key: &str) -> Option<Span> {
+        self.keys
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, span)| *span)
+    }
 }
 
 /// Parses `args`; never fails, every problem goes to `cx`.
 pub(crate) fn parse(args: TokenStream, cx: &mut Ctxt) -> TaskArgs {
     let mut out = TaskArgs::default();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: Vec<(String, Span)> = Vec::new();
     let parser = syn::meta::parser(|meta| {
         let key = match meta.path.get_ident() {
             Some(ident) => ident.to_string(),
@@ -76,19 +71,20 @@ pub(crate) fn parse(args: TokenStream, cx: &mut Ctxt) -> TaskArgs {
                 return skip_value(&meta);
             }
         };
-        if seen.contains(&key) {
+        if seen.iter().any(|(k, _)| *k == key) {
             cx.error_spanned_by(
                 &meta.path,
                 format!("duplicate task attribute `{key}`: remove one of them"),
             );
             return skip_value(&meta);
         }
-        seen.push(key.clone());
+        seen.push((key.clone(), meta.path.span()));
         parse_key(&key, &meta, &mut out, cx)
     });
     if let Err(error) = parser.parse2(args) {
         cx.syn_error(error);
     }
+    out.keys = seen;
     out
 }
 
@@ -104,10 +100,10 @@ fn parse_key(
         symbol::END_COND => out.end_cond = string_value(key, meta, cx)?,
         symbol::EXECUTION => {
             if let Some(lit) = string_value(key, meta, cx)? {
-                out.execution = execution(&lit, cx).map(|e| (e, lit.span()));
+                out.execution = vocab::execution(&lit, cx).map(|e| (e, lit));
             }
         }
-        symbol::TIMEOUT => out.timeout = timeout(meta, cx)?,
+        symbol::TIMEOUT => out.timeout = vocab::timeout(meta, cx)?,
         symbol::PRIORITY => out.priority = priority(meta, cx)?,
         symbol::PARAMS => out.params = params(meta, cx)?,
         flag if TASK_FLAGS.contains(&flag) => {
@@ -160,7 +156,11 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
 
 /// True when `=` follows the key; otherwise records `message` on the key, skips whatever
 /// value follows and returns false.
-fn has_value(meta: &ParseNestedMeta<'_>, cx: &mut Ctxt, message: &str) -> syn::Result<bool> {
+pub(super) fn has_value(
+    meta: &ParseNestedMeta<'_>,
+    cx: &mut Ctxt,
+    message: &str,
+) -> syn::Result<bool> {
     if meta.input.peek(syn::Token![=]) {
         return Ok(true);
     }
@@ -188,76 +188,6 @@ fn string_value(
             cx.error_spanned_by(
                 &other,
                 format!("task attribute `{key}` takes a string literal: write `{key} = \"…\"`"),
-            );
-            Ok(None)
-        }
-    }
-}
-
-fn execution(lit: &LitStr, cx: &mut Ctxt) -> Option<Execution> {
-    match lit.value().as_str() {
-        "main" | "inline" => Some(Execution::Main),
-        "thread" => Some(Execution::Thread),
-        "process" => Some(Execution::Process),
-        other => {
-            let mut message = format!(
-                "unknown execution `{other}`, expected one of: {}",
-                symbol::list(EXECUTIONS)
-            );
-            let lower = other.to_lowercase();
-            if let Some(near) = redengine_conditions::suggest(&lower, EXECUTIONS.iter().copied()) {
-                message.push_str(&format!("\n\nhelp: use `execution = \"{near}\"`"));
-            }
-            cx.error_spanned_by(lit, message);
-            None
-        }
-    }
-}
-
-fn timeout(meta: &ParseNestedMeta<'_>, cx: &mut Ctxt) -> syn::Result<Option<Timeout>> {
-    let message = "task attribute `timeout` needs a value: write `timeout = \"2 hours\"`, \
-                   `timeout = 60` (seconds) or `timeout = \"never\"`";
-    if !has_value(meta, cx, message)? {
-        return Ok(None);
-    }
-    let expr: Expr = meta.value()?.parse()?;
-    match expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(lit), ..
-        }) => {
-            let text = lit.value();
-            if text.trim() == "never" {
-                return Ok(Some(Timeout::Never));
-            }
-            match redengine_conditions::parse_duration(&text) {
-                Ok(_) => Ok(Some(Timeout::Duration(lit))),
-                Err(error) => {
-                    cx.error_spanned_by(&lit, crate::cond::render("timeout", &error));
-                    Ok(None)
-                }
-            }
-        }
-        Expr::Lit(ExprLit {
-            lit: Lit::Int(int), ..
-        }) => match int.base10_parse::<u64>() {
-            Ok(0) => {
-                cx.error_spanned_by(
-                    &int,
-                    "timeout must be greater than zero; for no timeout write `timeout = \"never\"`",
-                );
-                Ok(None)
-            }
-            Ok(_) => Ok(Some(Timeout::Seconds(int))),
-            Err(error) => {
-                cx.syn_error(error);
-                Ok(None)
-            }
-        },
-        other => {
-            cx.error_spanned_by(
-                &other,
-                "task attribute `timeout` takes a duration string (`\"2 hours\"`), a whole \
-                 number of seconds (`60`) or `\"never\"`",
             );
             Ok(None)
         }

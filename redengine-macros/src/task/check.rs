@@ -1,10 +1,14 @@
-//! Checks the annotated function against the attribute: what the scheduler can call, and
-//! that every argument can be resolved by name (RUNTIME.md §7).
+//! Checks the annotated function against the attribute: what the scheduler can call, that
+//! every argument can be resolved by name and owns its value, and that every setting can
+//! apply to the chosen execution.
 
-use syn::{FnArg, Ident, ItemFn, Pat, Type};
+use redengine_conditions::settings::ExecutionName;
+use syn::{FnArg, Ident, ItemFn, Pat, ReturnType, Type};
 
 use super::attr::{ParamValue, TaskArgs};
+use super::owned;
 use crate::ctxt::Ctxt;
+use crate::symbol;
 use crate::types::option_inner;
 
 /// One argument of the task function, by name and type.
@@ -46,6 +50,16 @@ pub(crate) fn signature<'a>(item: &'a ItemFn, args: &TaskArgs, cx: &mut Ctxt) ->
         cx.error_spanned_by(variadic, "a task function cannot be variadic");
     }
 
+    if let ReturnType::Type(_, ty) = &sig.output {
+        if let Type::ImplTrait(written) = ty.as_ref() {
+            cx.error_spanned_by(
+                written,
+                "a task returns a concrete type: the scheduler stores the value by its type; \
+                 write the type instead of `impl …`",
+            );
+        }
+    }
+
     let mut arguments = Vec::new();
     for input in &sig.inputs {
         match input {
@@ -56,6 +70,7 @@ pub(crate) fn signature<'a>(item: &'a ItemFn, args: &TaskArgs, cx: &mut Ctxt) ->
             ),
             FnArg::Typed(typed) => match typed.pat.as_ref() {
                 Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                    borrowed_argument(&pat.ident, &typed.ty, cx);
                     arguments.push(Argument {
                         name: &pat.ident,
                         ty: &typed.ty,
@@ -113,4 +128,46 @@ pub(crate) fn signature<'a>(item: &'a ItemFn, args: &TaskArgs, cx: &mut Ctxt) ->
         }
     }
     arguments
+}
+
+/// A reference or lifetime in an argument's type: refused on the type, with its owned form.
+fn borrowed_argument(name: &Ident, ty: &Type, cx: &mut Ctxt) {
+    if owned::borrow(ty).is_none() {
+        return;
+    }
+    let mut message = format!(
+        "task arguments are owned values, but `{name}: {}` borrows: the scheduler keeps \
+         each parameter and gives every run its own copy",
+        owned::text(ty)
+    );
+    match owned::owned(ty) {
+        Some(form) => message.push_str(&format!("\n\nhelp: use `{name}: {form}`")),
+        None => message.push_str(&format!(
+            "\n\nhelp: give `{name}` a type that owns its data (e.g. `String` for `&str`)"
+        )),
+    }
+    cx.error_spanned_by(ty, message);
+}
+
+/// `timeout` and `end_cond` with `execution = "main"`: a main run blocks the loop until it
+/// returns, so it is never running when the loop checks timeouts and end conditions.
+pub(crate) fn settings_apply(args: &TaskArgs, cx: &mut Ctxt) {
+    let Some((ExecutionName::Main, written)) = &args.execution else {
+        return;
+    };
+    let written = written.value();
+    for key in [symbol::TIMEOUT, symbol::END_COND] {
+        let Some(span) = args.key_span(key) else {
+            continue;
+        };
+        cx.syn_error(syn::Error::new(
+            span,
+            format!(
+                "`{key}` never applies to `execution = \"{written}\"`: a main run blocks the \
+                 scheduler until it returns, so it is never running when `{key}` is checked\n\n\
+                 help: use `execution = \"thread\"` (the run's `TerminationFlag` is set) or \
+                 `execution = \"process\"` (the child is killed), or remove `{key}`"
+            ),
+        ));
+    }
 }

@@ -2,49 +2,16 @@
 //! the `TaskDef` registration. Generated code names runtime items only through
 //! `::redengine::__private`, so users depend on `redengine` alone.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ItemFn, ReturnType, Type};
 
-use super::attr::{Execution, ParamValue, TaskArgs, Timeout};
+use redengine_conditions::settings::ExecutionName;
+
+use super::attr::{ParamValue, TaskArgs};
 use super::check::Argument;
-use crate::types::{first_type_arg, last_segment, option_inner};
-
-/// How a task function's return value becomes an outcome.
-enum ReturnKind<'a> {
-    /// `()`, `Inaction`, `Terminated`, `Outcome`: converted by `IntoOutcome`; no value kept.
-    Unit,
-    /// `Result<T, E>`: `Ok(T)` is kept for `Return(…)` bindings, `Err` is a fail.
-    Result(&'a Type),
-    /// Any other `T`: kept for `Return(…)` bindings.
-    Value(&'a Type),
-}
-
-fn return_kind(output: &ReturnType) -> ReturnKind<'_> {
-    let ReturnType::Type(_, ty) = output else {
-        return ReturnKind::Unit;
-    };
-    match ty.as_ref() {
-        Type::Tuple(tuple) if tuple.elems.is_empty() => ReturnKind::Unit,
-        Type::Path(path) => match path.path.segments.last() {
-            Some(last)
-                if matches!(
-                    last.ident.to_string().as_str(),
-                    "Inaction" | "Terminated" | "Outcome"
-                ) =>
-            {
-                ReturnKind::Unit
-            }
-            Some(last) if last.ident == "Result" => match first_type_arg(ty, "Result") {
-                Some(ok) => ReturnKind::Result(ok),
-                None => ReturnKind::Value(ty),
-            },
-            _ => ReturnKind::Value(ty),
-        },
-        _ => ReturnKind::Value(ty),
-    }
-}
+use crate::types::{last_segment, option_inner, result_ok_type};
 
 /// Whether an argument's type is the built-in `TerminationFlag`.
 fn is_termination_flag(ty: &Type) -> bool {
@@ -63,7 +30,7 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
 
     // Written `execution = "process"`: values must cross to the child, checked here. With
     // the default execution every type compiles, and dispatch reports what cannot cross.
-    let process = matches!(args.execution, Some((Execution::Process, _)));
+    let process = matches!(args.execution, Some((ExecutionName::Process, _)));
     let mut codecs = Vec::new();
     let mut checks = Vec::new();
     let mut arg_defs = Vec::new();
@@ -112,36 +79,57 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
         idents.push(local);
     }
 
-    let call = quote!(#fn_name(#(#idents),*));
-    let (finish, returns) = match return_kind(&function.sig.output) {
-        ReturnKind::Unit => (quote!(#private::outcome(#call)), quote!(())),
-        ReturnKind::Result(ok) => {
-            if process {
-                checks.push(process_check(ok));
-            }
-            // On the concrete error type, `ErrorText` picks the error's source chain
-            // when it is a `std::error::Error`, else its `Display` (RUNTIME.md §5.3).
-            let finish = quote! {
-                match #call {
-                    ::core::result::Result::Ok(value) => #private::value_outcome(value),
-                    ::core::result::Result::Err(error) => {
-                        #[allow(unused_imports)]
-                        use #private::{ErrorDisplay as _, ErrorSources as _};
-                        #private::Outcome::Fail((&#private::ErrorText(&error)).exc_text())
-                    }
-                }
-            };
-            (finish, quote!(#ok))
-        }
-        ReturnKind::Value(ty) => {
-            if process {
-                checks.push(process_check(ty));
-            }
-            (quote!(#private::value_outcome(#call)), quote!(#ty))
-        }
+    // What the return value means is read on the concrete type (an alias of `Result` is a
+    // `Result`): `.plan()` on `Returned<R>` borrowed seven times picks the first layer of
+    // the runtime's `returns` module that applies. Spanned on the return type, so a type the
+    // scheduler cannot keep is reported there.
+    let returned: TokenStream = match &function.sig.output {
+        ReturnType::Type(_, ty) => quote!(#ty),
+        ReturnType::Default => quote!(()),
     };
-    let returns_codec = format_ident!("__redengine_codec_returns");
-    codecs.push(codec(&returns_codec, &returns));
+    let return_span = match &function.sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => function.sig.ident.span(),
+    };
+    let plan = plan_of(&returned, return_span);
+    let call = quote!(#fn_name(#(#idents),*));
+    let finish = quote! {
+        let __redengine_returned: #returned = #call;
+        #plan.finish(__redengine_returned)
+    };
+    if process {
+        // The kept value crosses back from the child; spanned on `T` of a `Result<T, E>`
+        // as written, else on the whole return type.
+        let span = result_ok_type(&function.sig.output).map_or(return_span, Spanned::span);
+        let plan = plan_of(&returned, span);
+        checks.push(quote_spanned! {span=>
+            #[allow(dead_code)]
+            fn __redengine_check_returns() {
+                ::redengine::__private::assert_process_kept(&#plan);
+            }
+        });
+    }
+    let returns = quote! {
+        #private::TypeInfo::from_fns(
+            {
+                fn id() -> ::core::any::TypeId { #plan.kept_id() }
+                id
+            },
+            {
+                fn name() -> &'static str { #plan.kept_name() }
+                name
+            },
+            {
+                #[allow(clippy::needless_borrow)]
+                fn codec() -> ::core::option::Option<#private::Codec> {
+                    #[allow(unused_imports)]
+                    use #private::{ViaNothing as _, ViaSerde as _};
+                    (&#plan.kept()).codec()
+                }
+                codec
+            },
+        )
+    };
 
     let mut value_fns = Vec::new();
     let mut bindings = Vec::new();
@@ -177,21 +165,19 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
 
     let start_cond = option_str(args.start_cond.as_ref().map(|lit| lit.value()));
     let end_cond = option_str(args.end_cond.as_ref().map(|lit| lit.value()));
-    let execution = match args.execution.map(|(execution, _)| execution) {
+    let execution = match args.execution.as_ref().map(|(execution, _)| *execution) {
         None => quote!(::core::option::Option::None),
-        Some(Execution::Main) => quote!(::core::option::Option::Some(#private::Execution::Main)),
-        Some(Execution::Thread) => {
+        Some(ExecutionName::Main) => {
+            quote!(::core::option::Option::Some(#private::Execution::Main))
+        }
+        Some(ExecutionName::Thread) => {
             quote!(::core::option::Option::Some(#private::Execution::Thread))
         }
-        Some(Execution::Process) => {
+        Some(ExecutionName::Process) => {
             quote!(::core::option::Option::Some(#private::Execution::Process))
         }
     };
-    let timeout = option_str(args.timeout.as_ref().map(|timeout| match timeout {
-        Timeout::Never => "never".to_owned(),
-        Timeout::Duration(lit) => lit.value(),
-        Timeout::Seconds(int) => int.base10_digits().to_owned(),
-    }));
+    let timeout = option_str(args.timeout.as_ref().map(|timeout| timeout.text.clone()));
     let priority = args.priority.unwrap_or(0);
     let (disabled, force_run, on_startup, on_shutdown, permanent) = (
         args.disabled,
@@ -234,12 +220,27 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
                     },
                     args: &[#(#arg_defs),*],
                     params: &[#(#bindings),*],
-                    returns: #private::TypeInfo::with_codec::<#returns>(#returns_codec),
+                    returns: #returns,
                     call: __redengine_call,
                     location: #private::Location::new(::core::file!(), ::core::line!(), ::core::column!()),
                 }
             }
         };
+    }
+}
+
+/// The plan of the written return type `returned`, every token spanned on `span` so a
+/// compile error about the returned value points at the return type.
+fn plan_of(returned: &TokenStream, span: Span) -> TokenStream {
+    quote_spanned! {span=>
+        {
+            #[allow(unused_imports)]
+            use ::redengine::__private::{
+                AnyValue as _, ErrDisplay as _, ErrDynSources as _, ErrOther as _,
+                ErrSharedSources as _, ErrSources as _, ErrStop as _, NoValue as _,
+            };
+            (&&&&&&&::redengine::__private::Returned::<#returned>::new()).plan()
+        }
     }
 }
 

@@ -5,6 +5,8 @@
 mod attr;
 mod check;
 mod codegen;
+mod owned;
+mod vocab;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -33,6 +35,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     if let Some(lit) = &task_args.end_cond {
         crate::cond::check("end condition", lit, &mut cx);
     }
+    check::settings_apply(&task_args, &mut cx);
     let arguments = check::signature(&function, &task_args, &mut cx);
     if !cx.is_ok() {
         let errors = cx.into_compile_errors();

@@ -1,7 +1,10 @@
-//! The names of the executors: the vocabulary tasks, config and hooks use.
+//! The names of the executors: the vocabulary tasks, config and hooks use. They are
+//! parsed by the one parser `#[task]` uses too (`redengine_conditions::settings`).
 
 use std::fmt;
 use std::str::FromStr;
+
+use redengine_conditions::settings::{self, ExecutionName};
 
 /// How a task runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -17,7 +20,7 @@ pub enum Execution {
 
 impl Execution {
     /// The accepted spellings, for error messages.
-    pub const ACCEPTED: &'static str = "`main` (alias `inline`), `thread`, `process`";
+    pub const ACCEPTED: &'static str = settings::EXECUTION_ACCEPTED;
 
     /// The canonical name (`main`, `thread`, `process`).
     pub fn as_str(self) -> &'static str {
@@ -46,7 +49,15 @@ impl fmt::Display for UnknownExecution {
             "unknown execution `{}`, expected one of: {}",
             self.0,
             Execution::ACCEPTED
-        )
+        )?;
+        // The same hint `#[task(execution = …)]` gives at compile time.
+        match settings::parse_execution(&self.0)
+            .err()
+            .and_then(|e| e.help().map(str::to_owned))
+        {
+            Some(help) if help.starts_with("did you mean") => write!(f, "; {help}"),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -55,12 +66,13 @@ impl std::error::Error for UnknownExecution {}
 impl FromStr for Execution {
     type Err = UnknownExecution;
 
+    /// Parsed by the one parser `#[task]` uses too, so both accept the same names.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "main" | "inline" => Ok(Execution::Main),
-            "thread" => Ok(Execution::Thread),
-            "process" => Ok(Execution::Process),
-            other => Err(UnknownExecution(other.to_string())),
+        match settings::parse_execution(s) {
+            Ok(ExecutionName::Main) => Ok(Execution::Main),
+            Ok(ExecutionName::Thread) => Ok(Execution::Thread),
+            Ok(ExecutionName::Process) => Ok(Execution::Process),
+            Err(_) => Err(UnknownExecution(s.to_string())),
         }
     }
 }
