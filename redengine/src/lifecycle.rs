@@ -288,24 +288,22 @@ impl Scheduler<'_> {
     /// Start-up steps 2–7 (RUNTIME.md §4.1): read the log, restore status, close
     /// unfinished runs with `crash`, startup hooks and `on_startup` tasks.
     pub(crate) fn startup(&mut self) -> Result<()> {
-        let records = self.s.store.load()?;
+        // Only who, what and when of each record: the text of a long log is never held.
+        // First-seen order for the crash records.
+        let mut names: Vec<Box<str>> = Vec::new();
+        let history = &mut self.history;
+        let count = self.s.store.load_heads(&mut |r| {
+            if history.insert(r.task_name, r.action, r.created.with_timezone(&Utc)) {
+                names.push(r.task_name.into());
+            }
+        })?;
         ::log::info!(
             target: "redengine::scheduler",
             "starting: {} tasks, {} records read from the {}",
             self.tasks.len(),
-            records.len(),
+            count,
             self.s.store.describe()
         );
-        // First-seen order for the crash records; the set keeps reading the log O(records).
-        let mut names: Vec<&str> = Vec::new();
-        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        for r in &records {
-            if seen.insert(&r.task_name) {
-                names.push(&r.task_name);
-            }
-            self.history
-                .push(&r.task_name, r.action, r.created.with_timezone(&Utc));
-        }
         let now = self.s.clock.now();
         let unfinished: Vec<(String, DateTime<Utc>)> = names
             .iter()
