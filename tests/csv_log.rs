@@ -132,7 +132,7 @@ fn append_all(log: &mut CsvLog, records: &[TaskRecord]) {
 // ---------------------------------------------------------------- format
 
 #[test]
-fn rows_match_the_spec_example_byte_for_byte() {
+fn rows_match_the_documented_example_byte_for_byte() {
     let dir = TempDir::new("golden");
     let path = dir.path("tasks.csv");
     let mut log = CsvLog::new(&path);
@@ -383,7 +383,7 @@ fn a_row_torn_inside_quotes_is_skipped_and_its_quote_closed() {
     let after = read(&path);
     assert!(after.starts_with(&before));
     assert!(
-        after[before.len()..].starts_with("\",,,,,,,,\nc,"),
+        after[before.len()..].starts_with("~\",,,,,,,,\nc,"),
         "{after}"
     );
 
@@ -408,7 +408,7 @@ fn a_row_torn_inside_quotes_after_a_newline_is_detected() {
 
     let [run, _] = run_pair("c", Action::Success, "");
     CsvLog::new(&path).append(&run).unwrap(); // append without load repairs too
-    assert!(read(&path)[before.len()..].starts_with("\",,,,,,,,\nc,"));
+    assert!(read(&path)[before.len()..].starts_with("~\",,,,,,,,\nc,"));
     assert_eq!(CsvLog::new(&path).load().unwrap().last(), Some(&run));
 }
 

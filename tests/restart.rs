@@ -174,19 +174,41 @@ fn restarting_twice_after_any_damage_gives_the_same_history_and_keeps_complete_r
                      2024-01-01T08:05:00.000000+00:00,60.000000,Task 'c' status: 'fail',\
                      \"refused\nCaused by: os er";
     let cases: Vec<(&str, String)> = vec![
-        ("a plain torn row", format!("{text}c,2024-01-01T08:04:00.000000+00:00,ru")),
-        ("a fail torn inside its multi-line exc_text", format!("{text}{torn_fail}")),
+        (
+            "a plain torn row",
+            format!("{text}c,2024-01-01T08:04:00.000000+00:00,ru"),
+        ),
+        (
+            "a fail torn inside its multi-line exc_text",
+            format!("{text}{torn_fail}"),
+        ),
         (
             "a fail torn right after a line end inside its exc_text",
             format!("{text}{}", &torn_fail[..torn_fail.find("Caused").unwrap()]),
         ),
         (
             "a fail torn after its closing quote",
-            format!("{text}{}\"", &torn_fail[..torn_fail.find("\nCaused").unwrap()]),
+            format!(
+                "{text}{}\"",
+                &torn_fail[..torn_fail.find("\nCaused").unwrap()]
+            ),
         ),
-        ("a stray quote in the middle", format!("{front}garbage,\"unbalanced quote\n{back}")),
-        ("a garbage line in the middle", format!("{front}this is not a row\n{back}")),
-        ("a line of too many fields", format!("{front}x,y,z,1,2,3,4,5,6,7\n{back}")),
+        (
+            "a stray quote in the middle",
+            format!("{front}garbage,\"unbalanced quote\n{back}"),
+        ),
+        (
+            "a garbage line in the middle",
+            format!("{front}this is not a row\n{back}"),
+        ),
+        (
+            "a row-like line whose quote never closes, in the middle",
+            format!("{front}x,2024-01-01T08:01:30.000000+00:00,fail,,,,\"never closed\n{back}"),
+        ),
+        (
+            "a line of too many fields",
+            format!("{front}x,y,z,1,2,3,4,5,6,7\n{back}"),
+        ),
         ("a byte order mark", format!("\u{feff}{text}")),
         ("CRLF line ends", text.replace('\n', "\r\n")),
         (
@@ -203,7 +225,10 @@ fn restarting_twice_after_any_damage_gives_the_same_history_and_keeps_complete_r
         std::fs::write(&path, &bytes).unwrap();
 
         let one = start_and_write(&path, &first);
-        assert_eq!(one, expected, "{case}: the first start lost or invented rows");
+        assert_eq!(
+            one, expected,
+            "{case}: the first start lost or invented rows"
+        );
         let two = start_and_write(&path, &second);
         assert_eq!(
             two,

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::{LogError, LogStore, TaskRecord};
 
-/// A task log that lives only as long as the process (the seed's `log_memory`).
+/// A task log that lives only as long as the process.
 ///
 /// Clones share the same records, so a test can keep one handle, give a clone to the
 /// session, and read what the scheduler wrote with [`MemoryLog::records`]. Records given

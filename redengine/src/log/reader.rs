@@ -24,6 +24,7 @@
 use std::io::{self, BufRead, Seek, SeekFrom};
 
 use super::format::{self, COLUMNS};
+use super::tail::SPOIL_QUOTED;
 
 /// Where a byte leaves the row grammar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -357,6 +358,10 @@ pub(super) fn read<R: BufRead + Seek>(
         }
         let reason = match (reason, row.broken) {
             (Some(reason), _) => Some(reason),
+            (None, Some(_)) if line.starts_with(SPOIL_QUOTED) && resume.0 == line_no => Some(
+                "the end of a row cut off by a crash, closed when the log was next written"
+                    .to_owned(),
+            ),
             (None, Some(broken)) => Some(broken.to_owned()),
             (None, None) if row.is_repaired_fragment() => {
                 Some("a row cut off by a crash, closed when the log was next written".to_owned())
@@ -475,8 +480,28 @@ mod tests {
     }
 
     #[test]
+    fn a_quote_left_open_by_a_complete_line_is_closed_on_a_line_of_its_own() {
+        // A message quote that never closes, in a file that ends with a line end.
+        let open = format!("a,2024-01-03T08:00:00Z,fail,,,,\"never closed\n{ROW}{ROW}");
+        let (good, bad, scan) = rows(&open);
+        assert_eq!((good.len(), bad.len()), (2, 1));
+        assert_eq!(scan.torn, Some(Torn { in_quotes: true }));
+        // The writer's repair then starts a line: it is skipped on its own, and the rows
+        // after it are read, whatever follows.
+        let repaired = format!("{open}~\",,,,,,,,\n{ROW}");
+        let (good, bad, scan) = rows(&repaired);
+        assert_eq!((good.len(), scan.torn), (3, None));
+        assert_eq!(bad.len(), 2, "{bad:?}");
+        assert_eq!((bad[1].0, bad[1].1), (5, 5));
+        assert!(
+            bad[1].2.contains("closed when the log was next written"),
+            "{bad:?}"
+        );
+    }
+
+    #[test]
     fn repaired_fragments_stay_skipped() {
-        let text = format!("b,2024-01-03T08:00:00Z,fail,,,,m,\"one\ntwo\",,,,,,,,\n{ROW}");
+        let text = format!("b,2024-01-03T08:00:00Z,fail,,,,m,\"one\ntwo~\",,,,,,,,\n{ROW}");
         let (good, bad, _) = rows(&text);
         assert_eq!(good.len(), 1);
         assert_eq!((bad[0].0, bad[0].1), (2, 3), "{bad:?}");

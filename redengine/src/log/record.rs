@@ -184,7 +184,7 @@ impl TaskRecord {
     }
 }
 
-/// `Task '<name>' status: '<action>'`, the seed's message.
+/// `Task '<name>' status: '<action>'`, the message of every record but `terminate`.
 fn status_message(task: &str, action: Action) -> String {
     format!("Task '{task}' status: '{}'", action.as_str())
 }

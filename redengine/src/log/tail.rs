@@ -6,7 +6,10 @@
 //! on the next start, although this start skipped it (a `fail` cut inside its `exc_text`
 //! would come back to life). So, without touching any existing byte, the writer:
 //!
-//! 1. closes the quote the fragment left open, if any;
+//! 1. closes the quote the fragment left open, if any, after a `~`: read from the start of
+//!    any of the fragment's lines instead, the quote then sits inside an unquoted field,
+//!    which the reader rejects on that line, so it cannot open a quote of its own (the
+//!    file may end with a line end while a quote is open);
 //! 2. appends eight empty fields (`,,,,,,,,`): whatever column the fragment stopped in, its
 //!    row now has more fields than a record has, under any CSV reader, for good;
 //! 3. ends the line, so the next row starts at a line start.
@@ -16,7 +19,7 @@ use super::reader::Torn;
 /// The eight empty fields that make a torn fragment unparseable, and the line end.
 const SPOIL: &[u8] = b",,,,,,,,\n";
 /// The same, after closing an open quote.
-const SPOIL_QUOTED: &[u8] = b"\",,,,,,,,\n";
+pub(super) const SPOIL_QUOTED: &[u8] = b"~\",,,,,,,,\n";
 
 /// The state of the end of the file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -62,7 +65,7 @@ mod tests {
         );
         assert_eq!(
             Tail::after(Some(Torn { in_quotes: true })).repair(),
-            b"\",,,,,,,,\n"
+            b"~\",,,,,,,,\n"
         );
         assert_eq!(Tail::completing(b"ed\n").repair(), b"ed\n");
     }
