@@ -53,7 +53,7 @@ impl Scenario {
     }
 
     fn records(&self) -> Vec<TaskRecord> {
-        CsvLog::new(self.log()).load().unwrap()
+        CsvLog::new(self.log()).peek().unwrap()
     }
 
     fn evidence(&self, name: &str) -> Option<String> {

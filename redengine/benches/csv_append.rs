@@ -1,8 +1,11 @@
-//! Throughput of the task log (PERF.md: "task runs/s, memory log / CSV log").
+//! Throughput of the task log: appends (memory and CSV) and the start-up read.
 //!
 //! `csv_append` is the scheduler's path: one row per record, one `write` each, flushed but
 //! not fsynced. `csv_append_fsync_each` shows why fsync is left to shutdown. `csv_load`
-//! is the start-up read. Criterion reports element throughput, i.e. rows/s.
+//! reads every record back; `csv_load_heads` is the scheduler's start-up read (task, action
+//! and instant of each row into the history). Criterion reports element throughput, i.e.
+//! rows/s. The whole start-up on a long log, with its peak memory, is measured by the
+//! `log_startup` program of the tests package (`docs/log.md`).
 
 #![allow(missing_docs)]
 
@@ -99,6 +102,17 @@ fn load(c: &mut Criterion) {
             CsvLog::new(&path)
                 .load()
                 .map(|r| r.len())
+                .map_err(|e| e.to_string())
+        });
+    });
+    // The scheduler's start-up read: who, what and when of each row, no text kept.
+    group.bench_function("csv_load_heads_10k", |b| {
+        b.iter(|| {
+            let mut history = redengine_conditions::History::new();
+            CsvLog::new(&path)
+                .load_heads(&mut |r| {
+                    history.push(r.task_name, r.action, r.created.to_utc());
+                })
                 .map_err(|e| e.to_string())
         });
     });

@@ -48,19 +48,21 @@ impl Snapshot {
             Some(text) => parse_at(text, zone, now).map_err(Failure::Usage)?,
             None => now,
         };
-        let records = session.store.peek().map_err(|e| {
-            Failure::Runtime(format!(
-                "cannot read the task log ({}): {e}",
-                session.store.describe()
-            ))
-        })?;
         let mut history = History::new();
-        for record in &records {
-            let created = record.created.with_timezone(&Utc);
-            if created <= at {
-                history.push(&record.task_name, record.action, created);
-            }
-        }
+        session
+            .store
+            .peek_heads(&mut |record| {
+                let created = record.created.with_timezone(&Utc);
+                if created <= at {
+                    history.push(record.task_name, record.action, created);
+                }
+            })
+            .map_err(|e| {
+                Failure::Runtime(format!(
+                    "cannot read the task log ({}): {e}",
+                    session.store.describe()
+                ))
+            })?;
         let header = format!(
             "as of {} {}, {} records from the {}",
             show(at, zone),

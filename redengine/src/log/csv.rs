@@ -1,4 +1,4 @@
-//! [`CsvLog`]: the task log as an append-only CSV file (spec §5.5).
+//! [`CsvLog`]: the task log as an append-only CSV file (the format: `docs/log.md`).
 
 use std::cell::RefCell;
 use std::fs::{self, File, OpenOptions};
@@ -7,23 +7,39 @@ use std::path::{Path, PathBuf};
 
 use super::error::{LogError, LogErrorKind};
 use super::format::{self, COLUMNS, HEADER_LINE};
-use super::tail::{self, Tail};
-use super::{LogStore, TaskRecord};
+use super::lock::{self, InstanceLock, LockFailure};
+use super::reader::{self, Item, Row};
+use super::tail::Tail;
+use super::{LogStore, RecordHead, TaskRecord};
 
-/// The target of scheduler events, skipped rows among them (spec §5.6).
+/// The target of scheduler events, skipped rows among them.
 const SCHEDULER_TARGET: &str = "redengine::scheduler";
 
-/// The task log kept in a CSV file, by default `log/tasks.csv` (spec §5.5).
+/// The mode of a log file this store creates: the owner's only. `exc_text` holds error
+/// texts, which may quote connection strings or tokens; a group is often shared widely,
+/// so it gets nothing either. An existing file keeps the mode it has.
+#[cfg(unix)]
+const FILE_MODE: u32 = 0o600;
+/// The mode of the directories this store creates, for the same reason.
+#[cfg(unix)]
+const DIR_MODE: u32 = 0o700;
+
+/// The task log kept in a CSV file, by default `log/tasks.csv`.
 ///
 /// * The header is written once, when the file is missing or empty; an existing file with
 ///   another header is an error, and is never rewritten. Missing directories are created.
+///   A file (and directories) created here get no access for others (modes 0600, 0700).
 /// * Each record is one `write` of a complete row, flushed to the OS at once but **not**
 ///   fsynced: an fsync per row costs about 250 µs and would cap the scheduler near 2,000
 ///   rows/s. [`LogStore::sync`] makes everything durable; the scheduler calls it at
 ///   shutdown. A machine crash can therefore lose the last rows, a process crash cannot.
-/// * The file is only ever appended to. A row torn by a crash is skipped with a warning
-///   when the log is read back, and before the first append the writer ends the torn
-///   fragment's line (closing its quote if needed) so new rows start on a line of their own.
+/// * The file is only ever appended to. Damaged rows are skipped with a warning when the
+///   log is read back, and cost only their own lines. Before the first append the writer
+///   spoils a row torn by a crash for good (closing its quote and adding fields), so it
+///   reads the same on every later start, and new rows start on a line of their own.
+/// * Opening the file for appending takes an exclusive advisory lock on it: a second
+///   scheduler on the same log fails with [`LogErrorKind::Locked`]. [`LogStore::peek`]
+///   takes no lock and reads a locked log.
 ///
 /// Nothing is touched until [`LogStore::load`] or the first [`LogStore::append`].
 ///
@@ -39,6 +55,8 @@ pub struct CsvLog {
     path: PathBuf,
     /// The open file, in append mode.
     file: Option<File>,
+    /// The instance lock on `file`, held while it is open.
+    lock: Option<InstanceLock>,
     /// What the end of the file looks like, once read; `None` until then (or after a failed
     /// write, which may have left a torn row behind).
     tail: Option<Tail>,
@@ -74,6 +92,7 @@ impl CsvLog {
         CsvLog {
             path: path.into(),
             file: None,
+            lock: None,
             tail: None,
             dirty: false,
             created: false,
@@ -99,16 +118,16 @@ impl CsvLog {
         }
     }
 
-    /// Opens the file for appending, creating it and its directories, and writes the header
-    /// if the file is empty.
+    /// Opens the file for appending, creating it and its directories, takes the instance
+    /// lock, and writes the header if the file is empty.
     fn open_file(&mut self) -> Result<File, LogError> {
         let path = self.path.clone();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(|e| LogError::io(&path, LogErrorKind::CreateDir, e))?;
+            create_dirs(dir).map_err(|e| LogError::io(&path, LogErrorKind::CreateDir, e))?;
         }
         let mut options = OpenOptions::new();
         options.read(true).append(true);
-        let mut file = match options.clone().create_new(true).open(&path) {
+        let mut file = match create_new(&options).open(&path) {
             Ok(file) => {
                 self.created = true;
                 file
@@ -118,6 +137,10 @@ impl CsvLog {
                 .map_err(|e| LogError::io(&path, LogErrorKind::Open, e))?,
             Err(e) => return Err(LogError::io(&path, LogErrorKind::Open, e)),
         };
+        self.lock = Some(lock::lock(&file).map_err(|failure| match failure {
+            LockFailure::Held(pid) => LogError::locked(&path, pid),
+            LockFailure::Io(e) => LogError::io(&path, LogErrorKind::Open, e),
+        })?);
         let len = file
             .metadata()
             .map_err(|e| LogError::io(&path, LogErrorKind::Open, e))?
@@ -131,94 +154,39 @@ impl CsvLog {
         Ok(file)
     }
 
-    /// Reads the whole file: checks the header, returns the records (when `collect`, with a
-    /// warning per skipped row) and learns what the end of the file needs before appending.
-    fn scan(&mut self, collect: bool) -> Result<Vec<TaskRecord>, LogError> {
+    /// Reads the open file (opening and locking it first if needed), passing each record
+    /// to `accept`, and learns what its end needs before the next append.
+    fn scan(
+        &mut self,
+        accept: &mut dyn FnMut(&Row) -> Result<(), String>,
+    ) -> Result<u64, LogError> {
         let file = self.take_file()?;
-        let scanned = self.scan_file(&file, collect);
+        let scanned = read_file(&self.path, &file, accept);
         self.file = Some(file);
-        scanned
-    }
-
-    fn scan_file(&mut self, mut file: &File, collect: bool) -> Result<Vec<TaskRecord>, LogError> {
-        let path = self.path.clone();
-        let read_err = |e| LogError::io(&path, LogErrorKind::Read, e);
-        let len = file.metadata().map_err(read_err)?.len();
-        file.seek(SeekFrom::Start(0)).map_err(read_err)?;
-
-        if len < HEADER_LINE.len() as u64 {
-            let mut start = Vec::new();
-            file.read_to_end(&mut start).map_err(read_err)?;
-            if let Some(rest) = HEADER_LINE.as_bytes().strip_prefix(start.as_slice()) {
-                // A header cut off by a crash: complete it before the first row.
-                self.tail = Some(Tail::completing(rest));
-                return Ok(Vec::new());
-            }
-            file.seek(SeekFrom::Start(0)).map_err(read_err)?;
-        }
-
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(BufReader::with_capacity(64 * 1024, file));
-        let mut row = csv::ByteRecord::new();
-        let mut records = Vec::new();
-        let read_row = |reader: &mut csv::Reader<_>, row: &mut csv::ByteRecord| {
-            reader
-                .read_byte_record(row)
-                .map_err(|e| LogError::csv(&path, e))
-        };
-
-        if !read_row(&mut reader, &mut row)? {
-            let found = "(blank lines only)".to_owned();
-            return Err(LogError::foreign_header(&path, found));
-        }
-        if !is_header(&row) {
-            return Err(LogError::foreign_header(&path, describe_header(&row)));
-        }
-        let mut last_start = 0;
-        // The latest row is held back until we know it is not a torn one.
-        let mut pending: Option<(u64, Result<TaskRecord, String>)> = None;
-        while read_row(&mut reader, &mut row)? {
-            if let Some((line, parsed)) = pending.take() {
-                self.deliver(line, parsed, &mut records);
-            }
-            let (start, line) = row.position().map_or((0, 0), |p| (p.byte(), p.line()));
-            last_start = start;
-            if collect {
-                pending = Some((line, format::parse_row(&row)));
-            }
-        }
-        drop(reader);
-
-        let tail = tail::read(&mut file, last_start).map_err(read_err)?;
-        if let Some((line, parsed)) = pending {
-            if tail.in_quotes {
-                self.warn_skip(
-                    line,
-                    "unterminated quote at end of file (a row cut off by a crash)",
-                );
-            } else {
-                self.deliver(line, parsed, &mut records);
-            }
-        }
+        let (rows, tail) = scanned?;
         self.tail = Some(tail);
-        Ok(records)
+        Ok(rows)
     }
 
-    fn deliver(&self, line: u64, parsed: Result<TaskRecord, String>, out: &mut Vec<TaskRecord>) {
-        match parsed {
-            Ok(record) => out.push(record),
-            Err(reason) => self.warn_skip(line, &reason),
+    /// Reads the file without opening it for appending: no lock, no repair, nothing
+    /// created. A missing or empty file is an empty log.
+    fn peek_with(
+        &self,
+        accept: &mut dyn FnMut(&Row) -> Result<(), String>,
+    ) -> Result<u64, LogError> {
+        let file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(LogError::io(&self.path, LogErrorKind::Read, e)),
+        };
+        let len = file
+            .metadata()
+            .map_err(|e| LogError::io(&self.path, LogErrorKind::Read, e))?
+            .len();
+        if len == 0 {
+            return Ok(0);
         }
-    }
-
-    fn warn_skip(&self, line: u64, reason: &str) {
-        log::warn!(
-            target: SCHEDULER_TARGET,
-            "skipping line {line} of the CSV log `{}`: {reason}",
-            self.path.display()
-        );
+        read_file(&self.path, &file, accept).map(|(rows, _)| rows)
     }
 
     /// Encodes `record` as one row, after whatever the file's end needs first.
@@ -264,28 +232,77 @@ impl CsvLog {
     }
 }
 
-/// Whether a parsed first row is the task log's header (a UTF-8 byte order mark allowed).
-fn is_header(row: &csv::ByteRecord) -> bool {
+/// Reads a whole log file: checks the header, hands every row to `accept` (which says
+/// whether it is a record), warns about skipped lines, and returns the number of records
+/// and what the end of the file needs before the next append.
+fn read_file(
+    path: &Path,
+    mut file: &File,
+    accept: &mut dyn FnMut(&Row) -> Result<(), String>,
+) -> Result<(u64, Tail), LogError> {
+    let read_err = |e| LogError::io(path, LogErrorKind::Read, e);
+    let len = file.metadata().map_err(read_err)?.len();
+    file.seek(SeekFrom::Start(0)).map_err(read_err)?;
+
+    if len < HEADER_LINE.len() as u64 {
+        let mut start = Vec::new();
+        file.read_to_end(&mut start).map_err(read_err)?;
+        if let Some(rest) = HEADER_LINE.as_bytes().strip_prefix(start.as_slice()) {
+            // A header cut off by a crash: complete it before the first row.
+            return Ok((0, Tail::completing(rest)));
+        }
+        file.seek(SeekFrom::Start(0)).map_err(read_err)?;
+    }
+
+    let mut input = BufReader::with_capacity(256 * 1024, file);
+    let Some((header, lines, bytes)) = reader::header(&mut input).map_err(read_err)? else {
+        return Err(LogError::foreign_header(
+            path,
+            "(blank lines only)".to_owned(),
+        ));
+    };
+    if !is_header(&header) {
+        return Err(LogError::foreign_header(path, describe_header(&header)));
+    }
+    let mut warn = |item: Item| {
+        let Item::Skipped {
+            first,
+            last,
+            reason,
+        } = item;
+        let lines = if first == last {
+            format!("line {first}")
+        } else {
+            format!("lines {first}–{last}")
+        };
+        log::warn!(
+            target: SCHEDULER_TARGET,
+            "skipping {lines} of the CSV log `{}`: {reason}",
+            path.display()
+        );
+    };
+    let scan = reader::read(input, lines + 1, bytes, accept, &mut warn).map_err(read_err)?;
+    Ok((scan.rows, Tail::after(scan.torn)))
+}
+
+/// Whether the first row is the task log's header (a UTF-8 byte order mark allowed).
+fn is_header(row: &Row) -> bool {
     row.len() == COLUMNS.len()
-        && row
-            .iter()
-            .zip(COLUMNS)
-            .enumerate()
-            .all(|(i, (field, name))| {
-                let field = if i == 0 {
-                    field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
-                } else {
-                    field
-                };
-                field == name.as_bytes()
-            })
+        && COLUMNS.iter().enumerate().all(|(i, name)| {
+            let field = row.field(i);
+            let field = if i == 0 {
+                field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
+            } else {
+                field
+            };
+            field == name.as_bytes()
+        })
 }
 
 /// The first row as text for the foreign-header message, shortened to stay one line.
-fn describe_header(row: &csv::ByteRecord) -> String {
-    let fields: Vec<String> = row
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).into_owned())
+fn describe_header(row: &Row) -> String {
+    let fields: Vec<String> = (0..row.len())
+        .map(|i| String::from_utf8_lossy(row.field(i)).into_owned())
         .collect();
     let mut text = fields.join(",").replace(['\r', '\n'], " ");
     if text.chars().count() > 120 {
@@ -294,25 +311,48 @@ fn describe_header(row: &csv::ByteRecord) -> String {
     text
 }
 
+/// `options` creating a new file, with no access for others where modes exist.
+fn create_new(options: &OpenOptions) -> OpenOptions {
+    let mut options = options.clone();
+    options.create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, FILE_MODE);
+    options
+}
+
+/// Creates `dir` and its missing parents, with no access for others where modes exist.
+fn create_dirs(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, DIR_MODE);
+    builder.create(dir)
+}
+
 impl LogStore for CsvLog {
     fn load(&mut self) -> Result<Vec<TaskRecord>, LogError> {
-        self.scan(true)
+        let mut records = Vec::new();
+        self.scan(&mut |row| format::parse_row(row).map(|r| records.push(r)))?;
+        Ok(records)
+    }
+
+    fn load_heads(&mut self, visit: &mut dyn FnMut(RecordHead<'_>)) -> Result<u64, LogError> {
+        self.scan(&mut |row| format::parse_head(row).map(&mut *visit))
     }
 
     fn peek(&mut self) -> Result<Vec<TaskRecord>, LogError> {
-        // Opening creates the file (and `load` writes a header into an empty one): a
-        // missing or empty file is an empty log, left as it is.
-        let empty = self.file.is_none()
-            && std::fs::metadata(&self.path).map_or(true, |meta| meta.len() == 0);
-        if empty {
-            return Ok(Vec::new());
-        }
-        self.load()
+        let mut records = Vec::new();
+        self.peek_with(&mut |row| format::parse_row(row).map(|r| records.push(r)))?;
+        Ok(records)
+    }
+
+    fn peek_heads(&mut self, visit: &mut dyn FnMut(RecordHead<'_>)) -> Result<u64, LogError> {
+        self.peek_with(&mut |row| format::parse_head(row).map(&mut *visit))
     }
 
     fn append(&mut self, record: &TaskRecord) -> Result<(), LogError> {
         if self.tail.is_none() {
-            self.scan(false)?;
+            self.scan(&mut |row| format::parse_head(row).map(drop))?;
         }
         let prefix = self.tail.take().unwrap_or_default();
         if let Err(e) = self.encode(record, prefix.repair()) {
@@ -406,10 +446,16 @@ mod tests {
     #[test]
     fn long_foreign_headers_are_shortened() {
         let fields: Vec<String> = (0..100).map(|i| format!("column{i}")).collect();
-        let row = csv::ByteRecord::from(fields);
-        let text = describe_header(&row);
-        assert_eq!(text.chars().count(), 121);
-        assert!(text.ends_with('…'));
+        let mut header = fields.join(",").into_bytes();
+        header.push(b'\n');
+        let path = temp_file("long-header", &header);
+        let err = CsvLog::new(&path).load().unwrap_err();
+        let LogErrorKind::ForeignHeader { found } = err.kind() else {
+            panic!("{err}");
+        };
+        assert_eq!(found.chars().count(), 121);
+        assert!(found.ends_with('…'));
+        fs::remove_file(&path).unwrap();
     }
 
     #[test]

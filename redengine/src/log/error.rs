@@ -18,6 +18,11 @@ pub enum LogErrorKind {
     Write,
     /// Making the log durable (fsync) failed.
     Sync,
+    /// Another open file holds the log's instance lock: another scheduler uses this log.
+    Locked {
+        /// The process holding the lock, when the system tells (Linux does).
+        pid: Option<u32>,
+    },
     /// The file starts with a header that is not the task log's. It is never rewritten.
     ForeignHeader {
         /// The first line found in the file.
@@ -48,6 +53,14 @@ impl LogError {
             path: path.to_owned(),
             kind: LogErrorKind::Read,
             source: Some(Box::new(source)),
+        }
+    }
+
+    pub(super) fn locked(path: &Path, pid: Option<u32>) -> Self {
+        LogError {
+            path: path.to_owned(),
+            kind: LogErrorKind::Locked { pid },
+            source: None,
         }
     }
 
@@ -125,6 +138,18 @@ impl fmt::Display for LogError {
                 "cannot sync the CSV log `{path}` to disk (recent records may be lost): {}",
                 self.fix()
             ),
+            LogErrorKind::Locked { pid } => {
+                let holder = match pid {
+                    Some(pid) => format!("process {pid}"),
+                    None => "another process".to_owned(),
+                };
+                write!(
+                    f,
+                    "the CSV log `{path}` is in use by another scheduler ({holder} holds its \
+                     lock): stop that scheduler first, or give this one another log with \
+                     `CsvLog::new`; `list` and `check` can still read it"
+                )
+            }
             LogErrorKind::ForeignHeader { found } => write!(
                 f,
                 "the CSV log `{path}` starts with the header `{found}`, expected `{}`; \

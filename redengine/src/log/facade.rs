@@ -1,4 +1,4 @@
-//! Every task record on the `log` facade (spec §5.6), the seed's console `task_logger`.
+//! Every task record on the `log` facade, for console output.
 
 use log::Level;
 

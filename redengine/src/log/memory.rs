@@ -2,9 +2,9 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::{LogError, LogStore, TaskRecord};
+use super::{LogError, LogStore, RecordHead, TaskRecord};
 
-/// A task log that lives only as long as the process (the seed's `log_memory`).
+/// A task log that lives only as long as the process.
 ///
 /// Clones share the same records, so a test can keep one handle, give a clone to the
 /// session, and read what the scheduler wrote with [`MemoryLog::records`]. Records given
@@ -55,6 +55,17 @@ impl LogStore for MemoryLog {
         Ok(self.records())
     }
 
+    /// Hands out the records in place, without copying them.
+    fn load_heads(&mut self, visit: &mut dyn FnMut(RecordHead<'_>)) -> Result<u64, LogError> {
+        let records = self.lock();
+        records.iter().for_each(|r| visit(r.head()));
+        Ok(records.len() as u64)
+    }
+
+    fn peek_heads(&mut self, visit: &mut dyn FnMut(RecordHead<'_>)) -> Result<u64, LogError> {
+        self.load_heads(visit)
+    }
+
     fn append(&mut self, record: &TaskRecord) -> Result<(), LogError> {
         self.lock().push(record.clone());
         Ok(())
@@ -98,6 +109,11 @@ mod tests {
     fn seeded_records_are_loaded() {
         let run = TaskRecord::run("a", at("2024-01-03T08:00:00Z"));
         let mut log = MemoryLog::with_records([run.clone()]);
-        assert_eq!(log.load().unwrap(), [run]);
+        assert_eq!(log.load().unwrap(), std::slice::from_ref(&run));
+        let mut heads = Vec::new();
+        let count = log
+            .load_heads(&mut |h| heads.push((h.task_name.to_owned(), h.action)))
+            .unwrap();
+        assert_eq!((count, heads), (1, vec![("a".to_owned(), Action::Run)]));
     }
 }

@@ -1,4 +1,4 @@
-//! The task log: the append-only record of every run (spec `RUNTIME.md` §5).
+//! The task log: the append-only record of every run (format and rules: `docs/log.md`).
 //!
 //! Every run is one `run` record followed by exactly one finish record (`success`, `fail`,
 //! `inaction`, `terminate` or `crash`). The scheduler writes them through a [`LogStore`]:
@@ -27,7 +27,9 @@ mod csv;
 mod error;
 mod facade;
 mod format;
+mod lock;
 mod memory;
+mod reader;
 mod record;
 mod tail;
 
@@ -36,7 +38,7 @@ pub use self::error::{LogError, LogErrorKind};
 pub use self::facade::{emit, TASK_TARGET};
 pub use self::memory::MemoryLog;
 pub(crate) use self::record::error_chain;
-pub use self::record::TaskRecord;
+pub use self::record::{RecordHead, TaskRecord};
 /// What happened to a task: the `action` column of the log. The condition language's
 /// own type, so a record feeds the history conditions read without conversion.
 pub use redengine_conditions::Action;
@@ -44,15 +46,37 @@ pub use redengine_conditions::Action;
 /// Where the scheduler keeps its task log.
 ///
 /// The scheduler owns its store (hence `Send + 'static`: it may run the loop on another
-/// thread) and is its only writer. It calls [`load`](LogStore::load) once at start-up,
-/// [`append`](LogStore::append) for every record, and [`sync`](LogStore::sync) at shutdown.
+/// thread) and is its only writer. It calls [`load_heads`](LogStore::load_heads) once at
+/// start-up, [`append`](LogStore::append) for every record, and [`sync`](LogStore::sync)
+/// at shutdown.
 pub trait LogStore: Send + 'static {
     /// Reads every record back, in the order they were written (start-up).
     ///
     /// A CSV log skips rows it cannot parse with a warning (target `redengine::scheduler`)
-    /// naming the line, and fails only if the file cannot be opened or read or is not a
-    /// task log at all.
+    /// naming the lines, and fails only if the file cannot be opened or read, is not a
+    /// task log at all, or is in use by another scheduler (the instance lock, taken here
+    /// and held for the life of the store).
     fn load(&mut self) -> Result<Vec<TaskRecord>, LogError>;
+
+    /// Reads every record like [`load`](LogStore::load), but hands each one's
+    /// [`RecordHead`] to `visit` instead of keeping it, and returns how many there were.
+    ///
+    /// This is the scheduler's start-up read: the history needs task, action and instant
+    /// only, and a long log should not be held in memory to feed it. The default calls
+    /// `load`; [`CsvLog`] reads row by row and copies no text.
+    fn load_heads(&mut self, visit: &mut dyn FnMut(RecordHead<'_>)) -> Result<u64, LogError> {
+        let records = self.load()?;
+        records.iter().for_each(|r| visit(r.head()));
+        Ok(records.len() as u64)
+    }
+
+    /// [`peek`](LogStore::peek) handing out [`RecordHead`]s, as
+    /// [`load_heads`](LogStore::load_heads) does for `load`. Default: `peek`.
+    fn peek_heads(&mut self, visit: &mut dyn FnMut(RecordHead<'_>)) -> Result<u64, LogError> {
+        let records = self.peek()?;
+        records.iter().for_each(|r| visit(r.head()));
+        Ok(records.len() as u64)
+    }
 
     /// Reads every record like [`load`](LogStore::load), but creates and changes nothing:
     /// a log that does not exist yet reads as empty. The read-only commands of the
@@ -79,6 +103,14 @@ impl<S: LogStore + ?Sized> LogStore for Box<S> {
 
     fn peek(&mut self) -> Result<Vec<TaskRecord>, LogError> {
         (**self).peek()
+    }
+
+    fn load_heads(&mut self, visit: &mut dyn FnMut(RecordHead<'_>)) -> Result<u64, LogError> {
+        (**self).load_heads(visit)
+    }
+
+    fn peek_heads(&mut self, visit: &mut dyn FnMut(RecordHead<'_>)) -> Result<u64, LogError> {
+        (**self).peek_heads(visit)
     }
 
     fn append(&mut self, record: &TaskRecord) -> Result<(), LogError> {

@@ -1,4 +1,5 @@
-//! One record of the task log and the constructors that fill its fields (spec §5.3).
+//! One record of the task log, the constructors that fill its fields, and the part of a
+//! record the history needs.
 
 use std::time::Duration;
 
@@ -10,7 +11,9 @@ use super::Action;
 ///
 /// Build records with [`TaskRecord::run`], [`TaskRecord::finish`],
 /// [`TaskRecord::terminate`] and [`TaskRecord::crash`]: they fill `start`, `end`, `runtime`
-/// and `message` exactly as the spec's table (§5.3) says, so every writer agrees on them.
+/// and `message` the same way for every writer: `start` is the run's launch instant, `end`
+/// the finish instant (none for `run`), `runtime` their difference for finishes that ran
+/// (none for `run` and `crash`), `message` the status line or a `terminate`'s reason.
 ///
 /// The constructors truncate instants to whole microseconds, the precision of the CSV
 /// log, so a record read back from a CSV file is equal to the one that was written.
@@ -35,10 +38,40 @@ pub struct TaskRecord {
     pub exc_text: String,
 }
 
+/// What the history of a task needs from a record: who, what, when. Borrowed from the
+/// reader, so reading a long log for the scheduler's start-up copies no text.
+///
+/// ```
+/// use redengine::log::{Action, TaskRecord};
+///
+/// let at = chrono::DateTime::parse_from_rfc3339("2024-01-03T08:00:00+01:00").unwrap();
+/// let run = TaskRecord::run("get_data", at);
+/// let head = run.head();
+/// assert_eq!((head.task_name, head.action, head.created), ("get_data", Action::Run, at));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordHead<'a> {
+    /// The task's name.
+    pub task_name: &'a str,
+    /// What happened.
+    pub action: Action,
+    /// When the record was made (the instant conditions read).
+    pub created: DateTime<FixedOffset>,
+}
+
 /// The reason written for a `terminate` whose body stopped with no termination flag set.
 const SELF_STOP_REASON: &str = "task";
 
 impl TaskRecord {
+    /// The part of this record the history needs.
+    pub fn head(&self) -> RecordHead<'_> {
+        RecordHead {
+            task_name: &self.task_name,
+            action: self.action,
+            created: self.created,
+        }
+    }
+
     /// The `run` record written immediately before a run is handed to its executor.
     pub fn run(task: &str, at: DateTime<FixedOffset>) -> Self {
         let at = at.trunc_subsecs(6);
@@ -56,8 +89,7 @@ impl TaskRecord {
 
     /// The finish record of a run that started at `start` and ended at `end`.
     ///
-    /// `exc_text` is kept only for [`Action::Fail`]: the spec leaves it empty for every
-    /// other action. For [`Action::Terminate`] the message is the reason `task` (the body
+    /// `exc_text` is kept only for [`Action::Fail`]: it is empty for every other action. For [`Action::Terminate`] the message is the reason `task` (the body
     /// stopped with no flag set); use [`TaskRecord::terminate`] to give another reason.
     /// [`Action::Crash`] builds the same record as [`TaskRecord::crash`]. [`Action::Run`]
     /// is not a finish: it is a caller bug, and yields the `run` record at `start`.
@@ -152,7 +184,7 @@ impl TaskRecord {
     }
 }
 
-/// `Task '<name>' status: '<action>'`, the seed's message.
+/// `Task '<name>' status: '<action>'`, the message of every record but `terminate`.
 fn status_message(task: &str, action: Action) -> String {
     format!("Task '{task}' status: '{}'", action.as_str())
 }

@@ -1,20 +1,31 @@
-//! What the end of a CSV log needs before the next row can be appended (spec §5.5,
-//! "Torn rows").
+//! What the end of a CSV log needs before the next row can be appended.
 //!
 //! A crash can cut the last row anywhere, even inside a quoted field. Appending straight
 //! after such a fragment would glue the new row onto it, or swallow it into the open
-//! quote. So the writer first ends the fragment's line, closing its quote if needed,
-//! without touching any existing byte.
+//! quote; merely closing the quote and the line would let the fragment parse as a record
+//! on the next start, although this start skipped it (a `fail` cut inside its `exc_text`
+//! would come back to life). So, without touching any existing byte, the writer:
+//!
+//! 1. closes the quote the fragment left open, if any, after a `~`: read from the start of
+//!    any of the fragment's lines instead, the quote then sits inside an unquoted field,
+//!    which the reader rejects on that line, so it cannot open a quote of its own (the
+//!    file may end with a line end while a quote is open);
+//! 2. appends eight empty fields (`,,,,,,,,`): whatever column the fragment stopped in, its
+//!    row now has more fields than a record has, under any CSV reader, for good;
+//! 3. ends the line, so the next row starts at a line start.
 
-use std::io::{self, Read, Seek, SeekFrom};
+use super::reader::Torn;
+
+/// The eight empty fields that make a torn fragment unparseable, and the line end.
+const SPOIL: &[u8] = b",,,,,,,,\n";
+/// The same, after closing an open quote.
+pub(super) const SPOIL_QUOTED: &[u8] = b"~\",,,,,,,,\n";
 
 /// The state of the end of the file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct Tail {
     /// The bytes to append before the next row (empty when the file ends cleanly).
     repair: &'static [u8],
-    /// The last row stopped inside a quoted field: it is torn, whatever it parses to.
-    pub(super) in_quotes: bool,
 }
 
 impl Tail {
@@ -22,8 +33,17 @@ impl Tail {
     pub(super) fn completing(rest_of_header: &'static [u8]) -> Self {
         Tail {
             repair: rest_of_header,
-            in_quotes: false,
         }
+    }
+
+    /// The end of a file whose last row is `torn` (or that ends cleanly: `None`).
+    pub(super) fn after(torn: Option<Torn>) -> Self {
+        let repair: &'static [u8] = match torn {
+            None => b"",
+            Some(Torn { in_quotes: true }) => SPOIL_QUOTED,
+            Some(Torn { in_quotes: false }) => SPOIL,
+        };
+        Tail { repair }
     }
 
     /// The bytes to write before the next row.
@@ -32,95 +52,21 @@ impl Tail {
     }
 }
 
-/// Where a byte leaves the RFC 4180 reader, as the `csv` crate reads it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum State {
-    FieldStart,
-    Unquoted,
-    Quoted,
-    /// A `"` seen inside a quoted field: either the closing quote or half of `""`.
-    QuoteInQuoted,
-}
-
-/// Reads from `from` (the start of the last row, where no field is open) to the end of
-/// the file and tells what the next append must write first.
-pub(super) fn read(file: &mut impl ReadSeek, from: u64) -> io::Result<Tail> {
-    file.seek(SeekFrom::Start(from))?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    Ok(of_bytes(&bytes))
-}
-
-/// `Read + Seek`, for `&File` as well as in-memory cursors in tests.
-pub(super) trait ReadSeek: Read + Seek {}
-impl<T: Read + Seek> ReadSeek for T {}
-
-/// The tail state of `bytes`, which start where no field is open.
-fn of_bytes(bytes: &[u8]) -> Tail {
-    let mut state = State::FieldStart;
-    for &b in bytes {
-        state = match (state, b) {
-            (State::Quoted, b'"') => State::QuoteInQuoted,
-            (State::Quoted, _) => State::Quoted,
-            (State::QuoteInQuoted, b'"') => State::Quoted,
-            (State::FieldStart, b'"') => State::Quoted,
-            (_, b',' | b'\n' | b'\r') => State::FieldStart,
-            (_, _) => State::Unquoted,
-        };
-    }
-    let ends_line = matches!(bytes.last(), None | Some(b'\n' | b'\r'));
-    if state == State::Quoted {
-        Tail {
-            repair: b"\"\n",
-            in_quotes: true,
-        }
-    } else if ends_line {
-        Tail::default()
-    } else {
-        Tail {
-            repair: b"\n",
-            in_quotes: false,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn repair(bytes: &str) -> &'static str {
-        std::str::from_utf8(of_bytes(bytes.as_bytes()).repair).unwrap()
-    }
-
     #[test]
-    fn clean_ends_need_nothing() {
-        assert_eq!(repair(""), "");
-        assert_eq!(repair("a,b,c\n"), "");
-        assert_eq!(repair("a,\"b\nc\",d\r\n"), "");
-        assert_eq!(repair("a,\"say \"\"hi\"\"\"\n"), "");
-    }
-
-    #[test]
-    fn cut_rows_get_a_line_end() {
-        assert_eq!(repair("a,b"), "\n");
-        assert_eq!(repair("a,\"quoted\""), "\n");
-        assert_eq!(repair("a,\"quoted\"\""), "\"\n");
-        assert_eq!(repair("a,b\"c"), "\n");
-    }
-
-    #[test]
-    fn cuts_inside_quotes_close_the_quote() {
-        assert_eq!(repair("a,\"connection refused"), "\"\n");
-        assert_eq!(repair("a,\"line one\n"), "\"\n");
-        assert_eq!(repair("a,\"say \"\""), "\"\n");
-        assert!(of_bytes(b"a,\"x").in_quotes);
-        assert!(!of_bytes(b"a,\"x\"").in_quotes);
-    }
-
-    #[test]
-    fn reads_from_the_given_offset() {
-        let mut cursor = io::Cursor::new(b"h\n\"open quote\nstill\",x\nnext,\"cut".to_vec());
-        assert!(read(&mut cursor, 0).unwrap().in_quotes);
-        assert_eq!(read(&mut cursor, 23).unwrap().repair(), b"\"\n");
+    fn repairs_close_quotes_and_add_eight_fields() {
+        assert_eq!(Tail::after(None).repair(), b"");
+        assert_eq!(
+            Tail::after(Some(Torn { in_quotes: false })).repair(),
+            b",,,,,,,,\n"
+        );
+        assert_eq!(
+            Tail::after(Some(Torn { in_quotes: true })).repair(),
+            b"~\",,,,,,,,\n"
+        );
+        assert_eq!(Tail::completing(b"ed\n").repair(), b"ed\n");
     }
 }

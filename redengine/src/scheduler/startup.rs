@@ -1,8 +1,6 @@
 //! Start-up (docs/runtime.md, "Start-up"): read the log, restore status, close
 //! unfinished runs with `crash`, startup hooks and `on_startup` tasks.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, Utc};
 use redengine_conditions::Condition;
 
@@ -15,26 +13,27 @@ use crate::log::{Action, TaskRecord};
 impl Scheduler<'_> {
     /// Start-up steps after ignite.
     pub(super) fn startup(&mut self) -> Result<()> {
-        let records = self.s.store.load()?;
+        // Only who, what and when of each record: the text of a long log is never held.
+        // First-seen order for the crash records.
+        let mut names: Vec<Box<str>> = Vec::new();
+        let mut latest: Option<DateTime<Utc>> = None;
+        let history = &mut self.history;
+        let count = self.s.store.load_heads(&mut |r| {
+            let created = r.created.with_timezone(&Utc);
+            latest = Some(latest.map_or(created, |l| l.max(created)));
+            if history.insert(r.task_name, r.action, created) {
+                names.push(r.task_name.into());
+            }
+        })?;
         ::log::info!(
             target: "redengine::scheduler",
             "starting: {} tasks, {} records read from the {}",
             self.tasks.len(),
-            records.len(),
+            count,
             self.s.store.describe()
         );
-        // First-seen order for the crash records; the set keeps reading the log O(records).
-        let mut names: Vec<&str> = Vec::new();
-        let mut seen: HashSet<&str> = HashSet::new();
-        for r in &records {
-            if seen.insert(&r.task_name) {
-                names.push(&r.task_name);
-            }
-            self.history
-                .push(&r.task_name, r.action, r.created.with_timezone(&Utc));
-        }
         let clock = self.s.clock.now();
-        if let Some(latest) = records.iter().map(|r| r.created.with_timezone(&Utc)).max() {
+        if let Some(latest) = latest {
             if latest > clock {
                 ::log::warn!(
                     target: "redengine::scheduler",
