@@ -9,7 +9,10 @@ use crate::location::Location;
 use crate::session::Session;
 
 fn report(problem: &Problem) {
-    ::log::error!(target: "redengine::scheduler", "task file: {problem}; the task is not loaded");
+    crate::console::problem(
+        "redengine::scheduler",
+        &format!("task file: {problem}; the task is not loaded"),
+    );
 }
 
 /// The task-file tasks to leave out: those with a problem of their own, a name another
