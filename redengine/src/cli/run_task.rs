@@ -101,7 +101,7 @@ pub(super) fn run(session: &mut Session, names: &[String]) -> Result<(String, bo
                     _ => "",
                 };
                 if !detail.is_empty() {
-                    let _ = write!(line, ": {detail}");
+                    let _ = write!(line, ": {}", super::names::short_types_in(detail));
                 }
                 line
             }
