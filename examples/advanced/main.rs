@@ -21,7 +21,7 @@ mod tasks;
 
 use std::path::Path;
 
-use redengine::{Execution, Session};
+use redengine::{CsvLog, Execution, Session};
 
 /// Where the tasks write their small output files (relative to the working directory).
 const OUTPUT_DIR: &str = "data";
@@ -45,7 +45,8 @@ fn main() -> redengine::Result<Session> {
     Session::from_registry()
         // scheme=['log_csv']: one row per task event, read back at start-up so `daily`
         // tasks do not run again after a restart.
-        .log_csv("log/tasks.csv")
+        // Counted: the shutdown summary counts every logged run (process tasks included).
+        .log_store(models::hooks::Counted::new(CsvLog::new("log/tasks.csv")))
         // The seed's config dict, key for key (these are also the defaults).
         .config("silence_task_prerun", true)
         .config("silence_cond_check", true)
