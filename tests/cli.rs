@@ -595,9 +595,24 @@ fn the_local_zone_is_named() {
 }
 
 #[test]
-fn the_shutdown_line_counts_one_cycle() {
-    let out = demo(&["run-task", "wake_up"]);
+fn counts_of_one_are_singular() {
+    let dir = scratch("singular");
+    let path = dir.join("tasks.csv");
+    let mut log = CsvLog::new(&path);
+    log.append(&TaskRecord::run("wake_up", at("2024-01-03T07:00:00Z")))
+        .expect("write the test log");
+    log.sync().expect("sync the test log");
+    let out = demo(&[
+        "run-task",
+        "wake_up",
+        "--log",
+        path.to_str().expect("utf-8"),
+    ]);
     assert_code(&out, 0);
     let err = stderr(&out);
     assert!(err.contains(" shutting down after 1 cycle\n"), "{err}");
+    assert!(
+        err.contains(" starting: 11 tasks, 1 record read from "),
+        "{err}"
+    );
 }

@@ -18,9 +18,11 @@ impl Scheduler<'_> {
         let records = self.s.store.load()?;
         ::log::info!(
             target: "redengine::scheduler",
-            "starting: {} tasks, {} records read from the {}",
+            "starting: {} task{}, {} record{} read from the {}",
             self.tasks.len(),
+            if self.tasks.len() == 1 { "" } else { "s" },
             records.len(),
+            if records.len() == 1 { "" } else { "s" },
             self.s.store.describe()
         );
         // First-seen order for the crash records; the set keeps reading the log O(records).
