@@ -558,6 +558,23 @@ fn type_names_print_as_written() {
         "{text}"
     );
     assert!(!text.contains("alloc::"), "{text}");
+
+    // In an error too.
+    let out = Command::new(env!("CARGO_BIN_EXE_cli_demo"))
+        .arg("check")
+        .env_remove("REDENGINE_TASK")
+        .env("CLI_DEMO_MISTYPED", "1")
+        .output()
+        .expect("the cli_demo binary runs");
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "parameter `friend_list` expects `Vec<String>`, but the task parameter has type `u32`"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("alloc::"), "{err}");
 }
 
 #[test]

@@ -8,11 +8,12 @@
 //! * `CLI_DEMO_ZONE=local`: the local time zone instead of UTC;
 //! * `CLI_DEMO_TASK_DIR=DIR`: also load the task files `DIR/*.toml`;
 //! * `CLI_DEMO_OWN_LOGGER=1`: install a logger of its own, which writes `OWN <message>`
-//!   lines on stderr (the console must then stay off).
+//!   lines on stderr (the console must then stay off);
+//! * `CLI_DEMO_MISTYPED=1`: add a task whose parameter has the wrong type (ignite fails).
 
 use std::time::Duration;
 
-use redengine::{Session, Terminated, TerminationFlag, Zone};
+use redengine::{Session, Task, Terminated, TerminationFlag, Zone};
 
 #[redengine::task(start_cond = "daily after 07:00", execution = "main")]
 fn wake_up() {}
@@ -112,6 +113,14 @@ fn main() -> redengine::Result<Session> {
         .shut_cond("true");
     if let Some(dir) = std::env::var_os("CLI_DEMO_TASK_DIR") {
         builder = builder.load_tasks(dir, "*.toml");
+    }
+    if std::env::var_os("CLI_DEMO_MISTYPED").is_some() {
+        builder = builder.task(
+            Task::builder("mistyped")
+                .param("friend_list", 5_u32)
+                .arg::<Vec<String>>("friend_list")
+                .run(|_| ()),
+        );
     }
     builder.build()
 }
