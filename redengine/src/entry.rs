@@ -36,6 +36,9 @@ pub use crate::session::IntoSession;
 ///     if let Some(code) = redengine::run_child_if_requested(session) {
 ///         return code; // we were a process task's child: its outcome is reported
 ///     }
+///     // Task events on the console, as the generated `main` shows them (kept off if a
+///     // logger is installed already).
+///     redengine::console::init();
 ///     match session().run() {
 ///         Ok(()) => ExitCode::SUCCESS,
 ///         Err(e) => {
