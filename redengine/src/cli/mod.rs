@@ -3,8 +3,9 @@
 //!
 //! The generated `main` calls `entry::run`, which hands the arguments
 //! here. Usage errors exit with 2 before the session is even built; a session that does
-//! not build or ignite, a log that cannot be read, or a task that did not succeed under
-//! `run-task` exit with 1.
+//! not build or ignite, a log that cannot be read, a task that did not succeed under
+//! `run-task`, and `check` finding task-file problems or no task at all exit with 1.
+//! Reports go to stdout (`--json` for scripts), messages and the console to stderr.
 
 mod args;
 mod check;
