@@ -17,6 +17,7 @@ fn demo(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cli_demo"))
         .args(args)
         .env_remove("REDENGINE_TASK")
+        .env_remove("REDENGINE_LOG")
         .output()
         .expect("the cli_demo binary runs")
 }
