@@ -604,5 +604,6 @@ fn records_are_emitted_on_the_facade() {
     let start = at("2024-01-03T08:00:00Z");
     let (_, logged) = capture(|| emit(&TaskRecord::terminate("x", "timeout", start, start)));
     assert_eq!(logged[0].level, log::Level::Info);
-    assert_eq!(logged[0].text, "timeout");
+    // The message names the task: a logger that prints only the text still says which.
+    assert_eq!(logged[0].text, "Task 'x' status: 'terminate' (timeout)");
 }

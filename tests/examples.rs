@@ -108,7 +108,7 @@ fn a_simulated_week() {
         // Virtual time, UTC, in memory.
         .clock(clock)
         .zone(Zone::Utc)
-        .log_store(log.clone())
+        .log_store(models::hooks::Counted::new(log.clone()))
         // get_data uses a custom condition, which the scheduler re-checks every
         // `custom_poll`; once a minute is enough here (check_pulse wakes it every minute
         // anyway) and keeps the week at ~10k cycles.

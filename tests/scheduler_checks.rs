@@ -111,8 +111,8 @@ fn a_value_that_cannot_cross_to_a_child_is_refused_at_start_up() {
     for needle in [
         "task 'record' runs as a process",
         "`buffer`",
-        "Arc<std::sync::poison::mutex::Mutex<alloc::vec::Vec<u8>>>",
-        "serde::Serialize",
+        "`Arc<Mutex<Vec<u8>>>`",
+        "derive `Serialize` and `Deserialize`",
         "execution = \"thread\"",
     ] {
         assert!(stderr.contains(needle), "missing `{needle}` in:\n{stderr}");

@@ -1,7 +1,7 @@
 //! Red Engine 1.1.0's Advanced Guide as a Rust project (`cargo run --example advanced`).
 //!
 //! This file is the guide's `project/main.py`: it configures the session (the guide's config
-//! values, the CSV logging scheme), sets up console logging of task events, pulls in the
+//! values, the CSV logging scheme), configures the console logging of task events, pulls in the
 //! models, parameters and tasks, and starts the scheduler. Ctrl-C stops it cleanly: running
 //! tasks (threads and child processes) are waited for, the log is flushed, and the process
 //! exits with status 0.
@@ -19,10 +19,9 @@ mod models;
 mod parameters;
 mod tasks;
 
-use std::io::Write;
 use std::path::Path;
 
-use redengine::{Execution, Session};
+use redengine::{CsvLog, Execution, Session};
 
 /// Where the tasks write their small output files: next to the CSV log, under `log/`
 /// (relative to the working directory), so the example writes nothing else there.
@@ -34,13 +33,21 @@ const OUTPUT_DIR: &str = "log/data";
 /// returns its exit status. The function is renamed `session` and stays callable.
 #[redengine::main]
 fn main() -> redengine::Result<Session> {
-    // The guide's `task_logger` console handler (section "Logging").
-    console::init();
+    // The guide's `task_logger` console handler (section "Logging"): every task event at
+    // INFO and above on stdout, in the guide's format (`REDENGINE_LOG=warn` for less).
+    // Scheduler events leave the task-name column empty.
+    let console = redengine::console::Console::new()
+        .format("%(asctime)s %(levelname)-8s %(task_name)s %(message)s")
+        .stdout();
+    if let Err(e) = console.install() {
+        eprintln!("warning: {e}");
+    }
 
     Session::from_registry()
         // scheme=['log_csv']: one row per task event, read back at start-up so `daily`
         // tasks do not run again after a restart.
-        .log_csv("log/tasks.csv")
+        // Counted: the shutdown summary counts every logged run (process tasks included).
+        .log_store(models::hooks::Counted::new(CsvLog::new("log/tasks.csv")))
         // The guide's config dict, key for key (these are also the defaults).
         .config("silence_task_prerun", true)
         .config("silence_cond_check", true)
@@ -76,54 +83,4 @@ fn main() -> redengine::Result<Session> {
 /// build the same program.
 fn source_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/advanced")
-}
-
-/// A console logger printing every task event like the guide's formatter
-/// `'%(asctime)s %(levelname)-8s %(task_name)s %(message)s'`.
-///
-/// The scheduler emits each task record on the `log` facade (target `redengine::task`)
-/// with the key-value `task_name`; scheduler events (start-up, shutdown, condition errors)
-/// use the target `redengine::scheduler` and are printed with that target in the name
-/// column. A dozen lines of `log::Log` keep the example free of logger dependencies.
-mod console {
-    use super::Write;
-    use log::kv::Key;
-    use log::{Level, LevelFilter, Log, Metadata, Record};
-
-    struct Console;
-
-    static CONSOLE: Console = Console;
-
-    /// Installs the logger (INFO and above). A logger installed earlier (the program
-    /// embedding this session set its own) is kept.
-    pub(crate) fn init() {
-        if log::set_logger(&CONSOLE).is_ok() {
-            log::set_max_level(LevelFilter::Info);
-        }
-    }
-
-    impl Log for Console {
-        fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-            metadata.level() <= Level::Info && metadata.target().starts_with("redengine")
-        }
-
-        fn log(&self, record: &Record<'_>) {
-            if !self.enabled(record.metadata()) {
-                return;
-            }
-            // %(asctime)s is "2024-01-03 08:00:00,123" in Python's logging.
-            let asctime = chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f");
-            let name = match record.key_values().get(Key::from("task_name")) {
-                Some(task) => task.to_string(),
-                None => record.target().to_string(),
-            };
-            let line = format!("{asctime} {:<8} {name} {}\n", record.level(), record.args());
-            // A closed stdout (`| head`) must not stop the scheduler: ignore write errors.
-            let _ = std::io::stdout().lock().write_all(line.as_bytes());
-        }
-
-        fn flush(&self) {
-            let _ = std::io::stdout().lock().flush();
-        }
-    }
 }

@@ -37,6 +37,9 @@ pub use crate::session::IntoSession;
 ///     if let Some(code) = redengine::run_child_if_requested(session) {
 ///         return code; // we were a process task's child: its outcome is reported
 ///     }
+///     // Task events on the console, as the generated `main` shows them (kept off if a
+///     // logger is installed already).
+///     redengine::console::init();
 ///     match session().run() {
 ///         Ok(()) => ExitCode::SUCCESS,
 ///         Err(e) => {
@@ -83,10 +86,16 @@ pub fn run_child_if_requested<S: IntoSession>(make: fn() -> S) -> Option<ExitCod
 /// What `#[redengine::main]` expands to: in a process-task child, run that task and
 /// report ([`run_child_if_requested`]); otherwise the command line (`run`, `list`,
 /// `check`, `run-task`, `--log`, `--help`; see `crate::cli`) with the session the user's
-/// function builds. The exit code reports how it ended.
+/// function builds, and the [console logger](crate::console) unless that function
+/// installed a logger. The exit code reports how it ended.
 pub fn run<S: IntoSession>(make: fn() -> S) -> ExitCode {
     if let Some(code) = run_child_if_requested(make) {
         return code;
     }
-    crate::cli::main(std::env::args_os(), || make().into_session())
+    crate::cli::main(std::env::args_os(), || {
+        let session = make().into_session();
+        // After the user's function: a logger it installed is kept.
+        crate::console::install_default();
+        session
+    })
 }

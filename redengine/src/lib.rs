@@ -100,6 +100,7 @@ pub use redengine_conditions as conditions;
 
 // Surfaces: how users reach a session.
 mod cli;
+pub mod console;
 mod entry;
 // The engine: the loop and every step of it, over an ignited plan.
 mod ignite;

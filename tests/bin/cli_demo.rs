@@ -2,9 +2,18 @@
 //! a morning routine and a small pipeline, in main and thread execution.
 //!
 //! The session logs to memory unless `--log PATH` names a CSV file, and its `shut_cond`
-//! is `true`, so `run` starts up and stops at once.
+//! is `true`, so `run` starts up and stops at once. It installs no logger: the generated
+//! `main` shows the console. The environment varies it for the tests:
+//!
+//! * `CLI_DEMO_ZONE=local`: the local time zone instead of UTC;
+//! * `CLI_DEMO_TASK_DIR=DIR`: also load the task files `DIR/*.toml`;
+//! * `CLI_DEMO_OWN_LOGGER=1`: install a logger of its own, which writes `OWN <message>`
+//!   lines on stderr (the console must then stay off);
+//! * `CLI_DEMO_MISTYPED=1`: add a task whose parameter has the wrong type (ignite fails).
 
-use redengine::{Session, Zone};
+use std::time::Duration;
+
+use redengine::{Session, Task, Terminated, TerminationFlag, Zone};
 
 #[redengine::task(start_cond = "daily after 07:00", execution = "main")]
 fn wake_up() {}
@@ -64,6 +73,21 @@ fn announce(friend_list: Vec<String>) -> Result<(), String> {
 #[redengine::task(start_cond = "hourly", execution = "main", disabled)]
 fn sleeping() {}
 
+#[redengine::task(start_cond = "weekly", execution = "main")]
+fn weekly_review() {}
+
+/// Runs until its end_cond (`true`) terminates it (at most 30 s).
+#[redengine::task(start_cond = "false", end_cond = "true", execution = "thread")]
+fn stuck(flag: TerminationFlag) -> Terminated {
+    for _ in 0..3000 {
+        if flag.is_set() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Terminated
+}
+
 #[redengine::param]
 fn friend_list() -> Vec<String> {
     vec!["ann".to_string()]
@@ -76,9 +100,54 @@ fn is_holiday() -> bool {
 
 #[redengine::main]
 fn main() -> redengine::Result<Session> {
-    Session::from_registry()
-        .zone(Zone::Utc)
+    if std::env::var_os("CLI_DEMO_OWN_LOGGER").is_some() {
+        own_logger::install();
+    }
+    let zone = match std::env::var("CLI_DEMO_ZONE").as_deref() {
+        Ok("local") => Zone::Local,
+        _ => Zone::Utc,
+    };
+    let mut builder = Session::from_registry()
+        .zone(zone)
         .log_memory()
-        .shut_cond("true")
-        .build()
+        .shut_cond("true");
+    if let Some(dir) = std::env::var_os("CLI_DEMO_TASK_DIR") {
+        builder = builder.load_tasks(dir, "*.toml");
+    }
+    if std::env::var_os("CLI_DEMO_MISTYPED").is_some() {
+        builder = builder.task(
+            Task::builder("mistyped")
+                .param("friend_list", 5_u32)
+                .arg::<Vec<String>>("friend_list")
+                .run(|_| ()),
+        );
+    }
+    builder.build()
+}
+
+/// A program's own logger: `OWN <message>` on stderr, everything at INFO and above.
+mod own_logger {
+    use log::{Level, LevelFilter, Log, Metadata, Record};
+
+    struct Own;
+
+    static OWN: Own = Own;
+
+    pub(crate) fn install() {
+        if log::set_logger(&OWN).is_ok() {
+            log::set_max_level(LevelFilter::Info);
+        }
+    }
+
+    impl Log for Own {
+        fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+            metadata.level() <= Level::Info
+        }
+
+        fn log(&self, record: &Record<'_>) {
+            eprintln!("OWN {}", record.args());
+        }
+
+        fn flush(&self) {}
+    }
 }

@@ -179,11 +179,28 @@ fn words(duration: Duration) -> String {
 fn window_text(ctx: &Context<'_>, period: &Period) -> Option<(String, i64, i64)> {
     let located = locate(period, ctx.zone, ctx.wall, ctx.now);
     let occ = located.latest?;
-    Some((
-        format!("{}–{}", clock(ctx, occ.start), clock(ctx, occ.end)),
-        occ.start,
-        occ.end,
-    ))
+    // A window over more than one day shows both ends with their dates: a bare start
+    // next to a dated end reads as the end's day.
+    let day = |us: i64| ctx.zone.wall_of(us).div_euclid(DAY);
+    let text = if day(occ.start) == day(occ.end) {
+        format!("{}–{}", clock(ctx, occ.start), clock(ctx, occ.end))
+    } else {
+        format!("{}–{}", dated(ctx, occ.start), dated(ctx, occ.end))
+    };
+    Some((text, occ.start, occ.end))
+}
+
+/// An instant on the zone's wall clock with its date (`2024-01-03 08:00`).
+fn dated(ctx: &Context<'_>, us: i64) -> String {
+    let text = clock(ctx, us);
+    if text.contains('-') {
+        text
+    } else {
+        format!(
+            "{} {text}",
+            super::super::zone::naive(ctx.zone.wall_of(us)).date()
+        )
+    }
 }
 
 /// The sentence after "outside the period": when the next window opens.

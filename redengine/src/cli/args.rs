@@ -1,4 +1,4 @@
-//! The command line of a `#[redengine::main]` binary, parsed by hand: four commands, three
+//! The command line of a `#[redengine::main]` binary, parsed by hand: four commands, five
 //! options. A parser crate would add a dependency (and its own help format) to every user
 //! binary for what fits in one screen of code.
 
@@ -12,7 +12,7 @@ use redengine_conditions::suggest;
 pub(crate) const COMMANDS: &[&str] = &["run", "list", "check", "run-task", "help"];
 
 /// The options, for "did you mean".
-const OPTIONS: &[&str] = &["--log", "--at", "--help", "-h"];
+const OPTIONS: &[&str] = &["--log", "--at", "--json", "--wide", "--help", "-h"];
 
 /// What the user asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,10 @@ pub(crate) enum Command {
     List {
         /// `--at TIME`: the instant to look from (default: now).
         at: Option<String>,
+        /// `--wide`: one row per task with every column, however wide.
+        wide: bool,
+        /// `--json`: one JSON document for scripts.
+        json: bool,
     },
     /// Explain each task's start condition.
     Check {
@@ -30,6 +34,8 @@ pub(crate) enum Command {
         tasks: Vec<String>,
         /// `--at TIME`: the instant to check at (default: now).
         at: Option<String>,
+        /// `--json`: one JSON document for scripts.
+        json: bool,
     },
     /// Run the named tasks once, now.
     RunTask {
@@ -92,6 +98,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
     let mut log: Option<PathBuf> = None;
     let mut at: Option<String> = None;
     let mut help = false;
+    let mut json = false;
+    let mut wide = false;
     let mut words: Vec<String> = Vec::new();
     let mut options_done = false;
     let mut args = args.into_iter();
@@ -108,6 +116,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
         match flag {
             "--" => options_done = true,
             "-h" | "--help" => help = true,
+            "--json" => json = true,
+            "--wide" => wide = true,
             "--log" => {
                 let value = match inline {
                     Some(value) => OsString::from(value),
@@ -169,14 +179,24 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
             no_operands("list", &rest)?;
             return Ok(Invocation {
                 log,
-                command: Command::List { at },
+                command: Command::List { at, wide, json },
             });
         }
         Some("check") => {
+            if wide {
+                return Err(UsageError::new(
+                    "`--wide` applies only to `list`",
+                    Some("write `list --wide`".to_string()),
+                ));
+            }
             return Ok(Invocation {
                 log,
-                command: Command::Check { tasks: rest, at },
-            })
+                command: Command::Check {
+                    tasks: rest,
+                    at,
+                    json,
+                },
+            });
         }
         Some("run-task") => {
             if rest.is_empty() {
@@ -203,10 +223,20 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
             ))
         }
     };
-    if at.is_some() {
+    for (given, option, form) in [(at.is_some(), "--at", " TIME"), (json, "--json", "")] {
+        if given {
+            return Err(UsageError::new(
+                format!("`{option}` applies only to `check` and `list`"),
+                Some(format!(
+                    "write `check {option}{form}` or `list {option}{form}`"
+                )),
+            ));
+        }
+    }
+    if wide {
         return Err(UsageError::new(
-            "`--at` applies only to `check` and `list`",
-            Some("write `check --at TIME` or `list --at TIME`".to_string()),
+            "`--wide` applies only to `list`",
+            Some("write `list --wide`".to_string()),
         ));
     }
     Ok(Invocation { log, command })
@@ -268,26 +298,53 @@ mod tests {
     fn commands() {
         assert_eq!(cmd(&[]), Command::Run);
         assert_eq!(cmd(&["run"]), Command::Run);
-        assert_eq!(cmd(&["list"]), Command::List { at: None });
+        assert_eq!(
+            cmd(&["list"]),
+            Command::List {
+                at: None,
+                wide: false,
+                json: false
+            }
+        );
+        assert_eq!(
+            cmd(&["list", "--wide", "--json"]),
+            Command::List {
+                at: None,
+                wide: true,
+                json: true
+            }
+        );
+        assert_eq!(
+            cmd(&["check", "--json", "a"]),
+            Command::Check {
+                tasks: vec!["a".into()],
+                at: None,
+                json: true
+            }
+        );
         assert_eq!(cmd(&["help"]), Command::Help);
         assert_eq!(
             cmd(&["check"]),
             Command::Check {
                 tasks: vec![],
-                at: None
+                at: None,
+                json: false
             }
         );
         assert_eq!(
             cmd(&["check", "a", "--at", "08:05", "b"]),
             Command::Check {
                 tasks: vec!["a".into(), "b".into()],
-                at: Some("08:05".into())
+                at: Some("08:05".into()),
+                json: false
             }
         );
         assert_eq!(
             cmd(&["list", "--at=2024-01-03T08:05"]),
             Command::List {
-                at: Some("2024-01-03T08:05".into())
+                at: Some("2024-01-03T08:05".into()),
+                wide: false,
+                json: false
             }
         );
         assert_eq!(
@@ -307,7 +364,14 @@ mod tests {
         ] {
             let inv = p(args).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(inv.log, Some(PathBuf::from("x.csv")));
-            assert_eq!(inv.command, Command::List { at: None });
+            assert_eq!(
+                inv.command,
+                Command::List {
+                    at: None,
+                    wide: false,
+                    json: false
+                }
+            );
         }
     }
 
@@ -340,6 +404,14 @@ mod tests {
         assert_eq!(
             err(&["run", "--at", "08:00"]).message,
             "`--at` applies only to `check` and `list`"
+        );
+        assert_eq!(
+            err(&["run-task", "a", "--json"]).message,
+            "`--json` applies only to `check` and `list`"
+        );
+        assert_eq!(
+            err(&["check", "--wide"]).message,
+            "`--wide` applies only to `list`"
         );
         assert_eq!(
             err(&["list", "wake_up"]).help.as_deref(),

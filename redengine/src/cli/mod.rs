@@ -3,14 +3,19 @@
 //!
 //! The generated `main` calls `entry::run`, which hands the arguments
 //! here. Usage errors exit with 2 before the session is even built; a session that does
-//! not build or ignite, a log that cannot be read, or a task that did not succeed under
-//! `run-task` exit with 1.
+//! not build or ignite, a log that cannot be read, a task that did not succeed under
+//! `run-task`, and `check` finding task-file problems or no task at all exit with 1.
+//! Reports go to stdout (`--json` for scripts), messages and the console to stderr.
 
 mod args;
+mod check;
+mod failure;
+mod list;
+mod names;
 mod next;
 mod run_task;
+mod snapshot;
 mod time;
-mod view;
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -21,16 +26,17 @@ use crate::error::Result;
 use crate::log::CsvLog;
 use crate::session::Session;
 
-use self::args::{Command, UsageError};
+use self::args::Command;
+use self::failure::Failure;
+use self::list::Layout;
 
-/// Why a command stopped: a usage error (exit 2) or a runtime failure (exit 1).
-#[derive(Debug)]
-enum Failure {
-    /// The command line (or a name or time in it) is wrong.
-    Usage(UsageError),
-    /// The session, its log or a task failed; the text is the whole message.
-    Runtime(String),
-}
+/// What `run`, `list` and `check` say when the program defines no task at all.
+const NO_TASKS: &str = "no task is registered in this program.
+  help: `#[redengine::task]` functions are registered only when their module is compiled \
+into this binary: declare it with `mod tasks;` (in main.rs, or lib.rs for a library), and \
+if the tasks live in another crate, make the binary use it (`use my_tasks as _;`). Tasks \
+built in code are added with `SessionBuilder::task`, task files with \
+`SessionBuilder::load_tasks`.";
 
 /// Parses `args` (the program name first), builds the session with `make` unless the
 /// command line is wrong or asks for help, and runs the command.
@@ -64,14 +70,35 @@ pub(crate) fn main(
     if let Some(path) = log {
         session.store = Box::new(CsvLog::new(path));
     }
+    let empty = no_tasks(&session);
+    if empty && matches!(invocation.command, Command::Run | Command::List { .. }) {
+        eprintln!("warning: {NO_TASKS}");
+    }
     let outcome = match &invocation.command {
         Command::Run | Command::Help => session
             .run()
             .map(|()| (String::new(), true))
             .map_err(|e| Failure::Runtime(e.to_string())),
-        Command::List { at } => view::list(&mut session, at.as_deref()).map(|s| (s, true)),
-        Command::Check { tasks, at } => {
-            view::check(&mut session, tasks, at.as_deref()).map(|s| (s, true))
+        Command::List { at, wide, json } => {
+            let layout = match (json, wide) {
+                (true, _) => Layout::Json,
+                (false, true) => Layout::Wide,
+                (false, false) => Layout::Narrow,
+            };
+            list::list(&mut session, at.as_deref(), layout).map(|s| (s, true))
+        }
+        Command::Check { tasks, at, json } => {
+            check::check(&mut session, tasks, at.as_deref(), *json).map(|(text, clean)| {
+                if empty {
+                    eprintln!("error: {NO_TASKS}");
+                } else if !clean {
+                    eprintln!(
+                        "error: the task files have problems (above): the tasks they \
+                         concern are left out until the files are fixed"
+                    );
+                }
+                (text, clean && !empty)
+            })
         }
         Command::RunTask { tasks } => run_task::run(&mut session, tasks),
     };
@@ -88,7 +115,17 @@ pub(crate) fn main(
     }
 }
 
-/// Reports `failure` on stderr and returns its exit code.
+/// Whether the session defines no task at all: no task in code, none in task files.
+fn no_tasks(session: &Session) -> bool {
+    session.tasks.is_empty()
+        && session
+            .loader
+            .as_ref()
+            .is_none_or(|files| files.tasks().next().is_none())
+}
+
+/// Reports `failure` on stderr and returns its exit code. Type names in the message are
+/// shown as written (`Vec<u32>`, not `alloc::vec::Vec<u32>`).
 fn fail(program: &str, failure: Failure) -> ExitCode {
     match failure {
         Failure::Usage(e) => {
@@ -96,7 +133,7 @@ fn fail(program: &str, failure: Failure) -> ExitCode {
             ExitCode::from(2)
         }
         Failure::Runtime(message) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", names::short_types_in(&message));
             ExitCode::FAILURE
         }
     }
@@ -118,10 +155,12 @@ Usage: {program} [--log PATH] [COMMAND]
 
 Commands:
   run                          start the scheduler (the default)
-  list [--at TIME]             every task: execution, priority, flags, last outcome in the
-                               log, when its start condition can next become true, and its
-                               start and end conditions
-  check [TASK...] [--at TIME]  explain the start condition of each task (all by default)
+  list [--at TIME] [--wide] [--json]
+                               every task: execution, priority, last outcome in the log,
+                               when its start condition can next become true, its start
+                               and end conditions, kind and flags
+  check [TASK...] [--at TIME] [--json]
+                               explain the start condition of each task (all by default)
                                now, or at TIME, against the log: why did or didn't it run?
   run-task NAME...             run the named tasks once, now, with their parameters; the
                                runs are logged, and the exit code is 1 unless all succeeded
@@ -132,9 +171,26 @@ Options:
                                (before or after the command)
   --at TIME                    the instant `list` and `check` look at: {forms},
                                in the session's time zone
+  --wide                       `list`: one row per task with every column
+  --json                       `list`, `check`: one JSON object on stdout (see below)
   -h, --help                   print this help
 
-Exit codes: 0 success, 1 failure (the session, the log or a task), 2 wrong command line.
+Environment:
+  REDENGINE_LOG                what the console shows: a level (off, error, warn, info,
+                               debug, trace; default info) or `TARGET=LEVEL` directives,
+                               comma-separated, e.g. `warn,redengine::task=info`
+
+JSON (stable field names; instants are RFC 3339 in UTC):
+  both      as_of, zone, log, records, problems (task-file problems), tasks
+  list      tasks[]: name, execution, kind, describe, priority, flags, last
+            ({{action, at}} or null), next_start {{when, at, text}} (when: now, at,
+            on_event, every_cycle, not_within_year, error, startup, shutdown,
+            first_cycle, never), start_cond, end_cond
+  check     tasks[]: name, would_start, verdict, kind, last, start_cond, value (true,
+            false or null), error, explanation (lines)
+
+Exit codes: 0 success, 1 failure (the session, the log, a task, a task file with
+problems, or `check` with no task at all), 2 wrong command line.
 ",
         forms = time::AT_FORMS
     )

@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::args::{did_you_mean, UsageError};
+use super::failure::Failure;
 use super::time::show;
-use super::Failure;
 use crate::log::{Action, LogError, LogStore, MemoryLog, TaskRecord};
 use crate::session::Session;
 
@@ -101,7 +101,7 @@ pub(super) fn run(session: &mut Session, names: &[String]) -> Result<(String, bo
                     _ => "",
                 };
                 if !detail.is_empty() {
-                    let _ = write!(line, ": {detail}");
+                    let _ = write!(line, ": {}", super::names::short_types_in(detail));
                 }
                 line
             }

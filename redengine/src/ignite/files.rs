@@ -14,7 +14,10 @@ fn report(problem: &Problem) {
     } else {
         "; the task is not loaded"
     };
-    ::log::error!(target: "redengine::scheduler", "task file: {problem}{effect}");
+    crate::console::problem(
+        "redengine::scheduler",
+        &format!("task file: {problem}{effect}"),
+    );
 }
 
 /// The task-file tasks to leave out: those with a problem of their own, a name another

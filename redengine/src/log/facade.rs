@@ -24,12 +24,21 @@ pub fn emit(record: &TaskRecord) {
     }
     let task_name = record.task_name.as_str();
     let action = record.action.as_str();
+    // A `terminate` record's message is the reason alone: name the task on the console.
+    let message = if record.action == Action::Terminate {
+        format!(
+            "Task '{task_name}' status: 'terminate' ({})",
+            record.message
+        )
+    } else {
+        record.message.clone()
+    };
     if record.exc_text.is_empty() {
-        log::log!(target: TASK_TARGET, level, task_name, action; "{}", record.message);
+        log::log!(target: TASK_TARGET, level, task_name, action; "{message}");
     } else {
         log::log!(
             target: TASK_TARGET, level, task_name, action;
-            "{}\n{}", record.message, record.exc_text
+            "{message}\n{}", record.exc_text
         );
     }
 }

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeDelta, Timelike};
 
-use super::reader::Row;
 use super::{Action, RecordHead, TaskRecord};
 
 /// The column names, in order.
@@ -160,8 +159,21 @@ pub(super) fn check_field(column: usize, bytes: &[u8]) -> Result<(), String> {
     }
 }
 
+/// A row as the reader split it: what the parsers here need of it (the reader's `Row`
+/// implements it; this module knows nothing else of the reader).
+pub(super) trait Fields {
+    /// The number of fields.
+    fn len(&self) -> usize;
+    /// The unescaped bytes of every field, one after another.
+    fn bytes(&self) -> &[u8];
+    /// Where field `i` starts and ends in [`Fields::bytes`].
+    fn span(&self, i: usize) -> (usize, usize);
+    /// The bytes of field `i`.
+    fn field(&self, i: usize) -> &[u8];
+}
+
 /// The fields of a row as text, or why the row is not a record.
-fn fields(row: &Row) -> Result<[&str; 8], String> {
+fn fields(row: &impl Fields) -> Result<[&str; 8], String> {
     if row.len() != COLUMNS.len() {
         return Err(format!(
             "expected {} fields, found {}",
@@ -187,7 +199,7 @@ fn fields(row: &Row) -> Result<[&str; 8], String> {
 }
 
 /// Turns one row into a record, or says why it cannot.
-pub(super) fn parse_row(row: &Row) -> Result<TaskRecord, String> {
+pub(super) fn parse_row(row: &impl Fields) -> Result<TaskRecord, String> {
     let [task_name, created, action, start, end, runtime, message, exc_text] = fields(row)?;
     Ok(TaskRecord {
         task_name: task_name.to_owned(),
@@ -203,7 +215,7 @@ pub(super) fn parse_row(row: &Row) -> Result<TaskRecord, String> {
 
 /// The part of a row the history needs, checked exactly as [`parse_row`] checks it (a row
 /// is a record for both or for neither), without copying any text.
-pub(super) fn parse_head(row: &Row) -> Result<RecordHead<'_>, String> {
+pub(super) fn parse_head<R: Fields>(row: &R) -> Result<RecordHead<'_>, String> {
     let [task_name, created, action, start, end, runtime, _, _] = fields(row)?;
     let head = RecordHead {
         task_name,

@@ -23,8 +23,8 @@
 
 use std::io::{self, BufRead, Seek, SeekFrom};
 
-use super::format::{self, COLUMNS};
-use super::tail::SPOIL_QUOTED;
+use super::format::{self, Fields, COLUMNS};
+use super::tail::{Torn, SPOIL_QUOTED};
 
 /// Where a byte leaves the row grammar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +47,21 @@ pub(super) struct Row {
     ended: bool,
     /// Why the row cannot be a record, found while splitting it.
     broken: Option<&'static str>,
+}
+
+impl Fields for Row {
+    fn len(&self) -> usize {
+        Row::len(self)
+    }
+    fn bytes(&self) -> &[u8] {
+        Row::bytes(self)
+    }
+    fn span(&self, i: usize) -> (usize, usize) {
+        Row::span(self, i)
+    }
+    fn field(&self, i: usize) -> &[u8] {
+        Row::field(self, i)
+    }
 }
 
 impl Row {
@@ -212,13 +227,6 @@ fn find(hay: &[u8], needles: [u8; 3]) -> Option<usize> {
     rest.iter()
         .position(|b| needles.contains(b))
         .map(|i| base + i)
-}
-
-/// A row whose line end was never written: what the writer must do about it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Torn {
-    /// The fragment stopped inside a quoted field.
-    pub(super) in_quotes: bool,
 }
 
 /// What one read of the log found, besides its rows.

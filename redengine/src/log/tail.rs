@@ -14,12 +14,17 @@
 //!    row now has more fields than a record has, under any CSV reader, for good;
 //! 3. ends the line, so the next row starts at a line start.
 
-use super::reader::Torn;
-
 /// The eight empty fields that make a torn fragment unparseable, and the line end.
 const SPOIL: &[u8] = b",,,,,,,,\n";
 /// The same, after closing an open quote.
 pub(super) const SPOIL_QUOTED: &[u8] = b"~\",,,,,,,,\n";
+
+/// A row whose line end was never written: what the writer must do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Torn {
+    /// The fragment stopped inside a quoted field.
+    pub(super) in_quotes: bool,
+}
 
 /// The state of the end of the file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

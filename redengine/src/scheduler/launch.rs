@@ -81,7 +81,7 @@ impl Scheduler<'_> {
                 let arg = match &a.source {
                     Source::Task(v) => JobArg::Ready(ArgValue::Value(v.clone())),
                     Source::Return(t) => {
-                        JobArg::Ready(ArgValue::Return(self.returns.get(t).cloned()))
+                        JobArg::Ready(ArgValue::Return(self.s.returns.get(t).cloned()))
                     }
                     Source::Flag => JobArg::Ready(ArgValue::Value(Value::new(flag.clone()))),
                     Source::Handle => JobArg::Ready(ArgValue::Value(Value::new(self.s.handle()))),

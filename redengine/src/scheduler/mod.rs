@@ -38,7 +38,6 @@ use crate::hooks::SchedulerInfo;
 use crate::ignite::{Mode, Plan, Prepared};
 use crate::session::Session;
 use crate::termination::TerminationFlag;
-use crate::value::Value;
 
 /// A run handed to an asynchronous executor and not reaped yet.
 struct Running {
@@ -67,8 +66,6 @@ pub(crate) struct Scheduler<'s> {
     to_terminate: HashSet<usize>,
     /// `run_tasks`: only these may launch; `true` = obey their start_cond.
     only: Option<(HashSet<usize>, bool)>,
-    /// The latest return value of each task since this scheduler started.
-    returns: HashMap<String, Value>,
     /// Task files: what is loaded now and when to look again.
     reload: Option<reload::Reload>,
     /// Due process tasks waiting for a free slot, in the order they get one.
@@ -130,7 +127,6 @@ impl<'s> Scheduler<'s> {
             forced,
             to_terminate: HashSet::new(),
             only,
-            returns: HashMap::new(),
             reload,
             slots: slots::Slots::default(),
             seen: Cell::new(now),

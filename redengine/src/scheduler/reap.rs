@@ -49,7 +49,7 @@ impl Scheduler<'_> {
         let record = match result.outcome {
             Outcome::Success(value) => {
                 if let Some(v) = value {
-                    self.returns.insert(name.clone(), v);
+                    self.s.returns.insert(name.clone(), v);
                 }
                 TaskRecord::finish(&name, Action::Success, s, e, "")
             }

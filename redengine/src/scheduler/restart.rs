@@ -22,6 +22,8 @@ pub(super) fn run(session: &mut Session, only: Option<(Vec<String>, bool)>) -> R
         if result.is_err() || !restart {
             return result;
         }
+        // A restart starts with no return values, as a new process would.
+        session.returns.clear();
         if session.config.restarting == Restarting::Replace {
             return exec_self();
         }

@@ -30,8 +30,9 @@ impl Scheduler<'_> {
         self.s.control.shutdown.store(true, Ordering::SeqCst);
         ::log::info!(
             target: "redengine::scheduler",
-            "shutting down after {} cycles{}",
+            "shutting down after {} cycle{}{}",
             self.cycles,
+            if self.cycles == 1 { "" } else { "s" },
             if fatal { " (fatal error: terminating every run)" } else { "" }
         );
         let posts = match scheduler_pre(&self.s.hooks.shutdown, &self.info()) {

@@ -27,9 +27,11 @@ impl Scheduler<'_> {
         })?;
         ::log::info!(
             target: "redengine::scheduler",
-            "starting: {} tasks, {} records read from the {}",
+            "starting: {} task{}, {} record{} read from the {}",
             self.tasks.len(),
+            if self.tasks.len() == 1 { "" } else { "s" },
             count,
+            if count == 1 { "" } else { "s" },
             self.s.store.describe()
         );
         let clock = self.s.clock.now();

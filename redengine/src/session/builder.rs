@@ -343,6 +343,7 @@ impl SessionBuilder {
                 rx,
                 inline_run: Mutex::new(None),
             }),
+            returns: HashMap::new(),
             loader: self.loader.map(crate::loader::LoaderState::new),
         })
     }

@@ -13,6 +13,7 @@ use crate::handle::{Control, SessionHandle};
 use crate::hooks::Hooks;
 use crate::log::LogStore;
 use crate::task::Task;
+use crate::value::Value;
 
 /// A configured scheduler: build with [`Session::builder`] or [`Session::from_registry`],
 /// start with [`Session::run`].
@@ -25,6 +26,10 @@ pub struct Session {
     pub(crate) zone: Zone,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) control: Arc<Control>,
+    /// The latest return value of each task since this process started (what `Return`
+    /// bindings receive): the in-memory counterpart of the log, kept across `run()` and
+    /// `run_tasks()` calls and emptied by a restart.
+    pub(crate) returns: HashMap<String, Value>,
     /// Tasks read from files (`load_tasks`), if any.
     pub(crate) loader: Option<crate::loader::LoaderState>,
 }

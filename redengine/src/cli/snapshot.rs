@@ -1,0 +1,145 @@
+//! What `list` and `check` look at: the session's tasks and log at one instant.
+//!
+//! Both ignite the session (so the tasks, names and conditions are exactly what the
+//! scheduler would use, in its check order), read the log once, and evaluate in a
+//! context built like the scheduler's. Scheduler phrases (`scheduler has more than 2
+//! cycles`) are read as if the scheduler had just started at that instant: no scheduler
+//! runs here, and "just started" is what `run` would see first.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use redengine_conditions::{Action, Context, History, SchedulerState, Zone};
+use serde_json::{json, Value as Json};
+
+use super::failure::Failure;
+use super::names::short_types_in;
+use super::time::{parse_at, show, zone_name};
+use crate::ignite::{Mode, Plan, Prepared};
+use crate::scheduler::resolver::CondResolver;
+use crate::session::Session;
+
+/// The session's tasks and log as seen at one instant.
+pub(super) struct Snapshot {
+    pub(super) plan: Plan,
+    pub(super) history: History,
+    pub(super) at: DateTime<Utc>,
+    pub(super) zone: Zone,
+    /// `UTC`, `local time (Europe/Helsinki, UTC+02:00)`.
+    pub(super) zone_name: String,
+    /// The log's description (`CSV log at …`).
+    pub(super) log: String,
+    /// The task-file problems reported while the plan was made (those tasks are left out).
+    pub(super) problems: Vec<String>,
+}
+
+impl Snapshot {
+    /// Ignites the session, parses `--at` and reads the log up to that instant. A log
+    /// file that does not exist yet is an empty log: a read-only command creates nothing
+    /// (`LogStore::peek`).
+    pub(super) fn take(session: &mut Session, at: Option<&str>) -> Result<Snapshot, Failure> {
+        // The scheduler's own ignite: task-file problems are reported and those tasks left
+        // out, exactly as `run` would.
+        if let Some(files) = session.loader.as_mut() {
+            files.scan();
+        }
+        let reported = crate::console::problems_reported();
+        let plan = crate::ignite::ignite(session, Mode::Run)
+            .map_err(|e| Failure::Runtime(e.to_string()))?;
+        let problems = crate::console::problems_since(reported);
+        let zone = session.zone;
+        let now = session.clock.now();
+        let at = match at {
+            Some(text) => parse_at(text, zone, now).map_err(Failure::Usage)?,
+            None => now,
+        };
+        let mut history = History::new();
+        session
+            .store
+            .peek_heads(&mut |record| {
+                let created = record.created.with_timezone(&Utc);
+                if created <= at {
+                    history.push(record.task_name, record.action, created);
+                }
+            })
+            .map_err(|e| {
+                Failure::Runtime(format!(
+                    "cannot read the task log ({}): {e}",
+                    session.store.describe()
+                ))
+            })?;
+        Ok(Snapshot {
+            plan,
+            history,
+            at,
+            zone,
+            zone_name: zone_name(zone, at),
+            log: session.store.describe(),
+            problems,
+        })
+    }
+
+    /// "as of 2024-01-03 08:05:00 UTC, 4 records from the CSV log at …".
+    pub(super) fn header(&self) -> String {
+        format!(
+            "as of {} {}, {} record{} from the {}",
+            show(self.at, self.zone),
+            self.zone_name,
+            self.history.len(),
+            if self.history.len() == 1 { "" } else { "s" },
+            self.log
+        )
+    }
+
+    /// The fields every JSON document starts with.
+    pub(super) fn json_head(&self) -> serde_json::Map<String, Json> {
+        let mut head = serde_json::Map::new();
+        head.insert("as_of".into(), json!(rfc3339(self.at)));
+        head.insert("zone".into(), json!(self.zone_name));
+        head.insert("log".into(), json!(self.log));
+        head.insert("records".into(), json!(self.history.len()));
+        head.insert("problems".into(), json!(self.problems));
+        head
+    }
+
+    /// The evaluation context for `owner` at `at`.
+    pub(super) fn context<'a>(
+        &'a self,
+        at: DateTime<Utc>,
+        owner: &'a str,
+        resolver: &'a CondResolver<'a>,
+    ) -> Context<'a> {
+        Context::new(at, self.zone, &self.history)
+            .with_owner(owner)
+            .with_scheduler(SchedulerState {
+                cycles: 0,
+                started: self.at,
+            })
+            .with_resolver(resolver)
+    }
+
+    /// `success at 2024-01-03 08:00:01`, `run at … (unfinished)`, `never run`.
+    pub(super) fn last(&self, task: &str) -> String {
+        match self.history.last_record(task) {
+            None => "never run".to_string(),
+            Some((Action::Run, at)) => format!("run at {} (unfinished)", show(at, self.zone)),
+            Some((action, at)) => format!("{action} at {}", show(at, self.zone)),
+        }
+    }
+
+    /// The last record as JSON: `{"action": "success", "at": "…"}` or `null`.
+    pub(super) fn last_json(&self, task: &str) -> Json {
+        match self.history.last_record(task) {
+            None => Json::Null,
+            Some((action, at)) => json!({"action": action.as_str(), "at": rfc3339(at)}),
+        }
+    }
+}
+
+/// What a task runs, type names as written (`function returning `Vec<u32>``).
+pub(super) fn kind(task: &Prepared) -> String {
+    short_types_in(&task.body.describe())
+}
+
+/// An instant for scripts: RFC 3339 in UTC (`2024-01-03T08:05:00Z`).
+pub(super) fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
