@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
-use redengine::log::{emit, Action, CsvLog, LogErrorKind, LogStore, MemoryLog, TaskRecord};
+use redengine::log::{Action, CsvLog, LogErrorKind, LogStore, MemoryLog, TaskRecord};
+use redengine::{Execution, ManualClock, Session, Task, Terminated, Zone};
 
 // ---------------------------------------------------------------- helpers
 
@@ -578,32 +579,52 @@ fn stores_work_behind_a_box() {
 
 #[test]
 fn records_are_emitted_on_the_facade() {
-    let [run, fail] = run_pair("get_data", Action::Fail, "boom\nCaused by: io");
-    let (_, logged) = capture(|| {
-        emit(&run);
-        emit(&fail);
+    // The scheduler emits every record it writes: a failing task's run and fail.
+    let clock = ManualClock::new(chrono::Utc::now());
+    let session = Session::builder()
+        .clock(clock)
+        .zone(Zone::Utc)
+        .log_memory()
+        .task_execution(Execution::Main)
+        .task(
+            Task::builder("get_data")
+                .start_cond("~has started")
+                .run(|_| Err::<(), _>("boom\nCaused by: io")),
+        )
+        .task(
+            Task::builder("x")
+                .start_cond("after task 'get_data' failed")
+                .run(|_| Terminated),
+        )
+        .shut_cond("task 'x' has terminated")
+        .build()
+        .unwrap();
+    let (_, logged) = capture(move || {
+        let mut session = session;
+        session.run().unwrap();
     });
-    assert_eq!(logged.len(), 2);
-    assert!(logged.iter().all(|c| c.target == "redengine::task"));
+    let logged: Vec<&Captured> = logged
+        .iter()
+        .filter(|c| c.target == "redengine::task")
+        .collect();
+    assert_eq!(logged.len(), 4, "{logged:#?}");
     assert_eq!(logged[0].level, log::Level::Info);
     assert_eq!(logged[0].text, "Task 'get_data' status: 'run'");
-    let kvs = |action: &str| {
+    let kvs = |task: &str, action: &str| {
         vec![
-            ("task_name".to_owned(), "get_data".to_owned()),
+            ("task_name".to_owned(), task.to_owned()),
             ("action".to_owned(), action.to_owned()),
         ]
     };
-    assert_eq!(logged[0].kvs, kvs("run"));
+    assert_eq!(logged[0].kvs, kvs("get_data", "run"));
     assert_eq!(logged[1].level, log::Level::Error);
     assert_eq!(
         logged[1].text,
         "Task 'get_data' status: 'fail'\nboom\nCaused by: io"
     );
-    assert_eq!(logged[1].kvs, kvs("fail"));
-
-    let start = at("2024-01-03T08:00:00Z");
-    let (_, logged) = capture(|| emit(&TaskRecord::terminate("x", "timeout", start, start)));
-    assert_eq!(logged[0].level, log::Level::Info);
+    assert_eq!(logged[1].kvs, kvs("get_data", "fail"));
+    assert_eq!(logged[3].level, log::Level::Info);
     // The message names the task: a logger that prints only the text still says which.
-    assert_eq!(logged[0].text, "Task 'x' status: 'terminate' (timeout)");
+    assert_eq!(logged[3].text, "Task 'x' status: 'terminate' (task)");
+    assert_eq!(logged[3].kvs, kvs("x", "terminate"));
 }

@@ -13,7 +13,7 @@ pub const TASK_TARGET: &str = "redengine::task";
 ///
 /// The scheduler calls this for every record it writes. Nothing is printed unless the
 /// program installs a logger (`env_logger`, `simple_logger`, …); conditions never read it.
-pub fn emit(record: &TaskRecord) {
+pub(crate) fn emit(record: &TaskRecord) {
     let level = if record.action == Action::Fail {
         Level::Error
     } else {

@@ -35,7 +35,8 @@ mod tail;
 
 pub use self::csv::CsvLog;
 pub use self::error::{LogError, LogErrorKind};
-pub use self::facade::{emit, TASK_TARGET};
+pub(crate) use self::facade::emit;
+pub use self::facade::TASK_TARGET;
 pub use self::memory::MemoryLog;
 pub(crate) use self::record::error_chain;
 pub use self::record::{RecordHead, TaskRecord};
