@@ -43,7 +43,7 @@ impl Slots {
 
     /// Whether task `i` is waiting in line.
     pub(super) fn waiting(&self, i: usize) -> bool {
-        self.places.contains_key(&i)
+        !self.places.is_empty() && self.places.contains_key(&i)
     }
 
     /// Task `i` is due but got no slot: it joins the line (once).
@@ -59,6 +59,10 @@ impl Slots {
 
     /// Task `i` launched, or is no longer due: it leaves the line.
     pub(super) fn leave(&mut self, i: usize) {
+        // Every launch check calls this: no hashing while nobody waits.
+        if self.places.is_empty() {
+            return;
+        }
         if let Some(place) = self.places.remove(&i) {
             self.line.remove(&place);
         }
