@@ -230,6 +230,7 @@ mod duration;
 mod error;
 mod parser;
 mod suggest;
+mod zone;
 
 pub use ast::{
     AfterTasks, Anchor, Comparison, Condition, CronSchedule, HasState, HasWindow, Outcome, Period,
@@ -239,13 +240,12 @@ pub use duration::parse_duration;
 pub use error::{ParseError, ParseErrorKind};
 pub use parser::{parse, parse_all};
 pub use suggest::{suggest, KEYWORDS};
+pub use zone::{Zone, ZoneError};
 
 #[cfg(feature = "eval")]
 mod eval;
 #[cfg(feature = "eval")]
 mod history;
-#[cfg(feature = "eval")]
-mod zone;
 
 #[cfg(feature = "eval")]
 pub use eval::{
@@ -253,5 +253,3 @@ pub use eval::{
 };
 #[cfg(feature = "eval")]
 pub use history::{Action, History, LogRecord, ParseActionError};
-#[cfg(feature = "eval")]
-pub use zone::Zone;

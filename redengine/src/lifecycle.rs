@@ -6,8 +6,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, Local, Offset, TimeZone, Utc};
-use redengine_conditions::{Condition, Context, EvalError, ParamValue, Resolver, Zone};
+use chrono::{DateTime, FixedOffset, Utc};
+use redengine_conditions::{Condition, Context, EvalError, ParamValue, Resolver};
 
 use crate::context::{ArgValue, TerminationFlag, TerminationReason};
 use crate::cycle::{Event, Running, Scheduler};
@@ -115,12 +115,7 @@ impl Scheduler<'_> {
 
     /// The instant in the session's zone, with its offset, for log records.
     pub(crate) fn offset(&self, at: DateTime<Utc>) -> DateTime<FixedOffset> {
-        let offset = match self.s.zone {
-            Zone::Utc => Utc.fix(),
-            Zone::Fixed(o) => o,
-            Zone::Local => Local.offset_from_utc_datetime(&at.naive_utc()).fix(),
-        };
-        at.with_timezone(&offset)
+        self.s.zone.with_offset(at)
     }
 
     /// Appends a record to the store, emits it on the log facade, updates the history.

@@ -61,13 +61,9 @@ pub(crate) fn show(at: DateTime<Utc>, zone: Zone) -> String {
     zone.to_local(at).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-/// The zone as a reader knows it: `UTC`, `local time`, `UTC+01:00`.
+/// The zone as a reader knows it: `UTC`, `Europe/Helsinki`, `local time (…)`, `UTC+01:00`.
 pub(crate) fn zone_name(zone: Zone) -> String {
-    match zone {
-        Zone::Utc => "UTC".to_string(),
-        Zone::Local => "local time".to_string(),
-        Zone::Fixed(offset) => format!("UTC{offset}"),
-    }
+    zone.to_string()
 }
 
 #[cfg(test)]
