@@ -2,6 +2,7 @@
 
 use crate::ast::CronSchedule;
 use crate::history::Action;
+use crate::zone::Zone;
 
 use super::period::{civil_from_days, DAY, MINUTE};
 use super::Context;
@@ -38,11 +39,117 @@ pub(super) fn matches(schedule: &CronSchedule, wall: i64) -> bool {
         && day_matches(schedule, wall.div_euclid(DAY))
 }
 
+/// Whether the hour field is `*` (every hour matches). Such a schedule follows the clock
+/// as it runs and fires in both readings of a repeated hour, like `hourly`; one that names
+/// its hours fires at the first reading only, so a daily job runs once (the rule of cron
+/// and systemd).
+fn every_hour(schedule: &CronSchedule) -> bool {
+    schedule.hours & 0xff_ffff == 0xff_ffff
+}
+
 /// The start (instant, µs) of the matching minute containing now, if now is in one.
+///
+/// A minute matches when its wall time does (at its first reading, or at any when every
+/// hour matches), or when it is where a matching wall time skipped by a spring-forward gap
+/// was moved: a gap moves wall times forward by its length, so `30 3 * * *` fires once at
+/// 04:30 on a day whose clocks jump from 03:00 to 04:00.
 pub(super) fn current_minute(schedule: &CronSchedule, ctx: &Context<'_>) -> Option<i64> {
     // Measured back from now in absolute time, so the minute is the one just lived even
     // when the wall clock repeats an hour.
-    matches(schedule, ctx.wall).then(|| ctx.now - ctx.wall.rem_euclid(MINUTE))
+    let wall = ctx.wall - ctx.wall.rem_euclid(MINUTE);
+    let start = ctx.now - ctx.wall.rem_euclid(MINUTE);
+    let zone = ctx.zone;
+    let first_reading = zone.utc_of(wall) == start;
+    if matches(schedule, wall) && (first_reading || every_hour(schedule)) {
+        return Some(start);
+    }
+    // The clock moved forward within the last day by `gap`: the wall time `gap` earlier
+    // did not exist, and was moved here.
+    let gap = (ctx.wall - ctx.now) - (zone.wall_of(start - DAY) - (start - DAY));
+    let skipped = wall - gap;
+    (gap > 0
+        && zone.wall_of(zone.utc_of(skipped)) != skipped
+        && zone.utc_of(skipped) == start
+        && matches(schedule, skipped))
+    .then_some(start)
+}
+
+/// The first instant after `now` at which a matching minute starts, for `next_change`.
+///
+/// Wall order and instant order differ around a change, so the search walks the stretches
+/// of constant offset one after another: inside one, wall time and instant move together.
+/// A stretch that begins after a spring-forward gap first gets the skipped wall times
+/// (moved forward by the gap); a stretch after a fall-back change skips the second
+/// readings unless every hour matches.
+pub(super) fn next_fire(schedule: &CronSchedule, ctx: &Context<'_>) -> Option<i64> {
+    let zone = ctx.zone;
+    let mut start = ctx.now - ctx.wall.rem_euclid(MINUTE) + MINUTE;
+    // A stretch lasts months in every real zone: the horizon of `next_match` (nine
+    // years) holds fewer than 32 of them.
+    for _ in 0..32 {
+        let offset = zone.wall_of(start) - start;
+        let wall = start + offset;
+        // If the clock jumped forward within the last day, the wall times it skipped land
+        // at `skipped - before` (moved forward by the gap); those still ahead come first.
+        let before = zone.wall_of(start - DAY) - (start - DAY);
+        let moved = (offset > before)
+            .then(|| next_match(schedule, start + before))
+            .flatten()
+            .filter(|&skipped| zone.wall_of(zone.utc_of(skipped)) != skipped)
+            .map(|skipped| skipped - before);
+        let mut native = None;
+        let mut candidate = next_match(schedule, wall);
+        for _ in 0..24 * 60 {
+            let Some(w) = candidate else { break };
+            let at = w - offset;
+            if moved.is_some_and(|m| at >= m) {
+                break;
+            }
+            if every_hour(schedule) || zone.utc_of(w) == at {
+                native = Some(at);
+                break;
+            }
+            candidate = next_match(schedule, w + MINUTE);
+        }
+        let found = match (moved, native) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => return None,
+        };
+        match next_transition(zone, start, found) {
+            None => return Some(found),
+            Some(change) => start = change,
+        }
+    }
+    None
+}
+
+/// The first instant in `(from, to]` at which the zone's offset differs from the one at
+/// `from`, if any: probed a day at a time (changes are months apart), then bisected.
+fn next_transition(zone: Zone, from: i64, to: i64) -> Option<i64> {
+    if matches!(zone, Zone::Utc | Zone::Fixed(_)) {
+        return None;
+    }
+    let offset = |t: i64| zone.wall_of(t) - t;
+    let before = offset(from);
+    let mut low = from;
+    while low < to {
+        let high = low.saturating_add(DAY).min(to);
+        if offset(high) != before {
+            let (mut low, mut high) = (low, high);
+            while high - low > 1 {
+                let mid = low + (high - low) / 2;
+                if offset(mid) == before {
+                    low = mid;
+                } else {
+                    high = mid;
+                }
+            }
+            return Some(high);
+        }
+        low = high;
+    }
+    None
 }
 
 /// `cron(T, now)`: now is in a matching minute `[F, F + 60 s)` and the owner has not

@@ -109,11 +109,7 @@ impl Condition {
                         return at(run.map_or(end, |run| run.min(end)), now);
                     }
                 }
-                let next_minute = ctx.wall - ctx.wall.rem_euclid(MINUTE) + MINUTE;
-                at_or_event(
-                    cron::next_match(schedule, next_minute).map(|w| ctx.zone.utc_after(w, now)),
-                    now,
-                )
+                at_or_event(cron::next_fire(schedule, ctx), now)
             }
             Condition::Has(has) => {
                 let Ok(task) = has_task(self, has, ctx) else {

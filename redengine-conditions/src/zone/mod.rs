@@ -111,7 +111,7 @@ impl Zone {
 
     /// The instants a wall value denotes, as (earlier, later): equal unless the wall time
     /// occurs twice.
-    fn readings(self, wall: i64) -> (i64, i64) {
+    pub(crate) fn readings(self, wall: i64) -> (i64, i64) {
         match self {
             Zone::Utc => (wall, wall),
             Zone::Fixed(offset) => {
@@ -120,21 +120,6 @@ impl Zone {
             }
             Zone::Local => utc_in(&Local, wall),
             Zone::Named(tz) => utc_in(&tz, wall),
-        }
-    }
-
-    #[cfg(feature = "eval")]
-    /// The first instant (µs) after `now` a wall-clock value denotes, for the next-change
-    /// computation: when clocks go back, the earlier reading of a repeated time may already
-    /// be past, and the later one is the edge the scheduler must wake for. Never ≤ `now`.
-    pub(crate) fn utc_after(self, wall: i64, now: i64) -> i64 {
-        let (earlier, later) = self.readings(wall);
-        if earlier > now {
-            earlier
-        } else if later > now {
-            later
-        } else {
-            now.saturating_add(1)
         }
     }
 }

@@ -61,16 +61,6 @@ fn fixed_zones_shift_by_their_offset() {
 }
 
 #[test]
-fn next_edges_are_after_now() {
-    assert_eq!(Zone::Utc.utc_after(5, 4), 5);
-    assert_eq!(Zone::Utc.utc_after(5, 5), 6);
-    // Berlin's 02:30 on the fall-back day, after its first reading: the second one.
-    let zone = Zone::Named(Berlin);
-    let wall = local(10, 27, 2, 30);
-    assert_eq!(zone.utc_after(wall, utc(10, 27, 1, 0)), utc(10, 27, 1, 30));
-}
-
-#[test]
 fn names_parse_and_print() {
     let parse = |s: &str| s.parse::<Zone>();
     assert_eq!(parse("UTC"), Ok(Zone::Utc));
