@@ -1,4 +1,4 @@
-//! `cron M H DOM MON DOW` (spec §2.3): five fields read into bit sets.
+//! `cron M H DOM MON DOW`: five fields read into bit sets.
 
 use crate::ast::CronSchedule;
 use crate::error::{ParseError, ParseErrorKind};

@@ -1,4 +1,4 @@
-//! Accept and reject tables for the parser (spec CONDITIONS.md §1–§2, §7).
+//! Accept and reject tables for the parser.
 //!
 //! Accept tests compare the whole tree, not just `Ok`. Reject tests compare the exact
 //! `Display` text: message, caret excerpt and help.
@@ -560,8 +560,8 @@ fn from_str_is_parse() {
     assert_eq!(c, periodic(Scope::Day, Window::Whole));
 }
 
-/// Exact `Display` of the first error: every case of spec §2.1's table, the §2.2 "not
-/// part of the language" list, the §2.3 rejected values and the items of §7.
+/// Exact `Display` of the first error: malformed operator sequences,
+/// the words that are not part of the language, rejected values and typos.
 const REJECTS: &[(&str, &str)] = &[
     ("", "empty condition\n  \n  ^\n  help: write a condition such as `daily` or `true`"),
     ("   ", "empty condition\n  \n  ^^^\n  help: write a condition such as `daily` or `true`"),

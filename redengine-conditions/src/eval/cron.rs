@@ -1,4 +1,4 @@
-//! `cron M H DOM MON DOW`: once per matching wall-clock minute, start-based (spec §5.4).
+//! `cron M H DOM MON DOW`: once per matching wall-clock minute, start-based.
 
 use crate::ast::CronSchedule;
 use crate::history::Action;

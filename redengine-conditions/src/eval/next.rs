@@ -1,7 +1,7 @@
 //! When can a condition's value change next? (`Condition::next_change`)
 //!
 //! The scheduler sleeps until the earliest such instant over all its conditions, or until
-//! a task event arrives, instead of spinning like the Python peers (PERF.md). Every answer
+//! a task event arrives, instead of polling on a fixed interval. Every answer
 //! is conservative: the value cannot change strictly before it without a new log record
 //! or parameter change, and an `At` instant is always strictly after `now`.
 
@@ -67,7 +67,7 @@ fn at_or_event(t: Option<i64>, now: i64) -> NextChange {
 
 impl Condition {
     /// The earliest instant strictly after `ctx.now()` at which the value can change with
-    /// no new log record (spec: window edges, cron minutes, `every`/`in past` expiry,
+    /// no new log record (window edges, cron minutes, `every`/`in past` expiry,
     /// `scheduler started D ago` expiry).
     ///
     /// `&`, `|` and `~` combine their operands conservatively: the earliest of them. A

@@ -1,10 +1,9 @@
 //! Periods on the wall clock: scope instances, occurrences and the current occurrence
-//! window `W(P, now)` (spec §3).
+//! window `W(P, now)`.
 //!
 //! Occurrences are built on wall-clock microseconds (µs since the naive 1970-01-01 00:00)
 //! and their edges converted to instants through the [`Zone`], so every comparison with
-//! `now` and with log records happens between instants (spec §3.7: a gap moves an anchor
-//! forward, an ambiguous anchor is its earlier reading).
+//! `now` and with log records happens between instants.
 
 use chrono::FixedOffset;
 
@@ -103,7 +102,7 @@ pub(crate) fn shift_instance(scope: Scope, start: i64, steps: i64) -> i64 {
     }
 }
 
-/// The length of a `Scope`'s sub-unit, the length of an `on A` window (spec §3.1).
+/// The length of a `Scope`'s sub-unit, the length of an `on A` window.
 fn sub_unit(scope: Scope) -> i64 {
     match scope {
         Scope::Second => SECOND,
@@ -115,7 +114,7 @@ fn sub_unit(scope: Scope) -> i64 {
 }
 
 /// Which end of a window an anchor sits on: it decides what a day without a time and
-/// `24:00` mean (spec §2.3).
+/// `24:00` mean.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Side {
     Start,
@@ -134,7 +133,7 @@ fn time_of_day(time: Option<u64>, side: Side) -> i64 {
 }
 
 /// The anchor's offset as written, before month clamping: decides whether a `between`
-/// window wraps (spec §3.5).
+/// window wraps.
 fn written_offset(anchor: Anchor, side: Side) -> i64 {
     match anchor {
         Anchor::Offset(us) => {
@@ -247,7 +246,7 @@ pub(crate) struct Located {
 }
 
 impl Located {
-    /// The current occurrence window `W(P, now)` (spec §3.4): `[L, now]` while now is in
+    /// The current occurrence window `W(P, now)`: `[L, now]` while now is in
     /// the occurrence starting at `L`, else that whole (completed) occurrence.
     pub(crate) fn window(&self, now: i64) -> Option<(i64, i64)> {
         self.latest
