@@ -217,6 +217,9 @@ pub enum Comparison {
 /// same schedule (`1-5` and `mon-fri`) are different trees but `Display` round-trips.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CronSchedule {
+    /// The six-field form's seconds: bit `s` set, second `s` (0–59) matches. `None` for
+    /// the five-field form and the named schedules, which fire once per matching minute.
+    pub seconds: Option<u64>,
     /// Bit `m` set: minute `m` (0–59) matches.
     pub minutes: u64,
     /// Bit `h` set: hour `h` (0–23) matches.
@@ -231,7 +234,8 @@ pub struct CronSchedule {
     pub any_day_of_month: bool,
     /// The day-of-week field was `*`.
     pub any_day_of_week: bool,
-    /// The five fields as written, lower-cased and joined by single spaces.
+    /// The fields as written, lower-cased and joined by single spaces, or the named
+    /// schedule (`@daily`).
     pub text: String,
 }
 

@@ -58,6 +58,7 @@ fn cron(
     text: &str,
 ) -> Condition {
     Condition::Cron(CronSchedule {
+        seconds: None,
         minutes: bits(minutes),
         hours: bits(hours) as u32,
         days_of_month: dom.map_or(bits(&(1..=31).collect::<Vec<_>>()), bits) as u32,

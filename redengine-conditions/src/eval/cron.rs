@@ -1,10 +1,11 @@
-//! `cron M H DOM MON DOW`: once per matching wall-clock minute, start-based.
+//! `cron [S] M H DOM MON DOW`: once per matching wall-clock minute (second, in the
+//! six-field form), start-based.
 
 use crate::ast::CronSchedule;
 use crate::history::Action;
 use crate::zone::Zone;
 
-use super::period::{civil_from_days, DAY, MINUTE};
+use super::period::{civil_from_days, DAY, MINUTE, SECOND};
 use super::Context;
 
 /// How far ahead to look for the next matching minute: a schedule on February 29 may
@@ -30,12 +31,24 @@ fn day_matches(schedule: &CronSchedule, days: i64) -> bool {
     }
 }
 
-/// Whether the wall-clock minute containing `wall` matches the schedule.
+/// How long one firing lasts: the matching minute, or the matching second when the
+/// schedule has a seconds field.
+pub(super) fn unit(schedule: &CronSchedule) -> i64 {
+    if schedule.seconds.is_some() {
+        SECOND
+    } else {
+        MINUTE
+    }
+}
+
+/// Whether the wall-clock minute (second) containing `wall` matches the schedule.
 pub(super) fn matches(schedule: &CronSchedule, wall: i64) -> bool {
     let in_day = wall.rem_euclid(DAY) / MINUTE;
     let (hour, minute) = (in_day / 60, in_day % 60);
+    let second = wall.rem_euclid(MINUTE) / SECOND;
     schedule.hours & (1 << hour) != 0
         && schedule.minutes & (1 << minute) != 0
+        && schedule.seconds.is_none_or(|s| s & (1 << second) != 0)
         && day_matches(schedule, wall.div_euclid(DAY))
 }
 
@@ -56,8 +69,9 @@ fn every_hour(schedule: &CronSchedule) -> bool {
 pub(super) fn current_minute(schedule: &CronSchedule, ctx: &Context<'_>) -> Option<i64> {
     // Measured back from now in absolute time, so the minute is the one just lived even
     // when the wall clock repeats an hour.
-    let wall = ctx.wall - ctx.wall.rem_euclid(MINUTE);
-    let start = ctx.now - ctx.wall.rem_euclid(MINUTE);
+    let unit = unit(schedule);
+    let wall = ctx.wall - ctx.wall.rem_euclid(unit);
+    let start = ctx.now - ctx.wall.rem_euclid(unit);
     let zone = ctx.zone;
     let first_reading = zone.utc_of(wall) == start;
     if matches(schedule, wall) && (first_reading || every_hour(schedule)) {
@@ -83,7 +97,8 @@ pub(super) fn current_minute(schedule: &CronSchedule, ctx: &Context<'_>) -> Opti
 /// readings unless every hour matches.
 pub(super) fn next_fire(schedule: &CronSchedule, ctx: &Context<'_>) -> Option<i64> {
     let zone = ctx.zone;
-    let mut start = ctx.now - ctx.wall.rem_euclid(MINUTE) + MINUTE;
+    let unit = unit(schedule);
+    let mut start = ctx.now - ctx.wall.rem_euclid(unit) + unit;
     // A stretch lasts months in every real zone: the horizon of `next_match` (nine
     // years) holds fewer than 32 of them.
     for _ in 0..32 {
@@ -99,7 +114,8 @@ pub(super) fn next_fire(schedule: &CronSchedule, ctx: &Context<'_>) -> Option<i6
             .map(|skipped| skipped - before);
         let mut native = None;
         let mut candidate = next_match(schedule, wall);
-        for _ in 0..24 * 60 {
+        // Second readings are skipped one by one: at most an hour of them.
+        for _ in 0..=3600 {
             let Some(w) = candidate else { break };
             let at = w - offset;
             if moved.is_some_and(|m| at >= m) {
@@ -109,7 +125,7 @@ pub(super) fn next_fire(schedule: &CronSchedule, ctx: &Context<'_>) -> Option<i6
                 native = Some(at);
                 break;
             }
-            candidate = next_match(schedule, w + MINUTE);
+            candidate = next_match(schedule, w + unit);
         }
         let found = match (moved, native) {
             (Some(a), Some(b)) => a.min(b),
@@ -159,9 +175,35 @@ pub(super) fn executable(schedule: &CronSchedule, ctx: &Context<'_>, owner: &str
         .is_some_and(|start| !ctx.history().any_in(owner, &[Action::Run], start, ctx.now))
 }
 
-/// The first matching minute (wall value of its start) at or after the wall value `from`,
-/// within the horizon.
+/// The first matching minute (second, in the six-field form; wall value of its start) at
+/// or after the wall value `from`, within the horizon.
 pub(super) fn next_match(schedule: &CronSchedule, from: i64) -> Option<i64> {
+    let Some(seconds) = schedule.seconds else {
+        return next_minute(schedule, from);
+    };
+    let this_minute = from - from.rem_euclid(MINUTE);
+    let mut minute = next_minute(schedule, this_minute)?;
+    // Two rounds at most: a later matching minute's first matching second matches.
+    for _ in 0..2 {
+        let first = if minute == this_minute {
+            (from - minute + SECOND - 1) / SECOND
+        } else {
+            0
+        };
+        if first < 60 {
+            let later = seconds >> first;
+            if later != 0 {
+                return Some(minute + (first + i64::from(later.trailing_zeros())) * SECOND);
+            }
+        }
+        minute = next_minute(schedule, minute + MINUTE)?;
+    }
+    None
+}
+
+/// The first minute matching the minute and larger fields (wall value of its start) at
+/// or after the wall value `from`, within the horizon.
+fn next_minute(schedule: &CronSchedule, from: i64) -> Option<i64> {
     let mut day = from.div_euclid(DAY);
     let mut first_minute = (from.rem_euclid(DAY) + MINUTE - 1) / MINUTE;
     for _ in 0..HORIZON_DAYS {
@@ -195,6 +237,7 @@ mod tests {
 
     fn every_day(minutes: u64, hours: u32) -> CronSchedule {
         CronSchedule {
+            seconds: None,
             minutes,
             hours,
             days_of_month: !1,

@@ -237,23 +237,30 @@ fn reason(cond: &Condition, value: bool, ctx: &Context<'_>) -> String {
                 ),
             }
         }
-        Condition::Cron(schedule) => match super::cron::current_minute(schedule, ctx) {
-            None => format!(
-                "{} is not in a minute matching `{}`",
-                clock(ctx, now),
-                schedule.text
-            ),
-            Some(start) => match latest_in(ctx, owner, &[Action::Run], start, now) {
-                Some((_, t)) => format!(
-                    "'{owner}' already started at {} in this matching minute",
-                    clock(ctx, t)
-                ),
+        Condition::Cron(schedule) => {
+            let unit = if schedule.seconds.is_some() {
+                "second"
+            } else {
+                "minute"
+            };
+            match super::cron::current_minute(schedule, ctx) {
                 None => format!(
-                    "{} is in a matching minute and '{owner}' has not started in it",
-                    clock(ctx, now)
+                    "{} is not in a {unit} matching `{}`",
+                    clock(ctx, now),
+                    schedule.text
                 ),
-            },
-        },
+                Some(start) => match latest_in(ctx, owner, &[Action::Run], start, now) {
+                    Some((_, t)) => format!(
+                        "'{owner}' already started at {} in this matching {unit}",
+                        clock(ctx, t)
+                    ),
+                    None => format!(
+                        "{} is in a matching {unit} and '{owner}' has not started in it",
+                        clock(ctx, now)
+                    ),
+                },
+            }
+        }
         Condition::After(after) => {
             let own = ctx.history().last_micros(owner, &[Action::Run]);
             let own_text = own.map_or_else(|| "never".to_owned(), |t| clock(ctx, t));

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::ast::{Condition, HasWindow};
 use crate::history::{instant, micros, Action};
 
-use super::period::{locate, next_occurrence, Located, MINUTE};
+use super::period::{locate, next_occurrence, Located};
 use super::task::{duration_micros, has_task, state_actions, FINISH};
 use super::{cron, Context};
 use crate::ast::Period;
@@ -105,7 +105,7 @@ impl Condition {
                 if let Some(start) = cron::current_minute(schedule, ctx) {
                     if !history.any_in(owner, &[Action::Run], start, now) {
                         let run = history.first_after(owner, &[Action::Run], now);
-                        let end = start.saturating_add(MINUTE);
+                        let end = start.saturating_add(cron::unit(schedule));
                         return at(run.map_or(end, |run| run.min(end)), now);
                     }
                 }
