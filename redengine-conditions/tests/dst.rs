@@ -327,6 +327,23 @@ fn cron_in_the_fold_fires_once_unless_every_hour_matches() {
 }
 
 #[test]
+fn cron_far_ahead_is_found_across_both_changes() {
+    // From January, the next 1 January lies beyond a spring and an autumn change; the
+    // search must not mistake it for a second reading on the way.
+    let hki = zone("Europe/Helsinki");
+    let history = History::new();
+    let ctx = Context::new(utc(1, 30, 22, 59), hki, &history).with_owner("t");
+    let new_year = Utc.with_ymd_and_hms(2024, 12, 31, 22, 0, 0).unwrap();
+    for text in ["cron 0 0 * 1 *", "cron 0 0 0 * 1 *", "cron @yearly"] {
+        assert_eq!(
+            cond(text).next_change(&ctx),
+            NextChange::At(new_year),
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn new_york_both_changes() {
     let ny = zone("America/New_York");
     let spring = (utc(3, 10, 5, 0), utc(3, 11, 4, 0));

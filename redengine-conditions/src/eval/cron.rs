@@ -121,7 +121,12 @@ pub(super) fn next_fire(schedule: &CronSchedule, ctx: &Context<'_>) -> Option<i6
             if moved.is_some_and(|m| at >= m) {
                 break;
             }
-            if every_hour(schedule) || zone.utc_of(w) == at {
+            // The second reading of a repeated time. (A candidate beyond this stretch
+            // has a meaningless `at` here; the transition check below moves on to the
+            // stretch it lies in.)
+            let (earlier, later) = zone.readings(w);
+            let second_reading = earlier < later && later == at;
+            if every_hour(schedule) || !second_reading {
                 native = Some(at);
                 break;
             }
@@ -141,7 +146,8 @@ pub(super) fn next_fire(schedule: &CronSchedule, ctx: &Context<'_>) -> Option<i6
 }
 
 /// The first instant in `(from, to]` at which the zone's offset differs from the one at
-/// `from`, if any: probed a day at a time (changes are months apart), then bisected.
+/// `from`, if any: probed a week at a time (a zone's changes are at least weeks apart),
+/// then bisected.
 fn next_transition(zone: Zone, from: i64, to: i64) -> Option<i64> {
     if matches!(zone, Zone::Utc | Zone::Fixed(_)) {
         return None;
@@ -150,7 +156,7 @@ fn next_transition(zone: Zone, from: i64, to: i64) -> Option<i64> {
     let before = offset(from);
     let mut low = from;
     while low < to {
-        let high = low.saturating_add(DAY).min(to);
+        let high = low.saturating_add(7 * DAY).min(to);
         if offset(high) != before {
             let (mut low, mut high) = (low, high);
             while high - low > 1 {
