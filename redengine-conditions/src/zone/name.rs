@@ -71,6 +71,12 @@ pub(super) fn parse(name: &str) -> Result<Zone, ZoneError> {
     if let Ok(tz) = trimmed.parse::<chrono_tz::Tz>() {
         return Ok(Zone::Named(tz));
     }
+    if let Some(written) = offset_like(trimmed) {
+        return Err(ZoneError {
+            name: name.to_owned(),
+            suggestion: written,
+        });
+    }
     let candidates = SPECIAL
         .into_iter()
         .chain(TZ_VARIANTS.iter().map(|tz| tz.name()));
@@ -91,12 +97,40 @@ pub(super) fn parse(name: &str) -> Result<Zone, ZoneError> {
     })
 }
 
+/// For text that is meant as an offset but not written `UTC±HH:MM` (`UTC+2`, `+0530`):
+/// `Some` with the spelling it stands for, if it stands for one (`Some(None)` if not).
+fn offset_like(text: &str) -> Option<Option<String>> {
+    let rest = strip_utc(text);
+    let (sign, digits) = match rest.as_bytes().first()? {
+        b'+' => ('+', &rest[1..]),
+        b'-' => ('-', &rest[1..]),
+        _ => return None,
+    };
+    let digits: String = digits.chars().filter(|c| *c != ':').collect();
+    let (h, m) = match digits.len() {
+        1 | 2 => (digits.as_str(), "0"),
+        3 | 4 => digits.split_at(digits.len() - 2),
+        _ => return Some(None),
+    };
+    let spelled = match (h.parse::<i32>(), m.parse::<i32>()) {
+        (Ok(h), Ok(m)) if m < 60 && FixedOffset::east_opt(h * 3600 + m * 60).is_some() => {
+            Some(format!("UTC{sign}{h:02}:{m:02}"))
+        }
+        _ => None,
+    };
+    Some(spelled)
+}
+
+fn strip_utc(text: &str) -> &str {
+    match text.get(..3) {
+        Some(utc) if utc.eq_ignore_ascii_case("utc") => &text[3..],
+        _ => text,
+    }
+}
+
 /// `UTC+HH:MM` or `UTC-HH:MM` (also `+HH:MM`), as `Display` prints fixed zones.
 fn fixed(text: &str) -> Option<FixedOffset> {
-    let rest = text
-        .strip_prefix("UTC")
-        .or_else(|| text.strip_prefix("utc"))
-        .unwrap_or(text);
+    let rest = strip_utc(text);
     let (sign, rest) = match rest.as_bytes().first()? {
         b'+' => (1, &rest[1..]),
         b'-' => (-1, &rest[1..]),
