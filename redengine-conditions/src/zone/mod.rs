@@ -179,6 +179,11 @@ fn utc_in<Tz: TimeZone>(tz: &Tz, wall: i64) -> (i64, i64) {
     // The offsets in force a day before and a day after: every real zone's changes are
     // months apart, so these are the two candidates around any change.
     let (before, after) = (offset_near(-1), offset_near(1));
+    if before == after {
+        // No change within a day either side: the one offset is the answer.
+        let us = wall.saturating_sub(offset_micros(before));
+        return (us, us);
+    }
     let reading = |offset: FixedOffset| {
         let us = wall.saturating_sub(offset_micros(offset));
         (wall_in(tz, us) == wall).then_some(us)
