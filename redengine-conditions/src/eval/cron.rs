@@ -54,8 +54,7 @@ pub(super) fn matches(schedule: &CronSchedule, wall: i64) -> bool {
 
 /// Whether the hour field is `*` (every hour matches). Such a schedule follows the clock
 /// as it runs and fires in both readings of a repeated hour, like `hourly`; one that names
-/// its hours fires at the first reading only, so a daily job runs once (the rule of cron
-/// and systemd).
+/// its hours fires at the first reading only, so a daily job runs once (as with cron).
 fn every_hour(schedule: &CronSchedule) -> bool {
     schedule.hours & 0xff_ffff == 0xff_ffff
 }
@@ -114,8 +113,9 @@ pub(super) fn next_fire(schedule: &CronSchedule, ctx: &Context<'_>) -> Option<i6
             .map(|skipped| skipped - before);
         let mut native = None;
         let mut candidate = next_match(schedule, wall);
-        // Second readings are skipped one by one: at most an hour of them.
-        for _ in 0..=3600 {
+        // Second readings are skipped one by one: at most two hours of seconds (the
+        // longest fold any zone has had).
+        for _ in 0..=2 * 3600 {
             let Some(w) = candidate else { break };
             let at = w - offset;
             if moved.is_some_and(|m| at >= m) {
@@ -174,8 +174,8 @@ fn next_transition(zone: Zone, from: i64, to: i64) -> Option<i64> {
     None
 }
 
-/// `cron(T, now)`: now is in a matching minute `[F, F + 60 s)` and the owner has not
-/// started within `[F, now]`.
+/// `cron(T, now)`: now is in a matching minute (second) starting at `F` and the owner has
+/// not started within `[F, now]`.
 pub(super) fn executable(schedule: &CronSchedule, ctx: &Context<'_>, owner: &str) -> bool {
     current_minute(schedule, ctx)
         .is_some_and(|start| !ctx.history().any_in(owner, &[Action::Run], start, ctx.now))
