@@ -380,7 +380,79 @@ fn new_york_both_changes() {
     );
 }
 
+#[test]
+fn new_york_spring_truth_table() {
+    let ny = zone("America/New_York");
+    // 02:00–02:59 does not exist on 2024-03-10: the window moves to 03:00–03:30 EDT.
+    table(
+        "time of day between 02:00 and 02:30",
+        ny,
+        &[
+            (3, 10, 6, 59, false), // 01:59 EST
+            (3, 10, 7, 0, true),   // 03:00 EDT
+            (3, 10, 7, 30, true),
+            (3, 10, 7, 31, false),
+        ],
+    );
+    table(
+        "time of day between 01:30 and 03:15",
+        ny,
+        &[
+            (3, 10, 6, 29, false),
+            (3, 10, 6, 30, true), // 01:30 EST
+            (3, 10, 7, 15, true), // 03:15 EDT
+            (3, 10, 7, 16, false),
+        ],
+    );
+}
+
+#[test]
+fn explanations_name_the_offset_of_a_repeated_time() {
+    let hki = zone("Europe/Helsinki");
+    let mut history = History::new();
+    history.push("t", Action::Run, utc(10, 27, 0, 30));
+    history.push("t", Action::Success, utc(10, 27, 0, 30));
+    let ctx = Context::new(utc(10, 27, 1, 10), hki, &history).with_owner("t");
+    let text = cond("has succeeded today").explain(&ctx).to_string();
+    assert!(text.contains("03:30 (UTC+03:00)"), "{text}");
+    let ctx = Context::new(utc(10, 27, 12, 0), hki, &history).with_owner("t");
+    let text = cond("has succeeded today").explain(&ctx).to_string();
+    assert!(text.contains("03:30 (UTC+03:00)"), "{text}");
+    let ctx = Context::new(utc(10, 28, 12, 0), hki, &history).with_owner("t");
+    assert!(!cond("daily").explain(&ctx).to_string().contains("UTC+"));
+}
+
 // ------------------------------------------------------------------ far from UTC
+
+#[test]
+fn auckland_midnight_and_its_spring_forward() {
+    // Pacific/Auckland is UTC+13 in January: local midnight of 2024-01-02 is 11:00Z on
+    // 2024-01-01. On 2024-09-29 its clocks jump 02:00 → 03:00 NZDT (14:00Z on the 28th).
+    let akl = zone("Pacific/Auckland");
+    table(
+        "time of day before 00:30",
+        akl,
+        &[
+            (1, 1, 10, 59, false),
+            (1, 1, 11, 0, true),
+            (1, 1, 11, 30, true),
+            (1, 1, 11, 31, false),
+        ],
+    );
+    assert_eq!(
+        runs("daily", akl, utc(1, 1, 10, 0), utc(1, 2, 12, 0)),
+        [utc(1, 1, 10, 0), utc(1, 1, 11, 0), utc(1, 2, 11, 0)]
+    );
+    // The day of the change is 23 hours long: 12:00Z to 11:00Z.
+    assert_eq!(
+        runs_len("hourly", akl, utc(9, 28, 12, 0), utc(9, 29, 11, 0)),
+        23
+    );
+    assert_eq!(
+        runs("cron 30 2 * * *", akl, utc(9, 28, 12, 0), utc(9, 29, 11, 0)),
+        [utc(9, 28, 14, 30)]
+    );
+}
 
 #[test]
 fn kiritimati_days_start_at_ten_utc() {

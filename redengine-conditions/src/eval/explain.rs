@@ -141,6 +141,7 @@ fn latest_in(
 
 /// An instant on the zone's wall clock: the time alone on today's date, else with the date.
 fn clock(ctx: &Context<'_>, us: i64) -> String {
+    let us_at = us;
     let wall = ctx.zone.wall_of(us);
     let (in_day, day) = (wall.rem_euclid(DAY), wall.div_euclid(DAY));
     let mut out = String::new();
@@ -159,6 +160,13 @@ fn clock(ctx: &Context<'_>, us: i64) -> String {
     }
     if us != 0 {
         let _ = write!(out, ".{us:06}");
+    }
+    // A wall time the clock shows twice (the hour repeated when clocks go back) names its
+    // offset, so the two readings can be told apart.
+    let (earlier, later) = ctx.zone.readings(wall);
+    if earlier != later {
+        let offset = ctx.zone.offset_at(crate::zone::instant(us_at));
+        let _ = write!(out, " (UTC{offset})");
     }
     out
 }
