@@ -1,7 +1,7 @@
 //! Differential tests of the next cron firing against croner, a maintained cron crate:
 //! random five- and six-field schedules and random instants, in UTC and in
 //! Europe/Helsinki away from its clock changes (where the two crates' documented rules
-//! differ: see `docs/time-zones.md`; the changes themselves are covered by `tests/dst.rs`).
+//! differ: see `docs/time-zones.md`; the changes themselves are covered by `tests/dst/`).
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use croner::parser::{CronParser, Seconds};
