@@ -163,3 +163,27 @@ fn helsinki_spring_forward_moves_the_gap_forward() {
         [utc(3, 31, 1, 0)]
     );
 }
+
+#[test]
+fn a_window_is_the_span_between_its_edges_through_the_repeated_hour() {
+    let hki = zone("Europe/Helsinki");
+    table(
+        "time of day after 03:30",
+        hki,
+        &[
+            (10, 27, 0, 29, false), // 03:29 EEST
+            (10, 27, 0, 30, true),  // 03:30 EEST
+            (10, 27, 1, 10, true),  // 03:10 EET: the clock shows an earlier time, still open
+            (10, 27, 21, 59, true), // 23:59 EET
+        ],
+    );
+    table(
+        "time of day before 03:30",
+        hki,
+        &[
+            (10, 27, 0, 30, true),
+            (10, 27, 0, 31, false),
+            (10, 27, 1, 10, false),
+        ],
+    );
+}
