@@ -1,4 +1,4 @@
-//! Evaluation speed against large histories (PERF.md: ≤ 200 ns, flat in log size).
+//! Evaluation speed against large histories (the target: at most 200 ns per evaluation, flat in log size).
 //!
 //! `cargo bench -p redengine-conditions --bench conditions`
 

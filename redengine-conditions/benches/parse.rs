@@ -1,9 +1,9 @@
-//! Parse time of the seed's conditions (the strings of Red Engine's Advanced Guide).
+//! Parse time of the conditions of Red Engine's Advanced Guide.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use redengine_conditions::parse;
 
-const SEED: &[&str] = &[
+const GUIDE: &[&str] = &[
     "daily after 08:00",
     "daily between 08:00 and 08:15 | daily between 22:00 and 22:15",
     "daily between 09:00 and 10:00 & time of week between Monday and Friday",
@@ -12,9 +12,9 @@ const SEED: &[&str] = &[
     "time of day between 16:00 and 20:00",
 ];
 
-fn seed_conditions(c: &mut Criterion) {
+fn guide_conditions(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse");
-    for input in SEED {
+    for input in GUIDE {
         group.bench_function(*input, |b| b.iter(|| parse(black_box(input))));
     }
     group.finish();
@@ -23,5 +23,5 @@ fn seed_conditions(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, seed_conditions);
+criterion_group!(benches, guide_conditions);
 criterion_main!(benches);

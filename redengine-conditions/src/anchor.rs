@@ -1,4 +1,4 @@
-//! Anchors: the points a window is made of (spec §2.3). The grammar matches them loosely;
+//! Anchors: the points a window is made of. The grammar matches them loosely;
 //! this module reads them for a scope, checks their ranges and explains what is wrong.
 
 use chrono::Weekday;
@@ -14,7 +14,7 @@ pub(crate) const HOUR: u64 = 60 * MINUTE;
 /// `24:00`: the end of the day, valid only on the end side of a window.
 pub(crate) const END_OF_DAY: u64 = 24 * HOUR;
 
-/// Which end of a window an anchor sits on. `24:00` is end-only (spec §2.3).
+/// Which end of a window an anchor sits on. `24:00` is end-only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Side {
     /// `between A`, `after A`, `starting A`, `on A`.

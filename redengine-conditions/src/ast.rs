@@ -24,21 +24,21 @@ pub enum Condition {
     /// `a | b | …`: at least two operands, in written order, none of them an `Any`.
     Any(Vec<Condition>),
     /// `[run ]daily between 08:00 and 08:15`, `secondly`: once per occurrence of the
-    /// period, counting the owner's finishes (spec §5.2).
+    /// period, counting the owner's finishes.
     Periodic(Period),
-    /// `[run ]every 10 minutes`: the owner has not finished within the last duration (§5.3).
+    /// `[run ]every 10 minutes`: the owner has not finished within the last duration.
     Every(Duration),
-    /// `cron 0 8 * * 1-5`: once per matching minute, start-based (§5.4).
+    /// `cron 0 8 * * 1-5`: once per matching minute, start-based.
     Cron(CronSchedule),
-    /// `after task 'x' [succeeded|failed|finished]`, `after [any ]tasks 'a', 'b' …` (§5.5).
+    /// `after task 'x' [succeeded|failed|finished]`, `after [any ]tasks 'a', 'b' …`.
     After(AfterTasks),
-    /// `[task 'x' ]has succeeded [today | this hour … [window] | in past D]` (§5.6).
+    /// `[task 'x' ]has succeeded [today | this hour … [window] | in past D]`.
     Has(HasState),
-    /// `task 'x' is running` or `while task 'x' is running` (§5.7).
+    /// `task 'x' is running` or `while task 'x' is running`.
     IsRunning(String),
-    /// `time of day between 16:00 and 20:00`: `now` lies in the period (§5.8).
+    /// `time of day between 16:00 and 20:00`: `now` lies in the period.
     TimeOf(Period),
-    /// `scheduler has more than N cycles`, `… less than N cycles`, `… has N cycles` (§5.9).
+    /// `scheduler has more than N cycles`, `… less than N cycles`, `… has N cycles`.
     SchedulerCycles {
         /// How the completed-cycle count is compared with `count`.
         comparison: Comparison,
@@ -60,7 +60,7 @@ pub enum Condition {
         /// The string it must equal.
         value: String,
     },
-    /// A bare identifier: a custom condition registered with `#[condition]` (§5.10).
+    /// A bare identifier: a custom condition registered with `#[condition]`.
     Custom(String),
 }
 
@@ -81,7 +81,7 @@ pub enum Scope {
     Month,
 }
 
-/// A repeating time period: a scope and, optionally, a window inside it (spec §3).
+/// A repeating time period: a scope and, optionally, a window inside it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Period {
     /// What the period repeats in.
@@ -90,7 +90,7 @@ pub struct Period {
     pub window: Window,
 }
 
-/// The part of a scope instance a period covers (spec §3.2). Anchors match the scope.
+/// The part of a scope instance a period covers. Anchors match the scope.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Window {
     /// The whole scope instance (`daily`, `today`).
@@ -107,7 +107,7 @@ pub enum Window {
     On(Anchor),
 }
 
-/// A point inside a scope instance, as written (spec §2.3).
+/// A point inside a scope instance, as written.
 ///
 /// Which variant is valid depends on the scope: `Offset` for minute, hour and day scopes,
 /// `Weekday` for weeks, `MonthDay` for months.
@@ -136,7 +136,7 @@ pub enum Anchor {
 }
 
 /// `after task(s) …`: every (or any) named upstream task finished since the owner last
-/// started (spec §5.5).
+/// started.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AfterTasks {
     /// The upstream task names, in written order; never empty.
@@ -158,7 +158,7 @@ pub enum Outcome {
     Finished,
 }
 
-/// `[task 'x' ]has <state> [when]` (spec §5.6).
+/// `[task 'x' ]has <state> [when]`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HasState {
     /// The task named with `task 'x'`; `None` means the owner.
@@ -194,7 +194,7 @@ pub enum HasWindow {
     /// No period: anywhere in the log.
     Ever,
     /// `today`, `this hour between 15:00 and 30:00`, …: the current occurrence window of
-    /// the period (spec §3.4).
+    /// the period.
     Period(Period),
     /// `[in ]past D`: the last `D`, both ends inclusive.
     Past(Duration),
@@ -217,6 +217,9 @@ pub enum Comparison {
 /// same schedule (`1-5` and `mon-fri`) are different trees but `Display` round-trips.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CronSchedule {
+    /// The six-field form's seconds: bit `s` set, second `s` (0–59) matches. `None` for
+    /// the five-field form and the named schedules, which fire once per matching minute.
+    pub seconds: Option<u64>,
     /// Bit `m` set: minute `m` (0–59) matches.
     pub minutes: u64,
     /// Bit `h` set: hour `h` (0–23) matches.
@@ -231,7 +234,8 @@ pub struct CronSchedule {
     pub any_day_of_month: bool,
     /// The day-of-week field was `*`.
     pub any_day_of_week: bool,
-    /// The five fields as written, lower-cased and joined by single spaces.
+    /// The fields as written, lower-cased and joined by single spaces, or the named
+    /// schedule (`@daily`).
     pub text: String,
 }
 
@@ -278,7 +282,7 @@ impl Condition {
 
     /// The phrases that talk about the owner without naming a task (`daily`, `every …`,
     /// `has failed`, `after task …`), which are errors where there is no owner
-    /// (`shut_cond`, spec §4).
+    /// (`shut_cond`).
     pub fn owner_phrases(&self) -> Vec<&Condition> {
         let mut phrases = Vec::new();
         self.walk(&mut |node| {

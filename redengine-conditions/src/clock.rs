@@ -1,5 +1,5 @@
 //! Clock times: `08:00`, `8:00:30.5`, `8am`, `8 PM`, and `24:00` as the end of a window
-//! (spec §2.3).
+//!.
 
 use crate::anchor::{two_digits, with_fraction, At, Side, END_OF_DAY, HOUR, MINUTE, SECOND};
 use crate::error::ParseError;

@@ -1,7 +1,8 @@
-//! `cron M H DOM MON DOW` (spec §2.3): five fields read into bit sets.
+//! `cron [S] M H DOM MON DOW` and the `@daily` family: fields read into bit sets.
 
 use crate::ast::CronSchedule;
 use crate::error::{ParseError, ParseErrorKind};
+use crate::suggest::suggest;
 
 const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
@@ -16,6 +17,14 @@ struct Field {
     names: &'static [&'static str],
     names_start: u32,
 }
+
+const SECONDS: Field = Field {
+    name: "second",
+    min: 0,
+    max: 59,
+    names: &[],
+    names_start: 0,
+};
 
 const FIELDS: [Field; 5] = [
     Field {
@@ -55,7 +64,20 @@ const FIELDS: [Field; 5] = [
     },
 ];
 
-/// Reads the cron fields at `whole[start..start + len]`.
+/// The schedules cron users write by name, and the five fields each stands for.
+/// `@midnight` and `@annually` are the common aliases of `@daily` and `@yearly`.
+pub(crate) const MACROS: [(&str, &str); 7] = [
+    ("@yearly", "0 0 1 1 *"),
+    ("@annually", "0 0 1 1 *"),
+    ("@monthly", "0 0 1 * *"),
+    ("@weekly", "0 0 * * 0"),
+    ("@daily", "0 0 * * *"),
+    ("@midnight", "0 0 * * *"),
+    ("@hourly", "0 * * * *"),
+];
+
+/// Reads the cron fields at `whole[start..start + len]`: five fields, six with seconds
+/// first, or one of the [`MACROS`].
 pub(crate) fn cron(whole: &str, start: usize, len: usize) -> Result<CronSchedule, ParseError> {
     let text = &whole[start..start + len];
     let err = |from: usize, to: usize, msg: String| {
@@ -71,38 +93,113 @@ pub(crate) fn cron(whole: &str, start: usize, len: usize) -> Result<CronSchedule
     }
     if let Some(&(at, first)) = fields.first() {
         if first.starts_with('@') {
-            return Err(err(
-                at,
-                at + first.len(),
-                format!("cron macros such as `{first}` are not supported"),
-            )
-            .with_help("write the five fields, e.g. `cron 0 0 * * *` for `@daily`"));
+            return macro_schedule(first, fields.len())
+                .map_err(|(msg, help)| err(at, text.len(), msg).with_help(help));
         }
     }
-    if fields.len() != 5 {
-        return Err(err(0, text.len(), format!("cron takes exactly five fields (minute hour day-of-month month day-of-week), found {}", fields.len()))
-            .with_help("write e.g. `cron 0 8 * * 1-5`"));
-    }
+    let (seconds, fields) = match fields.len() {
+        5 => (None, &fields[..]),
+        6 => {
+            let (at, field_text) = fields[0];
+            let bits = field(&SECONDS, field_text)
+                .map_err(|(msg, help)| err(at, at + field_text.len(), msg).with_help(help))?;
+            (Some(bits), &fields[1..])
+        }
+        n => {
+            return Err(err(
+                0,
+                text.len(),
+                format!(
+                    "cron takes five fields (minute hour day-of-month month day-of-week) \
+                     or six with seconds first, found {n}"
+                ),
+            )
+            .with_help("write e.g. `cron 0 8 * * 1-5`, `cron 30 0 8 * * 1-5` or `cron @daily`"))
+        }
+    };
     let mut sets = [0u64; 5];
-    let mut canonical = Vec::with_capacity(5);
     for (i, &(at, field_text)) in fields.iter().enumerate() {
         sets[i] = field(&FIELDS[i], field_text)
             .map_err(|(msg, help)| err(at, at + field_text.len(), msg).with_help(help))?;
-        canonical.push(field_text.to_ascii_lowercase());
     }
+    let mut canonical: Vec<String> = Vec::with_capacity(6);
+    if seconds.is_some() {
+        canonical.push(fields_text_before(text, fields));
+    }
+    canonical.extend(fields.iter().map(|(_, f)| f.to_ascii_lowercase()));
+    Ok(schedule(
+        seconds,
+        sets,
+        fields[2].1 == "*",
+        fields[4].1 == "*",
+        canonical.join(" "),
+    ))
+}
+
+/// The seconds field of a six-field schedule, lower-cased (the field before `fields`).
+fn fields_text_before(text: &str, fields: &[(usize, &str)]) -> String {
+    let first = fields.first().map_or(text.len(), |&(at, _)| at);
+    text[..first].trim().to_ascii_lowercase()
+}
+
+fn schedule(
+    seconds: Option<u64>,
+    sets: [u64; 5],
+    any_day_of_month: bool,
+    any_day_of_week: bool,
+    text: String,
+) -> CronSchedule {
     // Day of week 7 is Sunday, like 0.
     let dow = sets[4];
     let days_of_week = ((dow | (dow >> 7)) & 0x7f) as u8;
-    Ok(CronSchedule {
+    CronSchedule {
+        seconds,
         minutes: sets[0],
         hours: sets[1] as u32,
         days_of_month: sets[2] as u32,
         months: sets[3] as u16,
         days_of_week,
-        any_day_of_month: fields[2].1 == "*",
-        any_day_of_week: fields[4].1 == "*",
-        text: canonical.join(" "),
-    })
+        any_day_of_month,
+        any_day_of_week,
+        text,
+    }
+}
+
+/// `@daily` & co. (any case), alone.
+fn macro_schedule(word: &str, count: usize) -> Result<CronSchedule, FieldError> {
+    let lower = word.to_ascii_lowercase();
+    if lower == "@reboot" {
+        return Err((
+            "`@reboot` is not a wall-clock schedule".to_owned(),
+            "to run when the scheduler starts, write `scheduler has 0 cycles`".to_owned(),
+        ));
+    }
+    let Some(&(name, fields)) = MACROS.iter().find(|(name, _)| *name == lower) else {
+        let names: Vec<&str> = MACROS.iter().map(|(name, _)| *name).collect();
+        let help = match suggest(&lower, names.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("the named schedules are {}", names.join(", ")),
+        };
+        return Err((format!("unknown cron schedule `{word}`"), help));
+    };
+    if count > 1 {
+        return Err((
+            format!("`{name}` stands for all five fields and takes nothing after it"),
+            format!("write `cron {name}` alone, or the fields it stands for: `cron {fields}`"),
+        ));
+    }
+    let mut sets = [0u64; 5];
+    for (i, f) in fields.split(' ').enumerate() {
+        sets[i] = field(&FIELDS[i], f).unwrap_or(0);
+    }
+    let parts: Vec<&str> = fields.split(' ').collect();
+    Ok(schedule(
+        None,
+        sets,
+        parts[2] == "*",
+        parts[4] == "*",
+        name.to_owned(),
+    ))
 }
 
 type FieldError = (String, String);
@@ -226,6 +323,37 @@ mod tests {
         assert_eq!(c.text, "*/15 0-6/2 1,15 jan-mar sun,7");
         let c = parse("5/20 * * * *").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.minutes, 1 << 5 | 1 << 25 | 1 << 45);
+        assert_eq!(c.seconds, None);
+    }
+
+    #[test]
+    fn seconds_and_macros() {
+        let c = parse("*/20  0 8 * * MON").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.seconds, Some(1 | 1 << 20 | 1 << 40));
+        assert_eq!(c.minutes, 1);
+        assert_eq!(c.text, "*/20 0 8 * * mon");
+        let daily = parse("@DAILY").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(daily.text, "@daily");
+        let fields = parse("0 0 * * *").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((daily.minutes, daily.hours), (fields.minutes, fields.hours));
+        for (name, fields) in MACROS {
+            let named = parse(name).unwrap_or_else(|e| panic!("{e}"));
+            let written = parse(fields).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                CronSchedule {
+                    text: String::new(),
+                    ..named
+                },
+                CronSchedule {
+                    text: String::new(),
+                    ..written
+                }
+            );
+        }
+        assert_eq!(
+            parse("@dialy").unwrap_err(),
+            "unknown cron schedule `@dialy`\n  @dialy\n  ^^^^^^\n  help: did you mean `@daily`?"
+        );
     }
 
     #[test]
@@ -235,12 +363,15 @@ mod tests {
             "5-1 * * * *",
             "*/0 * * * *",
             "* * * *",
-            "* * * * * *",
+            "* * * * * * *",
+            "60 * * * * *",
+            "@dialy",
+            "@daily *",
+            "@reboot",
             "* * ? * *",
             "* * L * *",
             "* * 1W * *",
             "* * * * 1#2",
-            "@daily",
             "* * 0 * *",
             "* * * 13 *",
             "* * * * 8",

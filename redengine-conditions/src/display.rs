@@ -64,7 +64,7 @@ pub(crate) fn format_anchor(anchor: &Anchor, scope: Scope) -> String {
     }
 }
 
-/// Writes `name` in single quotes, escaping `'` and `\` (spec §1.4). A backslash is always
+/// Writes `name` in single quotes, escaping `'` and `\`. A backslash is always
 /// escaped so that `\x` cannot be misread on the way back.
 fn quoted(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
     f.write_char('\'')?;

@@ -1,4 +1,4 @@
-//! Durations: `10 minutes`, `1h 30min`, `90s`, `2 weeks` (spec §2.3). The one parser the
+//! Durations: `10 minutes`, `1h 30min`, `90s`, `2 weeks`. The one parser the
 //! whole project uses, so `every`, `in past`, `scheduler … ago` and the runtime's
 //! `timeout` accept exactly the same spellings.
 

@@ -2,7 +2,7 @@
 
 /// Every reserved word of the condition language: the keywords of the grammar plus the
 /// words that are deliberately *not* part of it (`always` alone, `never`, `past`, `and`,
-/// `or`, `not`, `yesterday`). None of them can name a custom condition (spec §2.3).
+/// `or`, `not`, `yesterday`). None of them can name a custom condition.
 ///
 /// The runtime offers these as suggestions next to task and condition names, so a
 /// misspelled `ture` gets "did you mean `true`?".
@@ -91,7 +91,7 @@ pub(crate) const PHRASE_STARTS: &[&str] = &[
 ];
 
 /// The phrase-starting keywords of five or more letters. A custom identifier one edit
-/// away from one of these is treated as a typo (spec §2.3), because `dialy` silently
+/// away from one of these is treated as a typo, because `dialy` silently
 /// becoming an unknown custom condition would only surface at start-up.
 pub(crate) const TYPO_GUARDED: &[&str] = &[
     "daily",

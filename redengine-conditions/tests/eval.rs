@@ -1,4 +1,4 @@
-//! Truth tables for every leaf at window edges, the worked examples of spec §6, errors,
+//! Truth tables for every leaf at window edges, worked examples, errors,
 //! explanations and next-change properties.
 //!
 //! 2024-01-01 is a Monday. Conditions are written as strings; `cond` turns them into trees.
@@ -58,6 +58,7 @@ fn cron(
     text: &str,
 ) -> Condition {
     Condition::Cron(CronSchedule {
+        seconds: None,
         minutes: bits(minutes),
         hours: bits(hours) as u32,
         days_of_month: dom.map_or(bits(&(1..=31).collect::<Vec<_>>()), bits) as u32,
@@ -311,7 +312,7 @@ fn edges(condition: &str, cases: &[(&str, bool)]) {
     }
 }
 
-// ---------------------------------------------------------------- §6 worked examples
+// ---------------------------------------------------------------- worked examples
 
 #[test]
 fn worked_daily_between() {

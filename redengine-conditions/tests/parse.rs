@@ -1,4 +1,4 @@
-//! Accept and reject tables for the parser (spec CONDITIONS.md §1–§2, §7).
+//! Accept and reject tables for the parser.
 //!
 //! Accept tests compare the whole tree, not just `Ok`. Reject tests compare the exact
 //! `Display` text: message, caret excerpt and help.
@@ -560,8 +560,8 @@ fn from_str_is_parse() {
     assert_eq!(c, periodic(Scope::Day, Window::Whole));
 }
 
-/// Exact `Display` of the first error: every case of spec §2.1's table, the §2.2 "not
-/// part of the language" list, the §2.3 rejected values and the items of §7.
+/// Exact `Display` of the first error: malformed operator sequences,
+/// the words that are not part of the language, rejected values and typos.
 const REJECTS: &[(&str, &str)] = &[
     ("", "empty condition\n  \n  ^\n  help: write a condition such as `daily` or `true`"),
     ("   ", "empty condition\n  \n  ^^^\n  help: write a condition such as `daily` or `true`"),
@@ -639,10 +639,13 @@ const REJECTS: &[(&str, &str)] = &[
     ("every 500 ms", "unknown unit `ms`\n  every 500 ms\n            ^^\n  help: durations are whole seconds or longer; units are `s`/`sec`/`second(s)`, `min`/`minute(s)`, `h`/`hour(s)`, `d`/`day(s)` and `w`/`week(s)`"),
     ("every 01:30:00", "`01:30:00` is not a duration\n  every 01:30:00\n        ^^^^^^^^\n  help: write hours, minutes and seconds as units, e.g. `every 1 hour 30 minutes`"),
     ("daily between 08:00 and 09:00 and 10:00", "unexpected `and 10:00` after the window `between 08:00 and 09:00`\n  daily between 08:00 and 09:00 and 10:00\n                                ^^^^^^^^^\n  help: a window has two anchors, `between A and B`; join conditions with `&`"),
-    ("cron 0 8 * *", "cron takes exactly five fields (minute hour day-of-month month day-of-week), found 4\n  cron 0 8 * *\n       ^^^^^^^\n  help: write e.g. `cron 0 8 * * 1-5`"),
+    ("cron 0 8 * *", "cron takes five fields (minute hour day-of-month month day-of-week) or six with seconds first, found 4\n  cron 0 8 * *\n       ^^^^^^^\n  help: write e.g. `cron 0 8 * * 1-5`, `cron 30 0 8 * * 1-5` or `cron @daily`"),
     ("cron 60 8 * * *", "minute 60 is out of range in `60`\n  cron 60 8 * * *\n       ^^\n  help: minute values are 0–59"),
     ("cron 0 8 ? * *", "`?` is not supported in cron fields (in `?`)\n  cron 0 8 ? * *\n           ^\n  help: use `*`, numbers, names, ranges `a-b`, lists `a,b` and steps `/s`"),
-    ("cron @daily", "cron macros such as `@daily` are not supported\n  cron @daily\n       ^^^^^^\n  help: write the five fields, e.g. `cron 0 0 * * *` for `@daily`"),
+    ("cron @dialy", "unknown cron schedule `@dialy`\n  cron @dialy\n       ^^^^^^\n  help: did you mean `@daily`?"),
+    ("cron @daily 8", "`@daily` stands for all five fields and takes nothing after it\n  cron @daily 8\n       ^^^^^^^^\n  help: write `cron @daily` alone, or the fields it stands for: `cron 0 0 * * *`"),
+    ("cron @reboot", "`@reboot` is not a wall-clock schedule\n  cron @reboot\n       ^^^^^^^\n  help: to run when the scheduler starts, write `scheduler has 0 cycles`"),
+    ("cron 60 0 8 * * *", "second 60 is out of range in `60`\n  cron 60 0 8 * * *\n       ^^\n  help: second values are 0–59"),
     ("scheduler has more than three cycles", "expected a number, found `three`\n  scheduler has more than three cycles\n                          ^^^^^\n  help: write the number in digits, e.g. `3`"),
     ("after task 'abc", "unclosed `'`\n  after task 'abc\n             ^\n  help: close the name with `'`; write `\\'` for a quote inside it"),
     ("dialy after 08:00", "unknown keyword `dialy`\n  dialy after 08:00\n  ^^^^^\n  help: did you mean `daily`?"),
@@ -668,7 +671,7 @@ const REJECTS: &[(&str, &str)] = &[
     ("today", "`today` is a keyword, not a condition\n  today\n  ^^^^^\n  help: keywords cannot name custom conditions; complete the phrase or rename the condition"),
     ("'x'", "expected a condition, found `'x'`\n  'x'\n  ^^^\n  help: write `task 'x' …` or `after task 'x'`"),
     ("hourly on 5 quarter", "quarter must be 1–4, found `5`\n  hourly on 5 quarter\n            ^^^^^^^^^\n  help: `1q` is the first quarter hour, `4q` the last"),
-    ("cron 0 8 * * 1-5 6", "cron takes exactly five fields (minute hour day-of-month month day-of-week), found 6\n  cron 0 8 * * 1-5 6\n       ^^^^^^^^^^^^^\n  help: write e.g. `cron 0 8 * * 1-5`"),
+    ("cron 0 0 8 * * 1-5 6", "cron takes five fields (minute hour day-of-month month day-of-week) or six with seconds first, found 7\n  cron 0 0 8 * * 1-5 6\n       ^^^^^^^^^^^^^^^\n  help: write e.g. `cron 0 8 * * 1-5`, `cron 30 0 8 * * 1-5` or `cron @daily`"),
     ("daily between 10:00 and 09:00:00.1234567", "malformed fraction in `00.1234567`\n  daily between 10:00 and 09:00:00.1234567\n                                ^^^^^^^^^^\n  help: write 1 to 6 digits after the `.` (microseconds at most)"),
     ("secondly after 10", "`secondly` takes no window\n  secondly after 10\n           ^^^^^^^^\n  help: for a window, use `minutely …` or `time of minute …`"),
     ("daily\\ after", "unexpected `\\` after `daily`\n  daily\\ after\n       ^\n  help: remove `\\` or join conditions with `&` or `|`"),

@@ -101,9 +101,19 @@ fn cron() -> impl Strategy<Value = Condition> {
             (1..=max).prop_map(|s| format!("*/{s}")),
         ]
     };
-    (item(59), item(23), item(30), item(11), item(6)).prop_filter_map(
+    let seconds = prop_oneof![Just(String::new()), item(59).prop_map(|s| format!("{s} "))];
+    let named = prop::sample::select(vec![
+        "@yearly",
+        "@annually",
+        "@monthly",
+        "@weekly",
+        "@daily",
+        "@midnight",
+        "@hourly",
+    ]);
+    let fields = (seconds, item(59), item(23), item(30), item(11), item(6)).prop_filter_map(
         "a cron schedule",
-        |(m, h, dom, mon, dow)| {
+        |(s, m, h, dom, mon, dow)| {
             let fix = |s: String, min: u32| {
                 if s.starts_with(['*']) {
                     s
@@ -115,13 +125,17 @@ fn cron() -> impl Strategy<Value = Condition> {
                 }
             };
             parse(&format!(
-                "cron {m} {h} {} {} {dow}",
+                "cron {s}{m} {h} {} {} {dow}",
                 fix(dom, 1),
                 fix(mon, 1)
             ))
             .ok()
         },
-    )
+    );
+    prop_oneof![
+        4 => fields,
+        1 => named.prop_map(|name| parse(&format!("cron {name}")).unwrap_or(Condition::False)),
+    ]
 }
 
 fn leaf() -> impl Strategy<Value = Condition> {

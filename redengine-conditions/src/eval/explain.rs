@@ -141,6 +141,7 @@ fn latest_in(
 
 /// An instant on the zone's wall clock: the time alone on today's date, else with the date.
 fn clock(ctx: &Context<'_>, us: i64) -> String {
+    let us_at = us;
     let wall = ctx.zone.wall_of(us);
     let (in_day, day) = (wall.rem_euclid(DAY), wall.div_euclid(DAY));
     let mut out = String::new();
@@ -159,6 +160,13 @@ fn clock(ctx: &Context<'_>, us: i64) -> String {
     }
     if us != 0 {
         let _ = write!(out, ".{us:06}");
+    }
+    // A wall time the clock shows twice (the hour repeated when clocks go back) names its
+    // offset, so the two readings can be told apart.
+    let (earlier, later) = ctx.zone.readings(wall);
+    if earlier != later {
+        let offset = ctx.zone.offset_at(crate::zone::instant(us_at));
+        let _ = write!(out, " (UTC{offset})");
     }
     out
 }
@@ -254,23 +262,30 @@ fn reason(cond: &Condition, value: bool, ctx: &Context<'_>) -> String {
                 ),
             }
         }
-        Condition::Cron(schedule) => match super::cron::current_minute(schedule, ctx) {
-            None => format!(
-                "{} is not in a minute matching `{}`",
-                clock(ctx, now),
-                schedule.text
-            ),
-            Some(start) => match latest_in(ctx, owner, &[Action::Run], start, now) {
-                Some((_, t)) => format!(
-                    "'{owner}' already started at {} in this matching minute",
-                    clock(ctx, t)
-                ),
+        Condition::Cron(schedule) => {
+            let unit = if schedule.seconds.is_some() {
+                "second"
+            } else {
+                "minute"
+            };
+            match super::cron::current_minute(schedule, ctx) {
                 None => format!(
-                    "{} is in a matching minute and '{owner}' has not started in it",
-                    clock(ctx, now)
+                    "{} is not in a {unit} matching `{}`",
+                    clock(ctx, now),
+                    schedule.text
                 ),
-            },
-        },
+                Some(start) => match latest_in(ctx, owner, &[Action::Run], start, now) {
+                    Some((_, t)) => format!(
+                        "'{owner}' already started at {} in this matching {unit}",
+                        clock(ctx, t)
+                    ),
+                    None => format!(
+                        "{} is in a matching {unit} and '{owner}' has not started in it",
+                        clock(ctx, now)
+                    ),
+                },
+            }
+        }
         Condition::After(after) => {
             let own = ctx.history().last_micros(owner, &[Action::Run]);
             let own_text = own.map_or_else(|| "never".to_owned(), |t| clock(ctx, t));

@@ -1,4 +1,4 @@
-//! Evaluation of conditions against a task history (spec §3–§5).
+//! Evaluation of conditions against a task history.
 //!
 //! A [`Context`] fixes everything a condition may read: `now` (read once, so every leaf of
 //! one evaluation agrees), the time zone of wall-clock periods, the owner, the indexed
@@ -25,7 +25,7 @@ pub use explain::Explanation;
 pub use next::NextChange;
 
 /// What the scheduler contributes to conditions: `scheduler has more than N cycles`,
-/// `scheduler started D ago` (spec §5.9).
+/// `scheduler started D ago`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SchedulerState {
     /// Completed cycles: 0 during the first cycle.
@@ -57,7 +57,7 @@ pub trait Resolver {
         None
     }
 
-    /// Evaluates the custom condition `name` (spec §5.10).
+    /// Evaluates the custom condition `name`.
     ///
     /// # Errors
     ///
@@ -76,7 +76,7 @@ struct NoResolver;
 
 impl Resolver for NoResolver {}
 
-/// Why a condition could not be evaluated (spec §5.11). The runtime then applies
+/// Why a condition could not be evaluated. The runtime then applies
 /// `silence_cond_check`.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -207,7 +207,7 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The task whose condition this is: phrases without `task 'n'` talk about it (§4).
+    /// The task whose condition this is: phrases without `task 'n'` talk about it.
     pub fn with_owner(mut self, owner: &'a str) -> Self {
         self.owner = Some(owner);
         self
@@ -270,7 +270,7 @@ impl Condition {
     /// # Errors
     ///
     /// An [`EvalError`] for an owner phrase without an owner, a scheduler phrase without a
-    /// scheduler, or a custom condition that is unknown or fails (spec §5.11).
+    /// scheduler, or a custom condition that is unknown or fails.
     pub fn evaluate(&self, ctx: &Context<'_>) -> Result<bool, EvalError> {
         match self {
             Condition::True => Ok(true),

@@ -1,7 +1,7 @@
 //! When can a condition's value change next? (`Condition::next_change`)
 //!
 //! The scheduler sleeps until the earliest such instant over all its conditions, or until
-//! a task event arrives, instead of spinning like the Python peers (PERF.md). Every answer
+//! a task event arrives, instead of polling on a fixed interval. Every answer
 //! is conservative: the value cannot change strictly before it without a new log record
 //! or parameter change, and an `At` instant is always strictly after `now`.
 
@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::ast::{Condition, HasWindow};
 use crate::history::{instant, micros, Action};
 
-use super::period::{locate, next_occurrence, Located, MINUTE};
+use super::period::{locate, next_occurrence, Located};
 use super::task::{duration_micros, has_task, state_actions, FINISH};
 use super::{cron, Context};
 use crate::ast::Period;
@@ -67,7 +67,7 @@ fn at_or_event(t: Option<i64>, now: i64) -> NextChange {
 
 impl Condition {
     /// The earliest instant strictly after `ctx.now()` at which the value can change with
-    /// no new log record (spec: window edges, cron minutes, `every`/`in past` expiry,
+    /// no new log record (window edges, cron minutes, `every`/`in past` expiry,
     /// `scheduler started D ago` expiry).
     ///
     /// `&`, `|` and `~` combine their operands conservatively: the earliest of them. A
@@ -105,15 +105,11 @@ impl Condition {
                 if let Some(start) = cron::current_minute(schedule, ctx) {
                     if !history.any_in(owner, &[Action::Run], start, now) {
                         let run = history.first_after(owner, &[Action::Run], now);
-                        let end = start.saturating_add(MINUTE);
+                        let end = start.saturating_add(cron::unit(schedule));
                         return at(run.map_or(end, |run| run.min(end)), now);
                     }
                 }
-                let next_minute = ctx.wall - ctx.wall.rem_euclid(MINUTE) + MINUTE;
-                at_or_event(
-                    cron::next_match(schedule, next_minute).map(|w| ctx.zone.utc_after(w, now)),
-                    now,
-                )
+                at_or_event(cron::next_fire(schedule, ctx), now)
             }
             Condition::Has(has) => {
                 let Ok(task) = has_task(self, has, ctx) else {

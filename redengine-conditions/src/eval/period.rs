@@ -1,10 +1,11 @@
 //! Periods on the wall clock: scope instances, occurrences and the current occurrence
-//! window `W(P, now)` (spec §3).
+//! window `W(P, now)`.
 //!
 //! Occurrences are built on wall-clock microseconds (µs since the naive 1970-01-01 00:00)
 //! and their edges converted to instants through the [`Zone`], so every comparison with
-//! `now` and with log records happens between instants (spec §3.7: a gap moves an anchor
-//! forward, an ambiguous anchor is its earlier reading).
+//! `now` and with log records happens between instants.
+
+use chrono::FixedOffset;
 
 use crate::ast::{Anchor, Period, Scope, Window};
 use crate::zone::Zone;
@@ -101,7 +102,7 @@ pub(crate) fn shift_instance(scope: Scope, start: i64, steps: i64) -> i64 {
     }
 }
 
-/// The length of a `Scope`'s sub-unit, the length of an `on A` window (spec §3.1).
+/// The length of a `Scope`'s sub-unit, the length of an `on A` window.
 fn sub_unit(scope: Scope) -> i64 {
     match scope {
         Scope::Second => SECOND,
@@ -113,7 +114,7 @@ fn sub_unit(scope: Scope) -> i64 {
 }
 
 /// Which end of a window an anchor sits on: it decides what a day without a time and
-/// `24:00` mean (spec §2.3).
+/// `24:00` mean.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Side {
     Start,
@@ -132,7 +133,7 @@ fn time_of_day(time: Option<u64>, side: Side) -> i64 {
 }
 
 /// The anchor's offset as written, before month clamping: decides whether a `between`
-/// window wraps (spec §3.5).
+/// window wraps.
 fn written_offset(anchor: Anchor, side: Side) -> i64 {
     match anchor {
         Anchor::Offset(us) => {
@@ -245,7 +246,7 @@ pub(crate) struct Located {
 }
 
 impl Located {
-    /// The current occurrence window `W(P, now)` (spec §3.4): `[L, now]` while now is in
+    /// The current occurrence window `W(P, now)`: `[L, now]` while now is in
     /// the occurrence starting at `L`, else that whole (completed) occurrence.
     pub(crate) fn window(&self, now: i64) -> Option<(i64, i64)> {
         self.latest
@@ -253,9 +254,27 @@ impl Located {
     }
 }
 
+/// The zone a period's occurrences are built in. Hours, minutes and seconds follow the
+/// clock as it runs: they are counted with the offset in force at `now`, so the hour
+/// repeated when clocks go back is an hour of its own (`hourly` runs 25 times on a
+/// 25-hour day) and the hour skipped in spring is simply absent (23 runs). Days, weeks
+/// and months are calendar periods of the zone, whose edges and anchors go through the
+/// gap and fold rules.
+fn clock_of(scope: Scope, zone: Zone, wall: i64, now: i64) -> Zone {
+    let sub_day = matches!(scope, Scope::Second | Scope::Minute | Scope::Hour);
+    let offset = i32::try_from((wall - now) / SECOND)
+        .ok()
+        .and_then(FixedOffset::east_opt);
+    match offset {
+        Some(offset) if sub_day => Zone::Fixed(offset),
+        _ => zone,
+    }
+}
+
 /// Finds the latest occurrence of `period` starting at or before `now` and whether `now`
 /// is in the period. `wall` is `now` on the zone's wall clock.
 pub(crate) fn locate(period: &Period, zone: Zone, wall: i64, now: i64) -> Located {
+    let zone = clock_of(period.scope, zone, wall, now);
     let mut inst = instance_start(period.scope, wall);
     let mut latest = None;
     // After the latest occurrence, look one further back: a wrapped or `on` window of the
@@ -297,6 +316,7 @@ pub(crate) fn next_occurrence(
     wall: i64,
     now: i64,
 ) -> Option<Occurrence> {
+    let zone = clock_of(period.scope, zone, wall, now);
     let mut inst = instance_start(period.scope, wall);
     for _ in 0..SEARCH + 1 {
         if let Some(occ) = occurrence(period, zone, inst) {
@@ -350,13 +370,11 @@ mod tests {
         );
     }
 
-    /// Daylight saving in the local zone (Europe/Berlin: 2024-03-31 02:00 → 03:00 and
-    /// 2024-10-27 03:00 → 02:00). `TZ` is only read by `Zone::Local`, which no other test
-    /// in this binary uses.
+    /// Daylight saving in Europe/Berlin: 2024-03-31 02:00 → 03:00 and 2024-10-27
+    /// 03:00 → 02:00.
     #[test]
     fn daylight_saving_moves_gaps_forward_and_takes_the_earlier_reading() {
-        std::env::set_var("TZ", "Europe/Berlin");
-        let zone = Zone::Local;
+        let zone = Zone::Named(chrono_tz::Europe::Berlin);
         let utc = |y, mo, d, h, mi| days_from_civil(y, mo, d) * DAY + h * HOUR + mi * MINUTE;
         let wall_of = |y, mo, d, h, mi| utc(y, mo, d, h, mi);
         let between = |a: i64, b: i64| Period {

@@ -1,4 +1,4 @@
-//! The truth rules of every leaf phrase (spec §5.2–§5.10).
+//! The truth rules of every leaf phrase.
 
 use std::time::Duration;
 
@@ -8,7 +8,7 @@ use crate::history::Action;
 use super::period::locate;
 use super::{cron, explain, Context, EvalError, ParamValue};
 
-/// The actions that end an occurrence of `daily` & co. and block `every` (§5.2, §5.3).
+/// The actions that end an occurrence of `daily` & co. and block `every`.
 pub(super) const FINISH: &[Action] = &[
     Action::Success,
     Action::Fail,
@@ -16,7 +16,7 @@ pub(super) const FINISH: &[Action] = &[
     Action::Terminate,
 ];
 
-/// The actions `has S` counts (the table under §2.2).
+/// The actions `has S` counts.
 pub(super) fn state_actions(state: TaskState) -> &'static [Action] {
     match state {
         TaskState::Succeeded => &[Action::Success],
@@ -29,7 +29,7 @@ pub(super) fn state_actions(state: TaskState) -> &'static [Action] {
     }
 }
 
-/// The upstream records `after task … <outcome>` waits for (§5.5).
+/// The upstream records `after task … <outcome>` waits for.
 pub(super) fn outcome_actions(outcome: Outcome) -> &'static [Action] {
     match outcome {
         Outcome::Succeeded => &[Action::Success],

@@ -1,4 +1,4 @@
-//! Custom condition identifiers (spec §2.3) and the words that are not operators.
+//! Custom condition identifiers and the words that are not operators.
 
 use crate::error::{ParseError, ParseErrorKind};
 use crate::suggest::{edit_distance, KEYWORDS, PHRASE_STARTS, TYPO_GUARDED};
@@ -18,7 +18,7 @@ pub(super) fn operator_word(whole: &str, at: usize, word: &str) -> ParseError {
     .with_help(format!("write `{symbol}` instead of `{word}`"))
 }
 
-/// Checks a custom condition identifier (spec §2.3): snake_case, not a reserved word,
+/// Checks a custom condition identifier: snake_case, not a reserved word,
 /// and not one edit away from a long phrase-starting keyword.
 pub(super) fn custom(whole: &str, start: usize, word: &str) -> Result<String, ParseError> {
     let err = |kind, msg: String| ParseError::new(whole, start..start + word.len(), kind, msg);

@@ -1,5 +1,6 @@
-//! Friendly diagnostics: turns pest's "furthest failure" into the messages of spec §1–§2
-//! (case hints, did-you-mean, quoting mistakes, words that are not part of the language).
+//! Friendly diagnostics: turns pest's "furthest failure" into the messages the reference
+//! (`docs/conditions.md`) shows: case hints, did-you-mean, quoting mistakes, words that
+//! are not part of the language.
 
 use pest::Parser as _;
 
@@ -67,7 +68,7 @@ pub(super) fn failure(whole: &str, start: usize, text: &str, e: &PestError) -> P
     let (words, descriptions) = expected(&positives);
     let bytes = text.as_bytes();
 
-    // Whitespace between keywords must be exactly one space (spec §1.2).
+    // Whitespace between keywords must be exactly one space.
     if p < text.len()
         && bytes[p].is_ascii_whitespace()
         && (bytes[p] != b' ' || (p > 0 && bytes[p - 1] == b' '))

@@ -46,7 +46,9 @@ pub(super) fn describe(rule: Rule) -> Result<Vec<&'static str>, &'static str> {
             return Err("a time or day (such as `08:00`, `Monday` or `1st`)")
         }
         Rule::duration | Rule::duration_word => return Err("a duration (such as `10 minutes`)"),
-        Rule::cron_fields | Rule::cron_field => return Err("five cron fields"),
+        Rule::cron_fields | Rule::cron_field => {
+            return Err("cron fields (such as `0 8 * * *`) or a schedule such as `@daily`")
+        }
         Rule::name | Rule::name_list | Rule::name_inner => return Err("a name in single quotes"),
         Rule::EOI => return Err("the end of the condition"),
         Rule::ks | Rule::vs | Rule::anchor_tail => vec![],

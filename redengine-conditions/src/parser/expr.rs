@@ -1,4 +1,4 @@
-//! The operator layer (spec §1.1, §2.1): a quote-aware scanner that cuts the input into
+//! The operator layer: a quote-aware scanner that cuts the input into
 //! operators and phrases, and a recursive-descent parser over those tokens with an
 //! explicit depth limit, so `((((…` can never overflow the stack.
 
@@ -41,7 +41,7 @@ enum Token {
 }
 
 /// Cuts the input into tokens. Outside quotes `~ & | ( )` are operators; everything else
-/// up to the next operator is one phrase, trimmed (spec §1.1).
+/// up to the next operator is one phrase, trimmed.
 fn scan(input: &str) -> Vec<Token> {
     let bytes = input.as_bytes();
     let mut tokens = Vec::new();
@@ -234,7 +234,7 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self, depth: usize) -> Result<Condition, ParseError> {
-        // `~` chains are counted, not recursed into: `~~x` is `x` (spec §2.1).
+        // `~` chains are counted, not recursed into: `~~x` is `x`.
         let mut negate = false;
         while let Some(Token::Op(Op::Not, _)) = self.peek() {
             negate = !negate;

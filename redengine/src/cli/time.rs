@@ -1,7 +1,7 @@
 //! Instants on the command line: `--at TIME` in, wall-clock text out, both in the
 //! session's zone, so what the user reads matches what the condition strings say.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use redengine_conditions::Zone;
 
 use super::args::UsageError;
@@ -61,36 +61,20 @@ pub(crate) fn show(at: DateTime<Utc>, zone: Zone) -> String {
     zone.to_local(at).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-/// The zone as a reader knows it: `UTC`, `UTC+01:00`, or for the local zone its name and
-/// its offset at `at` (`local time (Europe/Helsinki, UTC+02:00)`, or only the offset when
-/// the name is unknown).
+/// The zone as a reader knows it: `UTC`, `UTC+01:00`, `Europe/Helsinki`, or for the local
+/// zone its name and its offset at `at` (`local time (Europe/Helsinki, UTC+02:00)`, or only
+/// the offset when the name is unknown).
 pub(crate) fn zone_name(zone: Zone, at: DateTime<Utc>) -> String {
     match zone {
-        Zone::Utc => "UTC".to_string(),
         Zone::Local => {
-            let offset = chrono::Local.offset_from_utc_datetime(&at.naive_utc());
-            match local_zone_name() {
+            let offset = zone.offset_at(at);
+            match Zone::local_name() {
                 Some(name) => format!("local time ({name}, UTC{offset})"),
                 None => format!("local time (UTC{offset})"),
             }
         }
-        Zone::Fixed(offset) => format!("UTC{offset}"),
+        other => other.to_string(),
     }
-}
-
-/// The local zone's name: `TZ` (without a leading `:`), else the target of the
-/// `/etc/localtime` link below a `zoneinfo` directory.
-fn local_zone_name() -> Option<String> {
-    if let Some(tz) = std::env::var("TZ").ok().filter(|tz| !tz.is_empty()) {
-        let tz = tz.trim_start_matches(':');
-        let tz = tz.rsplit_once("zoneinfo/").map_or(tz, |(_, name)| name);
-        return Some(tz.to_string());
-    }
-    let target = std::fs::read_link("/etc/localtime").ok()?;
-    let target = target.to_str()?;
-    target
-        .rsplit_once("zoneinfo/")
-        .map(|(_, name)| name.to_string())
 }
 
 #[cfg(test)]

@@ -1,8 +1,7 @@
 //! Ending runs: the records of finished runs, written as the loop reaps them
 //! (docs/runtime.md, "Task lifecycle and the log").
 
-use chrono::{DateTime, FixedOffset, Local, Offset, TimeZone, Utc};
-use redengine_conditions::Zone;
+use chrono::{DateTime, FixedOffset, Utc};
 
 use super::Scheduler;
 use crate::error::{Error, ErrorKind, Result};
@@ -14,12 +13,7 @@ use crate::termination::{TerminationFlag, TerminationReason};
 impl Scheduler<'_> {
     /// The instant in the session's zone, with its offset, for log records.
     pub(super) fn offset(&self, at: DateTime<Utc>) -> DateTime<FixedOffset> {
-        let offset = match self.s.zone {
-            Zone::Utc => Utc.fix(),
-            Zone::Fixed(o) => o,
-            Zone::Local => Local.offset_from_utc_datetime(&at.naive_utc()).fix(),
-        };
-        at.with_timezone(&offset)
+        self.s.zone.with_offset(at)
     }
 
     /// Appends a record to the store, emits it on the log facade, updates the history.
