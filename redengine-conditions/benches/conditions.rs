@@ -2,12 +2,16 @@
 //!
 //! `cargo bench -p redengine-conditions --bench conditions`
 
+// criterion's macros generate undocumented functions.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use redengine_conditions::{
-    Action, AfterTasks, Anchor, Condition, Context, History, Outcome, Period, Scope, Window, Zone,
+    Action, AfterOutcome, AfterTasks, Anchor, Condition, Context, History, Period, Scope, Window,
+    Zone,
 };
 
 const HOUR: u64 = 3_600_000_000;
@@ -43,7 +47,7 @@ fn bench(c: &mut Criterion) {
         Condition::After(AfterTasks {
             tasks: vec!["get_data".to_owned()],
             any: false,
-            outcome: Outcome::Succeeded,
+            outcome: AfterOutcome::Succeeded,
         }),
         Condition::Periodic(Period {
             scope: Scope::Day,

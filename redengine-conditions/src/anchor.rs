@@ -257,15 +257,12 @@ fn month_anchor(at: &At<'_>, side: Side) -> Result<Anchor, ParseError> {
             )
             .with_help("write e.g. `1st`, `15` or `3rd 12:30`"));
     }
-    let day = match word[..digits_end].parse::<u8>() {
-        Ok(d @ 1..=31) => d,
-        _ => {
-            return Err(at
-                .part_err(word, "day of month must be 1–31".into())
-                .with_help(
-                    "write a day from `1st` to `31st`; later days clamp to the month's last day",
-                ))
-        }
+    let Ok(day @ 1..=31) = word[..digits_end].parse::<u8>() else {
+        return Err(at
+            .part_err(word, "day of month must be 1–31".into())
+            .with_help(
+                "write a day from `1st` to `31st`; later days clamp to the month's last day",
+            ));
     };
     let time = optional_time(at, rest, side)?;
     Ok(Anchor::MonthDay { day, time })

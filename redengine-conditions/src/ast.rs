@@ -12,6 +12,7 @@ use chrono::Weekday;
 
 /// A parsed condition: phrases combined with `~`, `&`, `|` and parentheses.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Condition {
     /// `true`, `always true`.
     True,
@@ -66,6 +67,7 @@ pub enum Condition {
 
 /// The scope of a period: the unit it repeats in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Scope {
     /// One clock second (`secondly` only; it takes no window).
     Second,
@@ -92,6 +94,7 @@ pub struct Period {
 
 /// The part of a scope instance a period covers. Anchors match the scope.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Window {
     /// The whole scope instance (`daily`, `today`).
     Whole,
@@ -112,6 +115,7 @@ pub enum Window {
 /// Which variant is valid depends on the scope: `Offset` for minute, hour and day scopes,
 /// `Weekday` for weeks, `MonthDay` for months.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Anchor {
     /// Microseconds from the start of the scope instance: seconds past the minute
     /// (`minutely between 10 and 20`), minutes and seconds past the hour (`hourly after
@@ -144,12 +148,13 @@ pub struct AfterTasks {
     /// `after any tasks`: one of them suffices (otherwise all are required).
     pub any: bool,
     /// Which upstream finish counts.
-    pub outcome: Outcome,
+    pub outcome: AfterOutcome,
 }
 
 /// The upstream finish that `after task …` waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Outcome {
+#[non_exhaustive]
+pub enum AfterOutcome {
     /// `succeeded` (the default): a `success` record.
     Succeeded,
     /// `failed`: a `fail` record.
@@ -171,6 +176,7 @@ pub struct HasState {
 
 /// The `S` of `has S`: a set of log actions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TaskState {
     /// `succeeded`: success.
     Succeeded,
@@ -190,6 +196,7 @@ pub enum TaskState {
 
 /// Where the records of `has S` must lie.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum HasWindow {
     /// No period: anywhere in the log.
     Ever,
@@ -202,6 +209,7 @@ pub enum HasWindow {
 
 /// How `scheduler … cycles` compares the completed-cycle count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Comparison {
     /// `has more than N cycles`: `cycles > N`.
     MoreThan,
@@ -317,13 +325,13 @@ impl TaskState {
     }
 }
 
-impl Outcome {
+impl AfterOutcome {
     /// The word used in the language (`succeeded`, `failed`, `finished`).
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Succeeded => "succeeded",
-            Outcome::Failed => "failed",
-            Outcome::Finished => "finished",
+            AfterOutcome::Succeeded => "succeeded",
+            AfterOutcome::Failed => "failed",
+            AfterOutcome::Finished => "finished",
         }
     }
 }

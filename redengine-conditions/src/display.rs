@@ -4,7 +4,7 @@
 use std::fmt::{self, Write as _};
 
 use crate::anchor::{DAY_NAMES, MINUTE, SECOND};
-use crate::ast::{Anchor, Comparison, Condition, HasWindow, Outcome, Period, Scope, Window};
+use crate::ast::{AfterOutcome, Anchor, Comparison, Condition, HasWindow, Period, Scope, Window};
 use crate::duration::format_duration;
 
 /// Writes a time of day canonically: `HH:MM`, `HH:MM:SS` or `HH:MM:SS.f`.
@@ -151,7 +151,7 @@ impl fmt::Display for Condition {
                     }
                     quoted(f, task)?;
                 }
-                if after.outcome != Outcome::Succeeded {
+                if after.outcome != AfterOutcome::Succeeded {
                     write!(f, " {}", after.outcome.as_str())?;
                 }
                 Ok(())

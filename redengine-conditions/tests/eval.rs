@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc, Weekday};
 use redengine_conditions::{
-    is_true_at, Action, AfterTasks, Anchor, Comparison, Condition, Context, CronSchedule,
-    EvalError, HasState, HasWindow, History, LogRecord, NextChange, Outcome, ParamValue, Period,
-    Resolver, SchedulerState, Scope, TaskState, Window, Zone,
+    is_true_at, Action, AfterOutcome, AfterTasks, Anchor, Comparison, Condition, Context,
+    CronSchedule, EvalError, HasState, HasWindow, History, LogRecord, NextChange, ParamValue,
+    Period, Resolver, SchedulerState, Scope, TaskState, Window, Zone,
 };
 
 // ---------------------------------------------------------------- condition strings
@@ -40,7 +40,7 @@ fn has(task: &str, state: TaskState, when: HasWindow) -> Condition {
         when,
     })
 }
-fn after(tasks: &[&str], any: bool, outcome: Outcome) -> Condition {
+fn after(tasks: &[&str], any: bool, outcome: AfterOutcome) -> Condition {
     Condition::After(AfterTasks {
         tasks: tasks.iter().map(|t| (*t).to_owned()).collect(),
         any,
@@ -153,11 +153,11 @@ fn tree(text: &str) -> Condition {
             None,
             "*/15 * * * *",
         ),
-        "after task 'get_data' succeeded" => after(&["get_data"], false, Outcome::Succeeded),
-        "after task 'get_data' failed" => after(&["get_data"], false, Outcome::Failed),
-        "after task 'get_data' finished" => after(&["get_data"], false, Outcome::Finished),
-        "after tasks 'a', 'b' succeeded" => after(&["a", "b"], false, Outcome::Succeeded),
-        "after any tasks 'a', 'b' succeeded" => after(&["a", "b"], true, Outcome::Succeeded),
+        "after task 'get_data' succeeded" => after(&["get_data"], false, AfterOutcome::Succeeded),
+        "after task 'get_data' failed" => after(&["get_data"], false, AfterOutcome::Failed),
+        "after task 'get_data' finished" => after(&["get_data"], false, AfterOutcome::Finished),
+        "after tasks 'a', 'b' succeeded" => after(&["a", "b"], false, AfterOutcome::Succeeded),
+        "after any tasks 'a', 'b' succeeded" => after(&["a", "b"], true, AfterOutcome::Succeeded),
         "task 'check_mail' has succeeded today" => {
             has("check_mail", TaskState::Succeeded, today(Whole))
         }

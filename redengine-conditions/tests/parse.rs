@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use chrono::Weekday;
 use redengine_conditions::{
-    parse, parse_all, parse_duration, AfterTasks, Anchor, Comparison, Condition, HasState,
-    HasWindow, Outcome, ParseErrorKind, Period, Scope, TaskState, Window,
+    parse, parse_all, parse_duration, AfterOutcome, AfterTasks, Anchor, Comparison, Condition,
+    HasState, HasWindow, ParseErrorKind, Period, Scope, TaskState, Window,
 };
 
 const S: u64 = 1_000_000;
@@ -27,7 +27,7 @@ fn time_of(scope: Scope, window: Window) -> Condition {
     Condition::TimeOf(Period { scope, window })
 }
 
-fn after(tasks: &[&str], any: bool, outcome: Outcome) -> Condition {
+fn after(tasks: &[&str], any: bool, outcome: AfterOutcome) -> Condition {
     Condition::After(AfterTasks {
         tasks: tasks.iter().map(|t| (*t).to_owned()).collect(),
         any,
@@ -199,64 +199,67 @@ fn accept_table() -> Vec<(&'static str, Condition)> {
         ("every 2 weeks", C::Every(secs(1_209_600))),
         (
             "after task 'get_data'",
-            after(&["get_data"], false, Outcome::Succeeded),
+            after(&["get_data"], false, AfterOutcome::Succeeded),
         ),
         (
             "after task 'get_data' succeeded",
-            after(&["get_data"], false, Outcome::Succeeded),
+            after(&["get_data"], false, AfterOutcome::Succeeded),
         ),
         (
             "after task 'get_data' failed",
-            after(&["get_data"], false, Outcome::Failed),
+            after(&["get_data"], false, AfterOutcome::Failed),
         ),
         (
             "after task 'get_data' finished",
-            after(&["get_data"], false, Outcome::Finished),
+            after(&["get_data"], false, AfterOutcome::Finished),
         ),
         (
             "after tasks 'a', 'b'",
-            after(&["a", "b"], false, Outcome::Succeeded),
+            after(&["a", "b"], false, AfterOutcome::Succeeded),
         ),
         (
             "after tasks 'a','b' , 'c' failed",
-            after(&["a", "b", "c"], false, Outcome::Failed),
+            after(&["a", "b", "c"], false, AfterOutcome::Failed),
         ),
-        ("after tasks 'a'", after(&["a"], false, Outcome::Succeeded)),
+        (
+            "after tasks 'a'",
+            after(&["a"], false, AfterOutcome::Succeeded),
+        ),
         (
             "after any tasks 'a', 'b' finished",
-            after(&["a", "b"], true, Outcome::Finished),
+            after(&["a", "b"], true, AfterOutcome::Finished),
         ),
         (
             "after task 'a&b'",
-            after(&["a&b"], false, Outcome::Succeeded),
+            after(&["a&b"], false, AfterOutcome::Succeeded),
         ),
         (
             "after task 'group1.group-2.mytask+'",
-            after(&["group1.group-2.mytask+"], false, Outcome::Succeeded),
+            after(&["group1.group-2.mytask+"], false, AfterOutcome::Succeeded),
         ),
         (
             "after task 'it\\'s'",
-            after(&["it's"], false, Outcome::Succeeded),
+            after(&["it's"], false, AfterOutcome::Succeeded),
         ),
         (
             "after task 'back\\\\slash'",
-            after(&["back\\slash"], false, Outcome::Succeeded),
+            after(&["back\\slash"], false, AfterOutcome::Succeeded),
         ),
         (
             "after task 'keep\\n'",
-            after(&["keep\\n"], false, Outcome::Succeeded),
+            after(&["keep\\n"], false, AfterOutcome::Succeeded),
         ),
         (
             "after task ' spaced (x) | ~y '",
-            after(&[" spaced (x) | ~y "], false, Outcome::Succeeded),
+            after(&[" spaced (x) | ~y "], false, AfterOutcome::Succeeded),
         ),
         (
             "after task 'Fetch'",
-            after(&["Fetch"], false, Outcome::Succeeded),
+            after(&["Fetch"], false, AfterOutcome::Succeeded),
         ),
         (
             "after task 'données'",
-            after(&["données"], false, Outcome::Succeeded),
+            after(&["données"], false, AfterOutcome::Succeeded),
         ),
         ("has failed", has(None, TaskState::Failed, HasWindow::Ever)),
         (

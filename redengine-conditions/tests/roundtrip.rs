@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::Weekday;
 use proptest::prelude::*;
 use redengine_conditions::{
-    parse, parse_all, AfterTasks, Anchor, Comparison, Condition, HasState, HasWindow, Outcome,
+    parse, parse_all, AfterOutcome, AfterTasks, Anchor, Comparison, Condition, HasState, HasWindow,
     ParseErrorKind, Period, Scope, TaskState, Window,
 };
 
@@ -44,6 +44,7 @@ fn anchor(scope: Scope, end_side: bool) -> BoxedStrategy<Anchor> {
         Scope::Month => (1u8..=31, proptest::option::of(time_of_day(end_side)))
             .prop_map(|(day, time)| Anchor::MonthDay { day, time })
             .boxed(),
+        other => panic!("no anchor strategy for the scope {other:?}: add one here"),
     }
 }
 
@@ -149,8 +150,11 @@ fn leaf() -> impl Strategy<Value = Condition> {
             Condition::After(AfterTasks {
                 any: any && tasks.len() > 1,
                 tasks,
-                outcome: [Outcome::Succeeded, Outcome::Failed, Outcome::Finished]
-                    [usize::from(outcome)],
+                outcome: [
+                    AfterOutcome::Succeeded,
+                    AfterOutcome::Failed,
+                    AfterOutcome::Finished,
+                ][usize::from(outcome)],
             })
         });
     let has_window = prop_oneof![

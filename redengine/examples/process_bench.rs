@@ -1,5 +1,5 @@
 //! Speed of the `process` executor next to its floor, measured in the same run
-//! (PERF.md: "task runs/s, `process`" and "dispatch → first line, `process`").
+//! (the bench rows "task runs/s, `process`" and "dispatch → first line, `process`").
 //!
 //! ```text
 //! cargo run --release -p redengine --example process_bench [runs]

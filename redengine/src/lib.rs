@@ -96,7 +96,19 @@
 //! `task_pre_exist`, missing or mistyped parameters. One [`Error`] lists every problem with
 //! its source location, and nothing is launched.
 
-pub use redengine_conditions as conditions;
+pub mod conditions {
+    #![doc = include_str!("../../docs/conditions.md")]
+    // The page's short links, resolved from here (the crate's own docs resolve them in
+    // its root).
+    #![doc = "\n[`parse`]: redengine_conditions::parse"]
+    #![doc = "[`parse_all`]: redengine_conditions::parse_all"]
+    #![doc = "[`parse_duration`]: redengine_conditions::parse_duration"]
+    #![doc = "[`Condition`]: redengine_conditions::Condition"]
+    #![doc = "[`ParseError`]: redengine_conditions::ParseError"]
+    #![doc = "[`KEYWORDS`]: redengine_conditions::KEYWORDS"]
+    #[doc(inline)]
+    pub use redengine_conditions::*;
+}
 
 // Surfaces: how users reach a session.
 mod cli;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::ast::{AfterTasks, Comparison, Condition, HasState, HasWindow, Outcome, TaskState};
+use crate::ast::{AfterOutcome, AfterTasks, Comparison, Condition, HasState, HasWindow, TaskState};
 use crate::history::Action;
 
 use super::period::locate;
@@ -30,11 +30,11 @@ pub(super) fn state_actions(state: TaskState) -> &'static [Action] {
 }
 
 /// The upstream records `after task … <outcome>` waits for.
-pub(super) fn outcome_actions(outcome: Outcome) -> &'static [Action] {
+pub(super) fn outcome_actions(outcome: AfterOutcome) -> &'static [Action] {
     match outcome {
-        Outcome::Succeeded => &[Action::Success],
-        Outcome::Failed => &[Action::Fail],
-        Outcome::Finished => &[Action::Success, Action::Fail],
+        AfterOutcome::Succeeded => &[Action::Success],
+        AfterOutcome::Failed => &[Action::Fail],
+        AfterOutcome::Finished => &[Action::Success, Action::Fail],
     }
 }
 

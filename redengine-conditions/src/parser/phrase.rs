@@ -8,7 +8,7 @@ use super::diagnose;
 use super::grammar::{PhraseParser, Rule};
 use crate::anchor::{anchor, Side};
 use crate::ast::{
-    AfterTasks, Comparison, Condition, HasState, HasWindow, Outcome, Period, Scope, TaskState,
+    AfterOutcome, AfterTasks, Comparison, Condition, HasState, HasWindow, Period, Scope, TaskState,
     Window,
 };
 use crate::cron::cron;
@@ -257,9 +257,9 @@ impl Builder<'_> {
             .map(|o| o.as_str().to_owned())
             .as_deref()
         {
-            Some("failed") => Outcome::Failed,
-            Some("finished") => Outcome::Finished,
-            _ => Outcome::Succeeded,
+            Some("failed") => AfterOutcome::Failed,
+            Some("finished") => AfterOutcome::Finished,
+            _ => AfterOutcome::Succeeded,
         };
         let mut tasks = Vec::new();
         let mut any = false;

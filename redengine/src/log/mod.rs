@@ -7,7 +7,7 @@
 //!   reads its history back and `daily` does not run twice in a day;
 //! * [`MemoryLog`] keeps them for the life of the process (tests, throw-away runs).
 //!
-//! Each record is also emitted on the `log` facade by [`emit`] (target `redengine::task`),
+//! Each record is also emitted on the `log` facade by the scheduler (target `redengine::task`),
 //! for console output; conditions read only the store.
 //!
 //! ```
