@@ -103,6 +103,12 @@ impl Alarm {
         self.in_flight.set(in_flight);
     }
 
+    /// Whether any event waits, without receiving it: the loop reaps before every task's
+    /// turn, and nearly always there is nothing to reap.
+    pub(crate) fn pending(&self) -> bool {
+        !self.received.borrow().is_empty() || !self.rx.is_empty()
+    }
+
     /// Takes every event received so far (the loop's side).
     pub(crate) fn drain(&self) -> Vec<Event> {
         self.rang();

@@ -372,6 +372,7 @@ mod tests {
 
     /// Daylight saving in Europe/Berlin: 2024-03-31 02:00 → 03:00 and 2024-10-27
     /// 03:00 → 02:00.
+    #[cfg(feature = "tz")]
     #[test]
     fn daylight_saving_moves_gaps_forward_and_takes_the_earlier_reading() {
         let zone = Zone::Named(chrono_tz::Europe::Berlin);

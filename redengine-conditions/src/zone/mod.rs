@@ -39,7 +39,8 @@ pub enum Zone {
     Fixed(FixedOffset),
     /// A zone of the IANA time-zone database (`Europe/Helsinki`), with its history of
     /// offsets and daylight-saving changes, compiled into the program: the answer does not
-    /// depend on the machine's zone files or on `TZ`.
+    /// depend on the machine's zone files or on `TZ`. Needs the `tz` feature.
+    #[cfg(feature = "tz")]
     Named(chrono_tz::Tz),
 }
 
@@ -50,6 +51,7 @@ impl Zone {
     /// ```
     /// use redengine_conditions::Zone;
     ///
+    /// // With the `tz` feature (on by default in this crate):
     /// assert_eq!(Zone::from_name("UTC")?, Zone::Utc);
     /// assert_eq!(Zone::from_name("Europe/Helsinki")?.to_string(), "Europe/Helsinki");
     /// let e = Zone::from_name("Europe/Helsinky").unwrap_err();
@@ -71,6 +73,7 @@ impl Zone {
             Zone::Utc => Utc.fix(),
             Zone::Fixed(offset) => offset,
             Zone::Local => Local.offset_from_utc_datetime(&t.naive_utc()).fix(),
+            #[cfg(feature = "tz")]
             Zone::Named(tz) => tz.offset_from_utc_datetime(&t.naive_utc()).fix(),
         }
     }
@@ -100,6 +103,7 @@ impl Zone {
             Zone::Utc => us,
             Zone::Fixed(offset) => us.saturating_add(offset_micros(offset)),
             Zone::Local => wall_in(&Local, us),
+            #[cfg(feature = "tz")]
             Zone::Named(tz) => wall_in(&tz, us),
         }
     }
@@ -119,6 +123,7 @@ impl Zone {
                 (us, us)
             }
             Zone::Local => utc_in(&Local, wall),
+            #[cfg(feature = "tz")]
             Zone::Named(tz) => utc_in(&tz, wall),
         }
     }
@@ -200,5 +205,5 @@ fn utc_in<Tz: TimeZone>(tz: &Tz, wall: i64) -> (i64, i64) {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "tz"))]
 mod tests;

@@ -6,6 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::FixedOffset;
+#[cfg(feature = "tz")]
 use chrono_tz::TZ_VARIANTS;
 
 use super::Zone;
@@ -16,6 +17,8 @@ use crate::suggest::suggest;
 pub struct ZoneError {
     name: String,
     suggestion: Option<String>,
+    /// An IANA-looking name while the `tz` feature is off.
+    needs_tz: bool,
 }
 
 impl ZoneError {
@@ -32,6 +35,16 @@ impl ZoneError {
 
 impl fmt::Display for ZoneError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.needs_tz {
+            return write!(
+                f,
+                "time zone `{}` is a named zone, and named zones need redengine's `tz` \
+                 feature (`redengine = {{ version = \"…\", features = [\"tz\"] }}`), which \
+                 builds the IANA database into the program; or use `UTC`, `local` or an \
+                 offset such as `UTC+05:30`",
+                self.name
+            );
+        }
         write!(f, "unknown time zone `{}`; ", self.name)?;
         match &self.suggestion {
             Some(s) => write!(f, "did you mean `{s}`?"),
@@ -68,6 +81,7 @@ pub(super) fn parse(name: &str) -> Result<Zone, ZoneError> {
     if let Some(offset) = fixed(trimmed) {
         return Ok(Zone::Fixed(offset));
     }
+    #[cfg(feature = "tz")]
     if let Ok(tz) = trimmed.parse::<chrono_tz::Tz>() {
         return Ok(Zone::Named(tz));
     }
@@ -75,8 +89,26 @@ pub(super) fn parse(name: &str) -> Result<Zone, ZoneError> {
         return Err(ZoneError {
             name: name.to_owned(),
             suggestion: written,
+            needs_tz: false,
         });
     }
+    named(name, trimmed)
+}
+
+/// The error for a name that is no zone without the database: a named zone needs it.
+#[cfg(not(feature = "tz"))]
+fn named(name: &str, trimmed: &str) -> Result<Zone, ZoneError> {
+    let suggestion = suggest(trimmed, SPECIAL.into_iter()).map(str::to_owned);
+    Err(ZoneError {
+        name: name.to_owned(),
+        needs_tz: suggestion.is_none() && trimmed.contains('/'),
+        suggestion,
+    })
+}
+
+/// The error for a name that is no zone: the closest name of the database, if any.
+#[cfg(feature = "tz")]
+fn named(name: &str, trimmed: &str) -> Result<Zone, ZoneError> {
     let candidates = SPECIAL
         .into_iter()
         .chain(TZ_VARIANTS.iter().map(|tz| tz.name()));
@@ -94,6 +126,7 @@ pub(super) fn parse(name: &str) -> Result<Zone, ZoneError> {
     Err(ZoneError {
         name: name.to_owned(),
         suggestion,
+        needs_tz: false,
     })
 }
 
@@ -155,6 +188,7 @@ impl fmt::Display for Zone {
         match self {
             Zone::Utc => f.write_str("UTC"),
             Zone::Fixed(offset) => write!(f, "UTC{offset}"),
+            #[cfg(feature = "tz")]
             Zone::Named(tz) => f.write_str(tz.name()),
             Zone::Local => match local_name() {
                 Some(name) => write!(f, "local time ({name})"),

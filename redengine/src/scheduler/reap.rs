@@ -84,6 +84,9 @@ impl Scheduler<'_> {
     /// from a cycle hook or a `main` body: it marks the loop dirty so the next sleep ends
     /// at once and the request is seen, instead of being swallowed until the next deadline.
     pub(super) fn reap(&mut self) -> Result<()> {
+        if !self.alarm.pending() {
+            return Ok(());
+        }
         for event in self.alarm.drain() {
             match event {
                 Event::Finished { task, run, result } => {
