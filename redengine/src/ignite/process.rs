@@ -17,10 +17,13 @@ const FIXES: &str = "derive `serde::Serialize` and `serde::Deserialize` for the 
 
 /// Process-boundary problems of the prepared tasks.
 pub(super) fn check(tasks: &[Prepared], params: &Params, problems: &mut Vec<Problem>) {
-    let by_name: HashMap<&str, &Prepared> = tasks.iter().map(|t| (t.name.as_str(), t)).collect();
+    // Built only when some task has a `Return` binding: most sessions have none.
+    let mut by_name: Option<HashMap<&str, &Prepared>> = None;
     for task in tasks {
         for arg in &task.args {
             if let Source::Return(upstream) = &arg.source {
+                let by_name = by_name
+                    .get_or_insert_with(|| tasks.iter().map(|t| (t.name.as_str(), t)).collect());
                 if let Some(up) = by_name.get(upstream.as_str()) {
                     check_return(task, arg, up, problems);
                 }
