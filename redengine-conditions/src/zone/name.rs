@@ -98,7 +98,7 @@ pub(super) fn parse(name: &str) -> Result<Zone, ZoneError> {
 /// The error for a name that is no zone without the database: a named zone needs it.
 #[cfg(not(feature = "tz"))]
 fn named(name: &str, trimmed: &str) -> Result<Zone, ZoneError> {
-    let suggestion = suggest(trimmed, SPECIAL.into_iter()).map(str::to_owned);
+    let suggestion = suggest(trimmed, SPECIAL).map(str::to_owned);
     Err(ZoneError {
         name: name.to_owned(),
         needs_tz: suggestion.is_none() && trimmed.contains('/'),
