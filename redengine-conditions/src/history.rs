@@ -16,6 +16,10 @@ use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
+// One definition of the microsecond conversions: the zone code, which is compiled without
+// the `eval` feature too, owns them.
+pub(crate) use crate::zone::{instant, micros};
+
 /// What a log record says happened to a task: the `action` column of the task log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {
@@ -180,20 +184,6 @@ struct TaskLog {
 pub struct History {
     tasks: HashMap<Box<str>, TaskLog, BuildHasherDefault<NameHasher>>,
     len: usize,
-}
-
-/// Microseconds since the epoch of an instant (the resolution conditions compare at).
-pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
-/// The instant `us` microseconds after the epoch, saturating at chrono's range.
-pub(crate) fn instant(us: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(us).unwrap_or(if us < 0 {
-        DateTime::<Utc>::MIN_UTC
-    } else {
-        DateTime::<Utc>::MAX_UTC
-    })
 }
 
 impl History {

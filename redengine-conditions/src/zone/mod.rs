@@ -133,7 +133,7 @@ fn offset_micros(offset: FixedOffset) -> i64 {
     i64::from(offset.local_minus_utc()) * SECOND
 }
 
-/// Microseconds since the UTC epoch of an instant.
+/// Microseconds since the UTC epoch of an instant (the resolution conditions compare at).
 pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
