@@ -5,9 +5,12 @@
 //! Time-dependent answers are pinned with `--at` and a log written by the test, so no
 //! assertion depends on the wall clock.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::{assert_code, stderr, stdout};
 
 use chrono::{DateTime, FixedOffset};
 use redengine::{Action, CsvLog, LogStore, TaskRecord};
@@ -22,36 +25,9 @@ fn demo(args: &[&str]) -> Output {
         .expect("the cli_demo binary runs")
 }
 
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Asserts the exit code, showing both streams when it is wrong.
-fn assert_code(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(out),
-        stderr(out)
-    );
-}
-
-/// A fresh directory for one test's log files.
+/// A fresh directory for one test's files.
 fn scratch(name: &str) -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "redengine-cli-{}-{}-{name}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create a scratch directory");
-    dir
+    common::scratch_dir("cli", name)
 }
 
 fn at(text: &str) -> DateTime<FixedOffset> {

@@ -4,9 +4,12 @@
 //! naming their task, task-file problems on stderr whatever the logger, and the message
 //! of a program that registered no task.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::{assert_code, stderr, stdout};
 
 /// Runs `exe` with `args` and the environment `env` (`REDENGINE_LOG` unset otherwise).
 fn run(exe: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -25,35 +28,9 @@ fn demo(args: &[&str], env: &[(&str, &str)]) -> Output {
     run(env!("CARGO_BIN_EXE_cli_demo"), args, env)
 }
 
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn assert_code(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(out),
-        stderr(out)
-    );
-}
-
 /// A fresh directory for one test's files.
 fn scratch(name: &str) -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "redengine-console-{}-{}-{name}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create a scratch directory");
-    dir
+    common::scratch_dir("console", name)
 }
 
 /// Whether `line` starts with an asctime like `2024-01-03 08:00:02,500 `.
