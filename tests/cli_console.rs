@@ -1,6 +1,6 @@
 //! What a `#[redengine::main]` program shows without any logging code of its own, run as
 //! built binaries (`bin/cli_demo.rs`, `bin/no_tasks.rs`): the default console logger in
-//! the seed's format, `REDENGINE_LOG`, a program's own logger kept, terminate records
+//! Red Engine's format, `REDENGINE_LOG`, a program's own logger kept, terminate records
 //! naming their task, task-file problems on stderr whatever the logger, and the message
 //! of a program that registered no task.
 

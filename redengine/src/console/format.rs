@@ -1,4 +1,4 @@
-//! The console line format, in the `%`-style of Python's `logging` so the seed's
+//! The console line format, in the `%`-style of Python's `logging` so Red Engine's
 //! `'%(asctime)s %(levelname)-8s %(task_name)s %(message)s'` can be pasted as is.
 
 use std::fmt::Write as _;

@@ -30,7 +30,7 @@
 //! use redengine::console::{Console, LevelFilter};
 //!
 //! fn main() {
-//!     // The seed's console handler: every task event at INFO and above, on stdout.
+//!     // Red Engine's console handler: every task event at INFO and above, on stdout.
 //!     let installed = Console::new()
 //!         .format("%(asctime)s %(levelname)-8s %(task_name)s %(message)s")
 //!         .level(LevelFilter::Info)
@@ -58,7 +58,7 @@ pub use log::LevelFilter;
 use self::filter::Filter;
 use self::format::Format;
 
-/// The default line format, the seed's `task_logger` formatter.
+/// The default line format, the `task_logger` formatter of Red Engine's guide.
 pub const FORMAT: &str = "%(asctime)s %(levelname)-8s %(task_name)s %(message)s";
 
 /// The environment variable with the `RUST_LOG`-style level directives.
@@ -112,7 +112,7 @@ impl Console {
         self
     }
 
-    /// Print on standard output (the seed's `StreamHandler(sys.stdout)`).
+    /// Print on standard output (Red Engine's `StreamHandler(sys.stdout)`).
     pub fn stdout(mut self) -> Console {
         self.stdout = true;
         self

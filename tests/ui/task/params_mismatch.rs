@@ -1,4 +1,4 @@
-// The seed's own bug: a parameter bound to `my_data` while the argument is `mydata`.
+// Red Engine's guide's own bug: a parameter bound to `my_data` while the argument is `mydata`.
 #[redengine::task(params(my_data = Return("get_data")))]
 fn process_data(mydata: Option<Vec<u32>>) {
     let _ = mydata;
