@@ -8,8 +8,8 @@ use super::diagnose;
 use super::grammar::{PhraseParser, Rule};
 use crate::anchor::{anchor, Side};
 use crate::ast::{
-    AfterOutcome, AfterTasks, Comparison, Condition, HasState, HasWindow, Period, Scope, TaskState,
-    Window,
+    AfterOutcome, AfterTasks, Comparison, Condition, HasCount, HasState, HasWindow, Period, Scope,
+    TaskState, Window,
 };
 use crate::cron::cron;
 use crate::duration::duration_at;
@@ -316,7 +316,76 @@ impl Builder<'_> {
                 }
             },
         };
-        Condition::Has(HasState { task, state, when })
+        match find(pair, Rule::has_count) {
+            Some(count) => {
+                let (comparison, count) = self.has_count(&count);
+                Condition::HasCount(HasCount {
+                    task,
+                    state,
+                    comparison,
+                    count,
+                    when,
+                })
+            }
+            None => Condition::Has(HasState { task, state, when }),
+        }
+    }
+
+    /// `more than N times`, `less than N times`, `exactly N times`: the comparison and
+    /// `N`, checking that the noun agrees with the number (`1 time`, `3 times`).
+    fn has_count(&mut self, pair: &Pair<'_, Rule>) -> (Comparison, u64) {
+        let Some(form) = children(pair).into_iter().find(|p| {
+            matches!(
+                p.as_rule(),
+                Rule::count_more | Rule::count_less | Rule::count_exact
+            )
+        }) else {
+            return (Comparison::Exactly, 0);
+        };
+        let comparison = match form.as_rule() {
+            Rule::count_more => Comparison::MoreThan,
+            Rule::count_less => Comparison::LessThan,
+            _ => Comparison::Exactly,
+        };
+        let count = self.integer(&form);
+        if let (Some(number), Some(noun)) = (find(&form, Rule::integer), find(pair, Rule::times)) {
+            let wanted = if count == 1 { "time" } else { "times" };
+            if noun.as_str() != wanted {
+                let (from, to) = (number.as_span().start(), noun.as_span().end());
+                let written =
+                    &pair.as_str()[from - pair.as_span().start()..to - pair.as_span().start()];
+                self.errors.push(
+                    ParseError::new(
+                        self.whole,
+                        self.start + from..self.start + to,
+                        ParseErrorKind::Number,
+                        format!("expected `{} {wanted}`, found `{written}`", number.as_str()),
+                    )
+                    .with_help("the count takes `1 time` in the singular, `times` otherwise"),
+                );
+            }
+        }
+        (comparison, count)
+    }
+
+    /// The `integer` below `form`, or an error when it does not fit in a `u64`.
+    fn integer(&mut self, form: &Pair<'_, Rule>) -> u64 {
+        let Some(n) = find(form, Rule::integer) else {
+            return 0;
+        };
+        n.as_str().parse::<u64>().unwrap_or_else(|_| {
+            let span = n.as_span();
+            self.errors.push(
+                ParseError::new(
+                    self.whole,
+                    self.start + span.start()..self.start + span.end(),
+                    ParseErrorKind::Number,
+                    format!("`{}` is too large", n.as_str()),
+                )
+                .with_help(format!("write a number up to {}", u64::MAX)),
+            );
+            0
+        })
     }
 
     fn scheduler(&mut self, pair: &Pair<'_, Rule>) -> Condition {
@@ -332,24 +401,7 @@ impl Builder<'_> {
         }) else {
             return Condition::False;
         };
-        let count = |this: &mut Self| {
-            let Some(n) = find(&form, Rule::integer) else {
-                return 0;
-            };
-            n.as_str().parse::<u64>().unwrap_or_else(|_| {
-                let span = n.as_span();
-                this.errors.push(
-                    ParseError::new(
-                        this.whole,
-                        this.start + span.start()..this.start + span.end(),
-                        ParseErrorKind::Number,
-                        format!("`{}` is too large", n.as_str()),
-                    )
-                    .with_help(format!("write a number up to {}", u64::MAX)),
-                );
-                0
-            })
-        };
+        let count = |this: &mut Self| this.integer(&form);
         match form.as_rule() {
             Rule::sched_started => {
                 Condition::SchedulerStartedWithin(self.duration(&form, "scheduler started"))
