@@ -409,6 +409,31 @@ mod tests {
     }
 
     #[test]
+    fn counts_are_closed_windows_over_several_actions() {
+        let mut history = History::new();
+        for minute in [5, 5, 6, 8] {
+            history.push("a", Action::Fail, at(minute));
+        }
+        history.push("a", Action::Success, at(6));
+        history.push("a", Action::Run, at(6));
+        let us = |m| micros(at(m));
+        let finished = [Action::Success, Action::Fail];
+        assert_eq!(history.count_in("a", &finished, us(5), us(8)), 5);
+        assert_eq!(history.count_in("a", &finished, us(6), us(6)), 2);
+        assert_eq!(history.count_in("a", &[Action::Fail], us(5), us(5)), 2);
+        assert_eq!(
+            history.count_in("a", &[Action::Fail], us(5) + 1, us(8) - 1),
+            1
+        );
+        assert_eq!(history.count_in("a", &[Action::Fail], us(8), us(5)), 0);
+        assert_eq!(
+            history.count_in("a", &[Action::Fail], i64::MIN, i64::MAX),
+            4
+        );
+        assert_eq!(history.count_in("b", &finished, i64::MIN, i64::MAX), 0);
+    }
+
+    #[test]
     fn insert_tells_the_first_record_of_a_task() {
         let mut history = History::new();
         assert!(history.insert("a", Action::Run, at(1)));
