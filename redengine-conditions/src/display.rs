@@ -108,7 +108,7 @@ fn has_tail(
         let word = match comparison {
             Comparison::MoreThan => "more than",
             Comparison::LessThan => "less than",
-            _ => "exactly",
+            Comparison::Exactly => "exactly",
         };
         let noun = if n == 1 { "time" } else { "times" };
         write!(f, " {word} {n} {noun}")?;

@@ -394,7 +394,7 @@ fn count_reason(ctx: &Context<'_>, task: &str, has: &HasCount) -> String {
     let wanted = match has.comparison {
         Comparison::MoreThan => "more than",
         Comparison::LessThan => "less than",
-        _ => "exactly",
+        Comparison::Exactly => "exactly",
     };
     format!(
         "'{task}' {} {n} time{} {scope}; the condition asks for {wanted} {}",

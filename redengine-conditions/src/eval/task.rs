@@ -86,7 +86,7 @@ pub(super) fn compare(comparison: Comparison, count: u64, n: u64) -> bool {
     match comparison {
         Comparison::MoreThan => count > n,
         Comparison::LessThan => count < n,
-        _ => count == n,
+        Comparison::Exactly => count == n,
     }
 }
 
