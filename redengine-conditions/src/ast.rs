@@ -35,6 +35,9 @@ pub enum Condition {
     After(AfterTasks),
     /// `[task 'x' ]has succeeded [today | this hour … [window] | in past D]`.
     Has(HasState),
+    /// `[task 'x' ]has failed more than 3 times [today | … | in past D]`: the number of
+    /// matching records in the window, compared with a threshold.
+    HasCount(HasCount),
     /// `task 'x' is running` or `while task 'x' is running`.
     IsRunning(String),
     /// `time of day between 16:00 and 20:00`: `now` lies in the period.
@@ -174,6 +177,23 @@ pub struct HasState {
     pub when: HasWindow,
 }
 
+/// `[task 'x' ]has <state> <comparison> N times [when]`: counts the records that
+/// `has <state> [when]` looks for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HasCount {
+    /// The task named with `task 'x'`; `None` means the owner.
+    pub task: Option<String>,
+    /// Which records count.
+    pub state: TaskState,
+    /// How the number of records is compared with `count`: `more than`, `less than`,
+    /// `exactly`.
+    pub comparison: Comparison,
+    /// The threshold written in the phrase.
+    pub count: u64,
+    /// Where the records must lie.
+    pub when: HasWindow,
+}
+
 /// The `S` of `has S`: a set of log actions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -207,15 +227,16 @@ pub enum HasWindow {
     Past(Duration),
 }
 
-/// How `scheduler … cycles` compares the completed-cycle count.
+/// How a count is compared with the number written in the phrase: the completed cycles
+/// of `scheduler … cycles`, the records of `has S … times`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Comparison {
-    /// `has more than N cycles`: `cycles > N`.
+    /// `more than N`: `count > N`.
     MoreThan,
-    /// `has less than N cycles`: `cycles < N`.
+    /// `less than N`: `count < N`.
     LessThan,
-    /// `has N cycles`: `cycles = N`.
+    /// `has N cycles`, `exactly N times`: `count = N`.
     Exactly,
 }
 
@@ -269,7 +290,9 @@ impl Condition {
         let mut names = Vec::new();
         self.walk(&mut |node| match node {
             Condition::After(after) => names.extend(after.tasks.iter().map(String::as_str)),
-            Condition::Has(HasState { task: Some(t), .. }) | Condition::IsRunning(t) => {
+            Condition::Has(HasState { task: Some(t), .. })
+            | Condition::HasCount(HasCount { task: Some(t), .. })
+            | Condition::IsRunning(t) => {
                 names.push(t.as_str());
             }
             _ => {}
@@ -300,6 +323,7 @@ impl Condition {
                 | Condition::Cron(_)
                 | Condition::After(_) => true,
                 Condition::Has(has) => has.task.is_none(),
+                Condition::HasCount(has) => has.task.is_none(),
                 _ => false,
             };
             if needs_owner {

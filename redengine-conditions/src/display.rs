@@ -4,7 +4,9 @@
 use std::fmt::{self, Write as _};
 
 use crate::anchor::{DAY_NAMES, MINUTE, SECOND};
-use crate::ast::{AfterOutcome, Anchor, Comparison, Condition, HasWindow, Period, Scope, Window};
+use crate::ast::{
+    AfterOutcome, Anchor, Comparison, Condition, HasWindow, Period, Scope, TaskState, Window,
+};
 use crate::duration::format_duration;
 
 /// Writes a time of day canonically: `HH:MM`, `HH:MM:SS` or `HH:MM:SS.f`.
@@ -94,6 +96,33 @@ fn period(f: &mut fmt::Formatter<'_>, p: &Period, words: &str) -> fmt::Result {
     window(f, &p.window, p.scope)
 }
 
+/// Writes `has S [count] [when]`.
+fn has_tail(
+    f: &mut fmt::Formatter<'_>,
+    state: TaskState,
+    when: &HasWindow,
+    count: Option<(Comparison, u64)>,
+) -> fmt::Result {
+    write!(f, "has {}", state.as_str())?;
+    if let Some((comparison, n)) = count {
+        let word = match comparison {
+            Comparison::MoreThan => "more than",
+            Comparison::LessThan => "less than",
+            Comparison::Exactly => "exactly",
+        };
+        let noun = if n == 1 { "time" } else { "times" };
+        write!(f, " {word} {n} {noun}")?;
+    }
+    match when {
+        HasWindow::Ever => Ok(()),
+        HasWindow::Period(p) => {
+            f.write_char(' ')?;
+            period(f, p, p.scope.has_period_words())
+        }
+        HasWindow::Past(d) => write!(f, " in past {}", format_duration(*d)),
+    }
+}
+
 /// Writes an operand of `&`/`|`/`~`, adding parentheses where precedence needs them.
 fn operand(f: &mut fmt::Formatter<'_>, c: &Condition, parent_is_not: bool) -> fmt::Result {
     let needs = match c {
@@ -162,15 +191,15 @@ impl fmt::Display for Condition {
                     quoted(f, task)?;
                     f.write_char(' ')?;
                 }
-                write!(f, "has {}", has.state.as_str())?;
-                match &has.when {
-                    HasWindow::Ever => Ok(()),
-                    HasWindow::Period(p) => {
-                        f.write_char(' ')?;
-                        period(f, p, p.scope.has_period_words())
-                    }
-                    HasWindow::Past(d) => write!(f, " in past {}", format_duration(*d)),
+                has_tail(f, has.state, &has.when, None)
+            }
+            Condition::HasCount(has) => {
+                if let Some(task) = &has.task {
+                    f.write_str("task ")?;
+                    quoted(f, task)?;
+                    f.write_char(' ')?;
                 }
+                has_tail(f, has.state, &has.when, Some((has.comparison, has.count)))
             }
             Condition::IsRunning(task) => {
                 f.write_str("task ")?;

@@ -295,6 +295,26 @@ impl History {
         })
     }
 
+    /// The number of records of `task` with an action in `actions` inside the closed
+    /// window `[from, to]`: two binary searches per action, O(log n).
+    pub(crate) fn count_in(&self, task: &str, actions: &[Action], from: i64, to: i64) -> u64 {
+        if from > to {
+            return 0;
+        }
+        let Some(log) = self.tasks.get(task) else {
+            return 0;
+        };
+        actions
+            .iter()
+            .map(|action| {
+                let times = &log.by_action[action.index()];
+                let low = times.partition_point(|&t| t < from);
+                let high = times.partition_point(|&t| t <= to);
+                u64::try_from(high - low).unwrap_or(u64::MAX)
+            })
+            .fold(0, u64::saturating_add)
+    }
+
     /// The latest instant of a record of `task` with an action in `actions`.
     pub(crate) fn last_micros(&self, task: &str, actions: &[Action]) -> Option<i64> {
         let log = self.tasks.get(task)?;
@@ -386,6 +406,31 @@ mod tests {
         assert!(!history.contains_any("a", &[Action::Fail], at(6), at(4)));
         assert!(!history.contains_any("a", &[Action::Success], at(0), at(9)));
         assert!(!history.contains_any("b", &[Action::Fail], at(0), at(9)));
+    }
+
+    #[test]
+    fn counts_are_closed_windows_over_several_actions() {
+        let mut history = History::new();
+        for minute in [5, 5, 6, 8] {
+            history.push("a", Action::Fail, at(minute));
+        }
+        history.push("a", Action::Success, at(6));
+        history.push("a", Action::Run, at(6));
+        let us = |m| micros(at(m));
+        let finished = [Action::Success, Action::Fail];
+        assert_eq!(history.count_in("a", &finished, us(5), us(8)), 5);
+        assert_eq!(history.count_in("a", &finished, us(6), us(6)), 2);
+        assert_eq!(history.count_in("a", &[Action::Fail], us(5), us(5)), 2);
+        assert_eq!(
+            history.count_in("a", &[Action::Fail], us(5) + 1, us(8) - 1),
+            1
+        );
+        assert_eq!(history.count_in("a", &[Action::Fail], us(8), us(5)), 0);
+        assert_eq!(
+            history.count_in("a", &[Action::Fail], i64::MIN, i64::MAX),
+            4
+        );
+        assert_eq!(history.count_in("b", &finished, i64::MIN, i64::MAX), 0);
     }
 
     #[test]

@@ -13,8 +13,8 @@ mod suggest;
 mod zone;
 
 pub use ast::{
-    AfterOutcome, AfterTasks, Anchor, Comparison, Condition, CronSchedule, HasState, HasWindow,
-    Period, Scope, TaskState, Window,
+    AfterOutcome, AfterTasks, Anchor, Comparison, Condition, CronSchedule, HasCount, HasState,
+    HasWindow, Period, Scope, TaskState, Window,
 };
 pub use duration::parse_duration;
 pub use error::{ParseError, ParseErrorKind};

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Weekday;
 use redengine_conditions::{
     parse, parse_all, parse_duration, AfterOutcome, AfterTasks, Anchor, Comparison, Condition,
-    HasState, HasWindow, ParseErrorKind, Period, Scope, TaskState, Window,
+    HasCount, HasState, HasWindow, ParseErrorKind, Period, Scope, TaskState, Window,
 };
 
 const S: u64 = 1_000_000;
@@ -39,6 +39,22 @@ fn has(task: Option<&str>, state: TaskState, when: HasWindow) -> Condition {
     Condition::Has(HasState {
         task: task.map(str::to_owned),
         state,
+        when,
+    })
+}
+
+fn count(
+    task: Option<&str>,
+    state: TaskState,
+    comparison: Comparison,
+    count: u64,
+    when: HasWindow,
+) -> Condition {
+    Condition::HasCount(HasCount {
+        task: task.map(str::to_owned),
+        state,
+        comparison,
+        count,
         when,
     })
 }
@@ -389,6 +405,88 @@ fn accept_table() -> Vec<(&'static str, Condition)> {
             ),
         ),
         (
+            "task 'x' has failed more than 3 times today",
+            count(
+                Some("x"),
+                TaskState::Failed,
+                Comparison::MoreThan,
+                3,
+                HasWindow::Period(Period {
+                    scope: Day,
+                    window: Whole,
+                }),
+            ),
+        ),
+        (
+            "has succeeded less than 2 times in past 1 hour",
+            count(
+                None,
+                TaskState::Succeeded,
+                Comparison::LessThan,
+                2,
+                HasWindow::Past(secs(3_600)),
+            ),
+        ),
+        (
+            "task 'x' has started exactly 2 times this week",
+            count(
+                Some("x"),
+                TaskState::Started,
+                Comparison::Exactly,
+                2,
+                HasWindow::Period(Period {
+                    scope: Week,
+                    window: Whole,
+                }),
+            ),
+        ),
+        (
+            "has finished exactly 1 time",
+            count(
+                None,
+                TaskState::Finished,
+                Comparison::Exactly,
+                1,
+                HasWindow::Ever,
+            ),
+        ),
+        (
+            "has failed more than 0 times past 90s",
+            count(
+                None,
+                TaskState::Failed,
+                Comparison::MoreThan,
+                0,
+                HasWindow::Past(secs(90)),
+            ),
+        ),
+        (
+            "task 'x' has crashed less than 1 time this hour between 15:00 and 30:00",
+            count(
+                Some("x"),
+                TaskState::Crashed,
+                Comparison::LessThan,
+                1,
+                HasWindow::Period(Period {
+                    scope: Hour,
+                    window: Between(at(15 * M), at(30 * M)),
+                }),
+            ),
+        ),
+        (
+            "has succeeded more than 2 times today after 08:00",
+            count(
+                None,
+                TaskState::Succeeded,
+                Comparison::MoreThan,
+                2,
+                HasWindow::Period(Period {
+                    scope: Day,
+                    window: After(at(8 * H)),
+                }),
+            ),
+        ),
+        (
             "scheduler has more than 2 cycles",
             C::SchedulerCycles {
                 comparison: Comparison::MoreThan,
@@ -650,6 +748,16 @@ const REJECTS: &[(&str, &str)] = &[
     ("cron @reboot", "`@reboot` is not a wall-clock schedule\n  cron @reboot\n       ^^^^^^^\n  help: to run when the scheduler starts, write `scheduler has 0 cycles`"),
     ("cron 60 0 8 * * *", "second 60 is out of range in `60`\n  cron 60 0 8 * * *\n       ^^\n  help: second values are 0–59"),
     ("scheduler has more than three cycles", "expected a number, found `three`\n  scheduler has more than three cycles\n                          ^^^^^\n  help: write the number in digits, e.g. `3`"),
+    ("has failed more then 3 times today", "unknown keyword `then`\n  has failed more then 3 times today\n                  ^^^^\n  help: did you mean `than`?"),
+    ("has failed more than 3 time today", "expected `3 times`, found `3 time`\n  has failed more than 3 time today\n                       ^^^^^^\n  help: the count takes `1 time` in the singular, `times` otherwise"),
+    ("has failed exactly 1 times", "expected `1 time`, found `1 times`\n  has failed exactly 1 times\n                     ^^^^^^^\n  help: the count takes `1 time` in the singular, `times` otherwise"),
+    ("has failed 3 times today", "a count needs a comparison, found `3`\n  has failed 3 times today\n             ^\n  help: write `exactly 3 times`, `more than 3 times` or `less than 3 times`"),
+    ("has failed more than three times", "expected a number, found `three`\n  has failed more than three times\n                       ^^^^^\n  help: write the number in digits, e.g. `3`"),
+    ("has failed more than 3 today", "expected `times`, found `today`\n  has failed more than 3 today\n                         ^^^^^\n  help: after `3` write `times`"),
+    ("has failed more than 3 timez today", "unknown keyword `timez`\n  has failed more than 3 timez today\n                         ^^^^^\n  help: did you mean `times`?"),
+    ("has failed exactly 3 times yesterday", "`yesterday` is not a period\n  has failed exactly 3 times yesterday\n                             ^^^^^^^^^\n  help: write `today`, `this week`, … or `in past 1 day`"),
+    ("has failed at least 3 times", "`at least` is not a comparison\n  has failed at least 3 times\n             ^^^^^^^^^^\n  help: write `more than 2 times`"),
+    ("has failed once today", "`once` is not a count\n  has failed once today\n             ^^^^\n  help: write `exactly 1 time`"),
     ("after task 'abc", "unclosed `'`\n  after task 'abc\n             ^\n  help: close the name with `'`; write `\\'` for a quote inside it"),
     ("dialy after 08:00", "unknown keyword `dialy`\n  dialy after 08:00\n  ^^^^^\n  help: did you mean `daily`?"),
     ("afer task 'x'", "unknown keyword `afer`\n  afer task 'x'\n  ^^^^\n  help: did you mean `after`?"),

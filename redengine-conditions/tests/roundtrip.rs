@@ -7,8 +7,8 @@ use std::time::Duration;
 use chrono::Weekday;
 use proptest::prelude::*;
 use redengine_conditions::{
-    parse, parse_all, AfterOutcome, AfterTasks, Anchor, Comparison, Condition, HasState, HasWindow,
-    ParseErrorKind, Period, Scope, TaskState, Window,
+    parse, parse_all, AfterOutcome, AfterTasks, Anchor, Comparison, Condition, HasCount, HasState,
+    HasWindow, ParseErrorKind, Period, Scope, TaskState, Window,
 };
 
 const DAY_US: u64 = 86_400_000_000;
@@ -162,13 +162,33 @@ fn leaf() -> impl Strategy<Value = Condition> {
         duration().prop_map(HasWindow::Past),
         period(true).prop_map(HasWindow::Period),
     ];
-    let has = (proptest::option::of(name()), state(), has_window)
+    let has = (proptest::option::of(name()), state(), has_window.clone())
         .prop_map(|(task, state, when)| Condition::Has(HasState { task, state, when }));
-    let comparison = prop_oneof![
-        Just(Comparison::MoreThan),
-        Just(Comparison::LessThan),
-        Just(Comparison::Exactly)
-    ];
+    let comparison = || {
+        prop_oneof![
+            Just(Comparison::MoreThan),
+            Just(Comparison::LessThan),
+            Just(Comparison::Exactly)
+        ]
+    };
+    // Counts near 1 exercise the `1 time` / `N times` agreement.
+    let threshold = prop_oneof![0..4u64, any::<u64>()];
+    let has_count = (
+        proptest::option::of(name()),
+        state(),
+        comparison(),
+        threshold,
+        has_window,
+    )
+        .prop_map(|(task, state, comparison, count, when)| {
+            Condition::HasCount(HasCount {
+                task,
+                state,
+                comparison,
+                count,
+                when,
+            })
+        });
     prop_oneof![
         Just(Condition::True),
         Just(Condition::False),
@@ -181,9 +201,10 @@ fn leaf() -> impl Strategy<Value = Condition> {
         cron(),
         after,
         has,
+        has_count,
         name().prop_map(Condition::IsRunning),
         period(false).prop_map(Condition::TimeOf),
-        (comparison, any::<u64>())
+        (comparison(), any::<u64>())
             .prop_map(|(comparison, count)| Condition::SchedulerCycles { comparison, count }),
         duration().prop_map(Condition::SchedulerStartedWithin),
         duration().prop_map(Condition::SchedulerRunOver),
@@ -281,6 +302,8 @@ proptest! {
         Just("'x'"), Just("has"), Just("&"), Just("("), Just(")"), Just("~"), Just("every"),
         Just("10"), Just("minutes"), Just("time"), Just("of"), Just("day"), Just("succeeded"),
         Just("Monday"), Just("1st"), Just("cron"), Just("*"), Just("|"), Just("  "),
+        Just("more"), Just("less"), Just("than"), Just("exactly"), Just("times"), Just("1"),
+        Just("at"), Just("least"), Just("once"), Just("failed"), Just("today"),
     ], 0..12)) {
         check_errors(&words.join(" "));
     }

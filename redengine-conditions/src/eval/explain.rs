@@ -6,11 +6,11 @@ use std::fmt;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::ast::{Condition, HasWindow, Period};
+use crate::ast::{Comparison, Condition, HasCount, HasWindow, Period};
 use crate::history::Action;
 
 use super::period::{locate, next_occurrence, DAY, HOUR, MINUTE, SECOND};
-use super::task::{duration_micros, outcome_actions, state_actions, FINISH};
+use super::task::{duration_micros, outcome_actions, record_count, state_actions, FINISH};
 use super::{Context, ParamValue};
 
 /// Why a condition has its value: one node per condition node, children in written order.
@@ -340,6 +340,7 @@ fn reason(cond: &Condition, value: bool, ctx: &Context<'_>) -> String {
                 None => format!("'{task}' has not {state} {scope}"),
             }
         }
+        Condition::HasCount(has) => count_reason(ctx, has.task.as_deref().unwrap_or(owner), has),
         Condition::IsRunning(task) => match ctx.history().last_record(task) {
             None => format!("'{task}' has never run"),
             Some((Action::Run, t)) => format!(
@@ -377,6 +378,30 @@ fn reason(cond: &Condition, value: bool, ctx: &Context<'_>) -> String {
         Condition::Custom(name) => format!("the custom condition `{name}` returned {value}"),
         Condition::Not(_) | Condition::All(_) | Condition::Any(_) => String::new(),
     }
+}
+
+/// `has S … N times`: the count, where it was taken, and the threshold.
+fn count_reason(ctx: &Context<'_>, task: &str, has: &HasCount) -> String {
+    let n = record_count(ctx, task, has);
+    let scope = match &has.when {
+        HasWindow::Ever => "in the whole log".to_owned(),
+        HasWindow::Past(duration) => format!("within the last {}", words(*duration)),
+        HasWindow::Period(period) => match window_text(ctx, period) {
+            Some((window, _, _)) => format!("inside the window {window}"),
+            None => "(the period has no window yet)".to_owned(),
+        },
+    };
+    let wanted = match has.comparison {
+        Comparison::MoreThan => "more than",
+        Comparison::LessThan => "less than",
+        Comparison::Exactly => "exactly",
+    };
+    format!(
+        "'{task}' {} {n} time{} {scope}; the condition asks for {wanted} {}",
+        has.state.as_str(),
+        if n == 1 { "" } else { "s" },
+        has.count
+    )
 }
 
 /// What the session holds under a parameter name.

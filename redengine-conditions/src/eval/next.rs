@@ -112,7 +112,7 @@ impl Condition {
                 at_or_event(cron::next_fire(schedule, ctx), now)
             }
             Condition::Has(has) => {
-                let Ok(task) = has_task(self, has, ctx) else {
+                let Ok(task) = has_task(self, &has.task, ctx) else {
                     return NextChange::NextCycle;
                 };
                 let actions = state_actions(has.state);
@@ -121,19 +121,20 @@ impl Condition {
                     HasWindow::Past(duration) => {
                         expiry(ctx, task, actions, duration_micros(*duration))
                     }
-                    HasWindow::Period(period) => {
-                        let located = locate(period, ctx.zone, ctx.wall, now);
-                        let next = next_start(period, ctx);
-                        // A record dated after now (a clock set back) enters the window
-                        // when now reaches it.
-                        let record = match located.latest {
-                            Some(occ) if occ.end > now => history
-                                .first_after(task, actions, now)
-                                .filter(|&t| t <= occ.end),
-                            _ => None,
-                        };
-                        at_or_event(min_opt(next, record), now)
+                    HasWindow::Period(period) => has_period(period, ctx, task, actions),
+                }
+            }
+            Condition::HasCount(has) => {
+                let Ok(task) = has_task(self, &has.task, ctx) else {
+                    return NextChange::NextCycle;
+                };
+                let actions = state_actions(has.state);
+                match &has.when {
+                    HasWindow::Ever => NextChange::OnEvent,
+                    HasWindow::Past(duration) => {
+                        count_expiry(ctx, task, actions, duration_micros(*duration))
                     }
+                    HasWindow::Period(period) => has_period(period, ctx, task, actions),
                 }
             }
             Condition::TimeOf(period) => {
@@ -159,6 +160,40 @@ impl Condition {
             }
         }
     }
+}
+
+/// `has S P [W]` and its count: the records in the current occurrence change when the
+/// next occurrence starts, or when a record dated after now (a clock set back) inside the
+/// current occurrence is reached.
+fn has_period(period: &Period, ctx: &Context<'_>, task: &str, actions: &[Action]) -> NextChange {
+    let now = ctx.now;
+    let located = locate(period, ctx.zone, ctx.wall, now);
+    let next = next_start(period, ctx);
+    let record = match located.latest {
+        Some(occ) if occ.end > now => ctx
+            .history()
+            .first_after(task, actions, now)
+            .filter(|&t| t <= occ.end),
+        _ => None,
+    };
+    at_or_event(min_opt(next, record), now)
+}
+
+/// `has S … N times in past D`: the count over `[now − D, now]` drops when its oldest
+/// record leaves the window (that record + D + 1 µs) and grows when a record dated after
+/// now is reached.
+fn count_expiry(ctx: &Context<'_>, task: &str, actions: &[Action], duration: i64) -> NextChange {
+    let now = ctx.now;
+    let history = ctx.history();
+    let from = now.saturating_sub(duration);
+    let oldest = history
+        .first_after(task, actions, from.saturating_sub(1))
+        .filter(|&t| t <= now)
+        .map(|t| t.saturating_add(duration).saturating_add(1));
+    at_or_event(
+        min_opt(oldest, history.first_after(task, actions, now)),
+        now,
+    )
 }
 
 /// The sooner of two optional instants.

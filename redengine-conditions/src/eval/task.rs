@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::ast::{AfterOutcome, AfterTasks, Comparison, Condition, HasState, HasWindow, TaskState};
+use crate::ast::{AfterOutcome, AfterTasks, Comparison, Condition, HasCount, HasWindow, TaskState};
 use crate::history::Action;
 
 use super::period::locate;
@@ -51,15 +51,42 @@ pub(super) fn owner<'a>(cond: &Condition, ctx: &Context<'a>) -> Result<&'a str, 
     })
 }
 
-/// The task a `has …` phrase talks about: the named one, else the owner.
+/// The task a `has …` phrase talks about: the named one (`task`), else the owner.
 pub(super) fn has_task<'c>(
     cond: &Condition,
-    has: &'c HasState,
+    task: &'c Option<String>,
     ctx: &Context<'c>,
 ) -> Result<&'c str, EvalError> {
-    match &has.task {
+    match task {
         Some(task) => Ok(task),
         None => owner(cond, ctx),
+    }
+}
+
+/// `has S … N times`: the number of records of `task` in the window of `has.when` at now
+/// (the same window `has S [when]` looks in).
+pub(super) fn record_count(ctx: &Context<'_>, task: &str, has: &HasCount) -> u64 {
+    let history = ctx.history();
+    let actions = state_actions(has.state);
+    let now = ctx.now;
+    match &has.when {
+        HasWindow::Ever => history.count_in(task, actions, i64::MIN, i64::MAX),
+        HasWindow::Period(period) => locate(period, ctx.zone, ctx.wall, now)
+            .window(now)
+            .map_or(0, |(from, to)| history.count_in(task, actions, from, to)),
+        HasWindow::Past(duration) => {
+            let from = now.saturating_sub(duration_micros(*duration));
+            history.count_in(task, actions, from, now)
+        }
+    }
+}
+
+/// `count` compared with the threshold `n`.
+pub(super) fn compare(comparison: Comparison, count: u64, n: u64) -> bool {
+    match comparison {
+        Comparison::MoreThan => count > n,
+        Comparison::LessThan => count < n,
+        Comparison::Exactly => count == n,
     }
 }
 
@@ -116,7 +143,7 @@ pub(super) fn leaf(cond: &Condition, ctx: &Context<'_>) -> Result<bool, EvalErro
             }
         }
         Condition::Has(has) => {
-            let task = has_task(cond, has, ctx)?;
+            let task = has_task(cond, &has.task, ctx)?;
             let actions = state_actions(has.state);
             match &has.when {
                 HasWindow::Ever => history.last_micros(task, actions).is_some(),
@@ -129,15 +156,14 @@ pub(super) fn leaf(cond: &Condition, ctx: &Context<'_>) -> Result<bool, EvalErro
                 }
             }
         }
+        Condition::HasCount(has) => {
+            let task = has_task(cond, &has.task, ctx)?;
+            compare(has.comparison, record_count(ctx, task, has), has.count)
+        }
         Condition::IsRunning(task) => history.is_running(task),
         Condition::TimeOf(period) => locate(period, ctx.zone, ctx.wall, now).inside,
         Condition::SchedulerCycles { comparison, count } => {
-            let cycles = scheduler(cond, ctx)?.cycles;
-            match comparison {
-                Comparison::MoreThan => cycles > *count,
-                Comparison::LessThan => cycles < *count,
-                Comparison::Exactly => cycles == *count,
-            }
+            compare(*comparison, scheduler(cond, ctx)?.cycles, *count)
         }
         Condition::SchedulerStartedWithin(duration) => {
             started_within(scheduler(cond, ctx)?, now, *duration)

@@ -248,6 +248,11 @@ pub(super) fn failure(whole: &str, start: usize, text: &str, e: &PestError) -> P
             return err(a, b, ParseErrorKind::Keyword, "unknown state `run`".into())
                 .with_help("write `has started`");
         }
+        if words.contains(&"exactly") {
+            if let Some(e) = count_word(text, p, word) {
+                return err(e.0, e.1, ParseErrorKind::Syntax, e.2).with_help(e.3);
+            }
+        }
         if word == "yesterday" {
             return err(
                 a,
@@ -310,5 +315,53 @@ pub(super) fn failure(whole: &str, start: usize, text: &str, e: &PestError) -> P
         "after `{}` write {}",
         word_before(text, p),
         list(&words, &descriptions)
+    ))
+}
+
+/// A count written without one of the comparisons `has S … N times` takes (`has failed 3
+/// times`, `once`, `at least 3 times`): the span, message and help, or `None`.
+fn count_word(text: &str, p: usize, word: &str) -> Option<(usize, usize, String, String)> {
+    let rest: Vec<&str> = text[p..].split(' ').filter(|w| !w.is_empty()).collect();
+    let number = |i: usize| rest.get(i).and_then(|w| w.parse::<u64>().ok());
+    let times = |n: u64| if n == 1 { "time" } else { "times" };
+    let end = p + word.len();
+    if let Some(n) = number(0) {
+        return Some((
+            p,
+            end,
+            format!("a count needs a comparison, found `{word}`"),
+            format!(
+                "write `exactly {n} {}`, `more than {n} {}` or `less than {n} {}`",
+                times(n),
+                times(n),
+                times(n)
+            ),
+        ));
+    }
+    let n = match word {
+        "once" => 1,
+        "twice" => 2,
+        "at" => {
+            let (which, n) = (rest.get(1).copied()?, number(2)?);
+            let fix = match which {
+                "least" if n > 0 => format!("more than {} {}", n - 1, times(n - 1)),
+                "most" => format!("less than {} {}", n + 1, times(n + 1)),
+                _ => return None,
+            };
+            let span_end = p + text[p..].find(&format!("{n}"))? + format!("{n}").len();
+            return Some((
+                p,
+                span_end,
+                format!("`at {which}` is not a comparison"),
+                format!("write `{fix}`"),
+            ));
+        }
+        _ => return None,
+    };
+    Some((
+        p,
+        end,
+        format!("`{word}` is not a count"),
+        format!("write `exactly {n} {}`", times(n)),
     ))
 }

@@ -7,13 +7,12 @@ use pest::Parser as _;
 use super::diagnose;
 use super::grammar::{PhraseParser, Rule};
 use crate::anchor::{anchor, Side};
-use crate::ast::{
-    AfterOutcome, AfterTasks, Comparison, Condition, HasState, HasWindow, Period, Scope, TaskState,
-    Window,
-};
+use crate::ast::{AfterOutcome, AfterTasks, Comparison, Condition, Period, Scope, Window};
 use crate::cron::cron;
 use crate::duration::duration_at;
 use crate::error::{ParseError, ParseErrorKind};
+
+mod has;
 
 /// Parses the phrase `whole[start..end]` (already trimmed). Errors carry spans in `whole`.
 pub(super) fn phrase(whole: &str, start: usize, end: usize) -> Result<Condition, Vec<ParseError>> {
@@ -131,7 +130,7 @@ impl Builder<'_> {
         Condition::Periodic(Period { scope, window })
     }
 
-    fn window(&mut self, pair: &Pair<'_, Rule>, scope: Scope) -> Window {
+    pub(super) fn window(&mut self, pair: &Pair<'_, Rule>, scope: Scope) -> Window {
         let Some(form) = pair.clone().into_inner().next() else {
             return Window::Whole;
         };
@@ -169,7 +168,7 @@ impl Builder<'_> {
         result.unwrap_or(Window::Whole)
     }
 
-    fn duration(&mut self, pair: &Pair<'_, Rule>, context: &str) -> std::time::Duration {
+    pub(super) fn duration(&mut self, pair: &Pair<'_, Rule>, context: &str) -> std::time::Duration {
         let Some(d) = find(pair, Rule::duration) else {
             return std::time::Duration::ZERO;
         };
@@ -208,7 +207,7 @@ impl Builder<'_> {
 
     /// Unescapes a quoted name (`\'` → `'`, `\\` → `\`, other backslashes kept) and
     /// rejects the empty name.
-    fn name(&mut self, pair: &Pair<'_, Rule>, what: &str) -> String {
+    pub(super) fn name(&mut self, pair: &Pair<'_, Rule>, what: &str) -> String {
         let raw = pair.as_str();
         let inner = &raw[1..raw.len().saturating_sub(1).max(1)];
         if inner.is_empty() {
@@ -288,35 +287,24 @@ impl Builder<'_> {
         })
     }
 
-    fn has(&mut self, pair: &Pair<'_, Rule>) -> Condition {
-        let task = find(pair, Rule::name).map(|n| self.name(&n, "task"));
-        let state = match find(pair, Rule::state)
-            .map(|s| s.as_str().to_owned())
-            .as_deref()
-        {
-            Some("failed") => TaskState::Failed,
-            Some("finished") => TaskState::Finished,
-            Some("terminated") => TaskState::Terminated,
-            Some("inacted") => TaskState::Inacted,
-            Some("started") => TaskState::Started,
-            Some("crashed") => TaskState::Crashed,
-            _ => TaskState::Succeeded,
+    /// The `integer` below `form`, or an error when it does not fit in a `u64`.
+    pub(super) fn integer(&mut self, form: &Pair<'_, Rule>) -> u64 {
+        let Some(n) = find(form, Rule::integer) else {
+            return 0;
         };
-        let when = match find(pair, Rule::has_when) {
-            None => HasWindow::Ever,
-            Some(when) => match find(&when, Rule::has_past) {
-                Some(past) => HasWindow::Past(self.duration(&past, "has succeeded in past")),
-                None => {
-                    let scope = find(&when, Rule::has_period)
-                        .and_then(|p| find(&p, Rule::this_unit).map(|u| scope_of(&u)))
-                        .unwrap_or(Scope::Day);
-                    let window =
-                        find(&when, Rule::window).map_or(Window::Whole, |w| self.window(&w, scope));
-                    HasWindow::Period(Period { scope, window })
-                }
-            },
-        };
-        Condition::Has(HasState { task, state, when })
+        n.as_str().parse::<u64>().unwrap_or_else(|_| {
+            let span = n.as_span();
+            self.errors.push(
+                ParseError::new(
+                    self.whole,
+                    self.start + span.start()..self.start + span.end(),
+                    ParseErrorKind::Number,
+                    format!("`{}` is too large", n.as_str()),
+                )
+                .with_help(format!("write a number up to {}", u64::MAX)),
+            );
+            0
+        })
     }
 
     fn scheduler(&mut self, pair: &Pair<'_, Rule>) -> Condition {
@@ -332,24 +320,7 @@ impl Builder<'_> {
         }) else {
             return Condition::False;
         };
-        let count = |this: &mut Self| {
-            let Some(n) = find(&form, Rule::integer) else {
-                return 0;
-            };
-            n.as_str().parse::<u64>().unwrap_or_else(|_| {
-                let span = n.as_span();
-                this.errors.push(
-                    ParseError::new(
-                        this.whole,
-                        this.start + span.start()..this.start + span.end(),
-                        ParseErrorKind::Number,
-                        format!("`{}` is too large", n.as_str()),
-                    )
-                    .with_help(format!("write a number up to {}", u64::MAX)),
-                );
-                0
-            })
-        };
+        let count = |this: &mut Self| this.integer(&form);
         match form.as_rule() {
             Rule::sched_started => {
                 Condition::SchedulerStartedWithin(self.duration(&form, "scheduler started"))
