@@ -88,6 +88,7 @@ fn waits_for_event(cond: &Condition) -> bool {
             node,
             Condition::After(_)
                 | Condition::Has(_)
+                | Condition::HasCount(_)
                 | Condition::IsRunning(_)
                 | Condition::Env(_)
                 | Condition::ParamExists(_)
@@ -130,6 +131,11 @@ mod tests {
             NextStart::At(utc(3, 9, 0))
         );
         assert_eq!(walk("after task 'x'", from, &h), NextStart::OnEvent);
+        // A count no record has reached yet waits for records, like `has failed today`.
+        assert_eq!(
+            walk("task 'x' has failed more than 3 times today", from, &h),
+            NextStart::OnEvent
+        );
         assert_eq!(walk("false", from, &h), NextStart::OnEvent);
         h.push("me", Action::Run, utc(3, 7, 0));
         h.push("me", Action::Success, utc(3, 7, 1));
