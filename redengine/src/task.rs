@@ -13,7 +13,10 @@ use crate::outcome::{IntoOutcome, Outcome};
 use crate::registry::{BindingValue, TaskDef, TaskFlags};
 use crate::value::{TypeInfo, Value};
 
-/// What a task does: a [`TaskKind`] shared by every launch (and every executor).
+/// What a launch executes: the task's kind (the public [`TaskKind`] trait: a function, a
+/// command, a kind of the user's own), shared by every launch and every executor. Called
+/// the body here, where the code runs it; users meet it as the task's kind, Red Engine's
+/// "task class".
 pub(crate) type Body = Arc<dyn TaskKind>;
 
 /// An argument the body takes, resolved at each launch.
