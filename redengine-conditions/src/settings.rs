@@ -182,6 +182,17 @@ fn seconds(text: &str) -> Option<Option<Duration>> {
     Some(Some(Duration::new(secs, nanos)))
 }
 
+/// A duration setting as a person reads it, in the words the settings accept: the
+/// condition language's canonical spelling (`1 second`, `1 hour 30 minutes`), or seconds
+/// with their fraction when there is one (`0.5 seconds`), which that spelling cannot say.
+pub fn describe_duration(d: std::time::Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        crate::duration::format_duration(d)
+    } else {
+        format!("{} seconds", d.as_secs_f64())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,5 +276,20 @@ mod tests {
         assert!(err(parse_setting_duration("99999999999999999999")).contains("too large"));
         assert!(err(parse_setting_duration("")).starts_with("expected a duration"));
         assert!(err(parse_setting_duration("1.")).contains("is not a duration"));
+    }
+
+    #[test]
+    fn durations_read_as_settings_write_them() {
+        use std::time::Duration;
+        assert_eq!(describe_duration(Duration::from_secs(1)), "1 second");
+        assert_eq!(
+            describe_duration(Duration::from_secs(5_400)),
+            "1 hour 30 minutes"
+        );
+        assert_eq!(describe_duration(Duration::from_millis(500)), "0.5 seconds");
+        assert_eq!(
+            parse_setting_duration("1 hour 30 minutes").ok(),
+            Some(Duration::from_secs(5_400))
+        );
     }
 }

@@ -12,9 +12,6 @@ pub(crate) mod process;
 mod thread;
 
 pub use self::name::{Execution, UnknownExecution};
-// The paths the process executor's files use.
-pub(crate) use self::job::{Job, JobArg};
-pub(crate) use crate::outcome::JobResult;
 
 use self::job::Executor;
 #[cfg(not(unix))]

@@ -4,6 +4,7 @@
 use std::sync::atomic::Ordering;
 
 use chrono::TimeDelta;
+use redengine_conditions::settings::describe_duration;
 
 use super::{never, Scheduler};
 use crate::error::{Error, ErrorKind, Result};
@@ -148,7 +149,7 @@ impl Scheduler<'_> {
             if !run.flag.is_set() {
                 // Said at once, on the task's own target: a thread run cannot be stopped
                 // from outside, so this may be the only sign until it returns.
-                let limit = task.timeout.map(humantime).unwrap_or_default();
+                let limit = task.timeout.map(describe_duration).unwrap_or_default();
                 ::log::warn!(
                     target: crate::log::TASK_TARGET,
                     task_name = task.name.as_str(), action = "timeout";
@@ -171,15 +172,5 @@ impl Scheduler<'_> {
             }
         }
         Ok(())
-    }
-}
-
-/// A duration as a person reads it: `1 second`, `90 seconds`, `0.5 seconds`.
-pub(super) fn humantime(d: std::time::Duration) -> String {
-    let secs = d.as_secs_f64();
-    if secs == 1.0 {
-        "1 second".to_string()
-    } else {
-        format!("{secs} seconds")
     }
 }

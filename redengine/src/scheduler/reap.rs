@@ -2,6 +2,7 @@
 //! (docs/runtime.md, "Task lifecycle and the log").
 
 use chrono::{DateTime, FixedOffset, Utc};
+use redengine_conditions::settings::describe_duration;
 
 use super::Scheduler;
 use crate::error::{Error, ErrorKind, Result};
@@ -63,7 +64,7 @@ impl Scheduler<'_> {
         let overran = flag.reason() == Some(TerminationReason::Timeout);
         if overran && record.action != Action::Terminate {
             // The run ignored its timeout and ended on its own: the record says so.
-            let limit = self.tasks[i].timeout.map(super::cycle::humantime);
+            let limit = self.tasks[i].timeout.map(describe_duration);
             record.message.push_str(&format!(
                 " (ran past its timeout of {}: it did not stop when asked)",
                 limit.unwrap_or_default()

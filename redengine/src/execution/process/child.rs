@@ -21,7 +21,7 @@ use super::wire::{self, ArgSource, Reply, Request};
 use super::KILL_GRACE;
 use super::TASK_ENV;
 use crate::context::{ArgValue, TerminationFlag};
-use crate::execution::{Job, JobArg};
+use crate::execution::job::{Job, JobArg};
 use crate::params::SessionParam;
 use crate::procctl::lifeline;
 use crate::session::IntoSession;

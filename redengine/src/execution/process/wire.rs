@@ -16,7 +16,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::execution::JobResult;
+use crate::outcome::JobResult;
 use crate::outcome::Outcome;
 
 /// The environment variable holding the run's id (for messages and debugging).
