@@ -10,6 +10,7 @@
 mod args;
 mod check;
 mod failure;
+mod forms;
 mod list;
 mod names;
 mod next;
@@ -191,8 +192,10 @@ JSON (stable field names; instants are RFC 3339 in UTC):
 
 Exit codes: 0 success, 1 failure (the session, the log, a task, a task file with
 problems, or `check` with no task at all), 2 wrong command line.
-",
-        forms = time::AT_FORMS
+
+{conditions}",
+        forms = time::AT_FORMS,
+        conditions = forms::section(),
     )
 }
 
