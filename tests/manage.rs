@@ -292,8 +292,15 @@ fn a_change_asked_before_run_applies_when_run_starts() {
     assert!(runs(&log, "old").is_empty());
     assert!(runs(&log, "quiet").is_empty());
     // After run(): the list the scheduler published last.
-    let names: Vec<String> = handle.tasks().into_iter().map(|t| t.name).collect();
+    let tasks = handle.tasks();
+    let names: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["quiet", "early"]);
+    let early = &tasks[1];
+    assert_eq!(
+        (early.disabled, early.running, early.last),
+        (false, false, Some((Action::Success, monday(9, 0))))
+    );
+    assert!(tasks[0].disabled && tasks[0].last.is_none());
 }
 
 #[test]
@@ -413,4 +420,53 @@ fn a_change_from_another_thread_never_hangs_and_survives_the_run() {
     assert_eq!(done, "ok");
     let names: Vec<String> = handle.tasks().into_iter().map(|t| t.name).collect();
     assert!(names.contains(&"added".to_string()), "{names:?}");
+}
+
+#[test]
+fn a_removed_task_finishes_its_run_and_a_task_others_name_cannot_be_removed() {
+    let (b, _clock, log) = builder(monday(8, 0));
+    let said = Arc::new(Mutex::new(Vec::new()));
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let wait = Mutex::new(wait);
+    let b = admin(
+        b,
+        &said,
+        vec![Box::new(move |h| {
+            // `long` launched in the admin's cycle and waits for `release`.
+            let running = h.tasks().iter().any(|t| t.name == "long" && t.running);
+            let named = answer(h.remove_task("upstream"));
+            let removed = answer(h.remove_task("long"));
+            let listed = h.tasks().iter().any(|t| t.name == "long");
+            release.send(()).unwrap();
+            format!("{running}\n{named}\n{removed}\n{listed}")
+        })],
+    );
+    b.task(
+        Task::builder("long")
+            .start_cond("daily after 08:00")
+            .execution(Execution::Thread)
+            .run(move |_| {
+                wait.lock().unwrap().recv().unwrap();
+            }),
+    )
+    .task(thread_task("upstream", "false"))
+    .task(thread_task("downstream", "after task 'upstream' succeeded"))
+    .shut_cond("scheduler has run over 2 days")
+    .build()
+    .unwrap()
+    .run()
+    .unwrap();
+    let said = said.lock().unwrap().join("");
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines[0], "true", "{said}");
+    assert!(
+        lines[1].starts_with("remove task 'upstream': refused")
+            && said.contains("start_cond of task 'downstream'")
+            && said.contains("names unknown task 'upstream'"),
+        "{said}"
+    );
+    assert_eq!(lines[lines.len() - 2..], ["ok", "false"], "{said}");
+    // The run in progress finished and was logged; the task never launched again.
+    assert_eq!(runs(&log, "long"), ["Mon 08:00"]);
+    assert_eq!(count(&log, "long", Action::Success), 1);
 }
