@@ -470,3 +470,30 @@ fn a_removed_task_finishes_its_run_and_a_task_others_name_cannot_be_removed() {
     assert_eq!(runs(&log, "long"), ["Mon 08:00"]);
     assert_eq!(count(&log, "long", Action::Success), 1);
 }
+
+#[test]
+fn changes_survive_a_recall_restart() {
+    let (b, _clock, log) = builder(monday(8, 0));
+    let said = Arc::new(Mutex::new(Vec::new()));
+    let b = admin(
+        b,
+        &said,
+        vec![Box::new(|h| {
+            let added = answer(h.add_task(thread_task("added", "daily after 09:00")));
+            let disabled = answer(h.disable_task("tick"));
+            h.restart();
+            format!("{added} {disabled}")
+        })],
+    );
+    b.restarting(redengine::Restarting::Recall)
+        .task(thread_task("tick", "every 30 minutes"))
+        .shut_cond("scheduler has run over 3 hours")
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    assert_eq!(*said.lock().unwrap(), ["ok ok"]);
+    // The restart ignites the session again: the added task is there, `tick` stays off.
+    assert_eq!(runs(&log, "added"), ["Mon 09:00"]);
+    assert_eq!(runs(&log, "tick"), ["Mon 08:00"]);
+}

@@ -118,6 +118,13 @@ impl Control {
 }
 
 /// Control over a session from other threads, hooks or tasks: cheap to clone.
+///
+/// Besides shutdown, restart, holds, forced launches and session parameters, it changes
+/// the scheduler's tasks while it runs — [`add_task`](Self::add_task),
+/// [`remove_task`](Self::remove_task), [`disable_task`](Self::disable_task),
+/// [`enable_task`](Self::enable_task), [`set_start_cond`](Self::set_start_cond) — and
+/// lists them with [`tasks`](Self::tasks) (the repository's docs/runtime.md, "Managing
+/// tasks while running").
 #[derive(Clone)]
 pub struct SessionHandle {
     pub(crate) control: Arc<Control>,

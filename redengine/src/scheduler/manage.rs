@@ -41,6 +41,27 @@ impl SessionHandle {
     /// where a bad change is logged as an error. The change lives in the session: it
     /// survives a `recall` restart and a later `run()`, not a new process (a `replace`
     /// restart, or the `list` and `check` commands, which build the session afresh).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use redengine::{Execution, ManualClock, MemoryLog, Session, Task};
+    ///
+    /// let log = MemoryLog::new();
+    /// let mut session = Session::builder()
+    ///     .clock(ManualClock::new(Utc.with_ymd_and_hms(2024, 1, 1, 8, 0, 0).unwrap()))
+    ///     .log_store(log.clone())
+    ///     .task_execution(Execution::Thread)
+    ///     .shut_cond("scheduler has run over 1 day")
+    ///     .build()?;
+    /// let handle = session.handle();
+    /// // Before `run()`: queued. From another thread while it runs: answered by the loop.
+    /// handle.add_task(Task::builder("report").start_cond("daily after 09:00").run(|_| ()))?;
+    /// session.run()?;
+    /// let report = &handle.tasks()[0];
+    /// assert_eq!((report.name.as_str(), report.start_cond.as_str()), ("report", "daily after 09:00"));
+    /// assert_eq!(log.records().len(), 2); // run, success
+    /// # Ok::<(), redengine::Error>(())
+    /// ```
     pub fn add_task(&self, task: Task) -> Result<()> {
         let name = task.name.clone();
         self.change(Change::Add(Box::new(task), name))
