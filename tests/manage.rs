@@ -497,3 +497,20 @@ fn changes_survive_a_recall_restart() {
     assert_eq!(runs(&log, "added"), ["Mon 09:00"]);
     assert_eq!(runs(&log, "tick"), ["Mon 08:00"]);
 }
+
+#[test]
+fn a_task_added_before_run_cannot_run_as_a_process_either() {
+    // The session's default execution is `process`: the added task would get it.
+    let (b, _clock, log) = builder(monday(8, 0));
+    let mut session = b.build().unwrap();
+    let handle = session.handle();
+    let task = Task::builder("child").start_cond("daily").run(|_| ());
+    assert_eq!(answer(handle.add_task(task)), "ok");
+    let err = session.run().unwrap_err().to_string();
+    assert!(
+        err.contains("add task 'child': task 'child' would run as a process")
+            && err.contains("`thread` or `main`"),
+        "{err}"
+    );
+    assert!(log.records().is_empty());
+}

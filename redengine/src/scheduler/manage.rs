@@ -86,8 +86,19 @@ fn name_of(task: &Task, instance_naming: bool) -> Option<String> {
 /// Ignite for a scheduler starting ([`Mode::Run`]), after the changes queued before
 /// `run()` are applied: their problems are reported with ignite's.
 pub(super) fn ignite_with_queued(session: &mut Session) -> Result<Plan> {
-    let queued = apply_queued(session);
-    match crate::ignite::ignite(session, Mode::Run) {
+    let (added, mut queued) = apply_queued(session);
+    let plan = crate::ignite::ignite(session, Mode::Run);
+    if let Ok(plan) = &plan {
+        for task in plan.tasks.iter().filter(|t| added.contains(&t.name)) {
+            if task.execution == Execution::Process {
+                queued.push(Problem {
+                    location: Some(task.info.location),
+                    message: format!("add task '{}': {}", task.name, process_problem(&task.name)),
+                });
+            }
+        }
+    }
+    match plan {
         Ok(plan) if queued.is_empty() => Ok(plan),
         Ok(_) => Err(Error::new(ErrorKind::Ignite(queued))),
         Err(e) if queued.is_empty() || e.problems().is_empty() => Err(e),
@@ -99,11 +110,21 @@ pub(super) fn ignite_with_queued(session: &mut Session) -> Result<Plan> {
     }
 }
 
+/// Why a task added through a handle cannot run as a process.
+fn process_problem(name: &str) -> String {
+    format!(
+        "task '{name}' would run as a process, but a child process builds its session from \
+         the program's `main`, which does not have a task added through a SessionHandle; give \
+         it `execution` `thread` or `main` (or define it in `main`)"
+    )
+}
+
 /// Applies the changes queued before `run()` to the session's task list, before ignite:
-/// as if they had been given to the builder. What cannot be applied (an unknown task) is
-/// returned as a problem, reported with ignite's.
-pub(super) fn apply_queued(session: &mut Session) -> Vec<Problem> {
+/// as if they had been given to the builder. Returns the names of the tasks added and, as
+/// problems reported with ignite's, what cannot be applied (an unknown task).
+fn apply_queued(session: &mut Session) -> (Vec<String>, Vec<Problem>) {
     let queued = std::mem::take(&mut session.control.desk().pending);
+    let mut added = Vec::new();
     let mut problems = Vec::new();
     for Request { change, .. } in queued {
         let naming = session.config.use_instance_naming;
@@ -111,6 +132,7 @@ pub(super) fn apply_queued(session: &mut Session) -> Vec<Problem> {
         match &change {
             Change::Add(task, _) => {
                 if let Some(task) = task.downcast_ref::<Task>() {
+                    added.extend(name_of(task, naming));
                     session.tasks.push(task.clone());
                     found = true;
                 }
@@ -140,13 +162,14 @@ pub(super) fn apply_queued(session: &mut Session) -> Vec<Problem> {
                 location: None,
                 message: format!(
                     "{} (asked through a SessionHandle before run()): the session has no \
-                     task of that name",
+                     task of that name defined in code (a task from a task file is changed \
+                     in its file)",
                     change.describe()
                 ),
             });
         }
     }
-    problems
+    (added, problems)
 }
 
 impl Scheduler<'_> {
@@ -270,16 +293,7 @@ impl Scheduler<'_> {
                 };
                 let prepared = plan.tasks.swap_remove(at);
                 if prepared.execution == Execution::Process {
-                    return Err(self.undo(
-                        change,
-                        before,
-                        format!(
-                            "task '{name}' would run as a process, but a child process builds \
-                             its session from the program's `main`, which does not have a task \
-                             added while running; give it `execution` `thread` or `main` (or \
-                             define it in `main`)"
-                        ),
-                    ));
+                    return Err(self.undo(change, before, process_problem(&name)));
                 }
                 let text = prepared.start.to_string();
                 let execution = prepared.execution;
