@@ -514,3 +514,45 @@ fn a_task_added_before_run_cannot_run_as_a_process_either() {
     );
     assert!(log.records().is_empty());
 }
+
+#[test]
+fn a_task_from_a_task_file_is_changed_in_its_file_but_can_be_disabled() {
+    let d = common::scratch_dir("manage", "files");
+    std::fs::write(
+        d.join("a.toml"),
+        "[[task]]\nname = \"filed\"\ncommand = \"true\"\nstart_cond = \"daily after 09:00\"\n\
+         execution = \"main\"\n",
+    )
+    .unwrap();
+    let (b, _clock, log) = builder(monday(8, 0));
+    let said = Arc::new(Mutex::new(Vec::new()));
+    let b = admin(
+        b,
+        &said,
+        vec![Box::new(|h| {
+            let removed = answer(h.remove_task("filed"));
+            let changed = answer(h.set_start_cond("filed", "daily after 10:00"));
+            let disabled = answer(h.disable_task("filed"));
+            format!("{removed}\n{changed}\n{disabled}")
+        })],
+    );
+    b.loader(redengine::loader::Loader::new(&d, "**/*.toml").unwrap())
+        .shut_cond("scheduler has run over 1 day")
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    let said = said.lock().unwrap().join("");
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines.len(), 5, "{said}");
+    assert!(
+        lines[0].starts_with("remove task 'filed': refused")
+            && lines[1].contains("comes from a task file")
+            && lines[2].starts_with("set the start_cond of task 'filed'")
+            && lines[3].contains("edit the file"),
+        "{said}"
+    );
+    assert_eq!(lines[4], "ok");
+    assert!(runs(&log, "filed").is_empty(), "{:?}", actions(&log));
+    let _ = std::fs::remove_dir_all(&d);
+}

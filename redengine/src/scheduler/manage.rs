@@ -384,9 +384,19 @@ impl Scheduler<'_> {
         if self.s.tasks.iter().any(|t| named(t, name, naming)) {
             return Ok(());
         }
+        let from_file = self.s.loader.iter().flat_map(|f| f.tasks());
+        if from_file
+            .into_iter()
+            .any(|t| t.name.as_deref() == Some(name))
+        {
+            return Err(change.refused_because(format!(
+                "task '{name}' comes from a task file, which says what it is: edit the file \
+                 instead (the scheduler reloads it)"
+            )));
+        }
         Err(change.refused_because(format!(
-            "task '{name}' comes from a task file, which says what it is: edit the file \
-             instead (the scheduler reloads it)"
+            "task '{name}' got its name from `task_pre_exist = rename`: the session has no \
+             task of that name to change; give the task a name of its own"
         )))
     }
 
