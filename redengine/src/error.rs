@@ -4,8 +4,8 @@
 
 use std::fmt;
 
+use crate::location::Location;
 use crate::log::LogError;
-use crate::task::Location;
 
 /// `Result` with [`Error`] as the default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -51,6 +51,15 @@ pub enum ErrorKind {
     PreRun(String),
     /// A scheduler hook failed.
     Hook(String),
+    // manage: tasks changed from a SessionHandle while the scheduler runs.
+    /// A task change asked through a `SessionHandle` was refused; nothing changed. Every
+    /// problem is listed.
+    Refused {
+        /// The change, e.g. "add task 'report'".
+        change: String,
+        /// Why it was refused.
+        problems: Vec<Problem>,
+    },
 }
 
 /// The error of session building, ignite and the scheduler.
@@ -77,10 +86,12 @@ impl Error {
         &self.kind
     }
 
-    /// The ignite problems, if this is an ignite error (empty otherwise).
+    /// The ignite problems, if this is an ignite error, or why a task change was refused
+    /// (empty otherwise).
     pub fn problems(&self) -> &[Problem] {
         match &self.kind {
             ErrorKind::Ignite(problems) => problems,
+            ErrorKind::Refused { problems, .. } => problems,
             _ => &[],
         }
     }
@@ -121,6 +132,13 @@ impl fmt::Display for Error {
                  to true to keep scheduling)"
             ),
             ErrorKind::Hook(m) => write!(f, "scheduler hook failed: {m}"),
+            ErrorKind::Refused { change, problems } => {
+                write!(f, "{change}: refused, nothing changed")?;
+                for p in problems {
+                    write!(f, "\n  {p}")?;
+                }
+                Ok(())
+            }
         }
     }
 }

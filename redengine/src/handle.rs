@@ -5,9 +5,12 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use crossbeam_channel::{Receiver, Sender};
+use chrono::{DateTime, Utc};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
+use crate::error::{Error, ErrorKind, Problem, Result};
 use crate::event::Event;
+use crate::log::Action;
 use crate::params::Params;
 use crate::termination::{TerminationFlag, TerminationReason};
 use crate::value::Value;
@@ -29,6 +32,9 @@ pub(crate) struct Control {
     /// The termination flag of the `main` run in progress, if any: a signal sets it
     /// (reason `shutdown`), since that run blocks the loop.
     pub(crate) inline_run: Mutex<Option<TerminationFlag>>,
+    // manage: tasks changed from a handle while the scheduler runs.
+    /// Task changes waiting for the loop, and what it last published of its tasks.
+    pub(crate) desk: Mutex<Desk>,
 }
 
 impl Control {
@@ -64,6 +70,15 @@ impl Control {
         };
         if let Some(flag) = flag {
             flag.set(TerminationReason::Shutdown);
+        }
+    }
+
+    /// The desk, locked (a panic while it was held leaves it usable: every change to it is
+    /// a whole push or drain).
+    pub(crate) fn desk(&self) -> std::sync::MutexGuard<'_, Desk> {
+        match self.desk.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
         }
     }
 
@@ -103,6 +118,13 @@ impl Control {
 }
 
 /// Control over a session from other threads, hooks or tasks: cheap to clone.
+///
+/// Besides shutdown, restart, holds, forced launches and session parameters, it changes
+/// the scheduler's tasks while it runs — [`add_task`](Self::add_task),
+/// [`remove_task`](Self::remove_task), [`disable_task`](Self::disable_task),
+/// [`enable_task`](Self::enable_task), [`set_start_cond`](Self::set_start_cond) — and
+/// lists them with [`tasks`](Self::tasks) (the repository's docs/runtime.md, "Managing
+/// tasks while running").
 #[derive(Clone)]
 pub struct SessionHandle {
     pub(crate) control: Arc<Control>,
@@ -155,5 +177,220 @@ impl SessionHandle {
         let removed = self.control.params_mut().remove(name);
         self.control.wake();
         removed
+    }
+}
+
+// manage: tasks changed from a handle while the scheduler runs (docs/runtime.md,
+// "Managing tasks while running").
+
+/// How long a change waits for the loop to take it before it is withdrawn: the loop takes
+/// changes once per turn, so only a loop blocked by a long `main` run or hook is this late.
+const REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A change to the scheduler's tasks, asked through a [`SessionHandle`].
+pub(crate) enum Change {
+    /// A `Task` (erased: the task module depends on this one through the task context, so
+    /// this one cannot name it; the scheduler takes it back out) and its name.
+    Add(Box<dyn Any + Send>, Option<String>),
+    Remove(String),
+    /// `true`: disable; `false`: enable.
+    Disable(String, bool),
+    StartCond(String, String),
+}
+
+impl Change {
+    /// The change in a few words, for messages: "add task 'report'".
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Change::Add(_, name) => match name {
+                Some(name) => format!("add task '{name}'"),
+                None => "add an unnamed task".to_string(),
+            },
+            Change::Remove(name) => format!("remove task '{name}'"),
+            Change::Disable(name, true) => format!("disable task '{name}'"),
+            Change::Disable(name, false) => format!("enable task '{name}'"),
+            Change::StartCond(name, text) => {
+                format!("set the start_cond of task '{name}' to `{text}`")
+            }
+        }
+    }
+
+    /// The error refusing this change for `problems`.
+    pub(crate) fn refused(&self, problems: Vec<Problem>) -> Error {
+        Error::new(ErrorKind::Refused {
+            change: self.describe(),
+            problems,
+        })
+    }
+
+    /// The error refusing this change for one reason that has no source location.
+    pub(crate) fn refused_because(&self, message: String) -> Error {
+        self.refused(vec![Problem {
+            location: None,
+            message,
+        }])
+    }
+}
+
+/// A change waiting for the loop; `reply` is `None` when nobody waits for the answer
+/// (asked before `run()` or from the loop's own thread).
+pub(crate) struct Request {
+    pub(crate) change: Change,
+    pub(crate) reply: Option<Sender<Result<()>>>,
+    id: u64,
+}
+
+/// Where handles leave task changes for the loop, and where the loop leaves its task list.
+#[derive(Default)]
+pub(crate) struct Desk {
+    /// The loop takes changes (and answers them) from now until it stops.
+    pub(crate) live: bool,
+    /// The thread the loop runs on: a change asked from it (a hook, a `main` run) cannot
+    /// wait for the loop's answer.
+    pub(crate) loop_thread: Option<std::thread::ThreadId>,
+    pub(crate) pending: Vec<Request>,
+    /// Callers of [`SessionHandle::tasks`] waiting for a fresh list.
+    pub(crate) watchers: Vec<Sender<Vec<TaskState>>>,
+    /// The task list the loop published last.
+    pub(crate) tasks: Vec<TaskState>,
+    next_id: u64,
+}
+
+impl Desk {
+    /// Whether the loop will answer a caller on this thread.
+    fn answers_here(&self) -> bool {
+        self.live && self.loop_thread != Some(std::thread::current().id())
+    }
+}
+
+/// One task of a running scheduler, as [`SessionHandle::tasks`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TaskState {
+    /// The task's name.
+    pub name: String,
+    /// Its start condition, as the scheduler checks it now.
+    pub start_cond: String,
+    /// Whether it is disabled (it then launches only when forced).
+    pub disabled: bool,
+    /// Whether a run of it is in progress.
+    pub running: bool,
+    /// Its latest log record's action and time: `Run` while running, else the last
+    /// outcome; `None` if the log has no record of it.
+    pub last: Option<(Action, DateTime<Utc>)>,
+}
+
+impl SessionHandle {
+    /// Removes task `name`: a run in progress finishes (it is reaped and logged as
+    /// usual), and the task never launches again. Its log records stay (conditions on it
+    /// still see them), and a task of the same name can be added later. Refused if
+    /// another task refers to it, or if it comes from a task file (edit the file
+    /// instead). Answered as [`add_task`](Self::add_task).
+    pub fn remove_task(&self, name: &str) -> Result<()> {
+        self.change(Change::Remove(name.to_string()))
+    }
+
+    /// Disables task `name` from the next cycle on: it launches only when forced
+    /// ([`force_run`](Self::force_run)); a run in progress goes on. Answered as
+    /// [`add_task`](Self::add_task).
+    pub fn disable_task(&self, name: &str) -> Result<()> {
+        self.change(Change::Disable(name.to_string(), true))
+    }
+
+    /// Enables task `name` again (or a task built with `disabled`). Answered as
+    /// [`add_task`](Self::add_task).
+    pub fn enable_task(&self, name: &str) -> Result<()> {
+        self.change(Change::Disable(name.to_string(), false))
+    }
+
+    /// Replaces the start condition of task `name` from the next cycle on. The condition
+    /// is checked as at start-up (syntax, task and condition names); refused for a task
+    /// from a task file (edit the file instead). Answered as [`add_task`](Self::add_task).
+    pub fn set_start_cond(&self, name: &str, start_cond: &str) -> Result<()> {
+        self.change(Change::StartCond(name.to_string(), start_cond.to_string()))
+    }
+
+    /// The tasks of the running scheduler, in check order, with their state.
+    ///
+    /// From another thread while the scheduler runs, the loop answers at its next turn;
+    /// otherwise (before `run()`, after it, from a hook or a `main` run) this is the list
+    /// the scheduler published last: empty before the first `run()`. It is this process's
+    /// view only: the `list` command builds the session afresh in its own process and does
+    /// not see changes made through a handle.
+    pub fn tasks(&self) -> Vec<TaskState> {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        {
+            let mut desk = self.control.desk();
+            if !desk.answers_here() {
+                return desk.tasks.clone();
+            }
+            desk.watchers.push(tx);
+        }
+        self.control.wake();
+        match rx.recv_timeout(REPLY_WAIT) {
+            Ok(tasks) => tasks,
+            Err(_) => self.control.desk().tasks.clone(),
+        }
+    }
+
+    /// Leaves `change` for the loop; waits for the answer when the loop can give one.
+    pub(crate) fn change(&self, change: Change) -> Result<()> {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let describe = change.describe();
+        let id = {
+            let mut desk = self.control.desk();
+            let answers = desk.answers_here();
+            desk.next_id += 1;
+            let id = desk.next_id;
+            desk.pending.push(Request {
+                change,
+                reply: answers.then_some(tx),
+                id,
+            });
+            if !answers {
+                drop(desk);
+                ::log::debug!(
+                    target: "redengine::scheduler",
+                    "{describe}: queued for the scheduler's next turn"
+                );
+                self.control.wake();
+                return Ok(());
+            }
+            id
+        };
+        self.control.wake();
+        let stopped = || {
+            Err(Error::new(ErrorKind::Refused {
+                change: describe.clone(),
+                problems: vec![Problem {
+                    location: None,
+                    message: "the scheduler stopped before it answered; nothing changed"
+                        .to_string(),
+                }],
+            }))
+        };
+        match rx.recv_timeout(REPLY_WAIT) {
+            Ok(answer) => answer,
+            Err(RecvTimeoutError::Disconnected) => stopped(),
+            Err(RecvTimeoutError::Timeout) => {
+                let mut desk = self.control.desk();
+                match desk.pending.iter().position(|r| r.id == id) {
+                    Some(at) => {
+                        let request = desk.pending.remove(at);
+                        Err(request.change.refused_because(format!(
+                            "the scheduler did not take the change within {} s: its loop is \
+                             held by a long `main` run or hook; nothing changed, ask again \
+                             later",
+                            REPLY_WAIT.as_secs()
+                        )))
+                    }
+                    // Taken: the loop is applying it and answers at once.
+                    None => {
+                        drop(desk);
+                        rx.recv().unwrap_or_else(|_| stopped())
+                    }
+                }
+            }
+        }
     }
 }

@@ -149,7 +149,7 @@ pub use config::{Config, Restarting, TaskPreExist, Timeout};
 pub use entry::{run_child_if_requested, IntoSession};
 pub use error::{Error, ErrorKind, Problem, Result};
 pub use event::Alarm;
-pub use handle::SessionHandle;
+pub use handle::{SessionHandle, TaskState};
 pub use hooks::{
     AfterExecute, AfterInit, AfterScheduler, SchedulerHook, SchedulerInfo, TaskExecuteHook,
     TaskInfo, TaskInitHook,

@@ -44,6 +44,11 @@ pub(crate) enum Mode {
     /// A running scheduler re-reading changed task files: as [`Mode::Run`], but without
     /// `task_init` hooks (the scheduler runs them for the tasks it adds).
     Reload,
+    // manage: tasks changed from a handle while the scheduler runs.
+    /// A running scheduler checking a task change asked through a `SessionHandle`: as
+    /// [`Mode::Reload`], but it says nothing about task files (their problems were
+    /// reported when they were read).
+    Manage,
     /// A process child preparing the task it runs: as [`Mode::Run`] (the scheduler that
     /// started it left the same tasks out), but it says nothing about task files — the
     /// scheduler already did.
@@ -82,10 +87,11 @@ pub(crate) fn ignite(session: &Session, mode: Mode) -> Result<Plan> {
     let (excluded, mut problems) = match (mode, &session.loader) {
         (Mode::Check, Some(files)) => (HashSet::new(), files.problems()),
         (Mode::Run | Mode::Reload, Some(_)) => (files::leave_out(session, false)?, Vec::new()),
-        (Mode::Child, Some(_)) => (files::leave_out(session, true)?, Vec::new()),
+        (Mode::Child | Mode::Manage, Some(_)) => (files::leave_out(session, true)?, Vec::new()),
         (_, None) => (HashSet::new(), Vec::new()),
     };
-    let (tasks, shut, found) = check::prepare(session, &excluded, mode != Mode::Reload);
+    let init_hooks = !matches!(mode, Mode::Reload | Mode::Manage);
+    let (tasks, shut, found) = check::prepare(session, &excluded, init_hooks);
     problems.extend(found);
     if !problems.is_empty() {
         return Err(Error::new(ErrorKind::Ignite(problems)));

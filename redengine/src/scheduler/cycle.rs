@@ -16,11 +16,14 @@ use crate::termination::TerminationReason;
 impl Scheduler<'_> {
     /// Cycles until a stop request or `shut_cond`.
     pub(super) fn cycles_loop(&mut self) -> Result<()> {
+        let mut first = true;
         loop {
             if self.stop_requested() {
                 return Ok(());
             }
             self.poll_task_files();
+            // Task changes asked through a handle: effective from this cycle on.
+            self.take_changes(std::mem::take(&mut first));
             // `run_tasks` runs its one cycle whatever `shut_cond` says: the caller asked
             // for those tasks now.
             if self.only.is_none() && self.check(&self.shut, None, "shut_cond")? {

@@ -9,6 +9,7 @@
 //! * [`launch`] and [`reap`]: hand a run to its executor, write its records;
 //! * [`wait`]: sleep until the earliest instant anything can change;
 //! * [`reload`]: pick up changed task files between cycles;
+//! * [`manage`]: apply task changes asked through a `SessionHandle`;
 //! * [`shutdown`]: stop launching, wait for (or terminate) runs, flush the log;
 //! * [`resolver`]: condition checks, custom conditions and session parameters;
 //! * [`restart`]: start over in this process, or re-execute the binary.
@@ -17,6 +18,7 @@
 
 mod cycle;
 mod launch;
+mod manage;
 mod reap;
 mod reload;
 pub(crate) mod resolver;
@@ -35,7 +37,7 @@ use redengine_conditions::{Condition, History};
 use crate::error::{Error, ErrorKind, Problem, Result};
 use crate::event::Alarm;
 use crate::hooks::SchedulerInfo;
-use crate::ignite::{Mode, Plan, Prepared};
+use crate::ignite::{Plan, Prepared};
 use crate::session::Session;
 use crate::termination::TerminationFlag;
 
@@ -103,7 +105,7 @@ impl<'s> Scheduler<'s> {
         if let Some(files) = session.loader.as_mut() {
             files.scan();
         }
-        let Plan { tasks, shut, files } = crate::ignite::ignite(session, Mode::Run)?;
+        let Plan { tasks, shut, files } = manage::ignite_with_queued(session)?;
         let only = match only {
             None => None,
             Some((names, obey)) => Some((select(&tasks, names)?, *obey)),
@@ -136,8 +138,11 @@ impl<'s> Scheduler<'s> {
 
     /// Start-up, the loop, then shutdown (instant after a fatal error).
     fn lifetime(&mut self) -> Result<()> {
+        self.open_desk();
         let result = self.startup().and_then(|()| self.cycles_loop());
+        self.close_desk();
         let shut = self.shutdown(result.is_err());
+        self.publish();
         result.and(shut)
     }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Scheduler;
-use crate::ignite::Mode;
+use crate::ignite::{Mode, Prepared};
 
 /// What the scheduler knows of its task files between polls.
 pub(super) struct Reload {
@@ -26,6 +26,21 @@ impl Reload {
             live,
             next_poll: None,
         }
+    }
+}
+
+impl Reload {
+    /// The task-file tasks running now that `files` (a new plan's) no longer has, sorted:
+    /// a change asked through a `SessionHandle` that would drop one is refused.
+    pub(super) fn lost(&self, files: &HashMap<String, u64>) -> Vec<String> {
+        let mut lost: Vec<String> = self
+            .live
+            .keys()
+            .filter(|name| !files.contains_key(*name))
+            .cloned()
+            .collect();
+        lost.sort();
+        lost
     }
 }
 
@@ -84,13 +99,7 @@ impl Scheduler<'_> {
                 Some(_) => replaced.push(task.name.clone()),
                 None => added.push(task.name.clone()),
             }
-            // The task is added now: its task_init hooks run now (pre, then post).
-            for hook in &self.s.hooks.task_init {
-                if let Some(post) = hook(&task.info) {
-                    post(&task.info);
-                }
-            }
-            self.tasks.push(task);
+            self.append(task);
         }
         if added.len() + replaced.len() + removed.len() > 0 {
             ::log::info!(
@@ -104,8 +113,22 @@ impl Scheduler<'_> {
         }
     }
 
+    /// Adds `task` after every task the scheduler has (tasks are never moved: see the
+    /// module's doc) and runs its task_init hooks now (pre, then post); returns its index.
+    /// Shared by reloads and changes asked through a `SessionHandle`.
+    pub(super) fn append(&mut self, task: Prepared) -> usize {
+        for hook in &self.s.hooks.task_init {
+            if let Some(post) = hook(&task.info) {
+                post(&task.info);
+            }
+        }
+        self.tasks.push(task);
+        self.tasks.len() - 1
+    }
+
     /// Retires the live task `name`: never launched again, its running run still reaped.
-    fn retire(&mut self, name: &str) {
+    /// Shared by reloads and changes asked through a `SessionHandle`.
+    pub(super) fn retire(&mut self, name: &str) {
         let Some(i) = self.tasks.iter().position(|t| t.name == name && !t.retired) else {
             return;
         };

@@ -342,6 +342,7 @@ impl SessionBuilder {
                 tx,
                 rx,
                 inline_run: Mutex::new(None),
+                desk: Mutex::default(),
             }),
             returns: HashMap::new(),
             loader: self.loader.map(crate::loader::LoaderState::new),
