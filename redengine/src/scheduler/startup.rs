@@ -4,26 +4,40 @@
 use chrono::{DateTime, Utc};
 use redengine_conditions::Condition;
 
+use std::collections::HashMap;
+
+use super::retries::Trail;
 use super::Scheduler;
 use crate::error::{Error, ErrorKind, Result};
 use crate::hooks::{scheduler_post, scheduler_pre};
 use crate::ignite::Prepared;
-use crate::log::{Action, TaskRecord};
 
 impl Scheduler<'_> {
     /// Start-up steps after ignite.
     pub(super) fn startup(&mut self) -> Result<()> {
         // Only who, what and when of each record: the text of a long log is never held.
         // First-seen order for the crash records.
-        let mut names: Vec<Box<str>> = Vec::new();
+        // retries: each task's trail (open runs, waiting retries), in first-seen order;
+        // the history gets what conditions see.
+        let mut trails: Vec<(Box<str>, Trail)> = Vec::new();
+        let mut index: HashMap<Box<str>, usize> = HashMap::new();
         let mut latest: Option<DateTime<Utc>> = None;
         let history = &mut self.history;
         let count = self.s.store.load_heads(&mut |r| {
             let created = r.created.with_timezone(&Utc);
             latest = Some(latest.map_or(created, |l| l.max(created)));
-            if history.insert(r.task_name, r.action, created) {
-                names.push(r.task_name.into());
+            if r.counts_for_conditions() {
+                history.insert(r.task_name, r.action, created);
             }
+            let at = match index.get(r.task_name) {
+                Some(at) => *at,
+                None => {
+                    index.insert(r.task_name.into(), trails.len());
+                    trails.push((r.task_name.into(), Trail::default()));
+                    trails.len() - 1
+                }
+            };
+            trails[at].1.follow(&r);
         })?;
         ::log::info!(
             target: "redengine::scheduler",
@@ -49,16 +63,7 @@ impl Scheduler<'_> {
             self.saw(latest);
         }
         let now = self.now();
-        let unfinished: Vec<(String, DateTime<Utc>)> = names
-            .iter()
-            .filter_map(|n| match self.history.last_record(n) {
-                Some((Action::Run, at)) => Some((n.to_string(), at)),
-                _ => None,
-            })
-            .collect();
-        for (name, at) in unfinished {
-            self.write(TaskRecord::crash(&name, self.offset(at), self.offset(now)))?;
-        }
+        self.restore_runs(trails, now)?;
         self.cycles = 0;
         self.started = now;
         let posts = scheduler_pre(&self.s.hooks.startup, &self.info())

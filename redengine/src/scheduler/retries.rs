@@ -1,0 +1,186 @@
+//! Retries waiting for their time (docs/runtime.md, "Retries"): made when a run's
+//! finish is written, launched by the cycle when due, woken for by the wait, and derived
+//! again from the log at start-up, so they survive a restart.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
+
+use super::Scheduler;
+use crate::log::{Action, RecordHead, TaskRecord};
+use crate::retry::retryable;
+
+/// A retry waiting for its time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pending {
+    /// The attempt it launches (2 for the first retry).
+    pub(crate) attempt: u32,
+    /// When it is due.
+    pub(crate) due: DateTime<Utc>,
+}
+
+/// The retries waiting, per task, earliest first.
+#[derive(Default)]
+pub(super) struct Retries {
+    by_task: HashMap<usize, Vec<Pending>>,
+}
+
+impl Retries {
+    pub(super) fn add(&mut self, i: usize, pending: Pending) {
+        let list = self.by_task.entry(i).or_default();
+        let at = list.partition_point(|p| p.due <= pending.due);
+        list.insert(at, pending);
+    }
+
+    /// The earliest retry of task `i`.
+    pub(super) fn next(&self, i: usize) -> Option<Pending> {
+        self.by_task.get(&i).and_then(|l| l.first().copied())
+    }
+
+    /// Takes the earliest retry of task `i` if it is due at `now`.
+    pub(super) fn take_due(&mut self, i: usize, now: DateTime<Utc>) -> Option<Pending> {
+        let list = self.by_task.get_mut(&i)?;
+        if list.first()?.due > now {
+            return None;
+        }
+        let taken = list.remove(0);
+        if list.is_empty() {
+            self.by_task.remove(&i);
+        }
+        Some(taken)
+    }
+}
+
+/// What the log says about one task's runs, read at start-up: runs without a finish, and
+/// finishes still waiting for their retry.
+#[derive(Default)]
+pub(super) struct Trail {
+    /// `run` records without a finish yet: (start, attempt).
+    open: Vec<(Option<DateTime<FixedOffset>>, u32)>,
+    /// Finishes that will be retried: (attempt due next, due, the finish's action and
+    /// instant).
+    waiting: Vec<(u32, DateTime<FixedOffset>, Action, DateTime<FixedOffset>)>,
+}
+
+impl Trail {
+    /// Follows one record of this task, in log order.
+    pub(super) fn follow(&mut self, head: &RecordHead<'_>) {
+        if head.action == Action::Run {
+            if head.attempt > 1 {
+                // The retry this run is.
+                if let Some(at) = self.waiting.iter().position(|w| w.0 == head.attempt) {
+                    self.waiting.remove(at);
+                }
+            }
+            self.open
+                .push((head.start.or(Some(head.created)), head.attempt));
+            return;
+        }
+        // A finish ends the run it names by its start; failing that, the oldest open one.
+        let at = self
+            .open
+            .iter()
+            .position(|(start, _)| head.start.is_some() && *start == head.start)
+            .or((!self.open.is_empty()).then_some(0));
+        if let Some(at) = at {
+            self.open.remove(at);
+        }
+        if let Some(due) = head.retry_at {
+            self.waiting
+                .push((head.attempt + 1, due, head.action, head.created));
+        }
+    }
+}
+
+impl Scheduler<'_> {
+    /// Whether a waiting retry decides task `i`'s launch: `Some(due)` while one waits
+    /// (the task does not launch from its start condition meanwhile), `None` otherwise.
+    pub(super) fn retry_gate(&self, i: usize) -> Option<bool> {
+        let next = self.retries.next(i)?;
+        Some(next.due <= self.now())
+    }
+
+    /// The attempt a launch of task `i` now is: a due retry's, else 1.
+    pub(super) fn attempt_for_launch(&mut self, i: usize, now: DateTime<Utc>) -> u32 {
+        self.retries.take_due(i, now).map_or(1, |p| p.attempt)
+    }
+
+    /// Marks a finish of attempt `attempt` of task `i` with its attempt and, when it will
+    /// be retried, its retry, which then waits.
+    pub(super) fn mark_attempt(
+        &mut self,
+        i: usize,
+        attempt: u32,
+        record: TaskRecord,
+        ended: DateTime<Utc>,
+    ) -> TaskRecord {
+        let task = &self.tasks[i];
+        let policy = task.retry;
+        let due = if record.action != Action::Run && retryable(record.action, &record.message) {
+            policy
+                .next_at(attempt, &task.name, ended)
+                .map(|d| d.trunc_subsecs(6))
+        } else {
+            None
+        };
+        if let Some(due) = due {
+            self.retries.add(
+                i,
+                Pending {
+                    attempt: attempt + 1,
+                    due,
+                },
+            );
+        }
+        let due = due.map(|d| self.offset(d));
+        record.with_attempt(attempt, policy.attempts(), due)
+    }
+
+    /// Start-up: closes the runs the log leaves open with `crash` (retried like any
+    /// crash), and brings back the retries the log says are waiting. A retry due while
+    /// the scheduler was down is due now, so it runs once, in the first cycle. A waiting
+    /// retry the current settings no longer allow (the task is gone, or has fewer
+    /// retries) does not run: its failure becomes the final one conditions see.
+    pub(super) fn restore_runs(
+        &mut self,
+        trails: Vec<(Box<str>, Trail)>,
+        now: DateTime<Utc>,
+    ) -> crate::error::Result<()> {
+        for (name, trail) in trails {
+            let index = self
+                .tasks
+                .iter()
+                .position(|t| *t.name == *name && !t.retired);
+            for (start, attempt) in trail.open {
+                let start = start.map_or(now, |s| s.with_timezone(&Utc));
+                let crash = TaskRecord::crash(&name, self.offset(start), self.offset(now));
+                let record = match index {
+                    Some(i) => self.mark_attempt(i, attempt, crash, now),
+                    None => crash.with_attempt(attempt, attempt, None),
+                };
+                self.write(record)?;
+            }
+            for (attempt, due, action, created) in trail.waiting {
+                match index {
+                    Some(i) if self.tasks[i].retry.attempts() >= attempt => self.retries.add(
+                        i,
+                        Pending {
+                            attempt,
+                            due: due.with_timezone(&Utc),
+                        },
+                    ),
+                    _ => {
+                        ::log::info!(
+                            target: "redengine::scheduler",
+                            "task '{name}': the retry (attempt {attempt}) the log holds is no \
+                             longer allowed by its settings: the failure before it is final"
+                        );
+                        self.history
+                            .push(&name, action, created.with_timezone(&Utc));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

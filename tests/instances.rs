@@ -1,0 +1,73 @@
+//! `max_instances`: several runs of one task in flight at once, each reaped and logged.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use redengine::log::{Action, MemoryLog};
+use redengine::{Execution, ManualClock, Session, Task, Zone};
+
+/// Each run waits (real time, bounded) until another run of the task is in flight with
+/// it; alone, it fails. Returns the session's log and the most runs seen at once.
+fn overlapping(instances: Option<u32>) -> (MemoryLog, usize) {
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap());
+    let log = MemoryLog::new();
+    let live = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (l, m) = (live.clone(), most.clone());
+    let mut task = Task::builder("slow")
+        .execution(Execution::Thread)
+        .start_cond("has started less than 2 times");
+    if let Some(n) = instances {
+        task = task.max_instances(n);
+    }
+    let task = task.run(move |_| -> Result<(), String> {
+        let now = l.fetch_add(1, Ordering::SeqCst) + 1;
+        m.fetch_max(now, Ordering::SeqCst);
+        let until = Instant::now() + Duration::from_secs(3);
+        while m.load(Ordering::SeqCst) < 2 && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        l.fetch_sub(1, Ordering::SeqCst);
+        if m.load(Ordering::SeqCst) < 2 {
+            return Err("ran alone".to_string());
+        }
+        Ok(())
+    });
+    Session::builder()
+        .clock(clock)
+        .zone(Zone::Utc)
+        .log_store(log.clone())
+        .shut_cond(
+            "task 'slow' has started more than 1 time & task 'slow' has finished more than 1 time",
+        )
+        .task(task)
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    (log, most.load(Ordering::SeqCst))
+}
+
+#[test]
+fn two_instances_of_a_thread_task_run_at_once() {
+    let (log, most) = overlapping(Some(2));
+    assert_eq!(most, 2);
+    let actions: Vec<Action> = log.records().iter().map(|r| r.action).collect();
+    assert_eq!(
+        actions,
+        [Action::Run, Action::Run, Action::Success, Action::Success]
+    );
+}
+
+#[test]
+fn one_instance_by_default_never_overlaps() {
+    let (log, most) = overlapping(None);
+    assert_eq!(most, 1);
+    let actions: Vec<Action> = log.records().iter().map(|r| r.action).collect();
+    assert_eq!(
+        actions,
+        [Action::Run, Action::Fail, Action::Run, Action::Fail]
+    );
+}
