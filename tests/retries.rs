@@ -326,3 +326,78 @@ fn bad_retry_settings_are_ignite_errors_naming_the_task() {
         "{error}"
     );
 }
+
+static REGISTERED_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// Registered with every retry key: fails once, then succeeds.
+#[redengine::task(
+    start_cond = "daily",
+    execution = "main",
+    retries = 2,
+    retry_delay = "30 seconds",
+    retry_backoff = 3.0,
+    retry_max_delay = "1 hour",
+    retry_jitter = false,
+    max_instances = 1
+)]
+fn registered_flaky() -> Result<(), String> {
+    if REGISTERED_CALLS.fetch_add(1, Ordering::SeqCst) == 0 {
+        return Err("first attempt".to_string());
+    }
+    Ok(())
+}
+
+#[test]
+fn task_attributes_set_the_same_policy() {
+    let clock = ManualClock::new(t0());
+    let log = MemoryLog::new();
+    Session::from_registry()
+        .clock(clock)
+        .zone(Zone::Utc)
+        .log_store(log.clone())
+        .shut_cond("scheduler has run over 5 minutes")
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    let runs: Vec<_> = attempts(&log.records(), "registered_flaky")
+        .into_iter()
+        .filter(|(a, _, _)| *a != Action::Run)
+        .collect();
+    let half = t0() + chrono::TimeDelta::seconds(30);
+    assert_eq!(runs, [(Action::Fail, t0(), 1), (Action::Success, half, 2)]);
+}
+
+#[test]
+fn a_crash_found_at_start_up_is_retried() {
+    let dir = TempDir::new("crash");
+    let path = dir.0.join("tasks.csv");
+    // The log of a scheduler that died while `x` ran.
+    let started = t0().fixed_offset();
+    CsvLog::new(&path)
+        .append(&TaskRecord::run("x", started))
+        .unwrap();
+    let clock = ManualClock::new(minutes(10));
+    let (calls, alerts) = (Arc::default(), Arc::default());
+    session(
+        &clock,
+        CsvLog::new(&path),
+        "scheduler has run over 5 minutes",
+        &calls,
+        0,
+        &alerts,
+    )
+    .run()
+    .unwrap();
+    let records = CsvLog::new(&path).peek().unwrap();
+    assert_eq!(
+        attempts(&records, "x"),
+        [
+            (Action::Run, minutes(0), 1),
+            (Action::Crash, minutes(10), 1),
+            (Action::Run, minutes(11), 2),
+            (Action::Success, minutes(11), 2),
+        ]
+    );
+    assert_eq!(alerts.load(Ordering::SeqCst), 0);
+}
