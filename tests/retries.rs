@@ -401,3 +401,66 @@ fn a_crash_found_at_start_up_is_retried() {
     );
     assert_eq!(alerts.load(Ordering::SeqCst), 0);
 }
+
+#[test]
+fn task_files_take_the_retry_keys_and_report_bad_values_with_their_line() {
+    let dir = TempDir::new("toml");
+    fs::write(
+        dir.0.join("jobs.toml"),
+        "[[task]]\nname = \"flaky\"\ncommand = \"false\"\nstart_cond = \"daily\"\n\
+         retries = 2\nretry_delay = \"1 minute\"\nretry_backoff = 2\nretry_max_delay = 600\n\
+         retry_jitter = true\nmax_instances = 2\n\n\
+         [[task]]\nname = \"bad\"\ncommand = \"true\"\nretries = -1\nretry_delay = \"1 minut\"\n\
+         retry_backoff = 0.5\nretry_jitter = \"yes\"\nmax_instances = 0\n\n\
+         [[task]]\nname = \"inline\"\ncommand = \"true\"\nexecution = \"main\"\nmax_instances = 3\n",
+    )
+    .unwrap();
+    let error = Session::builder()
+        .log_memory()
+        .load_tasks(&dir.0, "*.toml")
+        .build()
+        .unwrap()
+        .ignite()
+        .unwrap_err()
+        .to_string();
+    let file = dir.0.join("jobs.toml").display().to_string();
+    for expected in [
+        format!("{file}:15:11: `retries` must be"),
+        format!("{file}:16:15: task 'bad': invalid retry_delay `1 minut`"),
+        format!("{file}:17:17: task 'bad': `retry_backoff` must be a number from 1.0"),
+        format!("{file}:18:16: `retry_jitter` must be"),
+        format!("{file}:19:17: task 'bad': `max_instances` must be from 1 to"),
+        format!("{file}:21:1: task 'inline': `max_instances = 3` never applies"),
+    ] {
+        assert!(error.contains(&expected), "{expected}\n{error}");
+    }
+    assert!(!error.contains("'flaky'"), "{error}");
+}
+
+#[test]
+fn a_task_file_task_retries_on_its_schedule() {
+    let dir = TempDir::new("toml-run");
+    fs::write(
+        dir.0.join("jobs.toml"),
+        "[[task]]\nname = \"flaky\"\ncommand = \"false\"\nstart_cond = \"daily\"\n\
+         execution = \"main\"\nretries = 2\nretry_delay = \"1 minute\"\nretry_backoff = 3\n",
+    )
+    .unwrap();
+    let log = MemoryLog::new();
+    Session::builder()
+        .clock(ManualClock::new(t0()))
+        .zone(Zone::Utc)
+        .log_store(log.clone())
+        .load_tasks(&dir.0, "*.toml")
+        .shut_cond("scheduler has run over 10 minutes")
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    let fails: Vec<_> = attempts(&log.records(), "flaky")
+        .into_iter()
+        .filter(|(a, _, _)| *a == Action::Fail)
+        .map(|(_, at, n)| (at, n))
+        .collect();
+    assert_eq!(fails, [(minutes(0), 1), (minutes(1), 2), (minutes(4), 3)]);
+}

@@ -316,6 +316,12 @@ impl TaskBuilder {
         self
     }
 
+    /// Every retry and instance setting at once (the task-file loader's checked values).
+    pub(crate) fn retry_spec(mut self, spec: crate::retry::RetrySpec) -> Self {
+        self.task.retry = spec;
+        self
+    }
+
     /// A task parameter: the body reads it with `ctx.param::<T>(name)`.
     pub fn param<T: Any + Send + Sync>(self, name: impl Into<String>, value: T) -> Self {
         self.param_value(name, Value::new(value))
