@@ -464,3 +464,111 @@ fn a_task_file_task_retries_on_its_schedule() {
         .collect();
     assert_eq!(fails, [(minutes(0), 1), (minutes(1), 2), (minutes(4), 3)]);
 }
+
+/// Runs the `cli_demo` binary (tests/bin/cli_demo.rs) with the task files of `tasks`.
+fn demo(tasks: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cli_demo"))
+        .args(args)
+        .env("CLI_DEMO_TASK_DIR", tasks)
+        .env_remove("REDENGINE_TASK")
+        .env_remove("REDENGINE_LOG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn list_and_check_show_a_waiting_retry_with_its_time() {
+    let dir = TempDir::new("cli");
+    fs::write(
+        dir.0.join("jobs.toml"),
+        "[[task]]\nname = \"flaky\"\ncommand = \"false\"\nstart_cond = \"daily\"\n\
+         retries = 3\nretry_delay = \"1 minute\"\n",
+    )
+    .unwrap();
+    let path = dir.0.join("tasks.csv");
+    let (start, end) = (
+        minutes(0).fixed_offset(),
+        (minutes(0) + chrono::TimeDelta::seconds(1)).fixed_offset(),
+    );
+    let due = (minutes(1) + chrono::TimeDelta::seconds(1)).fixed_offset();
+    let mut log = CsvLog::new(&path);
+    log.append(&TaskRecord::run("flaky", start)).unwrap();
+    log.append(
+        &TaskRecord::finish("flaky", Action::Fail, start, end, "exit 1").with_attempt(
+            1,
+            4,
+            Some(due),
+        ),
+    )
+    .unwrap();
+    drop(log);
+    let log = path.to_str().unwrap();
+    let list = demo(
+        &dir.0,
+        &["list", "--at", "2024-01-01T00:00:30", "--log", log],
+    );
+    let row = list.lines().find(|l| l.starts_with("flaky")).unwrap();
+    assert!(
+        row.contains("retry (attempt 2 of 4) at 2024-01-01 00:01:01"),
+        "{list}"
+    );
+    let json = demo(
+        &dir.0,
+        &[
+            "list",
+            "--json",
+            "--at",
+            "2024-01-01T00:00:30",
+            "--log",
+            log,
+        ],
+    );
+    assert!(
+        json.contains(r#""retry":{"at":"2024-01-01T00:01:01Z","attempt":2,"of":4}"#),
+        "{json}"
+    );
+    let waiting = demo(
+        &dir.0,
+        &[
+            "check",
+            "flaky",
+            "--at",
+            "2024-01-01T00:00:30",
+            "--log",
+            log,
+        ],
+    );
+    assert!(
+        waiting.contains(
+            "flaky: would not start: a retry (attempt 2 of 4) waits until 2024-01-01 00:01:01"
+        ),
+        "{waiting}"
+    );
+    assert!(
+        waiting.contains("last: fail at 2024-01-01 00:00:01, retry (attempt 2 of 4)"),
+        "{waiting}"
+    );
+    let due = demo(
+        &dir.0,
+        &[
+            "check",
+            "flaky",
+            "--at",
+            "2024-01-01T00:05:00",
+            "--log",
+            log,
+        ],
+    );
+    assert!(
+        due.contains(
+            "flaky: would start: its retry (attempt 2 of 4) was due at 2024-01-01 00:01:01"
+        ),
+        "{due}"
+    );
+}

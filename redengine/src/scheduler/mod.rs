@@ -21,7 +21,7 @@ mod reap;
 mod reload;
 pub(crate) mod resolver;
 mod restart;
-mod retries;
+pub(crate) mod retries;
 mod runs;
 mod shutdown;
 mod slots;

@@ -51,10 +51,10 @@ impl Retries {
     }
 }
 
-/// What the log says about one task's runs, read at start-up: runs without a finish, and
-/// finishes still waiting for their retry.
+/// What the log says about one task's runs, read at start-up (and by `list`/`check`):
+/// runs without a finish, and finishes still waiting for their retry.
 #[derive(Default)]
-pub(super) struct Trail {
+pub(crate) struct Trail {
     /// `run` records without a finish yet: (start, attempt).
     open: Vec<(Option<DateTime<FixedOffset>>, u32)>,
     /// Finishes that will be retried: (attempt due next, due, the finish's action and
@@ -63,8 +63,16 @@ pub(super) struct Trail {
 }
 
 impl Trail {
+    /// The latest finish still waiting for its retry: (the attempt due next, when, the
+    /// finish's action and instant).
+    pub(crate) fn waiting(
+        &self,
+    ) -> Option<(u32, DateTime<FixedOffset>, Action, DateTime<FixedOffset>)> {
+        self.waiting.last().copied()
+    }
+
     /// Follows one record of this task, in log order.
-    pub(super) fn follow(&mut self, head: &RecordHead<'_>) {
+    pub(crate) fn follow(&mut self, head: &RecordHead<'_>) {
         if head.action == Action::Run {
             if head.attempt > 1 {
                 // The retry this run is.
