@@ -572,3 +572,118 @@ fn list_and_check_show_a_waiting_retry_with_its_time() {
         "{due}"
     );
 }
+
+#[test]
+fn a_run_terminated_by_its_timeout_is_retried() {
+    let clock = ManualClock::new(t0()).with_grace(std::time::Duration::from_millis(20));
+    let log = MemoryLog::new();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    Session::builder()
+        .clock(clock)
+        .zone(Zone::Utc)
+        .log_store(log.clone())
+        .shut_cond("scheduler has run over 5 minutes")
+        .task(
+            Task::builder("stuck_once")
+                .execution(Execution::Thread)
+                .start_cond("daily")
+                .timeout("10 seconds")
+                .retries(1)
+                .retry_delay("1 minute")
+                .run(move |ctx| -> redengine::Outcome {
+                    if c.fetch_add(1, Ordering::SeqCst) == 0 {
+                        // Bounded: the timeout sets the flag within the clock's grace.
+                        for _ in 0..2_000 {
+                            if ctx.termination().is_set() {
+                                return redengine::Outcome::Terminated;
+                            }
+                            std::thread::sleep(std::time::Duration::from_millis(5));
+                        }
+                        return redengine::Outcome::Fail("never asked to stop".to_string());
+                    }
+                    redengine::Outcome::Success(None)
+                }),
+        )
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    let records = log.records();
+    let got: Vec<(Action, u32)> = records.iter().map(|r| (r.action, r.attempt)).collect();
+    assert_eq!(
+        got,
+        [
+            (Action::Run, 1),
+            (Action::Terminate, 1),
+            (Action::Run, 2),
+            (Action::Success, 2)
+        ],
+        "{records:#?}"
+    );
+    assert!(
+        records[1]
+            .message
+            .starts_with("timeout (attempt 1 of 2, retry at "),
+        "{}",
+        records[1].message
+    );
+    assert!(records[2].created >= records[1].created + chrono::TimeDelta::minutes(1));
+}
+
+#[test]
+fn a_manual_termination_is_final_and_force_run_hastens_a_waiting_retry() {
+    let clock = ManualClock::new(t0());
+    let log = MemoryLog::new();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    Session::builder()
+        .clock(clock)
+        .zone(Zone::Utc)
+        .log_store(log.clone())
+        .shut_cond("scheduler has run over 1 hour")
+        .task(
+            Task::builder("worker")
+                .execution(Execution::Thread)
+                .start_cond("daily")
+                .retries(5)
+                .retry_delay("10 minutes")
+                .run(move |ctx| -> redengine::Outcome {
+                    let handle = ctx.session().expect("a scheduler runs this");
+                    if c.fetch_add(1, Ordering::SeqCst) == 0 {
+                        // Fails, and asks for a run now: the retry must not wait its
+                        // 10 minutes.
+                        handle.force_run("worker");
+                        return redengine::Outcome::Fail("boom".to_string());
+                    }
+                    // The retry is terminated by hand: final, not retried.
+                    handle.force_termination("worker");
+                    for _ in 0..2_000 {
+                        if ctx.termination().is_set() {
+                            return redengine::Outcome::Terminated;
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                    redengine::Outcome::Fail("never terminated".to_string())
+                }),
+        )
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    let records = log.records();
+    let got: Vec<(Action, DateTime<Utc>, u32)> = attempts(&records, "worker");
+    assert_eq!(
+        got.iter().map(|(a, _, n)| (*a, *n)).collect::<Vec<_>>(),
+        [
+            (Action::Run, 1),
+            (Action::Fail, 1),
+            (Action::Run, 2),
+            (Action::Terminate, 2)
+        ],
+        "{records:#?}"
+    );
+    assert_eq!(got[2].1, t0(), "the forced retry ran at once");
+    assert_eq!(records[3].message, "manual (attempt 2 of 6)");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}

@@ -120,7 +120,7 @@ impl Scheduler<'_> {
     fn due(&mut self, i: usize) -> Result<bool> {
         // retries: a waiting retry launches at its time, and only then.
         if let Some(due) = self.retry_gate(i) {
-            return Ok(due);
+            return Ok(due || self.hasten_retry(i));
         }
         if let Some((only, obey)) = &self.only {
             if !only.contains(&i) {

@@ -108,6 +108,20 @@ impl Scheduler<'_> {
         Some(next.due <= self.now())
     }
 
+    /// A `force_run` of a task whose retry waits launches that retry now: true if so.
+    pub(super) fn hasten_retry(&mut self, i: usize) -> bool {
+        if !self.forced.contains(&i) {
+            return false;
+        }
+        let now = self.now();
+        if let Some(list) = self.retries.by_task.get_mut(&i) {
+            if let Some(first) = list.first_mut() {
+                first.due = first.due.min(now);
+            }
+        }
+        true
+    }
+
     /// The attempt a launch of task `i` now is: a due retry's, else 1.
     pub(super) fn attempt_for_launch(&mut self, i: usize, now: DateTime<Utc>) -> u32 {
         self.retries.take_due(i, now).map_or(1, |p| p.attempt)
@@ -124,13 +138,16 @@ impl Scheduler<'_> {
     ) -> TaskRecord {
         let task = &self.tasks[i];
         let policy = task.retry;
-        let due = if record.action != Action::Run && retryable(record.action, &record.message) {
-            policy
-                .next_at(attempt, &task.name, ended)
-                .map(|d| d.trunc_subsecs(6))
-        } else {
-            None
-        };
+        // `on_startup`/`on_shutdown` tasks run once, outside cycles: never retried.
+        let once = task.flags.on_startup || task.flags.on_shutdown;
+        let due =
+            if !once && record.action != Action::Run && retryable(record.action, &record.message) {
+                policy
+                    .next_at(attempt, &task.name, ended)
+                    .map(|d| d.trunc_subsecs(6))
+            } else {
+                None
+            };
         if let Some(due) = due {
             self.retries.add(
                 i,

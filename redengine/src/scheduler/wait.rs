@@ -98,7 +98,9 @@ impl Scheduler<'_> {
             // says; a task at its `max_instances` launches nothing.
             let instances = usize::try_from(task.max_instances).unwrap_or(usize::MAX);
             if let Some(retry) = self.retries.next(i) {
-                if launching && !task.retired {
+                // One already due and still waiting after the cycle is held by a limit
+                // (instances, process slots): a run's end wakes the loop.
+                if launching && !task.retired && retry.due > now {
                     earliest(&mut best, retry.due);
                 }
             } else if self.running.count(i) < instances
