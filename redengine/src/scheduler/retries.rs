@@ -19,35 +19,44 @@ pub(crate) struct Pending {
     pub(crate) due: DateTime<Utc>,
 }
 
-/// The retries waiting, per task, earliest first.
+/// The retries waiting, per task name, earliest first. By name rather than index: a task
+/// replaced while its retry waits (a task-file reload, a task managed through the
+/// handle) is retired and added again under the same name, and the retry goes with it.
 #[derive(Default)]
 pub(super) struct Retries {
-    by_task: HashMap<usize, Vec<Pending>>,
+    by_task: HashMap<String, Vec<Pending>>,
 }
 
 impl Retries {
-    pub(super) fn add(&mut self, i: usize, pending: Pending) {
-        let list = self.by_task.entry(i).or_default();
+    pub(super) fn add(&mut self, task: &str, pending: Pending) {
+        let list = self.by_task.entry(task.to_string()).or_default();
         let at = list.partition_point(|p| p.due <= pending.due);
         list.insert(at, pending);
     }
 
-    /// The earliest retry of task `i`.
-    pub(super) fn next(&self, i: usize) -> Option<Pending> {
-        self.by_task.get(&i).and_then(|l| l.first().copied())
+    /// The earliest retry of `task`.
+    pub(super) fn next(&self, task: &str) -> Option<Pending> {
+        self.by_task.get(task).and_then(|l| l.first().copied())
     }
 
-    /// Takes the earliest retry of task `i` if it is due at `now`.
-    pub(super) fn take_due(&mut self, i: usize, now: DateTime<Utc>) -> Option<Pending> {
-        let list = self.by_task.get_mut(&i)?;
+    /// Takes the earliest retry of `task` if it is due at `now`.
+    pub(super) fn take_due(&mut self, task: &str, now: DateTime<Utc>) -> Option<Pending> {
+        let list = self.by_task.get_mut(task)?;
         if list.first()?.due > now {
             return None;
         }
         let taken = list.remove(0);
         if list.is_empty() {
-            self.by_task.remove(&i);
+            self.by_task.remove(task);
         }
         Some(taken)
+    }
+
+    /// Makes the earliest retry of `task` due at `now` at the latest.
+    fn hasten(&mut self, task: &str, now: DateTime<Utc>) {
+        if let Some(first) = self.by_task.get_mut(task).and_then(|l| l.first_mut()) {
+            first.due = first.due.min(now);
+        }
     }
 }
 
@@ -104,7 +113,7 @@ impl Scheduler<'_> {
     /// Whether a waiting retry decides task `i`'s launch: `Some(due)` while one waits
     /// (the task does not launch from its start condition meanwhile), `None` otherwise.
     pub(super) fn retry_gate(&self, i: usize) -> Option<bool> {
-        let next = self.retries.next(i)?;
+        let next = self.retries.next(&self.tasks[i].name)?;
         Some(next.due <= self.now())
     }
 
@@ -114,17 +123,15 @@ impl Scheduler<'_> {
             return false;
         }
         let now = self.now();
-        if let Some(list) = self.retries.by_task.get_mut(&i) {
-            if let Some(first) = list.first_mut() {
-                first.due = first.due.min(now);
-            }
-        }
+        self.retries.hasten(&self.tasks[i].name, now);
         true
     }
 
     /// The attempt a launch of task `i` now is: a due retry's, else 1.
     pub(super) fn attempt_for_launch(&mut self, i: usize, now: DateTime<Utc>) -> u32 {
-        self.retries.take_due(i, now).map_or(1, |p| p.attempt)
+        self.retries
+            .take_due(&self.tasks[i].name, now)
+            .map_or(1, |p| p.attempt)
     }
 
     /// Marks a finish of attempt `attempt` of task `i` with its attempt and, when it will
@@ -150,7 +157,7 @@ impl Scheduler<'_> {
             };
         if let Some(due) = due {
             self.retries.add(
-                i,
+                &task.name,
                 Pending {
                     attempt: attempt + 1,
                     due,
@@ -188,7 +195,7 @@ impl Scheduler<'_> {
             for (attempt, due, action, created) in trail.waiting {
                 match index {
                     Some(i) if self.tasks[i].retry.attempts() >= attempt => self.retries.add(
-                        i,
+                        &name,
                         Pending {
                             attempt,
                             due: due.with_timezone(&Utc),

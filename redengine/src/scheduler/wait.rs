@@ -97,7 +97,7 @@ impl Scheduler<'_> {
             // retries: a waiting retry is due at its time, whatever the start condition
             // says; a task at its `max_instances` launches nothing.
             let instances = usize::try_from(task.max_instances).unwrap_or(usize::MAX);
-            if let Some(retry) = self.retries.next(i) {
+            if let Some(retry) = self.retries.next(&task.name) {
                 // One already due and still waiting after the cycle is held by a limit
                 // (instances, process slots): a run's end wakes the loop.
                 if launching && !task.retired && retry.due > now {
