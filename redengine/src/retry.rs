@@ -3,9 +3,8 @@
 //! "Retries").
 //!
 //! A task's settings arrive in three forms that share every rule here: a `#[task]`
-//! registration ([`RetryDef`], checked again by the macro at compile time), the
-//! [`TaskBuilder`](crate::TaskBuilder) methods and a TOML task file (both a
-//! [`RetrySpec`]). Ignite turns a spec into a [`RetryPolicy`] and an instance limit, or
+//! registration ([`RetryDef`], checked again by the macro at compile time), the task
+//! builder's methods and a TOML task file (both a [`RetrySpec`]). Ignite turns a spec into a [`RetryPolicy`] and an instance limit, or
 //! into problems naming the task.
 //!
 //! Durations are read by the one duration grammar of the settings

@@ -111,8 +111,9 @@ impl TaskRecord {
                 attempts.max(self.attempt)
             ));
             if let Some(at) = retry_at {
-                self.message.push_str(", retry at ");
-                super::format::push_timestamp(&mut self.message, &at.trunc_subsecs(6));
+                // The CSV log's timestamp form (six fraction digits and the offset).
+                let at = at.trunc_subsecs(6).format("%Y-%m-%dT%H:%M:%S%.6f%:z");
+                self.message.push_str(&format!(", retry at {at}"));
             }
             self.message.push(')');
         }
