@@ -4,9 +4,7 @@
 use chrono::{DateTime, Utc};
 use redengine_conditions::Condition;
 
-use std::collections::HashMap;
-
-use super::retries::Trail;
+use super::retries::{ByName, Trail};
 use super::Scheduler;
 use crate::error::{Error, ErrorKind, Result};
 use crate::hooks::{scheduler_post, scheduler_pre};
@@ -20,7 +18,8 @@ impl Scheduler<'_> {
         // retries: each task's trail (open runs, waiting retries), in first-seen order;
         // the history gets what conditions see.
         let mut trails: Vec<(Box<str>, Trail)> = Vec::new();
-        let mut index: HashMap<Box<str>, usize> = HashMap::new();
+        let mut index: ByName<usize> = ByName::default();
+        let mut last = usize::MAX;
         let mut latest: Option<DateTime<Utc>> = None;
         let history = &mut self.history;
         let count = self.s.store.load_heads(&mut |r| {
@@ -29,14 +28,20 @@ impl Scheduler<'_> {
             if r.counts_for_conditions() {
                 history.insert(r.task_name, r.action, created);
             }
-            let at = match index.get(r.task_name) {
-                Some(at) => *at,
-                None => {
-                    index.insert(r.task_name.into(), trails.len());
-                    trails.push((r.task_name.into(), Trail::default()));
-                    trails.len() - 1
-                }
+            // A run's finish mostly follows its `run` record: the last task is looked at
+            // first.
+            let at = match trails.get(last) {
+                Some((name, _)) if **name == *r.task_name => last,
+                _ => match index.get(r.task_name) {
+                    Some(at) => *at,
+                    None => {
+                        index.insert(r.task_name.into(), trails.len());
+                        trails.push((r.task_name.into(), Trail::default()));
+                        trails.len() - 1
+                    }
+                },
             };
+            last = at;
             trails[at].1.follow(&r);
         })?;
         ::log::info!(
