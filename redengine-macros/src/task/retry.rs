@@ -257,3 +257,101 @@ pub(crate) fn def(args: &TaskArgs) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    use super::super::attr::parse;
+    use super::*;
+
+    /// Whether `#[task(…)]` accepts `args`.
+    fn compiles(args: TokenStream) -> bool {
+        let mut cx = Ctxt::new();
+        let parsed = parse(args, &mut cx);
+        check(&parsed, &mut cx);
+        cx.check().is_ok()
+    }
+
+    /// Whether ignite accepts the task `edit` builds.
+    fn ignites(edit: impl FnOnce(redengine::TaskBuilder) -> redengine::TaskBuilder) -> bool {
+        let task = edit(redengine::Task::builder("t").execution(redengine::Execution::Thread));
+        redengine::Session::builder()
+            .log_memory()
+            .task(task.run(|_| ()))
+            .build()
+            .and_then(|s| s.ignite())
+            .is_ok()
+    }
+
+    /// The macro and the runtime draw every line at the same place.
+    #[test]
+    fn limits_agree_with_the_runtime() {
+        for n in [0_u32, 1, 1_000, 1_001] {
+            assert_eq!(
+                compiles(quote!(retries = #n)),
+                ignites(|t| t.retries(n)),
+                "retries {n}"
+            );
+        }
+        for n in [0_u32, 1, 2, 10_000, 10_001] {
+            assert_eq!(
+                compiles(quote!(max_instances = #n)),
+                ignites(|t| t.max_instances(n)),
+                "max_instances {n}"
+            );
+        }
+        for f in [0.5_f64, 0.999, 1.0, 2.0, 1_000.0, 1_000.5] {
+            let lit = proc_macro2::Literal::f64_unsuffixed(f);
+            assert_eq!(
+                compiles(quote!(retry_backoff = #lit)),
+                ignites(|t| t.retry_backoff(f)),
+                "backoff {f}"
+            );
+        }
+        for f in [0.0_f64, 0.25, 1.0, 1.5] {
+            let lit = proc_macro2::Literal::f64_unsuffixed(f);
+            assert_eq!(
+                compiles(quote!(retry_jitter = #lit)),
+                ignites(|t| t.retry_jitter(f)),
+                "jitter {f}"
+            );
+        }
+        for text in [
+            "30 seconds",
+            "1h 30min",
+            "0.5",
+            "90",
+            "0",
+            "1 minut",
+            "soon",
+        ] {
+            assert_eq!(
+                compiles(quote!(retry_delay = #text)),
+                ignites(|t| t.retry_delay(text)),
+                "delay {text:?}"
+            );
+        }
+        for (delay, cap) in [
+            ("2 minutes", "1 minute"),
+            ("1 minute", "1 minute"),
+            ("90", "2 minutes"),
+        ] {
+            assert_eq!(
+                compiles(quote!(retry_delay = #delay, retry_max_delay = #cap)),
+                ignites(|t| t.retry_delay(delay).retry_max_delay(cap)),
+                "{delay:?} capped at {cap:?}"
+            );
+        }
+        // Without `retry_delay`, the cap is compared with the default delay (1 minute).
+        assert_eq!(
+            compiles(quote!(retry_max_delay = "30 seconds")),
+            ignites(|t| t.retry_max_delay("30 seconds"))
+        );
+        assert!(!compiles(quote!(execution = "main", max_instances = 2)));
+        assert!(!ignites(|t| t
+            .execution(redengine::Execution::Main)
+            .max_instances(2)));
+    }
+}
