@@ -687,3 +687,76 @@ fn a_manual_termination_is_final_and_force_run_hastens_a_waiting_retry() {
     assert_eq!(records[3].message, "manual (attempt 2 of 6)");
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
+
+#[test]
+fn a_waiting_retry_the_settings_no_longer_allow_makes_its_failure_final() {
+    let dir = TempDir::new("lowered");
+    let path = dir.0.join("tasks.csv");
+    let clock = ManualClock::new(t0());
+    let (calls, alerts) = (Arc::default(), Arc::default());
+    session(
+        &clock,
+        CsvLog::new(&path),
+        "scheduler has run over 30 seconds",
+        &calls,
+        5,
+        &alerts,
+    )
+    .run()
+    .unwrap();
+    assert_eq!(alerts.load(Ordering::SeqCst), 0);
+    // The same task without retries: the failure at 00:00 is final, so `alert` runs.
+    let alerted = alerts.clone();
+    Session::builder()
+        .clock(clock.clone())
+        .zone(Zone::Utc)
+        .log_store(CsvLog::new(&path))
+        .task_execution(Execution::Main)
+        .shut_cond("scheduler has run over 10 minutes")
+        .task(
+            Task::builder("x")
+                .start_cond("daily")
+                .run(flaky(5, calls.clone())),
+        )
+        .task(
+            Task::builder("alert")
+                .start_cond("after task 'x' failed")
+                .run(move |_| {
+                    alerted.fetch_add(1, Ordering::SeqCst);
+                }),
+        )
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    assert_eq!(alerts.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "no retry ran, and daily had run"
+    );
+}
+
+#[test]
+fn run_tasks_launches_only_the_named_tasks_even_with_a_retry_due() {
+    let clock = ManualClock::new(t0());
+    let log = MemoryLog::new();
+    let (calls, alerts) = (Arc::new(AtomicUsize::new(0)), Arc::default());
+    let mut s = session(
+        &clock,
+        log.clone(),
+        "scheduler has run over 30 seconds",
+        &calls,
+        5,
+        &alerts,
+    );
+    s.run().unwrap();
+    clock.set(minutes(5));
+    s.run_tasks(["alert"], false).unwrap();
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "x's retry ran under run_tasks(alert)"
+    );
+    assert_eq!(alerts.load(Ordering::SeqCst), 1);
+}

@@ -118,10 +118,6 @@ impl Scheduler<'_> {
     /// Whether task `i` should launch now, guards aside: `run_tasks`' selection, a forced
     /// launch, else not disabled and its start condition true.
     fn due(&mut self, i: usize) -> Result<bool> {
-        // retries: a waiting retry launches at its time, and only then.
-        if let Some(due) = self.retry_gate(i) {
-            return Ok(due || self.hasten_retry(i));
-        }
         if let Some((only, obey)) = &self.only {
             if !only.contains(&i) {
                 return Ok(false);
@@ -129,6 +125,10 @@ impl Scheduler<'_> {
             if !*obey {
                 return Ok(true);
             }
+        }
+        // retries: a waiting retry launches at its time, and only then.
+        if let Some(due) = self.retry_gate(i) {
+            return Ok(due || self.hasten_retry(i));
         }
         if self.forced.contains(&i) {
             return Ok(true);
