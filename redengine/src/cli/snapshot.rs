@@ -149,11 +149,13 @@ impl Snapshot {
     /// waiting for its retry says so: `fail at …, retry (attempt 2 of 4) at …`.
     pub(super) fn last(&self, task: &str) -> String {
         let waiting = self
-            .plan
-            .tasks
-            .iter()
-            .find(|t| t.name == task)
-            .and_then(|t| Some((self.retry_text(t)?, self.trails.get(task)?.waiting()?)));
+            .trails
+            .get(task)
+            .and_then(Trail::waiting)
+            .and_then(|w| {
+                let t = self.plan.tasks.iter().find(|t| t.name == task)?;
+                Some((self.retry_text(t)?, w))
+            });
         if let Some((text, (_, _, action, at))) = waiting {
             return format!(
                 "{action} at {}, {text}",
