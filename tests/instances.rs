@@ -71,3 +71,54 @@ fn one_instance_by_default_never_overlaps() {
         [Action::Run, Action::Fail, Action::Run, Action::Fail]
     );
 }
+
+#[test]
+fn each_instance_has_its_own_timeout() {
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap())
+        .with_grace(Duration::from_millis(20));
+    let log = MemoryLog::new();
+    Session::builder()
+        .clock(clock)
+        .zone(Zone::Utc)
+        .log_store(log.clone())
+        .shut_cond("task 'waits' has terminated more than 1 time")
+        .task(
+            Task::builder("waits")
+                .execution(Execution::Thread)
+                .start_cond("has started less than 2 times")
+                .max_instances(2)
+                .timeout("10 seconds")
+                .run(|ctx| -> redengine::Outcome {
+                    // Bounded: the timeout sets the flag within the clock's grace.
+                    for _ in 0..2_000 {
+                        if ctx.termination().is_set() {
+                            return redengine::Outcome::Terminated;
+                        }
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    redengine::Outcome::Fail("never asked to stop".to_string())
+                }),
+        )
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    let records = log.records();
+    let ends: Vec<(Action, &str)> = records
+        .iter()
+        .filter(|r| r.action != Action::Run)
+        .map(|r| (r.action, r.message.as_str()))
+        .collect();
+    assert_eq!(
+        ends,
+        [
+            (Action::Terminate, "timeout"),
+            (Action::Terminate, "timeout")
+        ],
+        "{records:#?}"
+    );
+    assert_eq!(
+        records.iter().filter(|r| r.action == Action::Run).count(),
+        2
+    );
+}

@@ -512,3 +512,49 @@ fn run_tasks_launches_only_the_named_tasks_even_with_a_retry_due() {
     );
     assert_eq!(alerts.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn jitter_spreads_the_delay_the_same_way_on_every_replay() {
+    let replay = || {
+        let clock = ManualClock::new(t0());
+        let log = MemoryLog::new();
+        let calls = Arc::new(AtomicUsize::new(0));
+        Session::builder()
+            .clock(clock)
+            .zone(Zone::Utc)
+            .log_store(log.clone())
+            .task_execution(Execution::Main)
+            .shut_cond("scheduler has run over 1 hour")
+            .task(
+                Task::builder("x")
+                    .start_cond("daily")
+                    .retries(3)
+                    .retry_delay("10 minutes")
+                    .retry_jitter(0.5)
+                    .run(flaky(100, calls)),
+            )
+            .build()
+            .unwrap()
+            .run()
+            .unwrap();
+        attempts(&log.records(), "x")
+            .into_iter()
+            .filter(|(a, _, _)| *a == Action::Run)
+            .map(|(_, at, _)| at)
+            .collect::<Vec<_>>()
+    };
+    let runs = replay();
+    assert_eq!(runs, replay());
+    assert_eq!(runs.len(), 4);
+    let gaps: Vec<i64> = runs
+        .windows(2)
+        .map(|w| (w[1] - w[0]).num_seconds())
+        .collect();
+    for gap in &gaps {
+        assert!((300..=900).contains(gap), "{gaps:?}");
+    }
+    assert!(
+        gaps.iter().any(|g| *g != 600),
+        "jitter moved no delay: {gaps:?}"
+    );
+}
