@@ -15,7 +15,7 @@ use super::names::short_types_in;
 use super::time::{parse_at, show, zone_name};
 use crate::ignite::{Mode, Plan, Prepared};
 use crate::scheduler::resolver::CondResolver;
-use crate::scheduler::retries::Trail;
+use crate::scheduler::retries::{Trail, Trails};
 use crate::session::Session;
 
 /// The session's tasks and log as seen at one instant.
@@ -31,7 +31,7 @@ pub(super) struct Snapshot {
     /// The task-file problems reported while the plan was made (those tasks are left out).
     pub(super) problems: Vec<String>,
     // retries: each task's runs as the log tells them, for a retry waiting for its time.
-    trails: std::collections::HashMap<String, Trail>,
+    trails: Trails,
 }
 
 impl Snapshot {
@@ -55,7 +55,7 @@ impl Snapshot {
             None => now,
         };
         let mut history = History::new();
-        let mut trails = std::collections::HashMap::<String, Trail>::new();
+        let mut trails = Trails::default();
         session
             .store
             .peek_heads(&mut |record| {
@@ -65,10 +65,7 @@ impl Snapshot {
                     if record.counts_for_conditions() {
                         history.push(record.task_name, record.action, created);
                     }
-                    trails
-                        .entry(record.task_name.to_string())
-                        .or_default()
-                        .follow(&record);
+                    trails.follow(&record);
                 }
             })
             .map_err(|e| {

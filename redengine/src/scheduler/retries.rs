@@ -13,7 +13,7 @@ use crate::retry::retryable;
 /// FNV-1a for the start-up's per-task map: task names are short and chosen by the
 /// program, and SipHash made reading a long log about a tenth slower.
 #[derive(Default)]
-pub(super) struct NameHasher(u64);
+struct NameHasher(u64);
 
 impl std::hash::Hasher for NameHasher {
     fn finish(&self) -> u64 {
@@ -31,7 +31,7 @@ impl std::hash::Hasher for NameHasher {
 }
 
 /// A map by task name with [`NameHasher`].
-pub(super) type ByName<V> = HashMap<Box<str>, V, std::hash::BuildHasherDefault<NameHasher>>;
+type ByName<V> = HashMap<Box<str>, V, std::hash::BuildHasherDefault<NameHasher>>;
 
 /// A retry waiting for its time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +87,40 @@ impl Retries {
         if let Some(first) = self.by_task.get_mut(task).and_then(|l| l.first_mut()) {
             first.due = first.due.min(now);
         }
+    }
+}
+
+/// Every task's [`Trail`], in the order the log first names them.
+#[derive(Default)]
+pub(crate) struct Trails {
+    list: Vec<(Box<str>, Trail)>,
+    index: ByName<usize>,
+    /// The task of the previous record: a run's finish mostly follows its `run` record,
+    /// so it is looked at first.
+    last: usize,
+}
+
+impl Trails {
+    /// Follows one record, in log order.
+    pub(crate) fn follow(&mut self, head: &RecordHead<'_>) {
+        let at = match self.list.get(self.last) {
+            Some((name, _)) if **name == *head.task_name => self.last,
+            _ => match self.index.get(head.task_name) {
+                Some(at) => *at,
+                None => {
+                    self.index.insert(head.task_name.into(), self.list.len());
+                    self.list.push((head.task_name.into(), Trail::default()));
+                    self.list.len() - 1
+                }
+            },
+        };
+        self.last = at;
+        self.list[at].1.follow(head);
+    }
+
+    /// The trail of `task`.
+    pub(crate) fn get(&self, task: &str) -> Option<&Trail> {
+        self.index.get(task).map(|at| &self.list[*at].1)
     }
 }
 
@@ -205,10 +239,10 @@ impl Scheduler<'_> {
     /// retries) does not run: its failure becomes the final one conditions see.
     pub(super) fn restore_runs(
         &mut self,
-        trails: Vec<(Box<str>, Trail)>,
+        trails: Trails,
         now: DateTime<Utc>,
     ) -> crate::error::Result<()> {
-        for (name, trail) in trails {
+        for (name, trail) in trails.list {
             let index = self
                 .tasks
                 .iter()

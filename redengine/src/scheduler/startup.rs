@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use redengine_conditions::Condition;
 
-use super::retries::{ByName, Trail};
+use super::retries::Trails;
 use super::Scheduler;
 use crate::error::{Error, ErrorKind, Result};
 use crate::hooks::{scheduler_post, scheduler_pre};
@@ -15,11 +15,9 @@ impl Scheduler<'_> {
     pub(super) fn startup(&mut self) -> Result<()> {
         // Only who, what and when of each record: the text of a long log is never held.
         // First-seen order for the crash records.
-        // retries: each task's trail (open runs, waiting retries), in first-seen order;
-        // the history gets what conditions see.
-        let mut trails: Vec<(Box<str>, Trail)> = Vec::new();
-        let mut index: ByName<usize> = ByName::default();
-        let mut last = usize::MAX;
+        // retries: each task's trail (open runs, waiting retries); the history gets
+        // what conditions see.
+        let mut trails = Trails::default();
         let mut latest: Option<DateTime<Utc>> = None;
         let history = &mut self.history;
         let count = self.s.store.load_heads(&mut |r| {
@@ -28,21 +26,7 @@ impl Scheduler<'_> {
             if r.counts_for_conditions() {
                 history.insert(r.task_name, r.action, created);
             }
-            // A run's finish mostly follows its `run` record: the last task is looked at
-            // first.
-            let at = match trails.get(last) {
-                Some((name, _)) if **name == *r.task_name => last,
-                _ => match index.get(r.task_name) {
-                    Some(at) => *at,
-                    None => {
-                        index.insert(r.task_name.into(), trails.len());
-                        trails.push((r.task_name.into(), Trail::default()));
-                        trails.len() - 1
-                    }
-                },
-            };
-            last = at;
-            trails[at].1.follow(&r);
+            trails.follow(&r);
         })?;
         ::log::info!(
             target: "redengine::scheduler",
