@@ -242,14 +242,30 @@ pub(crate) fn main_instances_message(n: u32) -> String {
     )
 }
 
+/// The message for `retries` on an `on_startup`/`on_shutdown` task.
+pub(crate) fn once_message(flag: Option<&str>, n: u32) -> String {
+    let flag = flag.unwrap_or("on_startup");
+    format!(
+        "`retries = {n}` never applies to an `{flag}` task: it runs once, outside the \
+         cycles that launch retries; remove `retries` or `{flag}`"
+    )
+}
+
 impl RetrySpec {
     /// The policy and instance limit of a task running with `execution`, or every
-    /// problem (each a sentence without the task's name).
-    pub(crate) fn check(&self, execution: Execution) -> Result<(RetryPolicy, u32), Vec<String>> {
+    /// problem (each a sentence without the task's name). `once` names the flag of a
+    /// task that runs once, outside cycles (`on_startup`, `on_shutdown`): it is never
+    /// retried, so retries there are refused rather than ignored.
+    pub(crate) fn check(
+        &self,
+        execution: Execution,
+        once: Option<&str>,
+    ) -> Result<(RetryPolicy, u32), Vec<String>> {
         let mut problems = Vec::new();
         let mut policy = RetryPolicy::NONE;
         if let Some(n) = self.retries {
             match check_retries(u64::from(n)) {
+                Ok(n) if n > 0 && once.is_some() => problems.push(once_message(once, n)),
                 Ok(n) => policy.retries = n,
                 Err(e) => problems.push(e),
             }
@@ -382,7 +398,7 @@ mod tests {
             jitter: Some(2.0),
             max_instances: Some(2),
         };
-        let problems = spec.check(Execution::Main).unwrap_err();
+        let problems = spec.check(Execution::Main, None).unwrap_err();
         assert_eq!(problems.len(), 5, "{problems:?}");
         assert!(
             problems[1].starts_with("invalid retry_delay `soon`"),
@@ -394,7 +410,7 @@ mod tests {
             max_delay: Some("1 minute".into()),
             ..RetrySpec::default()
         };
-        let problems = cap.check(Execution::Thread).unwrap_err();
+        let problems = cap.check(Execution::Thread, None).unwrap_err();
         assert!(
             problems[0].contains("shorter than `retry_delay`"),
             "{problems:?}"
@@ -405,7 +421,12 @@ mod tests {
             max_instances: Some(2),
             ..RetrySpec::default()
         };
-        let (p, n) = ok.check(Execution::Thread).unwrap();
+        let (p, n) = ok.check(Execution::Thread, None).unwrap();
         assert_eq!((p.retries, p.delay, n), (3, Duration::from_secs(30), 2));
+        let once = ok.check(Execution::Thread, Some("on_startup")).unwrap_err();
+        assert!(
+            once[0].contains("never applies to an `on_startup` task"),
+            "{once:?}"
+        );
     }
 }

@@ -208,6 +208,24 @@ pub(crate) fn check(args: &TaskArgs, cx: &mut Ctxt) {
             ));
         }
     }
+    let once = match (args.on_startup, args.on_shutdown) {
+        (true, _) => Some(symbol::ON_STARTUP),
+        (_, true) => Some(symbol::ON_SHUTDOWN),
+        _ => None,
+    };
+    if let (Some(flag), Some(n), Some(span)) = (
+        once,
+        retry.retries.filter(|n| *n > 0),
+        args.key_span(symbol::RETRIES),
+    ) {
+        cx.syn_error(syn::Error::new(
+            span,
+            format!(
+                "`retries = {n}` never applies to an `{flag}` task: it runs once, outside the \
+                 cycles that launch retries; remove `retries` or `{flag}`"
+            ),
+        ));
+    }
     if let (Some((n, span)), Some((ExecutionName::Main, _))) =
         (&retry.max_instances, &args.execution)
     {
@@ -350,6 +368,10 @@ mod tests {
             ignites(|t| t.retry_max_delay("30 seconds"))
         );
         assert!(!compiles(quote!(execution = "main", max_instances = 2)));
+        assert!(!compiles(quote!(on_startup, retries = 1)));
+        assert!(!ignites(|t| t.on_startup(true).retries(1)));
+        assert!(compiles(quote!(on_shutdown, retries = 0)));
+        assert!(ignites(|t| t.on_shutdown(true).retries(0)));
         assert!(!ignites(|t| t
             .execution(redengine::Execution::Main)
             .max_instances(2)));

@@ -125,7 +125,12 @@ pub(super) fn prepare(
             _ => None,
         };
         // retries: the retry policy and instance limit, each bad value a problem.
-        let (retry, max_instances) = task.retry.check(execution).unwrap_or_else(|found| {
+        let once = match task.flags {
+            f if f.on_startup => Some("on_startup"),
+            f if f.on_shutdown => Some("on_shutdown"),
+            _ => None,
+        };
+        let (retry, max_instances) = task.retry.check(execution, once).unwrap_or_else(|found| {
             problems.extend(found.into_iter().map(|message| Problem {
                 location: at,
                 message: format!("task '{name}': {message}"),

@@ -33,4 +33,7 @@ fn zero_instances() {}
 #[redengine::task(start_cond = "daily", execution = "main", max_instances = 2)]
 fn main_instances() {}
 
+#[redengine::task(on_startup, retries = 2)]
+fn startup_retries() {}
+
 fn main() {}
