@@ -122,3 +122,49 @@ fn each_instance_has_its_own_timeout() {
         2
     );
 }
+
+#[test]
+fn the_end_condition_stops_every_instance() {
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap());
+    let log = MemoryLog::new();
+    Session::builder()
+        .clock(clock)
+        .zone(Zone::Utc)
+        .log_store(log.clone())
+        .shut_cond("task 'waits' has terminated more than 1 time")
+        .task(
+            Task::builder("waits")
+                .execution(Execution::Thread)
+                .start_cond("has started less than 2 times")
+                .end_cond("has started more than 1 time")
+                .max_instances(2)
+                .run(|ctx| -> redengine::Outcome {
+                    // Bounded: the end condition sets the flag once both runs started.
+                    for _ in 0..2_000 {
+                        if ctx.termination().is_set() {
+                            return redengine::Outcome::Terminated;
+                        }
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    redengine::Outcome::Fail("never asked to stop".to_string())
+                }),
+        )
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    let records = log.records();
+    let ends: Vec<(Action, &str)> = records
+        .iter()
+        .filter(|r| r.action != Action::Run)
+        .map(|r| (r.action, r.message.as_str()))
+        .collect();
+    assert_eq!(
+        ends,
+        [
+            (Action::Terminate, "end_cond"),
+            (Action::Terminate, "end_cond")
+        ],
+        "{records:#?}"
+    );
+}
