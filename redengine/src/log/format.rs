@@ -210,7 +210,7 @@ pub(super) fn parse_row(row: &impl Fields) -> Result<TaskRecord, String> {
         runtime: parse_runtime(runtime)?,
         message: message.to_owned(),
         exc_text: exc_text.to_owned(),
-        attempt: super::record::attempt_suffix(message).map_or(1, |a| a.attempt),
+        attempt: RecordHead::attempt_in(message).0,
     })
 }
 
@@ -218,14 +218,14 @@ pub(super) fn parse_row(row: &impl Fields) -> Result<TaskRecord, String> {
 /// is a record for both or for neither), without copying any text.
 pub(super) fn parse_head<R: Fields>(row: &R) -> Result<RecordHead<'_>, String> {
     let [task_name, created, action, start, end, runtime, message, _] = fields(row)?;
-    let suffix = super::record::attempt_suffix(message);
+    let (attempt, retry_at) = RecordHead::attempt_in(message);
     let head = RecordHead {
         task_name,
         created: parse_timestamp("created", created)?,
         action: parse_action(action)?,
         start: parse_optional_timestamp("start", start)?,
-        attempt: suffix.map_or(1, |a| a.attempt),
-        retry_at: suffix.and_then(|a| a.retry_at),
+        attempt,
+        retry_at,
     };
     parse_optional_timestamp("end", end)?;
     parse_runtime(runtime)?;

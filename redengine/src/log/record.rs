@@ -70,6 +70,13 @@ pub struct RecordHead<'a> {
 }
 
 impl RecordHead<'_> {
+    /// The attempt and the retry instant a record's `message` carries (`(1, None)` when
+    /// it has no attempt suffix): for a store that reads heads itself and keeps the
+    /// message, as the CSV log does.
+    pub fn attempt_in(message: &str) -> (u32, Option<DateTime<FixedOffset>>) {
+        attempt_suffix(message).map_or((1, None), |a| (a.attempt, a.retry_at))
+    }
+
     /// Whether conditions see this record (see [`TaskRecord::counts_for_conditions`]).
     pub fn counts_for_conditions(&self) -> bool {
         !(self.retry_at.is_some() || (self.action == Action::Run && self.attempt > 1))
