@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use redengine::log::{Action, MemoryLog};
+use redengine::log::{Action, LogStore, MemoryLog};
 use redengine::{Execution, ManualClock, Session, Task, Zone};
 
 /// Each run waits (real time, bounded) until another run of the task is in flight with
@@ -165,6 +165,33 @@ fn the_end_condition_stops_every_instance() {
             (Action::Terminate, "end_cond"),
             (Action::Terminate, "end_cond")
         ],
+        "{records:#?}"
+    );
+}
+
+#[test]
+fn two_instances_of_a_process_task_run_at_once() {
+    let dir = std::env::temp_dir().join(format!("redengine-instances-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let log = dir.join("log/tasks.csv");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_instance_tasks"))
+        .env("RE_LOG", &log)
+        .env("RE_OUT", dir.join("out"))
+        .env_remove("REDENGINE_TASK")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let records = redengine::CsvLog::new(&log).peek().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let actions: Vec<Action> = records.iter().map(|r| r.action).collect();
+    assert_eq!(
+        actions,
+        [Action::Run, Action::Run, Action::Success, Action::Success],
         "{records:#?}"
     );
 }
