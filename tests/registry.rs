@@ -48,6 +48,7 @@ const _: () = {
             returns: rt::TypeInfo::of::<u32>(),
             call: __redengine_call,
             location: rt::Location::new(file!(), line!(), column!()),
+            retry: rt::RetryDef::NONE,
         }
     }
 };
@@ -102,6 +103,7 @@ const _: () = {
             returns: rt::TypeInfo::of::<()>(),
             call: __redengine_call,
             location: rt::Location::new(file!(), line!(), column!()),
+            retry: rt::RetryDef::NONE,
         }
     }
 };

@@ -25,6 +25,20 @@ pub(crate) const PERMANENT: &str = "permanent";
 /// `#[task(params(receivers = vec![…], data = Return("get_data")))]`.
 pub(crate) const PARAMS: &str = "params";
 
+// retries: the retry and instance keys.
+/// `#[task(retries = 3)]`: how many times a failed run is tried again.
+pub(crate) const RETRIES: &str = "retries";
+/// `#[task(retry_delay = "30 seconds")]`.
+pub(crate) const RETRY_DELAY: &str = "retry_delay";
+/// `#[task(retry_backoff = 2.0)]`.
+pub(crate) const RETRY_BACKOFF: &str = "retry_backoff";
+/// `#[task(retry_max_delay = "10 minutes")]`.
+pub(crate) const RETRY_MAX_DELAY: &str = "retry_max_delay";
+/// `#[task(retry_jitter)]`, `retry_jitter = true` or a fraction.
+pub(crate) const RETRY_JITTER: &str = "retry_jitter";
+/// `#[task(max_instances = 2)]`.
+pub(crate) const MAX_INSTANCES: &str = "max_instances";
+
 /// Every key `#[task]` accepts, in the order messages list them.
 pub(crate) const TASK_KEYS: &[&str] = &[
     NAME,
@@ -39,6 +53,12 @@ pub(crate) const TASK_KEYS: &[&str] = &[
     ON_SHUTDOWN,
     PERMANENT,
     PARAMS,
+    RETRIES,
+    RETRY_DELAY,
+    RETRY_BACKOFF,
+    RETRY_MAX_DELAY,
+    RETRY_JITTER,
+    MAX_INSTANCES,
 ];
 
 /// The boolean flags of `#[task]`: bare (`disabled`) or `disabled = true`.

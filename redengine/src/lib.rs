@@ -131,6 +131,7 @@ pub mod kind;
 pub mod loader;
 mod params;
 mod registry;
+mod retry;
 mod session;
 mod task;
 // Leaves: plain data and I/O.
@@ -187,6 +188,7 @@ pub mod __private {
     pub use crate::registry::{
         ArgDef, BindingValue, ConditionDef, ParamBinding, ParamDef, TaskDef, TaskFlags,
     };
+    pub use crate::retry::{RetryDef, DEFAULT_JITTER as RETRY_DEFAULT_JITTER};
     pub use crate::returns::{
         assert_process_kept, AnyValue, ErrDisplay, ErrDynSources, ErrOther, ErrSharedSources,
         ErrSources, ErrStop, NoValue, Returned,

@@ -114,6 +114,9 @@ pub struct TaskDef {
     pub call: CallFn,
     /// Where the function is defined: `file!()`, `line!()`, `column!()`.
     pub location: Location,
+    // retries: retry and instance settings as written (`RetryDef::NONE`: none).
+    /// `retries`, `retry_*` and `max_instances`.
+    pub retry: crate::retry::RetryDef,
 }
 
 /// A `#[param]` function's shim: computes the value, or the error text of a pre-run
@@ -200,6 +203,7 @@ mod tests {
             returns: TypeInfo::of::<()>(),
             call: shim,
             location: Location::new("src/b.rs", 3, 1),
+            retry: crate::retry::RetryDef::NONE,
         }
     }
 
@@ -217,6 +221,7 @@ mod tests {
             returns: TypeInfo::of::<()>(),
             call: shim,
             location: Location::new("src/a.rs", 10, 1),
+            retry: crate::retry::RetryDef::NONE,
         }
     }
 

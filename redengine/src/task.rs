@@ -59,6 +59,8 @@ pub struct Task {
     pub(crate) registered: bool,
     /// Process-unique instance id (the name under `use_instance_naming`).
     pub(crate) instance: u64,
+    // retries: `retries`, `retry_*` and `max_instances` as given, checked at ignite.
+    pub(crate) retry: crate::retry::RetrySpec,
 }
 
 impl std::fmt::Debug for Task {
@@ -123,6 +125,7 @@ impl Task {
             location: def.location,
             registered: true,
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
+            retry: crate::retry::RetrySpec::from(&def.retry),
         }
     }
 
@@ -195,6 +198,7 @@ impl TaskBuilder {
                 location,
                 registered: false,
                 instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
+                retry: crate::retry::RetrySpec::default(),
             },
         }
     }
@@ -263,6 +267,58 @@ impl TaskBuilder {
     /// Runs forever: no timeout, terminated at shutdown.
     pub fn permanent(mut self, yes: bool) -> Self {
         self.task.flags.permanent = yes;
+        self
+    }
+
+    // retries: the retry and instance settings (docs/runtime.md, "Retries"). Values are
+    // checked at ignite, whose errors name the task.
+
+    /// How many times a failed run is tried again (default 0). A failure, a crash and a
+    /// `terminate` by timeout are retried; each attempt is its own run in the log, and
+    /// conditions see only the last attempt's failure.
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.task.retry.retries = Some(retries);
+        self
+    }
+
+    /// The delay before the first retry: `"30 seconds"`, `"90"` (seconds); default
+    /// 1 minute.
+    pub fn retry_delay(mut self, delay: impl Into<String>) -> Self {
+        self.task.retry.delay = Some(delay.into());
+        self
+    }
+
+    /// Each further retry waits this factor longer than the one before (default 1.0: a
+    /// constant delay; 2.0 doubles it).
+    pub fn retry_backoff(mut self, factor: f64) -> Self {
+        self.task.retry.backoff = Some(factor);
+        self
+    }
+
+    /// The longest delay between attempts, whatever the backoff (default: no cap).
+    pub fn retry_max_delay(mut self, delay: impl Into<String>) -> Self {
+        self.task.retry.max_delay = Some(delay.into());
+        self
+    }
+
+    /// Spreads each delay by up to this fraction either way (0.0 to 1.0; default 0.0:
+    /// none). The spread is a hash of the task's name, the attempt and the failure
+    /// instant, so it is the same on every replay.
+    pub fn retry_jitter(mut self, fraction: f64) -> Self {
+        self.task.retry.jitter = Some(fraction);
+        self
+    }
+
+    /// How many runs of this task may be in flight at once (default 1: a task never
+    /// overlaps itself). Only `thread` and `process` tasks can take more than 1.
+    pub fn max_instances(mut self, instances: u32) -> Self {
+        self.task.retry.max_instances = Some(instances);
+        self
+    }
+
+    /// Every retry and instance setting at once (the task-file loader's checked values).
+    pub(crate) fn retry_spec(mut self, spec: crate::retry::RetrySpec) -> Self {
+        self.task.retry = spec;
         self
     }
 

@@ -45,6 +45,8 @@ pub(crate) struct TaskArgs {
     pub(crate) on_shutdown: bool,
     pub(crate) permanent: bool,
     pub(crate) params: Vec<ParamBinding>,
+    // retries: `retries`, `retry_*` and `max_instances`, checked.
+    pub(crate) retry: super::retry::RetryArgs,
     /// Each key as written, with its span, for errors about a combination of keys.
     pub(crate) keys: Vec<(String, Span)>,
 }
@@ -106,6 +108,9 @@ fn parse_key(
         symbol::TIMEOUT => out.timeout = vocab::timeout(meta, cx)?,
         symbol::PRIORITY => out.priority = priority(meta, cx)?,
         symbol::PARAMS => out.params = params(meta, cx)?,
+        retry if super::retry::KEYS.contains(&retry) => {
+            super::retry::parse_key(retry, meta, &mut out.retry, cx)?;
+        }
         flag if TASK_FLAGS.contains(&flag) => {
             let value = flag_value(key, meta, cx)?;
             match flag {

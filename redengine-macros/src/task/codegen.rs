@@ -179,6 +179,7 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
     };
     let timeout = option_str(args.timeout.as_ref().map(|timeout| timeout.text.clone()));
     let priority = args.priority.unwrap_or(0);
+    let retry = super::retry::def(args);
     let (disabled, force_run, on_startup, on_shutdown, permanent) = (
         args.disabled,
         args.force_run,
@@ -223,6 +224,7 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
                     returns: #returns,
                     call: __redengine_call,
                     location: #private::Location::new(::core::file!(), ::core::line!(), ::core::column!()),
+                    retry: #retry,
                 }
             }
         };

@@ -6,6 +6,7 @@ mod attr;
 mod check;
 mod codegen;
 mod owned;
+mod retry;
 mod vocab;
 
 use proc_macro2::TokenStream;
@@ -36,6 +37,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         crate::cond::check("end condition", lit, &mut cx);
     }
     check::settings_apply(&task_args, &mut cx);
+    retry::check(&task_args, &mut cx);
     let arguments = check::signature(&function, &task_args, &mut cx);
     if !cx.is_ok() {
         let errors = cx.into_compile_errors();

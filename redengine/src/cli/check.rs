@@ -85,6 +85,24 @@ fn verdict(task: &Prepared, snap: &Snapshot, value: &Result<bool, String>) -> (b
         Ok(false) => "its start_cond is false",
         Err(_) => "its start_cond cannot be evaluated",
     };
+    // retries: a waiting retry launches at its time, and the condition waits for it.
+    if let Some((attempt, attempts, due)) = snap.retry(task) {
+        let when = show(due, snap.zone);
+        return if due <= snap.at {
+            (
+                true,
+                format!("would start: its retry (attempt {attempt} of {attempts}) was due at {when} ({cond})"),
+            )
+        } else {
+            (
+                false,
+                format!(
+                    "would not start: a retry (attempt {attempt} of {attempts}) waits until \
+                     {when}, and the task does not start from its start_cond meanwhile ({cond})"
+                ),
+            )
+        };
+    }
     if let Some((Action::Run, since)) = snap.history.last_record(&task.name) {
         let text = format!(
             "would not start: a run started at {} has no finish in the log, and a running \

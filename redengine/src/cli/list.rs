@@ -48,6 +48,10 @@ struct Entry<'a> {
 
 impl Entry<'_> {
     fn next_text(&self, snap: &Snapshot) -> String {
+        // retries: a waiting retry is the next start, whatever the condition says.
+        if let Some(text) = snap.retry_text(self.task) {
+            return text;
+        }
         match self.special {
             Some(text) => text.to_string(),
             None => self.next.describe(|t| show(t, snap.zone)),
@@ -208,7 +212,18 @@ fn json_list(snap: &Snapshot, entries: &[Entry<'_>]) -> String {
                 (None, NextStart::NotWithinYear) => ("not_within_year", None),
                 (None, NextStart::Error(_)) => ("error", None),
             };
+            // retries: a waiting retry is the next start.
+            let retry = snap.retry(task);
+            let (when, at) = match retry {
+                Some((_, _, due)) => ("retry", Some(due)),
+                None => (when, at),
+            };
+            let retry = retry.map_or(
+                Json::Null,
+                |(attempt, of, due)| json!({"attempt": attempt, "of": of, "at": rfc3339(due)}),
+            );
             json!({
+                "retry": retry,
                 "name": task.name,
                 "execution": task.execution.to_string(),
                 "kind": task.body.kind_name(),

@@ -15,6 +15,7 @@ use super::names::short_types_in;
 use super::time::{parse_at, show, zone_name};
 use crate::ignite::{Mode, Plan, Prepared};
 use crate::scheduler::resolver::CondResolver;
+use crate::scheduler::retries::{Trail, Trails};
 use crate::session::Session;
 
 /// The session's tasks and log as seen at one instant.
@@ -29,6 +30,8 @@ pub(super) struct Snapshot {
     pub(super) log: String,
     /// The task-file problems reported while the plan was made (those tasks are left out).
     pub(super) problems: Vec<String>,
+    // retries: each task's runs as the log tells them, for a retry waiting for its time.
+    trails: Trails,
 }
 
 impl Snapshot {
@@ -52,12 +55,17 @@ impl Snapshot {
             None => now,
         };
         let mut history = History::new();
+        let mut trails = Trails::default();
         session
             .store
             .peek_heads(&mut |record| {
                 let created = record.created.with_timezone(&Utc);
                 if created <= at {
-                    history.push(record.task_name, record.action, created);
+                    // retries: conditions see what the scheduler's history holds.
+                    if record.counts_for_conditions() {
+                        history.push(record.task_name, record.action, created);
+                    }
+                    trails.follow(&record);
                 }
             })
             .map_err(|e| {
@@ -74,6 +82,7 @@ impl Snapshot {
             zone_name: zone_name(zone, at),
             log: session.store.describe(),
             problems,
+            trails,
         })
     }
 
@@ -116,8 +125,40 @@ impl Snapshot {
             .with_resolver(resolver)
     }
 
-    /// `success at 2024-01-03 08:00:01`, `run at … (unfinished)`, `never run`.
+    /// A retry of `task` waiting for its time: (the attempt, of how many, when), per
+    /// the log and the task's current settings.
+    pub(super) fn retry(&self, task: &Prepared) -> Option<(u32, u32, DateTime<Utc>)> {
+        let (attempt, due, _, _) = self.trails.get(&task.name)?.waiting()?;
+        let attempts = task.retry.attempts();
+        (attempt <= attempts).then(|| (attempt, attempts, due.with_timezone(&Utc)))
+    }
+
+    /// `retry (attempt 2 of 4) at 2024-01-03 08:01:00`, for a waiting retry.
+    pub(super) fn retry_text(&self, task: &Prepared) -> Option<String> {
+        let (attempt, attempts, due) = self.retry(task)?;
+        Some(format!(
+            "retry (attempt {attempt} of {attempts}) at {}",
+            show(due, self.zone)
+        ))
+    }
+
+    /// `success at 2024-01-03 08:00:01`, `run at … (unfinished)`, `never run`; a failure
+    /// waiting for its retry says so: `fail at …, retry (attempt 2 of 4) at …`.
     pub(super) fn last(&self, task: &str) -> String {
+        let waiting = self
+            .trails
+            .get(task)
+            .and_then(Trail::waiting)
+            .and_then(|w| {
+                let t = self.plan.tasks.iter().find(|t| t.name == task)?;
+                Some((self.retry_text(t)?, w))
+            });
+        if let Some((text, (_, _, action, at))) = waiting {
+            return format!(
+                "{action} at {}, {text}",
+                show(at.with_timezone(&Utc), self.zone)
+            );
+        }
         match self.history.last_record(task) {
             None => "never run".to_string(),
             Some((Action::Run, at)) => format!("run at {} (unfinished)", show(at, self.zone)),

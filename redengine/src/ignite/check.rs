@@ -124,6 +124,19 @@ pub(super) fn prepare(
             Timeout::After(d) if !task.flags.permanent => Some(d),
             _ => None,
         };
+        // retries: the retry policy and instance limit, each bad value a problem.
+        let once = match task.flags {
+            f if f.on_startup => Some("on_startup"),
+            f if f.on_shutdown => Some("on_shutdown"),
+            _ => None,
+        };
+        let (retry, max_instances) = task.retry.check(execution, once).unwrap_or_else(|found| {
+            problems.extend(found.into_iter().map(|message| Problem {
+                location: at,
+                message: format!("task '{name}': {message}"),
+            }));
+            (crate::retry::RetryPolicy::NONE, 1)
+        });
         let args = plan_args(name, task, &params, &returns, &names, &mut problems);
         prepared.push(Prepared {
             name: name.clone(),
@@ -136,6 +149,8 @@ pub(super) fn prepare(
             body: task.body.clone(),
             returns: task.returns,
             retired: false,
+            retry,
+            max_instances,
             info: TaskInfo {
                 name: name.clone(),
                 execution,

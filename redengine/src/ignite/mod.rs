@@ -71,6 +71,9 @@ pub(crate) struct Prepared {
     pub(crate) returns: TypeInfo,
     /// Removed or replaced by a task-file reload: never launched again.
     pub(crate) retired: bool,
+    // retries: when failed runs are tried again, and how many runs may overlap.
+    pub(crate) retry: crate::retry::RetryPolicy,
+    pub(crate) max_instances: u32,
 }
 
 /// The ignite result.

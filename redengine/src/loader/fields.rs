@@ -7,6 +7,7 @@ use toml::Spanned;
 
 use crate::config::Timeout;
 use crate::error::Problem;
+use crate::retry::{self, RetrySpec};
 use crate::task::Location;
 
 /// Byte offsets → 1-based line and column.
@@ -162,6 +163,83 @@ impl<'i> Entry<'_, 'i> {
         }
     }
 
+    // retries: `retries`, `retry_delay`, `retry_backoff`, `retry_max_delay`,
+    // `retry_jitter`, `max_instances`; each value checked by the runtime's own rules.
+
+    /// The retry and instance keys, each bad value a problem on its line.
+    pub(super) fn retry(&mut self, label: &str) -> RetrySpec {
+        let mut spec = RetrySpec::default();
+        if let Some(value) = self.get("retries").cloned() {
+            let n = value
+                .get_ref()
+                .as_integer()
+                .map(|i| i.as_str().replace('_', ""));
+            match n.as_deref().map(str::parse::<u64>) {
+                Some(Ok(n)) => match retry::check_retries(n) {
+                    Ok(n) => spec.retries = Some(n),
+                    Err(e) => self.error(value.span().start, format!("{label}: {e}")),
+                },
+                _ => self.wrong_type("retries", &value, "a whole number such as 3"),
+            }
+        }
+        for key in ["retry_delay", "retry_max_delay"] {
+            let Some(value) = self.get(key).cloned() else {
+                continue;
+            };
+            let text = match value.get_ref() {
+                DeValue::String(s) => s.to_string(),
+                DeValue::Integer(i) => i.as_str().replace('_', ""),
+                DeValue::Float(f) => f.as_str().to_string(),
+                _ => {
+                    self.wrong_type(key, &value, "a duration string or a number of seconds");
+                    continue;
+                }
+            };
+            match retry::parse_delay(key, &text) {
+                Ok(_) if key == "retry_delay" => spec.delay = Some(text),
+                Ok(_) => spec.max_delay = Some(text),
+                Err(e) => self.error(value.span().start, format!("{label}: {e}")),
+            }
+        }
+        if let Some(value) = self.get("retry_backoff").cloned() {
+            match number(value.get_ref()) {
+                Some(f) => match retry::check_backoff(f) {
+                    Ok(f) => spec.backoff = Some(f),
+                    Err(e) => self.error(value.span().start, format!("{label}: {e}")),
+                },
+                None => self.wrong_type("retry_backoff", &value, "a number such as 2.0"),
+            }
+        }
+        if let Some(value) = self.get("retry_jitter").cloned() {
+            let fraction = match value.get_ref() {
+                DeValue::Boolean(true) => Some(retry::DEFAULT_JITTER),
+                DeValue::Boolean(false) => Some(0.0),
+                other => number(other),
+            };
+            match fraction {
+                Some(f) => match retry::check_jitter(f) {
+                    Ok(f) => spec.jitter = Some(f),
+                    Err(e) => self.error(value.span().start, format!("{label}: {e}")),
+                },
+                None => self.wrong_type("retry_jitter", &value, "`true`, `false` or a fraction"),
+            }
+        }
+        if let Some(value) = self.get("max_instances").cloned() {
+            let n = value
+                .get_ref()
+                .as_integer()
+                .map(|i| i.as_str().replace('_', ""));
+            match n.as_deref().map(str::parse::<u64>) {
+                Some(Ok(n)) => match retry::check_max_instances(n) {
+                    Ok(n) => spec.max_instances = Some(n),
+                    Err(e) => self.error(value.span().start, format!("{label}: {e}")),
+                },
+                _ => self.wrong_type("max_instances", &value, "a whole number such as 2"),
+            }
+        }
+        spec
+    }
+
     /// A table of text values (`parameters`, `env`): numbers and booleans become text.
     pub(super) fn text_table(&mut self, key: &str, label: &str) -> Vec<(String, String)> {
         let Some(value) = self.get(key).cloned() else {
@@ -193,5 +271,14 @@ impl<'i> Entry<'_, 'i> {
             out.push((k.get_ref().to_string(), text));
         }
         out
+    }
+}
+
+/// A TOML number as `f64` (a decimal integer too: `retry_backoff = 2`).
+fn number(value: &DeValue<'_>) -> Option<f64> {
+    match value {
+        DeValue::Float(f) => f.as_str().replace('_', "").parse().ok(),
+        DeValue::Integer(i) if i.radix() == 10 => i.as_str().replace('_', "").parse().ok(),
+        _ => None,
     }
 }

@@ -32,6 +32,13 @@ const KEYS: &[&str] = &[
     "parameters",
     "env",
     "disabled",
+    // retries
+    "retries",
+    "retry_delay",
+    "retry_backoff",
+    "retry_max_delay",
+    "retry_jitter",
+    "max_instances",
 ];
 
 /// A task read from a file, with what identifies its definition.
@@ -169,6 +176,7 @@ fn read_entry(
     let disabled = cx.boolean("disabled", &label);
     let params = cx.text_table("parameters", &label);
     let env = cx.text_table("env", &label);
+    let retry = cx.retry(&label);
     let (Some((name, _)), Some(mut kind), true) = (name, kind, cx.problems.is_empty()) else {
         out.problems.append(&mut cx.problems);
         return;
@@ -191,6 +199,7 @@ fn read_entry(
     if let Some(t) = timeout {
         builder = builder.timeout(t);
     }
+    builder = builder.retry_spec(retry);
     let mut bound: Vec<String> = Vec::new();
     for (key, value) in params {
         bound.push(key.clone());

@@ -210,19 +210,23 @@ pub(super) fn parse_row(row: &impl Fields) -> Result<TaskRecord, String> {
         runtime: parse_runtime(runtime)?,
         message: message.to_owned(),
         exc_text: exc_text.to_owned(),
+        attempt: RecordHead::attempt_in(message).0,
     })
 }
 
 /// The part of a row the history needs, checked exactly as [`parse_row`] checks it (a row
 /// is a record for both or for neither), without copying any text.
 pub(super) fn parse_head<R: Fields>(row: &R) -> Result<RecordHead<'_>, String> {
-    let [task_name, created, action, start, end, runtime, _, _] = fields(row)?;
+    let [task_name, created, action, start, end, runtime, message, _] = fields(row)?;
+    let (attempt, retry_at) = RecordHead::attempt_in(message);
     let head = RecordHead {
         task_name,
         created: parse_timestamp("created", created)?,
         action: parse_action(action)?,
+        start: parse_optional_timestamp("start", start)?,
+        attempt,
+        retry_at,
     };
-    parse_optional_timestamp("start", start)?;
     parse_optional_timestamp("end", end)?;
     parse_runtime(runtime)?;
     Ok(head)

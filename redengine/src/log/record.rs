@@ -36,6 +36,10 @@ pub struct TaskRecord {
     pub message: String,
     /// For `fail`: the error and its source chain, or the panic message. Empty otherwise.
     pub exc_text: String,
+    /// Which attempt of a retried run this record belongs to: 1 for the first (and for
+    /// every run of a task without retries). The CSV log carries it in the message's
+    /// `(attempt N of M…)` suffix (docs/log.md, "Attempts").
+    pub attempt: u32,
 }
 
 /// What the history of a task needs from a record: who, what, when. Borrowed from the
@@ -57,6 +61,26 @@ pub struct RecordHead<'a> {
     pub action: Action,
     /// When the record was made (the instant conditions read).
     pub created: DateTime<FixedOffset>,
+    /// The run's start (`start` column).
+    pub start: Option<DateTime<FixedOffset>>,
+    /// The attempt (1 for the first), as in [`TaskRecord::attempt`].
+    pub attempt: u32,
+    /// When the next attempt is due, on a finish that will be retried.
+    pub retry_at: Option<DateTime<FixedOffset>>,
+}
+
+impl RecordHead<'_> {
+    /// The attempt and the retry instant a record's `message` carries (`(1, None)` when
+    /// it has no attempt suffix): for a store that reads heads itself and keeps the
+    /// message, as the CSV log does.
+    pub fn attempt_in(message: &str) -> (u32, Option<DateTime<FixedOffset>>) {
+        attempt_suffix(message).map_or((1, None), |a| (a.attempt, a.retry_at))
+    }
+
+    /// Whether conditions see this record (see [`TaskRecord::counts_for_conditions`]).
+    pub fn counts_for_conditions(&self) -> bool {
+        !(self.retry_at.is_some() || (self.action == Action::Run && self.attempt > 1))
+    }
 }
 
 /// The reason written for a `terminate` whose body stopped with no termination flag set.
@@ -69,7 +93,52 @@ impl TaskRecord {
             task_name: &self.task_name,
             action: self.action,
             created: self.created,
+            start: self.start,
+            attempt: self.attempt,
+            retry_at: self.retry_at(),
         }
+    }
+
+    /// Marks this record as attempt `attempt` of `attempts` and, on a finish that will be
+    /// retried, with the instant `retry_at` the next attempt is due: sets
+    /// [`TaskRecord::attempt`] and appends the message suffix
+    /// `(attempt 2 of 4)` / `(attempt 1 of 4, retry at <timestamp>)`. The first attempt of
+    /// a run that is not retried gets no suffix, so such records read as they always did.
+    pub fn with_attempt(
+        mut self,
+        attempt: u32,
+        attempts: u32,
+        retry_at: Option<DateTime<FixedOffset>>,
+    ) -> Self {
+        self.attempt = attempt.max(1);
+        if self.attempt > 1 || retry_at.is_some() {
+            self.message.push_str(&format!(
+                " (attempt {} of {}",
+                self.attempt,
+                attempts.max(self.attempt)
+            ));
+            if let Some(at) = retry_at {
+                // The CSV log's timestamp form (six fraction digits and the offset).
+                let at = at.trunc_subsecs(6).format("%Y-%m-%dT%H:%M:%S%.6f%:z");
+                self.message.push_str(&format!(", retry at {at}"));
+            }
+            self.message.push(')');
+        }
+        self
+    }
+
+    /// When the next attempt is due, on a finish that will be retried (read from the
+    /// message's suffix).
+    pub fn retry_at(&self) -> Option<DateTime<FixedOffset>> {
+        attempt_suffix(&self.message).and_then(|s| s.retry_at)
+    }
+
+    /// Whether conditions see this record. The attempts of a retried run are one run to
+    /// conditions: its first `run` record and its last attempt's finish. A retry's `run`
+    /// record and a failure that will be retried are in the log but not in the history
+    /// conditions read, so `after task 'x' failed` fires once, after the final attempt.
+    pub fn counts_for_conditions(&self) -> bool {
+        self.head().counts_for_conditions()
     }
 
     /// The `run` record written immediately before a run is handed to its executor.
@@ -84,6 +153,7 @@ impl TaskRecord {
             runtime: None,
             message: status_message(task, Action::Run),
             exc_text: String::new(),
+            attempt: 1,
         }
     }
 
@@ -159,6 +229,7 @@ impl TaskRecord {
             runtime: None,
             message: status_message(task, Action::Crash),
             exc_text: String::new(),
+            attempt: 1,
         }
     }
 
@@ -180,8 +251,36 @@ impl TaskRecord {
             runtime: Some((end - start).to_std().unwrap_or(Duration::ZERO)),
             message,
             exc_text,
+            attempt: 1,
         }
     }
+}
+
+/// The `(attempt N of M[, retry at T])` suffix of a message, read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AttemptSuffix {
+    pub(crate) attempt: u32,
+    pub(crate) attempts: u32,
+    pub(crate) retry_at: Option<DateTime<FixedOffset>>,
+}
+
+/// Reads the attempt suffix [`TaskRecord::with_attempt`] writes; `None` when the message
+/// has none (or something else in parentheses).
+pub(crate) fn attempt_suffix(message: &str) -> Option<AttemptSuffix> {
+    let body = message.strip_suffix(')')?;
+    let open = body.rfind(" (attempt ")?;
+    let inner = &body[open + " (attempt ".len()..];
+    let (counts, retry_at) = match inner.split_once(", retry at ") {
+        Some((counts, at)) => (counts, Some(DateTime::parse_from_rfc3339(at).ok()?)),
+        None => (inner, None),
+    };
+    let (attempt, attempts) = counts.split_once(" of ")?;
+    let (attempt, attempts) = (attempt.parse().ok()?, attempts.parse().ok()?);
+    (attempt >= 1 && attempts >= attempt).then_some(AttemptSuffix {
+        attempt,
+        attempts,
+        retry_at,
+    })
 }
 
 /// `Task '<name>' status: '<action>'`, the message of every record but `terminate`.
@@ -259,6 +358,39 @@ mod tests {
         assert_eq!(r.runtime, None);
         assert_eq!(r.message, "Task 'x' status: 'crash'");
         assert_eq!(TaskRecord::finish("x", Action::Crash, s, up, "e"), r);
+    }
+
+    #[test]
+    fn attempts_ride_in_the_message_and_read_back() {
+        let (s, e) = (at("2024-01-03T08:00:00Z"), at("2024-01-03T08:00:01Z"));
+        let first = TaskRecord::run("x", s).with_attempt(1, 4, None);
+        assert_eq!(first.message, "Task 'x' status: 'run'");
+        assert_eq!((first.attempt, first.retry_at()), (1, None));
+        let again = at("2024-01-03T08:01:01Z");
+        let fail =
+            TaskRecord::finish("x", Action::Fail, s, e, "boom").with_attempt(1, 4, Some(again));
+        assert_eq!(
+            fail.message,
+            "Task 'x' status: 'fail' (attempt 1 of 4, retry at 2024-01-03T08:01:01.000000+00:00)"
+        );
+        assert_eq!(fail.retry_at(), Some(again));
+        assert!(!fail.counts_for_conditions());
+        let run = TaskRecord::run("x", again).with_attempt(2, 4, None);
+        assert_eq!(run.message, "Task 'x' status: 'run' (attempt 2 of 4)");
+        assert!(!run.counts_for_conditions());
+        let last = TaskRecord::terminate("x", "timeout", s, e).with_attempt(4, 4, None);
+        assert_eq!(last.message, "timeout (attempt 4 of 4)");
+        assert!(last.counts_for_conditions());
+        let read = attempt_suffix(&last.message).unwrap();
+        assert_eq!((read.attempt, read.attempts, read.retry_at), (4, 4, None));
+        for other in [
+            "Task 'x' status: 'run'",
+            "oops (attempt)",
+            "x (attempt 3 of 2)",
+            "(attempt a of 2)",
+        ] {
+            assert_eq!(attempt_suffix(other), None, "{other}");
+        }
     }
 
     #[test]

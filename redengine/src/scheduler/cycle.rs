@@ -93,14 +93,16 @@ impl Scheduler<'_> {
     /// "Launch guards"). A process task that finds every slot taken (or other due tasks
     /// ahead of it in line) waits in line if it is due.
     fn runnable(&mut self, i: usize) -> Result<bool> {
-        if self.running.contains_key(&i) || self.tasks[i].retired {
+        // retries: up to `max_instances` runs of a task at once (default 1).
+        let instances = usize::try_from(self.tasks[i].max_instances).unwrap_or(usize::MAX);
+        if self.running.count(i) >= instances || self.tasks[i].retired {
             return Ok(false);
         }
         if self.tasks[i].execution == Execution::Process {
             let alive = self
                 .running
-                .keys()
-                .filter(|k| self.tasks[**k].execution == Execution::Process)
+                .iter()
+                .filter(|(k, _)| self.tasks[*k].execution == Execution::Process)
                 .count();
             let free = self.s.config.max_process_count.saturating_sub(alive);
             let priority = self.tasks[i].info.priority;
@@ -127,6 +129,10 @@ impl Scheduler<'_> {
                 return Ok(true);
             }
         }
+        // retries: a waiting retry launches at its time, and only then.
+        if let Some(due) = self.retry_gate(i) {
+            return Ok(due || self.hasten_retry(i));
+        }
         if self.forced.contains(&i) {
             return Ok(true);
         }
@@ -137,10 +143,20 @@ impl Scheduler<'_> {
         self.check(&task.start, Some(&task.name), "start_cond")
     }
 
-    /// Timeout, then force_termination, then end_cond, for a running run at its turn.
+    /// Timeout, then force_termination, then end_cond, for each running run of task `i`
+    /// at its turn (a manual termination stops them all).
     pub(super) fn enforce(&mut self, i: usize) -> Result<()> {
+        let manual = self.to_terminate.remove(&i);
+        for k in 0..self.running.count(i) {
+            self.enforce_run(i, k, manual)?;
+        }
+        Ok(())
+    }
+
+    /// [`Scheduler::enforce`] for the `k`-th run of task `i`.
+    fn enforce_run(&mut self, i: usize, k: usize, manual: bool) -> Result<()> {
         let now = self.now();
-        let Some(run) = self.running.get(&i) else {
+        let Some(run) = self.running.of(i).get(k) else {
             return Ok(());
         };
         let task = &self.tasks[i];
@@ -166,7 +182,7 @@ impl Scheduler<'_> {
                 );
             }
             run.flag.set(TerminationReason::Timeout);
-        } else if self.to_terminate.remove(&i) {
+        } else if manual {
             run.flag.set(TerminationReason::Manual);
         } else if !never(&task.end) && !run.flag.is_set() {
             let flag = run.flag.clone();

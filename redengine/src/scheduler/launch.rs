@@ -2,7 +2,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Running, Scheduler};
+use super::runs::Running;
+use super::Scheduler;
 use crate::context::ArgValue;
 use crate::error::Result;
 use crate::event::Event;
@@ -25,7 +26,10 @@ impl Scheduler<'_> {
     pub(super) fn launch(&mut self, i: usize) -> Result<()> {
         let now = self.now();
         let name = self.tasks[i].name.clone();
-        self.write(TaskRecord::run(&name, self.offset(now)))?;
+        let attempt = self.attempt_for_launch(i, now);
+        let attempts = self.tasks[i].retry.attempts();
+        let record = TaskRecord::run(&name, self.offset(now)).with_attempt(attempt, attempts, None);
+        self.write(record)?;
         let flag = TerminationFlag::new();
         let job = self.job(i, flag.clone());
         let run = NEXT_RUN.fetch_add(1, Ordering::Relaxed);
@@ -47,7 +51,7 @@ impl Scheduler<'_> {
             self.s.control.set_inline_run(None);
         }
         match dispatched {
-            Dispatch::Done(result) => self.finish(i, now, &flag, result),
+            Dispatch::Done(result) => self.finish(i, now, &flag, attempt, result),
             Dispatch::Started => {
                 self.running.insert(
                     i,
@@ -55,6 +59,7 @@ impl Scheduler<'_> {
                         run,
                         start: now,
                         flag,
+                        attempt,
                     },
                 );
                 Ok(())
@@ -65,7 +70,7 @@ impl Scheduler<'_> {
                     prerun: true,
                     end: now,
                 };
-                self.finish(i, now, &flag, result)
+                self.finish(i, now, &flag, attempt, result)
             }
         }
     }

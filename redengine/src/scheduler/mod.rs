@@ -23,13 +23,15 @@ mod reap;
 mod reload;
 pub(crate) mod resolver;
 mod restart;
+pub(crate) mod retries;
+mod runs;
 mod shutdown;
 mod slots;
 mod startup;
 mod wait;
 
 use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use redengine_conditions::{Condition, History};
@@ -39,14 +41,6 @@ use crate::event::Alarm;
 use crate::hooks::SchedulerInfo;
 use crate::ignite::{Plan, Prepared};
 use crate::session::Session;
-use crate::termination::TerminationFlag;
-
-/// A run handed to an asynchronous executor and not reaped yet.
-struct Running {
-    run: u64,
-    start: DateTime<Utc>,
-    flag: TerminationFlag,
-}
 
 /// The scheduler's state for one run of the loop.
 pub(crate) struct Scheduler<'s> {
@@ -56,7 +50,10 @@ pub(crate) struct Scheduler<'s> {
     tasks: Vec<Prepared>,
     shut: Condition,
     history: History,
-    running: HashMap<usize, Running>,
+    // retries: the runs in flight (up to `max_instances` per task) and the retries
+    // waiting for their time.
+    running: runs::Runs,
+    retries: retries::Retries,
     cycles: u64,
     started: DateTime<Utc>,
     alarm: Alarm,
@@ -121,7 +118,8 @@ impl<'s> Scheduler<'s> {
             tasks,
             shut,
             history: History::new(),
-            running: HashMap::new(),
+            running: runs::Runs::default(),
+            retries: retries::Retries::default(),
             cycles: 0,
             started: now,
             alarm,

@@ -21,21 +21,27 @@ impl Scheduler<'_> {
     pub(super) fn write(&mut self, record: TaskRecord) -> Result<()> {
         self.s.store.append(&record)?;
         emit(&record);
-        self.history.push(
-            &record.task_name,
-            record.action,
-            record.created.with_timezone(&Utc),
-        );
+        // retries: a retry's `run` and a failure that will be retried are not for
+        // conditions (the attempts are one run to them).
+        if record.counts_for_conditions() {
+            self.history.push(
+                &record.task_name,
+                record.action,
+                record.created.with_timezone(&Utc),
+            );
+        }
         self.dirty = true;
         Ok(())
     }
 
-    /// Writes a run's finish record and keeps its return value.
+    /// Writes a run's finish record (attempt `attempt`; a retry waits if it is retried)
+    /// and keeps its return value.
     pub(super) fn finish(
         &mut self,
         i: usize,
         start: DateTime<Utc>,
         flag: &TerminationFlag,
+        attempt: u32,
         result: JobResult,
     ) -> Result<()> {
         let name = self.tasks[i].name.clone();
@@ -70,6 +76,7 @@ impl Scheduler<'_> {
                 limit.unwrap_or_default()
             ));
         }
+        let record = self.mark_attempt(i, attempt, record, result.end.max(start));
         self.write(record)?;
         match prerun_error {
             Some(text) if !self.s.config.silence_task_prerun => Err(Error::new(ErrorKind::PreRun(
@@ -91,10 +98,8 @@ impl Scheduler<'_> {
         for event in self.alarm.drain() {
             match event {
                 Event::Finished { task, run, result } => {
-                    if self.running.get(&task).is_some_and(|r| r.run == run) {
-                        if let Some(r) = self.running.remove(&task) {
-                            self.finish(task, r.start, &r.flag, result)?;
-                        }
+                    if let Some(r) = self.running.remove(task, run) {
+                        self.finish(task, r.start, &r.flag, r.attempt, result)?;
                     }
                 }
                 Event::Wake => self.dirty = true,

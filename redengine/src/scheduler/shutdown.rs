@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{Running, Scheduler};
+use super::runs::Running;
+use super::Scheduler;
 use crate::error::Result;
 use crate::execution::Execution;
 use crate::hooks::{scheduler_post, scheduler_pre};
@@ -73,16 +74,19 @@ impl Scheduler<'_> {
             if self.s.control.signals.load(Ordering::SeqCst) >= 2 {
                 return self.instant_stop();
             }
-            let alive: Vec<usize> = self.running.keys().copied().collect();
+            let alive: Vec<usize> = self.running.tasks();
             let mut deadline: Option<DateTime<Utc>> = None;
             for i in alive {
                 if self.tasks[i].flags.permanent {
-                    if let Some(r) = self.running.get(&i) {
+                    for r in self.running.of(i) {
                         r.flag.set(TerminationReason::Shutdown);
                     }
                 }
                 self.enforce(i)?;
-                if let (Some(r), Some(limit)) = (self.running.get(&i), self.tasks[i].timeout) {
+                let Some(limit) = self.tasks[i].timeout else {
+                    continue;
+                };
+                for r in self.running.of(i) {
                     if !r.flag.is_set() {
                         let at = chrono::TimeDelta::from_std(limit).ok().and_then(|l| {
                             r.start
@@ -104,15 +108,15 @@ impl Scheduler<'_> {
     /// (reason `shutdown`) for those still alive: a thread cannot be killed, and the
     /// process exit ends it.
     fn instant_stop(&mut self) -> Result<()> {
-        for r in self.running.values() {
+        for (_, r) in self.running.iter() {
             r.flag.set(TerminationReason::Shutdown);
         }
         // Killed children are waited for (SIGKILL follows SIGTERM after the kill grace),
         // so none outlives the scheduler; threads get a moment, then are abandoned.
         let processes = self
             .running
-            .keys()
-            .any(|i| self.tasks[*i].execution == Execution::Process);
+            .iter()
+            .any(|(i, _)| self.tasks[i].execution == Execution::Process);
         let grace = if processes {
             PROCESS_GRACE
         } else {
@@ -127,11 +131,13 @@ impl Scheduler<'_> {
             self.reap()?;
         }
         let now = self.now();
-        let abandoned: Vec<(usize, Running)> = self.running.drain().collect();
+        let abandoned: Vec<(usize, Running)> = self.running.drain();
         for (i, r) in abandoned {
             let name = self.tasks[i].name.clone();
             let record =
                 TaskRecord::terminate(&name, "shutdown", self.offset(r.start), self.offset(now));
+            // Not retried (a shutdown is on purpose), but the attempt is said.
+            let record = record.with_attempt(r.attempt, self.tasks[i].retry.attempts(), None);
             self.write(record)?;
         }
         Ok(())

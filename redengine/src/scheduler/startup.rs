@@ -4,26 +4,29 @@
 use chrono::{DateTime, Utc};
 use redengine_conditions::Condition;
 
+use super::retries::Trails;
 use super::Scheduler;
 use crate::error::{Error, ErrorKind, Result};
 use crate::hooks::{scheduler_post, scheduler_pre};
 use crate::ignite::Prepared;
-use crate::log::{Action, TaskRecord};
 
 impl Scheduler<'_> {
     /// Start-up steps after ignite.
     pub(super) fn startup(&mut self) -> Result<()> {
         // Only who, what and when of each record: the text of a long log is never held.
         // First-seen order for the crash records.
-        let mut names: Vec<Box<str>> = Vec::new();
+        // retries: each task's trail (open runs, waiting retries); the history gets
+        // what conditions see.
+        let mut trails = Trails::default();
         let mut latest: Option<DateTime<Utc>> = None;
         let history = &mut self.history;
         let count = self.s.store.load_heads(&mut |r| {
             let created = r.created.with_timezone(&Utc);
             latest = Some(latest.map_or(created, |l| l.max(created)));
-            if history.insert(r.task_name, r.action, created) {
-                names.push(r.task_name.into());
+            if r.counts_for_conditions() {
+                history.insert(r.task_name, r.action, created);
             }
+            trails.follow(&r);
         })?;
         ::log::info!(
             target: "redengine::scheduler",
@@ -49,16 +52,7 @@ impl Scheduler<'_> {
             self.saw(latest);
         }
         let now = self.now();
-        let unfinished: Vec<(String, DateTime<Utc>)> = names
-            .iter()
-            .filter_map(|n| match self.history.last_record(n) {
-                Some((Action::Run, at)) => Some((n.to_string(), at)),
-                _ => None,
-            })
-            .collect();
-        for (name, at) in unfinished {
-            self.write(TaskRecord::crash(&name, self.offset(at), self.offset(now)))?;
-        }
+        self.restore_runs(trails, now)?;
         self.cycles = 0;
         self.started = now;
         let posts = scheduler_pre(&self.s.hooks.startup, &self.info())

@@ -81,7 +81,7 @@ impl Scheduler<'_> {
             }
         };
         for (i, task) in self.tasks.iter().enumerate() {
-            if let Some(run) = self.running.get(&i) {
+            for run in self.running.of(i) {
                 if !run.flag.is_set() {
                     if let Some(limit) = task.timeout.and_then(|t| TimeDelta::from_std(t).ok()) {
                         let tick = limit + TimeDelta::microseconds(1);
@@ -93,7 +93,18 @@ impl Scheduler<'_> {
                         return None;
                     }
                 }
-            } else if launching
+            }
+            // retries: a waiting retry is due at its time, whatever the start condition
+            // says; a task at its `max_instances` launches nothing.
+            let instances = usize::try_from(task.max_instances).unwrap_or(usize::MAX);
+            if let Some(retry) = self.retries.next(&task.name) {
+                // One already due and still waiting after the cycle is held by a limit
+                // (instances, process slots): a run's end wakes the loop.
+                if launching && !task.retired && retry.due > now {
+                    earliest(&mut best, retry.due);
+                }
+            } else if self.running.count(i) < instances
+                && launching
                 && !task.flags.on_startup
                 && !task.flags.on_shutdown
                 && !task.flags.disabled
