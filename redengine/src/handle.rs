@@ -29,6 +29,9 @@ pub(crate) struct Control {
     /// The termination flag of the `main` run in progress, if any: a signal sets it
     /// (reason `shutdown`), since that run blocks the loop.
     pub(crate) inline_run: Mutex<Option<TerminationFlag>>,
+    // async: the tokio runtime `execution = "async"` runs on.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) tokio: crate::runtime::AsyncRuntime,
 }
 
 impl Control {

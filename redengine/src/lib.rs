@@ -113,6 +113,8 @@ pub mod conditions {
 // Surfaces: how users reach a session.
 mod cli;
 pub mod console;
+#[cfg(feature = "tokio")]
+mod embed;
 mod entry;
 // The engine: the loop and every step of it, over an ignited plan.
 mod ignite;
@@ -131,6 +133,7 @@ pub mod kind;
 pub mod loader;
 mod params;
 mod registry;
+mod runtime;
 mod session;
 mod task;
 // Leaves: plain data and I/O.
@@ -157,7 +160,7 @@ pub use hooks::{
 pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, TaskRecord};
 pub use redengine_conditions::Zone;
 
-pub use kind::{FunctionTask, Restart, ShutDown, TaskKind};
+pub use kind::{AsyncFunctionTask, AsyncRun, FunctionTask, Restart, ShutDown, TaskKind};
 #[doc(inline)]
 pub use redengine_macros::{condition, main, param, task};
 pub use session::{Session, SessionBuilder};
@@ -172,6 +175,29 @@ pub use params::ParamContext;
 pub use params::Params;
 pub use termination::{TerminationFlag, TerminationReason};
 pub use value::{Codec, TypeInfo, Value};
+
+/// Not public API: expands to nothing with the `tokio` feature, else to the compile error
+/// an `async fn` task gets.
+#[cfg(feature = "tokio")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! needs_tokio {
+    () => {};
+}
+
+/// Not public API: expands to nothing with the `tokio` feature, else to the compile error
+/// an `async fn` task gets.
+#[cfg(not(feature = "tokio"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! needs_tokio {
+    () => {
+        ::core::compile_error!(
+            "`async fn` tasks need redengine's `tokio` feature: enable it with \
+             `redengine = { version = \"0.1\", features = [\"tokio\"] }` in Cargo.toml"
+        );
+    };
+}
 
 /// Not public API. Used by generated code.
 #[doc(hidden)]
@@ -197,6 +223,16 @@ pub mod __private {
     pub use serde;
 
     pub use crate::entry::{run as main, TASK_ENV};
+
+    // async: what an `async fn` task's expansion uses.
+    pub use crate::kind::future::block_on;
+    pub use crate::kind::AsyncRun;
+    pub use crate::needs_tokio;
+
+    /// The future of a run whose arguments could not be read: a `fail` with `error`.
+    pub fn async_fail(error: String) -> AsyncRun {
+        Box::pin(async move { Outcome::Fail(error) })
+    }
 
     use std::any::Any;
     use std::fmt::Display;

@@ -62,10 +62,57 @@ pub(crate) trait Executor {
     fn dispatch(&self, job: Job, done: Done) -> Dispatch;
 }
 
+/// A run whose hooks ran and whose arguments are resolved: what is left is the body, then
+/// [`Ready::finish`] (the post-hooks and the finish instant). The `async` executor calls
+/// the body in between as a future.
+pub(crate) struct Ready {
+    pub(crate) info: TaskInfo,
+    pub(crate) body: Body,
+    pub(crate) ctx: TaskContext,
+    posts: Vec<AfterExecute>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Ready {
+    /// Runs the post parts of the hooks with the outcome and measures the finish instant.
+    pub(crate) fn finish(self, outcome: Outcome) -> JobResult {
+        let end = self.clock.now();
+        let (action, error) = match &outcome {
+            Outcome::Success(_) => (Action::Success, None),
+            Outcome::Fail(e) => (Action::Fail, Some(e.as_str())),
+            Outcome::Inaction => (Action::Inaction, None),
+            Outcome::Terminated => (Action::Terminate, None),
+        };
+        run_posts(&self.info, self.posts, action, error);
+        JobResult {
+            outcome,
+            prerun: false,
+            end,
+        }
+    }
+}
+
 impl Job {
     /// Runs hooks, resolves parameter functions and calls the body, catching panics.
     /// Shared by every in-process executor.
     pub(crate) fn execute(self) -> JobResult {
+        match self.prepare() {
+            Ok(ready) => {
+                let outcome =
+                    match catch_unwind(AssertUnwindSafe(|| ready.body.execute(&ready.ctx))) {
+                        Ok(outcome) => outcome,
+                        Err(p) => Outcome::Fail(panic_message(&*p)),
+                    };
+                ready.finish(outcome)
+            }
+            Err(prerun) => prerun,
+        }
+    }
+
+    /// Runs the `task_execute` hooks and resolves the arguments (calling parameter
+    /// functions); a failure there is the run's pre-run result.
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn prepare(self) -> Result<Ready, JobResult> {
         let Job {
             info,
             body,
@@ -80,11 +127,11 @@ impl Job {
         let mut posts: Vec<AfterExecute> = Vec::new();
         let prerun = |text: String, posts: Vec<AfterExecute>| {
             run_posts(&info, posts, Action::Fail, Some(&text));
-            JobResult {
+            Err(JobResult {
                 outcome: Outcome::Fail(text),
                 prerun: true,
                 end: clock.now(),
-            }
+            })
         };
         for hook in &hooks {
             match catch_unwind(AssertUnwindSafe(|| hook(&info))) {
@@ -144,23 +191,13 @@ impl Job {
             resolved.push((name, value));
         }
         let ctx = TaskContext::new(info.name.clone(), resolved, flag).with_session(session);
-        let outcome = match catch_unwind(AssertUnwindSafe(|| body.execute(&ctx))) {
-            Ok(outcome) => outcome,
-            Err(p) => Outcome::Fail(panic_message(&*p)),
-        };
-        let end = clock.now();
-        let (action, error) = match &outcome {
-            Outcome::Success(_) => (Action::Success, None),
-            Outcome::Fail(e) => (Action::Fail, Some(e.as_str())),
-            Outcome::Inaction => (Action::Inaction, None),
-            Outcome::Terminated => (Action::Terminate, None),
-        };
-        run_posts(&info, posts, action, error);
-        JobResult {
-            outcome,
-            prerun: false,
-            end,
-        }
+        Ok(Ready {
+            info,
+            body,
+            ctx,
+            posts,
+            clock,
+        })
     }
 }
 
