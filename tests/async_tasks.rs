@@ -74,7 +74,7 @@ fn a_timeout_drops_the_future_and_logs_terminate_within_1_1_s() {
 }
 
 #[test]
-fn manual_termination_and_shutdown_cancel_the_future() {
+fn manual_termination_drops_the_future() {
     let (b, log) = real_time();
     let dropped = Arc::new(AtomicBool::new(false));
     let d = dropped.clone();
@@ -270,4 +270,66 @@ fn async_tasks_run_on_the_runtime_they_are_given() {
         .unwrap();
     assert_eq!(count(&log, "where", Action::Success), 1);
     assert_eq!(*thread_name.lock().unwrap(), "given-runtime");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_until_stops_when_the_program_says_and_shutdown_drops_running_futures() {
+    let (b, log) = real_time();
+    let dropped = Arc::new(AtomicBool::new(false));
+    let d = dropped.clone();
+    let (started, has_started) = tokio::sync::oneshot::channel::<()>();
+    let started = Mutex::new(Some(started));
+    let session = b
+        .instant_shutdown(true)
+        .task(
+            Task::builder("forever")
+                .start_cond("~has started")
+                .run_async(move |_| {
+                    let guard = DropGuard(d.clone());
+                    let started = started.lock().unwrap().take();
+                    async move {
+                        let _guard = guard;
+                        if let Some(started) = started {
+                            let _ = started.send(());
+                        }
+                        std::future::pending::<()>().await;
+                    }
+                }),
+        )
+        .build()
+        .unwrap();
+    // The program's own shutdown signal: here, "the task has started".
+    session
+        .run_until(async move {
+            let _ = has_started.await;
+        })
+        .await
+        .unwrap();
+    let terminated = of(&log, "forever", Action::Terminate);
+    assert_eq!(terminated.len(), 1, "{:?}", log.records());
+    assert_eq!(terminated[0].message, "shutdown");
+    assert!(dropped.load(Ordering::SeqCst));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn run_async_runs_async_tasks_on_the_callers_runtime() {
+    let (b, log) = real_time();
+    let on_caller = Arc::new(AtomicBool::new(false));
+    let o = on_caller.clone();
+    let caller = std::thread::current().id();
+    let session = b
+        .shut_cond("task 'here' has finished")
+        .task(
+            Task::builder("here")
+                .start_cond("~has started")
+                .run_async(move |_| {
+                    let o = o.clone();
+                    async move { o.store(std::thread::current().id() == caller, Ordering::SeqCst) }
+                }),
+        )
+        .build()
+        .unwrap();
+    session.run_async().await.unwrap();
+    assert_eq!(count(&log, "here", Action::Success), 1);
+    assert!(on_caller.load(Ordering::SeqCst), "ran on another runtime");
 }
