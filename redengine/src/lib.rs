@@ -112,6 +112,8 @@ pub mod conditions {
 
 // Surfaces: how users reach a session.
 mod cli;
+#[cfg(feature = "clap")]
+mod commands;
 pub mod console;
 #[cfg(feature = "tokio")]
 mod embed;
@@ -148,8 +150,12 @@ mod termination;
 mod value;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(feature = "clap")]
+pub use commands::{CommonArgs, SchedulerCommand};
 pub use config::{Config, Restarting, TaskPreExist, Timeout};
-pub use entry::{run_child_if_requested, IntoSession};
+pub use entry::{
+    run as run_cli, run_child_if_requested, run_with_args as run_cli_with_args, IntoSession,
+};
 pub use error::{Error, ErrorKind, Problem, Result};
 pub use event::Alarm;
 pub use handle::SessionHandle;
