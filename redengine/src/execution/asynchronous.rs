@@ -44,10 +44,15 @@ impl Executor for OnTokio {
             // The run may have ended already: then nobody listens, and that is fine.
             let _ = cancel.send(());
         });
-        handle.spawn(async move {
+        let span = job.span();
+        let ended = span.clone();
+        handle.spawn(span.instrument(async move {
             let ready = match job.prepare() {
                 Ok(ready) => ready,
-                Err(prerun) => return done(prerun),
+                Err(prerun) => {
+                    ended.ended(crate::log::Action::Fail);
+                    return done(prerun);
+                }
             };
             let outcome = match ready.body.execute_async(&ready.ctx) {
                 Some(run) => {
@@ -61,8 +66,9 @@ impl Executor for OnTokio {
                 // A kind that lists `async` but makes no future runs in place.
                 None => run::catching(|| ready.body.execute(&ready.ctx)),
             };
+            ended.ended(super::job::action_of(&outcome));
             done(ready.finish(outcome));
-        });
+        }));
         Dispatch::Started
     }
 }

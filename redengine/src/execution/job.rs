@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::context::{ArgValue, TaskContext};
 use crate::handle::SessionHandle;
 use crate::hooks::{AfterExecute, TaskExecuteHook, TaskInfo};
+use crate::log::trace::RunSpan;
 use crate::log::Action;
 use crate::outcome::{panic_message, JobResult, Outcome};
 use crate::params::{ParamContext, ParamFn};
@@ -41,6 +42,9 @@ pub(crate) struct Job {
     /// The scheduler's handle, for bodies on the scheduler's side (`None` in a process
     /// child, which has no scheduler).
     pub(crate) session: Option<SessionHandle>,
+    // async: the run's id, for its tracing span.
+    /// The run's id (the scheduler's for this launch; the parent's in a process child).
+    pub(crate) run: u64,
 }
 
 /// Where a dispatched run went.
@@ -77,13 +81,11 @@ impl Ready {
     /// Runs the post parts of the hooks with the outcome and measures the finish instant.
     pub(crate) fn finish(self, outcome: Outcome) -> JobResult {
         let end = self.clock.now();
-        let (action, error) = match &outcome {
-            Outcome::Success(_) => (Action::Success, None),
-            Outcome::Fail(e) => (Action::Fail, Some(e.as_str())),
-            Outcome::Inaction => (Action::Inaction, None),
-            Outcome::Terminated => (Action::Terminate, None),
+        let error = match &outcome {
+            Outcome::Fail(e) => Some(e.as_str()),
+            _ => None,
         };
-        run_posts(&self.info, self.posts, action, error);
+        run_posts(&self.info, self.posts, action_of(&outcome), error);
         JobResult {
             outcome,
             prerun: false,
@@ -96,6 +98,18 @@ impl Job {
     /// Runs hooks, resolves parameter functions and calls the body, catching panics.
     /// Shared by every in-process executor.
     pub(crate) fn execute(self) -> JobResult {
+        let span = self.span();
+        let result = span.in_scope(|| self.execute_here());
+        span.ended(action_of(&result.outcome));
+        result
+    }
+
+    /// The run's tracing span (empty without the `tracing` feature).
+    pub(crate) fn span(&self) -> RunSpan {
+        RunSpan::new(&self.info.name, self.run, 1, self.info.execution.as_str())
+    }
+
+    fn execute_here(self) -> JobResult {
         match self.prepare() {
             Ok(ready) => {
                 let outcome =
@@ -123,6 +137,7 @@ impl Job {
             types: _,
             returns: _,
             session,
+            run: _,
         } = self;
         let mut posts: Vec<AfterExecute> = Vec::new();
         let prerun = |text: String, posts: Vec<AfterExecute>| {
@@ -198,6 +213,16 @@ impl Job {
             posts,
             clock,
         })
+    }
+}
+
+/// The log action of `outcome`.
+pub(crate) fn action_of(outcome: &Outcome) -> Action {
+    match outcome {
+        Outcome::Success(_) => Action::Success,
+        Outcome::Fail(_) => Action::Fail,
+        Outcome::Inaction => Action::Inaction,
+        Outcome::Terminated => Action::Terminate,
     }
 }
 

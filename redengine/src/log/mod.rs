@@ -32,6 +32,7 @@ mod memory;
 mod reader;
 mod record;
 mod tail;
+pub(crate) mod trace;
 
 pub use self::csv::CsvLog;
 pub use self::error::{LogError, LogErrorKind};

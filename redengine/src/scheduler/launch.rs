@@ -27,8 +27,9 @@ impl Scheduler<'_> {
         let name = self.tasks[i].name.clone();
         self.write(TaskRecord::run(&name, self.offset(now)))?;
         let flag = TerminationFlag::new();
-        let job = self.job(i, flag.clone());
         let run = NEXT_RUN.fetch_add(1, Ordering::Relaxed);
+        let mut job = self.job(i, flag.clone());
+        job.run = run;
         let tx = self.s.control.sender();
         let done: Done = Box::new(move |result| {
             // The receiver lives as long as the session; after that nobody needs the result.
@@ -107,6 +108,7 @@ impl Scheduler<'_> {
             types: task.args.iter().map(|a| a.ty).collect(),
             returns: task.returns,
             session: Some(self.s.handle()),
+            run: 0,
         }
     }
 }

@@ -198,6 +198,7 @@ fn execute(session: &Session, request: Request) -> Reply {
         types,
         returns: task.returns,
         session: None,
+        run: request.run,
     };
     let result = job.execute();
     let value = match &result.outcome {
