@@ -55,6 +55,18 @@
 //! TOML files read (and re-read when they change) by
 //! [`SessionBuilder::load_tasks`]; see [`loader`] for the format.
 //!
+//! # Async tasks and tokio programs
+//!
+//! With the `tokio` feature, `#[task] async fn` and [`TaskBuilder::run_async`] tasks run
+//! as futures on a tokio runtime (`execution = "async"`): thousands of concurrent runs
+//! share a few threads, and a timeout or `end_cond` drops the future. `Session::run_async`
+//! and `Session::run_until` run the scheduler inside a tokio program, stopped by the
+//! program ([`SessionBuilder::handle_signals`] turns the scheduler's own SIGINT/SIGTERM
+//! handling off). [`run_cli`] gives a hand-written `main` the generated one's commands;
+//! the `clap` feature adds `SchedulerCommand` to embed them in the program's own clap
+//! command line, and the `tracing` feature makes every task event a `tracing` event and
+//! every run a span. The repository's docs/async.md describes all of it.
+//!
 //! # How the loop waits
 //!
 //! Each cycle checks `shut_cond`, then every task in check order (priority, then definition
