@@ -333,3 +333,62 @@ async fn run_async_runs_async_tasks_on_the_callers_runtime() {
     assert_eq!(count(&log, "here", Action::Success), 1);
     assert!(on_caller.load(Ordering::SeqCst), "ran on another runtime");
 }
+
+#[test]
+fn end_cond_drops_the_future_with_its_reason() {
+    let (b, log) = real_time();
+    let dropped = Arc::new(AtomicBool::new(false));
+    let d = dropped.clone();
+    b.shut_cond("task 'waiter' has terminated")
+        .task(
+            Task::builder("waiter")
+                .start_cond("~has started")
+                .end_cond("task 'trigger' has succeeded")
+                .run_async(move |_| {
+                    let guard = DropGuard(d.clone());
+                    async move {
+                        let _guard = guard;
+                        std::future::pending::<()>().await;
+                    }
+                }),
+        )
+        .task(
+            Task::builder("trigger")
+                .start_cond("task 'waiter' has started & ~has started")
+                .run_async(|_| async {}),
+        )
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    let terminated = of(&log, "waiter", Action::Terminate);
+    assert_eq!(terminated.len(), 1, "{:?}", log.records());
+    assert_eq!(terminated[0].message, "end_cond");
+    assert!(dropped.load(Ordering::SeqCst));
+}
+
+#[test]
+fn without_a_runtime_the_session_makes_its_own() {
+    let (b, log) = real_time();
+    let thread_name = Arc::new(Mutex::new(String::new()));
+    let t = thread_name.clone();
+    b.tokio_workers(1)
+        .shut_cond("task 'where' has finished")
+        .task(
+            Task::builder("where")
+                .start_cond("~has started")
+                .run_async(move |_| {
+                    let t = t.clone();
+                    async move {
+                        *t.lock().unwrap() =
+                            std::thread::current().name().unwrap_or("").to_string();
+                    }
+                }),
+        )
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    assert_eq!(count(&log, "where", Action::Success), 1);
+    assert_eq!(*thread_name.lock().unwrap(), "redengine:async");
+}
