@@ -14,7 +14,6 @@ pub const TASK_TARGET: &str = "redengine::task";
 /// The scheduler calls this for every record it writes. Nothing is printed unless the
 /// program installs a logger (`env_logger`, `simple_logger`, …); conditions never read it.
 pub(crate) fn emit(record: &TaskRecord) {
-    super::trace::event(record);
     let level = if record.action == Action::Fail {
         Level::Error
     } else {

@@ -4,7 +4,7 @@
 //! `execution`), on the target `redengine::task`. `tracing-subscriber`'s formatter then
 //! shows the task of every line a task body logs, and JSON layers get the fields.
 //!
-//! The `log` facade output ([`emit`](super::facade::emit)) stays: a program that bridges
+//! The `log` facade output (`super::facade::emit`) stays: a program that bridges
 //! `log` into `tracing` (`tracing-log`) sees each record twice, so such a program filters
 //! the target `redengine::task` out of the bridge.
 //!
@@ -27,7 +27,7 @@ impl RunSpan {
         {
             RunSpan {
                 span: Some(tracing::info_span!(
-                    target: super::TASK_TARGET,
+                    target: super::facade::TASK_TARGET,
                     "run",
                     task_name = task,
                     run,
@@ -89,14 +89,14 @@ pub(crate) fn event(record: &TaskRecord) {
         let message = record.message.as_str();
         if record.action == Action::Fail {
             tracing::error!(
-                target: super::TASK_TARGET,
+                target: super::facade::TASK_TARGET,
                 task_name,
                 action,
                 exc_text = record.exc_text.as_str(),
                 "{message}"
             );
         } else {
-            tracing::info!(target: super::TASK_TARGET, task_name, action, "{message}");
+            tracing::info!(target: super::facade::TASK_TARGET, task_name, action, "{message}");
         }
     }
     #[cfg(not(feature = "tracing"))]
