@@ -47,6 +47,7 @@ const _: () = {
             params: &[],
             returns: rt::TypeInfo::of::<u32>(),
             call: __redengine_call,
+            async_call: None,
             location: rt::Location::new(file!(), line!(), column!()),
             retry: rt::RetryDef::NONE,
         }
@@ -102,6 +103,7 @@ const _: () = {
             ],
             returns: rt::TypeInfo::of::<()>(),
             call: __redengine_call,
+            async_call: None,
             location: rt::Location::new(file!(), line!(), column!()),
             retry: rt::RetryDef::NONE,
         }

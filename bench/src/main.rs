@@ -13,6 +13,8 @@
 //! then all rows again) and each row reports the median over runs of its per-run median,
 //! so a noisy neighbour on the shared VM spoils one sample, not a row.
 
+// async: redengine async tasks beside tokio-cron-scheduler.
+mod asynchronous;
 mod idle;
 mod launch;
 mod probe;
@@ -150,6 +152,11 @@ fn measure(s: &mut Samples, opts: &Options) {
     s.take("pipeline_thread", || {
         runs::pipeline(Execution::Thread, 1_000)
     });
+    // async: the same scenarios on both libraries, one after the other.
+    s.take("dispatch_async", || asynchronous::dispatch_ours(1_000));
+    s.take("dispatch_async_tcs", || asynchronous::dispatch_tcs(5));
+    s.take("runs_async", || asynchronous::runs_ours(2_000));
+    s.take("runs_async_tcs", || asynchronous::runs_tcs(2_000));
     s.take("floor_reexec", || launch::reexec_floor(30));
     s.take("runs_process", || process::throughput(300));
     s.take("dispatch_process", || process::dispatch(100));

@@ -106,6 +106,24 @@ pub(crate) fn rows(s: &Samples) -> Vec<Row> {
             Target::AtMost(2.0),
             reexec_ms,
         ),
+        // async: targets are tokio-cron-scheduler's numbers on the same scenario.
+        Row::new(
+            "dispatch_async",
+            "dispatch: upstream finished → dependent's first line, `async` (target: \
+             tokio-cron-scheduler, same run)",
+            Unit::Us,
+            g("dispatch_async"),
+            Target::AtMost(g("dispatch_async_tcs").unwrap_or(f64::NAN)),
+            None,
+        ),
+        Row::new(
+            "runs_async",
+            "async runs/s, 2,000 jobs due now (target: tokio-cron-scheduler, same run)",
+            Unit::RunsPerSec,
+            g("runs_async"),
+            Target::AtLeast(g("runs_async_tcs").unwrap_or(f64::NAN)),
+            None,
+        ),
         Row::new(
             "pipeline_main",
             "pipeline a→b→c end to end, `main`",
@@ -187,6 +205,12 @@ fn annotate(rows: &mut [Row], s: &Samples) {
             }),
             "after_check_1m" => ratio("after_check_1m", "after_check_10k")
                 .map(|r| format!("cost at 1,000,000 / at 10,000 records = {r:.2} (flat: ≈ 1)")),
+            "dispatch_async" => s
+                .get("dispatch_async_tcs")
+                .map(|t| format!("tokio-cron-scheduler 0.15: {t:.0} µs")),
+            "runs_async" => s
+                .get("runs_async_tcs")
+                .map(|t| format!("tokio-cron-scheduler 0.15: {t:.0} runs/s")),
             "creation_5000" => ratio("creation_50000", "creation_5000")
                 .map(|r| format!("50,000 tasks take {r:.1}× as long as 5,000 (linear: ≈ 10)")),
             _ => None,

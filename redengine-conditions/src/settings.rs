@@ -45,13 +45,15 @@ pub enum ExecutionName {
     Thread,
     /// `"process"`: a child process per run.
     Process,
+    /// `"async"`: the run is a future on a tokio runtime (for `async fn` tasks).
+    Async,
 }
 
 /// Every accepted execution spelling, canonical ones first, then aliases.
-pub const EXECUTION_NAMES: &[&str] = &["main", "thread", "process", "inline"];
+pub const EXECUTION_NAMES: &[&str] = &["main", "thread", "process", "async", "inline"];
 
 /// The accepted execution spellings, for messages.
-pub const EXECUTION_ACCEPTED: &str = "`main` (alias `inline`), `thread`, `process`";
+pub const EXECUTION_ACCEPTED: &str = "`main` (alias `inline`), `thread`, `process`, `async`";
 
 /// What a duration setting accepts, for messages.
 pub const DURATION_ACCEPTED: &str =
@@ -61,7 +63,7 @@ pub const DURATION_ACCEPTED: &str =
 pub const TIMEOUT_ACCEPTED: &str =
     "a duration such as \"2 hours\" or \"1h 30min\", a number of seconds, or \"never\"";
 
-/// Parses an execution name: `main` (alias `inline`), `thread` or `process`, exactly as
+/// Parses an execution name: `main` (alias `inline`), `thread`, `process` or `async`, exactly as
 /// written (no case folding, so `Thread` is refused with a hint). A near miss
 /// (`threads`) gets "did you mean `thread`?".
 ///
@@ -77,6 +79,7 @@ pub fn parse_execution(text: &str) -> Result<ExecutionName, ParseError> {
         "main" | "inline" => Ok(ExecutionName::Main),
         "thread" => Ok(ExecutionName::Thread),
         "process" => Ok(ExecutionName::Process),
+        "async" => Ok(ExecutionName::Async),
         other => {
             let error = ParseError::new(
                 text,
@@ -210,6 +213,7 @@ mod tests {
         assert_eq!(parse_execution("inline").unwrap(), ExecutionName::Main);
         assert_eq!(parse_execution("thread").unwrap(), ExecutionName::Thread);
         assert_eq!(parse_execution("process").unwrap(), ExecutionName::Process);
+        assert_eq!(parse_execution("async").unwrap(), ExecutionName::Async);
     }
 
     #[test]
@@ -217,8 +221,9 @@ mod tests {
         assert!(err(parse_execution("threads")).contains("did you mean `thread`?"));
         assert!(err(parse_execution("Thread")).contains("did you mean `thread`?"));
         assert!(err(parse_execution("proces")).contains("did you mean `process`?"));
-        let far = err(parse_execution("async"));
-        assert!(far.starts_with("unknown execution `async`"), "{far}");
+        assert!(err(parse_execution("Async")).contains("did you mean `async`?"));
+        let far = err(parse_execution("coroutine"));
+        assert!(far.starts_with("unknown execution `coroutine`"), "{far}");
         assert!(far.contains(EXECUTION_ACCEPTED), "{far}");
     }
 

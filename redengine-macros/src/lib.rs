@@ -36,9 +36,10 @@ mod types;
 ///                                               `run-task`, `force_run` or a handle)
 ///        | end_cond   = "condition"             when a running thread/process run is stopped
 ///                                               (default "false")
-///        | execution  = "main" | "inline" | "thread" | "process"
+///        | execution  = "main" | "inline" | "thread" | "process" | "async"
 ///                                               where it runs ("inline" is "main"; default:
-///                                               the session's `task_execution`)
+///                                               the session's `task_execution`, and
+///                                               "async" for an `async fn`)
 ///        | timeout    = "duration" | seconds | "never"
 ///                                               e.g. "2 hours", "1h 30min", 90, "0.5"
 ///        | priority   = integer                 higher is checked first in a cycle (default 0)
@@ -62,7 +63,12 @@ mod types;
 /// returned a `T` in this process; a `TerminationFlag` argument is the run's flag. Task
 /// arguments are owned values (`String`, not `&str`): the scheduler keeps each parameter
 /// and gives every run its own copy, so a reference or lifetime in an argument type is a
-/// compile error. Generics, `self`, `async fn` and `unsafe fn` are rejected.
+/// compile error. Generics, `self` and `unsafe fn` are rejected.
+///
+/// An `async fn` task (redengine's `tokio` feature) runs as a future on a tokio runtime
+/// (`execution = "async"`, its default) or in a process child (`"process"`); `"main"` and
+/// `"thread"` are refused, and `"async"` on a plain `fn` too. A termination drops the
+/// future at its next `.await` (the repository's docs/async.md).
 ///
 /// What the function returns is read on its concrete type, whatever it is called (an
 /// alias such as `type MyResult<T> = Result<T, MyError>` or `io::Result<T>` is a

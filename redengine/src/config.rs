@@ -114,6 +114,11 @@ pub struct Config {
     /// How often a waiting scheduler re-checks conditions that use custom conditions
     /// (default 1 second). Red Engine has no such key: it spins instead.
     pub custom_poll: Duration,
+    // async: signal handling.
+    /// `run()` installs SIGINT/SIGTERM handlers that shut it down gracefully (default
+    /// `true`). Turn it off when the program handles signals itself (e.g. with
+    /// `tokio::signal`) and stops the session through its handle.
+    pub handle_signals: bool,
 }
 
 impl Default for Config {
@@ -134,6 +139,8 @@ impl Default for Config {
             shut_cond: "false".to_string(),
             restarting: Restarting::Replace,
             custom_poll: Duration::from_secs(1),
+            // async: signal handling.
+            handle_signals: true,
         }
     }
 }
@@ -276,6 +283,15 @@ const TABLE: &[Key] = &[
             Ok(())
         },
     },
+    // async: signal handling.
+    Key {
+        name: "handle_signals",
+        accepted: BOOL,
+        apply: |c, v| {
+            c.handle_signals = parse_bool(v)?;
+            Ok(())
+        },
+    },
 ];
 
 /// The names of [`TABLE`], as a constant slice.
@@ -366,11 +382,13 @@ mod tests {
             ("shut_cond", "true"),
             ("restarting", "recall"),
             ("custom_poll", "1"),
+            ("handle_signals", "false"),
         ] {
             config
                 .set(key, value)
                 .unwrap_or_else(|e| panic!("{key}: {e}"));
         }
+        assert!(!config.handle_signals);
         let unknown = refused("custom_pol", "1");
         assert!(unknown.contains("did you mean `custom_poll`?"), "{unknown}");
     }

@@ -83,16 +83,43 @@ pub fn run_child_if_requested<S: IntoSession>(make: fn() -> S) -> Option<ExitCod
     }
 }
 
-/// What `#[redengine::main]` expands to: in a process-task child, run that task and
-/// report ([`run_child_if_requested`]); otherwise the command line (`run`, `list`,
-/// `check`, `run-task`, `--log`, `--help`; see `crate::cli`) with the session the user's
-/// function builds, and the [console logger](crate::console) unless that function
-/// installed a logger. The exit code reports how it ended.
+/// What `#[redengine::main]` expands to, and the entry point of a hand-written `main`
+/// that wants the same program: in a process-task child, run that task and report
+/// ([`run_child_if_requested`]); otherwise the command line (`run`, `list`, `check`,
+/// `run-task`, `--log`, `--help`, read from the process's arguments) with the session
+/// `make` builds, and the [console logger](crate::console) unless `make` installed a
+/// logger. The exit code reports how it ended.
+///
+/// ```no_run
+/// use std::process::ExitCode;
+/// use redengine::{Session, SessionBuilder};
+///
+/// fn session() -> SessionBuilder {
+///     Session::from_registry().log_memory()
+/// }
+///
+/// fn main() -> ExitCode {
+///     // … anything without side effects: process children run this `main` too …
+///     redengine::run_cli(session)
+/// }
+/// ```
 pub fn run<S: IntoSession>(make: fn() -> S) -> ExitCode {
+    run_with_args(std::env::args_os(), make)
+}
+
+/// Like [`run_cli`](crate::run_cli), with the command line given: `args` starts with the
+/// program's name, then the command and its options (`["app", "list", "--json"]`). For
+/// a program whose own command line hands the rest of its arguments to the scheduler.
+/// Process children re-execute the program with its original arguments, so the program
+/// must reach this call (or [`run_child_if_requested`]) again in the child.
+pub fn run_with_args<S: IntoSession>(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+    make: fn() -> S,
+) -> ExitCode {
     if let Some(code) = run_child_if_requested(make) {
         return code;
     }
-    crate::cli::main(std::env::args_os(), || {
+    crate::cli::main(args, || {
         let session = make().into_session();
         // After the user's function: a logger it installed is kept.
         crate::console::install_default();

@@ -35,6 +35,9 @@ pub(crate) struct Control {
     // manage: tasks changed from a handle while the scheduler runs.
     /// Task changes waiting for the loop, and what it last published of its tasks.
     pub(crate) desk: Mutex<Desk>,
+    // async: the tokio runtime `execution = "async"` runs on.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) tokio: crate::runtime::AsyncRuntime,
 }
 
 impl Control {

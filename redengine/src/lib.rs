@@ -55,6 +55,18 @@
 //! TOML files read (and re-read when they change) by
 //! [`SessionBuilder::load_tasks`]; see [`loader`] for the format.
 //!
+//! # Async tasks and tokio programs
+//!
+//! With the `tokio` feature, `#[task] async fn` and [`TaskBuilder::run_async`] tasks run
+//! as futures on a tokio runtime (`execution = "async"`): thousands of concurrent runs
+//! share a few threads, and a timeout or `end_cond` drops the future. `Session::run_async`
+//! and `Session::run_until` run the scheduler inside a tokio program, stopped by the
+//! program ([`SessionBuilder::handle_signals`] turns the scheduler's own SIGINT/SIGTERM
+//! handling off). [`run_cli`] gives a hand-written `main` the generated one's commands;
+//! the `clap` feature adds `SchedulerCommand` to embed them in the program's own clap
+//! command line, and the `tracing` feature makes every task event a `tracing` event and
+//! every run a span. The repository's docs/async.md describes all of it.
+//!
 //! # How the loop waits
 //!
 //! Each cycle checks `shut_cond`, then every task in check order (priority, then definition
@@ -112,7 +124,11 @@ pub mod conditions {
 
 // Surfaces: how users reach a session.
 mod cli;
+#[cfg(feature = "clap")]
+mod commands;
 pub mod console;
+#[cfg(feature = "tokio")]
+mod embed;
 mod entry;
 // The engine: the loop and every step of it, over an ignited plan.
 mod ignite;
@@ -132,6 +148,7 @@ pub mod loader;
 mod params;
 mod registry;
 mod retry;
+mod runtime;
 mod session;
 mod task;
 // Leaves: plain data and I/O.
@@ -146,8 +163,12 @@ mod termination;
 mod value;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(feature = "clap")]
+pub use commands::{CommonArgs, SchedulerCommand};
 pub use config::{Config, Restarting, TaskPreExist, Timeout};
-pub use entry::{run_child_if_requested, IntoSession};
+pub use entry::{
+    run as run_cli, run_child_if_requested, run_with_args as run_cli_with_args, IntoSession,
+};
 pub use error::{Error, ErrorKind, Problem, Result};
 pub use event::Alarm;
 pub use handle::{SessionHandle, TaskState};
@@ -158,7 +179,7 @@ pub use hooks::{
 pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, TaskRecord};
 pub use redengine_conditions::Zone;
 
-pub use kind::{FunctionTask, Restart, ShutDown, TaskKind};
+pub use kind::{AsyncFunctionTask, AsyncRun, FunctionTask, Restart, ShutDown, TaskKind};
 #[doc(inline)]
 pub use redengine_macros::{condition, main, param, task};
 pub use session::{Session, SessionBuilder};
@@ -173,6 +194,29 @@ pub use params::ParamContext;
 pub use params::Params;
 pub use termination::{TerminationFlag, TerminationReason};
 pub use value::{Codec, TypeInfo, Value};
+
+/// Not public API: expands to nothing with the `tokio` feature, else to the compile error
+/// an `async fn` task gets.
+#[cfg(feature = "tokio")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! needs_tokio {
+    () => {};
+}
+
+/// Not public API: expands to nothing with the `tokio` feature, else to the compile error
+/// an `async fn` task gets.
+#[cfg(not(feature = "tokio"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! needs_tokio {
+    () => {
+        ::core::compile_error!(
+            "`async fn` tasks need redengine's `tokio` feature: enable it with \
+             `redengine = { version = \"0.1\", features = [\"tokio\"] }` in Cargo.toml"
+        );
+    };
+}
 
 /// Not public API. Used by generated code.
 #[doc(hidden)]
@@ -199,6 +243,16 @@ pub mod __private {
     pub use serde;
 
     pub use crate::entry::{run as main, TASK_ENV};
+
+    // async: what an `async fn` task's expansion uses.
+    pub use crate::kind::future::block_on;
+    pub use crate::kind::AsyncRun;
+    pub use crate::needs_tokio;
+
+    /// The future of a run whose arguments could not be read: a `fail` with `error`.
+    pub fn async_fail(error: String) -> AsyncRun {
+        Box::pin(async move { Outcome::Fail(error) })
+    }
 
     use std::any::Any;
     use std::fmt::Display;

@@ -84,6 +84,9 @@ pub struct ParamBinding {
 /// context (in [`TaskDef::args`] order) and converts the return value to an [`Outcome`].
 pub(crate) type CallFn = fn(&TaskContext) -> Outcome;
 
+/// async: the shim of an `async fn` task: reads the arguments and returns the run's future.
+pub(crate) type AsyncCallFn = fn(&TaskContext) -> crate::kind::AsyncRun;
+
 /// A task registered with `#[task]`.
 #[derive(Debug, Clone, Copy)]
 pub struct TaskDef {
@@ -112,6 +115,10 @@ pub struct TaskDef {
     pub returns: TypeInfo,
     /// The call shim.
     pub call: CallFn,
+    // async: `async fn` tasks.
+    /// An `async fn` task's shim making the run's future (`None` for a plain `fn`); `call`
+    /// then runs that future to completion on a runtime of its own (a process child).
+    pub async_call: Option<AsyncCallFn>,
     /// Where the function is defined: `file!()`, `line!()`, `column!()`.
     pub location: Location,
     // retries: retry and instance settings as written (`RetryDef::NONE`: none).
@@ -202,6 +209,7 @@ mod tests {
             params: &[ParamBinding { name: "receivers", value: BindingValue::Value(receivers) }],
             returns: TypeInfo::of::<()>(),
             call: shim,
+            async_call: None,
             location: Location::new("src/b.rs", 3, 1),
             retry: crate::retry::RetryDef::NONE,
         }
@@ -220,6 +228,7 @@ mod tests {
             params: &[],
             returns: TypeInfo::of::<()>(),
             call: shim,
+            async_call: None,
             location: Location::new("src/a.rs", 10, 1),
             retry: crate::retry::RetryDef::NONE,
         }

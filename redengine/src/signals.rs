@@ -16,11 +16,15 @@ pub(crate) struct SignalGuard {
     inner: Option<(signal_hook::iterator::Handle, std::thread::JoinHandle<()>)>,
 }
 
-/// Installs the handlers for the duration of one `run()`. Failing to install them is
-/// logged and the scheduler runs without them.
-pub(crate) fn install(control: &Arc<Control>) -> SignalGuard {
+/// Installs the handlers for the duration of one `run()` (nothing when `enabled` is off:
+/// the config `handle_signals`, for programs that handle signals themselves). Failing to
+/// install them is logged and the scheduler runs without them.
+pub(crate) fn install(control: &Arc<Control>, enabled: bool) -> SignalGuard {
     #[cfg(unix)]
     {
+        if !enabled {
+            return SignalGuard { inner: None };
+        }
         use signal_hook::consts::{SIGINT, SIGTERM};
         use signal_hook::iterator::Signals;
 
@@ -71,7 +75,7 @@ pub(crate) fn install(control: &Arc<Control>) -> SignalGuard {
     }
     #[cfg(not(unix))]
     {
-        let _ = control;
+        let _ = (control, enabled);
         SignalGuard {}
     }
 }

@@ -121,7 +121,13 @@ impl Task {
                 })
                 .collect(),
             returns: def.returns,
-            body: Arc::new(FunctionTask::new(call, def.returns)),
+            // async: an `async fn` task's body is its future-making shim.
+            body: match def.async_call {
+                Some(make) => {
+                    Arc::new(crate::kind::AsyncFunctionTask::from_shim(make, def.returns))
+                }
+                None => Arc::new(FunctionTask::new(call, def.returns)),
+            },
             location: def.location,
             registered: true,
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
@@ -434,6 +440,32 @@ impl TaskBuilder {
             move |ctx| body(ctx).into_outcome(),
             returns,
         ))
+    }
+
+    // async: async bodies.
+    /// The body as an async closure, finishing the task: it reads what it needs from the
+    /// context and returns a future, which runs on a tokio runtime (`execution = "async"`,
+    /// the default here unless an execution was set; `process` works too). It returns what
+    /// [`TaskBuilder::run`]'s body does. Needs the `tokio` feature to run.
+    ///
+    /// ```
+    /// use redengine::{Execution, Task};
+    ///
+    /// let task = Task::builder("fetch").run_async(|ctx| {
+    ///     let flag = ctx.termination().clone();
+    ///     async move { Ok::<_, String>(!flag.is_set()) }
+    /// });
+    /// assert_eq!(task.execution(), Some(Execution::Async));
+    /// ```
+    pub fn run_async<F, Fut>(mut self, body: F) -> Task
+    where
+        F: Fn(&TaskContext) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future + Send + 'static,
+        Fut::Output: IntoOutcome,
+    {
+        let returns = <Fut::Output as IntoOutcome>::output_type();
+        self.task.execution.get_or_insert(Execution::Async);
+        self.kind(crate::kind::AsyncFunctionTask::new(body, returns))
     }
 
     /// Finishes the task with a custom [`TaskKind`]: everything set on the builder

@@ -33,13 +33,8 @@ pub(crate) fn signature<'a>(item: &'a ItemFn, args: &TaskArgs, cx: &mut Ctxt) ->
     if let Some(where_clause) = &sig.generics.where_clause {
         cx.error_spanned_by(where_clause, "a task function cannot have a `where` clause");
     }
-    if let Some(asyncness) = &sig.asyncness {
-        cx.error_spanned_by(
-            asyncness,
-            "`async fn` tasks are not supported yet: make the function synchronous and use \
-             `execution = \"thread\"` for blocking work",
-        );
-    }
+    // async: which executions an `async fn` can run under.
+    super::asynchronous::check(item, args, cx);
     if let Some(unsafety) = &sig.unsafety {
         cx.error_spanned_by(
             unsafety,

@@ -31,6 +31,13 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
     // Written `execution = "process"`: values must cross to the child, checked here. With
     // the default execution every type compiles, and dispatch reports what cannot cross.
     let process = matches!(args.execution, Some((ExecutionName::Process, _)));
+    // async: an `async fn`'s shim returns a future, so a failed load returns a ready one.
+    let is_async = function.sig.asyncness.is_some();
+    let fail = if is_async {
+        super::asynchronous::fail(&private)
+    } else {
+        quote!(return #private::Outcome::Fail(error))
+    };
     let mut codecs = Vec::new();
     let mut checks = Vec::new();
     let mut arg_defs = Vec::new();
@@ -73,7 +80,7 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
         loads.push(quote! {
             let #local: #ty = match #load {
                 ::core::result::Result::Ok(value) => value,
-                ::core::result::Result::Err(error) => return #private::Outcome::Fail(error),
+                ::core::result::Result::Err(error) => #fail,
             };
         });
         idents.push(local);
@@ -176,6 +183,30 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
         Some(ExecutionName::Process) => {
             quote!(::core::option::Option::Some(#private::Execution::Process))
         }
+        Some(ExecutionName::Async) => {
+            quote!(::core::option::Option::Some(#private::Execution::Async))
+        }
+    };
+    // async: an `async fn` task without an execution runs as a future.
+    let execution = match (&args.execution, is_async) {
+        (None, true) => super::asynchronous::default_execution(&private),
+        _ => execution,
+    };
+    let (shims, async_call) = if is_async {
+        (
+            super::asynchronous::shims(&private, &loads, &call, &returned, &plan),
+            quote!(::core::option::Option::Some(__redengine_call_async)),
+        )
+    } else {
+        (
+            quote! {
+                fn __redengine_call(__redengine_ctx: &#private::Ctx) -> #private::Outcome {
+                    #(#loads)*
+                    #finish
+                }
+            },
+            quote!(::core::option::Option::None),
+        )
     };
     let timeout = option_str(args.timeout.as_ref().map(|timeout| timeout.text.clone()));
     let priority = args.priority.unwrap_or(0);
@@ -193,10 +224,7 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
 
         #[doc(hidden)]
         const _: () = {
-            fn __redengine_call(__redengine_ctx: &#private::Ctx) -> #private::Outcome {
-                #(#loads)*
-                #finish
-            }
+            #shims
 
             #(#value_fns)*
 
@@ -223,6 +251,8 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
                     params: &[#(#bindings),*],
                     returns: #returns,
                     call: __redengine_call,
+                    // async: the future-making shim of an `async fn` task.
+                    async_call: #async_call,
                     location: #private::Location::new(::core::file!(), ::core::line!(), ::core::column!()),
                     retry: #retry,
                 }

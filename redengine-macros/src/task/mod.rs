@@ -2,6 +2,7 @@
 //! function unchanged plus every error, so later uses of the function stay meaningful
 //! (tokio-macros' rule).
 
+mod asynchronous;
 mod attr;
 mod check;
 mod codegen;

@@ -155,7 +155,7 @@ mod tests {
     #[test]
     fn execution_names_agree_with_the_runtime() {
         for text in [
-            "main", "inline", "thread", "process", "threads", "Thread", "async", "",
+            "main", "inline", "thread", "process", "threads", "Thread", "async", "Async", "",
         ] {
             let lit = LitStr::new(text, Span::call_site());
             let macro_side = attr(quote!(execution = #lit));
@@ -168,6 +168,7 @@ mod tests {
                         redengine::Execution::Main => ExecutionName::Main,
                         redengine::Execution::Thread => ExecutionName::Thread,
                         redengine::Execution::Process => ExecutionName::Process,
+                        redengine::Execution::Async => ExecutionName::Async,
                     };
                     assert_eq!(name, Some(expected), "{text:?}");
                 }

@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::context::{ArgValue, TaskContext};
 use crate::handle::SessionHandle;
 use crate::hooks::{AfterExecute, TaskExecuteHook, TaskInfo};
+use crate::log::trace::RunSpan;
 use crate::log::Action;
 use crate::outcome::{panic_message, JobResult, Outcome};
 use crate::params::{ParamContext, ParamFn};
@@ -41,6 +42,11 @@ pub(crate) struct Job {
     /// The scheduler's handle, for bodies on the scheduler's side (`None` in a process
     /// child, which has no scheduler).
     pub(crate) session: Option<SessionHandle>,
+    // async: the run's id, for its tracing span.
+    /// The run's id (the scheduler's for this launch; the parent's in a process child).
+    pub(crate) run: u64,
+    /// Which attempt of the run this is (1 unless a retry), for its tracing span.
+    pub(crate) attempt: u32,
 }
 
 /// Where a dispatched run went.
@@ -62,10 +68,72 @@ pub(crate) trait Executor {
     fn dispatch(&self, job: Job, done: Done) -> Dispatch;
 }
 
+/// A run whose hooks ran and whose arguments are resolved: what is left is the body, then
+/// [`Ready::finish`] (the post-hooks and the finish instant). The `async` executor calls
+/// the body in between as a future.
+pub(crate) struct Ready {
+    pub(crate) info: TaskInfo,
+    pub(crate) body: Body,
+    pub(crate) ctx: TaskContext,
+    posts: Vec<AfterExecute>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Ready {
+    /// Runs the post parts of the hooks with the outcome and measures the finish instant.
+    pub(crate) fn finish(self, outcome: Outcome) -> JobResult {
+        let end = self.clock.now();
+        let error = match &outcome {
+            Outcome::Fail(e) => Some(e.as_str()),
+            _ => None,
+        };
+        run_posts(&self.info, self.posts, action_of(&outcome), error);
+        JobResult {
+            outcome,
+            prerun: false,
+            end,
+        }
+    }
+}
+
 impl Job {
     /// Runs hooks, resolves parameter functions and calls the body, catching panics.
     /// Shared by every in-process executor.
     pub(crate) fn execute(self) -> JobResult {
+        let span = self.span();
+        let result = span.in_scope(|| self.execute_here());
+        span.ended(action_of(&result.outcome));
+        result
+    }
+
+    /// The run's tracing span (empty without the `tracing` feature).
+    pub(crate) fn span(&self) -> RunSpan {
+        RunSpan::new(
+            &self.info.name,
+            self.run,
+            self.attempt,
+            self.info.execution.as_str(),
+        )
+    }
+
+    fn execute_here(self) -> JobResult {
+        match self.prepare() {
+            Ok(ready) => {
+                let outcome =
+                    match catch_unwind(AssertUnwindSafe(|| ready.body.execute(&ready.ctx))) {
+                        Ok(outcome) => outcome,
+                        Err(p) => Outcome::Fail(panic_message(&*p)),
+                    };
+                ready.finish(outcome)
+            }
+            Err(prerun) => prerun,
+        }
+    }
+
+    /// Runs the `task_execute` hooks and resolves the arguments (calling parameter
+    /// functions); a failure there is the run's pre-run result.
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn prepare(self) -> Result<Ready, JobResult> {
         let Job {
             info,
             body,
@@ -76,15 +144,17 @@ impl Job {
             types: _,
             returns: _,
             session,
+            run: _,
+            attempt: _,
         } = self;
         let mut posts: Vec<AfterExecute> = Vec::new();
         let prerun = |text: String, posts: Vec<AfterExecute>| {
             run_posts(&info, posts, Action::Fail, Some(&text));
-            JobResult {
+            Err(JobResult {
                 outcome: Outcome::Fail(text),
                 prerun: true,
                 end: clock.now(),
-            }
+            })
         };
         for hook in &hooks {
             match catch_unwind(AssertUnwindSafe(|| hook(&info))) {
@@ -144,23 +214,23 @@ impl Job {
             resolved.push((name, value));
         }
         let ctx = TaskContext::new(info.name.clone(), resolved, flag).with_session(session);
-        let outcome = match catch_unwind(AssertUnwindSafe(|| body.execute(&ctx))) {
-            Ok(outcome) => outcome,
-            Err(p) => Outcome::Fail(panic_message(&*p)),
-        };
-        let end = clock.now();
-        let (action, error) = match &outcome {
-            Outcome::Success(_) => (Action::Success, None),
-            Outcome::Fail(e) => (Action::Fail, Some(e.as_str())),
-            Outcome::Inaction => (Action::Inaction, None),
-            Outcome::Terminated => (Action::Terminate, None),
-        };
-        run_posts(&info, posts, action, error);
-        JobResult {
-            outcome,
-            prerun: false,
-            end,
-        }
+        Ok(Ready {
+            info,
+            body,
+            ctx,
+            posts,
+            clock,
+        })
+    }
+}
+
+/// The log action of `outcome`.
+pub(crate) fn action_of(outcome: &Outcome) -> Action {
+    match outcome {
+        Outcome::Success(_) => Action::Success,
+        Outcome::Fail(_) => Action::Fail,
+        Outcome::Inaction => Action::Inaction,
+        Outcome::Terminated => Action::Terminate,
     }
 }
 

@@ -4,6 +4,7 @@
 //! config, hooks) imports; the executor seam ([`job`]) and the executors import the model,
 //! never the other way round.
 
+mod asynchronous;
 mod inline;
 pub(crate) mod job;
 mod name;
@@ -43,5 +44,6 @@ pub(crate) fn executor(execution: Execution) -> &'static dyn Executor {
         Execution::Process => &process::Process,
         #[cfg(not(unix))]
         Execution::Process => &NoProcess,
+        Execution::Async => &asynchronous::OnTokio,
     }
 }

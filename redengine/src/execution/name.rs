@@ -16,18 +16,22 @@ pub enum Execution {
     /// In a child process re-executing the current binary (`"process"`, the default).
     #[default]
     Process,
+    /// As a future on a tokio runtime (`"async"`): the default of `async fn` tasks, which
+    /// run nowhere else but `process`. Needs the `tokio` feature; see docs/async.md.
+    Async,
 }
 
 impl Execution {
     /// The accepted spellings, for error messages.
     pub const ACCEPTED: &'static str = settings::EXECUTION_ACCEPTED;
 
-    /// The canonical name (`main`, `thread`, `process`).
+    /// The canonical name (`main`, `thread`, `process`, `async`).
     pub fn as_str(self) -> &'static str {
         match self {
             Execution::Main => "main",
             Execution::Thread => "thread",
             Execution::Process => "process",
+            Execution::Async => "async",
         }
     }
 }
@@ -72,6 +76,7 @@ impl FromStr for Execution {
             Ok(ExecutionName::Main) => Ok(Execution::Main),
             Ok(ExecutionName::Thread) => Ok(Execution::Thread),
             Ok(ExecutionName::Process) => Ok(Execution::Process),
+            Ok(ExecutionName::Async) => Ok(Execution::Async),
             Err(_) => Err(UnknownExecution(s.to_string())),
         }
     }

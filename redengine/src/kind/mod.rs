@@ -39,11 +39,13 @@
 
 mod command;
 mod control;
+pub(crate) mod future;
 mod output;
 
 pub(crate) use command::placeholders;
 pub use command::{CommandTask, PARAM_ENV_PREFIX};
 pub use control::{Restart, ShutDown};
+pub use future::{AsyncFunctionTask, AsyncRun};
 
 use std::fmt;
 use std::sync::Arc;
@@ -95,6 +97,15 @@ pub trait TaskKind: Send + Sync + 'static {
 
     /// Runs the task once with its resolved parameters and termination flag.
     fn execute(&self, ctx: &TaskContext) -> Outcome;
+
+    /// The future of one run, for kinds that run under `execution = "async"` (default:
+    /// `None`, a synchronous kind). The `async` executor polls it on a tokio runtime and
+    /// drops it at its next `.await` when the run is terminated; [`TaskKind::execute`]
+    /// is still what a `process` child calls. See [`AsyncFunctionTask`].
+    fn execute_async(&self, ctx: &TaskContext) -> Option<AsyncRun> {
+        let _ = ctx;
+        None
+    }
 }
 
 /// Whether `kind` can run under `execution`.

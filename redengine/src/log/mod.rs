@@ -32,10 +32,16 @@ mod memory;
 mod reader;
 mod record;
 mod tail;
+pub(crate) mod trace;
 
 pub use self::csv::CsvLog;
 pub use self::error::{LogError, LogErrorKind};
-pub(crate) use self::facade::emit;
+/// Emits a written record on the `log` facade (and, with the `tracing` feature, as a
+/// `tracing` event).
+pub(crate) fn emit(record: &TaskRecord) {
+    facade::emit(record);
+    trace::event(record);
+}
 pub use self::facade::TASK_TARGET;
 pub use self::memory::MemoryLog;
 pub(crate) use self::record::error_chain;

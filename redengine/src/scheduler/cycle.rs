@@ -176,6 +176,7 @@ impl Scheduler<'_> {
                     task.name,
                     match task.execution {
                         Execution::Process => " (its process group is terminated)",
+                        Execution::Async => " (its future is dropped at its next await)",
                         _ => "; a thread keeps running until its body checks its \
                               TerminationFlag and returns",
                     }

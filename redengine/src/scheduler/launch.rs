@@ -31,8 +31,10 @@ impl Scheduler<'_> {
         let record = TaskRecord::run(&name, self.offset(now)).with_attempt(attempt, attempts, None);
         self.write(record)?;
         let flag = TerminationFlag::new();
-        let job = self.job(i, flag.clone());
         let run = NEXT_RUN.fetch_add(1, Ordering::Relaxed);
+        let mut job = self.job(i, flag.clone());
+        job.run = run;
+        job.attempt = attempt;
         let tx = self.s.control.sender();
         let done: Done = Box::new(move |result| {
             // The receiver lives as long as the session; after that nobody needs the result.
@@ -112,6 +114,8 @@ impl Scheduler<'_> {
             types: task.args.iter().map(|a| a.ty).collect(),
             returns: task.returns,
             session: Some(self.s.handle()),
+            run: 0,
+            attempt: 1,
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::session::Session;
 pub(super) fn run(session: &mut Session, only: Option<(Vec<String>, bool)>) -> Result<()> {
     loop {
         let mut sched = Scheduler::new(session, only.as_ref())?;
-        let guard = crate::signals::install(&sched.s.control);
+        let guard = crate::signals::install(&sched.s.control, sched.s.config.handle_signals);
         let result = sched.lifetime();
         drop(guard);
         let control = &session.control;

@@ -68,6 +68,11 @@ pub struct SessionBuilder {
     zone: Zone,
     clock: Arc<dyn Clock>,
     loader: Option<crate::loader::Loader>,
+    // async: the runtime async tasks run on.
+    #[cfg(feature = "tokio")]
+    tokio_handle: Option<tokio::runtime::Handle>,
+    #[cfg(feature = "tokio")]
+    tokio_workers: usize,
 }
 
 impl Default for SessionBuilder {
@@ -83,6 +88,11 @@ impl Default for SessionBuilder {
             zone: Zone::Local,
             clock: Arc::new(SystemClock),
             loader: None,
+            // async: the runtime async tasks run on.
+            #[cfg(feature = "tokio")]
+            tokio_handle: None,
+            #[cfg(feature = "tokio")]
+            tokio_workers: 0,
         }
     }
 }
@@ -121,6 +131,31 @@ impl SessionBuilder {
         restarting: Restarting;
         /// How often a waiting scheduler re-checks custom conditions (default 1 s).
         custom_poll: Duration;
+    }
+
+    // async: signals and the tokio runtime.
+    /// `false`: `run()` installs no SIGINT/SIGTERM handlers (default `true`, the config key
+    /// `handle_signals`). For a program that handles signals itself and stops the
+    /// session through [`SessionHandle::shutdown`](crate::SessionHandle::shutdown).
+    pub fn handle_signals(mut self, on: bool) -> Self {
+        self.config.handle_signals = on;
+        self
+    }
+
+    /// Runs `execution = "async"` tasks on the program's tokio runtime instead of one the
+    /// session makes for itself (see docs/async.md).
+    #[cfg(feature = "tokio")]
+    pub fn tokio_handle(mut self, handle: tokio::runtime::Handle) -> Self {
+        self.tokio_handle = Some(handle);
+        self
+    }
+
+    /// Worker threads of the runtime the session makes for async tasks when it is given
+    /// none (default 2; at least 1).
+    #[cfg(feature = "tokio")]
+    pub fn tokio_workers(mut self, workers: usize) -> Self {
+        self.tokio_workers = workers.max(1);
+        self
     }
 
     /// Pause after each cycle (default none: wait for the next possible change instead).
@@ -343,6 +378,11 @@ impl SessionBuilder {
                 rx,
                 inline_run: Mutex::new(None),
                 desk: Mutex::default(),
+                // async: the runtime async tasks run on.
+                #[cfg(feature = "tokio")]
+                tokio: crate::runtime::AsyncRuntime::new(self.tokio_handle, self.tokio_workers),
+                #[cfg(not(feature = "tokio"))]
+                tokio: crate::runtime::AsyncRuntime::default(),
             }),
             returns: HashMap::new(),
             loader: self.loader.map(crate::loader::LoaderState::new),

@@ -2,7 +2,7 @@
 #[redengine::task(start_cond = "daily", execution = "threads")]
 fn near_miss() {}
 
-#[redengine::task(start_cond = "daily", execution = "async")]
+#[redengine::task(start_cond = "daily", execution = "coroutine")]
 fn unknown() {}
 
 fn main() {}

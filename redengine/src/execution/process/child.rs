@@ -198,6 +198,8 @@ fn execute(session: &Session, request: Request) -> Reply {
         types,
         returns: task.returns,
         session: None,
+        run: request.run,
+        attempt: request.attempt,
     };
     let result = job.execute();
     let value = match &result.outcome {

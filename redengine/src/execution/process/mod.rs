@@ -123,6 +123,7 @@ fn request(job: &Job, run: u64) -> Result<String, String> {
         version: wire::VERSION,
         task: job.info.name.clone(),
         run,
+        attempt: job.attempt,
         args,
     })
     .map_err(|e| {

@@ -25,12 +25,19 @@ pub(crate) const RUN_ENV: &str = "REDENGINE_RUN";
 /// The protocol version; a child answering another one is reported, not misread.
 pub(crate) const VERSION: u32 = 1;
 
+fn first_attempt() -> u32 {
+    1
+}
+
 /// Scheduler → child: the run to execute.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Request {
     pub(crate) version: u32,
     pub(crate) task: String,
     pub(crate) run: u64,
+    /// The attempt (1 unless a retry); absent from an older parent's request.
+    #[serde(default = "first_attempt")]
+    pub(crate) attempt: u32,
     pub(crate) args: Vec<WireArg>,
 }
 
@@ -141,6 +148,7 @@ mod tests {
             version: VERSION,
             task: "report".into(),
             run: 7,
+            attempt: 2,
             args: vec![
                 WireArg {
                     name: "text".into(),
