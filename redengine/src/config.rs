@@ -114,6 +114,10 @@ pub struct Config {
     /// How often a waiting scheduler re-checks conditions that use custom conditions
     /// (default 1 second). Red Engine has no such key: it spins instead.
     pub custom_poll: Duration,
+    // --- store: the SQLite log ---
+    /// Keep the task log in the SQLite database at this path instead of the CSV log
+    /// (default none). A store set on the builder (`log_csv`, `log_sqlite`, …) wins.
+    pub log_sqlite: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -134,6 +138,7 @@ impl Default for Config {
             shut_cond: "false".to_string(),
             restarting: Restarting::Replace,
             custom_poll: Duration::from_secs(1),
+            log_sqlite: None,
         }
     }
 }
@@ -273,6 +278,18 @@ const TABLE: &[Key] = &[
         accepted: settings::DURATION_ACCEPTED,
         apply: |c, v| {
             c.custom_poll = duration(v)?;
+            Ok(())
+        },
+    },
+    // --- store: the SQLite log ---
+    Key {
+        name: "log_sqlite",
+        accepted: "the path of an SQLite database file, e.g. \"log/tasks.db\"",
+        apply: |c, v| {
+            if v.trim().is_empty() {
+                return Err(None);
+            }
+            c.log_sqlite = Some(std::path::PathBuf::from(v));
             Ok(())
         },
     },

@@ -154,7 +154,7 @@ pub use hooks::{
     AfterExecute, AfterInit, AfterScheduler, SchedulerHook, SchedulerInfo, TaskExecuteHook,
     TaskInfo, TaskInitHook,
 };
-pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, TaskRecord};
+pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, SqliteLog, TaskRecord};
 pub use redengine_conditions::Zone;
 
 pub use kind::{FunctionTask, Restart, ShutDown, TaskKind};

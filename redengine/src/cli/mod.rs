@@ -23,7 +23,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::error::Result;
-use crate::log::CsvLog;
+use crate::log::{is_sqlite_path, CsvLog, SqliteLog};
 use crate::session::Session;
 
 use self::args::Command;
@@ -68,7 +68,11 @@ pub(crate) fn main(
     };
     let log = invocation.log.as_deref();
     if let Some(path) = log {
-        session.store = Box::new(CsvLog::new(path));
+        session.store = if is_sqlite_path(path) {
+            Box::new(SqliteLog::new(path))
+        } else {
+            Box::new(CsvLog::new(path))
+        };
     }
     let empty = no_tasks(&session);
     if empty && matches!(invocation.command, Command::Run | Command::List { .. }) {
@@ -167,8 +171,9 @@ Commands:
   help                         print this help
 
 Options:
-  --log PATH                   use the CSV task log at PATH instead of the session's log
-                               (before or after the command)
+  --log PATH                   use the task log at PATH instead of the session's log
+                               (before or after the command): an SQLite database when
+                               PATH ends in .db, .sqlite or .sqlite3, else a CSV log
   --at TIME                    the instant `list` and `check` look at: {forms},
                                in the session's time zone
   --wide                       `list`: one row per task with every column

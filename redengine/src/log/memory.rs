@@ -23,6 +23,9 @@ use super::{LogError, LogStore, RecordHead, TaskRecord};
 #[derive(Debug, Clone, Default)]
 pub struct MemoryLog {
     records: Arc<Mutex<Vec<TaskRecord>>>,
+    /// The value JSON of each task's last `success` (`None`: it kept none), shared by
+    /// clones like the records, so a second session on a clone restores them.
+    values: Arc<Mutex<std::collections::HashMap<String, Option<String>>>>,
 }
 
 impl MemoryLog {
@@ -35,6 +38,7 @@ impl MemoryLog {
     pub fn with_records(records: impl IntoIterator<Item = TaskRecord>) -> Self {
         MemoryLog {
             records: Arc::new(Mutex::new(records.into_iter().collect())),
+            values: Arc::default(),
         }
     }
 
@@ -73,6 +77,25 @@ impl LogStore for MemoryLog {
 
     fn sync(&mut self) -> Result<(), LogError> {
         Ok(())
+    }
+
+    fn append_value(&mut self, record: &TaskRecord, value: Option<&str>) -> Result<(), LogError> {
+        self.append(record)?;
+        if record.action == super::Action::Success {
+            let mut values = self.values.lock().unwrap_or_else(PoisonError::into_inner);
+            values.insert(record.task_name.clone(), value.map(str::to_owned));
+        }
+        Ok(())
+    }
+
+    fn load_values(&mut self) -> Result<Vec<(String, String)>, LogError> {
+        let values = self.values.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut kept: Vec<(String, String)> = values
+            .iter()
+            .filter_map(|(task, json)| Some((task.clone(), json.clone()?)))
+            .collect();
+        kept.sort();
+        Ok(kept)
     }
 
     fn describe(&self) -> String {

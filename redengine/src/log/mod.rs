@@ -5,6 +5,8 @@
 //!
 //! * [`CsvLog`], the default, keeps them in `log/tasks.csv`, so a restarted scheduler
 //!   reads its history back and `daily` does not run twice in a day;
+//! * [`SqliteLog`] keeps them in an SQLite database, with the return values of
+//!   successful runs, so `Return("task")` survives a restart too;
 //! * [`MemoryLog`] keeps them for the life of the process (tests, throw-away runs).
 //!
 //! Each record is also emitted on the `log` facade by the scheduler (target `redengine::task`),
@@ -31,6 +33,7 @@ mod lock;
 mod memory;
 mod reader;
 mod record;
+mod sqlite;
 mod tail;
 
 pub use self::csv::CsvLog;
@@ -40,6 +43,7 @@ pub use self::facade::TASK_TARGET;
 pub use self::memory::MemoryLog;
 pub(crate) use self::record::error_chain;
 pub use self::record::{RecordHead, TaskRecord};
+pub use self::sqlite::{is_sqlite_path, SqliteLog, SQLITE_EXTENSIONS};
 /// What happened to a task: the `action` column of the log. The condition language's
 /// own type, so a record feeds the history conditions read without conversion.
 pub use redengine_conditions::Action;
@@ -95,6 +99,24 @@ pub trait LogStore: Send + 'static {
 
     /// What the store is, for messages: `CSV log at log/tasks.csv`.
     fn describe(&self) -> String;
+
+    // --- store: return values (SQLite store) ---
+
+    /// Appends one record like [`append`](LogStore::append), with the JSON of the value
+    /// a `success` returned (`None`: no value, or its type has no serde codec). Stores
+    /// that keep values give the last one back with
+    /// [`load_values`](LogStore::load_values). Default: `append`, the value dropped.
+    fn append_value(&mut self, record: &TaskRecord, value: Option<&str>) -> Result<(), LogError> {
+        let _ = value;
+        self.append(record)
+    }
+
+    /// The value JSON of each task's last `success`, for the tasks whose last success
+    /// kept one (start-up restores them for `Return("task")`). Called after
+    /// [`load_heads`](LogStore::load_heads). Default: none.
+    fn load_values(&mut self) -> Result<Vec<(String, String)>, LogError> {
+        Ok(Vec::new())
+    }
 }
 
 impl<S: LogStore + ?Sized> LogStore for Box<S> {
@@ -124,5 +146,13 @@ impl<S: LogStore + ?Sized> LogStore for Box<S> {
 
     fn describe(&self) -> String {
         (**self).describe()
+    }
+
+    fn append_value(&mut self, record: &TaskRecord, value: Option<&str>) -> Result<(), LogError> {
+        (**self).append_value(record, value)
+    }
+
+    fn load_values(&mut self) -> Result<Vec<(String, String)>, LogError> {
+        (**self).load_values()
     }
 }

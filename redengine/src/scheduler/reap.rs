@@ -19,7 +19,13 @@ impl Scheduler<'_> {
 
     /// Appends a record to the store, emits it on the log facade, updates the history.
     pub(super) fn write(&mut self, record: TaskRecord) -> Result<()> {
-        self.s.store.append(&record)?;
+        self.write_value(record, None)
+    }
+
+    /// [`write`](Self::write) with the JSON of the value a `success` returned, for stores
+    /// that keep it across restarts.
+    pub(super) fn write_value(&mut self, record: TaskRecord, value: Option<String>) -> Result<()> {
+        self.s.store.append_value(&record, value.as_deref())?;
         emit(&record);
         self.history.push(
             &record.task_name,
@@ -41,9 +47,11 @@ impl Scheduler<'_> {
         let name = self.tasks[i].name.clone();
         let (s, e) = (self.offset(start), self.offset(result.end.max(start)));
         let mut prerun_error = None;
+        let mut value_json = None;
         let record = match result.outcome {
             Outcome::Success(value) => {
                 if let Some(v) = value {
+                    value_json = crate::returns::value_json(&name, &self.tasks[i].returns, &v);
                     self.s.returns.insert(name.clone(), v);
                 }
                 TaskRecord::finish(&name, Action::Success, s, e, "")
@@ -70,7 +78,7 @@ impl Scheduler<'_> {
                 limit.unwrap_or_default()
             ));
         }
-        self.write(record)?;
+        self.write_value(record, value_json)?;
         match prerun_error {
             Some(text) if !self.s.config.silence_task_prerun => Err(Error::new(ErrorKind::PreRun(
                 format!("task '{name}' failed before its body ran: {text}"),

@@ -25,6 +25,7 @@ impl Scheduler<'_> {
                 names.push(r.task_name.into());
             }
         })?;
+        self.restore_returns()?;
         ::log::info!(
             target: "redengine::scheduler",
             "starting: {} task{}, {} record{} read from the {}",
@@ -68,6 +69,26 @@ impl Scheduler<'_> {
         }
         scheduler_post(posts, &self.info())
             .map_err(|e| Error::new(ErrorKind::Hook(format!("startup hook: {e}"))))
+    }
+
+    // --- store: return values restored at start-up ---
+
+    /// Gives each task the value of its last successful run kept by the store (SQLite),
+    /// so `Return("task")` answers after a restart as it did before. A value this process
+    /// already holds (a `recall` restart) is the same one and is kept.
+    fn restore_returns(&mut self) -> Result<()> {
+        for (task, json) in self.s.store.load_values()? {
+            if self.s.returns.contains_key(&task) {
+                continue;
+            }
+            let Some(prepared) = self.tasks.iter().find(|t| t.name == task) else {
+                continue;
+            };
+            if let Some(value) = crate::returns::restore_value(&task, &prepared.returns, &json) {
+                self.s.returns.insert(task, value);
+            }
+        }
+        Ok(())
     }
 
     /// Launches `on_startup`/`on_shutdown` tasks in check order: forced when their
