@@ -174,6 +174,16 @@ impl LogError {
         }
     }
 
+    /// Whether the source is SQLite's "disk I/O error" (a failed write: a full disk or a
+    /// file size limit among the causes).
+    fn sqlite_io_error(&self) -> bool {
+        matches!(
+            self.source.as_ref().and_then(|e| e.downcast_ref::<rusqlite::Error>()),
+            Some(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::SystemIoFailure
+        )
+    }
+
     /// The source's text, for errors whose cause the user needs to see (SQLite's own
     /// message says which limit was hit).
     fn cause(&self) -> String {
@@ -208,6 +218,10 @@ impl LogError {
             }
             Some(io::ErrorKind::ReadOnlyFilesystem) => format!(
                 "the file system is read-only; choose a path on a writable one with {chooser}"
+            ),
+            _ if self.sqlite_io_error() => format!(
+                "check that its disk has free space (and the process no file size limit) and \
+                 that the file is writable, or choose another path with {chooser}"
             ),
             _ => {
                 format!("check that the path is a writable file, or choose another with {chooser}")

@@ -38,9 +38,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
      ALTER TABLE records ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
      ALTER TABLE records ADD COLUMN node TEXT NOT NULL DEFAULT '';
      ALTER TABLE records ADD COLUMN value_json TEXT;
-     UPDATE records SET run_id = id WHERE action = 'run';
      CREATE INDEX records_task ON records (task, id);
      CREATE INDEX records_created ON records (created);
+     UPDATE records SET run_id = id WHERE action = 'run';
+     UPDATE records SET run_id = (
+         SELECT max(r.id) FROM records r
+         WHERE r.task = records.task AND r.action = 'run' AND r.id < records.id
+     ) WHERE action != 'run';
      UPDATE schema_version SET version = 2;",
 ];
 
@@ -81,4 +85,88 @@ pub(crate) fn migrate(conn: &mut Connection, from: u32) -> rusqlite::Result<()> 
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::{Action, LogStore, SqliteLog, TaskRecord};
+
+    fn temp_db(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "redengine-sqlite-schema-{}-{name}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("tasks.db")
+    }
+
+    #[test]
+    fn a_version_1_database_is_migrated_forward_and_keeps_its_records() {
+        let path = temp_db("v1");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            // A run and its success as version 1 wrote them.
+            conn.execute_batch(
+                "INSERT INTO records (id, task, created, created_offset, action, start, \
+                 start_offset, end, end_offset, runtime, message, exc_text) VALUES
+                 (1, 'a', 1704096000000000, 3600, 'run', 1704096000000000, 3600, NULL, NULL, \
+                  NULL, 'Task ''a'' status: ''run''', ''),
+                 (2, 'a', 1704096001000000, 3600, 'success', 1704096000000000, 3600, \
+                  1704096001000000, 3600, 1000000, 'Task ''a'' status: ''success''', '');",
+            )
+            .unwrap();
+            assert_eq!(version(&conn).unwrap(), Ok(1));
+        }
+        // Readers read version 1 as it is, without migrating.
+        let before = SqliteLog::new(&path).peek().unwrap();
+        assert_eq!(before.len(), 2);
+        let conn = Connection::open(&path).unwrap();
+        assert_eq!(version(&conn).unwrap(), Ok(1));
+        drop(conn);
+
+        let mut log = SqliteLog::new(&path);
+        assert_eq!(log.load().unwrap(), before);
+        let at = chrono::DateTime::parse_from_rfc3339("2024-01-01T09:00:02+01:00").unwrap();
+        log.append(&TaskRecord::run("a", at)).unwrap();
+        drop(log);
+
+        let conn = Connection::open(&path).unwrap();
+        assert_eq!(version(&conn).unwrap(), Ok(VERSION));
+        let rows: Vec<(i64, Option<i64>, i64)> = conn
+            .prepare("SELECT id, run_id, attempt FROM records ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        // The old run gets its own id as run id, the old success its run's.
+        assert_eq!(rows, [(1, Some(1), 1), (2, Some(1), 1), (3, Some(3), 1)]);
+        let records = SqliteLog::new(&path).peek().unwrap();
+        assert_eq!(records[..2], before[..]);
+        assert_eq!(records[2].action, Action::Run);
+    }
+
+    #[test]
+    fn every_migration_step_lands_on_a_whole_version() {
+        let path = temp_db("steps");
+        let mut conn = Connection::open(&path).unwrap();
+        assert_eq!(version(&conn).unwrap(), Ok(0));
+        for (i, _) in MIGRATIONS.iter().enumerate() {
+            migrate_to(&mut conn, i as u32, i as u32 + 1);
+            assert_eq!(version(&conn).unwrap(), Ok(i as u32 + 1));
+        }
+        assert_eq!(MIGRATIONS.len() as u32, VERSION);
+    }
+
+    /// Applies the migrations from `from` up to `to` only.
+    fn migrate_to(conn: &mut Connection, from: u32, to: u32) {
+        for step in &MIGRATIONS[from as usize..to as usize] {
+            let tx = conn.transaction().unwrap();
+            tx.execute_batch(step).unwrap();
+            tx.commit().unwrap();
+        }
+    }
 }
