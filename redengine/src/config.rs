@@ -118,6 +118,9 @@ pub struct Config {
     /// Keep the task log in the SQLite database at this path instead of the CSV log
     /// (default none). A store set on the builder (`log_csv`, `log_sqlite`, …) wins.
     pub log_sqlite: Option<std::path::PathBuf>,
+    /// How much of the task log to keep (default: everything). Older records leave the
+    /// in-memory history and the SQLite log; the CSV log only by `log compact`.
+    pub log_retention: Option<crate::log::Retention>,
 }
 
 impl Default for Config {
@@ -139,6 +142,7 @@ impl Default for Config {
             restarting: Restarting::Replace,
             custom_poll: Duration::from_secs(1),
             log_sqlite: None,
+            log_retention: None,
         }
     }
 }
@@ -290,6 +294,17 @@ const TABLE: &[Key] = &[
                 return Err(None);
             }
             c.log_sqlite = Some(std::path::PathBuf::from(v));
+            Ok(())
+        },
+    },
+    Key {
+        name: "log_retention",
+        accepted: crate::log::Retention::ACCEPTED,
+        apply: |c, v| {
+            c.log_retention = match v.trim() {
+                "" | "none" | "None" | "forever" => None,
+                text => Some(crate::log::Retention::parse(text).map_err(Some)?),
+            };
             Ok(())
         },
     },

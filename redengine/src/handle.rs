@@ -29,6 +29,9 @@ pub(crate) struct Control {
     /// The termination flag of the `main` run in progress, if any: a signal sets it
     /// (reason `shutdown`), since that run blocks the loop.
     pub(crate) inline_run: Mutex<Option<TerminationFlag>>,
+    // --- store: history ---
+    /// A reading handle on the session's log, for `SessionHandle::history`.
+    pub(crate) log_reader: Mutex<Option<Box<dyn crate::log::LogStore>>>,
 }
 
 impl Control {

@@ -395,6 +395,17 @@ impl LogStore for CsvLog {
     fn describe(&self) -> String {
         format!("CSV log at {}", self.path.display())
     }
+
+    fn reader(&self) -> Option<Box<dyn LogStore>> {
+        Some(Box::new(CsvLog::new(&self.path)))
+    }
+
+    fn compact(
+        &mut self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<super::Compacted, LogError> {
+        super::compact::compact_csv(self, cutoff)
+    }
 }
 
 /// Makes a new file's directory entry durable (Unix; elsewhere the file sync suffices).

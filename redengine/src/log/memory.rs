@@ -101,6 +101,19 @@ impl LogStore for MemoryLog {
     fn describe(&self) -> String {
         "in-memory log".to_owned()
     }
+
+    fn reader(&self) -> Option<Box<dyn LogStore>> {
+        Some(Box::new(self.clone()))
+    }
+
+    fn prune(&mut self, cutoff: chrono::DateTime<chrono::Utc>) -> Result<u64, LogError> {
+        let mut records = self.lock();
+        let keep = super::kept(&records, cutoff);
+        let before = records.len();
+        let mut flags = keep.into_iter();
+        records.retain(|_| flags.next().unwrap_or(true));
+        Ok((before - records.len()) as u64)
+    }
 }
 
 #[cfg(test)]

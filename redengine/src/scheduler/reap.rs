@@ -33,6 +33,9 @@ impl Scheduler<'_> {
             record.created.with_timezone(&Utc),
         );
         self.dirty = true;
+        if self.history.len() % 1000 == 0 {
+            self.apply_retention()?;
+        }
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use super::Scheduler;
 use crate::error::{Error, ErrorKind, Result};
 use crate::hooks::{scheduler_post, scheduler_pre};
 use crate::ignite::Prepared;
-use crate::log::{Action, TaskRecord};
+use crate::log::{Action, Retention, TaskRecord};
 
 impl Scheduler<'_> {
     /// Start-up steps after ignite.
@@ -60,6 +60,7 @@ impl Scheduler<'_> {
         for (name, at) in unfinished {
             self.write(TaskRecord::crash(&name, self.offset(at), self.offset(now)))?;
         }
+        self.apply_retention()?;
         self.cycles = 0;
         self.started = now;
         let posts = scheduler_pre(&self.s.hooks.startup, &self.info())
@@ -87,6 +88,39 @@ impl Scheduler<'_> {
             if let Some(value) = crate::returns::restore_value(&task, &prepared.returns, &json) {
                 self.s.returns.insert(task, value);
             }
+        }
+        Ok(())
+    }
+
+    // --- store: retention ---
+
+    /// With a `log_retention`: drops the records older than it from the history and the
+    /// store (the latest of each task and action stays, see `Retention`). Run at start-up
+    /// and every 1,000 records written.
+    pub(super) fn apply_retention(&mut self) -> Result<()> {
+        let Some(retention) = self.s.config.log_retention else {
+            return Ok(());
+        };
+        let cutoff = match retention {
+            Retention::Age(age) => chrono::Duration::from_std(age)
+                .ok()
+                .and_then(|age| self.now().checked_sub_signed(age)),
+            Retention::Records(n) => self
+                .history
+                .nth_newest(usize::try_from(n).unwrap_or(usize::MAX)),
+        };
+        let Some(cutoff) = cutoff else {
+            return Ok(());
+        };
+        self.history.prune_before(cutoff);
+        let gone = self.s.store.prune(cutoff)?;
+        if gone > 0 {
+            ::log::debug!(
+                target: "redengine::scheduler",
+                "retention: {gone} record{} before {cutoff} left the {}",
+                if gone == 1 { "" } else { "s" },
+                self.s.store.describe()
+            );
         }
         Ok(())
     }

@@ -285,6 +285,15 @@ impl SessionBuilder {
         self
     }
 
+    /// How much of the task log to keep (`Retention::parse("90 days")`, or
+    /// `Retention::Records(100_000)`): older records leave the in-memory history and the
+    /// SQLite log, never changing a condition's answer inside the kept window; the CSV
+    /// log is rewritten only by `log compact` (`docs/log.md`, "Retention").
+    pub fn log_retention(mut self, retention: crate::log::Retention) -> Self {
+        self.config.log_retention = Some(retention);
+        self
+    }
+
     /// Keep the log in memory for the life of the process (tests, throw-away runs).
     pub fn log_memory(mut self) -> Self {
         self.store = Some(Box::new(MemoryLog::new()));
@@ -333,6 +342,7 @@ impl SessionBuilder {
             (None, Some(path)) => Box::new(SqliteLog::new(path)),
             (None, None) => Box::new(CsvLog::new("log/tasks.csv")),
         };
+        let log_reader = store.reader();
         let (tx, rx) = crate::event::channel();
         Ok(Session {
             config: self.config,
@@ -353,6 +363,7 @@ impl SessionBuilder {
                 tx,
                 rx,
                 inline_run: Mutex::new(None),
+                log_reader: Mutex::new(log_reader),
             }),
             returns: HashMap::new(),
             loader: self.loader.map(crate::loader::LoaderState::new),

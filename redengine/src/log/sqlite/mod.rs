@@ -1,6 +1,7 @@
 //! [`SqliteLog`]: the task log in an embedded SQLite database (schema and rules:
 //! `docs/log.md`, "The SQLite log").
 
+mod query;
 mod rows;
 mod schema;
 
@@ -14,7 +15,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::error::{LogError, LogErrorKind};
 use super::lock::{self, InstanceLock, LockFailure};
-use super::{LogStore, RecordHead, TaskRecord};
+use super::{HistoryQuery, LogStore, RecordHead, TaskRecord};
 
 use self::schema::VERSION;
 
@@ -375,6 +376,64 @@ impl LogStore for SqliteLog {
 
     fn describe(&self) -> String {
         format!("SQLite log at {}", self.path.display())
+    }
+
+    fn history(&mut self, query: &HistoryQuery) -> Result<Vec<TaskRecord>, LogError> {
+        let Some(conn) = self.reader()? else {
+            return Ok(Vec::new());
+        };
+        query::history(&conn, query).map_err(self.read_err())
+    }
+
+    fn last_records(&mut self) -> Result<Vec<TaskRecord>, LogError> {
+        let Some(conn) = self.reader()? else {
+            return Ok(Vec::new());
+        };
+        query::last_records(&conn).map_err(self.read_err())
+    }
+
+    fn reader(&self) -> Option<Box<dyn LogStore>> {
+        Some(Box::new(SqliteLog::new(&self.path)))
+    }
+
+    /// One transaction for all: an import of a million records takes seconds, not the
+    /// minute separate transactions would.
+    fn append_all(&mut self, records: &[TaskRecord]) -> Result<(), LogError> {
+        let path = self.path.clone();
+        let sql = |e| LogError::sqlite(&path, LogErrorKind::Write, e);
+        self.conn()?.execute_batch("BEGIN IMMEDIATE").map_err(sql)?;
+        let appended = records.iter().try_for_each(|r| self.append(r));
+        let conn = self.conn.as_ref().expect("opened above");
+        match appended {
+            Ok(()) => conn.execute_batch("COMMIT").map_err(sql),
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                // The ids handed out inside the rolled-back transaction are free again.
+                self.conn = None;
+                self.lock = None;
+                self.open_runs.clear();
+                self.last_success = None;
+                Err(e)
+            }
+        }
+    }
+
+    fn prune(&mut self, cutoff: chrono::DateTime<chrono::Utc>) -> Result<u64, LogError> {
+        let path = self.path.clone();
+        let conn = self.conn()?;
+        // Only the rows before the cutoff are read (the `created` index); of those, the
+        // latest of each task and action stays: at worst one row per pair more than the
+        // rule needs, never one less.
+        let gone = conn
+            .execute(
+                "DELETE FROM records WHERE created < ?1 AND id NOT IN                  (SELECT max(id) FROM records WHERE created < ?1 GROUP BY task, action)",
+                [cutoff.timestamp_micros()],
+            )
+            .map_err(|e| LogError::sqlite(&path, LogErrorKind::Write, e))?;
+        if gone > 0 {
+            self.last_success = None;
+        }
+        Ok(gone as u64)
     }
 }
 

@@ -10,7 +10,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::log::{Action, RecordHead, TaskRecord};
 
 /// The columns of a whole record, in [`record`]'s order (schema version 1 has them all).
-const RECORD_COLUMNS: &str = "id, task, created, created_offset, action, start, start_offset, \
+pub(super) const RECORD_COLUMNS: &str =
+    "id, task, created, created_offset, action, start, start_offset, \
                               end, end_offset, runtime, message, exc_text";
 
 /// The warning for a row whose action is none of the six.
