@@ -421,12 +421,16 @@ impl LogStore for SqliteLog {
     fn prune(&mut self, cutoff: chrono::DateTime<chrono::Utc>) -> Result<u64, LogError> {
         let path = self.path.clone();
         let conn = self.conn()?;
-        // Only the rows before the cutoff are read (the `created` index); of those, the
-        // latest of each task and action stays: at worst one row per pair more than the
-        // rule needs, never one less.
+        // Only the rows before the cutoff are read (the `created` index), and each is
+        // checked for a later row of its task and action with one seek (the `task,
+        // action, id` index): the latest of each stays, as in every store.
         let gone = conn
             .execute(
-                "DELETE FROM records WHERE created < ?1 AND id NOT IN                  (SELECT max(id) FROM records WHERE created < ?1 GROUP BY task, action)",
+                concat!(
+                    "DELETE FROM records WHERE id IN (SELECT o.id FROM records o ",
+                    "WHERE o.created < ?1 AND EXISTS (SELECT 1 FROM records n ",
+                    "WHERE n.task = o.task AND n.action = o.action AND n.id > o.id))"
+                ),
                 [cutoff.timestamp_micros()],
             )
             .map_err(|e| LogError::sqlite(&path, LogErrorKind::Write, e))?;
@@ -447,5 +451,39 @@ fn note(map: &mut HashMap<String, i64>, task: &str, id: Option<i64>) {
         (_, None) => {
             map.remove(task);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::Action;
+
+    #[test]
+    fn prune_keeps_the_latest_of_each_task_and_action() {
+        let dir =
+            std::env::temp_dir().join(format!("redengine-sqlite-prune-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let path = dir.join("tasks.db");
+        let mut log = SqliteLog::new(&path);
+        log.load().unwrap();
+        let day = |d: i64| {
+            chrono::DateTime::parse_from_rfc3339("2024-01-01T08:00:00Z").unwrap()
+                + chrono::TimeDelta::days(d)
+        };
+        let mut records = Vec::new();
+        for d in 0..10 {
+            records.push(TaskRecord::run("daily_job", day(d)));
+            records.push(TaskRecord::finish(
+                "daily_job",
+                Action::Success,
+                day(d),
+                day(d),
+                "",
+            ));
+        }
+        log.append_all(&records).unwrap();
+        let cutoff = (day(6) + chrono::TimeDelta::hours(4)).with_timezone(&chrono::Utc);
+        assert_eq!(log.prune(cutoff).unwrap(), 14);
     }
 }

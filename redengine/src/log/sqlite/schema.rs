@@ -38,7 +38,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
      ALTER TABLE records ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
      ALTER TABLE records ADD COLUMN node TEXT NOT NULL DEFAULT '';
      ALTER TABLE records ADD COLUMN value_json TEXT;
-     CREATE INDEX records_task ON records (task, id);
+     CREATE INDEX records_task ON records (task, action, id);
      CREATE INDEX records_created ON records (created);
      UPDATE records SET run_id = id WHERE action = 'run';
      UPDATE records SET run_id = (
