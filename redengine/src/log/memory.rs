@@ -88,14 +88,12 @@ impl LogStore for MemoryLog {
         Ok(())
     }
 
-    fn load_values(&mut self) -> Result<Vec<(String, String)>, LogError> {
+    fn load_values(&mut self, tasks: &[&str]) -> Result<Vec<(String, String)>, LogError> {
         let values = self.values.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut kept: Vec<(String, String)> = values
+        Ok(tasks
             .iter()
-            .filter_map(|(task, json)| Some((task.clone(), json.clone()?)))
-            .collect();
-        kept.sort();
-        Ok(kept)
+            .filter_map(|task| Some(((*task).to_owned(), values.get(*task)?.clone()?)))
+            .collect())
     }
 
     fn describe(&self) -> String {

@@ -117,10 +117,11 @@ pub trait LogStore: Send + 'static {
         self.append(record)
     }
 
-    /// The value JSON of each task's last `success`, for the tasks whose last success
-    /// kept one (start-up restores them for `Return("task")`). Called after
+    /// The value JSON of the last `success` of each of `tasks`, for those whose last
+    /// success kept one (start-up restores them for `Return("task")`). Called after
     /// [`load_heads`](LogStore::load_heads). Default: none.
-    fn load_values(&mut self) -> Result<Vec<(String, String)>, LogError> {
+    fn load_values(&mut self, tasks: &[&str]) -> Result<Vec<(String, String)>, LogError> {
+        let _ = tasks;
         Ok(Vec::new())
     }
 
@@ -206,8 +207,8 @@ impl<S: LogStore + ?Sized> LogStore for Box<S> {
         (**self).append_value(record, value)
     }
 
-    fn load_values(&mut self) -> Result<Vec<(String, String)>, LogError> {
-        (**self).load_values()
+    fn load_values(&mut self, tasks: &[&str]) -> Result<Vec<(String, String)>, LogError> {
+        (**self).load_values(tasks)
     }
 
     fn history(&mut self, query: &HistoryQuery) -> Result<Vec<TaskRecord>, LogError> {

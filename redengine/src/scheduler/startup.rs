@@ -78,10 +78,14 @@ impl Scheduler<'_> {
     /// so `Return("task")` answers after a restart as it did before. A value this process
     /// already holds (a `recall` restart) is the same one and is kept.
     fn restore_returns(&mut self) -> Result<()> {
-        for (task, json) in self.s.store.load_values()? {
-            if self.s.returns.contains_key(&task) {
-                continue;
-            }
+        // Only tasks whose values can be decoded, and that do not hold one already.
+        let wanted: Vec<&str> = self
+            .tasks
+            .iter()
+            .filter(|t| t.returns.codec().is_some() && !self.s.returns.contains_key(&t.name))
+            .map(|t| t.name.as_str())
+            .collect();
+        for (task, json) in self.s.store.load_values(&wanted)? {
             let Some(prepared) = self.tasks.iter().find(|t| t.name == task) else {
                 continue;
             };

@@ -1,6 +1,5 @@
 //! Records to rows and back.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
@@ -47,56 +46,63 @@ fn skip(id: i64, what: &str) {
     );
 }
 
-/// Hands every record's id and head to `visit`, in append order; returns the count.
+/// Hands every record's head to `visit`, in append order; returns the count. The
+/// scheduler's start-up read: columns are taken as borrowed values, nothing is copied.
 pub(super) fn each_head(
     conn: &Connection,
-    visit: &mut dyn FnMut(i64, RecordHead<'_>),
+    visit: &mut dyn FnMut(RecordHead<'_>),
 ) -> rusqlite::Result<u64> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, task, action, created, created_offset FROM records ORDER BY id",
+        "SELECT task, action, created, created_offset, id FROM records ORDER BY id",
     )?;
     let mut rows = stmt.query([])?;
     let mut count = 0;
     while let Some(row) = rows.next()? {
-        let id: i64 = row.get(0)?;
-        let ValueRef::Text(task) = row.get_ref(1)? else {
-            skip(id, "its task name is not text");
-            continue;
-        };
-        let Ok(task_name) = std::str::from_utf8(task) else {
-            skip(id, "its task name is not UTF-8");
-            continue;
-        };
-        let Ok(Ok(action)) = row.get_ref(2)?.as_str().map(str::parse::<Action>) else {
-            skip(id, UNKNOWN_ACTION);
-            continue;
-        };
-        let Some(created) = join(row.get(3)?, row.get(4)?) else {
-            skip(id, "its created instant is out of range");
-            continue;
-        };
-        visit(
-            id,
-            RecordHead {
-                task_name,
+        let head = (|| {
+            let ValueRef::Text(task) = row.get_ref(0).ok()? else {
+                return None;
+            };
+            let action = action(row.get_ref(1).ok()?)?;
+            let (ValueRef::Integer(micros), ValueRef::Integer(offset)) =
+                (row.get_ref(2).ok()?, row.get_ref(3).ok()?)
+            else {
+                return None;
+            };
+            Some(RecordHead {
+                task_name: std::str::from_utf8(task).ok()?,
                 action,
-                created,
-            },
-        );
-        count += 1;
+                created: join(micros, i32::try_from(offset).ok()?)?,
+            })
+        })();
+        match head {
+            Some(head) => {
+                visit(head);
+                count += 1;
+            }
+            None => skip(
+                row.get(4)?,
+                "its task, action or created instant cannot be read",
+            ),
+        }
     }
     Ok(count)
+}
+
+/// The action of an `action` column, without allocating.
+fn action(value: ValueRef<'_>) -> Option<Action> {
+    let ValueRef::Text(text) = value else {
+        return None;
+    };
+    Action::ALL
+        .into_iter()
+        .find(|a| a.as_str().as_bytes() == text)
 }
 
 /// The record of a row selected with [`RECORD_COLUMNS`]; `None` (with a warning) for a
 /// row that does not make one.
 pub(super) fn record(row: &Row<'_>) -> rusqlite::Result<Option<TaskRecord>> {
     let id: i64 = row.get(0)?;
-    let Ok(action) = row.get_ref(4)?.as_str().map(str::parse::<Action>) else {
-        skip(id, "its action is not text");
-        return Ok(None);
-    };
-    let Ok(action) = action else {
+    let Some(action) = action(row.get_ref(4)?) else {
         skip(id, UNKNOWN_ACTION);
         return Ok(None);
     };
@@ -186,39 +192,22 @@ pub(super) fn last_run(conn: &Connection, task: &str) -> rusqlite::Result<Option
     .optional()
 }
 
-/// The value JSON of each task's last `success` record, for the tasks whose last success
-/// kept one. `ids`: those records' ids when a full read just learned them.
+/// The value JSON of the last `success` record of each of `tasks`, for those whose last
+/// success kept one: one index seek per task.
 pub(super) fn last_values(
     conn: &Connection,
-    ids: Option<&HashMap<String, i64>>,
+    tasks: &[&str],
 ) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT value_json FROM records WHERE task = ?1 AND action = 'success' \
+         ORDER BY id DESC LIMIT 1",
+    )?;
     let mut values = Vec::new();
-    match ids {
-        Some(ids) => {
-            let mut stmt = conn.prepare_cached(
-                "SELECT task, value_json FROM records WHERE id = ?1 AND value_json IS NOT NULL",
-            )?;
-            for id in ids.values() {
-                if let Some(pair) = stmt
-                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?
-                {
-                    values.push(pair);
-                }
-            }
-        }
-        None => {
-            let mut stmt = conn.prepare(
-                "SELECT r.task, r.value_json FROM records r JOIN \
-                 (SELECT max(id) AS id FROM records WHERE action = 'success' GROUP BY task) l \
-                 ON r.id = l.id WHERE r.value_json IS NOT NULL",
-            )?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            for row in rows {
-                values.push(row?);
-            }
+    for task in tasks {
+        let json: Option<Option<String>> = stmt.query_row([task], |r| r.get(0)).optional()?;
+        if let Some(Some(json)) = json {
+            values.push(((*task).to_owned(), json));
         }
     }
-    values.sort();
     Ok(values)
 }
