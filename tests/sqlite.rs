@@ -322,3 +322,39 @@ fn the_store_is_send() {
     assert_send::<SqliteLog>();
     let _ = std::io::stdout().flush();
 }
+
+#[test]
+fn the_config_key_chooses_the_sqlite_log_unless_the_builder_chose_a_store() {
+    let path = temp_db("config");
+    let mut session = redengine::Session::builder()
+        .zone(redengine::Zone::Utc)
+        .config("log_sqlite", path.display())
+        .shut_cond("true")
+        .build()
+        .unwrap();
+    assert!(
+        format!("{session:?}").contains("SQLite log at"),
+        "{session:?}"
+    );
+    session.run().unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.starts_with(b"SQLite format 3\0"));
+
+    let other = temp_db("config-ignored");
+    let session = redengine::Session::builder()
+        .log_memory()
+        .config("log_sqlite", other.display())
+        .build()
+        .unwrap();
+    assert!(
+        format!("{session:?}").contains("in-memory log"),
+        "{session:?}"
+    );
+
+    let err = redengine::Session::builder()
+        .config("log_sqlite", "")
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("log_sqlite"), "{err}");
+}

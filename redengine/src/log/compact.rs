@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use super::error::{LogError, LogErrorKind};
-use super::{kept, CsvLog, LogStore};
+use super::{kept, LogStore};
 
 /// What a compaction did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,17 +25,20 @@ pub struct Compacted {
     pub backup: Option<PathBuf>,
 }
 
-/// Rewrites the CSV log `store` without the records made before `cutoff` (except the
-/// latest of each task and action). Rows the reader skips as damaged are not carried
-/// over; the backup keeps them.
-pub(super) fn compact_csv(
-    store: &mut CsvLog,
+/// Rewrites the file log `store` at `path` without the records made before `cutoff`
+/// (except the latest of each task and action), writing the new file with a store made
+/// by `open`. Rows the reader skips as damaged are not carried over; the backup keeps
+/// them.
+pub(super) fn rewrite(
+    store: &mut dyn LogStore,
+    path: &Path,
     cutoff: DateTime<Utc>,
+    open: impl Fn(&Path) -> Box<dyn LogStore>,
 ) -> Result<Compacted, LogError> {
     // `load` takes the instance lock, held until `store` is dropped.
     let records = store.load()?;
     let keep = kept(&records, cutoff);
-    let path = store.path().to_owned();
+    let path = path.to_owned();
     let kept_count = keep.iter().filter(|k| **k).count() as u64;
     let dropped = records.len() as u64 - kept_count;
     if dropped == 0 {
@@ -48,7 +51,7 @@ pub(super) fn compact_csv(
     let temp = sibling(&path, ".compact-tmp");
     let _ = fs::remove_file(&temp);
     {
-        let mut out = CsvLog::new(&temp);
+        let mut out = open(&temp);
         for (record, _) in records.iter().zip(&keep).filter(|(_, k)| **k) {
             out.append(record)?;
         }

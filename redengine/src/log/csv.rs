@@ -404,7 +404,8 @@ impl LogStore for CsvLog {
         &mut self,
         cutoff: chrono::DateTime<chrono::Utc>,
     ) -> Result<super::Compacted, LogError> {
-        super::compact::compact_csv(self, cutoff)
+        let path = self.path.clone();
+        super::compact::rewrite(self, &path, cutoff, |p| Box::new(CsvLog::new(p)))
     }
 }
 
