@@ -88,6 +88,10 @@ impl LogStore for MemoryLog {
         Ok(())
     }
 
+    fn keeps_values(&self) -> bool {
+        true
+    }
+
     fn load_values(&mut self, tasks: &[&str]) -> Result<Vec<(String, String)>, LogError> {
         let values = self.values.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(tasks

@@ -117,6 +117,12 @@ pub trait LogStore: Send + 'static {
         self.append(record)
     }
 
+    /// Whether [`append_value`](LogStore::append_value) keeps values: the scheduler
+    /// encodes a returned value as JSON only for a store that keeps it. Default: `false`.
+    fn keeps_values(&self) -> bool {
+        false
+    }
+
     /// The value JSON of the last `success` of each of `tasks`, for those whose last
     /// success kept one (start-up restores them for `Return("task")`). Called after
     /// [`load_heads`](LogStore::load_heads). Default: none.
@@ -205,6 +211,10 @@ impl<S: LogStore + ?Sized> LogStore for Box<S> {
 
     fn append_value(&mut self, record: &TaskRecord, value: Option<&str>) -> Result<(), LogError> {
         (**self).append_value(record, value)
+    }
+
+    fn keeps_values(&self) -> bool {
+        (**self).keeps_values()
     }
 
     fn load_values(&mut self, tasks: &[&str]) -> Result<Vec<(String, String)>, LogError> {

@@ -54,7 +54,9 @@ impl Scheduler<'_> {
         let record = match result.outcome {
             Outcome::Success(value) => {
                 if let Some(v) = value {
-                    value_json = crate::returns::value_json(&name, &self.tasks[i].returns, &v);
+                    if self.s.store.keeps_values() {
+                        value_json = crate::returns::value_json(&name, &self.tasks[i].returns, &v);
+                    }
                     self.s.returns.insert(name.clone(), v);
                 }
                 TaskRecord::finish(&name, Action::Success, s, e, "")

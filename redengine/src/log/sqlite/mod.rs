@@ -341,6 +341,10 @@ impl LogStore for SqliteLog {
         Ok(())
     }
 
+    fn keeps_values(&self) -> bool {
+        true
+    }
+
     fn load_values(&mut self, tasks: &[&str]) -> Result<Vec<(String, String)>, LogError> {
         let path = self.path.clone();
         let conn = self.conn()?;
