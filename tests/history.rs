@@ -510,3 +510,53 @@ fn log_compact_rewrites_a_csv_log_only_when_asked_and_keeps_a_backup() {
     assert_eq!(kept, expected);
     assert!(kept.len() < sample().len());
 }
+
+#[test]
+fn retention_prunes_while_the_scheduler_runs() {
+    for kind in [Kind::Memory, Kind::Sqlite] {
+        let store = Store::new(kind, "running");
+        let clock = ManualClock::new(monday(8, 0));
+        let ticking = clock.clone();
+        store
+            .builder(&clock)
+            .shut_cond("scheduler has more than 1500 cycles")
+            .log_retention(Retention::Records(100))
+            // A second passes in every cycle, so records have distinct instants.
+            .on_cycle(move |_| {
+                ticking.advance(std::time::Duration::from_secs(1));
+                Ok(None)
+            })
+            .task(Task::builder("busy").start_cond("true").run(|_| ()))
+            .build()
+            .unwrap()
+            .run()
+            .unwrap();
+        let kept = store.open().peek().unwrap();
+        // About 3,000 records were written; pruning every 1,000 keeps the store below
+        // 100 + 1,000 (and the latest of each action).
+        assert!(kept.len() < 1_100, "{kind:?}: {} records kept", kept.len());
+        assert!(kept.len() >= 100, "{kind:?}: {}", kept.len());
+    }
+}
+
+#[test]
+fn the_history_command_reads_a_database_another_scheduler_holds() {
+    let dir = scratch_dir("history", "held");
+    let db = dir.join("tasks.db");
+    let db_s = db.to_str().unwrap();
+    let mut log = SqliteLog::new(&db);
+    log.load().unwrap();
+    log.append_all(&sample()).unwrap();
+    // `log` holds the instance lock, as a running scheduler does.
+    let out = cli(&["--log", db_s, "history", "cleanup"], None);
+    assert_code(&out, 0);
+    assert!(stdout(&out).starts_with("4 records"), "{}", stdout(&out));
+    let out = cli(&["--log", db_s, "log", "compact"], Some("2 records"));
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains("in use by another scheduler"),
+        "{}",
+        stderr(&out)
+    );
+    drop(log);
+}
