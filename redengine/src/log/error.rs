@@ -271,7 +271,7 @@ impl fmt::Display for LogError {
                     f,
                     "the {label} `{path}` is in use by another scheduler ({holder} holds its \
                      lock): stop that scheduler first, or give this one another log with \
-                     {chooser}; `list` and `check` can still read it"
+                     {chooser}; `list`, `check` and `history` can still read it"
                 )
             }
             LogErrorKind::ForeignHeader { found } => write!(
