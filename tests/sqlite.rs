@@ -358,3 +358,17 @@ fn the_config_key_chooses_the_sqlite_log_unless_the_builder_chose_a_store() {
         .to_string();
     assert!(err.contains("log_sqlite"), "{err}");
 }
+
+#[test]
+fn a_file_in_the_way_of_the_directory_is_an_error_naming_the_path() {
+    let dir = scratch_dir("sqlite", "blocked");
+    let blocker = dir.join("log");
+    std::fs::write(&blocker, "not a directory").unwrap();
+    let path = blocker.join("tasks.db");
+    let err = SqliteLog::new(&path).load().unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains(&path.display().to_string()), "{text}");
+    assert!(text.contains("SQLite log"), "{text}");
+    assert!(text.contains("`SessionBuilder::log_sqlite`"), "{text}");
+    assert_eq!(std::fs::read(&blocker).unwrap(), b"not a directory");
+}
