@@ -22,6 +22,7 @@ mod process;
 mod report;
 mod rows;
 mod runs;
+mod store;
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -168,6 +169,35 @@ fn measure(s: &mut Samples, opts: &Options) {
     s.take("rss_1000", || launch::peak_rss(Some(1_000)));
     s.take("creation_5000", || idle::creation(5_000));
     s.take("creation_50000", || idle::creation(50_000));
+    measure_stores(s);
+}
+
+/// The log stores side by side: appends per second, start-up on 1,000,000 records.
+fn measure_stores(s: &mut Samples) {
+    use store::Store;
+    s.take("store_append_csv", || {
+        store::append_rate(Store::Csv, 50_000)
+    });
+    s.take("store_append_sqlite", || {
+        store::append_rate(Store::Sqlite, 50_000)
+    });
+    s.take("store_append_sqlite_full", || {
+        store::append_rate(Store::SqliteFull, 2_000)
+    });
+    for (kind, time_key, rss_key) in [
+        (Store::Csv, "store_startup_csv_1m", "store_rss_csv_1m"),
+        (
+            Store::Sqlite,
+            "store_startup_sqlite_1m",
+            "store_rss_sqlite_1m",
+        ),
+    ] {
+        if s.wanted(time_key) || s.wanted(rss_key) {
+            let got = store::startup(kind);
+            s.take(time_key, || got.clone().map(|g| g.0));
+            s.take(rss_key, || got.map(|g| g.1));
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -178,6 +208,15 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("child") {
         let mode = args.get(1).map_or("", String::as_str);
+        if mode == store::CHILD_STORE_STARTUP {
+            return match store::child() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: bench child: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         let tasks = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(0);
         return match launch::child(mode, tasks) {
             Ok(()) => ExitCode::SUCCESS,
@@ -205,6 +244,7 @@ fn main() -> ExitCode {
         eprintln!("run {run} of {}", opts.runs);
         measure(&mut samples, &opts);
     }
+    store::clean();
     let machine = Machine::detect();
     let rows = rows::rows(&samples);
     if opts.json {

@@ -189,6 +189,64 @@ pub(crate) fn rows(s: &Samples) -> Vec<Row> {
             Target::AtMost(50.0),
             None,
         ),
+        // --- store: the log stores side by side ---
+        Row::new(
+            "store_append_csv",
+            "records/s appended, CSV log (flushed, not fsynced)",
+            Unit::RunsPerSec,
+            g("store_append_csv"),
+            Target::AtLeast(20_000.0),
+            None,
+        ),
+        Row::new(
+            "store_append_sqlite",
+            "records/s appended, SQLite log (WAL, synchronous = NORMAL)",
+            Unit::RunsPerSec,
+            g("store_append_sqlite"),
+            Target::AtLeast(20_000.0),
+            None,
+        ),
+        Row::new(
+            "store_append_sqlite_full",
+            "records/s appended, SQLite log, `sync_each_append` (synchronous = FULL)",
+            Unit::RunsPerSec,
+            g("store_append_sqlite_full"),
+            // Informational: what an fsync per record costs; no target.
+            Target::AtLeast(0.0),
+            None,
+        ),
+        Row::new(
+            "store_startup_csv_1m",
+            "start-up on 1,000,000 records, CSV log",
+            Unit::Ms,
+            g("store_startup_csv_1m"),
+            Target::AtMost(2_000.0),
+            None,
+        ),
+        Row::new(
+            "store_startup_sqlite_1m",
+            "start-up on 1,000,000 records, SQLite log",
+            Unit::Ms,
+            g("store_startup_sqlite_1m"),
+            Target::AtMost(500.0),
+            None,
+        ),
+        Row::new(
+            "store_rss_csv_1m",
+            "peak RSS of that start-up, CSV log",
+            Unit::Mib,
+            g("store_rss_csv_1m"),
+            Target::AtMost(64.0),
+            g("floor_rss"),
+        ),
+        Row::new(
+            "store_rss_sqlite_1m",
+            "peak RSS of that start-up, SQLite log",
+            Unit::Mib,
+            g("store_rss_sqlite_1m"),
+            Target::AtMost(64.0),
+            g("floor_rss"),
+        ),
     ];
     annotate(&mut rows, s);
     rows.retain(|r| s.wanted(r.key));

@@ -16,6 +16,9 @@ use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
+// Retention: `History::prune_before`, `History::nth_newest`.
+mod prune;
+
 // One definition of the microsecond conversions: the zone code, which is compiled without
 // the `eval` feature too, owns them.
 pub(crate) use crate::zone::{instant, micros};

@@ -119,6 +119,13 @@ pub struct Config {
     /// `true`). Turn it off when the program handles signals itself (e.g. with
     /// `tokio::signal`) and stops the session through its handle.
     pub handle_signals: bool,
+    // --- store: the SQLite log ---
+    /// Keep the task log in the SQLite database at this path instead of the CSV log
+    /// (default none). A store set on the builder (`log_csv`, `log_sqlite`, …) wins.
+    pub log_sqlite: Option<std::path::PathBuf>,
+    /// How much of the task log to keep (default: everything). Older records leave the
+    /// in-memory history and the SQLite log; the CSV log only by `log compact`.
+    pub log_retention: Option<crate::log::Retention>,
 }
 
 impl Default for Config {
@@ -141,6 +148,8 @@ impl Default for Config {
             custom_poll: Duration::from_secs(1),
             // async: signal handling.
             handle_signals: true,
+            log_sqlite: None,
+            log_retention: None,
         }
     }
 }
@@ -289,6 +298,29 @@ const TABLE: &[Key] = &[
         accepted: BOOL,
         apply: |c, v| {
             c.handle_signals = parse_bool(v)?;
+            Ok(())
+        },
+    },
+    // --- store: the SQLite log ---
+    Key {
+        name: "log_sqlite",
+        accepted: "the path of an SQLite database file, e.g. \"log/tasks.db\"",
+        apply: |c, v| {
+            if v.trim().is_empty() {
+                return Err(None);
+            }
+            c.log_sqlite = Some(std::path::PathBuf::from(v));
+            Ok(())
+        },
+    },
+    Key {
+        name: "log_retention",
+        accepted: crate::log::Retention::ACCEPTED,
+        apply: |c, v| {
+            c.log_retention = match v.trim() {
+                "" | "none" | "None" | "forever" => None,
+                text => Some(crate::log::Retention::parse(text).map_err(Some)?),
+            };
             Ok(())
         },
     },

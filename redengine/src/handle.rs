@@ -38,6 +38,9 @@ pub(crate) struct Control {
     // async: the tokio runtime `execution = "async"` runs on.
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) tokio: crate::runtime::AsyncRuntime,
+    // --- store: history ---
+    /// A reading handle on the session's log, for `SessionHandle::history`.
+    pub(crate) log_reader: Mutex<Option<Box<dyn crate::log::LogStore>>>,
 }
 
 impl Control {

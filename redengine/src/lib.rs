@@ -176,7 +176,7 @@ pub use hooks::{
     AfterExecute, AfterInit, AfterScheduler, SchedulerHook, SchedulerInfo, TaskExecuteHook,
     TaskInfo, TaskInitHook,
 };
-pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, TaskRecord};
+pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, SqliteLog, TaskRecord};
 pub use redengine_conditions::Zone;
 
 pub use kind::{AsyncFunctionTask, AsyncRun, FunctionTask, Restart, ShutDown, TaskKind};

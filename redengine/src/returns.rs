@@ -317,6 +317,64 @@ impl<R> AnyValue<R> for Returned<R> {
     }
 }
 
+// --- store: return values kept across restarts ---
+
+/// The JSON a store keeps for `task`'s returned `value`: encoded with the codec of the
+/// task's declared value type, else the value's own (a [`Value::serializable`]). `None`
+/// when it has neither, or (with a warning) when serde refuses the value.
+///
+/// [`Value::serializable`]: crate::Value::serializable
+pub(crate) fn value_json(
+    task: &str,
+    ty: &crate::value::TypeInfo,
+    value: &crate::Value,
+) -> Option<String> {
+    let encoded = match ty.codec() {
+        Some(codec) => codec.encode(value),
+        None => value.to_json()?,
+    };
+    encoded
+        .map_err(|e| {
+            log::warn!(
+                target: "redengine::scheduler",
+                "the value task '{task}' returned is not kept in the log (it is lost at a \
+                 restart): {e}"
+            );
+        })
+        .ok()
+}
+
+/// The value `json` (kept in the log by an earlier process) decoded for `task`, whose
+/// value type is `ty`; `None` (with a warning) when the type has no codec any more or
+/// the JSON no longer fits it (the task's return type changed).
+pub(crate) fn restore_value(
+    task: &str,
+    ty: &crate::value::TypeInfo,
+    json: &str,
+) -> Option<crate::Value> {
+    let Some(codec) = ty.codec() else {
+        log::warn!(
+            target: "redengine::scheduler",
+            "the log keeps a value of task '{task}', but its type `{}` has no serde codec \
+             now: `Return(\"{task}\")` gives nothing until it succeeds again",
+            ty.name()
+        );
+        return None;
+    };
+    codec
+        .decode(json)
+        .map_err(|e| {
+            log::warn!(
+                target: "redengine::scheduler",
+                "the value of task '{task}' kept in the log does not decode as `{}` (its \
+                 return type changed?): {e}; `Return(\"{task}\")` gives nothing until it \
+                 succeeds again",
+                ty.name()
+            );
+        })
+        .ok()
+}
+
 /// The compile-time check emitted by `#[task(execution = "process")]` on the kept value:
 /// it crosses back from the child as JSON.
 pub fn assert_process_kept<R, K: ProcessValue>(_: &Plan<R, K>) {}

@@ -9,10 +9,16 @@ use std::path::PathBuf;
 use redengine_conditions::suggest;
 
 /// The commands, in the order `--help` lists them.
-pub(crate) const COMMANDS: &[&str] = &["run", "list", "check", "run-task", "help"];
+pub(crate) const COMMANDS: &[&str] =
+    &["run", "list", "check", "run-task", "history", "log", "help"];
 
 /// The options, for "did you mean".
-const OPTIONS: &[&str] = &["--log", "--at", "--json", "--wide", "--help", "-h"];
+const OPTIONS: &[&str] = &[
+    "--log", "--at", "--json", "--wide", "--help", "-h", "--since", "--failed", "--limit",
+];
+
+/// How many records `history` shows when `--limit` is not given.
+pub(crate) const HISTORY_LIMIT: usize = 50;
 
 /// What the user asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,8 +48,35 @@ pub(crate) enum Command {
         /// The tasks to run (never empty).
         tasks: Vec<String>,
     },
+    // --- store: history and log maintenance ---
+    /// Print the log's records, newest first.
+    History {
+        /// The tasks to show (empty: all).
+        tasks: Vec<String>,
+        /// `--since TIME`: only records made at or after it.
+        since: Option<String>,
+        /// `--failed`: only `fail`, `terminate` and `crash` records.
+        failed: bool,
+        /// `--limit N`: at most N records (default [`HISTORY_LIMIT`]; 0: all).
+        limit: usize,
+        /// `--json`: one JSON document for scripts.
+        json: bool,
+    },
+    /// `log import FILE`, `log export FILE`, `log compact`.
+    Log(LogCommand),
     /// Print the usage.
     Help,
+}
+
+/// What `log` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LogCommand {
+    /// Append every record of a CSV log to the session's (SQLite) log.
+    Import(PathBuf),
+    /// Write every record of the session's log to a new CSV file.
+    Export(PathBuf),
+    /// Rewrite the session's CSV log without the records older than the retention.
+    Compact,
 }
 
 /// A parsed command line.
@@ -97,6 +130,9 @@ pub(crate) fn did_you_mean<'a>(
 pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocation, UsageError> {
     let mut log: Option<PathBuf> = None;
     let mut at: Option<String> = None;
+    let mut since: Option<String> = None;
+    let mut limit: Option<usize> = None;
+    let mut failed = false;
     let mut help = false;
     let mut json = false;
     let mut wide = false;
@@ -118,6 +154,41 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
             "-h" | "--help" => help = true,
             "--json" => json = true,
             "--wide" => wide = true,
+            "--failed" => failed = true,
+            "--since" => {
+                let value = match inline {
+                    Some(value) => value,
+                    None => match args.next() {
+                        Some(value) => utf8(&value, "`--since` value")?.to_string(),
+                        None => return Err(missing("--since", "TIME")),
+                    },
+                };
+                if value.is_empty() {
+                    return Err(missing("--since", "TIME"));
+                }
+                if since.replace(value).is_some() {
+                    return Err(UsageError::new(
+                        "`--since` is given twice",
+                        Some("keep one `--since TIME`".to_string()),
+                    ));
+                }
+            }
+            "--limit" => {
+                let value = match inline {
+                    Some(value) => value,
+                    None => match args.next() {
+                        Some(value) => utf8(&value, "`--limit` value")?.to_string(),
+                        None => return Err(missing("--limit", "N")),
+                    },
+                };
+                let n = value.trim().parse::<usize>().map_err(|_| {
+                    UsageError::new(
+                        format!("`--limit {value}` is not a number of records"),
+                        Some("write `--limit N` with N a whole number (0: all)".to_string()),
+                    )
+                })?;
+                limit = Some(n);
+            }
             "--log" => {
                 let value = match inline {
                     Some(value) => OsString::from(value),
@@ -169,6 +240,19 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
     let mut words = words.into_iter();
     let name = words.next();
     let rest: Vec<String> = words.collect();
+    let history_only = [
+        (since.is_some(), "--since"),
+        (failed, "--failed"),
+        (limit.is_some(), "--limit"),
+    ];
+    if name.as_deref() != Some("history") {
+        if let Some((_, option)) = history_only.iter().find(|(given, _)| *given) {
+            return Err(UsageError::new(
+                format!("`{option}` applies only to `history`"),
+                Some(format!("write `history {option}…`")),
+            ));
+        }
+    }
     let command = match name.as_deref() {
         None | Some("run") => {
             no_operands("run", &rest)?;
@@ -198,6 +282,26 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
                 },
             });
         }
+        Some("history") => {
+            if wide || at.is_some() {
+                let option = if wide { "--wide" } else { "--at" };
+                return Err(UsageError::new(
+                    format!("`{option}` does not apply to `history`"),
+                    Some("write `history [TASK...] [--since TIME] [--failed]`".to_string()),
+                ));
+            }
+            return Ok(Invocation {
+                log,
+                command: Command::History {
+                    tasks: rest,
+                    since,
+                    failed,
+                    limit: limit.unwrap_or(HISTORY_LIMIT),
+                    json,
+                },
+            });
+        }
+        Some("log") => Command::Log(log_command(&rest)?),
         Some("run-task") => {
             if rest.is_empty() {
                 return Err(UsageError::new(
@@ -226,7 +330,11 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
     for (given, option, form) in [(at.is_some(), "--at", " TIME"), (json, "--json", "")] {
         if given {
             return Err(UsageError::new(
-                format!("`{option}` applies only to `check` and `list`"),
+                if option == "--json" {
+                    "`--json` applies only to `check`, `list` and `history`".to_string()
+                } else {
+                    format!("`{option}` applies only to `check` and `list`")
+                },
                 Some(format!(
                     "write `check {option}{form}` or `list {option}{form}`"
                 )),
@@ -249,6 +357,42 @@ fn utf8<'a>(arg: &'a OsString, what: &str) -> Result<&'a str, UsageError> {
             Some("pass task names, commands and times as UTF-8 text".to_string()),
         )
     })
+}
+
+/// `log import FILE`, `log export FILE`, `log compact`.
+fn log_command(rest: &[String]) -> Result<LogCommand, UsageError> {
+    let form = "write `log import FILE.csv`, `log export FILE.csv` or `log compact`";
+    match rest {
+        [verb, file] if verb == "import" => Ok(LogCommand::Import(PathBuf::from(file))),
+        [verb, file] if verb == "export" => Ok(LogCommand::Export(PathBuf::from(file))),
+        [verb] if verb == "compact" => Ok(LogCommand::Compact),
+        [verb] if verb == "import" || verb == "export" => Err(UsageError::new(
+            format!("`log {verb}` needs the CSV file"),
+            Some(format!("write `log {verb} FILE.csv`")),
+        )),
+        [] => Err(UsageError::new(
+            "`log` needs what to do",
+            Some(form.to_string()),
+        )),
+        [verb, ..] if !["import", "export", "compact"].contains(&verb.as_str()) => {
+            Err(UsageError::new(
+                format!("unknown `log` command `{verb}`"),
+                did_you_mean(verb, ["import", "export", "compact"]).or(Some(form.to_string())),
+            ))
+        }
+        _ => {
+            let (verb, extra) = (&rest[0], rest.get(1).map_or("", String::as_str));
+            let takes = if verb == "compact" {
+                "no arguments"
+            } else {
+                "one file"
+            };
+            Err(UsageError::new(
+                format!("`log {verb}` takes {takes}, but `{extra}` was given"),
+                Some(form.to_string()),
+            ))
+        }
+    }
 }
 
 fn missing(option: &str, value: &str) -> UsageError {
@@ -292,6 +436,62 @@ mod tests {
             Ok(inv) => panic!("{args:?} accepted as {inv:?}"),
             Err(e) => e,
         }
+    }
+
+    #[test]
+    fn history_and_log_commands() {
+        assert_eq!(
+            cmd(&["history", "a", "b", "--since", "08:00", "--failed", "--json"]),
+            Command::History {
+                tasks: vec!["a".into(), "b".into()],
+                since: Some("08:00".into()),
+                failed: true,
+                limit: HISTORY_LIMIT,
+                json: true,
+            }
+        );
+        assert_eq!(
+            cmd(&["history", "--limit=0"]),
+            Command::History {
+                tasks: vec![],
+                since: None,
+                failed: false,
+                limit: 0,
+                json: false,
+            }
+        );
+        assert_eq!(
+            cmd(&["log", "import", "old.csv"]),
+            Command::Log(LogCommand::Import("old.csv".into()))
+        );
+        assert_eq!(
+            cmd(&["log", "export", "x.csv"]),
+            Command::Log(LogCommand::Export("x.csv".into()))
+        );
+        assert_eq!(cmd(&["log", "compact"]), Command::Log(LogCommand::Compact));
+        assert_eq!(
+            err(&["list", "--failed"]).message,
+            "`--failed` applies only to `history`"
+        );
+        assert_eq!(
+            err(&["history", "--limit", "many"]).message,
+            "`--limit many` is not a number of records"
+        );
+        assert_eq!(
+            err(&["history", "--since"]).message,
+            "`--since` needs a value"
+        );
+        assert_eq!(err(&["log"]).message, "`log` needs what to do");
+        assert_eq!(
+            err(&["log", "import"]).message,
+            "`log import` needs the CSV file"
+        );
+        let e = err(&["log", "compat"]);
+        assert_eq!(e.help.as_deref(), Some("did you mean `compact`?"));
+        assert_eq!(
+            err(&["log", "compact", "now"]).message,
+            "`log compact` takes no arguments, but `now` was given"
+        );
     }
 
     #[test]
@@ -407,7 +607,7 @@ mod tests {
         );
         assert_eq!(
             err(&["run-task", "a", "--json"]).message,
-            "`--json` applies only to `check` and `list`"
+            "`--json` applies only to `check`, `list` and `history`"
         );
         assert_eq!(
             err(&["check", "--wide"]).message,

@@ -11,7 +11,9 @@ mod args;
 mod check;
 mod failure;
 mod forms;
+mod history;
 mod list;
+mod log_cmd;
 mod names;
 mod next;
 mod run_task;
@@ -24,7 +26,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::error::Result;
-use crate::log::CsvLog;
+use crate::log::{is_sqlite_path, CsvLog, SqliteLog};
 use crate::session::Session;
 
 use self::args::Command;
@@ -69,7 +71,12 @@ pub(crate) fn main(
     };
     let log = invocation.log.as_deref();
     if let Some(path) = log {
-        session.store = Box::new(CsvLog::new(path));
+        session.store = if is_sqlite_path(path) {
+            Box::new(SqliteLog::new(path))
+        } else {
+            Box::new(CsvLog::new(path))
+        };
+        session.refresh_log_reader();
     }
     let empty = no_tasks(&session);
     if empty && matches!(invocation.command, Command::Run | Command::List { .. }) {
@@ -102,6 +109,23 @@ pub(crate) fn main(
             })
         }
         Command::RunTask { tasks } => run_task::run(&mut session, tasks),
+        Command::History {
+            tasks,
+            since,
+            failed,
+            limit,
+            json,
+        } => {
+            let ask = history::Ask {
+                tasks,
+                since: since.as_deref(),
+                failed: *failed,
+                limit: *limit,
+                json: *json,
+            };
+            history::history(&mut session, &ask).map(|s| (s, true))
+        }
+        Command::Log(command) => log_cmd::log(&mut session, command).map(|s| (s, true)),
     };
     match outcome {
         Ok((text, ok)) => {
@@ -165,15 +189,27 @@ Commands:
                                now, or at TIME, against the log: why did or didn't it run?
   run-task NAME...             run the named tasks once, now, with their parameters; the
                                runs are logged, and the exit code is 1 unless all succeeded
+  history [TASK...] [--since TIME] [--failed] [--limit N] [--json]
+                               the log's records, newest first (all tasks by default; the
+                               last {limit} unless --limit N, 0 for all); --failed: only
+                               fail, terminate and crash; reads while the scheduler runs
+  log import FILE | log export FILE | log compact
+                               copy every record of the task log FILE (CSV, or SQLite by
+                               extension) into the session's empty log; write every record
+                               to a new FILE; rewrite the log without the records older
+                               than `log_retention` (a CSV log is replaced atomically and
+                               the old file kept as tasks.csv.bak-TIME)
   help                         print this help
 
 Options:
-  --log PATH                   use the CSV task log at PATH instead of the session's log
-                               (before or after the command)
+  --log PATH                   use the task log at PATH instead of the session's log
+                               (before or after the command): an SQLite database when
+                               PATH ends in .db, .sqlite or .sqlite3, else a CSV log
   --at TIME                    the instant `list` and `check` look at: {forms},
                                in the session's time zone
   --wide                       `list`: one row per task with every column
-  --json                       `list`, `check`: one JSON object on stdout (see below)
+  --json                       `list`, `check`, `history`: one JSON object on stdout
+  --since TIME                 `history`: only records made at or after TIME (like --at)
   -h, --help                   print this help
 
 Environment:
@@ -189,12 +225,15 @@ JSON (stable field names; instants are RFC 3339 in UTC):
             first_cycle, never), start_cond, end_cond
   check     tasks[]: name, would_start, verdict, kind, last, start_cond, value (true,
             false or null), error, explanation (lines)
+  history   log, more (older records exist), records[]: task, action, created, start,
+            end (RFC 3339 or null), runtime (seconds or null), message, exc_text
 
 Exit codes: 0 success, 1 failure (the session, the log, a task, a task file with
 problems, or `check` with no task at all), 2 wrong command line.
 
 {conditions}",
         forms = time::AT_FORMS,
+        limit = args::HISTORY_LIMIT,
         conditions = forms::section(),
     )
 }

@@ -395,6 +395,18 @@ impl LogStore for CsvLog {
     fn describe(&self) -> String {
         format!("CSV log at {}", self.path.display())
     }
+
+    fn reader(&self) -> Option<Box<dyn LogStore>> {
+        Some(Box::new(CsvLog::new(&self.path)))
+    }
+
+    fn compact(
+        &mut self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<super::Compacted, LogError> {
+        let path = self.path.clone();
+        super::compact::rewrite(self, &path, cutoff, |p| Box::new(CsvLog::new(p)))
+    }
 }
 
 /// Makes a new file's directory entry durable (Unix; elsewhere the file sync suffices).

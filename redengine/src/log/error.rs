@@ -28,6 +28,27 @@ pub enum LogErrorKind {
         /// The first line found in the file.
         found: String,
     },
+    /// The file is not a task log database: not SQLite at all, damaged, or a SQLite
+    /// database of another program. It is never rewritten.
+    NotATaskLog {
+        /// What was found instead.
+        found: String,
+    },
+    /// The database was written by a newer redengine (a schema version this one does
+    /// not know). It is never downgraded.
+    NewerSchema {
+        /// The database's schema version.
+        found: u32,
+        /// The newest version this build knows.
+        known: u32,
+    },
+}
+
+/// Which kind of store an error is about, for its wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum StoreFormat {
+    Csv,
+    Sqlite,
 }
 
 /// An error of a [`LogStore`](super::LogStore): it names the file, what failed and how to
@@ -35,6 +56,7 @@ pub enum LogErrorKind {
 #[derive(Debug)]
 pub struct LogError {
     path: PathBuf,
+    format: StoreFormat,
     kind: LogErrorKind,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
@@ -43,6 +65,7 @@ impl LogError {
     pub(super) fn io(path: &Path, kind: LogErrorKind, source: io::Error) -> Self {
         LogError {
             path: path.to_owned(),
+            format: StoreFormat::Csv,
             kind,
             source: Some(Box::new(source)),
         }
@@ -51,6 +74,7 @@ impl LogError {
     pub(super) fn csv(path: &Path, source: csv::Error) -> Self {
         LogError {
             path: path.to_owned(),
+            format: StoreFormat::Csv,
             kind: LogErrorKind::Read,
             source: Some(Box::new(source)),
         }
@@ -59,6 +83,7 @@ impl LogError {
     pub(super) fn locked(path: &Path, pid: Option<u32>) -> Self {
         LogError {
             path: path.to_owned(),
+            format: StoreFormat::Csv,
             kind: LogErrorKind::Locked { pid },
             source: None,
         }
@@ -67,8 +92,55 @@ impl LogError {
     pub(super) fn foreign_header(path: &Path, found: String) -> Self {
         LogError {
             path: path.to_owned(),
+            format: StoreFormat::Csv,
             kind: LogErrorKind::ForeignHeader { found },
             source: None,
+        }
+    }
+
+    /// The same error, worded for the SQLite store.
+    pub(super) fn in_sqlite(mut self) -> Self {
+        self.format = StoreFormat::Sqlite;
+        self
+    }
+
+    /// An error of the SQLite store with any source (an SQLite error).
+    pub(super) fn sqlite(
+        path: &Path,
+        kind: LogErrorKind,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        LogError {
+            path: path.to_owned(),
+            format: StoreFormat::Sqlite,
+            kind,
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// An error of the SQLite store with no source.
+    pub(super) fn sqlite_kind(path: &Path, kind: LogErrorKind) -> Self {
+        LogError {
+            path: path.to_owned(),
+            format: StoreFormat::Sqlite,
+            kind,
+            source: None,
+        }
+    }
+
+    /// `CSV log` or `SQLite log`.
+    fn label(&self) -> &'static str {
+        match self.format {
+            StoreFormat::Csv => "CSV log",
+            StoreFormat::Sqlite => "SQLite log",
+        }
+    }
+
+    /// The call that chooses another path for this kind of store.
+    fn chooser(&self) -> &'static str {
+        match self.format {
+            StoreFormat::Csv => "`CsvLog::new`",
+            StoreFormat::Sqlite => "`SessionBuilder::log_sqlite`",
         }
     }
 
@@ -84,29 +156,76 @@ impl LogError {
 
     /// The I/O error kind of the source, if it is one.
     fn io_kind(&self) -> Option<io::ErrorKind> {
-        self.source
-            .as_ref()
-            .and_then(|e| e.downcast_ref::<io::Error>())
-            .map(io::Error::kind)
+        let source = self.source.as_ref()?;
+        if let Some(e) = source.downcast_ref::<io::Error>() {
+            return Some(e.kind());
+        }
+        // SQLite reports the same conditions with its own codes.
+        let rusqlite::Error::SqliteFailure(e, _) = source.downcast_ref::<rusqlite::Error>()? else {
+            return None;
+        };
+        use rusqlite::ErrorCode as C;
+        match e.code {
+            C::DiskFull => Some(io::ErrorKind::StorageFull),
+            C::ReadOnly | C::PermissionDenied | C::CannotOpen => {
+                Some(io::ErrorKind::PermissionDenied)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the source is SQLite's "disk I/O error" (a failed write: a full disk or a
+    /// file size limit among the causes).
+    fn sqlite_io_error(&self) -> bool {
+        matches!(
+            self.source.as_ref().and_then(|e| e.downcast_ref::<rusqlite::Error>()),
+            Some(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::SystemIoFailure
+        )
+    }
+
+    /// The source's text, for errors whose cause the user needs to see (SQLite's own
+    /// message says which limit was hit).
+    fn cause(&self) -> String {
+        match (&self.format, &self.source) {
+            (StoreFormat::Sqlite, Some(e)) => format!(" ({e})"),
+            _ => String::new(),
+        }
     }
 
     /// The fix the message suggests, chosen from the I/O error where it tells.
-    fn fix(&self) -> &'static str {
+    fn fix(&self) -> String {
+        let chooser = self.chooser();
         match self.io_kind() {
             Some(io::ErrorKind::PermissionDenied) => {
-                "give this user write access to it, or choose another path with `CsvLog::new`"
+                match self.format {
+                    StoreFormat::Csv => {
+                        format!("give this user write access to it, or choose another path with {chooser}")
+                    }
+                    // SQLite also writes `-wal` and `-shm` files next to the database.
+                    StoreFormat::Sqlite => format!(
+                        "give this user write access to it and to its directory (SQLite writes \
+                     `-wal` and `-shm` files beside it), or choose another path with {chooser}"
+                    ),
+                }
             }
-            Some(io::ErrorKind::NotADirectory | io::ErrorKind::AlreadyExists) => {
+            Some(io::ErrorKind::NotADirectory | io::ErrorKind::AlreadyExists) => format!(
                 "a file is in the way of a directory on this path; move it or choose another \
-                 path with `CsvLog::new`"
-            }
+                 path with {chooser}"
+            ),
             Some(io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded) => {
-                "free disk space (the log is never truncated by redengine)"
+                "free disk space (the log is never truncated by redengine)".to_owned()
             }
-            Some(io::ErrorKind::ReadOnlyFilesystem) => {
-                "the file system is read-only; choose a path on a writable one with `CsvLog::new`"
+            Some(io::ErrorKind::ReadOnlyFilesystem) => format!(
+                "the file system is read-only; choose a path on a writable one with {chooser}"
+            ),
+            _ if self.sqlite_io_error() => format!(
+                "check that its disk has free space (and the process no file size limit) and \
+                 that the file is writable, or choose another path with {chooser}"
+            ),
+            _ => {
+                format!("check that the path is a writable file, or choose another with {chooser}")
             }
-            _ => "check that the path is a writable file, or choose another with `CsvLog::new`",
         }
     }
 }
@@ -114,28 +233,33 @@ impl LogError {
 impl fmt::Display for LogError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let path = self.path.display();
+        let (label, chooser, cause) = (self.label(), self.chooser(), self.cause());
         match &self.kind {
             LogErrorKind::CreateDir => write!(
                 f,
-                "cannot create the directory of the CSV log `{path}`: {}",
+                "cannot create the directory of the {label} `{path}`{cause}: {}",
                 self.fix()
             ),
             LogErrorKind::Open => write!(
                 f,
-                "cannot open the CSV log `{path}` for appending: {}",
+                "cannot open the {label} `{path}` for appending{cause}: {}",
                 self.fix()
             ),
             LogErrorKind::Read => write!(
                 f,
-                "cannot read the CSV log `{path}`: check that it is a readable file, or choose \
-                 another path with `CsvLog::new`"
+                "cannot read the {label} `{path}`{cause}: check that it is a readable file, or \
+                 choose another path with {chooser}"
             ),
             LogErrorKind::Write => {
-                write!(f, "cannot append to the CSV log `{path}`: {}", self.fix())
+                write!(
+                    f,
+                    "cannot append to the {label} `{path}`{cause}: {}",
+                    self.fix()
+                )
             }
             LogErrorKind::Sync => write!(
                 f,
-                "cannot sync the CSV log `{path}` to disk (recent records may be lost): {}",
+                "cannot sync the {label} `{path}` to disk (recent records may be lost){cause}: {}",
                 self.fix()
             ),
             LogErrorKind::Locked { pid } => {
@@ -145,9 +269,9 @@ impl fmt::Display for LogError {
                 };
                 write!(
                     f,
-                    "the CSV log `{path}` is in use by another scheduler ({holder} holds its \
+                    "the {label} `{path}` is in use by another scheduler ({holder} holds its \
                      lock): stop that scheduler first, or give this one another log with \
-                     `CsvLog::new`; `list` and `check` can still read it"
+                     {chooser}; `list`, `check` and `history` can still read it"
                 )
             }
             LogErrorKind::ForeignHeader { found } => write!(
@@ -156,6 +280,17 @@ impl fmt::Display for LogError {
                  redengine never rewrites an existing file: move it away or choose another \
                  path with `CsvLog::new`",
                 super::format::HEADER_LINE.trim_end()
+            ),
+            LogErrorKind::NotATaskLog { found } => write!(
+                f,
+                "the file `{path}` is not a redengine SQLite log ({found}); redengine never \
+                 rewrites an existing file: move it away or choose another path with {chooser}"
+            ),
+            LogErrorKind::NewerSchema { found, known } => write!(
+                f,
+                "the SQLite log `{path}` has schema version {found}, written by a newer \
+                 redengine (this one knows versions up to {known}); it is never downgraded: \
+                 run the newer redengine, or choose another path with {chooser}"
             ),
         }
     }

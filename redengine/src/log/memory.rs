@@ -23,6 +23,9 @@ use super::{LogError, LogStore, RecordHead, TaskRecord};
 #[derive(Debug, Clone, Default)]
 pub struct MemoryLog {
     records: Arc<Mutex<Vec<TaskRecord>>>,
+    /// The value JSON of each task's last `success` (`None`: it kept none), shared by
+    /// clones like the records, so a second session on a clone restores them.
+    values: Arc<Mutex<std::collections::HashMap<String, Option<String>>>>,
 }
 
 impl MemoryLog {
@@ -35,6 +38,7 @@ impl MemoryLog {
     pub fn with_records(records: impl IntoIterator<Item = TaskRecord>) -> Self {
         MemoryLog {
             records: Arc::new(Mutex::new(records.into_iter().collect())),
+            values: Arc::default(),
         }
     }
 
@@ -75,8 +79,42 @@ impl LogStore for MemoryLog {
         Ok(())
     }
 
+    fn append_value(&mut self, record: &TaskRecord, value: Option<&str>) -> Result<(), LogError> {
+        self.append(record)?;
+        if record.action == super::Action::Success {
+            let mut values = self.values.lock().unwrap_or_else(PoisonError::into_inner);
+            values.insert(record.task_name.clone(), value.map(str::to_owned));
+        }
+        Ok(())
+    }
+
+    fn keeps_values(&self) -> bool {
+        true
+    }
+
+    fn load_values(&mut self, tasks: &[&str]) -> Result<Vec<(String, String)>, LogError> {
+        let values = self.values.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(tasks
+            .iter()
+            .filter_map(|task| Some(((*task).to_owned(), values.get(*task)?.clone()?)))
+            .collect())
+    }
+
     fn describe(&self) -> String {
         "in-memory log".to_owned()
+    }
+
+    fn reader(&self) -> Option<Box<dyn LogStore>> {
+        Some(Box::new(self.clone()))
+    }
+
+    fn prune(&mut self, cutoff: chrono::DateTime<chrono::Utc>) -> Result<u64, LogError> {
+        let mut records = self.lock();
+        let keep = super::kept(&records, cutoff);
+        let before = records.len();
+        let mut flags = keep.into_iter();
+        records.retain(|_| flags.next().unwrap_or(true));
+        Ok((before - records.len()) as u64)
     }
 }
 

@@ -5,6 +5,8 @@
 //!
 //! * [`CsvLog`], the default, keeps them in `log/tasks.csv`, so a restarted scheduler
 //!   reads its history back and `daily` does not run twice in a day;
+//! * [`SqliteLog`] keeps them in an SQLite database, with the return values of
+//!   successful runs, so `Return("task")` survives a restart too;
 //! * [`MemoryLog`] keeps them for the life of the process (tests, throw-away runs).
 //!
 //! Each record is also emitted on the `log` facade by the scheduler (target `redengine::task`),
@@ -23,17 +25,22 @@
 //! assert_eq!(records[1].runtime, Some(std::time::Duration::from_millis(2500)));
 //! ```
 
+mod compact;
 mod csv;
 mod error;
 mod facade;
 mod format;
+mod history;
 mod lock;
 mod memory;
 mod reader;
 mod record;
+mod retention;
+mod sqlite;
 mod tail;
 pub(crate) mod trace;
 
+pub use self::compact::Compacted;
 pub use self::csv::CsvLog;
 pub use self::error::{LogError, LogErrorKind};
 /// Emits a written record on the `log` facade (and, with the `tracing` feature, as a
@@ -43,9 +50,12 @@ pub(crate) fn emit(record: &TaskRecord) {
     trace::event(record);
 }
 pub use self::facade::TASK_TARGET;
+pub use self::history::{last_of_each, HistoryQuery, FAILED};
 pub use self::memory::MemoryLog;
 pub(crate) use self::record::error_chain;
 pub use self::record::{RecordHead, TaskRecord};
+pub use self::retention::{kept, Retention};
+pub use self::sqlite::{is_sqlite_path, SqliteLog, SQLITE_EXTENSIONS};
 /// What happened to a task: the `action` column of the log. The condition language's
 /// own type, so a record feeds the history conditions read without conversion.
 pub use redengine_conditions::Action;
@@ -101,6 +111,79 @@ pub trait LogStore: Send + 'static {
 
     /// What the store is, for messages: `CSV log at log/tasks.csv`.
     fn describe(&self) -> String;
+
+    // --- store: return values, history, retention (SQLite store) ---
+
+    /// Appends one record like [`append`](LogStore::append), with the JSON of the value
+    /// a `success` returned (`None`: no value, or its type has no serde codec). Stores
+    /// that keep values give the last one back with
+    /// [`load_values`](LogStore::load_values). Default: `append`, the value dropped.
+    fn append_value(&mut self, record: &TaskRecord, value: Option<&str>) -> Result<(), LogError> {
+        let _ = value;
+        self.append(record)
+    }
+
+    /// Whether [`append_value`](LogStore::append_value) keeps values: the scheduler
+    /// encodes a returned value as JSON only for a store that keeps it. Default: `false`.
+    fn keeps_values(&self) -> bool {
+        false
+    }
+
+    /// The value JSON of the last `success` of each of `tasks`, for those whose last
+    /// success kept one (start-up restores them for `Return("task")`). Called after
+    /// [`load_heads`](LogStore::load_heads). Default: none.
+    fn load_values(&mut self, tasks: &[&str]) -> Result<Vec<(String, String)>, LogError> {
+        let _ = tasks;
+        Ok(Vec::new())
+    }
+
+    /// The records `query` asks for, newest first (read-only, like
+    /// [`peek`](LogStore::peek): it works while another scheduler appends). Default: the
+    /// query run over `peek`.
+    fn history(&mut self, query: &HistoryQuery) -> Result<Vec<TaskRecord>, LogError> {
+        Ok(query.answer(self.peek()?))
+    }
+
+    /// The latest record of each task, newest first (read-only). Default: over `peek`.
+    fn last_records(&mut self) -> Result<Vec<TaskRecord>, LogError> {
+        Ok(last_of_each(self.peek()?))
+    }
+
+    /// Another handle on the same log, for reading it from elsewhere while the scheduler
+    /// owns this one (`SessionHandle::history`); `None` when the store cannot give one.
+    /// Default: none.
+    fn reader(&self) -> Option<Box<dyn LogStore>> {
+        None
+    }
+
+    /// Deletes the records made before `cutoff`, except the latest record of each task
+    /// and action (see [`Retention`]), and returns how many went. Called by a scheduler
+    /// with a `log_retention`. Default: keeps everything (the CSV log, append-only by
+    /// promise, is compacted only by the explicit `log compact` command).
+    fn prune(&mut self, cutoff: chrono::DateTime<chrono::Utc>) -> Result<u64, LogError> {
+        let _ = cutoff;
+        Ok(0)
+    }
+
+    /// The explicit `log compact` command: drops the records made before `cutoff` like
+    /// [`prune`](LogStore::prune), for the CSV log too (rewriting the file atomically and
+    /// keeping the old one as a backup). Refused while a scheduler holds the log.
+    /// Default: `load` (taking the lock), then `prune`.
+    fn compact(&mut self, cutoff: chrono::DateTime<chrono::Utc>) -> Result<Compacted, LogError> {
+        let before = self.load()?.len() as u64;
+        let dropped = self.prune(cutoff)?;
+        Ok(Compacted {
+            kept: before - dropped,
+            dropped,
+            backup: None,
+        })
+    }
+
+    /// Appends `records` in order, like [`append`](LogStore::append) for each (`log
+    /// import`); a store may make it one transaction. Default: one `append` each.
+    fn append_all(&mut self, records: &[TaskRecord]) -> Result<(), LogError> {
+        records.iter().try_for_each(|r| self.append(r))
+    }
 }
 
 impl<S: LogStore + ?Sized> LogStore for Box<S> {
@@ -130,5 +213,41 @@ impl<S: LogStore + ?Sized> LogStore for Box<S> {
 
     fn describe(&self) -> String {
         (**self).describe()
+    }
+
+    fn append_value(&mut self, record: &TaskRecord, value: Option<&str>) -> Result<(), LogError> {
+        (**self).append_value(record, value)
+    }
+
+    fn keeps_values(&self) -> bool {
+        (**self).keeps_values()
+    }
+
+    fn load_values(&mut self, tasks: &[&str]) -> Result<Vec<(String, String)>, LogError> {
+        (**self).load_values(tasks)
+    }
+
+    fn history(&mut self, query: &HistoryQuery) -> Result<Vec<TaskRecord>, LogError> {
+        (**self).history(query)
+    }
+
+    fn last_records(&mut self) -> Result<Vec<TaskRecord>, LogError> {
+        (**self).last_records()
+    }
+
+    fn reader(&self) -> Option<Box<dyn LogStore>> {
+        (**self).reader()
+    }
+
+    fn prune(&mut self, cutoff: chrono::DateTime<chrono::Utc>) -> Result<u64, LogError> {
+        (**self).prune(cutoff)
+    }
+
+    fn compact(&mut self, cutoff: chrono::DateTime<chrono::Utc>) -> Result<Compacted, LogError> {
+        (**self).compact(cutoff)
+    }
+
+    fn append_all(&mut self, records: &[TaskRecord]) -> Result<(), LogError> {
+        (**self).append_all(records)
     }
 }

@@ -19,7 +19,13 @@ impl Scheduler<'_> {
 
     /// Appends a record to the store, emits it on the log facade, updates the history.
     pub(super) fn write(&mut self, record: TaskRecord) -> Result<()> {
-        self.s.store.append(&record)?;
+        self.write_value(record, None)
+    }
+
+    /// [`write`](Self::write) with the JSON of the value a `success` returned, for stores
+    /// that keep it across restarts.
+    pub(super) fn write_value(&mut self, record: TaskRecord, value: Option<String>) -> Result<()> {
+        self.s.store.append_value(&record, value.as_deref())?;
         emit(&record);
         // retries: a retry's `run` and a failure that will be retried are not for
         // conditions (the attempts are one run to them).
@@ -31,6 +37,9 @@ impl Scheduler<'_> {
             );
         }
         self.dirty = true;
+        if self.history.len() % 1000 == 0 {
+            self.apply_retention()?;
+        }
         Ok(())
     }
 
@@ -47,9 +56,13 @@ impl Scheduler<'_> {
         let name = self.tasks[i].name.clone();
         let (s, e) = (self.offset(start), self.offset(result.end.max(start)));
         let mut prerun_error = None;
+        let mut value_json = None;
         let record = match result.outcome {
             Outcome::Success(value) => {
                 if let Some(v) = value {
+                    if self.s.store.keeps_values() {
+                        value_json = crate::returns::value_json(&name, &self.tasks[i].returns, &v);
+                    }
                     self.s.returns.insert(name.clone(), v);
                 }
                 TaskRecord::finish(&name, Action::Success, s, e, "")
@@ -77,7 +90,7 @@ impl Scheduler<'_> {
             ));
         }
         let record = self.mark_attempt(i, attempt, record, result.end.max(start));
-        self.write(record)?;
+        self.write_value(record, value_json)?;
         match prerun_error {
             Some(text) if !self.s.config.silence_task_prerun => Err(Error::new(ErrorKind::PreRun(
                 format!("task '{name}' failed before its body ran: {text}"),

@@ -9,6 +9,7 @@ use super::Scheduler;
 use crate::error::{Error, ErrorKind, Result};
 use crate::hooks::{scheduler_post, scheduler_pre};
 use crate::ignite::Prepared;
+use crate::log::Retention;
 
 impl Scheduler<'_> {
     /// Start-up steps after ignite.
@@ -28,6 +29,7 @@ impl Scheduler<'_> {
             }
             trails.follow(&r);
         })?;
+        self.restore_returns()?;
         ::log::info!(
             target: "redengine::scheduler",
             "starting: {} task{}, {} record{} read from the {}",
@@ -53,6 +55,7 @@ impl Scheduler<'_> {
         }
         let now = self.now();
         self.restore_runs(trails, now)?;
+        self.apply_retention()?;
         self.cycles = 0;
         self.started = now;
         let posts = scheduler_pre(&self.s.hooks.startup, &self.info())
@@ -62,6 +65,63 @@ impl Scheduler<'_> {
         }
         scheduler_post(posts, &self.info())
             .map_err(|e| Error::new(ErrorKind::Hook(format!("startup hook: {e}"))))
+    }
+
+    // --- store: return values restored at start-up ---
+
+    /// Gives each task the value of its last successful run kept by the store (SQLite),
+    /// so `Return("task")` answers after a restart as it did before. A value this process
+    /// already holds (a `recall` restart) is the same one and is kept.
+    fn restore_returns(&mut self) -> Result<()> {
+        // Only tasks whose values can be decoded, and that do not hold one already.
+        let wanted: Vec<&str> = self
+            .tasks
+            .iter()
+            .filter(|t| t.returns.codec().is_some() && !self.s.returns.contains_key(&t.name))
+            .map(|t| t.name.as_str())
+            .collect();
+        for (task, json) in self.s.store.load_values(&wanted)? {
+            let Some(prepared) = self.tasks.iter().find(|t| t.name == task) else {
+                continue;
+            };
+            if let Some(value) = crate::returns::restore_value(&task, &prepared.returns, &json) {
+                self.s.returns.insert(task, value);
+            }
+        }
+        Ok(())
+    }
+
+    // --- store: retention ---
+
+    /// With a `log_retention`: drops the records older than it from the history and the
+    /// store (the latest of each task and action stays, see `Retention`). Run at start-up
+    /// and every 1,000 records written.
+    pub(super) fn apply_retention(&mut self) -> Result<()> {
+        let Some(retention) = self.s.config.log_retention else {
+            return Ok(());
+        };
+        let cutoff = match retention {
+            Retention::Age(age) => chrono::Duration::from_std(age)
+                .ok()
+                .and_then(|age| self.now().checked_sub_signed(age)),
+            Retention::Records(n) => self
+                .history
+                .nth_newest(usize::try_from(n).unwrap_or(usize::MAX)),
+        };
+        let Some(cutoff) = cutoff else {
+            return Ok(());
+        };
+        self.history.prune_before(cutoff);
+        let gone = self.s.store.prune(cutoff)?;
+        if gone > 0 {
+            ::log::debug!(
+                target: "redengine::scheduler",
+                "retention: {gone} record{} before {cutoff} left the {}",
+                if gone == 1 { "" } else { "s" },
+                self.s.store.describe()
+            );
+        }
+        Ok(())
     }
 
     /// Launches `on_startup`/`on_shutdown` tasks in check order: forced when their

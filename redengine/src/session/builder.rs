@@ -19,7 +19,7 @@ use crate::execution::Execution;
 use crate::handle::Control;
 use crate::hooks::{AfterExecute, AfterInit, AfterScheduler, Hooks, SchedulerInfo, TaskInfo};
 use crate::location::Location;
-use crate::log::{CsvLog, LogStore, MemoryLog};
+use crate::log::{CsvLog, LogStore, MemoryLog, SqliteLog};
 use crate::params::{ParamContext, ParamFn, Params};
 use crate::registry;
 use crate::task::Task;
@@ -312,6 +312,23 @@ impl SessionBuilder {
         self
     }
 
+    // --- store: the SQLite log ---
+    /// Log to an SQLite database (created if missing), which also keeps the return
+    /// values of successful runs across restarts (`docs/log.md`, "The SQLite log").
+    pub fn log_sqlite(mut self, path: impl Into<PathBuf>) -> Self {
+        self.store = Some(Box::new(SqliteLog::new(path)));
+        self
+    }
+
+    /// How much of the task log to keep (`Retention::parse("90 days")`, or
+    /// `Retention::Records(100_000)`): older records leave the in-memory history and the
+    /// SQLite log, never changing a condition's answer inside the kept window; the CSV
+    /// log is rewritten only by `log compact` (`docs/log.md`, "Retention").
+    pub fn log_retention(mut self, retention: crate::log::Retention) -> Self {
+        self.config.log_retention = Some(retention);
+        self
+    }
+
     /// Keep the log in memory for the life of the process (tests, throw-away runs).
     pub fn log_memory(mut self) -> Self {
         self.store = Some(Box::new(MemoryLog::new()));
@@ -355,15 +372,19 @@ impl SessionBuilder {
                 .collect();
             return Err(Error::new(ErrorKind::Ignite(problems)));
         }
+        let store: Box<dyn LogStore> = match (self.store, &self.config.log_sqlite) {
+            (Some(store), _) => store,
+            (None, Some(path)) => Box::new(SqliteLog::new(path)),
+            (None, None) => Box::new(CsvLog::new("log/tasks.csv")),
+        };
+        let log_reader = store.reader();
         let (tx, rx) = crate::event::channel();
         Ok(Session {
             config: self.config,
             tasks: self.tasks,
             conditions: self.conditions,
             hooks: self.hooks,
-            store: self
-                .store
-                .unwrap_or_else(|| Box::new(CsvLog::new("log/tasks.csv"))),
+            store,
             zone: self.zone,
             clock: self.clock,
             control: Arc::new(Control {
@@ -383,6 +404,7 @@ impl SessionBuilder {
                 tokio: crate::runtime::AsyncRuntime::new(self.tokio_handle, self.tokio_workers),
                 #[cfg(not(feature = "tokio"))]
                 tokio: crate::runtime::AsyncRuntime::default(),
+                log_reader: Mutex::new(log_reader),
             }),
             returns: HashMap::new(),
             loader: self.loader.map(crate::loader::LoaderState::new),

@@ -64,6 +64,7 @@ impl Session {
 }
 
 mod builder;
+mod history;
 
 pub use builder::SessionBuilder;
 
