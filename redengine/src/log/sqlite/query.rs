@@ -4,7 +4,7 @@
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 
-use super::rows::{self, RECORD_COLUMNS};
+use super::rows;
 use crate::log::{HistoryQuery, TaskRecord};
 
 /// The records `query` asks for, newest first.
@@ -53,8 +53,9 @@ pub(super) fn history(
         .limit_count()
         .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
     let offset = i64::try_from(query.offset_count()).unwrap_or(i64::MAX);
+    let columns = rows::record_columns(conn)?;
     let sql = format!(
-        "SELECT {RECORD_COLUMNS} FROM records {filter} \
+        "SELECT {columns} FROM records {filter} \
          ORDER BY created DESC, id DESC LIMIT {limit} OFFSET {offset}"
     );
     collect(conn, &sql, rusqlite::params_from_iter(args))
@@ -62,8 +63,9 @@ pub(super) fn history(
 
 /// The latest record of each task, newest first.
 pub(super) fn last_records(conn: &Connection) -> rusqlite::Result<Vec<TaskRecord>> {
+    let columns = rows::record_columns(conn)?;
     let sql = format!(
-        "SELECT {RECORD_COLUMNS} FROM records \
+        "SELECT {columns} FROM records \
          WHERE id IN (SELECT max(id) FROM records GROUP BY task) \
          ORDER BY created DESC, id DESC"
     );

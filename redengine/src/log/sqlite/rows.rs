@@ -9,9 +9,28 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::log::{Action, RecordHead, TaskRecord};
 
 /// The columns of a whole record, in [`record`]'s order (schema version 1 has them all).
-pub(super) const RECORD_COLUMNS: &str =
-    "id, task, created, created_offset, action, start, start_offset, \
+const RECORD_COLUMNS: &str = "id, task, created, created_offset, action, start, start_offset, \
                               end, end_offset, runtime, message, exc_text, attempt";
+
+/// [`RECORD_COLUMNS`] for a database of schema version 1, which has no `attempt` column:
+/// readers never migrate, so they read an old database as it is (every record attempt 1).
+const RECORD_COLUMNS_V1: &str = "id, task, created, created_offset, action, start, \
+                                 start_offset, end, end_offset, runtime, message, exc_text, 1";
+
+/// The record columns this database has.
+pub(super) fn record_columns(conn: &Connection) -> rusqlite::Result<&'static str> {
+    Ok(if has_attempt(conn)? {
+        RECORD_COLUMNS
+    } else {
+        RECORD_COLUMNS_V1
+    })
+}
+
+/// Whether the `records` table has the `attempt` column (schema version 2 on).
+fn has_attempt(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM pragma_table_info('records') WHERE name = 'attempt'")?
+        .exists([])
+}
 
 /// The warning for a row whose action is none of the six.
 const UNKNOWN_ACTION: &str =
@@ -52,10 +71,11 @@ pub(super) fn each_head(
     conn: &Connection,
     visit: &mut dyn FnMut(RecordHead<'_>),
 ) -> rusqlite::Result<u64> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT task, action, created, created_offset, id, start, start_offset, attempt, \
-         message FROM records ORDER BY id",
-    )?;
+    let attempt = if has_attempt(conn)? { "attempt" } else { "1" };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT task, action, created, created_offset, id, start, start_offset, {attempt}, \
+         message FROM records ORDER BY id"
+    ))?;
     let mut rows = stmt.query([])?;
     let mut count = 0;
     while let Some(row) = rows.next()? {
@@ -143,7 +163,7 @@ pub(super) fn each_record(
     conn: &Connection,
     visit: &mut dyn FnMut(TaskRecord),
 ) -> rusqlite::Result<u64> {
-    let sql = format!("SELECT {RECORD_COLUMNS} FROM records ORDER BY id");
+    let sql = format!("SELECT {} FROM records ORDER BY id", record_columns(conn)?);
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query([])?;
     let mut count = 0;
