@@ -9,6 +9,7 @@ use redengine_conditions::settings;
 
 use crate::error::Error;
 use crate::execution::Execution;
+use crate::misfire::Misfire;
 
 /// What happens when a task is added under a name that already exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -114,6 +115,10 @@ pub struct Config {
     /// How often a waiting scheduler re-checks conditions that use custom conditions
     /// (default 1 second). Red Engine has no such key: it spins instead.
     pub custom_poll: Duration,
+    // zones: the misfire default.
+    /// What tasks that set no `misfire` do about occurrences missed while the scheduler
+    /// was down (default `run_if_open`). Red Engine has no such key.
+    pub misfire: Misfire,
 }
 
 impl Default for Config {
@@ -134,6 +139,8 @@ impl Default for Config {
             shut_cond: "false".to_string(),
             restarting: Restarting::Replace,
             custom_poll: Duration::from_secs(1),
+            // zones
+            misfire: Misfire::RunIfOpen,
         }
     }
 }
@@ -273,6 +280,18 @@ const TABLE: &[Key] = &[
         accepted: settings::DURATION_ACCEPTED,
         apply: |c, v| {
             c.custom_poll = duration(v)?;
+            Ok(())
+        },
+    },
+    // zones: the misfire default.
+    Key {
+        name: "misfire",
+        accepted: Misfire::ACCEPTED,
+        apply: |c, v| {
+            c.misfire = v.parse::<Misfire>().map_err(|_| {
+                redengine_conditions::suggest(v, Misfire::NAMES)
+                    .map(|s| format!("did you mean `{s}`?"))
+            })?;
             Ok(())
         },
     },

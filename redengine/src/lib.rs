@@ -129,10 +129,12 @@ mod handle;
 mod hooks;
 pub mod kind;
 pub mod loader;
+mod misfire;
 mod params;
 mod registry;
 mod session;
 mod task;
+mod task_zone;
 // Leaves: plain data and I/O.
 mod clock;
 mod error;
@@ -155,6 +157,7 @@ pub use hooks::{
     TaskInfo, TaskInitHook,
 };
 pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, TaskRecord};
+pub use misfire::Misfire;
 pub use redengine_conditions::Zone;
 
 pub use kind::{FunctionTask, Restart, ShutDown, TaskKind};
@@ -182,6 +185,7 @@ pub mod __private {
     pub use crate::custom::ConditionContext;
     pub use crate::execution::Execution;
     pub use crate::location::Location;
+    pub use crate::misfire::Misfire;
     pub use crate::outcome::Outcome;
     pub use crate::params::ParamContext;
     pub use crate::registry::{

@@ -14,6 +14,7 @@
 use crate::context::TaskContext;
 use crate::custom::ConditionContext;
 use crate::execution::Execution;
+use crate::misfire::Misfire;
 use crate::outcome::Outcome;
 use crate::params::ParamContext;
 use crate::task::Location;
@@ -114,6 +115,12 @@ pub struct TaskDef {
     pub call: CallFn,
     /// Where the function is defined: `file!()`, `line!()`, `column!()`.
     pub location: Location,
+    // zones: the task's time zone and misfire policy.
+    /// The zone name verbatim (`None`: the session's zone). Checked at compile time,
+    /// read again at ignite.
+    pub zone: Option<&'static str>,
+    /// The misfire policy (`None`: the session's `misfire`).
+    pub misfire: Option<Misfire>,
 }
 
 /// A `#[param]` function's shim: computes the value, or the error text of a pre-run
@@ -200,6 +207,8 @@ mod tests {
             returns: TypeInfo::of::<()>(),
             call: shim,
             location: Location::new("src/b.rs", 3, 1),
+            zone: Some("UTC"),
+            misfire: Some(Misfire::Skip),
         }
     }
 
@@ -217,6 +226,8 @@ mod tests {
             returns: TypeInfo::of::<()>(),
             call: shim,
             location: Location::new("src/a.rs", 10, 1),
+            zone: None,
+            misfire: None,
         }
     }
 

@@ -9,9 +9,12 @@ use std::sync::Arc;
 use crate::context::TaskContext;
 use crate::execution::Execution;
 use crate::kind::{FunctionTask, TaskKind};
+use crate::misfire::Misfire;
 use crate::outcome::{IntoOutcome, Outcome};
 use crate::registry::{BindingValue, TaskDef, TaskFlags};
+use crate::task_zone::TaskZone;
 use crate::value::{TypeInfo, Value};
+use redengine_conditions::Zone;
 
 /// What a launch executes: the task's kind (the public [`TaskKind`] trait: a function, a
 /// command, a kind of the user's own), shared by every launch and every executor. Called
@@ -59,6 +62,10 @@ pub struct Task {
     pub(crate) registered: bool,
     /// Process-unique instance id (the name under `use_instance_naming`).
     pub(crate) instance: u64,
+    // zones: the task's own time zone (`None`: the session's) and misfire policy
+    // (`None`: the session's `misfire`).
+    pub(crate) zone: Option<TaskZone>,
+    pub(crate) misfire: Option<Misfire>,
 }
 
 impl std::fmt::Debug for Task {
@@ -123,6 +130,9 @@ impl Task {
             location: def.location,
             registered: true,
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
+            // zones
+            zone: def.zone.map(|name| TaskZone::Name(name.to_string())),
+            misfire: def.misfire,
         }
     }
 
@@ -165,6 +175,12 @@ impl Task {
     pub fn kind(&self) -> &dyn TaskKind {
         &*self.body
     }
+
+    // zones
+    /// The misfire policy set on the task (`None`: the session's `misfire`).
+    pub fn misfire(&self) -> Option<Misfire> {
+        self.misfire
+    }
 }
 
 /// Builds a [`Task`]; finish with [`TaskBuilder::run`] (a function) or
@@ -195,6 +211,9 @@ impl TaskBuilder {
                 location,
                 registered: false,
                 instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
+                // zones
+                zone: None,
+                misfire: None,
             },
         }
     }
@@ -263,6 +282,31 @@ impl TaskBuilder {
     /// Runs forever: no timeout, terminated at shutdown.
     pub fn permanent(mut self, yes: bool) -> Self {
         self.task.flags.permanent = yes;
+        self
+    }
+
+    // zones: the task's time zone and misfire policy.
+    /// The zone the task's wall-clock phrases (`daily between …`, `cron …`, `time of …`,
+    /// `has … today`), in `start_cond` and `end_cond`, are computed in (default: the
+    /// session's zone, [`SessionBuilder::zone`](crate::SessionBuilder::zone)).
+    pub fn zone(mut self, zone: Zone) -> Self {
+        self.task.zone = Some(TaskZone::Zone(zone));
+        self
+    }
+
+    /// Like [`TaskBuilder::zone`], by name (`"America/New_York"`, `"UTC"`, `"local"`,
+    /// `"UTC+05:30"`), read at ignite: a misspelled name is an ignite error naming the task
+    /// and the closest zone. An IANA name needs redengine's `tz` feature.
+    pub fn zone_name(mut self, name: impl Into<String>) -> Self {
+        self.task.zone = Some(TaskZone::Name(name.into()));
+        self
+    }
+
+    /// What the task does about occurrences of its schedule missed while the scheduler
+    /// was down (default: the session's `misfire`, itself `RunIfOpen` by default); see
+    /// [`Misfire`].
+    pub fn misfire(mut self, policy: Misfire) -> Self {
+        self.task.misfire = Some(policy);
         self
     }
 

@@ -45,6 +45,9 @@ pub(crate) struct TaskArgs {
     pub(crate) on_shutdown: bool,
     pub(crate) permanent: bool,
     pub(crate) params: Vec<ParamBinding>,
+    // zones: the zone name and misfire policy, checked at parse time.
+    pub(crate) zone: Option<LitStr>,
+    pub(crate) misfire: Option<super::zone::MisfireName>,
     /// Each key as written, with its span, for errors about a combination of keys.
     pub(crate) keys: Vec<(String, Span)>,
 }
@@ -106,6 +109,15 @@ fn parse_key(
         symbol::TIMEOUT => out.timeout = vocab::timeout(meta, cx)?,
         symbol::PRIORITY => out.priority = priority(meta, cx)?,
         symbol::PARAMS => out.params = params(meta, cx)?,
+        // zones
+        symbol::ZONE => {
+            out.zone = string_value(key, meta, cx)?.filter(|lit| super::zone::zone(lit, cx));
+        }
+        symbol::MISFIRE => {
+            if let Some(lit) = string_value(key, meta, cx)? {
+                out.misfire = super::zone::misfire(&lit, cx);
+            }
+        }
         flag if TASK_FLAGS.contains(&flag) => {
             let value = flag_value(key, meta, cx)?;
             match flag {

@@ -5,7 +5,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{ItemFn, ReturnType, Type};
+use syn::{ItemFn, LitStr, ReturnType, Type};
 
 use redengine_conditions::settings::ExecutionName;
 
@@ -179,6 +179,9 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
     };
     let timeout = option_str(args.timeout.as_ref().map(|timeout| timeout.text.clone()));
     let priority = args.priority.unwrap_or(0);
+    // zones
+    let zone = option_str(args.zone.as_ref().map(LitStr::value));
+    let misfire = super::zone::misfire_tokens(args.misfire, &private);
     let (disabled, force_run, on_startup, on_shutdown, permanent) = (
         args.disabled,
         args.force_run,
@@ -223,6 +226,8 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
                     returns: #returns,
                     call: __redengine_call,
                     location: #private::Location::new(::core::file!(), ::core::line!(), ::core::column!()),
+                    zone: #zone,
+                    misfire: #misfire,
                 }
             }
         };

@@ -7,6 +7,7 @@ mod check;
 mod codegen;
 mod owned;
 mod vocab;
+mod zone;
 
 use proc_macro2::TokenStream;
 use quote::quote;

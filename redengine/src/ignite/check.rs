@@ -125,6 +125,15 @@ pub(super) fn prepare(
             _ => None,
         };
         let args = plan_args(name, task, &params, &returns, &names, &mut problems);
+        // zones
+        let zone = crate::task_zone::effective(task.zone.as_ref(), session.zone, name)
+            .unwrap_or_else(|message| {
+                problems.push(Problem {
+                    location: at,
+                    message,
+                });
+                session.zone
+            });
         prepared.push(Prepared {
             name: name.clone(),
             start,
@@ -136,6 +145,10 @@ pub(super) fn prepare(
             body: task.body.clone(),
             returns: task.returns,
             retired: false,
+            // zones
+            zone,
+            misfire: task.misfire.unwrap_or(session.config.misfire),
+            hold_until: None,
             info: TaskInfo {
                 name: name.clone(),
                 execution,

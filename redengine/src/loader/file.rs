@@ -32,6 +32,9 @@ const KEYS: &[&str] = &[
     "parameters",
     "env",
     "disabled",
+    // zones
+    "zone",
+    "misfire",
 ];
 
 /// A task read from a file, with what identifies its definition.
@@ -169,6 +172,9 @@ fn read_entry(
     let disabled = cx.boolean("disabled", &label);
     let params = cx.text_table("parameters", &label);
     let env = cx.text_table("env", &label);
+    // zones
+    let zone = cx.zone(&label);
+    let misfire = cx.misfire(&label);
     let (Some((name, _)), Some(mut kind), true) = (name, kind, cx.problems.is_empty()) else {
         out.problems.append(&mut cx.problems);
         return;
@@ -190,6 +196,13 @@ fn read_entry(
     }
     if let Some(t) = timeout {
         builder = builder.timeout(t);
+    }
+    // zones
+    if let Some(z) = zone {
+        builder = builder.zone(z);
+    }
+    if let Some(m) = misfire {
+        builder = builder.misfire(m);
     }
     let mut bound: Vec<String> = Vec::new();
     for (key, value) in params {
@@ -310,6 +323,47 @@ command = "true"
             texts
                 .iter()
                 .any(|t| t.starts_with("bad.toml:9:1: task 'b' needs `command")),
+            "{texts:#?}"
+        );
+    }
+
+    // zones
+    #[test]
+    fn zone_and_misfire_keys() {
+        let text = r#"[[task]]
+name = "ny"
+command = "true"
+zone = "America/New_York"
+misfire = "run_once"
+
+[[task]]
+name = "bad"
+command = "true"
+zone = "America/New_Yrok"
+misfire = "run-once"
+"#;
+        let got = read("z.toml", text);
+        let texts: Vec<String> = got.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(got.tasks.len(), 1, "{texts:#?}");
+        let ny = &got.tasks[0].task;
+        assert_eq!(ny.misfire(), Some(crate::Misfire::RunOnce));
+        assert_eq!(
+            ny.zone,
+            Some(crate::task_zone::TaskZone::Zone(
+                redengine_conditions::Zone::from_name("America/New_York").unwrap()
+            ))
+        );
+        assert!(
+            texts.iter().any(|t| t.starts_with(
+                "z.toml:10:8: task 'bad': zone: unknown time zone `America/New_Yrok`; did you \
+                 mean `America/New_York`?"
+            )),
+            "{texts:#?}"
+        );
+        assert!(
+            texts.iter().any(|t| t
+                .starts_with("z.toml:11:11: task 'bad': unknown misfire policy `run-once`")
+                && t.ends_with("did you mean `run_once`?")),
             "{texts:#?}"
         );
     }

@@ -49,6 +49,11 @@ impl Scheduler<'_> {
             self.saw(latest);
         }
         let now = self.now();
+        // zones: the misfire policies see the log as the downtime left it, before the
+        // crash records below.
+        if let Some(latest) = latest {
+            self.misfires(latest, now);
+        }
         let unfinished: Vec<(String, DateTime<Utc>)> = names
             .iter()
             .filter_map(|n| match self.history.last_record(n) {
@@ -81,7 +86,7 @@ impl Scheduler<'_> {
             let go = if matches!(task.start, Condition::False) {
                 !task.flags.disabled
             } else {
-                self.check(&task.start, Some(&task.name), "start_cond")?
+                self.check(&task.start, Some(task), "start_cond")?
             };
             if go {
                 self.launch(i)?;

@@ -121,6 +121,10 @@ impl SessionBuilder {
         restarting: Restarting;
         /// How often a waiting scheduler re-checks custom conditions (default 1 s).
         custom_poll: Duration;
+        /// zones: what tasks that set no `misfire` do about occurrences missed while the
+        /// scheduler was down (default `RunIfOpen`; docs/runtime.md, "Catch-up after
+        /// downtime").
+        misfire: crate::misfire::Misfire;
     }
 
     /// Pause after each cycle (default none: wait for the next possible change instead).
