@@ -53,7 +53,7 @@ fn log_alive_at(alive: DateTime<Utc>) -> MemoryLog {
     let at = alive.fixed_offset();
     MemoryLog::with_records([
         TaskRecord::run("beat", at),
-        TaskRecord::success("beat", at, at),
+        TaskRecord::finish("beat", Action::Success, at, at, ""),
     ])
 }
 
