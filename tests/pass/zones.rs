@@ -19,13 +19,7 @@ fn utc() {}
 #[redengine::task(start_cond = "hourly", zone = "local")]
 fn local() {}
 
-fn main() -> Session {
-    // `shut_cond = "true"`: trybuild runs this binary; it starts up and stops at once.
-    let session = Session::from_registry()
-        .log_memory()
-        .shut_cond("true")
-        .build()
-        .unwrap();
+fn main() {
+    let session = Session::from_registry().log_memory().build().unwrap();
     session.ignite().unwrap();
-    session
 }
