@@ -329,13 +329,13 @@ mod tests {
             .log_memory()
             .task(
                 Task::builder("ny")
-                    .start_cond("daily between 02:30 and 03:00")
+                    .start_cond("daily between 02:15 and 02:45")
                     .zone(ny)
                     .run(|_| ()),
             )
             .task(
                 Task::builder("here")
-                    .start_cond("daily between 02:30 and 03:00")
+                    .start_cond("daily between 02:15 and 02:45")
                     .run(|_| ()),
             )
             .build()
@@ -345,19 +345,19 @@ mod tests {
         let doc: Json = serde_json::from_str(&json).unwrap();
         let ny = &doc["tasks"][0];
         assert_eq!(ny["zone"], "America/New_York");
-        // In the spring-forward gap: 03:30 EDT.
-        assert_eq!(ny["next_start"]["at"], "2024-03-10T07:30:00Z");
+        // In the spring-forward gap: 03:15 EDT.
+        assert_eq!(ny["next_start"]["at"], "2024-03-10T07:15:00Z");
         assert_eq!(
             ny["next_start"]["text"],
-            "2024-03-10 03:30:00 America/New_York"
+            "2024-03-10 03:15:00 America/New_York"
         );
         let here = &doc["tasks"][1];
         assert_eq!(here["zone"], "Europe/Helsinki");
-        assert_eq!(here["next_start"]["at"], "2024-03-10T00:30:00Z");
-        assert_eq!(here["next_start"]["text"], "2024-03-10 02:30:00");
+        assert_eq!(here["next_start"]["at"], "2024-03-10T00:15:00Z");
+        assert_eq!(here["next_start"]["text"], "2024-03-10 02:15:00");
         let text = list(&mut session, Some("2024-03-10T00:00"), Layout::Narrow).unwrap();
         assert!(
-            text.contains("2024-03-10 03:30:00 America/New_York"),
+            text.contains("2024-03-10 03:15:00 America/New_York"),
             "{text}"
         );
         assert!(text.contains("    zone: America/New_York"), "{text}");
