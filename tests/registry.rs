@@ -48,6 +48,8 @@ const _: () = {
             returns: rt::TypeInfo::of::<u32>(),
             call: __redengine_call,
             location: rt::Location::new(file!(), line!(), column!()),
+            zone: None,
+            misfire: None,
         }
     }
 };
@@ -102,6 +104,8 @@ const _: () = {
             returns: rt::TypeInfo::of::<()>(),
             call: __redengine_call,
             location: rt::Location::new(file!(), line!(), column!()),
+            zone: None,
+            misfire: None,
         }
     }
 };

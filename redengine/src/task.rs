@@ -288,7 +288,7 @@ impl TaskBuilder {
     // zones: the task's time zone and misfire policy.
     /// The zone the task's wall-clock phrases (`daily between …`, `cron …`, `time of …`,
     /// `has … today`), in `start_cond` and `end_cond`, are computed in (default: the
-    /// session's zone, [`SessionBuilder::zone`](crate::SessionBuilder::zone)).
+    /// session's zone, `SessionBuilder::zone`).
     pub fn zone(mut self, zone: Zone) -> Self {
         self.task.zone = Some(TaskZone::Zone(zone));
         self

@@ -4,11 +4,9 @@
 
 use redengine_conditions::Zone;
 
-/// The zone a task asked for, as it was given: a [`Zone`] value (the builder), or a name
-/// read at ignite (`#[task(zone = "…")]`, a task file, [`TaskBuilder::zone_name`]), so a
-/// misspelled name is reported with the task's other problems.
-///
-/// [`TaskBuilder::zone_name`]: crate::TaskBuilder::zone_name
+/// The zone a task asked for, as it was given: a [`Zone`] value (the builder, a task
+/// file), or a name read at ignite (`#[task(zone = "…")]`, `TaskBuilder::zone_name`), so
+/// a misspelled name is reported with the task's other problems.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum TaskZone {
     /// A zone value.

@@ -361,7 +361,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("    zone: America/New_York"), "{text}");
-        let (check, _) = super::super::check::check(
+        let (check, _) = crate::cli::check::check(
             &mut session,
             &["ny".into()],
             Some("2024-03-10T00:00"),
