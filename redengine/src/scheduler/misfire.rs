@@ -20,16 +20,13 @@ use crate::misfire::Misfire;
 /// downtime changes at every second, and start-up must not spend minutes on it.
 const MAX_STEPS: usize = 100_000;
 
-/// A start condition's value over the downtime.
-struct Replay {
-    /// True at the last instant the scheduler was alive.
-    at_alive: bool,
-    /// True at start-up.
-    at_startup: bool,
-    /// The first instant of the downtime at which it was true (if it was).
-    first_true: Option<DateTime<Utc>>,
-    /// The first instant of the downtime at which it was false (if it was).
-    first_false: Option<DateTime<Utc>>,
+/// What a start condition did during the downtime that a policy acts on.
+enum Missed {
+    /// False at start-up, true at this instant of the downtime: a closed occurrence.
+    Closed(DateTime<Utc>),
+    /// True at start-up, and it turned true (from false) at this instant of the downtime:
+    /// an occurrence still open. Only looked for under `skip`.
+    Open(DateTime<Utc>),
 }
 
 impl Scheduler<'_> {
@@ -44,13 +41,13 @@ impl Scheduler<'_> {
             if f.disabled || f.on_startup || f.on_shutdown || never(&task.start) {
                 continue;
             }
-            let Some(replay) = self.replay(task, alive, now) else {
+            let Some(missed) = self.missed(task, alive, now) else {
                 continue;
             };
             let span = format!("while the scheduler was down ({alive} to {now})");
             let (name, cond) = (task.name.as_str(), &task.start);
-            match (task.misfire, replay.at_startup, replay.first_true) {
-                (Misfire::RunOnce, false, Some(at)) => {
+            match (task.misfire, missed) {
+                (Misfire::RunOnce, Missed::Closed(at)) => {
                     ::log::info!(
                         target: "redengine::scheduler",
                         "task '{name}': start_cond `{cond}` was true at {at} {span}; \
@@ -58,7 +55,7 @@ impl Scheduler<'_> {
                     );
                     self.forced.insert(i);
                 }
-                (_, false, Some(at)) => {
+                (_, Missed::Closed(at)) => {
                     ::log::info!(
                         target: "redengine::scheduler",
                         "task '{name}': skipped: start_cond `{cond}` was true at {at} {span} \
@@ -67,8 +64,7 @@ impl Scheduler<'_> {
                         task.misfire
                     );
                 }
-                (Misfire::Skip, true, _) if !replay.at_alive || replay.first_false.is_some() => {
-                    let turned = replay.first_true.unwrap_or(now);
+                (_, Missed::Open(turned)) => {
                     let until = self.hold(task, now);
                     let next = match until {
                         Some(u) => format!("its start_cond is next asked at {u}"),
@@ -82,38 +78,40 @@ impl Scheduler<'_> {
                     );
                     self.tasks[i].hold_until = until;
                 }
-                _ => {}
             }
         }
     }
 
-    /// The start condition of `task` across the downtime; `None` when it cannot be
-    /// replayed (it changes at every cycle, or its check fails).
-    fn replay(&self, task: &Prepared, alive: DateTime<Utc>, now: DateTime<Utc>) -> Option<Replay> {
+    /// What `task`'s start condition did during the downtime that its policy acts on;
+    /// `None` when nothing (or when it cannot be replayed: it changes at every cycle, or
+    /// its check fails). Only as much of the downtime is replayed as the answer needs: a
+    /// task whose condition is true at start-up is looked at only under `skip`.
+    fn missed(&self, task: &Prepared, alive: DateTime<Utc>, now: DateTime<Utc>) -> Option<Missed> {
         let params = self.s.control.params();
         let resolver = CondResolver::new(&params, &self.s.conditions);
         let at = |t: DateTime<Utc>| self.context(t, task.zone, &resolver).with_owner(&task.name);
-        let value = |ctx: &Context<'_>| task.start.evaluate(ctx).ok();
-        let mut replay = Replay {
-            at_alive: value(&at(alive))?,
-            at_startup: value(&at(now))?,
-            first_true: None,
-            first_false: None,
-        };
+        let value = |t: DateTime<Utc>| task.start.evaluate(&at(t)).ok();
+        let open = value(now)?;
+        if open && task.misfire != Misfire::Skip {
+            // Runs now as any cycle would run it, whatever happened while down.
+            return None;
+        }
+        let mut before = value(alive)?;
         let mut t = alive;
         for _ in 0..MAX_STEPS {
             let next = match task.start.next_change(&at(t)) {
                 NextChange::At(next) if next > t && next < now => next,
                 NextChange::NextCycle if t == alive => return None,
-                _ => return Some(replay),
+                // No more change before start-up: if it is true now and was false at the
+                // last step, it turned true at start-up itself, which is no misfire.
+                _ => return None,
             };
             t = next;
-            match value(&at(t))? {
-                true => replay.first_true = replay.first_true.or(Some(t)),
-                false => replay.first_false = replay.first_false.or(Some(t)),
-            }
-            if replay.first_true.is_some() && replay.first_false.is_some() {
-                return Some(replay);
+            let v = value(t)?;
+            match (open, before, v) {
+                (false, _, true) => return Some(Missed::Closed(t)),
+                (true, false, true) => return Some(Missed::Open(t)),
+                _ => before = v,
             }
         }
         ::log::warn!(
@@ -123,7 +121,7 @@ impl Scheduler<'_> {
             task.name,
             task.start
         );
-        Some(replay)
+        None
     }
 
     /// When a `skip`ped task may launch again: the next change of its start condition as
