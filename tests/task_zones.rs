@@ -213,6 +213,46 @@ fn midnight_far_from_utc() {
 }
 
 #[test]
+fn end_cond_runs_on_the_task_zone_too() {
+    // A thread run whose end_cond is a window of its task's zone: told to stop at 09:00 in
+    // Kiritimati (19:00 UTC), not at once, as 09:00 in the session's UTC would have it.
+    let clock = ManualClock::new(utc(2024, 1, 1, 18, 0));
+    let log = MemoryLog::new();
+    let long = Task::builder("long")
+        .start_cond("daily")
+        .end_cond("time of day after 09:00")
+        .zone(zone("Pacific/Kiritimati"))
+        .execution(Execution::Thread)
+        .timeout("never")
+        .run(|ctx| {
+            while !ctx.termination().is_set() {
+                std::thread::park_timeout(std::time::Duration::from_millis(1));
+            }
+            redengine::Terminated
+        });
+    Session::builder()
+        .clock(clock.with_grace(std::time::Duration::from_millis(5)))
+        .zone(Zone::Utc)
+        .log_store(log.clone())
+        .shut_cond("task 'long' has terminated")
+        .task(long)
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    let ends: Vec<_> = common::of(&log, "long", Action::Terminate)
+        .into_iter()
+        .map(|r| {
+            (
+                r.message,
+                r.created.with_timezone(&Utc).format("%H:%M").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(ends, [("end_cond".to_string(), "19:00".to_string())]);
+}
+
+#[test]
 fn a_misspelled_zone_name_is_an_ignite_error_naming_the_task() {
     let err = Session::builder()
         .zone(Zone::Utc)
