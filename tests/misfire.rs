@@ -258,6 +258,36 @@ fn skip_leaves_a_task_that_was_already_due_before_the_downtime() {
 }
 
 #[test]
+fn skip_holds_an_every_whose_interval_ran_out_while_down() {
+    // `every 1 hour` last finished at 06:30; down from 07:00 to 09:00, it turned due at
+    // 07:30. Skipped, it waits an hour as if it had run at start-up.
+    for (policy, first) in [(None, "Mon 09:00"), (Some(Misfire::Skip), "Mon 10:00")] {
+        let log = log_alive_at(monday(7, 0));
+        let mut store = log.clone();
+        let ran = monday(6, 30).fixed_offset();
+        redengine::LogStore::append(&mut store, &TaskRecord::run("job", ran)).unwrap();
+        redengine::LogStore::append(
+            &mut store,
+            &TaskRecord::finish("job", Action::Success, ran, ran, ""),
+        )
+        .unwrap();
+        let (runs, _) = restart(
+            &log,
+            monday(9, 0),
+            2,
+            None,
+            Zone::Utc,
+            vec![task("job", "every 1 hour", policy)],
+        );
+        assert_eq!(
+            of(&runs, "job").first().map(String::as_str),
+            Some(first),
+            "{policy:?}"
+        );
+    }
+}
+
+#[test]
 fn a_fresh_log_has_no_downtime() {
     let (runs, lines) = restart(
         &MemoryLog::new(),
