@@ -50,6 +50,8 @@ const _: () = {
             async_call: None,
             location: rt::Location::new(file!(), line!(), column!()),
             retry: rt::RetryDef::NONE,
+            zone: None,
+            misfire: None,
         }
     }
 };
@@ -106,6 +108,8 @@ const _: () = {
             async_call: None,
             location: rt::Location::new(file!(), line!(), column!()),
             retry: rt::RetryDef::NONE,
+            zone: None,
+            misfire: None,
         }
     }
 };

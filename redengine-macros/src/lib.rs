@@ -45,6 +45,14 @@ mod types;
 ///        | priority   = integer                 higher is checked first in a cycle (default 0)
 ///        | flag | flag = true | flag = false
 ///        | params( arg = expression | arg = Return("task"), … )
+///        | zone       = "America/New_York" | "UTC" | "local" | "UTC+05:30"
+///                                               the zone of its wall-clock phrases (default:
+///                                               the session's); checked against the IANA
+///                                               database at compile time
+///        | misfire    = "run_if_open" | "skip" | "run_once"
+///                                               what it does about occurrences missed while
+///                                               the scheduler was down (default: the
+///                                               session's `misfire`)
 ///
 /// flag  := disabled | force_run | on_startup | on_shutdown | permanent
 /// ```

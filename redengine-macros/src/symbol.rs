@@ -24,6 +24,11 @@ pub(crate) const ON_SHUTDOWN: &str = "on_shutdown";
 pub(crate) const PERMANENT: &str = "permanent";
 /// `#[task(params(receivers = vec![…], data = Return("get_data")))]`.
 pub(crate) const PARAMS: &str = "params";
+// zones: the task's time zone and misfire policy.
+/// `#[task(zone = "America/New_York")]`: the zone of the task's wall-clock phrases.
+pub(crate) const ZONE: &str = "zone";
+/// `#[task(misfire = "skip")]`: what the task does about occurrences missed while down.
+pub(crate) const MISFIRE: &str = "misfire";
 
 // retries: the retry and instance keys.
 /// `#[task(retries = 3)]`: how many times a failed run is tried again.
@@ -59,6 +64,9 @@ pub(crate) const TASK_KEYS: &[&str] = &[
     RETRY_MAX_DELAY,
     RETRY_JITTER,
     MAX_INSTANCES,
+    // zones
+    ZONE,
+    MISFIRE,
 ];
 
 /// The boolean flags of `#[task]`: bare (`disabled`) or `disabled = true`.

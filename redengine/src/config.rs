@@ -9,6 +9,7 @@ use redengine_conditions::settings;
 
 use crate::error::Error;
 use crate::execution::Execution;
+use crate::misfire::Misfire;
 
 /// What happens when a task is added under a name that already exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -126,6 +127,10 @@ pub struct Config {
     /// How much of the task log to keep (default: everything). Older records leave the
     /// in-memory history and the SQLite log; the CSV log only by `log compact`.
     pub log_retention: Option<crate::log::Retention>,
+    // zones: the misfire default.
+    /// What tasks that set no `misfire` do about occurrences missed while the scheduler
+    /// was down (default `run_if_open`). Red Engine has no such key.
+    pub misfire: Misfire,
 }
 
 impl Default for Config {
@@ -150,6 +155,8 @@ impl Default for Config {
             handle_signals: true,
             log_sqlite: None,
             log_retention: None,
+            // zones
+            misfire: Misfire::RunIfOpen,
         }
     }
 }
@@ -321,6 +328,18 @@ const TABLE: &[Key] = &[
                 "" | "none" | "None" | "forever" => None,
                 text => Some(crate::log::Retention::parse(text).map_err(Some)?),
             };
+            Ok(())
+        },
+    },
+    // zones: the misfire default.
+    Key {
+        name: "misfire",
+        accepted: Misfire::ACCEPTED,
+        apply: |c, v| {
+            c.misfire = v.parse::<Misfire>().map_err(|_| {
+                redengine_conditions::suggest(v, Misfire::NAMES)
+                    .map(|s| format!("did you mean `{s}`?"))
+            })?;
             Ok(())
         },
     },

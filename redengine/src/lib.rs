@@ -145,12 +145,14 @@ mod handle;
 mod hooks;
 pub mod kind;
 pub mod loader;
+mod misfire;
 mod params;
 mod registry;
 mod retry;
 mod runtime;
 mod session;
 mod task;
+mod task_zone;
 // Leaves: plain data and I/O.
 mod clock;
 mod error;
@@ -177,6 +179,7 @@ pub use hooks::{
     TaskInfo, TaskInitHook,
 };
 pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, SqliteLog, TaskRecord};
+pub use misfire::Misfire;
 pub use redengine_conditions::Zone;
 
 pub use kind::{AsyncFunctionTask, AsyncRun, FunctionTask, Restart, ShutDown, TaskKind};
@@ -227,6 +230,7 @@ pub mod __private {
     pub use crate::custom::ConditionContext;
     pub use crate::execution::Execution;
     pub use crate::location::Location;
+    pub use crate::misfire::Misfire;
     pub use crate::outcome::Outcome;
     pub use crate::params::ParamContext;
     pub use crate::registry::{

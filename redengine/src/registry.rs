@@ -14,6 +14,7 @@
 use crate::context::TaskContext;
 use crate::custom::ConditionContext;
 use crate::execution::Execution;
+use crate::misfire::Misfire;
 use crate::outcome::Outcome;
 use crate::params::ParamContext;
 use crate::task::Location;
@@ -124,6 +125,12 @@ pub struct TaskDef {
     // retries: retry and instance settings as written (`RetryDef::NONE`: none).
     /// `retries`, `retry_*` and `max_instances`.
     pub retry: crate::retry::RetryDef,
+    // zones: the task's time zone and misfire policy.
+    /// The zone name verbatim (`None`: the session's zone). Checked at compile time,
+    /// read again at ignite.
+    pub zone: Option<&'static str>,
+    /// The misfire policy (`None`: the session's `misfire`).
+    pub misfire: Option<Misfire>,
 }
 
 /// A `#[param]` function's shim: computes the value, or the error text of a pre-run
@@ -212,6 +219,8 @@ mod tests {
             async_call: None,
             location: Location::new("src/b.rs", 3, 1),
             retry: crate::retry::RetryDef::NONE,
+            zone: Some("UTC"),
+            misfire: Some(Misfire::Skip),
         }
     }
 
@@ -231,6 +240,8 @@ mod tests {
             async_call: None,
             location: Location::new("src/a.rs", 10, 1),
             retry: crate::retry::RetryDef::NONE,
+            zone: None,
+            misfire: None,
         }
     }
 

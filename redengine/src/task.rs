@@ -9,9 +9,12 @@ use std::sync::Arc;
 use crate::context::TaskContext;
 use crate::execution::Execution;
 use crate::kind::{FunctionTask, TaskKind};
+use crate::misfire::Misfire;
 use crate::outcome::{IntoOutcome, Outcome};
 use crate::registry::{BindingValue, TaskDef, TaskFlags};
+use crate::task_zone::TaskZone;
 use crate::value::{TypeInfo, Value};
+use redengine_conditions::Zone;
 
 /// What a launch executes: the task's kind (the public [`TaskKind`] trait: a function, a
 /// command, a kind of the user's own), shared by every launch and every executor. Called
@@ -61,6 +64,10 @@ pub struct Task {
     pub(crate) instance: u64,
     // retries: `retries`, `retry_*` and `max_instances` as given, checked at ignite.
     pub(crate) retry: crate::retry::RetrySpec,
+    // zones: the task's own time zone (`None`: the session's) and misfire policy
+    // (`None`: the session's `misfire`).
+    pub(crate) zone: Option<TaskZone>,
+    pub(crate) misfire: Option<Misfire>,
 }
 
 impl std::fmt::Debug for Task {
@@ -132,6 +139,9 @@ impl Task {
             registered: true,
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
             retry: crate::retry::RetrySpec::from(&def.retry),
+            // zones
+            zone: def.zone.map(|name| TaskZone::Name(name.to_string())),
+            misfire: def.misfire,
         }
     }
 
@@ -174,6 +184,12 @@ impl Task {
     pub fn kind(&self) -> &dyn TaskKind {
         &*self.body
     }
+
+    // zones
+    /// The misfire policy set on the task (`None`: the session's `misfire`).
+    pub fn misfire(&self) -> Option<Misfire> {
+        self.misfire
+    }
 }
 
 /// Builds a [`Task`]; finish with [`TaskBuilder::run`] (a function) or
@@ -205,6 +221,9 @@ impl TaskBuilder {
                 registered: false,
                 instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
                 retry: crate::retry::RetrySpec::default(),
+                // zones
+                zone: None,
+                misfire: None,
             },
         }
     }
@@ -325,6 +344,31 @@ impl TaskBuilder {
     /// Every retry and instance setting at once (the task-file loader's checked values).
     pub(crate) fn retry_spec(mut self, spec: crate::retry::RetrySpec) -> Self {
         self.task.retry = spec;
+        self
+    }
+
+    // zones: the task's time zone and misfire policy.
+    /// The zone the task's wall-clock phrases (`daily between …`, `cron …`, `time of …`,
+    /// `has … today`), in `start_cond` and `end_cond`, are computed in (default: the
+    /// session's zone, `SessionBuilder::zone`).
+    pub fn zone(mut self, zone: Zone) -> Self {
+        self.task.zone = Some(TaskZone::Zone(zone));
+        self
+    }
+
+    /// Like [`TaskBuilder::zone`], by name (`"America/New_York"`, `"UTC"`, `"local"`,
+    /// `"UTC+05:30"`), read at ignite: a misspelled name is an ignite error naming the task
+    /// and the closest zone. An IANA name needs redengine's `tz` feature.
+    pub fn zone_name(mut self, name: impl Into<String>) -> Self {
+        self.task.zone = Some(TaskZone::Name(name.into()));
+        self
+    }
+
+    /// What the task does about occurrences of its schedule missed while the scheduler
+    /// was down (default: the session's `misfire`, itself `RunIfOpen` by default); see
+    /// [`Misfire`].
+    pub fn misfire(mut self, policy: Misfire) -> Self {
+        self.task.misfire = Some(policy);
         self
     }
 

@@ -47,6 +47,9 @@ pub(crate) struct TaskArgs {
     pub(crate) params: Vec<ParamBinding>,
     // retries: `retries`, `retry_*` and `max_instances`, checked.
     pub(crate) retry: super::retry::RetryArgs,
+    // zones: the zone name and misfire policy, checked at parse time.
+    pub(crate) zone: Option<LitStr>,
+    pub(crate) misfire: Option<super::zone::MisfireName>,
     /// Each key as written, with its span, for errors about a combination of keys.
     pub(crate) keys: Vec<(String, Span)>,
 }
@@ -108,6 +111,15 @@ fn parse_key(
         symbol::TIMEOUT => out.timeout = vocab::timeout(meta, cx)?,
         symbol::PRIORITY => out.priority = priority(meta, cx)?,
         symbol::PARAMS => out.params = params(meta, cx)?,
+        // zones
+        symbol::ZONE => {
+            out.zone = string_value(key, meta, cx)?.filter(|lit| super::zone::zone(lit, cx));
+        }
+        symbol::MISFIRE => {
+            if let Some(lit) = string_value(key, meta, cx)? {
+                out.misfire = super::zone::misfire(&lit, cx);
+            }
+        }
         retry if super::retry::KEYS.contains(&retry) => {
             super::retry::parse_key(retry, meta, &mut out.retry, cx)?;
         }

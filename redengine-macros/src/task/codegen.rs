@@ -5,7 +5,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{ItemFn, ReturnType, Type};
+use syn::{ItemFn, LitStr, ReturnType, Type};
 
 use redengine_conditions::settings::ExecutionName;
 
@@ -211,6 +211,9 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
     let timeout = option_str(args.timeout.as_ref().map(|timeout| timeout.text.clone()));
     let priority = args.priority.unwrap_or(0);
     let retry = super::retry::def(args);
+    // zones
+    let zone = option_str(args.zone.as_ref().map(LitStr::value));
+    let misfire = super::zone::misfire_tokens(args.misfire, &private);
     let (disabled, force_run, on_startup, on_shutdown, permanent) = (
         args.disabled,
         args.force_run,
@@ -255,6 +258,8 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
                     async_call: #async_call,
                     location: #private::Location::new(::core::file!(), ::core::line!(), ::core::column!()),
                     retry: #retry,
+                    zone: #zone,
+                    misfire: #misfire,
                 }
             }
         };

@@ -9,6 +9,7 @@ mod codegen;
 mod owned;
 mod retry;
 mod vocab;
+mod zone;
 
 use proc_macro2::TokenStream;
 use quote::quote;

@@ -9,7 +9,6 @@ use serde_json::{json, Value as Json};
 use super::args::{did_you_mean, UsageError};
 use super::failure::Failure;
 use super::snapshot::{kind, Snapshot};
-use super::time::show;
 use crate::ignite::Prepared;
 use crate::scheduler::resolver::CondResolver;
 use crate::session::Session;
@@ -42,7 +41,7 @@ pub(super) fn check(
         .iter()
         .filter(|t| names.is_empty() || names.contains(&t.name));
     for task in picked {
-        let ctx = snap.context(snap.at, &task.name, &resolver);
+        let ctx = snap.context(snap.at, task, &resolver);
         let explanation = task.start.explain(&ctx);
         let (starts, verdict) = verdict(task, &snap, &explanation.value);
         let tree = explanation.to_string();
@@ -57,12 +56,18 @@ pub(super) fn check(
                 "value": explanation.value.as_ref().ok(),
                 "error": explanation.value.as_ref().err(),
                 "explanation": tree.lines().collect::<Vec<_>>(),
+                // zones
+                "zone": snap.zone_of(task),
             }));
             continue;
         }
         let _ = writeln!(out, "\n{}: {verdict}", task.name);
         let _ = writeln!(out, "  kind: {}", kind(task));
-        let _ = writeln!(out, "  last: {}", snap.last(&task.name));
+        let _ = writeln!(out, "  last: {}", snap.last(task));
+        // zones: the explanation's times are on this zone's clock.
+        if let Some(zone) = snap.own_zone(task) {
+            let _ = writeln!(out, "  zone: {zone}");
+        }
         let _ = writeln!(out, "  start_cond: {}", task.start);
         for line in tree.lines() {
             let _ = writeln!(out, "    {line}");
@@ -87,7 +92,7 @@ fn verdict(task: &Prepared, snap: &Snapshot, value: &Result<bool, String>) -> (b
     };
     // retries: a waiting retry launches at its time, and the condition waits for it.
     if let Some((attempt, attempts, due)) = snap.retry(task) {
-        let when = show(due, snap.zone);
+        let when = snap.show(due, task);
         return if due <= snap.at {
             (
                 true,
@@ -107,7 +112,7 @@ fn verdict(task: &Prepared, snap: &Snapshot, value: &Result<bool, String>) -> (b
         let text = format!(
             "would not start: a run started at {} has no finish in the log, and a running \
              task does not start again ({cond})",
-            show(since, snap.zone)
+            snap.show(since, task)
         );
         return (false, text);
     }

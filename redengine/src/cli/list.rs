@@ -11,7 +11,6 @@ use serde_json::{json, Value as Json};
 use super::failure::Failure;
 use super::next::{next_start, NextStart};
 use super::snapshot::{kind, rfc3339, Snapshot};
-use super::time::show;
 use crate::ignite::Prepared;
 use crate::registry::TaskFlags;
 use crate::scheduler::resolver::CondResolver;
@@ -54,7 +53,7 @@ impl Entry<'_> {
         }
         match self.special {
             Some(text) => text.to_string(),
-            None => self.next.describe(|t| show(t, snap.zone)),
+            None => self.next.describe(|t| snap.show(t, self.task)),
         }
     }
 }
@@ -76,9 +75,7 @@ pub(super) fn list(
             let special = special(task.flags, &task.start);
             let next = match special {
                 Some(_) => NextStart::OnEvent,
-                None => next_start(&task.start, snap.at, |t| {
-                    snap.context(t, &task.name, &resolver)
-                }),
+                None => next_start(&task.start, snap.at, |t| snap.context(t, task, &resolver)),
             };
             Entry {
                 task,
@@ -117,7 +114,7 @@ fn wide(snap: &Snapshot, entries: &[Entry<'_>]) -> String {
             task.body.kind_name().to_string(),
             task.info.priority.to_string(),
             flags(task.flags).unwrap_or_else(|| "-".to_string()),
-            snap.last(&task.name),
+            snap.last(task),
             e.next_text(snap),
             task.start.to_string(),
             task.end.to_string(),
@@ -142,7 +139,7 @@ fn narrow(snap: &Snapshot, entries: &[Entry<'_>]) -> String {
             e.task.name.clone(),
             e.task.execution.to_string(),
             e.task.info.priority.to_string(),
-            snap.last(&e.task.name),
+            snap.last(e.task),
             e.next_text(snap),
         ]);
     }
@@ -157,6 +154,10 @@ fn narrow(snap: &Snapshot, entries: &[Entry<'_>]) -> String {
         };
         let task = e.task;
         let mut details = vec![format!("start_cond: {}", task.start)];
+        // zones
+        if let Some(zone) = snap.own_zone(task) {
+            details.push(format!("zone: {zone}"));
+        }
         if !matches!(task.end, Condition::False) {
             details.push(format!("end_cond: {}", task.end));
         }
@@ -238,6 +239,8 @@ fn json_list(snap: &Snapshot, entries: &[Entry<'_>]) -> String {
                 },
                 "start_cond": task.start.to_string(),
                 "end_cond": task.end.to_string(),
+                // zones
+                "zone": snap.zone_of(task),
             })
         })
         .collect();
@@ -327,6 +330,61 @@ fn table(rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // zones: a task's times on its own clock, its zone named.
+    #[test]
+    fn a_task_zone_is_shown_and_used() {
+        use crate::{ManualClock, Task, Zone};
+        use chrono::{TimeZone, Utc};
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2024, 3, 9, 12, 0, 0).unwrap());
+        let ny = Zone::from_name("America/New_York").unwrap();
+        let mut session = Session::builder()
+            .clock(clock)
+            .zone(Zone::from_name("Europe/Helsinki").unwrap())
+            .log_memory()
+            .task(
+                Task::builder("ny")
+                    .start_cond("daily between 02:15 and 02:45")
+                    .zone(ny)
+                    .run(|_| ()),
+            )
+            .task(
+                Task::builder("here")
+                    .start_cond("daily between 02:15 and 02:45")
+                    .run(|_| ()),
+            )
+            .build()
+            .unwrap();
+        // Helsinki's 2024-03-10 00:00 is 2024-03-09 22:00 UTC.
+        let json = list(&mut session, Some("2024-03-10T00:00"), Layout::Json).unwrap();
+        let doc: Json = serde_json::from_str(&json).unwrap();
+        let ny = &doc["tasks"][0];
+        assert_eq!(ny["zone"], "America/New_York");
+        // In the spring-forward gap: 03:15 EDT.
+        assert_eq!(ny["next_start"]["at"], "2024-03-10T07:15:00Z");
+        assert_eq!(
+            ny["next_start"]["text"],
+            "2024-03-10 03:15:00 America/New_York"
+        );
+        let here = &doc["tasks"][1];
+        assert_eq!(here["zone"], "Europe/Helsinki");
+        assert_eq!(here["next_start"]["at"], "2024-03-10T00:15:00Z");
+        assert_eq!(here["next_start"]["text"], "2024-03-10 02:15:00");
+        let text = list(&mut session, Some("2024-03-10T00:00"), Layout::Narrow).unwrap();
+        assert!(
+            text.contains("2024-03-10 03:15:00 America/New_York"),
+            "{text}"
+        );
+        assert!(text.contains("    zone: America/New_York"), "{text}");
+        let (check, _) = crate::cli::check::check(
+            &mut session,
+            &["ny".into()],
+            Some("2024-03-10T00:00"),
+            false,
+        )
+        .unwrap();
+        assert!(check.contains("  zone: America/New_York"), "{check}");
+    }
 
     #[test]
     fn table_aligns_and_trims() {

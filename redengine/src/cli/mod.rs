@@ -222,9 +222,9 @@ JSON (stable field names; instants are RFC 3339 in UTC):
   list      tasks[]: name, execution, kind, describe, priority, flags, last
             ({{action, at}} or null), next_start {{when, at, text}} (when: now, at,
             on_event, every_cycle, not_within_year, error, startup, shutdown,
-            first_cycle, never), start_cond, end_cond
+            first_cycle, never), start_cond, end_cond, zone (the task's time zone)
   check     tasks[]: name, would_start, verdict, kind, last, start_cond, value (true,
-            false or null), error, explanation (lines)
+            false or null), error, explanation (lines), zone
   history   log, more (older records exist), records[]: task, action, created, start,
             end (RFC 3339 or null), runtime (seconds or null), message, exc_text
 

@@ -109,15 +109,15 @@ impl Snapshot {
         head
     }
 
-    /// The evaluation context for `owner` at `at`.
+    /// The evaluation context for `task`'s conditions at `at`, in the task's zone.
     pub(super) fn context<'a>(
         &'a self,
         at: DateTime<Utc>,
-        owner: &'a str,
+        task: &'a Prepared,
         resolver: &'a CondResolver<'a>,
     ) -> Context<'a> {
-        Context::new(at, self.zone, &self.history)
-            .with_owner(owner)
+        Context::new(at, task.zone, &self.history)
+            .with_owner(&task.name)
             .with_scheduler(SchedulerState {
                 cycles: 0,
                 started: self.at,
@@ -138,31 +138,49 @@ impl Snapshot {
         let (attempt, attempts, due) = self.retry(task)?;
         Some(format!(
             "retry (attempt {attempt} of {attempts}) at {}",
-            show(due, self.zone)
+            self.show(due, task)
         ))
     }
 
     /// `success at 2024-01-03 08:00:01`, `run at … (unfinished)`, `never run`; a failure
     /// waiting for its retry says so: `fail at …, retry (attempt 2 of 4) at …`.
-    pub(super) fn last(&self, task: &str) -> String {
+    /// Times are in the task's zone.
+    pub(super) fn last(&self, task: &Prepared) -> String {
         let waiting = self
             .trails
-            .get(task)
+            .get(&task.name)
             .and_then(Trail::waiting)
-            .and_then(|w| {
-                let t = self.plan.tasks.iter().find(|t| t.name == task)?;
-                Some((self.retry_text(t)?, w))
-            });
+            .and_then(|w| Some((self.retry_text(task)?, w)));
         if let Some((text, (_, _, action, at))) = waiting {
             return format!(
                 "{action} at {}, {text}",
-                show(at.with_timezone(&Utc), self.zone)
+                self.show(at.with_timezone(&Utc), task)
             );
         }
-        match self.history.last_record(task) {
+        match self.history.last_record(&task.name) {
             None => "never run".to_string(),
-            Some((Action::Run, at)) => format!("run at {} (unfinished)", show(at, self.zone)),
-            Some((action, at)) => format!("{action} at {}", show(at, self.zone)),
+            Some((Action::Run, at)) => format!("run at {} (unfinished)", self.show(at, task)),
+            Some((action, at)) => format!("{action} at {}", self.show(at, task)),
+        }
+    }
+
+    // zones: a task's times on its own wall clock.
+    /// The name of `task`'s zone when it is not the session's (the header names that one).
+    pub(super) fn own_zone(&self, task: &Prepared) -> Option<String> {
+        (task.zone != self.zone).then(|| zone_name(task.zone, self.at))
+    }
+
+    /// The name of `task`'s zone, for JSON.
+    pub(super) fn zone_of(&self, task: &Prepared) -> String {
+        zone_name(task.zone, self.at)
+    }
+
+    /// `at` on `task`'s wall clock, its zone named when it is not the session's:
+    /// `2024-03-10 03:30:00 America/New_York`.
+    pub(super) fn show(&self, at: DateTime<Utc>, task: &Prepared) -> String {
+        match self.own_zone(task) {
+            Some(name) => format!("{} {name}", show(at, task.zone)),
+            None => show(at, task.zone),
         }
     }
 

@@ -138,6 +138,15 @@ pub(super) fn prepare(
             (crate::retry::RetryPolicy::NONE, 1)
         });
         let args = plan_args(name, task, &params, &returns, &names, &mut problems);
+        // zones
+        let zone = crate::task_zone::effective(task.zone.as_ref(), session.zone, name)
+            .unwrap_or_else(|message| {
+                problems.push(Problem {
+                    location: at,
+                    message,
+                });
+                session.zone
+            });
         prepared.push(Prepared {
             name: name.clone(),
             start,
@@ -151,6 +160,10 @@ pub(super) fn prepare(
             retired: false,
             retry,
             max_instances,
+            // zones
+            zone,
+            misfire: task.misfire.unwrap_or(session.config.misfire),
+            hold_until: None,
             info: TaskInfo {
                 name: name.clone(),
                 execution,

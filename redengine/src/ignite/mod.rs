@@ -19,11 +19,13 @@ mod process;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use redengine_conditions::Condition;
+use chrono::{DateTime, Utc};
+use redengine_conditions::{Condition, Zone};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::execution::Execution;
 use crate::hooks::TaskInfo;
+use crate::misfire::Misfire;
 use crate::registry::TaskFlags;
 use crate::session::Session;
 use crate::task::Body;
@@ -74,6 +76,12 @@ pub(crate) struct Prepared {
     // retries: when failed runs are tried again, and how many runs may overlap.
     pub(crate) retry: crate::retry::RetryPolicy,
     pub(crate) max_instances: u32,
+    // zones: the zone its conditions are computed in (its own, else the session's), its
+    // misfire policy (its own, else the session's), and, set at start-up by `skip`, the
+    // instant before which its start condition is not asked.
+    pub(crate) zone: Zone,
+    pub(crate) misfire: Misfire,
+    pub(crate) hold_until: Option<DateTime<Utc>>,
 }
 
 /// The ignite result.

@@ -1,12 +1,13 @@
 //! Reading the fields of a `[[task]]` entry with their spans: byte offsets become
 //! `file:line:column`, wrong types and bad values become problems (all collected).
 
-use redengine_conditions::parse_all;
+use redengine_conditions::{parse_all, Zone};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::config::Timeout;
 use crate::error::Problem;
+use crate::misfire::Misfire;
 use crate::retry::{self, RetrySpec};
 use crate::task::Location;
 
@@ -238,6 +239,31 @@ impl<'i> Entry<'_, 'i> {
             }
         }
         spec
+    }
+
+    // zones: the task's time zone and misfire policy.
+    /// `zone`: a zone name, read now so a misspelled one is reported on its line.
+    pub(super) fn zone(&mut self, label: &str) -> Option<Zone> {
+        let (text, at) = self.string("zone")?;
+        match Zone::from_name(&text) {
+            Ok(zone) => Some(zone),
+            Err(e) => {
+                self.error(at, format!("{label}: zone: {e}"));
+                None
+            }
+        }
+    }
+
+    /// `misfire`: `run_if_open`, `skip` or `run_once`.
+    pub(super) fn misfire(&mut self, label: &str) -> Option<Misfire> {
+        let (text, at) = self.string("misfire")?;
+        match text.parse::<Misfire>() {
+            Ok(policy) => Some(policy),
+            Err(e) => {
+                self.error(at, format!("{label}: {e}"));
+                None
+            }
+        }
     }
 
     /// A table of text values (`parameters`, `env`): numbers and booleans become text.

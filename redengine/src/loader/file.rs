@@ -39,6 +39,9 @@ const KEYS: &[&str] = &[
     "retry_max_delay",
     "retry_jitter",
     "max_instances",
+    // zones
+    "zone",
+    "misfire",
 ];
 
 /// A task read from a file, with what identifies its definition.
@@ -177,6 +180,9 @@ fn read_entry(
     let params = cx.text_table("parameters", &label);
     let env = cx.text_table("env", &label);
     let retry = cx.retry(&label);
+    // zones
+    let zone = cx.zone(&label);
+    let misfire = cx.misfire(&label);
     let (Some((name, _)), Some(mut kind), true) = (name, kind, cx.problems.is_empty()) else {
         out.problems.append(&mut cx.problems);
         return;
@@ -200,6 +206,13 @@ fn read_entry(
         builder = builder.timeout(t);
     }
     builder = builder.retry_spec(retry);
+    // zones
+    if let Some(z) = zone {
+        builder = builder.zone(z);
+    }
+    if let Some(m) = misfire {
+        builder = builder.misfire(m);
+    }
     let mut bound: Vec<String> = Vec::new();
     for (key, value) in params {
         bound.push(key.clone());
@@ -319,6 +332,47 @@ command = "true"
             texts
                 .iter()
                 .any(|t| t.starts_with("bad.toml:9:1: task 'b' needs `command")),
+            "{texts:#?}"
+        );
+    }
+
+    // zones
+    #[test]
+    fn zone_and_misfire_keys() {
+        let text = r#"[[task]]
+name = "ny"
+command = "true"
+zone = "America/New_York"
+misfire = "run_once"
+
+[[task]]
+name = "bad"
+command = "true"
+zone = "America/New_Yrok"
+misfire = "run-once"
+"#;
+        let got = read("z.toml", text);
+        let texts: Vec<String> = got.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(got.tasks.len(), 1, "{texts:#?}");
+        let ny = &got.tasks[0].task;
+        assert_eq!(ny.misfire(), Some(crate::Misfire::RunOnce));
+        assert_eq!(
+            ny.zone,
+            Some(crate::task_zone::TaskZone::Zone(
+                redengine_conditions::Zone::from_name("America/New_York").unwrap()
+            ))
+        );
+        assert!(
+            texts.iter().any(|t| t.starts_with(
+                "z.toml:10:8: task 'bad': zone: unknown time zone `America/New_Yrok`; did you \
+                 mean `America/New_York`?"
+            )),
+            "{texts:#?}"
+        );
+        assert!(
+            texts.iter().any(|t| t
+                .starts_with("z.toml:11:11: task 'bad': unknown misfire policy `run-once`")
+                && t.ends_with("did you mean `run_once`?")),
             "{texts:#?}"
         );
     }

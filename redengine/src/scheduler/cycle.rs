@@ -140,7 +140,7 @@ impl Scheduler<'_> {
         if task.flags.disabled || never(&task.start) {
             return Ok(false);
         }
-        self.check(&task.start, Some(&task.name), "start_cond")
+        self.check(&task.start, Some(task), "start_cond")
     }
 
     /// Timeout, then force_termination, then end_cond, for each running run of task `i`
@@ -187,7 +187,7 @@ impl Scheduler<'_> {
             run.flag.set(TerminationReason::Manual);
         } else if !never(&task.end) && !run.flag.is_set() {
             let flag = run.flag.clone();
-            if self.check(&task.end, Some(&task.name), "end_cond")? {
+            if self.check(&task.end, Some(task), "end_cond")? {
                 flag.set(TerminationReason::EndCond);
             }
         }

@@ -12,13 +12,15 @@
 //! * [`manage`]: apply task changes asked through a `SessionHandle`;
 //! * [`shutdown`]: stop launching, wait for (or terminate) runs, flush the log;
 //! * [`resolver`]: condition checks, custom conditions and session parameters;
-//! * [`restart`]: start over in this process, or re-execute the binary.
+//! * [`restart`]: start over in this process, or re-execute the binary;
+//! * [`misfire`]: what each task missed while the scheduler was down.
 //!
 //! The semantics are described in the repository's docs/runtime.md.
 
 mod cycle;
 mod launch;
 mod manage;
+mod misfire;
 mod reap;
 mod reload;
 pub(crate) mod resolver;

@@ -5,11 +5,12 @@ use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use chrono::{DateTime, Utc};
-use redengine_conditions::{Condition, Context, EvalError, ParamValue, Resolver};
+use redengine_conditions::{Condition, Context, EvalError, ParamValue, Resolver, Zone};
 
 use super::Scheduler;
 use crate::custom::{ConditionContext, CustomCondition};
 use crate::error::{Error, ErrorKind, Result};
+use crate::ignite::Prepared;
 use crate::outcome::panic_message;
 use crate::params::{Params, SessionParam};
 
@@ -58,26 +59,43 @@ impl Resolver for CondResolver<'_> {
 }
 
 impl Scheduler<'_> {
-    /// Evaluates `cond` once with a fresh `now`; an evaluation error is handled per
-    /// `silence_cond_check`.
-    pub(super) fn check(&self, cond: &Condition, owner: Option<&str>, what: &str) -> Result<bool> {
+    /// Evaluates `cond` once with a fresh `now`, in the zone of its `owner` (the task whose
+    /// condition it is; `None`: the session's zone); an evaluation error is handled per
+    /// `silence_cond_check`. A start condition held by the `skip` misfire policy is false
+    /// until its hold ends.
+    pub(super) fn check(
+        &self,
+        cond: &Condition,
+        owner: Option<&Prepared>,
+        what: &str,
+    ) -> Result<bool> {
         match cond {
             Condition::False => return Ok(false),
             Condition::True => return Ok(true),
             _ => {}
         }
+        let now = self.now();
+        if let Some(task) = owner {
+            let held = task.hold_until.is_some_and(|until| now < until);
+            if held && std::ptr::eq(cond, &task.start) {
+                return Ok(false);
+            }
+        }
         let params = self.s.control.params();
         let resolver = CondResolver::new(&params, &self.s.conditions);
-        let ctx = self.context(self.now(), &resolver);
+        let zone = owner.map_or(self.s.zone, |t| t.zone);
+        let ctx = self.context(now, zone, &resolver);
         let ctx = match owner {
-            Some(o) => ctx.with_owner(o),
+            Some(o) => ctx.with_owner(&o.name),
             None => ctx,
         };
         match cond.evaluate(&ctx) {
             Ok(value) => Ok(value),
             Err(e) => {
                 let detail = e.to_string();
-                let whose = owner.map(|o| format!(" of task '{o}'")).unwrap_or_default();
+                let whose = owner
+                    .map(|o| format!(" of task '{}'", o.name))
+                    .unwrap_or_default();
                 let text = format!("{what}{whose} `{cond}` could not be checked: {detail}");
                 if self.s.config.silence_cond_check {
                     ::log::error!(target: "redengine::scheduler", "{text}; counted as false");
@@ -89,13 +107,14 @@ impl Scheduler<'_> {
         }
     }
 
-    /// A condition context at `now` (no owner).
+    /// A condition context at `now` computing wall-clock periods in `zone` (no owner).
     pub(super) fn context<'a>(
         &'a self,
         now: DateTime<Utc>,
+        zone: Zone,
         resolver: &'a CondResolver<'a>,
     ) -> Context<'a> {
-        Context::new(now, self.s.zone, &self.history)
+        Context::new(now, zone, &self.history)
             .with_scheduler(redengine_conditions::SchedulerState {
                 cycles: self.cycles,
                 started: self.started,

@@ -54,6 +54,11 @@ impl Scheduler<'_> {
             self.saw(latest);
         }
         let now = self.now();
+        // zones: the misfire policies see the log as the downtime left it, before the
+        // crash records below.
+        if let Some(latest) = latest {
+            self.misfires(latest, now);
+        }
         self.restore_runs(trails, now)?;
         self.apply_retention()?;
         self.cycles = 0;
@@ -135,7 +140,7 @@ impl Scheduler<'_> {
             let go = if matches!(task.start, Condition::False) {
                 !task.flags.disabled
             } else {
-                self.check(&task.start, Some(&task.name), "start_cond")?
+                self.check(&task.start, Some(task), "start_cond")?
             };
             if go {
                 self.launch(i)?;

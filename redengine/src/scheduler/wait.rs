@@ -8,6 +8,7 @@ use redengine_conditions::{Condition, NextChange};
 
 use super::resolver::CondResolver;
 use super::{never, Scheduler};
+use crate::ignite::Prepared;
 
 /// Lowers `best` to `at` if `at` is earlier.
 fn earliest(best: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
@@ -48,7 +49,7 @@ impl Scheduler<'_> {
         let mut best: Option<DateTime<Utc>> = None;
         let params = self.s.control.params();
         let resolver = CondResolver::new(&params, &self.s.conditions);
-        let base = self.context(now, &resolver);
+        let base = self.context(now, self.s.zone, &resolver);
         let launching = !self.s.control.on_hold.load(Ordering::SeqCst);
         let poll = TimeDelta::from_std(self.s.config.custom_poll)
             .ok()
@@ -57,29 +58,34 @@ impl Scheduler<'_> {
         // A custom condition can change at any moment without telling anyone, so it is
         // polled every `custom_poll` instead of spinning; only conditions that depend on
         // the cycle count itself ask for the next cycle at once.
-        let changes = |best: &mut Option<DateTime<Utc>>, cond: &Condition, owner: Option<&str>| {
-            if never(cond) {
-                return true;
-            }
-            let ctx = match owner {
-                Some(o) => base.with_owner(o),
-                None => base,
-            };
-            match cond.next_change(&ctx) {
-                NextChange::At(at) => {
-                    earliest(best, at);
-                    true
+        let changes =
+            |best: &mut Option<DateTime<Utc>>, cond: &Condition, owner: Option<&Prepared>| {
+                if never(cond) {
+                    return true;
                 }
-                NextChange::OnEvent => true,
-                NextChange::NextCycle => match poll {
-                    Some(at) if !cond.custom_names().is_empty() => {
+                // zones: a task's conditions change on its own zone's wall clock.
+                let ctx = match owner {
+                    Some(o) if o.zone != self.s.zone => {
+                        self.context(now, o.zone, &resolver).with_owner(&o.name)
+                    }
+                    Some(o) => base.with_owner(&o.name),
+                    None => base,
+                };
+                match cond.next_change(&ctx) {
+                    NextChange::At(at) => {
                         earliest(best, at);
                         true
                     }
-                    _ => false,
-                },
-            }
-        };
+                    NextChange::OnEvent => true,
+                    NextChange::NextCycle => match poll {
+                        Some(at) if !cond.custom_names().is_empty() => {
+                            earliest(best, at);
+                            true
+                        }
+                        _ => false,
+                    },
+                }
+            };
         for (i, task) in self.tasks.iter().enumerate() {
             for run in self.running.of(i) {
                 if !run.flag.is_set() {
@@ -89,7 +95,7 @@ impl Scheduler<'_> {
                             earliest(&mut best, at);
                         }
                     }
-                    if !changes(&mut best, &task.end, Some(&task.name)) {
+                    if !changes(&mut best, &task.end, Some(task)) {
                         return None;
                     }
                 }
@@ -108,9 +114,14 @@ impl Scheduler<'_> {
                 && !task.flags.on_startup
                 && !task.flags.on_shutdown
                 && !task.flags.disabled
-                && !changes(&mut best, &task.start, Some(&task.name))
+                && !changes(&mut best, &task.start, Some(task))
             {
                 return None;
+            }
+            // zones: a start condition held by the `skip` misfire policy is asked again
+            // when its hold ends.
+            if let Some(until) = task.hold_until.filter(|until| *until > now) {
+                earliest(&mut best, until);
             }
         }
         if !changes(&mut best, &self.shut, None) {

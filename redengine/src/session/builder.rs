@@ -131,6 +131,10 @@ impl SessionBuilder {
         restarting: Restarting;
         /// How often a waiting scheduler re-checks custom conditions (default 1 s).
         custom_poll: Duration;
+        /// zones: what tasks that set no `misfire` do about occurrences missed while the
+        /// scheduler was down (default `RunIfOpen`; docs/runtime.md, "Catch-up after
+        /// downtime").
+        misfire: crate::misfire::Misfire;
     }
 
     // async: signals and the tokio runtime.
