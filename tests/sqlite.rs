@@ -251,13 +251,23 @@ fn a_read_only_directory_is_an_error_naming_the_file() {
     use std::os::unix::fs::PermissionsExt;
     let dir = scratch_dir("sqlite", "read-only");
     let path = dir.join("tasks.db");
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o500)).unwrap();
-    if std::fs::write(dir.join("probe"), "x").is_ok() {
-        // Running as root: permissions do not apply, nothing to test.
-        return;
-    }
-    let err = SqliteLog::new(&path).load().unwrap_err();
-    let text = err.to_string();
+    // Others may enter and read it, nobody may write (not even its owner).
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let text = if std::fs::write(dir.join("probe"), "x").is_ok() {
+        // Root ignores permissions: open the store from a child running as `nobody`.
+        use std::os::unix::process::CommandExt;
+        let _ = std::fs::remove_file(dir.join("probe"));
+        let out = Command::new(env!("CARGO_BIN_EXE_sqlite_tasks"))
+            .args(["open", path.to_str().unwrap()])
+            .uid(65534)
+            .gid(65534)
+            .output()
+            .unwrap();
+        common::assert_code(&out, 1);
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    } else {
+        SqliteLog::new(&path).load().unwrap_err().to_string()
+    };
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     assert!(text.contains(&path.display().to_string()), "{text}");
     assert!(text.contains("write access"), "{text}");

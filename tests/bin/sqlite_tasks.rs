@@ -90,7 +90,11 @@ fn main() {
                 Err(e) => Err(e.to_string()),
             }
         }
-        _ => Err("usage: sqlite_tasks run|check|fill|hold PATH".to_owned()),
+        ["open", path] => SqliteLog::new(*path)
+            .load()
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        _ => Err("usage: sqlite_tasks run|check|fill|hold|open PATH".to_owned()),
     };
     if let Err(e) = result {
         eprintln!("{e}");
