@@ -305,3 +305,53 @@ fn force_termination_is_logged_manual() {
     assert_eq!(t.len(), 1);
     assert_eq!(t[0].message, "manual");
 }
+
+#[test]
+fn thread_runs_of_a_task_reuse_its_thread_and_keep_its_name() {
+    let (b, clock, _log) = builder(monday(8, 0));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    b.clock(clock.with_grace(Duration::from_millis(5)))
+        .task_execution(Execution::Thread)
+        .shut_cond("task 'again' has succeeded more than 2 times")
+        .task(Task::builder("again").start_cond("true").run(move |_| {
+            let me = std::thread::current();
+            s.lock()
+                .unwrap()
+                .push((me.id(), me.name().map(str::to_string)));
+        }))
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    let seen = seen.lock().unwrap();
+    assert!(seen.len() >= 3, "{seen:?}");
+    assert!(seen.iter().all(|s| s == &seen[0]), "{seen:?}");
+    assert_eq!(seen[0].1.as_deref(), Some("redengine:again"));
+}
+
+#[test]
+fn a_panic_does_not_cost_the_next_thread_run() {
+    let (b, clock, log) = builder(monday(8, 0));
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = runs.clone();
+    b.clock(clock.with_grace(Duration::from_millis(5)))
+        .task_execution(Execution::Thread)
+        .shut_cond("task 'flaky' has succeeded")
+        .task(Task::builder("flaky").start_cond("true").run(move |_| {
+            if r.fetch_add(1, Ordering::SeqCst) == 0 {
+                panic!("first run breaks")
+            }
+        }))
+        .build()
+        .unwrap()
+        .run()
+        .unwrap();
+    // The first run failed; the later ones (the thread it panicked on, reused) succeeded.
+    assert_eq!(count(&log, "flaky", Action::Fail), 1, "{:?}", actions(&log));
+    assert!(
+        count(&log, "flaky", Action::Success) >= 1,
+        "{:?}",
+        actions(&log)
+    );
+}

@@ -7,6 +7,7 @@
 //! cargo run --release -p redengine-bench -- --json    # the same as JSON
 //! cargo run --release -p redengine-bench -- --quick   # 1 run, 2 s idle window (iterating)
 //! cargo run --release -p redengine-bench -- --only dispatch   # rows whose key contains it
+//! cargo run --release -p redengine-bench -- --peers   # the same scenarios on the Rust peers
 //! ```
 //!
 //! Every scenario drives a real `Session` through `run()`. Runs are interleaved (all rows,
@@ -17,6 +18,8 @@
 mod asynchronous;
 mod idle;
 mod launch;
+// peers: the scenarios on tokio-cron-scheduler and clokwerk beside ours.
+mod peers;
 mod probe;
 mod process;
 mod report;
@@ -41,14 +44,17 @@ struct Options {
     idle: Duration,
     /// Only rows whose key contains this.
     only: Option<String>,
+    /// The peers table instead of the targets table.
+    peers: bool,
 }
 
 fn usage() -> String {
-    "usage: redengine-bench [--json] [--runs N] [--quick] [--only KEY]\n\
+    "usage: redengine-bench [--json] [--runs N] [--quick] [--only KEY] [--peers]\n\
      \x20 --json     print JSON instead of the table\n\
      \x20 --runs N   interleaved runs whose medians are reported (default 3)\n\
      \x20 --quick    one run and a 2 s idle window, for iterating\n\
-     \x20 --only K   measure only rows whose key contains K (e.g. `dispatch`)"
+     \x20 --only K   measure only rows whose key contains K (e.g. `dispatch`)\n\
+     \x20 --peers    the same scenarios on tokio-cron-scheduler and clokwerk, side by side"
         .to_string()
 }
 
@@ -58,11 +64,13 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
         runs: 3,
         idle: Duration::from_secs(10),
         only: None,
+        peers: false,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--json" => opts.json = true,
+            "--peers" => opts.peers = true,
             "--quick" => {
                 opts.runs = 1;
                 opts.idle = Duration::from_secs(2);
@@ -208,6 +216,15 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("child") {
         let mode = args.get(1).map_or("", String::as_str);
+        if mode == peers::CHILD {
+            return match peers::child(&args[2..]) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: bench child: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         if mode == store::CHILD_STORE_STARTUP {
             return match store::child() {
                 Ok(()) => ExitCode::SUCCESS,
@@ -235,6 +252,12 @@ fn main() -> ExitCode {
     };
     if cfg!(debug_assertions) {
         eprintln!("warning: this is a debug build; use `cargo run --release -p redengine-bench`");
+    }
+    if opts.peers {
+        // A bounded idle window: three libraries, every run.
+        let idle = opts.idle.min(std::time::Duration::from_secs(3));
+        println!("{}", peers::run(opts.runs, idle, opts.json));
+        return ExitCode::SUCCESS;
     }
     let mut samples = Samples {
         only: opts.only.clone(),

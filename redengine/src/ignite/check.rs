@@ -1,6 +1,7 @@
 //! The checks of one session: every condition parsed, names resolved, parameters planned.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use redengine_conditions::{parse, suggest, Condition, KEYWORDS};
 
@@ -17,10 +18,15 @@ use crate::value::TypeInfo;
 
 /// Checks every task the session holds (loaded tasks in `excluded` left out) and the
 /// `shut_cond`; returns the tasks in check order, the shut condition and every problem.
+///
+/// With `only` (a process child), every task is still named and deduplicated (so names
+/// resolve as in the scheduler), but only that task is prepared: the child's start-up
+/// does not grow with the number of tasks in the session.
 pub(super) fn prepare(
     session: &Session,
     excluded: &HashSet<Location>,
     init_hooks: bool,
+    only: Option<&str>,
 ) -> (Vec<Prepared>, Condition, Vec<Problem>) {
     let mut problems = Vec::new();
     let tasks = dedupe(session, excluded, init_hooks, &mut problems);
@@ -33,76 +39,82 @@ pub(super) fn prepare(
     let returns: HashMap<&str, TypeInfo> =
         tasks.iter().map(|(n, t)| (n.as_str(), t.returns)).collect();
 
-    let check = |text: &str, what: &str, at: Option<Location>, problems: &mut Vec<Problem>| {
-        let cond = match parse(text) {
-            Ok(c) => c,
-            Err(e) => {
-                problems.push(Problem {
-                    location: at,
-                    message: format!("invalid {what}: {e}"),
-                });
-                return Condition::False;
+    // Tasks often share a condition text (`daily`, the default `false`, one window for a
+    // family of tasks): each distinct text is parsed (and displayed) once. Only successful
+    // parses are kept; a bad text is parsed again to report it where it occurs.
+    let mut parsed: HashMap<String, (Condition, Arc<str>)> = HashMap::new();
+    let mut check =
+        |text: &str, what: What<'_>, at: Option<Location>, problems: &mut Vec<Problem>| {
+            let cached = parsed.get(text).cloned();
+            let (cond, shown) = match cached {
+                Some(c) => c,
+                None => match parse(text) {
+                    Ok(c) => {
+                        let shown: Arc<str> = Arc::from(c.to_string());
+                        parsed.insert(text.to_string(), (c.clone(), Arc::clone(&shown)));
+                        (c, shown)
+                    }
+                    Err(e) => {
+                        problems.push(Problem {
+                            location: at,
+                            message: format!("invalid {what}: {e}"),
+                        });
+                        return (Condition::False, Arc::from("false"));
+                    }
+                },
+            };
+            for name in cond.task_names() {
+                if !known.contains(name) {
+                    let hint = suggest(name, names.iter().copied())
+                        .map(|s| format!("; did you mean '{s}'?"))
+                        .unwrap_or_default();
+                    problems.push(Problem {
+                        location: at,
+                        message: format!("{what} `{text}` names unknown task '{name}'{hint}"),
+                    });
+                }
             }
-        };
-        for name in cond.task_names() {
-            if !known.contains(name) {
-                let hint = suggest(name, names.iter().copied())
-                    .map(|s| format!("; did you mean '{s}'?"))
+            for name in cond.custom_names() {
+                if !session.conditions.contains_key(name) {
+                    let hint = suggest(
+                        name,
+                        customs.iter().copied().chain(KEYWORDS.iter().copied()),
+                    )
+                    .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
-                problems.push(Problem {
-                    location: at,
-                    message: format!("{what} `{text}` names unknown task '{name}'{hint}"),
-                });
-            }
-        }
-        for name in cond.custom_names() {
-            if !session.conditions.contains_key(name) {
-                let hint = suggest(
-                    name,
-                    customs.iter().copied().chain(KEYWORDS.iter().copied()),
-                )
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-                problems.push(Problem {
-                    location: at,
-                    message: format!(
-                        "{what} `{text}` uses unknown condition `{name}`{hint} (register it \
-                         with #[condition] or SessionBuilder::condition)"
-                    ),
-                });
-            }
-        }
-        cond.walk(&mut |node| {
-            if let Condition::ParamIs { key, .. } = node {
-                if let Some(SessionParam::Function(_)) = params.get(key) {
                     problems.push(Problem {
                         location: at,
                         message: format!(
-                            "{what} `{text}` compares parameter `{key}`, which is a parameter \
-                             function; `param … is …` reads only value parameters"
+                            "{what} `{text}` uses unknown condition `{name}`{hint} (register it \
+                         with #[condition] or SessionBuilder::condition)"
                         ),
                     });
                 }
             }
-        });
-        cond
-    };
+            cond.walk(&mut |node| {
+                if let Condition::ParamIs { key, .. } = node {
+                    if let Some(SessionParam::Function(_)) = params.get(key) {
+                        problems.push(Problem {
+                            location: at,
+                            message: format!(
+                                "{what} `{text}` compares parameter `{key}`, which is a parameter \
+                             function; `param … is …` reads only value parameters"
+                            ),
+                        });
+                    }
+                }
+            });
+            (cond, shown)
+        };
 
     let mut prepared = Vec::with_capacity(tasks.len());
     for (name, task) in &tasks {
+        if only.is_some_and(|only| only != name) {
+            continue;
+        }
         let at = Some(task.location);
-        let start = check(
-            &task.start_cond,
-            &format!("start_cond of task '{name}'"),
-            at,
-            &mut problems,
-        );
-        let end = check(
-            &task.end_cond,
-            &format!("end_cond of task '{name}'"),
-            at,
-            &mut problems,
-        );
+        let (start, start_text) = check(&task.start_cond, What::Start(name), at, &mut problems);
+        let (end, _) = check(&task.end_cond, What::End(name), at, &mut problems);
         let execution = task.execution.unwrap_or(session.config.task_execution);
         if !crate::kind::supports(&*task.body, execution) {
             problems.push(crate::kind::unsupported(name, &*task.body, execution, at));
@@ -164,6 +176,8 @@ pub(super) fn prepare(
             zone,
             misfire: task.misfire.unwrap_or(session.config.misfire),
             hold_until: None,
+            // perf (start-up)
+            start_text,
             info: TaskInfo {
                 name: name.clone(),
                 execution,
@@ -176,7 +190,7 @@ pub(super) fn prepare(
     super::process::check(&prepared, &params, &mut problems);
 
     let shut_text = &session.config.shut_cond;
-    let shut = check(shut_text, "shut_cond", None, &mut problems);
+    let (shut, _) = check(shut_text, What::Shut, None, &mut problems);
     for phrase in shut.owner_phrases() {
         problems.push(Problem {
             location: None,
@@ -188,4 +202,95 @@ pub(super) fn prepare(
     }
 
     (prepared, shut, problems)
+}
+
+/// Which condition a problem is about, formatted only when there is a problem.
+#[derive(Clone, Copy)]
+enum What<'a> {
+    Start(&'a str),
+    End(&'a str),
+    Shut,
+}
+
+impl std::fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            What::Start(name) => write!(f, "start_cond of task '{name}'"),
+            What::End(name) => write!(f, "end_cond of task '{name}'"),
+            What::Shut => f.write_str("shut_cond"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use crate::session::Session;
+    use crate::task::Task;
+
+    fn session(tasks: Vec<Task>) -> Session {
+        Session::builder()
+            .log_memory()
+            .with_tasks(tasks)
+            .build()
+            .unwrap()
+    }
+
+    fn task(name: &str, cond: &str) -> Task {
+        Task::builder(name).start_cond(cond).run(|_| ())
+    }
+
+    #[test]
+    fn a_shared_bad_condition_is_reported_for_every_task_that_uses_it() {
+        let s = session(vec![
+            task("a", "daily afterr 10:00"),
+            task("b", "daily afterr 10:00"),
+        ]);
+        let (_, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
+        let texts: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert!(
+            texts[0].starts_with("invalid start_cond of task 'a'"),
+            "{texts:?}"
+        );
+        assert!(
+            texts[1].starts_with("invalid start_cond of task 'b'"),
+            "{texts:?}"
+        );
+    }
+
+    #[test]
+    fn a_shared_condition_is_shown_once_and_checked_per_task() {
+        let s = session(vec![
+            task("a", "after task 'c' succeeded"),
+            task("b", "after task 'c' succeeded"),
+            task("c", "daily"),
+        ]);
+        let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(std::sync::Arc::ptr_eq(
+            &tasks[0].start_text,
+            &tasks[1].start_text
+        ));
+        let shown = redengine_conditions::parse("after task 'c' succeeded").unwrap();
+        assert_eq!(*tasks[0].start_text, shown.to_string());
+        assert_eq!(&*tasks[2].start_text, "daily");
+    }
+
+    #[test]
+    fn a_process_child_prepares_only_its_task() {
+        // `b` names an unknown task: the scheduler refuses that session, but a child that
+        // runs `a` has nothing to check about `b`.
+        let s = session(vec![
+            task("a", "daily"),
+            task("b", "after task 'nope' succeeded"),
+        ]);
+        let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, Some("a"));
+        assert!(problems.is_empty(), "{problems:?}");
+        let names: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["a"]);
+        let (_, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+    }
 }

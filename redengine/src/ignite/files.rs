@@ -61,7 +61,7 @@ pub(super) fn leave_out(session: &Session, quiet: bool) -> Result<HashSet<Locati
     }
     // Leaving a task out can break another's reference to it: repeat until stable.
     loop {
-        let (_, _, problems) = prepare(session, &excluded, false);
+        let (_, _, problems) = prepare(session, &excluded, false, None);
         if problems.is_empty() {
             return Ok(excluded);
         }

@@ -82,6 +82,9 @@ pub(crate) struct Prepared {
     pub(crate) zone: Zone,
     pub(crate) misfire: Misfire,
     pub(crate) hold_until: Option<DateTime<Utc>>,
+    // perf (start-up): the start condition as text, made once per distinct condition text
+    // at ignite (tasks sharing a text share it), for the task list a handle reads.
+    pub(crate) start_text: std::sync::Arc<str>,
 }
 
 /// The ignite result.
@@ -95,6 +98,12 @@ pub(crate) struct Plan {
 
 /// Checks `session`; `Err` lists every problem with its location.
 pub(crate) fn ignite(session: &Session, mode: Mode) -> Result<Plan> {
+    ignite_only(session, mode, None)
+}
+
+/// As [`ignite`], but with `only` the plan holds just that task (a process child prepares
+/// the one task it runs; every task is still named, so names resolve the same way).
+pub(crate) fn ignite_only(session: &Session, mode: Mode, only: Option<&str>) -> Result<Plan> {
     let (excluded, mut problems) = match (mode, &session.loader) {
         (Mode::Check, Some(files)) => (HashSet::new(), files.problems()),
         (Mode::Run | Mode::Reload, Some(_)) => (files::leave_out(session, false)?, Vec::new()),
@@ -102,7 +111,7 @@ pub(crate) fn ignite(session: &Session, mode: Mode) -> Result<Plan> {
         (_, None) => (HashSet::new(), Vec::new()),
     };
     let init_hooks = !matches!(mode, Mode::Reload | Mode::Manage);
-    let (tasks, shut, found) = check::prepare(session, &excluded, init_hooks);
+    let (tasks, shut, found) = check::prepare(session, &excluded, init_hooks, only);
     problems.extend(found);
     if !problems.is_empty() {
         return Err(Error::new(ErrorKind::Ignite(problems)));

@@ -258,7 +258,7 @@ impl Scheduler<'_> {
             .filter(|(_, t)| !t.retired)
             .map(|(i, t)| TaskState {
                 name: t.name.clone(),
-                start_cond: t.start.to_string(),
+                start_cond: t.start_text.to_string(),
                 disabled: t.flags.disabled,
                 running: self.running.contains_key(&i),
                 last: self.history.last_record(&t.name),
@@ -295,7 +295,7 @@ impl Scheduler<'_> {
                 if prepared.execution == Execution::Process {
                     return Err(self.undo(change, before, process_problem(&name)));
                 }
-                let text = prepared.start.to_string();
+                let text = prepared.start_text.clone();
                 let execution = prepared.execution;
                 let force = prepared.flags.force_run;
                 let i = self.append(prepared);
@@ -349,8 +349,9 @@ impl Scheduler<'_> {
                 let Some(at) = plan.tasks.iter().position(|t| t.name == *name) else {
                     return Err(self.undo(change, before, "ignite left the task out".into()));
                 };
-                let new = plan.tasks.swap_remove(at).start;
-                let old = std::mem::replace(&mut self.tasks[i].start, new);
+                let new = plan.tasks.swap_remove(at);
+                let old = std::mem::replace(&mut self.tasks[i].start, new.start);
+                self.tasks[i].start_text = new.start_text;
                 self.slots.leave(i);
                 Ok(format!(
                     "start_cond of task '{name}' changed through a SessionHandle from `{old}` \

@@ -118,7 +118,10 @@ fn run<S: IntoSession>(make: fn() -> S, request: Request) -> Reply {
 /// Runs the requested task of `session`.
 fn execute(session: &Session, request: Request) -> Reply {
     let now = || session.clock.now();
-    let plan = match crate::ignite::ignite(session, crate::ignite::Mode::Child) {
+    // Only the requested task is prepared: the child's start-up does not grow with the
+    // session's task count.
+    let only = Some(request.task.as_str());
+    let plan = match crate::ignite::ignite_only(session, crate::ignite::Mode::Child, only) {
         Ok(plan) => plan,
         Err(e) => {
             return Reply::prerun(

@@ -1,0 +1,403 @@
+//! `--peers`: the same scenarios on redengine and on the Rust schedulers a Rust user would
+//! pick instead (tokio-cron-scheduler, clokwerk), interleaved in one run, with the ratio
+//! per row.
+//!
+//! Each library expresses a scenario its own way, as its documentation shows:
+//!
+//! * idle CPU: 1,000 tasks/jobs that are not due (a daily time two hours ahead), percent
+//!   of one core over a window after start-up.
+//! * one check with 10,000 idle tasks: redengine's loop iteration (cycle + next deadline,
+//!   on a clock that never waits); clokwerk's `run_pending()`; tokio-cron-scheduler has no
+//!   callable check, so its CPU time per 500 ms tick.
+//! * peak RSS with 1,000 and 10,000 idle tasks scheduled and one check done, each in a
+//!   child process of this binary.
+//! * launch → first check with 1,000 tasks: from spawning a child to its first line.
+//!   redengine: the user's defaults (CSV log), as the `launch_1000` row.
+//! * latency from the scheduled instant (a whole second) to the body: redengine
+//!   `secondly`; tokio-cron-scheduler cron `* * * * * *`; clokwerk daily jobs at the next
+//!   whole seconds, polled by `watch_thread(100 ms)` as its README shows. `FIRINGS` per
+//!   run (after one discarded), pooled over runs: the median and the p99.
+//! * a burst of 10,000 due tasks: runs per second from the start to the last body's end,
+//!   in two rows because the libraries run jobs in two ways. Each body on its own thread
+//!   or task: redengine `run_tasks` over 10,000 `thread` tasks; tokio-cron-scheduler
+//!   10,000 one-shot jobs due at once, then `start()` (each a tokio task); clokwerk has no
+//!   such executor. Inline, one after the other on the scheduler's thread: redengine
+//!   `main` tasks; clokwerk 10,000 jobs every second, one `run_pending()` once they are
+//!   due; tokio-cron-scheduler has no such executor.
+
+mod clok;
+mod ours;
+mod table;
+mod tcs;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Timelike, Utc};
+
+use crate::probe::{median, peak_rss_kib, secs};
+
+/// Firings per run and library in the latency scenario (one more is discarded first).
+const FIRINGS: usize = 10;
+
+/// Samples per run of the launch scenario.
+const LAUNCHES: usize = 9;
+
+/// The libraries, in the order of the table's columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Lib {
+    Ours,
+    Tcs,
+    Clokwerk,
+}
+
+impl Lib {
+    pub(crate) const ALL: [Lib; 3] = [Lib::Ours, Lib::Tcs, Lib::Clokwerk];
+
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Lib::Ours => "redengine",
+            Lib::Tcs => "tokio-cron-scheduler",
+            Lib::Clokwerk => "clokwerk",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Lib> {
+        Lib::ALL.into_iter().find(|l| l.key() == key)
+    }
+}
+
+/// One row of the peers table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scenario {
+    pub(crate) key: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) unit: &'static str,
+    pub(crate) higher_is_better: bool,
+}
+
+pub(crate) const SCENARIOS: [Scenario; 9] = [
+    Scenario {
+        key: "idle_cpu",
+        title: "idle CPU, 1,000 tasks not due",
+        unit: "% core",
+        higher_is_better: false,
+    },
+    Scenario {
+        key: "check_10k",
+        title: "one check with 10,000 idle tasks",
+        unit: "µs",
+        higher_is_better: false,
+    },
+    Scenario {
+        key: "rss_1k",
+        title: "peak RSS, 1,000 tasks scheduled",
+        unit: "MiB",
+        higher_is_better: false,
+    },
+    Scenario {
+        key: "rss_10k",
+        title: "peak RSS, 10,000 tasks scheduled",
+        unit: "MiB",
+        higher_is_better: false,
+    },
+    Scenario {
+        key: "launch_1k",
+        title: "launch → first check, 1,000 tasks",
+        unit: "ms",
+        higher_is_better: false,
+    },
+    Scenario {
+        key: "latency_p50",
+        title: "latency scheduled instant → body, median",
+        unit: "ms",
+        higher_is_better: false,
+    },
+    Scenario {
+        key: "latency_p99",
+        title: "latency scheduled instant → body, p99",
+        unit: "ms",
+        higher_is_better: false,
+    },
+    Scenario {
+        key: "burst_10k",
+        title: "a burst of 10,000 due tasks, each on its own thread / tokio task",
+        unit: "runs/s",
+        higher_is_better: true,
+    },
+    Scenario {
+        key: "burst_inline_10k",
+        title: "a burst of 10,000 due tasks, run inline one after the other",
+        unit: "runs/s",
+        higher_is_better: true,
+    },
+];
+
+/// What the peers mode measured: per (scenario, library) the per-run values, and the
+/// pooled latencies.
+#[derive(Default)]
+pub(crate) struct PeerSamples {
+    pub(crate) values: BTreeMap<(&'static str, Lib), Vec<f64>>,
+    pub(crate) errors: BTreeMap<(&'static str, Lib), String>,
+    latencies: BTreeMap<Lib, Vec<f64>>,
+}
+
+impl PeerSamples {
+    fn take(&mut self, key: &'static str, lib: Lib, f: impl FnOnce() -> Result<f64, String>) {
+        eprint!("  {key} {} … ", lib.key());
+        match f() {
+            Ok(v) => {
+                eprintln!("{v:.4}");
+                self.values.entry((key, lib)).or_default().push(v);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                self.errors.entry((key, lib)).or_insert(e);
+            }
+        }
+    }
+
+    /// The median over runs (latency rows: over every pooled firing).
+    pub(crate) fn get(&self, key: &str, lib: Lib) -> Option<f64> {
+        match key {
+            "latency_p50" => self.latencies.get(&lib).map(|v| percentile(v, 0.5)),
+            "latency_p99" => self.latencies.get(&lib).map(|v| percentile(v, 0.99)),
+            _ => self
+                .values
+                .iter()
+                .find(|((k, l), _)| *k == key && *l == lib)
+                .map(|(_, v)| median(v.clone())),
+        }
+    }
+
+    pub(crate) fn firings(&self, lib: Lib) -> usize {
+        self.latencies.get(&lib).map_or(0, Vec::len)
+    }
+}
+
+/// The nearest-rank percentile `p` of `samples`.
+fn percentile(samples: &[f64], p: f64) -> f64 {
+    if samples.is_empty() {
+        return f64::NAN;
+    }
+    let mut s = samples.to_vec();
+    s.sort_by(f64::total_cmp);
+    let rank = ((p * s.len() as f64).ceil() as usize).clamp(1, s.len());
+    s[rank - 1]
+}
+
+/// Runs the peers mode: `runs` interleaved runs (the library order rotates each run),
+/// then the table (or JSON).
+pub(crate) fn run(runs: usize, idle: Duration, json: bool) -> String {
+    let mut s = PeerSamples::default();
+    let started = Instant::now();
+    for run in 0..runs {
+        eprintln!("peers: run {} of {runs}", run + 1);
+        let mut order = Lib::ALL;
+        order.rotate_left(run % Lib::ALL.len());
+        for lib in order {
+            s.take("idle_cpu", lib, || idle_cpu(lib, idle));
+        }
+        for lib in order {
+            s.take("check_10k", lib, || check(lib, 10_000));
+        }
+        for (key, n) in [("rss_1k", 1_000), ("rss_10k", 10_000)] {
+            for lib in order {
+                s.take(key, lib, || rss(lib, n));
+            }
+        }
+        for lib in order {
+            s.take("launch_1k", lib, || launch(lib, 1_000));
+        }
+        for lib in order {
+            eprint!("  latency {} … ", lib.key());
+            match latencies(lib) {
+                Ok(v) => {
+                    eprintln!("median {:.3} ms", median(v.clone()));
+                    s.latencies.entry(lib).or_default().extend(v);
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    s.errors.entry(("latency_p50", lib)).or_insert(e.clone());
+                    s.errors.entry(("latency_p99", lib)).or_insert(e);
+                }
+            }
+        }
+        for lib in order.into_iter().filter(|l| *l != Lib::Clokwerk) {
+            s.take("burst_10k", lib, || burst(lib, 10_000, false));
+        }
+        for lib in order.into_iter().filter(|l| *l != Lib::Tcs) {
+            s.take("burst_inline_10k", lib, || burst(lib, 10_000, true));
+        }
+    }
+    eprintln!("peers: {:.0} s", started.elapsed().as_secs_f64());
+    if json {
+        table::json(&s, runs)
+    } else {
+        table::table(&s, runs)
+    }
+}
+
+fn idle_cpu(lib: Lib, window: Duration) -> Result<f64, String> {
+    match lib {
+        Lib::Ours => crate::idle::idle_cpu(window),
+        Lib::Tcs => tcs::idle_cpu(1_000, window),
+        Lib::Clokwerk => clok::idle_cpu(1_000, window),
+    }
+}
+
+fn check(lib: Lib, n: usize) -> Result<f64, String> {
+    match lib {
+        Lib::Ours => crate::idle::cond_check(n).map(|ns| ns * n as f64 / 1e3),
+        Lib::Tcs => tcs::tick_cpu(n),
+        Lib::Clokwerk => clok::check(n),
+    }
+}
+
+fn launch(lib: Lib, n: usize) -> Result<f64, String> {
+    match lib {
+        Lib::Ours => crate::launch::launch(n, LAUNCHES),
+        _ => {
+            let mut times = Vec::with_capacity(LAUNCHES);
+            for _ in 0..LAUNCHES {
+                let (took, line) = spawn_child(lib, CHILD_LAUNCH, n)?;
+                if line != "cycle" {
+                    return Err(format!("launch child printed `{line}` instead of `cycle`"));
+                }
+                times.push(secs(took) * 1e3);
+            }
+            Ok(median(times))
+        }
+    }
+}
+
+fn rss(lib: Lib, n: usize) -> Result<f64, String> {
+    let (_, line) = spawn_child(lib, CHILD_RSS, n)?;
+    let kib: f64 = line
+        .parse()
+        .map_err(|_| format!("child printed `{line}` instead of its peak RSS"))?;
+    Ok(kib / 1024.0)
+}
+
+fn latencies(lib: Lib) -> Result<Vec<f64>, String> {
+    let stamps = match lib {
+        Lib::Ours => ours::firings(FIRINGS + 1)?,
+        Lib::Tcs => tcs::firings(FIRINGS + 1)?,
+        Lib::Clokwerk => clok::firings(FIRINGS + 1)?,
+    };
+    // The first firing can be a start-up run (`secondly` runs in the second it starts):
+    // discard it for every library.
+    Ok(stamps.iter().skip(1).map(late_ms).collect())
+}
+
+/// Milliseconds after the whole second `at` falls in: the lateness of a firing scheduled
+/// for that second.
+fn late_ms(at: &DateTime<Utc>) -> f64 {
+    f64::from(at.nanosecond() % 1_000_000_000) / 1e6
+}
+
+/// The burst on each peer's only executor; redengine's on `main` (`inline`) or `thread`.
+fn burst(lib: Lib, n: usize, inline: bool) -> Result<f64, String> {
+    use redengine::Execution;
+    match lib {
+        Lib::Ours if inline => ours::burst(n, Execution::Main),
+        Lib::Ours => ours::burst(n, Execution::Thread),
+        Lib::Tcs => tcs::burst(n),
+        Lib::Clokwerk => clok::burst(n),
+    }
+}
+
+/// The child modes of the peers: `child peer <launch|rss> <library> <tasks>`.
+pub(crate) const CHILD: &str = "peer";
+const CHILD_LAUNCH: &str = "launch";
+const CHILD_RSS: &str = "rss";
+
+/// Runs in a child: `launch` prints `cycle` once the first check ran; `rss` does one check
+/// and prints its peak RSS in KiB.
+pub(crate) fn child(args: &[String]) -> Result<(), String> {
+    let [what, lib, n] = args else {
+        return Err("usage: child peer <launch|rss> <library> <tasks>".to_string());
+    };
+    let lib = Lib::from_key(lib).ok_or_else(|| format!("unknown library `{lib}`"))?;
+    let n: usize = n.parse().map_err(|_| format!("not a task count: `{n}`"))?;
+    let print = |line: &str| {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    };
+    match (what.as_str(), lib) {
+        (CHILD_LAUNCH, Lib::Ours) => crate::launch::child(crate::launch::CHILD_LAUNCH, n),
+        (CHILD_LAUNCH, Lib::Tcs) => tcs::first_check(n, || print("cycle")),
+        (CHILD_LAUNCH, Lib::Clokwerk) => clok::first_check(n, || print("cycle")),
+        (CHILD_RSS, lib) => {
+            match lib {
+                Lib::Ours => ours::first_check(n)?,
+                Lib::Tcs => tcs::first_check(n, || ())?,
+                Lib::Clokwerk => clok::first_check(n, || ())?,
+            }
+            print(&peak_rss_kib().unwrap_or(0).to_string());
+            Ok(())
+        }
+        (other, _) => Err(format!("unknown peer child mode `{other}`")),
+    }
+}
+
+/// Starts `child peer <what> <lib> <n>`; the time until its first stdout line, and it.
+fn spawn_child(lib: Lib, what: &str, n: usize) -> Result<(Duration, String), String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the bench: {e}"))?;
+    let start = Instant::now();
+    let mut child = Command::new(&exe)
+        .args(["child", CHILD, what, lib.key(), &n.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+    let mut line = String::new();
+    if let Some(out) = child.stdout.take() {
+        BufReader::new(out)
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the child's output: {e}"))?;
+    }
+    let took = start.elapsed();
+    let status = child.wait().map_err(|e| format!("cannot wait: {e}"))?;
+    if !status.success() {
+        return Err(format!("child `{what} {} {n}` failed: {status}", lib.key()));
+    }
+    Ok((took, line.trim().to_string()))
+}
+
+/// A daily time about two hours ahead (UTC, kept inside the day): the idle tasks' time.
+pub(crate) fn idle_time() -> (u32, u32) {
+    let later = Utc::now() + chrono::TimeDelta::hours(2);
+    let minute = (later.hour() * 60 + later.minute()).min(23 * 60 + 44);
+    (minute / 60, minute % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let v: Vec<f64> = (1..=30).map(f64::from).collect();
+        assert_eq!(percentile(&v, 0.5), 15.0);
+        assert_eq!(percentile(&v, 0.99), 30.0);
+        assert!(percentile(&[], 0.5).is_nan());
+    }
+
+    #[test]
+    fn lateness_is_the_part_after_the_second() {
+        let at = DateTime::from_timestamp(1_704_283_200, 1_500_000).unwrap_or_default();
+        assert!((late_ms(&at) - 1.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn library_keys_round_trip() {
+        for lib in Lib::ALL {
+            assert_eq!(Lib::from_key(lib.key()), Some(lib));
+        }
+    }
+}
