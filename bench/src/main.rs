@@ -15,6 +15,7 @@
 
 // async: redengine async tasks beside tokio-cron-scheduler.
 mod asynchronous;
+mod cycle;
 mod idle;
 mod launch;
 mod probe;
@@ -169,6 +170,7 @@ fn measure(s: &mut Samples, opts: &Options) {
     s.take("rss_1000", || launch::peak_rss(Some(1_000)));
     s.take("creation_5000", || idle::creation(5_000));
     s.take("creation_50000", || idle::creation(50_000));
+    cycle::measure(s);
     measure_stores(s);
 }
 
