@@ -8,7 +8,7 @@
 //! its turn of the next cycle. Conditions that can change without telling anyone (custom
 //! conditions, cycle counts, environment variables, parameters) are never quiet.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use redengine_conditions::NextChange;
@@ -40,9 +40,10 @@ pub(super) struct Agenda {
     state: Vec<State>,
     pending: BTreeSet<usize>,
     deadlines: BTreeSet<(DateTime<Utc>, usize)>,
-    /// Task name → the tasks whose start condition reads its records (a task always
-    /// reads its own: `daily`, `every`, its runs).
-    readers: HashMap<Box<str>, Vec<usize>>,
+    /// (hash of a task name, a task whose start condition reads its records), sorted: a
+    /// task always reads its own (`daily`, `every`, its runs). Hashes rather than names
+    /// keep it at 16 bytes a task; two names with one hash only wake a task needlessly.
+    readers: Vec<(u64, u32)>,
     /// Tasks held by the `skip` misfire policy.
     held: Vec<usize>,
 }
@@ -55,7 +56,7 @@ impl Agenda {
             state: Vec::new(),
             pending: BTreeSet::new(),
             deadlines: BTreeSet::new(),
-            readers: HashMap::new(),
+            readers: Vec::new(),
             held: Vec::new(),
         }
     }
@@ -63,6 +64,12 @@ impl Agenda {
     /// Whether cycles visit only the tasks the agenda names.
     pub(super) fn enabled(&self) -> bool {
         self.enabled
+    }
+
+    /// Enabled and up to date with the task list: its queue and pending set are what
+    /// the loop's wait reads.
+    pub(super) fn current(&self) -> bool {
+        self.enabled && !self.stale
     }
 
     /// The task list changed: everything is evaluated again at the next cycle.
@@ -93,22 +100,18 @@ impl Agenda {
                 self.state.push(State::Pending);
                 self.pending.insert(i);
             }
-            let mut names = task.start.task_names();
-            names.push(&task.name);
-            names.sort_unstable();
-            names.dedup();
-            for name in names {
-                match self.readers.get_mut(name) {
-                    Some(list) => list.push(i),
-                    None => {
-                        self.readers.insert(name.into(), vec![i]);
-                    }
-                }
+            let index = u32::try_from(i).unwrap_or(u32::MAX);
+            self.readers.push((name_hash(&task.name), index));
+            for name in task.start.task_names() {
+                self.readers.push((name_hash(name), index));
             }
             if task.hold_until.is_some() {
                 self.held.push(i);
             }
         }
+        self.readers.sort_unstable();
+        self.readers.dedup();
+        self.readers.shrink_to_fit();
     }
 
     /// A record of `task` was written: the tasks reading it are evaluated again.
@@ -116,10 +119,13 @@ impl Agenda {
         if !self.enabled || self.stale {
             return;
         }
-        let Some(readers) = self.readers.get(task) else {
-            return;
-        };
-        for &i in readers {
+        let hash = name_hash(task);
+        let from = self.readers.partition_point(|&(h, _)| h < hash);
+        for &(h, i) in &self.readers[from..] {
+            if h != hash {
+                break;
+            }
+            let i = i as usize;
             if let Some(State::Quiet(at)) = self.state.get(i).copied() {
                 if let Some(at) = at {
                     self.deadlines.remove(&(at, i));
@@ -175,13 +181,20 @@ impl Agenda {
     }
 }
 
+/// FNV-1a of a task name.
+fn name_hash(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 impl Scheduler<'_> {
     /// Evaluates task `i`'s start condition at its turn; a false one that can tell when
     /// it may turn true goes quiet until then (or until a record it reads is written).
     pub(super) fn check_start(&mut self, i: usize) -> Result<bool> {
         let task = &self.tasks[i];
         let value = self.check_or_silenced(&task.start, Some(task), "start_cond")?;
-        if value != Some(false) || !self.agenda.enabled() || task.start.is_polled() {
+        if value != Some(false) || !self.agenda.current() || task.start.is_polled() {
             return Ok(value.unwrap_or(false));
         }
         // The same instant the loop's wait would compute for it (zones: on its own

@@ -89,6 +89,8 @@ impl Scheduler<'_> {
                 // Time moves during a cycle (a `main` run takes its time): a deadline
                 // that comes before a task's turn makes it evaluated at that turn.
                 let now = self.now();
+                // Retention dropped records mid-cycle: the rest of it visits everything.
+                self.agenda.refresh(&self.tasks);
                 self.agenda.ripen(now);
                 let next = match (self.agenda.next_pending(from), others.range(from..).next()) {
                     (Some(a), Some(&b)) => a.min(b),

@@ -90,7 +90,7 @@ impl Scheduler<'_> {
                     },
                 }
             };
-        if self.agenda.enabled() {
+        if self.agenda.current() {
             // Only the runs in flight, the pending tasks and the earliest deadline of the
             // quiet ones: a quiet task's next change is the deadline it was queued with.
             let mut running = self.running.tasks();
