@@ -16,6 +16,7 @@
 
 // async: redengine async tasks beside tokio-cron-scheduler.
 mod asynchronous;
+mod cycle;
 mod idle;
 mod launch;
 // peers: the scenarios on tokio-cron-scheduler and clokwerk beside ours.
@@ -177,6 +178,7 @@ fn measure(s: &mut Samples, opts: &Options) {
     s.take("rss_1000", || launch::peak_rss(Some(1_000)));
     s.take("creation_5000", || idle::creation(5_000));
     s.take("creation_50000", || idle::creation(50_000));
+    cycle::measure(s);
     measure_stores(s);
 }
 

@@ -250,6 +250,7 @@ pub(crate) fn rows(s: &Samples) -> Vec<Row> {
         ),
     ];
     annotate(&mut rows, s);
+    rows.extend(crate::cycle::rows(s));
     rows.retain(|r| s.wanted(r.key));
     rows
 }

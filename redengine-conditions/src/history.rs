@@ -185,7 +185,9 @@ struct TaskLog {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct History {
-    tasks: HashMap<Box<str>, TaskLog, BuildHasherDefault<NameHasher>>,
+    /// Boxed: the table keeps about 1.6 slots per task, and a slot of a name and a box
+    /// is 24 bytes where a slot holding the log itself would be 184.
+    tasks: HashMap<Box<str>, Box<TaskLog>, BuildHasherDefault<NameHasher>>,
     len: usize,
 }
 
@@ -214,6 +216,10 @@ impl History {
             }
         };
         let times = &mut log.by_action[action.index()];
+        if times.capacity() == 0 {
+            // Most tasks keep one record of an action (or few): no room for four.
+            times.reserve_exact(1);
+        }
         match times.last() {
             Some(&newest) if newest > at => {
                 let index = times.partition_point(|&t| t <= at);

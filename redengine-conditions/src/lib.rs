@@ -26,6 +26,7 @@ pub use zone::{Zone, ZoneError};
 mod eval;
 #[cfg(feature = "eval")]
 mod history;
+mod inputs;
 
 #[cfg(feature = "eval")]
 pub use eval::{

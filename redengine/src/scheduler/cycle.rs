@@ -1,6 +1,7 @@
 //! The cycle (docs/runtime.md, "The cycle"): `shut_cond`, then each task at its turn —
 //! reap, launch if runnable, else enforce timeout / force_termination / end_cond.
 
+use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 
 use chrono::TimeDelta;
@@ -21,9 +22,15 @@ impl Scheduler<'_> {
             if self.stop_requested() {
                 return Ok(());
             }
+            // A reload or a task change marks the loop dirty: the agenda starts over.
+            let dirty = std::mem::replace(&mut self.dirty, false);
             self.poll_task_files();
             // Task changes asked through a handle: effective from this cycle on.
             self.take_changes(std::mem::take(&mut first));
+            if self.dirty {
+                self.agenda.invalidate();
+            }
+            self.dirty |= dirty;
             // `run_tasks` runs its one cycle whatever `shut_cond` says: the caller asked
             // for those tasks now.
             if self.only.is_none() && self.check(&self.shut, None, "shut_cond")? {
@@ -68,25 +75,63 @@ impl Scheduler<'_> {
         let posts = scheduler_pre(&self.s.hooks.cycle, &self.info())
             .map_err(|e| Error::new(ErrorKind::Hook(format!("cycle hook: {e}"))))?;
         self.take_requests();
-        for i in 0..self.tasks.len() {
+        if self.agenda.enabled() {
+            self.agenda.refresh(&self.tasks);
+            // Besides the pending tasks: runs to enforce and handle requests.
+            let mut others: BTreeSet<usize> = self.running.tasks().into_iter().collect();
+            others.extend(self.forced.iter().copied());
+            others.extend(self.to_terminate.iter().copied());
+            // Records reaped before the first turn are seen by every task, as in a cycle
+            // that visits them all.
             self.reap()?;
-            let launching =
-                !self.s.control.on_hold.load(Ordering::SeqCst) && !self.stop_requested();
-            let task = &self.tasks[i];
-            if launching && !task.flags.on_startup && !task.flags.on_shutdown && self.runnable(i)? {
-                self.forced.remove(&i);
-                self.launch(i)?;
-                if self.stop_requested() {
+            let mut from = 0;
+            loop {
+                // Time moves during a cycle (a `main` run takes its time): a deadline
+                // that comes before a task's turn makes it evaluated at that turn.
+                let now = self.now();
+                // Retention dropped records mid-cycle: the rest of it visits everything.
+                self.agenda.refresh(&self.tasks);
+                self.agenda.ripen(now);
+                let next = match (self.agenda.next_pending(from), others.range(from..).next()) {
+                    (Some(a), Some(&b)) => a.min(b),
+                    (Some(a), None) => a,
+                    (None, Some(&b)) => b,
+                    (None, None) => break,
+                };
+                from = next + 1;
+                if !self.turn(next)? {
                     return Ok(());
                 }
-            } else if self.running.contains_key(&i) {
-                self.enforce(i)?;
+            }
+        } else {
+            for i in 0..self.tasks.len() {
+                if !self.turn(i)? {
+                    return Ok(());
+                }
             }
         }
         scheduler_post(posts, &self.info())
             .map_err(|e| Error::new(ErrorKind::Hook(format!("cycle hook: {e}"))))?;
         self.cycles += 1;
         Ok(())
+    }
+
+    /// Task `i`'s turn: reap, launch if runnable, else enforce its runs; false when a
+    /// stop was requested by the launch.
+    fn turn(&mut self, i: usize) -> Result<bool> {
+        self.reap()?;
+        let launching = !self.s.control.on_hold.load(Ordering::SeqCst) && !self.stop_requested();
+        let task = &self.tasks[i];
+        if launching && !task.flags.on_startup && !task.flags.on_shutdown && self.runnable(i)? {
+            self.forced.remove(&i);
+            self.launch(i)?;
+            if self.stop_requested() {
+                return Ok(false);
+            }
+        } else if self.running.contains_key(&i) {
+            self.enforce(i)?;
+        }
+        Ok(true)
     }
 
     /// Launch guards first, then force_run, then disabled/start_cond (docs/runtime.md,
@@ -140,7 +185,7 @@ impl Scheduler<'_> {
         if task.flags.disabled || never(&task.start) {
             return Ok(false);
         }
-        self.check(&task.start, Some(task), "start_cond")
+        self.check_start(i)
     }
 
     /// Timeout, then force_termination, then end_cond, for each running run of task `i`

@@ -17,6 +17,7 @@
 //!
 //! The semantics are described in the repository's docs/runtime.md.
 
+mod agenda;
 mod cycle;
 mod launch;
 mod manage;
@@ -75,6 +76,8 @@ pub(crate) struct Scheduler<'s> {
     seen: Cell<DateTime<Utc>>,
     /// The clock is behind `seen` and that was reported.
     held: Cell<bool>,
+    /// Which tasks a cycle evaluates: those whose deadline came or whose inputs changed.
+    agenda: agenda::Agenda,
 }
 
 impl Session {
@@ -115,6 +118,8 @@ impl<'s> Scheduler<'s> {
         let now = session.clock.now();
         let alarm = Alarm::new(session.control.receiver());
         let reload = session.loader.as_ref().map(|_| reload::Reload::new(files));
+        // `force_status_from_logs` and `run_tasks` evaluate every task every cycle.
+        let agenda = agenda::Agenda::new(!session.config.force_status_from_logs && only.is_none());
         Ok(Scheduler {
             s: session,
             tasks,
@@ -133,6 +138,7 @@ impl<'s> Scheduler<'s> {
             slots: slots::Slots::default(),
             seen: Cell::new(now),
             held: Cell::new(false),
+            agenda,
         })
     }
 

@@ -37,7 +37,11 @@ impl Scheduler<'_> {
             );
         }
         self.dirty = true;
+        // perfcycle: the tasks reading this task's records are evaluated again.
+        self.agenda.touch(&record.task_name);
         if self.history.len() % 1000 == 0 {
+            // perfcycle: retention may drop records any condition reads.
+            self.agenda.invalidate();
             self.apply_retention()?;
         }
         Ok(())

@@ -69,16 +69,26 @@ impl Scheduler<'_> {
         owner: Option<&Prepared>,
         what: &str,
     ) -> Result<bool> {
+        Ok(self.check_or_silenced(cond, owner, what)?.unwrap_or(false))
+    }
+
+    /// [`Scheduler::check`], with `None` for an evaluation error counted as false.
+    pub(super) fn check_or_silenced(
+        &self,
+        cond: &Condition,
+        owner: Option<&Prepared>,
+        what: &str,
+    ) -> Result<Option<bool>> {
         match cond {
-            Condition::False => return Ok(false),
-            Condition::True => return Ok(true),
+            Condition::False => return Ok(Some(false)),
+            Condition::True => return Ok(Some(true)),
             _ => {}
         }
         let now = self.now();
         if let Some(task) = owner {
             let held = task.hold_until.is_some_and(|until| now < until);
             if held && std::ptr::eq(cond, &task.start) {
-                return Ok(false);
+                return Ok(Some(false));
             }
         }
         let params = self.s.control.params();
@@ -90,7 +100,7 @@ impl Scheduler<'_> {
             None => ctx,
         };
         match cond.evaluate(&ctx) {
-            Ok(value) => Ok(value),
+            Ok(value) => Ok(Some(value)),
             Err(e) => {
                 let detail = e.to_string();
                 let whose = owner
@@ -99,7 +109,7 @@ impl Scheduler<'_> {
                 let text = format!("{what}{whose} `{cond}` could not be checked: {detail}");
                 if self.s.config.silence_cond_check {
                     ::log::error!(target: "redengine::scheduler", "{text}; counted as false");
-                    Ok(false)
+                    Ok(None)
                 } else {
                     Err(Error::new(ErrorKind::Condition(text)))
                 }

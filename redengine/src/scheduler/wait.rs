@@ -10,6 +10,10 @@ use super::resolver::CondResolver;
 use super::{never, Scheduler};
 use crate::ignite::Prepared;
 
+/// Folds one condition's next change into the earliest instant so far; false means
+/// "re-check next cycle".
+type Fold<'a> = dyn Fn(&mut Option<DateTime<Utc>>, &Condition, Option<&Prepared>) -> bool + 'a;
+
 /// Lowers `best` to `at` if `at` is earlier.
 fn earliest(best: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
     *best = Some(best.map_or(at, |b| b.min(at)));
@@ -86,6 +90,61 @@ impl Scheduler<'_> {
                     },
                 }
             };
+        if self.agenda.current() {
+            // Only the runs in flight, the pending tasks and the earliest deadline of the
+            // quiet ones: a quiet task's next change is the deadline it was queued with.
+            let mut running = self.running.tasks();
+            running.sort_unstable();
+            for i in running {
+                let task = &self.tasks[i];
+                for run in self.running.of(i) {
+                    if !run.flag.is_set() {
+                        if let Some(limit) = task.timeout.and_then(|t| TimeDelta::from_std(t).ok())
+                        {
+                            let tick = limit + TimeDelta::microseconds(1);
+                            if let Some(at) = run.start.checked_add_signed(tick) {
+                                earliest(&mut best, at);
+                            }
+                        }
+                        if !changes(&mut best, &task.end, Some(task)) {
+                            return None;
+                        }
+                    }
+                }
+            }
+            let eligible = |i: usize| {
+                let task = &self.tasks[i];
+                let instances = usize::try_from(task.max_instances).unwrap_or(usize::MAX);
+                self.running.count(i) < instances
+                    && !task.flags.on_startup
+                    && !task.flags.on_shutdown
+                    && !task.flags.disabled
+            };
+            for i in self.agenda.pending() {
+                let task = &self.tasks[i];
+                if let Some(retry) = self.retries.next(&task.name) {
+                    if launching && !task.retired && retry.due > now {
+                        earliest(&mut best, retry.due);
+                    }
+                } else if launching && eligible(i) && !changes(&mut best, &task.start, Some(task)) {
+                    return None;
+                }
+            }
+            if launching {
+                let quiet = self.agenda.deadlines().find(|&(_, i)| {
+                    self.retries.next(&self.tasks[i].name).is_none() && eligible(i)
+                });
+                if let Some((at, _)) = quiet {
+                    earliest(&mut best, at);
+                }
+            }
+            for &i in self.agenda.held() {
+                if let Some(until) = self.tasks[i].hold_until.filter(|until| *until > now) {
+                    earliest(&mut best, until);
+                }
+            }
+            return self.last_deadlines(best, &changes);
+        }
         for (i, task) in self.tasks.iter().enumerate() {
             for run in self.running.of(i) {
                 if !run.flag.is_set() {
@@ -124,6 +183,15 @@ impl Scheduler<'_> {
                 earliest(&mut best, until);
             }
         }
+        self.last_deadlines(best, &changes)
+    }
+
+    /// `shut_cond` and the next task-file poll, folded into `best`.
+    fn last_deadlines(
+        &self,
+        mut best: Option<DateTime<Utc>>,
+        changes: &Fold<'_>,
+    ) -> Option<Option<DateTime<Utc>>> {
         if !changes(&mut best, &self.shut, None) {
             return None;
         }

@@ -1,0 +1,79 @@
+//! Rows about what one cycle costs as the session grows while nothing changes: a loop
+//! iteration with 1,000 / 10,000 / 100,000 idle tasks (the cost must follow the tasks
+//! that changed, not the tasks that exist), and peak RSS with 10,000 tasks.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use redengine::{Execution, Session, Task, Zone};
+
+use crate::probe::{median, noon, secs, FrozenClock};
+use crate::report::{Row, Target, Unit};
+use crate::Samples;
+
+/// Microseconds of one loop iteration (cycle + next deadline) with `tasks` tasks whose
+/// `daily between …` is false now, on a frozen clock (cycles back to back).
+pub(crate) fn idle_cycle(tasks: usize) -> Result<f64, String> {
+    let cycles = 200u64;
+    let marks = Arc::new(Mutex::new(Vec::<Instant>::with_capacity(256)));
+    let seen = Arc::clone(&marks);
+    let mut session = Session::builder()
+        .clock(FrozenClock(noon()))
+        .zone(Zone::Utc)
+        .log_memory()
+        .task_execution(Execution::Main)
+        .with_tasks((0..tasks).map(|i| {
+            Task::builder(format!("t{i}"))
+                .start_cond("daily between 08:00 and 08:15")
+                .run(|_| ())
+        }))
+        .on_cycle(move |info| {
+            if let Ok(mut m) = seen.lock() {
+                m.push(Instant::now());
+            }
+            if info.cycles >= cycles {
+                info.handle.shutdown();
+            }
+            Ok(None)
+        })
+        .build()
+        .map_err(|e| e.to_string())?;
+    session.run().map_err(|e| e.to_string())?;
+    let marks = marks.lock().map_err(|e| e.to_string())?;
+    // The first iterations evaluate every task once; the rest are idle.
+    let gaps: Vec<f64> = marks
+        .windows(2)
+        .skip(2)
+        .map(|w| secs(w[1] - w[0]))
+        .collect();
+    Ok(median(gaps) * 1e6)
+}
+
+/// One interleaved run of this module's measurements.
+pub(crate) fn measure(s: &mut Samples) {
+    s.take("cycle_idle_1k", || idle_cycle(1_000));
+    s.take("cycle_idle_10k", || idle_cycle(10_000));
+    s.take("cycle_idle_100k", || idle_cycle(100_000));
+    s.take("rss_10000", || crate::launch::peak_rss(Some(10_000)));
+}
+
+/// This module's rows.
+pub(crate) fn rows(s: &Samples) -> Vec<Row> {
+    let g = |k: &str| s.get(k);
+    let cycle = |key: &'static str, what: &'static str| {
+        Row::new(key, what, Unit::Us, g(key), Target::AtMost(10.0), None)
+    };
+    vec![
+        cycle("cycle_idle_1k", "one loop iteration, 1,000 idle tasks"),
+        cycle("cycle_idle_10k", "one loop iteration, 10,000 idle tasks"),
+        cycle("cycle_idle_100k", "one loop iteration, 100,000 idle tasks"),
+        Row::new(
+            "rss_10000",
+            "peak RSS, 10,000 tasks",
+            Unit::Mib,
+            g("rss_10000"),
+            Target::AtMost(5.0),
+            g("floor_rss"),
+        ),
+    ]
+}

@@ -1,0 +1,218 @@
+//! Which tasks a cycle looks at (docs/runtime.md, "The cycle"): a cycle costs what
+//! changed, not what exists.
+//!
+//! A start condition that was false stays false until its `next_change` instant comes or
+//! a record of a task it reads is written (`next_change` promises exactly that), so the
+//! scheduler keeps such a task *quiet* — in a deadline queue, or waiting for an event —
+//! and does not evaluate it again until then. Every other task is *pending*: evaluated at
+//! its turn of the next cycle. Conditions that can change without telling anyone (custom
+//! conditions, cycle counts, environment variables, parameters) are never quiet.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use redengine_conditions::NextChange;
+
+use super::resolver::CondResolver;
+use super::Scheduler;
+use crate::error::Result;
+use crate::ignite::Prepared;
+
+/// One task's place in the agenda.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Evaluated at its next turn.
+    Pending,
+    /// Its start condition is false until this instant (`None`: until an event).
+    Quiet(Option<DateTime<Utc>>),
+    /// Never launches from its start condition (disabled, `on_startup`/`on_shutdown`,
+    /// a start condition of `false`): only a forced launch looks at it.
+    Idle,
+}
+
+/// The deadline queue and the index from a task name to the tasks reading its records.
+pub(super) struct Agenda {
+    /// Off (`force_status_from_logs`, `run_tasks`): every task is evaluated every cycle.
+    enabled: bool,
+    /// The task list changed (start-up, a reload, a task managed through a handle):
+    /// rebuild before the next cycle.
+    stale: bool,
+    state: Vec<State>,
+    pending: BTreeSet<usize>,
+    deadlines: BTreeSet<(DateTime<Utc>, usize)>,
+    /// (hash of a task name, a task whose start condition reads its records), sorted: a
+    /// task always reads its own (`daily`, `every`, its runs). Hashes rather than names
+    /// keep it at 16 bytes a task; two names with one hash only wake a task needlessly.
+    readers: Vec<(u64, u32)>,
+    /// Tasks held by the `skip` misfire policy.
+    held: Vec<usize>,
+}
+
+impl Agenda {
+    pub(super) fn new(enabled: bool) -> Self {
+        Agenda {
+            enabled,
+            stale: true,
+            state: Vec::new(),
+            pending: BTreeSet::new(),
+            deadlines: BTreeSet::new(),
+            readers: Vec::new(),
+            held: Vec::new(),
+        }
+    }
+
+    /// Whether cycles visit only the tasks the agenda names.
+    pub(super) fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Enabled and up to date with the task list: its queue and pending set are what
+    /// the loop's wait reads.
+    pub(super) fn current(&self) -> bool {
+        self.enabled && !self.stale
+    }
+
+    /// The task list changed: everything is evaluated again at the next cycle.
+    pub(super) fn invalidate(&mut self) {
+        self.stale = true;
+    }
+
+    /// Rebuilds the index when the task list changed: every task pending (or idle).
+    pub(super) fn refresh(&mut self, tasks: &[Prepared]) {
+        if !self.enabled || !self.stale {
+            return;
+        }
+        self.stale = false;
+        self.pending.clear();
+        self.deadlines.clear();
+        self.readers.clear();
+        self.held.clear();
+        self.state = Vec::with_capacity(tasks.len());
+        for (i, task) in tasks.iter().enumerate() {
+            let idle = !task.retired
+                && (task.flags.disabled
+                    || task.flags.on_startup
+                    || task.flags.on_shutdown
+                    || super::never(&task.start));
+            if idle {
+                self.state.push(State::Idle);
+            } else {
+                self.state.push(State::Pending);
+                self.pending.insert(i);
+            }
+            let index = u32::try_from(i).unwrap_or(u32::MAX);
+            self.readers.push((name_hash(&task.name), index));
+            for name in task.start.task_names() {
+                self.readers.push((name_hash(name), index));
+            }
+            if task.hold_until.is_some() {
+                self.held.push(i);
+            }
+        }
+        self.readers.sort_unstable();
+        self.readers.dedup();
+        self.readers.shrink_to_fit();
+    }
+
+    /// A record of `task` was written: the tasks reading it are evaluated again.
+    pub(super) fn touch(&mut self, task: &str) {
+        if !self.enabled || self.stale {
+            return;
+        }
+        let hash = name_hash(task);
+        let from = self.readers.partition_point(|&(h, _)| h < hash);
+        for &(h, i) in &self.readers[from..] {
+            if h != hash {
+                break;
+            }
+            let i = i as usize;
+            if let Some(State::Quiet(at)) = self.state.get(i).copied() {
+                if let Some(at) = at {
+                    self.deadlines.remove(&(at, i));
+                }
+                self.state[i] = State::Pending;
+                self.pending.insert(i);
+            }
+        }
+    }
+
+    /// Task `i`'s start condition is false until `until` (`None`: until an event).
+    pub(super) fn quiet(&mut self, i: usize, until: Option<DateTime<Utc>>) {
+        if self.state.get(i) != Some(&State::Pending) {
+            return;
+        }
+        self.pending.remove(&i);
+        self.state[i] = State::Quiet(until);
+        if let Some(at) = until {
+            self.deadlines.insert((at, i));
+        }
+    }
+
+    /// Moves the tasks whose deadline came by `now` back to pending.
+    pub(super) fn ripen(&mut self, now: DateTime<Utc>) {
+        while let Some(&(at, i)) = self.deadlines.first() {
+            if at > now {
+                break;
+            }
+            self.deadlines.pop_first();
+            self.state[i] = State::Pending;
+            self.pending.insert(i);
+        }
+    }
+
+    /// The first pending task at index `from` or later.
+    pub(super) fn next_pending(&self, from: usize) -> Option<usize> {
+        self.pending.range(from..).next().copied()
+    }
+
+    /// The pending tasks, in index order.
+    pub(super) fn pending(&self) -> impl Iterator<Item = usize> + '_ {
+        self.pending.iter().copied()
+    }
+
+    /// The quiet tasks with a deadline, earliest first.
+    pub(super) fn deadlines(&self) -> impl Iterator<Item = (DateTime<Utc>, usize)> + '_ {
+        self.deadlines.iter().copied()
+    }
+
+    /// The tasks held by the `skip` misfire policy (their hold may have ended).
+    pub(super) fn held(&self) -> &[usize] {
+        &self.held
+    }
+}
+
+/// FNV-1a of a task name.
+fn name_hash(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+impl Scheduler<'_> {
+    /// Evaluates task `i`'s start condition at its turn; a false one that can tell when
+    /// it may turn true goes quiet until then (or until a record it reads is written).
+    pub(super) fn check_start(&mut self, i: usize) -> Result<bool> {
+        let task = &self.tasks[i];
+        let value = self.check_or_silenced(&task.start, Some(task), "start_cond")?;
+        if value != Some(false) || !self.agenda.current() || task.start.is_polled() {
+            return Ok(value.unwrap_or(false));
+        }
+        // The same instant the loop's wait would compute for it (zones: on its own
+        // zone's wall clock).
+        let now = self.now();
+        let params = self.s.control.params();
+        let resolver = CondResolver::new(&params, &self.s.conditions);
+        let ctx = self
+            .context(now, task.zone, &resolver)
+            .with_owner(&task.name);
+        let hold = task.hold_until.filter(|until| *until > now);
+        let until = match task.start.next_change(&ctx) {
+            NextChange::At(at) => Some(hold.map_or(at, |h| h.min(at))),
+            NextChange::OnEvent => hold,
+            NextChange::NextCycle => return Ok(false),
+        };
+        drop(params);
+        self.agenda.quiet(i, until);
+        Ok(false)
+    }
+}
