@@ -126,6 +126,14 @@ pub struct Config {
     /// How much of the task log to keep (default: everything). Older records leave the
     /// in-memory history and the SQLite log; the CSV log only by `log compact`.
     pub log_retention: Option<crate::log::Retention>,
+    // --- cluster: the PostgreSQL log and leadership ---
+    /// Keep the task log in the PostgreSQL database at this URL (`postgres://…`), and
+    /// run as one node of a scheduler cluster on it (default none; needs the `postgres`
+    /// feature; `docs/cluster.md`). A store set on the builder wins.
+    pub log_postgres: Option<String>,
+    /// How long a standby may take to take over from a leader that died (default 10
+    /// seconds).
+    pub cluster_lease: Duration,
 }
 
 impl Default for Config {
@@ -150,6 +158,9 @@ impl Default for Config {
             handle_signals: true,
             log_sqlite: None,
             log_retention: None,
+            // cluster
+            log_postgres: None,
+            cluster_lease: Duration::from_secs(10),
         }
     }
 }
@@ -321,6 +332,27 @@ const TABLE: &[Key] = &[
                 "" | "none" | "None" | "forever" => None,
                 text => Some(crate::log::Retention::parse(text).map_err(Some)?),
             };
+            Ok(())
+        },
+    },
+    // --- cluster: the PostgreSQL log and leadership ---
+    Key {
+        name: "log_postgres",
+        accepted: "a PostgreSQL URL, e.g. \"postgres://scheduler@db.example/jobs\"",
+        apply: |c, v| {
+            if !crate::log::is_postgres_url(v) {
+                return Err(None);
+            }
+            crate::log::open_url(v).map_err(Some)?;
+            c.log_postgres = Some(v.trim().to_owned());
+            Ok(())
+        },
+    },
+    Key {
+        name: "cluster_lease",
+        accepted: settings::DURATION_ACCEPTED,
+        apply: |c, v| {
+            c.cluster_lease = duration(v)?;
             Ok(())
         },
     },

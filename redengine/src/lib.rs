@@ -153,6 +153,8 @@ mod session;
 mod task;
 // Leaves: plain data and I/O.
 mod clock;
+// cluster: the PostgreSQL store's cluster mode (leadership, status).
+mod cluster;
 mod error;
 mod event;
 mod location;
@@ -177,6 +179,9 @@ pub use hooks::{
     TaskInfo, TaskInitHook,
 };
 pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, SqliteLog, TaskRecord};
+// cluster: the PostgreSQL log.
+#[cfg(feature = "postgres")]
+pub use log::PostgresLog;
 pub use redengine_conditions::Zone;
 
 pub use kind::{AsyncFunctionTask, AsyncRun, FunctionTask, Restart, ShutDown, TaskKind};

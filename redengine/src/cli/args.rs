@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use redengine_conditions::suggest;
 
 /// The commands, in the order `--help` lists them.
-pub(crate) const COMMANDS: &[&str] =
-    &["run", "list", "check", "run-task", "history", "log", "help"];
+pub(crate) const COMMANDS: &[&str] = &[
+    "run", "list", "check", "run-task", "history", "log", "status", "help",
+];
 
 /// The options, for "did you mean".
 const OPTIONS: &[&str] = &[
@@ -64,6 +65,9 @@ pub(crate) enum Command {
     },
     /// `log import FILE`, `log export FILE`, `log compact`.
     Log(LogCommand),
+    // --- cluster: the state of a PostgreSQL cluster ---
+    /// Which node leads, which stand by, the runs in flight.
+    Status,
     /// Print the usage.
     Help,
 }
@@ -302,6 +306,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
             });
         }
         Some("log") => Command::Log(log_command(&rest)?),
+        // cluster
+        Some("status") => Command::Status,
         Some("run-task") => {
             if rest.is_empty() {
                 return Err(UsageError::new(

@@ -33,6 +33,8 @@ mod format;
 mod history;
 mod lock;
 mod memory;
+// cluster: the PostgreSQL log (`PostgresLog` with the `postgres` feature).
+mod postgres;
 mod reader;
 mod record;
 mod retention;
@@ -52,6 +54,10 @@ pub(crate) fn emit(record: &TaskRecord) {
 pub use self::facade::TASK_TARGET;
 pub use self::history::{last_of_each, HistoryQuery, FAILED};
 pub use self::memory::MemoryLog;
+pub use self::postgres::is_postgres_url;
+pub(crate) use self::postgres::open_url;
+#[cfg(feature = "postgres")]
+pub use self::postgres::{PostgresLog, DEFAULT_LEASE, LEADER_KEY};
 pub(crate) use self::record::error_chain;
 pub use self::record::{RecordHead, TaskRecord};
 pub use self::retention::{kept, Retention};
