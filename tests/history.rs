@@ -314,7 +314,7 @@ fn retention_keeps_every_answer_inside_the_window() {
             Kind::Csv => assert_eq!(old, 16, "{kind:?}"),
             // The latest of each task and action stays, however old: `once`'s two.
             Kind::Memory | Kind::Sqlite | Kind::Postgres => {
-                assert_eq!(old, 2, "{kind:?}: {kept:?}")
+                assert_eq!(old, 2, "{kind:?}: {kept:?}");
             }
         }
     }

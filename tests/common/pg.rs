@@ -147,7 +147,9 @@ impl PgServer {
             data = data.display(),
             dir = dir.display(),
         );
-        as_postgres(Path::new("/bin/sh"))
+        // Never waited for: it outlives this process on purpose.
+        #[allow(clippy::zombie_processes)]
+        let _watcher = as_postgres(Path::new("/bin/sh"))
             .args(["-c", &script])
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -190,6 +190,15 @@ pub trait LogStore: Send + 'static {
     fn append_all(&mut self, records: &[TaskRecord]) -> Result<(), LogError> {
         records.iter().try_for_each(|r| self.append(r))
     }
+
+    // --- cluster: leadership heartbeat ---
+    /// Checks, before each cycle, that this scheduler still may write (a cluster
+    /// leader's lock, [`PostgresLog`]); an error stops the scheduler before it launches
+    /// anything. Returns how soon the next check is due: the loop wakes for it. Default:
+    /// nothing to check.
+    fn heartbeat(&mut self) -> Result<Option<std::time::Duration>, LogError> {
+        Ok(None)
+    }
 }
 
 impl<S: LogStore + ?Sized> LogStore for Box<S> {
@@ -255,5 +264,9 @@ impl<S: LogStore + ?Sized> LogStore for Box<S> {
 
     fn append_all(&mut self, records: &[TaskRecord]) -> Result<(), LogError> {
         (**self).append_all(records)
+    }
+
+    fn heartbeat(&mut self) -> Result<Option<std::time::Duration>, LogError> {
+        (**self).heartbeat()
     }
 }

@@ -63,6 +63,8 @@ pub struct PostgresLog {
     lease: Duration,
     /// Whether start-up waits for the leadership (a standby) instead of failing.
     standby: bool,
+    /// When the leader's connection last answered a heartbeat.
+    checked: Option<std::time::Instant>,
 }
 
 impl std::fmt::Debug for PostgresLog {
@@ -89,6 +91,7 @@ impl PostgresLog {
             node: node(),
             lease: DEFAULT_LEASE,
             standby: true,
+            checked: None,
         }
     }
 
@@ -131,7 +134,7 @@ impl PostgresLog {
             .application_name(&format!("redengine {role} {}", self.node))
             .connect_timeout(CONNECT_TIMEOUT)
             .keepalives(true)
-            .keepalives_idle(self.lease / 2);
+            .keepalives_idle((self.lease / 2).max(Duration::from_secs(1)));
         let mut client = config
             .connect(NoTls)
             .map_err(|e| self.err(LogErrorKind::Open, e))?;
@@ -270,7 +273,8 @@ pub(crate) fn leader(client: &mut Client) -> Result<Option<String>, postgres::Er
     let row = client.query_opt(
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
          WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 \
-         AND l.objsubid = 1 LIMIT 1",
+         AND l.objsubid = 1 AND l.database = \
+         (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1",
         &[
             &postgres::types::Oid::try_from(LEADER_KEY >> 32).unwrap_or(0),
             &postgres::types::Oid::try_from(LEADER_KEY & 0xffff_ffff).unwrap_or(0),
@@ -430,6 +434,34 @@ impl LogStore for PostgresLog {
             Ok(n) => Ok(n),
             Err(e) => Err(self.write_err(e)),
         }
+    }
+
+    /// A leader checks its lock connection every fifth of the lease: a connection the
+    /// server ended (`pg_terminate_backend`, a restart) fails here, before the next cycle
+    /// launches anything.
+    fn heartbeat(&mut self) -> Result<Option<Duration>, LogError> {
+        let every = self.lease / 5;
+        let Some(client) = self.client.as_mut() else {
+            return Ok(None);
+        };
+        if client.is_closed() {
+            return Err(LogError::postgres_kind(
+                &self.shown,
+                LogErrorKind::LostLeadership,
+            ));
+        }
+        if self.checked.is_some_and(|at| at.elapsed() < every) {
+            return Ok(Some(every));
+        }
+        if let Err(e) = client.simple_query("SELECT 1") {
+            return Err(LogError::postgres(
+                &self.shown,
+                LogErrorKind::LostLeadership,
+                e,
+            ));
+        }
+        self.checked = Some(std::time::Instant::now());
+        Ok(Some(every))
     }
 
     /// One transaction for all.
