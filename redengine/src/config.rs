@@ -343,7 +343,7 @@ const TABLE: &[Key] = &[
             if !crate::log::is_postgres_url(v) {
                 return Err(None);
             }
-            crate::log::open_url(v).map_err(Some)?;
+            crate::log::open_url(v, c.cluster_lease).map_err(Some)?;
             c.log_postgres = Some(v.trim().to_owned());
             Ok(())
         },

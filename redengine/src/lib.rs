@@ -137,6 +137,8 @@ mod signals;
 // Executors: how one run is carried out, and the process control they share.
 mod execution;
 mod procctl;
+// cluster: the run queue of `worker` tasks, the `worker` and `status` commands.
+mod cluster;
 // The model: what the user built.
 mod config;
 mod context;
@@ -153,8 +155,6 @@ mod session;
 mod task;
 // Leaves: plain data and I/O.
 mod clock;
-// cluster: the PostgreSQL store's cluster mode (leadership, status).
-mod cluster;
 mod error;
 mod event;
 mod location;

@@ -10,7 +10,7 @@ use redengine_conditions::suggest;
 
 /// The commands, in the order `--help` lists them.
 pub(crate) const COMMANDS: &[&str] = &[
-    "run", "list", "check", "run-task", "history", "log", "status", "help",
+    "run", "list", "check", "run-task", "history", "log", "status", "worker", "help",
 ];
 
 /// The options, for "did you mean".
@@ -68,6 +68,8 @@ pub(crate) enum Command {
     // --- cluster: the state of a PostgreSQL cluster ---
     /// Which node leads, which stand by, the runs in flight.
     Status,
+    /// Execute queued `worker` runs until killed.
+    Worker,
     /// Print the usage.
     Help,
 }
@@ -308,6 +310,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
         Some("log") => Command::Log(log_command(&rest)?),
         // cluster
         Some("status") => Command::Status,
+        Some("worker") => Command::Worker,
         Some("run-task") => {
             if rest.is_empty() {
                 return Err(UsageError::new(

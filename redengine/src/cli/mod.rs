@@ -75,7 +75,7 @@ pub(crate) fn main(
         let url = path.to_str().filter(|p| crate::log::is_postgres_url(p));
         session.store = if let Some(url) = url {
             session.config.log_postgres = Some(url.to_owned());
-            match crate::cluster::store(url, session.config.cluster_lease) {
+            match crate::log::open_url(url, session.config.cluster_lease) {
                 Ok(store) => store,
                 Err(e) => return fail(&program, Failure::Runtime(e)),
             }
@@ -136,6 +136,7 @@ pub(crate) fn main(
         Command::Log(command) => log_cmd::log(&mut session, command).map(|s| (s, true)),
         // cluster
         Command::Status => status(&session).map(|s| (s, true)),
+        Command::Worker => worker(&session).map(|s| (s, true)),
     };
     match outcome {
         Ok((text, ok)) => {
@@ -197,9 +198,32 @@ fn status(session: &Session) -> std::result::Result<String, Failure> {
     }
     #[cfg(not(feature = "postgres"))]
     {
-        crate::cluster::store(url, session.config.cluster_lease)
-            .map(|_| String::new())
+        let _ = url;
+        Err(Failure::Runtime(crate::log::NO_FEATURE.to_owned()))
+    }
+}
+
+/// `worker`: executes the cluster's queued runs until killed.
+fn worker(session: &Session) -> std::result::Result<String, Failure> {
+    let Some(url) = session.config.log_postgres.as_deref() else {
+        return Err(Failure::Runtime(format!(
+            "`worker` takes runs from a scheduler cluster's queue, and the {} is not one: \
+             give the cluster's PostgreSQL log with `--log postgres://…` or the \
+             `log_postgres` key",
+            session.store.describe()
+        )));
+    };
+    #[cfg(feature = "postgres")]
+    {
+        let config = &session.config;
+        crate::cluster::worker::run(url, config.max_process_count, config.cluster_lease)
+            .map(|()| String::new())
             .map_err(Failure::Runtime)
+    }
+    #[cfg(not(feature = "postgres"))]
+    {
+        let _ = url;
+        Err(Failure::Runtime(crate::log::NO_FEATURE.to_owned()))
     }
 }
 
@@ -233,6 +257,9 @@ Commands:
                                the old file kept as tasks.csv.bak-TIME)
   status                       a scheduler cluster on a PostgreSQL log: which node leads,
                                which stand by, the runs in flight
+  worker                       a worker of a scheduler cluster: executes the runs of
+                               `execution = \"worker\"` tasks the leader queues, at most
+                               `max_process_count` at once, until stopped
   help                         print this help
 
 Options:

@@ -7,28 +7,27 @@
 //! engine needs no other change: a new leader's start-up reads the history back and
 //! closes the dead leader's open runs as `crash` (retried if their task says so) exactly
 //! as a restarted single scheduler does, and a leader that lost its connection cannot
-//! write the `run` record that precedes every launch, so it stops. This module chooses
-//! the store for a URL and answers `status`.
+//! write the `run` record that precedes every launch, so it stops. This module adds the
+//! run queue of `execution = "worker"` tasks ([`queue`] on the leader, [`worker`] on the
+//! workers) and answers `status`.
 
 #[cfg(feature = "postgres")]
+pub(crate) mod queue;
+#[cfg(feature = "postgres")]
 mod status;
+#[cfg(feature = "postgres")]
+pub(crate) mod worker;
 
 #[cfg(feature = "postgres")]
 pub(crate) use self::status::status;
 
-use std::time::Duration;
-
-use crate::log::LogStore;
-
-/// The PostgreSQL store for `url` with the cluster's `lease`, or why there is none.
-pub(crate) fn store(url: &str, lease: Duration) -> Result<Box<dyn LogStore>, String> {
-    #[cfg(feature = "postgres")]
-    {
-        Ok(Box::new(crate::log::PostgresLog::new(url).lease(lease)))
-    }
-    #[cfg(not(feature = "postgres"))]
-    {
-        let _ = lease;
-        crate::log::open_url(url)
-    }
+/// This machine's host name, for node and worker names.
+#[cfg(feature = "postgres")]
+pub(crate) fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".to_owned())
 }

@@ -57,7 +57,13 @@ use crate::value::TypeInfo;
 
 /// Every execution, for kinds that can run anywhere (the default of
 /// [`TaskKind::executions`]).
-const ALL_EXECUTIONS: &[Execution] = &[Execution::Main, Execution::Thread, Execution::Process];
+const ALL_EXECUTIONS: &[Execution] = &[
+    Execution::Main,
+    Execution::Thread,
+    Execution::Process,
+    // cluster: a worker runs it as a process child.
+    Execution::Worker,
+];
 
 /// What a task does when it runs: the extension point for custom kinds of task.
 ///

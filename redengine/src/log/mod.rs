@@ -57,6 +57,10 @@ pub use self::memory::MemoryLog;
 pub use self::postgres::is_postgres_url;
 pub(crate) use self::postgres::open_url;
 #[cfg(feature = "postgres")]
+pub(crate) use self::postgres::queue_url;
+#[cfg(not(feature = "postgres"))]
+pub(crate) use self::postgres::NO_FEATURE;
+#[cfg(feature = "postgres")]
 pub use self::postgres::{PostgresLog, DEFAULT_LEASE, LEADER_KEY};
 pub(crate) use self::record::error_chain;
 pub use self::record::{RecordHead, TaskRecord};

@@ -396,7 +396,7 @@ impl SessionBuilder {
             // cluster: the PostgreSQL log, before the SQLite one.
             (None, _) if self.config.log_postgres.is_some() => {
                 let url = self.config.log_postgres.as_deref().unwrap_or_default();
-                crate::cluster::store(url, self.config.cluster_lease)
+                crate::log::open_url(url, self.config.cluster_lease)
                     .map_err(|reason| Error::config("log_postgres", url, &reason))?
             }
             (None, Some(path)) => Box::new(SqliteLog::new(path)),

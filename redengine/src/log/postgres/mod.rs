@@ -13,6 +13,8 @@ mod schema;
 mod store;
 
 #[cfg(feature = "postgres")]
+pub(crate) use self::store::queue_url;
+#[cfg(feature = "postgres")]
 pub use self::store::{PostgresLog, DEFAULT_LEASE, LEADER_KEY};
 
 use super::LogStore;
@@ -24,21 +26,22 @@ pub fn is_postgres_url(text: &str) -> bool {
     lower.starts_with("postgres://") || lower.starts_with("postgresql://")
 }
 
-/// The store for a PostgreSQL URL, or why there is none (a build without the `postgres`
-/// feature).
-pub(crate) fn open_url(url: &str) -> Result<Box<dyn LogStore>, String> {
+/// The store for a PostgreSQL URL with the cluster's `lease`, or why there is none (a
+/// build without the `postgres` feature).
+pub(crate) fn open_url(url: &str, lease: std::time::Duration) -> Result<Box<dyn LogStore>, String> {
     #[cfg(feature = "postgres")]
     {
-        Ok(Box::new(PostgresLog::new(url)))
+        Ok(Box::new(PostgresLog::new(url).lease(lease)))
     }
     #[cfg(not(feature = "postgres"))]
     {
-        let _ = url;
+        let _ = (url, lease);
         Err(NO_FEATURE.to_owned())
     }
 }
 
 /// The error of a PostgreSQL URL in a build without the feature.
 #[cfg(not(feature = "postgres"))]
-const NO_FEATURE: &str = "a PostgreSQL log (`postgres://…`) needs redengine's `postgres` \
+pub(crate) const NO_FEATURE: &str =
+    "a PostgreSQL log (`postgres://…`) needs redengine's `postgres` \
 feature: add `features = [\"postgres\"]` to the program's redengine dependency and rebuild";

@@ -9,7 +9,7 @@
 use postgres::{Client, GenericClient};
 
 /// The newest schema version this build writes.
-pub(crate) const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 2;
 
 /// The advisory lock key migrations are serialised on ("redmig" in ASCII).
 const MIGRATION_KEY: i64 = 0x7265_646d_6967;
@@ -41,6 +41,26 @@ pub(crate) const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX redengine_records_task ON redengine_records (task, action, id);
      CREATE INDEX redengine_records_created ON redengine_records (created);",
+    // Version 2: the run queue of `execution = \"worker\"` tasks and the workers'
+    // heartbeats. A queued run carries the process executor's request line; the worker
+    // that claims it writes the child's reply line back.
+    "CREATE TABLE redengine_queue (
+         id BIGSERIAL PRIMARY KEY,
+         task TEXT NOT NULL,
+         request TEXT NOT NULL,
+         state TEXT NOT NULL DEFAULT 'queued',
+         worker TEXT,
+         lease_until TIMESTAMPTZ,
+         reply TEXT,
+         runs INTEGER NOT NULL DEFAULT 0,
+         created TIMESTAMPTZ NOT NULL DEFAULT now()
+     );
+     CREATE INDEX redengine_queue_state ON redengine_queue (state, id);
+     CREATE TABLE redengine_workers (
+         name TEXT PRIMARY KEY,
+         started TIMESTAMPTZ NOT NULL DEFAULT now(),
+         heartbeat TIMESTAMPTZ NOT NULL DEFAULT now()
+     );",
 ];
 
 /// The version of the database behind `client`: 0 when it has no redengine tables,

@@ -16,6 +16,14 @@ pub const LEADER_KEY: i64 = 0x7265_6465_6e67;
 /// How long a standby may take to notice a dead leader and lead, by default.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(10);
 
+/// The URL of the PostgreSQL log this process leads on: where `worker` runs are queued.
+static QUEUE_URL: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Where this process queues `execution = "worker"` runs: the PostgreSQL log it leads on.
+pub(crate) fn queue_url() -> Option<String> {
+    QUEUE_URL.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
 /// How long a connection attempt may take before it fails with an error naming the URL.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -215,7 +223,27 @@ impl PostgresLog {
             );
         }
         self.client = Some(client);
+        *QUEUE_URL.lock().unwrap_or_else(|e| e.into_inner()) = Some(self.url.clone());
         Ok(())
+    }
+
+    /// Connects and migrates the schema without taking the leadership (a worker).
+    pub fn prepare(&self) -> Result<(), LogError> {
+        let mut client = self.connect("worker")?;
+        match schema::migrate(&mut client).map_err(|e| self.err(LogErrorKind::Open, e))? {
+            Ok(v) if v > schema::VERSION => Err(LogError::postgres_kind(
+                &self.shown,
+                LogErrorKind::NewerSchema {
+                    found: v,
+                    known: schema::VERSION,
+                },
+            )),
+            Ok(_) => Ok(()),
+            Err(found) => Err(LogError::postgres_kind(
+                &self.shown,
+                LogErrorKind::NotATaskLog { found },
+            )),
+        }
     }
 
     /// The writing connection, opened (without waiting) if needed; an error once it was
