@@ -232,6 +232,6 @@ mod tests {
         assert_eq!(executions_text(&*kind), "`main`");
         let f = FunctionTask::new(|_| Outcome::Success(None), TypeInfo::of::<u32>());
         assert_eq!(f.describe(), "function returning `u32`");
-        assert_eq!(executions_text(&f), "`main`, `thread`, `process`");
+        assert_eq!(executions_text(&f), "`main`, `thread`, `process`, `worker`");
     }
 }
