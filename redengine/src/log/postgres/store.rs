@@ -215,6 +215,10 @@ impl PostgresLog {
             std::thread::sleep(self.lease / 5);
         }
         if said {
+            // A leader cut off from the database (rather than dead) notices at its next
+            // heartbeat, a fifth of the lease, and stops: give it that, twice over, before
+            // this node launches anything.
+            std::thread::sleep(self.lease / 2);
             log::info!(
                 target: "redengine::scheduler",
                 "leading: this node ({}) holds the leadership of the {}",
