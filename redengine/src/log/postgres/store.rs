@@ -226,6 +226,15 @@ impl PostgresLog {
                 self.describe()
             );
         }
+        // The previous leader's queued runs are closed as `crash` by this start-up (they
+        // have a `run` record and no finish): none of them may run now, unrecorded. A
+        // queued one is dropped; a running one is cancelled (its worker kills it).
+        client
+            .batch_execute(
+                "UPDATE redengine_queue SET state = 'done' WHERE state = 'queued'; \
+                 UPDATE redengine_queue SET state = 'cancel' WHERE state = 'running';",
+            )
+            .map_err(|e| self.err(LogErrorKind::Open, e))?;
         self.client = Some(client);
         *QUEUE_URL.lock().unwrap_or_else(|e| e.into_inner()) = Some(self.url.clone());
         Ok(())
