@@ -84,6 +84,25 @@ fn a_worker_task_runs_on_a_worker_and_the_leader_records_its_outcome() {
         .unwrap()
         .get(0);
     assert_eq!(value.as_deref(), Some("42"));
+    // `status`, from another process: the leader, the worker and its heartbeat.
+    let out = Command::new(env!("CARGO_BIN_EXE_pg_work"))
+        .args(["--log", &url, "status"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|l| l.starts_with("leader: ") && l.contains(&format!(":{} ", leader.id()))),
+        "{text}"
+    );
+    assert!(text.contains("workers: 1\n"), "{text}");
+    assert!(
+        text.contains(&format!(":{}: last heartbeat", worker.id())),
+        "{text}"
+    );
+    assert!(text.contains("queue: 0 queued"), "{text}");
     let _ = leader.kill();
     let _ = worker.kill();
     let _ = (leader.wait(), worker.wait());

@@ -38,6 +38,8 @@ pub(crate) fn status(url: &str) -> Result<String, String> {
     } else {
         out.push_str(&format!("standbys: {}\n", standbys.join(", ")));
     }
+    let queue = queue(&mut client).map_err(|e| fail("read the queue of", e))?;
+    out.push_str(&queue);
     let running = running(&mut client).map_err(|e| fail("read the runs of", e))?;
     if running.is_empty() {
         out.push_str("running: none\n");
@@ -105,4 +107,38 @@ fn running(client: &mut Client) -> Result<Vec<(String, String, i32, String)>, po
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
         .collect())
+}
+
+/// The workers with their last heartbeat, and the queue's counts (schema version 2).
+fn queue(client: &mut Client) -> Result<String, postgres::Error> {
+    let exists = client
+        .query_one("SELECT to_regclass('redengine_workers') IS NOT NULL", &[])?
+        .get::<_, bool>(0);
+    if !exists {
+        return Ok("workers: none\n".to_owned());
+    }
+    let mut out = String::new();
+    let workers = client.query(
+        "SELECT name, to_char(heartbeat AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), \
+         extract(epoch FROM now() - heartbeat)::float8 FROM redengine_workers \
+         ORDER BY heartbeat DESC",
+        &[],
+    )?;
+    if workers.is_empty() {
+        out.push_str("workers: none\n");
+    } else {
+        out.push_str(&format!("workers: {}\n", workers.len()));
+        for w in &workers {
+            let (name, at, ago): (String, String, f64) = (w.get(0), w.get(1), w.get(2));
+            out.push_str(&format!("  {name}: last heartbeat {at} ({ago:.0} s ago)\n"));
+        }
+    }
+    let row = client.query_one(
+        "SELECT count(*) FILTER (WHERE state = 'queued'), \
+         count(*) FILTER (WHERE state IN ('running', 'cancel')) FROM redengine_queue",
+        &[],
+    )?;
+    let (queued, taken): (i64, i64) = (row.get(0), row.get(1));
+    out.push_str(&format!("queue: {queued} queued, {taken} on workers\n"));
+    Ok(out)
 }
