@@ -4,6 +4,9 @@
 //! rewrites a CSV log on request only.
 
 mod common;
+// cluster: the PostgreSQL store, on a server the tests start.
+#[path = "common/pg.rs"]
+mod pg;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -23,15 +26,18 @@ enum Kind {
     Csv,
     Memory,
     Sqlite,
+    Postgres,
 }
 
-const KINDS: [Kind; 3] = [Kind::Csv, Kind::Memory, Kind::Sqlite];
+const KINDS: [Kind; 4] = [Kind::Csv, Kind::Memory, Kind::Sqlite, Kind::Postgres];
 
 /// One store of each kind for one test.
 struct Store {
     kind: Kind,
     path: PathBuf,
     memory: MemoryLog,
+    /// The database of a PostgreSQL store.
+    url: String,
 }
 
 impl Store {
@@ -45,6 +51,10 @@ impl Store {
             kind,
             path: scratch_dir("history", name).join(file),
             memory: MemoryLog::new(),
+            url: match kind {
+                Kind::Postgres => pg::database(name),
+                _ => String::new(),
+            },
         }
     }
 
@@ -53,6 +63,7 @@ impl Store {
             Kind::Csv => Box::new(CsvLog::new(&self.path)),
             Kind::Sqlite => Box::new(SqliteLog::new(&self.path)),
             Kind::Memory => Box::new(self.memory.clone()),
+            Kind::Postgres => Box::new(redengine::PostgresLog::new(&self.url)),
         }
     }
 
@@ -74,6 +85,7 @@ impl Store {
             Kind::Csv => builder.log_csv(&self.path),
             Kind::Sqlite => builder.log_sqlite(&self.path),
             Kind::Memory => builder.log_store(self.memory.clone()),
+            Kind::Postgres => builder.log_postgres(&self.url),
         }
     }
 }
@@ -301,7 +313,9 @@ fn retention_keeps_every_answer_inside_the_window() {
             // Append-only: only `log compact` rewrites it.
             Kind::Csv => assert_eq!(old, 16, "{kind:?}"),
             // The latest of each task and action stays, however old: `once`'s two.
-            Kind::Memory | Kind::Sqlite => assert_eq!(old, 2, "{kind:?}: {kept:?}"),
+            Kind::Memory | Kind::Sqlite | Kind::Postgres => {
+                assert_eq!(old, 2, "{kind:?}: {kept:?}");
+            }
         }
     }
 }
@@ -513,7 +527,7 @@ fn log_compact_rewrites_a_csv_log_only_when_asked_and_keeps_a_backup() {
 
 #[test]
 fn retention_prunes_while_the_scheduler_runs() {
-    for kind in [Kind::Memory, Kind::Sqlite] {
+    for kind in [Kind::Memory, Kind::Sqlite, Kind::Postgres] {
         let store = Store::new(kind, "running");
         let clock = ManualClock::new(monday(8, 0));
         let ticking = clock.clone();

@@ -1,12 +1,16 @@
 //! The store behaviour every task log shares, run against each store: the CSV log, the
-//! in-memory log and the SQLite log. A restarted scheduler on the same store answers as
+//! in-memory log, the SQLite log and the PostgreSQL log (on a throw-away server). A restarted scheduler on the same store answers as
 //! if it had never stopped.
 
 mod common;
+// cluster: the PostgreSQL store, on a server the tests start.
+#[path = "common/pg.rs"]
+mod pg;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use redengine::PostgresLog;
 use redengine::{
     Action, CsvLog, Execution, Inaction, LogStore, ManualClock, MemoryLog, Session, SessionBuilder,
     SqliteLog, Task, TaskRecord, Zone,
@@ -20,6 +24,7 @@ enum Kind {
     Csv,
     Memory,
     Sqlite,
+    Postgres,
 }
 
 /// One store for one test: a fresh file (or memory) that sessions and readers share.
@@ -27,6 +32,8 @@ struct Store {
     kind: Kind,
     dir: PathBuf,
     memory: MemoryLog,
+    /// The database of a PostgreSQL store.
+    url: String,
 }
 
 impl Store {
@@ -35,13 +42,17 @@ impl Store {
             kind,
             dir: scratch_dir("stores", name),
             memory: MemoryLog::new(),
+            url: match kind {
+                Kind::Postgres => pg::database(name),
+                _ => String::new(),
+            },
         }
     }
 
     fn path(&self) -> PathBuf {
         let file = match self.kind {
             Kind::Csv => "tasks.csv",
-            Kind::Sqlite | Kind::Memory => "tasks.db",
+            Kind::Sqlite | Kind::Memory | Kind::Postgres => "tasks.db",
         };
         self.dir.join("log").join(file)
     }
@@ -52,6 +63,7 @@ impl Store {
             Kind::Csv => Box::new(CsvLog::new(self.path())),
             Kind::Sqlite => Box::new(SqliteLog::new(self.path())),
             Kind::Memory => Box::new(self.memory.clone()),
+            Kind::Postgres => Box::new(PostgresLog::new(&self.url)),
         }
     }
 
@@ -65,6 +77,7 @@ impl Store {
             Kind::Csv => builder.log_csv(self.path()),
             Kind::Sqlite => builder.log_sqlite(self.path()),
             Kind::Memory => builder.log_store(self.memory.clone()),
+            Kind::Postgres => builder.log_postgres(&self.url),
         }
     }
 
@@ -84,6 +97,9 @@ macro_rules! for_every_store {
         }
         mod sqlite {
             $(#[test] fn $test() { super::$test(super::Kind::Sqlite) })*
+        }
+        mod postgres {
+            $(#[test] fn $test() { super::$test(super::Kind::Postgres) })*
         }
     };
 }
@@ -311,7 +327,7 @@ fn a_return_value_crosses_a_restart(kind: Kind) {
     let expected = match kind {
         // The CSV log keeps no values (docs/log.md, "Return values").
         Kind::Csv => None,
-        Kind::Memory | Kind::Sqlite => Some(vec![1, 2, 3]),
+        Kind::Memory | Kind::Sqlite | Kind::Postgres => Some(vec![1, 2, 3]),
     };
     let mut seen = seen.lock().unwrap().clone();
     seen.dedup();
@@ -337,7 +353,7 @@ fn only_the_last_successful_value_is_restored(kind: Kind) {
     with_value(&store, &clock, None, &seen).run().unwrap();
     let expected = match kind {
         Kind::Csv => None,
-        Kind::Memory | Kind::Sqlite => Some(vec![2]),
+        Kind::Memory | Kind::Sqlite | Kind::Postgres => Some(vec![2]),
     };
     let mut seen = seen.lock().unwrap().clone();
     seen.dedup();

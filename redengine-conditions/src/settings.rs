@@ -47,13 +47,18 @@ pub enum ExecutionName {
     Process,
     /// `"async"`: the run is a future on a tokio runtime (for `async fn` tasks).
     Async,
+    // cluster: runs queued for workers.
+    /// `"worker"`: the run is queued in the cluster's PostgreSQL database and executed by
+    /// a `worker` process, as a process child there.
+    Worker,
 }
 
 /// Every accepted execution spelling, canonical ones first, then aliases.
-pub const EXECUTION_NAMES: &[&str] = &["main", "thread", "process", "async", "inline"];
+pub const EXECUTION_NAMES: &[&str] = &["main", "thread", "process", "async", "worker", "inline"];
 
 /// The accepted execution spellings, for messages.
-pub const EXECUTION_ACCEPTED: &str = "`main` (alias `inline`), `thread`, `process`, `async`";
+pub const EXECUTION_ACCEPTED: &str =
+    "`main` (alias `inline`), `thread`, `process`, `async`, `worker`";
 
 /// What a duration setting accepts, for messages.
 pub const DURATION_ACCEPTED: &str =
@@ -80,6 +85,7 @@ pub fn parse_execution(text: &str) -> Result<ExecutionName, ParseError> {
         "thread" => Ok(ExecutionName::Thread),
         "process" => Ok(ExecutionName::Process),
         "async" => Ok(ExecutionName::Async),
+        "worker" => Ok(ExecutionName::Worker),
         other => {
             let error = ParseError::new(
                 text,

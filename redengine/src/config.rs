@@ -131,6 +131,14 @@ pub struct Config {
     /// What tasks that set no `misfire` do about occurrences missed while the scheduler
     /// was down (default `run_if_open`). Red Engine has no such key.
     pub misfire: Misfire,
+    // --- cluster: the PostgreSQL log and leadership ---
+    /// Keep the task log in the PostgreSQL database at this URL (`postgres://…`), and
+    /// run as one node of a scheduler cluster on it (default none; needs the `postgres`
+    /// feature; `docs/cluster.md`). A store set on the builder wins.
+    pub log_postgres: Option<String>,
+    /// How long a standby may take to take over from a leader that died (default 10
+    /// seconds).
+    pub cluster_lease: Duration,
 }
 
 impl Default for Config {
@@ -157,6 +165,9 @@ impl Default for Config {
             log_retention: None,
             // zones
             misfire: Misfire::RunIfOpen,
+            // cluster
+            log_postgres: None,
+            cluster_lease: Duration::from_secs(10),
         }
     }
 }
@@ -340,6 +351,27 @@ const TABLE: &[Key] = &[
                 redengine_conditions::suggest(v, Misfire::NAMES)
                     .map(|s| format!("did you mean `{s}`?"))
             })?;
+            Ok(())
+        },
+    },
+    // --- cluster: the PostgreSQL log and leadership ---
+    Key {
+        name: "log_postgres",
+        accepted: "a PostgreSQL URL, e.g. \"postgres://scheduler@db.example/jobs\"",
+        apply: |c, v| {
+            if !crate::log::is_postgres_url(v) {
+                return Err(None);
+            }
+            crate::log::open_url(v, c.cluster_lease).map_err(Some)?;
+            c.log_postgres = Some(v.trim().to_owned());
+            Ok(())
+        },
+    },
+    Key {
+        name: "cluster_lease",
+        accepted: settings::DURATION_ACCEPTED,
+        apply: |c, v| {
+            c.cluster_lease = duration(v)?;
             Ok(())
         },
     },

@@ -137,6 +137,8 @@ mod signals;
 // Executors: how one run is carried out, and the process control they share.
 mod execution;
 mod procctl;
+// cluster: the run queue of `worker` tasks, the `worker` and `status` commands.
+mod cluster;
 // The model: what the user built.
 mod config;
 mod context;
@@ -180,6 +182,9 @@ pub use hooks::{
 };
 pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, SqliteLog, TaskRecord};
 pub use misfire::Misfire;
+// cluster: the PostgreSQL log.
+#[cfg(feature = "postgres")]
+pub use log::PostgresLog;
 pub use redengine_conditions::Zone;
 
 pub use kind::{AsyncFunctionTask, AsyncRun, FunctionTask, Restart, ShutDown, TaskKind};

@@ -30,7 +30,11 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
 
     // Written `execution = "process"`: values must cross to the child, checked here. With
     // the default execution every type compiles, and dispatch reports what cannot cross.
-    let process = matches!(args.execution, Some((ExecutionName::Process, _)));
+    // cluster: a worker run is a process child on the worker: the same checks.
+    let process = matches!(
+        args.execution,
+        Some((ExecutionName::Process | ExecutionName::Worker, _))
+    );
     // async: an `async fn`'s shim returns a future, so a failed load returns a ready one.
     let is_async = function.sig.asyncness.is_some();
     let fail = if is_async {
@@ -185,6 +189,9 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
         }
         Some(ExecutionName::Async) => {
             quote!(::core::option::Option::Some(#private::Execution::Async))
+        }
+        Some(ExecutionName::Worker) => {
+            quote!(::core::option::Option::Some(#private::Execution::Worker))
         }
     };
     // async: an `async fn` task without an execution runs as a future.

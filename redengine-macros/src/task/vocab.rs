@@ -169,6 +169,7 @@ mod tests {
                         redengine::Execution::Thread => ExecutionName::Thread,
                         redengine::Execution::Process => ExecutionName::Process,
                         redengine::Execution::Async => ExecutionName::Async,
+                        redengine::Execution::Worker => ExecutionName::Worker,
                     };
                     assert_eq!(name, Some(expected), "{text:?}");
                 }

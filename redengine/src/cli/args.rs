@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use redengine_conditions::suggest;
 
 /// The commands, in the order `--help` lists them.
-pub(crate) const COMMANDS: &[&str] =
-    &["run", "list", "check", "run-task", "history", "log", "help"];
+pub(crate) const COMMANDS: &[&str] = &[
+    "run", "list", "check", "run-task", "history", "log", "status", "worker", "help",
+];
 
 /// The options, for "did you mean".
 const OPTIONS: &[&str] = &[
@@ -64,6 +65,11 @@ pub(crate) enum Command {
     },
     /// `log import FILE`, `log export FILE`, `log compact`.
     Log(LogCommand),
+    // --- cluster: the state of a PostgreSQL cluster ---
+    /// Which node leads, which stand by, the runs in flight.
+    Status,
+    /// Execute queued `worker` runs until killed.
+    Worker,
     /// Print the usage.
     Help,
 }
@@ -302,6 +308,9 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
             });
         }
         Some("log") => Command::Log(log_command(&rest)?),
+        // cluster
+        Some("status") => Command::Status,
+        Some("worker") => Command::Worker,
         Some("run-task") => {
             if rest.is_empty() {
                 return Err(UsageError::new(

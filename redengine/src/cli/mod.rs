@@ -71,7 +71,15 @@ pub(crate) fn main(
     };
     let log = invocation.log.as_deref();
     if let Some(path) = log {
-        session.store = if is_sqlite_path(path) {
+        // cluster: a PostgreSQL URL chooses the PostgreSQL log.
+        let url = path.to_str().filter(|p| crate::log::is_postgres_url(p));
+        session.store = if let Some(url) = url {
+            session.config.log_postgres = Some(url.to_owned());
+            match crate::log::open_url(url, session.config.cluster_lease) {
+                Ok(store) => store,
+                Err(e) => return fail(&program, Failure::Runtime(e)),
+            }
+        } else if is_sqlite_path(path) {
             Box::new(SqliteLog::new(path))
         } else {
             Box::new(CsvLog::new(path))
@@ -126,6 +134,9 @@ pub(crate) fn main(
             history::history(&mut session, &ask).map(|s| (s, true))
         }
         Command::Log(command) => log_cmd::log(&mut session, command).map(|s| (s, true)),
+        // cluster
+        Command::Status => status(&session).map(|s| (s, true)),
+        Command::Worker => worker(&session).map(|s| (s, true)),
     };
     match outcome {
         Ok((text, ok)) => {
@@ -171,6 +182,51 @@ fn print(text: &str) {
 }
 
 /// The `--help` text.
+// --- cluster: `status` ---
+/// `status`: the cluster's state, for a session on a PostgreSQL log.
+fn status(session: &Session) -> std::result::Result<String, Failure> {
+    let Some(url) = session.config.log_postgres.as_deref() else {
+        return Err(Failure::Runtime(format!(
+            "`status` reports on a scheduler cluster, and the {} is not one: give the \
+             cluster's PostgreSQL log with `--log postgres://…` or the `log_postgres` key",
+            session.store.describe()
+        )));
+    };
+    #[cfg(feature = "postgres")]
+    {
+        crate::cluster::status(url).map_err(Failure::Runtime)
+    }
+    #[cfg(not(feature = "postgres"))]
+    {
+        let _ = url;
+        Err(Failure::Runtime(crate::log::NO_FEATURE.to_owned()))
+    }
+}
+
+/// `worker`: executes the cluster's queued runs until killed.
+fn worker(session: &Session) -> std::result::Result<String, Failure> {
+    let Some(url) = session.config.log_postgres.as_deref() else {
+        return Err(Failure::Runtime(format!(
+            "`worker` takes runs from a scheduler cluster's queue, and the {} is not one: \
+             give the cluster's PostgreSQL log with `--log postgres://…` or the \
+             `log_postgres` key",
+            session.store.describe()
+        )));
+    };
+    #[cfg(feature = "postgres")]
+    {
+        let config = &session.config;
+        crate::cluster::worker::run(url, config.max_process_count, config.cluster_lease)
+            .map(|()| String::new())
+            .map_err(Failure::Runtime)
+    }
+    #[cfg(not(feature = "postgres"))]
+    {
+        let _ = url;
+        Err(Failure::Runtime(crate::log::NO_FEATURE.to_owned()))
+    }
+}
+
 fn usage(program: &str) -> String {
     format!(
         "\
@@ -199,12 +255,18 @@ Commands:
                                to a new FILE; rewrite the log without the records older
                                than `log_retention` (a CSV log is replaced atomically and
                                the old file kept as tasks.csv.bak-TIME)
+  status                       a scheduler cluster on a PostgreSQL log: which node leads,
+                               which stand by, the runs in flight
+  worker                       a worker of a scheduler cluster: executes the runs of
+                               `execution = \"worker\"` tasks the leader queues, at most
+                               `max_process_count` at once, until stopped
   help                         print this help
 
 Options:
   --log PATH                   use the task log at PATH instead of the session's log
                                (before or after the command): an SQLite database when
-                               PATH ends in .db, .sqlite or .sqlite3, else a CSV log
+                               PATH ends in .db, .sqlite or .sqlite3, a PostgreSQL one
+                               for a postgres:// URL, else a CSV log
   --at TIME                    the instant `list` and `check` look at: {forms},
                                in the session's time zone
   --wide                       `list`: one row per task with every column

@@ -35,6 +35,21 @@ impl Executor for NoProcess {
     }
 }
 
+/// The `worker` executor in a build without the `postgres` feature.
+#[cfg(not(feature = "postgres"))]
+struct NoWorker;
+
+#[cfg(not(feature = "postgres"))]
+impl Executor for NoWorker {
+    fn dispatch(&self, job: job::Job, _done: job::Done) -> job::Dispatch {
+        job::Dispatch::Failed(format!(
+            "task '{}' uses execution `worker`: {}",
+            job.info.name,
+            crate::log::NO_FEATURE
+        ))
+    }
+}
+
 /// The executor for `execution`.
 pub(crate) fn executor(execution: Execution) -> &'static dyn Executor {
     match execution {
@@ -45,5 +60,10 @@ pub(crate) fn executor(execution: Execution) -> &'static dyn Executor {
         #[cfg(not(unix))]
         Execution::Process => &NoProcess,
         Execution::Async => &asynchronous::OnTokio,
+        // cluster: queued for the cluster's workers.
+        #[cfg(feature = "postgres")]
+        Execution::Worker => &crate::cluster::queue::Queue,
+        #[cfg(not(feature = "postgres"))]
+        Execution::Worker => &NoWorker,
     }
 }

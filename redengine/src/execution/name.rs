@@ -19,19 +19,25 @@ pub enum Execution {
     /// As a future on a tokio runtime (`"async"`): the default of `async fn` tasks, which
     /// run nowhere else but `process`. Needs the `tokio` feature; see docs/async.md.
     Async,
+    // cluster: runs queued for workers.
+    /// Queued in the cluster's PostgreSQL database and executed by a `worker` process as
+    /// a process child there (`"worker"`; needs the `postgres` feature and a PostgreSQL
+    /// log; docs/cluster.md).
+    Worker,
 }
 
 impl Execution {
     /// The accepted spellings, for error messages.
     pub const ACCEPTED: &'static str = settings::EXECUTION_ACCEPTED;
 
-    /// The canonical name (`main`, `thread`, `process`, `async`).
+    /// The canonical name (`main`, `thread`, `process`, `async`, `worker`).
     pub fn as_str(self) -> &'static str {
         match self {
             Execution::Main => "main",
             Execution::Thread => "thread",
             Execution::Process => "process",
             Execution::Async => "async",
+            Execution::Worker => "worker",
         }
     }
 }
@@ -77,6 +83,7 @@ impl FromStr for Execution {
             Ok(ExecutionName::Thread) => Ok(Execution::Thread),
             Ok(ExecutionName::Process) => Ok(Execution::Process),
             Ok(ExecutionName::Async) => Ok(Execution::Async),
+            Ok(ExecutionName::Worker) => Ok(Execution::Worker),
             Err(_) => Err(UnknownExecution(s.to_string())),
         }
     }

@@ -57,7 +57,13 @@ use crate::value::TypeInfo;
 
 /// Every execution, for kinds that can run anywhere (the default of
 /// [`TaskKind::executions`]).
-const ALL_EXECUTIONS: &[Execution] = &[Execution::Main, Execution::Thread, Execution::Process];
+const ALL_EXECUTIONS: &[Execution] = &[
+    Execution::Main,
+    Execution::Thread,
+    Execution::Process,
+    // cluster: a worker runs it as a process child.
+    Execution::Worker,
+];
 
 /// What a task does when it runs: the extension point for custom kinds of task.
 ///
@@ -226,6 +232,6 @@ mod tests {
         assert_eq!(executions_text(&*kind), "`main`");
         let f = FunctionTask::new(|_| Outcome::Success(None), TypeInfo::of::<u32>());
         assert_eq!(f.describe(), "function returning `u32`");
-        assert_eq!(executions_text(&f), "`main`, `thread`, `process`");
+        assert_eq!(executions_text(&f), "`main`, `thread`, `process`, `worker`");
     }
 }

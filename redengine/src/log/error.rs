@@ -42,6 +42,10 @@ pub enum LogErrorKind {
         /// The newest version this build knows.
         known: u32,
     },
+    // cluster: the PostgreSQL log.
+    /// The PostgreSQL log lost the connection that holds the cluster's leadership: this
+    /// scheduler may no longer write (another node may lead by now).
+    LostLeadership,
 }
 
 /// Which kind of store an error is about, for its wording.
@@ -49,6 +53,8 @@ pub enum LogErrorKind {
 pub(super) enum StoreFormat {
     Csv,
     Sqlite,
+    // cluster: the PostgreSQL log.
+    Postgres,
 }
 
 /// An error of a [`LogStore`](super::LogStore): it names the file, what failed and how to
@@ -128,11 +134,45 @@ impl LogError {
         }
     }
 
-    /// `CSV log` or `SQLite log`.
+    // cluster: the PostgreSQL log (`path` holds its URL without the password).
+    /// An error of the PostgreSQL store with its client's error.
+    #[cfg(feature = "postgres")]
+    pub(super) fn postgres(
+        url: &str,
+        kind: LogErrorKind,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        LogError {
+            path: PathBuf::from(url),
+            format: StoreFormat::Postgres,
+            kind,
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// An error of the PostgreSQL store with no source.
+    #[cfg(feature = "postgres")]
+    pub(super) fn postgres_kind(url: &str, kind: LogErrorKind) -> Self {
+        LogError {
+            path: PathBuf::from(url),
+            format: StoreFormat::Postgres,
+            kind,
+            source: None,
+        }
+    }
+
+    /// Another scheduler leads on this PostgreSQL log (`pid`: its process, on its node).
+    #[cfg(feature = "postgres")]
+    pub(super) fn locked_postgres(url: &str, pid: Option<u32>) -> Self {
+        LogError::postgres_kind(url, LogErrorKind::Locked { pid })
+    }
+
+    /// `CSV log`, `SQLite log` or `PostgreSQL log`.
     fn label(&self) -> &'static str {
         match self.format {
             StoreFormat::Csv => "CSV log",
             StoreFormat::Sqlite => "SQLite log",
+            StoreFormat::Postgres => "PostgreSQL log",
         }
     }
 
@@ -141,6 +181,7 @@ impl LogError {
         match self.format {
             StoreFormat::Csv => "`CsvLog::new`",
             StoreFormat::Sqlite => "`SessionBuilder::log_sqlite`",
+            StoreFormat::Postgres => "`SessionBuilder::log_postgres`",
         }
     }
 
@@ -189,6 +230,10 @@ impl LogError {
     fn cause(&self) -> String {
         match (&self.format, &self.source) {
             (StoreFormat::Sqlite, Some(e)) => format!(" ({e})"),
+            (StoreFormat::Postgres, Some(e)) => match std::error::Error::source(&**e) {
+                Some(inner) => format!(" ({e}: {inner})"),
+                None => format!(" ({e})"),
+            },
             _ => String::new(),
         }
     }
@@ -196,6 +241,13 @@ impl LogError {
     /// The fix the message suggests, chosen from the I/O error where it tells.
     fn fix(&self) -> String {
         let chooser = self.chooser();
+        if self.format == StoreFormat::Postgres {
+            return format!(
+                "check that the server runs and accepts this URL (host, port, database, role \
+                 and password), and that the role may create and write redengine's tables in \
+                 that database (docs/cluster.md), or choose another URL with {chooser}"
+            );
+        }
         match self.io_kind() {
             Some(io::ErrorKind::PermissionDenied) => {
                 match self.format {
@@ -203,7 +255,7 @@ impl LogError {
                         format!("give this user write access to it, or choose another path with {chooser}")
                     }
                     // SQLite also writes `-wal` and `-shm` files next to the database.
-                    StoreFormat::Sqlite => format!(
+                    StoreFormat::Sqlite | StoreFormat::Postgres => format!(
                         "give this user write access to it and to its directory (SQLite writes \
                      `-wal` and `-shm` files beside it), or choose another path with {chooser}"
                     ),
@@ -262,6 +314,18 @@ impl fmt::Display for LogError {
                 "cannot sync the {label} `{path}` to disk (recent records may be lost){cause}: {}",
                 self.fix()
             ),
+            LogErrorKind::Locked { pid } if self.format == StoreFormat::Postgres => {
+                let holder = match pid {
+                    Some(pid) => format!("process {pid} leads"),
+                    None => "another scheduler leads".to_owned(),
+                };
+                write!(
+                    f,
+                    "the {label} `{path}` is in use: {holder} (it holds the cluster's \
+                     leadership lock); stop it first, or run this command from a node that \
+                     only reads: `list`, `check`, `history` and `status` can"
+                )
+            }
             LogErrorKind::Locked { pid } => {
                 let holder = match pid {
                     Some(pid) => format!("process {pid}"),
@@ -280,6 +344,29 @@ impl fmt::Display for LogError {
                  redengine never rewrites an existing file: move it away or choose another \
                  path with `CsvLog::new`",
                 super::format::HEADER_LINE.trim_end()
+            ),
+            LogErrorKind::NotATaskLog { found } if self.format == StoreFormat::Postgres => {
+                write!(
+                    f,
+                    "the PostgreSQL database `{path}` is not a redengine log ({found}); \
+                     redengine never rewrites tables it did not create: drop or rename them, \
+                     or choose another database with {chooser}"
+                )
+            }
+            LogErrorKind::NewerSchema { found, known } if self.format == StoreFormat::Postgres => {
+                write!(
+                    f,
+                    "the PostgreSQL log `{path}` has schema version {found}, written by a \
+                     newer redengine (this one knows versions up to {known}); it is never \
+                     downgraded: run the newer redengine on every node (docs/cluster.md, \
+                     \"Rolling upgrades\")"
+                )
+            }
+            LogErrorKind::LostLeadership => write!(
+                f,
+                "the {label} `{path}` lost the connection that holds this scheduler's \
+                 leadership{cause}: it launches nothing more and stops, as another node may \
+                 lead by now; start it again to stand by (docs/cluster.md, \"Failover\")"
             ),
             LogErrorKind::NotATaskLog { found } => write!(
                 f,

@@ -33,6 +33,8 @@ mod format;
 mod history;
 mod lock;
 mod memory;
+// cluster: the PostgreSQL log (`PostgresLog` with the `postgres` feature).
+mod postgres;
 mod reader;
 mod record;
 mod retention;
@@ -52,6 +54,14 @@ pub(crate) fn emit(record: &TaskRecord) {
 pub use self::facade::TASK_TARGET;
 pub use self::history::{last_of_each, HistoryQuery, FAILED};
 pub use self::memory::MemoryLog;
+pub use self::postgres::is_postgres_url;
+pub(crate) use self::postgres::open_url;
+#[cfg(feature = "postgres")]
+pub(crate) use self::postgres::queue_url;
+#[cfg(not(feature = "postgres"))]
+pub(crate) use self::postgres::NO_FEATURE;
+#[cfg(feature = "postgres")]
+pub use self::postgres::{PostgresLog, DEFAULT_LEASE, LEADER_KEY};
 pub(crate) use self::record::error_chain;
 pub use self::record::{RecordHead, TaskRecord};
 pub use self::retention::{kept, Retention};
@@ -184,6 +194,15 @@ pub trait LogStore: Send + 'static {
     fn append_all(&mut self, records: &[TaskRecord]) -> Result<(), LogError> {
         records.iter().try_for_each(|r| self.append(r))
     }
+
+    // --- cluster: leadership heartbeat ---
+    /// Checks, before each cycle, that this scheduler still may write (a cluster
+    /// leader's lock, [`PostgresLog`]); an error stops the scheduler before it launches
+    /// anything. Returns how soon the next check is due: the loop wakes for it. Default:
+    /// nothing to check.
+    fn heartbeat(&mut self) -> Result<Option<std::time::Duration>, LogError> {
+        Ok(None)
+    }
 }
 
 impl<S: LogStore + ?Sized> LogStore for Box<S> {
@@ -249,5 +268,9 @@ impl<S: LogStore + ?Sized> LogStore for Box<S> {
 
     fn append_all(&mut self, records: &[TaskRecord]) -> Result<(), LogError> {
         (**self).append_all(records)
+    }
+
+    fn heartbeat(&mut self) -> Result<Option<std::time::Duration>, LogError> {
+        (**self).heartbeat()
     }
 }

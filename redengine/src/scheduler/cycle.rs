@@ -36,11 +36,13 @@ impl Scheduler<'_> {
             if self.only.is_none() && self.check(&self.shut, None, "shut_cond")? {
                 return Ok(());
             }
+            // cluster: a leader that lost its lock stops before launching anything.
+            let beat = self.s.store.heartbeat()?;
             self.run_cycle()?;
             if self.only.is_some() {
                 return Ok(());
             }
-            self.wait();
+            self.wait_at_most(beat);
         }
     }
 

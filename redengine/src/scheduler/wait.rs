@@ -22,7 +22,9 @@ fn earliest(best: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
 impl Scheduler<'_> {
     /// Blocks until the next cycle is due: after `cycle_sleep` if set, else at the next
     /// possible change.
-    pub(super) fn wait(&mut self) {
+    /// At most `cap` (cluster: a leader's heartbeat is due).
+    pub(super) fn wait_at_most(&mut self, cap: Option<std::time::Duration>) {
+        let cap = cap.and_then(|c| TimeDelta::from_std(c).ok());
         self.alarm.set_in_flight(!self.running.is_empty());
         let now = self.now();
         if let Some(pause) = self.s.config.cycle_sleep {
@@ -37,6 +39,10 @@ impl Scheduler<'_> {
         }
         let Some(deadline) = self.next_deadline(now) else {
             return;
+        };
+        let deadline = match (deadline, cap.and_then(|c| now.checked_add_signed(c))) {
+            (Some(d), Some(c)) => Some(d.min(c)),
+            (d, c) => d.or(c),
         };
         if self.alarm.rang() {
             return;

@@ -324,6 +324,25 @@ impl SessionBuilder {
         self
     }
 
+    // --- cluster: the PostgreSQL log and leadership ---
+    /// Log to a PostgreSQL database (`postgres://user@host/database`; the tables are
+    /// created and migrated by the program) and run as one node of a scheduler cluster
+    /// on it: the first scheduler leads, others stand by and take over when it stops
+    /// (`docs/cluster.md`). Needs the `postgres` feature.
+    #[cfg(feature = "postgres")]
+    pub fn log_postgres(mut self, url: impl Into<String>) -> Self {
+        self.config.log_postgres = Some(url.into());
+        self.store = None;
+        self
+    }
+
+    /// How long a standby may take to take over from a leader that died (default 10
+    /// seconds): the `cluster_lease` key.
+    pub fn cluster_lease(mut self, lease: std::time::Duration) -> Self {
+        self.config.cluster_lease = lease;
+        self
+    }
+
     /// How much of the task log to keep (`Retention::parse("90 days")`, or
     /// `Retention::Records(100_000)`): older records leave the in-memory history and the
     /// SQLite log, never changing a condition's answer inside the kept window; the CSV
@@ -378,6 +397,12 @@ impl SessionBuilder {
         }
         let store: Box<dyn LogStore> = match (self.store, &self.config.log_sqlite) {
             (Some(store), _) => store,
+            // cluster: the PostgreSQL log, before the SQLite one.
+            (None, _) if self.config.log_postgres.is_some() => {
+                let url = self.config.log_postgres.as_deref().unwrap_or_default();
+                crate::log::open_url(url, self.config.cluster_lease)
+                    .map_err(|reason| Error::config("log_postgres", url, &reason))?
+            }
             (None, Some(path)) => Box::new(SqliteLog::new(path)),
             (None, None) => Box::new(CsvLog::new("log/tasks.csv")),
         };

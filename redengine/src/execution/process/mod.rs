@@ -10,7 +10,7 @@
 //! The child side lives in [`child`]; the protocol in [`wire`].
 
 pub(crate) mod child;
-mod group;
+pub(crate) mod group;
 mod stderr;
 pub(crate) mod wire;
 
@@ -80,7 +80,7 @@ impl Executor for Process {
 }
 
 /// The request line for `job`; a value that cannot be encoded is a pre-run failure.
-fn request(job: &Job, run: u64) -> Result<String, String> {
+pub(crate) fn request(job: &Job, run: u64) -> Result<String, String> {
     let mut args = Vec::with_capacity(job.args.len());
     for (i, (name, arg)) in job.args.iter().enumerate() {
         let ty = job.types.get(i).copied().unwrap_or(TypeInfo::of::<()>());

@@ -1,0 +1,552 @@
+//! [`PostgresLog`]: the store, its connections and its leadership lock.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use postgres::{Client, NoTls};
+
+use super::{rows, schema};
+use crate::log::error::{LogError, LogErrorKind};
+use crate::log::{Action, HistoryQuery, LogStore, RecordHead, TaskRecord};
+
+/// The session-scoped advisory lock the leading scheduler holds ("redeng" in ASCII): one
+/// scheduler cluster per database.
+pub const LEADER_KEY: i64 = 0x7265_6465_6e67;
+
+/// How long a standby may take to notice a dead leader and lead, by default.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(10);
+
+/// The URL of the PostgreSQL log this process leads on: where `worker` runs are queued.
+static QUEUE_URL: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Where this process queues `execution = "worker"` runs: the PostgreSQL log it leads on.
+pub(crate) fn queue_url() -> Option<String> {
+    QUEUE_URL.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// How long a connection attempt may take before it fails with an error naming the URL.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The task log in a PostgreSQL database, and the leadership of a scheduler cluster.
+///
+/// * **Schema.** Two tables, `redengine_schema_version` and `redengine_records` (the
+///   SQLite log's columns), created and migrated forward by the program under an
+///   advisory lock, never downgraded. A database written by a newer redengine is refused.
+/// * **One writer: the leader.** The scheduler's start-up takes the session-scoped
+///   advisory lock [`LEADER_KEY`] on the very connection every record is written through.
+///   While another scheduler holds it, this one waits as a standby, trying again every
+///   fifth of the [lease](PostgresLog::lease); when the leader's connection ends (its
+///   process died, or the server ended the connection), PostgreSQL releases the lock and
+///   a standby leads, reads the history back and closes the dead leader's open runs as
+///   `crash`.
+/// * **Fencing.** The lock and the writes share one connection, and a lost connection is
+///   never reopened: a leader that lost its lock cannot write the `run` record that must
+///   precede every launch, so it cannot launch anything (its scheduler stops with the
+///   error). Two leaders can never write at once.
+/// * **Readers.** [`LogStore::peek`] and the history queries use a connection of their
+///   own without the lock: `list`, `check` and `history` work from any node.
+/// * **Return values** are kept like the SQLite log's.
+///
+/// Nothing connects until the first read or append.
+///
+/// ```
+/// use redengine::log::{LogStore, PostgresLog};
+///
+/// let log = PostgresLog::new("postgres://sched:secret@db.example/jobs");
+/// assert_eq!(log.describe(), "PostgreSQL log at postgres://sched@db.example/jobs");
+/// ```
+pub struct PostgresLog {
+    url: String,
+    /// The URL without its password, for messages.
+    shown: String,
+    /// The writing connection, holding the leadership lock.
+    client: Option<Client>,
+    /// The reading connection (no lock).
+    reader: Option<Client>,
+    /// The id of each open run this store appended.
+    open_runs: HashMap<String, i64>,
+    /// `hostname:pid`, written with every record and shown as the connection's
+    /// `application_name` (so `status` and `pg_stat_activity` name the leader).
+    node: String,
+    lease: Duration,
+    /// Whether start-up waits for the leadership (a standby) instead of failing.
+    standby: bool,
+    /// When the leader's connection last answered a heartbeat.
+    checked: Option<std::time::Instant>,
+}
+
+impl std::fmt::Debug for PostgresLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresLog")
+            .field("url", &self.shown)
+            .field("node", &self.node)
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresLog {
+    /// A PostgreSQL log at `url` (`postgres://user:password@host:port/database`). A
+    /// scheduler on it waits as a standby while another leads.
+    pub fn new(url: impl Into<String>) -> Self {
+        let url = url.into();
+        PostgresLog {
+            shown: redact(&url),
+            url,
+            client: None,
+            reader: None,
+            open_runs: HashMap::new(),
+            node: node(),
+            lease: DEFAULT_LEASE,
+            standby: true,
+            checked: None,
+        }
+    }
+
+    /// How long a standby may take to take over from a leader that died (default
+    /// [`DEFAULT_LEASE`]): standbys try the lock every fifth of it, and the server's TCP
+    /// keepalives end a silent leader's connection within about it.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease.max(Duration::from_millis(100));
+        self
+    }
+
+    /// Whether the scheduler's start-up waits while another scheduler leads (default
+    /// `true`); `false` fails at once with [`LogErrorKind::Locked`].
+    pub fn standby(mut self, wait: bool) -> Self {
+        self.standby = wait;
+        self
+    }
+
+    /// The URL as messages show it (no password).
+    pub fn shown_url(&self) -> &str {
+        &self.shown
+    }
+
+    /// This process's node name (`hostname:pid`).
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    fn err(&self, kind: LogErrorKind, e: postgres::Error) -> LogError {
+        LogError::postgres(&self.shown, kind, e)
+    }
+
+    /// A new connection, its keepalives set from the lease.
+    fn connect(&self, role: &str) -> Result<Client, LogError> {
+        let mut config: postgres::Config = self
+            .url
+            .parse()
+            .map_err(|e| self.err(LogErrorKind::Open, e))?;
+        config
+            .application_name(&format!("redengine {role} {}", self.node))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .keepalives(true)
+            .keepalives_idle((self.lease / 2).max(Duration::from_secs(1)));
+        let mut client = config
+            .connect(NoTls)
+            .map_err(|e| self.err(LogErrorKind::Open, e))?;
+        // The server's side: a leader whose machine vanished (no FIN) loses its
+        // connection, and so the lock, within about the lease.
+        let secs = |d: Duration| d.as_secs().max(1);
+        let setup = format!(
+            "SET tcp_keepalives_idle = {}; SET tcp_keepalives_interval = {}; \
+             SET tcp_keepalives_count = 3; SET tcp_user_timeout = {}",
+            secs(self.lease / 3),
+            secs(self.lease / 9),
+            self.lease.as_millis()
+        );
+        client
+            .batch_execute(&setup)
+            .map_err(|e| self.err(LogErrorKind::Open, e))?;
+        Ok(client)
+    }
+
+    /// Connects the writer: migrates, then takes the leadership lock, waiting for it as a
+    /// standby when `wait`.
+    fn open(&mut self, wait: bool) -> Result<(), LogError> {
+        let mut client = self.connect("scheduler")?;
+        match schema::migrate(&mut client).map_err(|e| self.err(LogErrorKind::Open, e))? {
+            Ok(v) if v > schema::VERSION => {
+                return Err(LogError::postgres_kind(
+                    &self.shown,
+                    LogErrorKind::NewerSchema {
+                        found: v,
+                        known: schema::VERSION,
+                    },
+                ))
+            }
+            Ok(_) => {}
+            Err(found) => {
+                return Err(LogError::postgres_kind(
+                    &self.shown,
+                    LogErrorKind::NotATaskLog { found },
+                ))
+            }
+        }
+        let mut said = false;
+        loop {
+            let got: bool = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_KEY])
+                .map_err(|e| self.err(LogErrorKind::Open, e))?
+                .get(0);
+            if got {
+                break;
+            }
+            let holder = leader(&mut client).ok().flatten();
+            if !wait {
+                let pid = holder
+                    .as_deref()
+                    .and_then(|h| h.rsplit(':').next())
+                    .and_then(|p| p.parse().ok());
+                return Err(LogError::locked_postgres(&self.shown, pid));
+            }
+            if !said {
+                log::info!(
+                    target: "redengine::scheduler",
+                    "standing by: {} leads the scheduler on the {}; this node ({}) takes \
+                     over when it stops",
+                    holder.as_deref().unwrap_or("another node"),
+                    self.describe(),
+                    self.node
+                );
+                said = true;
+            }
+            std::thread::sleep(self.lease / 5);
+        }
+        if said {
+            // A leader cut off from the database (rather than dead) notices at its next
+            // heartbeat, a fifth of the lease, and stops: give it that, twice over, before
+            // this node launches anything.
+            std::thread::sleep(self.lease / 2);
+            log::info!(
+                target: "redengine::scheduler",
+                "leading: this node ({}) holds the leadership of the {}",
+                self.node,
+                self.describe()
+            );
+        }
+        // The previous leader's queued runs are closed as `crash` by this start-up (they
+        // have a `run` record and no finish): none of them may run now, unrecorded. A
+        // queued one is dropped; a running one is cancelled (its worker kills it).
+        client
+            .batch_execute(
+                "UPDATE redengine_queue SET state = 'done' WHERE state = 'queued'; \
+                 UPDATE redengine_queue SET state = 'cancel' WHERE state = 'running';",
+            )
+            .map_err(|e| self.err(LogErrorKind::Open, e))?;
+        self.client = Some(client);
+        *QUEUE_URL.lock().unwrap_or_else(|e| e.into_inner()) = Some(self.url.clone());
+        Ok(())
+    }
+
+    /// Connects and migrates the schema without taking the leadership (a worker).
+    pub fn prepare(&self) -> Result<(), LogError> {
+        let mut client = self.connect("worker")?;
+        match schema::migrate(&mut client).map_err(|e| self.err(LogErrorKind::Open, e))? {
+            Ok(v) if v > schema::VERSION => Err(LogError::postgres_kind(
+                &self.shown,
+                LogErrorKind::NewerSchema {
+                    found: v,
+                    known: schema::VERSION,
+                },
+            )),
+            Ok(_) => Ok(()),
+            Err(found) => Err(LogError::postgres_kind(
+                &self.shown,
+                LogErrorKind::NotATaskLog { found },
+            )),
+        }
+    }
+
+    /// The writing connection, opened (without waiting) if needed; an error once it was
+    /// lost, as a lost connection is a lost leadership.
+    fn writer(&mut self) -> Result<&mut Client, LogError> {
+        if self.client.is_none() {
+            self.open(false)?;
+        }
+        let client = self.client.as_mut().expect("opened above");
+        if client.is_closed() {
+            return Err(LogError::postgres_kind(
+                &self.shown,
+                LogErrorKind::LostLeadership,
+            ));
+        }
+        Ok(client)
+    }
+
+    /// The reading connection; `None` while the database has no redengine tables.
+    fn reading(&mut self) -> Result<Option<&mut Client>, LogError> {
+        if self.reader.as_ref().is_none_or(Client::is_closed) {
+            self.reader = Some(self.connect("reader")?);
+        }
+        let client = self.reader.as_mut().expect("connected above");
+        match schema::version(client) {
+            Ok(Ok(0)) => Ok(None),
+            Ok(Ok(v)) if v > schema::VERSION => Err(LogError::postgres_kind(
+                &self.shown,
+                LogErrorKind::NewerSchema {
+                    found: v,
+                    known: schema::VERSION,
+                },
+            )),
+            Ok(Ok(_)) => Ok(self.reader.as_mut()),
+            Ok(Err(found)) => Err(LogError::postgres_kind(
+                &self.shown,
+                LogErrorKind::NotATaskLog { found },
+            )),
+            Err(e) => Err(LogError::postgres(&self.shown, LogErrorKind::Read, e)),
+        }
+    }
+
+    /// A write failed: a closed connection is a lost leadership.
+    fn write_err(&self, e: postgres::Error) -> LogError {
+        if e.is_closed() || self.client.as_ref().is_some_and(Client::is_closed) {
+            LogError::postgres(&self.shown, LogErrorKind::LostLeadership, e)
+        } else {
+            LogError::postgres(&self.shown, LogErrorKind::Write, e)
+        }
+    }
+}
+
+/// The node holding the leadership lock, from its connection's `application_name`.
+pub(crate) fn leader(client: &mut Client) -> Result<Option<String>, postgres::Error> {
+    let row = client.query_opt(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 \
+         AND l.objsubid = 1 AND l.database = \
+         (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1",
+        &[
+            &postgres::types::Oid::try_from(LEADER_KEY >> 32).unwrap_or(0),
+            &postgres::types::Oid::try_from(LEADER_KEY & 0xffff_ffff).unwrap_or(0),
+        ],
+    )?;
+    Ok(row.map(|r| {
+        let name: String = r.get(0);
+        name.rsplit(' ').next().unwrap_or(&name).to_owned()
+    }))
+}
+
+/// The URL without its password.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (auth, host) = match rest.rsplit_once('@') {
+        Some((auth, host)) => (Some(auth), host),
+        None => (None, rest),
+    };
+    match auth {
+        Some(auth) => {
+            let user = auth.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// `hostname:pid`: the process that wrote a record.
+fn node() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{host}:{}", std::process::id())
+}
+
+impl LogStore for PostgresLog {
+    fn load(&mut self) -> Result<Vec<TaskRecord>, LogError> {
+        self.writer()?;
+        let client = self.client.as_mut().expect("opened above");
+        rows::all(client).map_err(|e| LogError::postgres(&self.shown, LogErrorKind::Read, e))
+    }
+
+    /// The scheduler's start-up: waits for the leadership as a standby, then reads.
+    fn load_heads(&mut self, visit: &mut dyn FnMut(RecordHead<'_>)) -> Result<u64, LogError> {
+        if self.client.is_none() {
+            self.open(self.standby)?;
+        }
+        self.writer()?;
+        let client = self.client.as_mut().expect("opened above");
+        rows::each_head(client, visit)
+            .map_err(|e| LogError::postgres(&self.shown, LogErrorKind::Read, e))
+    }
+
+    fn peek(&mut self) -> Result<Vec<TaskRecord>, LogError> {
+        let shown = self.shown.clone();
+        match self.reading()? {
+            Some(client) => {
+                rows::all(client).map_err(|e| LogError::postgres(&shown, LogErrorKind::Read, e))
+            }
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn peek_heads(&mut self, visit: &mut dyn FnMut(RecordHead<'_>)) -> Result<u64, LogError> {
+        let shown = self.shown.clone();
+        match self.reading()? {
+            Some(client) => rows::each_head(client, visit)
+                .map_err(|e| LogError::postgres(&shown, LogErrorKind::Read, e)),
+            None => Ok(0),
+        }
+    }
+
+    fn append(&mut self, record: &TaskRecord) -> Result<(), LogError> {
+        self.append_value(record, None)
+    }
+
+    fn append_value(&mut self, record: &TaskRecord, value: Option<&str>) -> Result<(), LogError> {
+        self.writer()?;
+        let client = self.client.as_mut().expect("opened above");
+        let run_id = if record.action == Action::Run {
+            None
+        } else {
+            match self.open_runs.get(&record.task_name) {
+                Some(&run) => Some(run),
+                None => match rows::last_run(client, &record.task_name) {
+                    Ok(run) => run,
+                    Err(e) => return Err(self.write_err(e)),
+                },
+            }
+        };
+        let client = self.client.as_mut().expect("opened above");
+        let id = match rows::insert(client, record, run_id, &self.node, value) {
+            Ok(id) => id,
+            Err(e) => return Err(self.write_err(e)),
+        };
+        if record.action == Action::Run {
+            self.open_runs.insert(record.task_name.clone(), id);
+        } else {
+            self.open_runs.remove(&record.task_name);
+        }
+        Ok(())
+    }
+
+    fn keeps_values(&self) -> bool {
+        true
+    }
+
+    fn load_values(&mut self, tasks: &[&str]) -> Result<Vec<(String, String)>, LogError> {
+        self.writer()?;
+        let client = self.client.as_mut().expect("opened above");
+        rows::last_values(client, tasks)
+            .map_err(|e| LogError::postgres(&self.shown, LogErrorKind::Read, e))
+    }
+
+    /// Every append is a committed transaction, durable on the server once it returns.
+    fn sync(&mut self) -> Result<(), LogError> {
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        format!("PostgreSQL log at {}", self.shown)
+    }
+
+    fn history(&mut self, query: &HistoryQuery) -> Result<Vec<TaskRecord>, LogError> {
+        let shown = self.shown.clone();
+        match self.reading()? {
+            Some(client) => rows::history(client, query)
+                .map_err(|e| LogError::postgres(&shown, LogErrorKind::Read, e)),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn last_records(&mut self) -> Result<Vec<TaskRecord>, LogError> {
+        let shown = self.shown.clone();
+        match self.reading()? {
+            Some(client) => rows::last_records(client)
+                .map_err(|e| LogError::postgres(&shown, LogErrorKind::Read, e)),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn reader(&self) -> Option<Box<dyn LogStore>> {
+        Some(Box::new(
+            PostgresLog::new(self.url.clone()).lease(self.lease),
+        ))
+    }
+
+    fn prune(&mut self, cutoff: chrono::DateTime<chrono::Utc>) -> Result<u64, LogError> {
+        self.writer()?;
+        let client = self.client.as_mut().expect("opened above");
+        match rows::prune(client, cutoff.timestamp_micros()) {
+            Ok(n) => Ok(n),
+            Err(e) => Err(self.write_err(e)),
+        }
+    }
+
+    /// A leader checks its lock connection every fifth of the lease: a connection the
+    /// server ended (`pg_terminate_backend`, a restart) fails here, before the next cycle
+    /// launches anything.
+    fn heartbeat(&mut self) -> Result<Option<Duration>, LogError> {
+        let every = self.lease / 5;
+        let Some(client) = self.client.as_mut() else {
+            return Ok(None);
+        };
+        if client.is_closed() {
+            return Err(LogError::postgres_kind(
+                &self.shown,
+                LogErrorKind::LostLeadership,
+            ));
+        }
+        if self.checked.is_some_and(|at| at.elapsed() < every) {
+            return Ok(Some(every));
+        }
+        if let Err(e) = client.simple_query("SELECT 1") {
+            return Err(LogError::postgres(
+                &self.shown,
+                LogErrorKind::LostLeadership,
+                e,
+            ));
+        }
+        self.checked = Some(std::time::Instant::now());
+        Ok(Some(every))
+    }
+
+    /// One transaction for all.
+    fn append_all(&mut self, records: &[TaskRecord]) -> Result<(), LogError> {
+        self.writer()?;
+        let shown = self.shown.clone();
+        let node = self.node.clone();
+        let client = self.client.as_mut().expect("opened above");
+        let result = (|| {
+            let mut tx = client.transaction()?;
+            let mut open: HashMap<String, i64> = HashMap::new();
+            for record in records {
+                let run_id = match record.action {
+                    Action::Run => None,
+                    _ => match open.get(&record.task_name) {
+                        Some(&id) => Some(id),
+                        None => rows::last_run(&mut tx, &record.task_name)?,
+                    },
+                };
+                let id = rows::insert(&mut tx, record, run_id, &node, None)?;
+                if record.action == Action::Run {
+                    open.insert(record.task_name.clone(), id);
+                } else {
+                    open.remove(&record.task_name);
+                }
+            }
+            tx.commit()
+        })();
+        self.open_runs.clear();
+        result.map_err(|e| LogError::postgres(&shown, LogErrorKind::Write, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_never_show_the_password() {
+        assert_eq!(
+            redact("postgres://u:p%40ss@h:5432/db"),
+            "postgres://u@h:5432/db"
+        );
+        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+        assert_eq!(redact("postgresql://u@h/db"), "postgresql://u@h/db");
+    }
+}
