@@ -134,6 +134,9 @@ mod entry;
 mod ignite;
 mod scheduler;
 mod signals;
+// status: the status page and metrics the scheduler publishes to.
+#[cfg(feature = "status")]
+pub mod status;
 // Executors: how one run is carried out, and the process control they share.
 mod execution;
 mod procctl;
@@ -156,6 +159,7 @@ mod clock;
 mod error;
 mod event;
 mod location;
+pub(crate) mod next;
 pub mod log;
 mod outcome;
 mod returns;

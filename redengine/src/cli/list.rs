@@ -9,7 +9,7 @@ use redengine_conditions::Condition;
 use serde_json::{json, Value as Json};
 
 use super::failure::Failure;
-use super::next::{next_start, NextStart};
+use crate::next::{next_start, NextStart};
 use super::snapshot::{kind, rfc3339, Snapshot};
 use super::time::show;
 use crate::ignite::Prepared;

@@ -15,7 +15,6 @@ mod history;
 mod list;
 mod log_cmd;
 mod names;
-mod next;
 mod run_task;
 mod snapshot;
 mod time;
