@@ -126,6 +126,15 @@ pub struct Config {
     /// How much of the task log to keep (default: everything). Older records leave the
     /// in-memory history and the SQLite log; the CSV log only by `log compact`.
     pub log_retention: Option<crate::log::Retention>,
+    // --- status: the status page (docs/status.md) ---
+    /// Serve the status page, its JSON API and `/metrics` at this address while the
+    /// scheduler runs (default none). Needs the `status` cargo feature; without it a set
+    /// value is an error at start-up naming the feature.
+    pub status_page: Option<String>,
+    /// The token a client must send (`Authorization: Bearer …` or `X-Redengine-Token`)
+    /// for the page's actions: run now, terminate, disable, enable (default none: every
+    /// action is refused).
+    pub status_token: Option<String>,
 }
 
 impl Default for Config {
@@ -150,6 +159,9 @@ impl Default for Config {
             handle_signals: true,
             log_sqlite: None,
             log_retention: None,
+            // status: the status page.
+            status_page: None,
+            status_token: None,
         }
     }
 }
@@ -321,6 +333,30 @@ const TABLE: &[Key] = &[
                 "" | "none" | "None" | "forever" => None,
                 text => Some(crate::log::Retention::parse(text).map_err(Some)?),
             };
+            Ok(())
+        },
+    },
+    // --- status: the status page ---
+    Key {
+        name: "status_page",
+        accepted: "an address to listen on, such as `127.0.0.1:8080`",
+        apply: |c, v| {
+            let v = v.trim();
+            if v.parse::<std::net::SocketAddr>().is_err() && !v.contains(':') {
+                return Err(Some(format!("`{v}` has no port")));
+            }
+            c.status_page = Some(v.to_string());
+            Ok(())
+        },
+    },
+    Key {
+        name: "status_token",
+        accepted: "a token of at least 16 characters",
+        apply: |c, v| {
+            if v.trim().chars().count() < 16 {
+                return Err(Some("a short token is easy to guess".to_string()));
+            }
+            c.status_token = Some(v.trim().to_string());
             Ok(())
         },
     },

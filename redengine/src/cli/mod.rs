@@ -16,6 +16,7 @@ mod list;
 mod log_cmd;
 mod names;
 mod run_task;
+mod serve;
 mod snapshot;
 mod time;
 
@@ -125,6 +126,8 @@ pub(crate) fn main(
             history::history(&mut session, &ask).map(|s| (s, true))
         }
         Command::Log(command) => log_cmd::log(&mut session, command).map(|s| (s, true)),
+        // status: the status page of the log, read-only.
+        Command::Serve { addr } => serve::serve(&mut session, addr),
     };
     match outcome {
         Ok((text, ok)) => {
@@ -198,6 +201,9 @@ Commands:
                                to a new FILE; rewrite the log without the records older
                                than `log_retention` (a CSV log is replaced atomically and
                                the old file kept as tasks.csv.bak-TIME)
+  serve [--addr ADDR]          the status page of the log, read-only (tasks, a task's
+                               check, timeline, history, JSON under /api/), at ADDR
+                               (default {serve}); needs the `status` feature
   help                         print this help
 
 Options:
@@ -233,6 +239,7 @@ problems, or `check` with no task at all), 2 wrong command line.
 {conditions}",
         forms = time::AT_FORMS,
         limit = args::HISTORY_LIMIT,
+        serve = args::SERVE_ADDR,
         conditions = forms::section(),
     )
 }

@@ -30,6 +30,7 @@ impl Scheduler<'_> {
                 return Ok(());
             }
             self.run_cycle()?;
+            self.publish_status();
             if self.only.is_some() {
                 return Ok(());
             }

@@ -19,6 +19,7 @@
 mod cycle;
 mod launch;
 mod manage;
+mod publish;
 mod reap;
 mod reload;
 pub(crate) mod resolver;
@@ -73,6 +74,9 @@ pub(crate) struct Scheduler<'s> {
     seen: Cell<DateTime<Utc>>,
     /// The clock is behind `seen` and that was reported.
     held: Cell<bool>,
+    // status: the status page's server and what the loop publishes to it.
+    #[cfg(feature = "status")]
+    status: Option<crate::status::Publisher>,
 }
 
 impl Session {
@@ -113,6 +117,19 @@ impl<'s> Scheduler<'s> {
         let now = session.clock.now();
         let alarm = Alarm::new(session.control.receiver());
         let reload = session.loader.as_ref().map(|_| reload::Reload::new(files));
+        // status: the status page starts with the scheduler (and stops with it).
+        #[cfg(feature = "status")]
+        let status = crate::status::Publisher::start(session)?;
+        #[cfg(not(feature = "status"))]
+        if let Some(addr) = &session.config.status_page {
+            return Err(Error::new(ErrorKind::Config {
+                key: "status_page".to_string(),
+                value: addr.clone(),
+                accepted: "nothing in this build: the status page needs redengine's `status` \
+                           cargo feature (`features = [\"status\"]`)"
+                    .to_string(),
+            }));
+        }
         Ok(Scheduler {
             s: session,
             tasks,
@@ -131,6 +148,8 @@ impl<'s> Scheduler<'s> {
             slots: slots::Slots::default(),
             seen: Cell::new(now),
             held: Cell::new(false),
+            #[cfg(feature = "status")]
+            status,
         })
     }
 

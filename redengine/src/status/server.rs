@@ -1,0 +1,230 @@
+//! The status server: `tiny_http` with a fixed number of worker threads, bounded
+//! connections and request bodies (docs/status.md, "Limits").
+//!
+//! Each worker takes a request, reads the latest snapshot (one pointer copy) or asks the
+//! store's read-only reader, renders, answers and closes the connection. Nothing here
+//! takes a lock the scheduler's loop waits on.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tiny_http::{Header, Method, Request, Response};
+
+use super::metrics::Metrics;
+use super::snapshot::Slot;
+use super::{actions, api, pages, query::Query};
+use crate::handle::SessionHandle;
+use crate::log::{HistoryQuery, TaskRecord};
+
+/// Requests served at once.
+pub(crate) const WORKERS: usize = 4;
+/// Open connections beyond this get `503 Service Unavailable` at once.
+pub(crate) const MAX_CONNECTIONS: usize = 64;
+/// The largest request body read (actions need none).
+pub(crate) const MAX_BODY: usize = 16 * 1024;
+/// The longest URL answered.
+pub(crate) const MAX_URL: usize = 2048;
+
+/// Reads the log through its read-only reader.
+pub(crate) type History =
+    Box<dyn Fn(&HistoryQuery) -> Result<Vec<TaskRecord>, String> + Send + Sync>;
+
+/// What the workers answer from.
+pub(crate) struct App {
+    pub(crate) slot: Arc<Slot>,
+    pub(crate) metrics: Option<Arc<Metrics>>,
+    /// `None` when serving a log read-only: no actions.
+    pub(crate) handle: Option<SessionHandle>,
+    pub(crate) token: Option<String>,
+    pub(crate) history: History,
+}
+
+/// An answer: status, content type, body.
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) content_type: &'static str,
+    pub(crate) body: String,
+}
+
+impl Reply {
+    pub(crate) fn html(body: String) -> Reply {
+        Reply {
+            status: 200,
+            content_type: "text/html; charset=utf-8",
+            body,
+        }
+    }
+
+    pub(crate) fn json(value: &impl serde::Serialize) -> Reply {
+        Reply {
+            status: 200,
+            content_type: "application/json",
+            body: serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")),
+        }
+    }
+
+    pub(crate) fn text(status: u16, body: impl Into<String>) -> Reply {
+        Reply {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            body: body.into(),
+        }
+    }
+}
+
+/// A running server: stops (and joins its workers) when dropped.
+pub(crate) struct Server {
+    http: Arc<tiny_http::Server>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Listens on `addr` and starts the workers.
+    pub(crate) fn start(addr: &str, app: App) -> Result<Server, String> {
+        let http = Arc::new(tiny_http::Server::http(addr).map_err(|e| e.to_string())?);
+        let stop = Arc::new(AtomicBool::new(false));
+        let app = Arc::new(app);
+        let threads = (0..WORKERS)
+            .map(|n| {
+                let (http, stop, app) = (Arc::clone(&http), Arc::clone(&stop), Arc::clone(&app));
+                std::thread::Builder::new()
+                    .name(format!("redengine-status-{n}"))
+                    .spawn(move || work(&http, &stop, &app))
+                    .map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        ::log::info!(target: "redengine::status", "status page at http://{addr}/");
+        Ok(Server {
+            http,
+            stop,
+            threads,
+        })
+    }
+
+    /// The address it listens on (the port the system chose for `:0`).
+    pub(crate) fn addr(&self) -> String {
+        self.http.server_addr().to_string()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+fn work(http: &tiny_http::Server, stop: &AtomicBool, app: &App) {
+    while !stop.load(Ordering::SeqCst) {
+        match http.recv_timeout(Duration::from_millis(200)) {
+            Ok(Some(request)) => answer(request, app, http.num_connections()),
+            Ok(None) => {}
+            Err(e) => {
+                ::log::warn!(target: "redengine::status", "status page: {e}");
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+    }
+}
+
+fn answer(mut request: Request, app: &App, connections: usize) {
+    let reply = if connections > MAX_CONNECTIONS {
+        Reply::text(503, "too many connections; try again in a second\n")
+    } else if request.url().len() > MAX_URL {
+        Reply::text(414, format!("the URL is longer than {MAX_URL} bytes\n"))
+    } else if request.body_length().unwrap_or(0) > MAX_BODY {
+        Reply::text(
+            413,
+            format!("the request body is larger than {MAX_BODY} bytes\n"),
+        )
+    } else {
+        // Drain what body there is (bounded), so the connection stays well-formed.
+        let mut sink = Vec::new();
+        let _ = std::io::Read::read_to_end(
+            &mut std::io::Read::take(request.as_reader(), MAX_BODY as u64),
+            &mut sink,
+        );
+        route(&request, app)
+    };
+    let mut response = Response::from_string(reply.body).with_status_code(reply.status);
+    for (name, value) in [
+        ("Content-Type", reply.content_type),
+        ("Connection", "close"),
+        ("Cache-Control", "no-store"),
+        ("X-Content-Type-Options", "nosniff"),
+        (
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; img-src 'self' data:",
+        ),
+        ("Retry-After", "1"),
+    ] {
+        if name == "Retry-After" && reply.status != 503 {
+            continue;
+        }
+        if let Ok(h) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            response.add_header(h);
+        }
+    }
+    let _ = request.respond(response);
+}
+
+/// The header's value, if sent.
+pub(crate) fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
+    request
+        .headers()
+        .iter()
+        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
+}
+
+fn route(request: &Request, app: &App) -> Reply {
+    let url = request.url();
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let query = Query::parse(query);
+    let segments: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(super::query::decode)
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let get = *request.method() == Method::Get || *request.method() == Method::Head;
+    let post = *request.method() == Method::Post;
+    match (segments.as_slice(), get, post) {
+        (["api", "tasks", task, action], _, true) => actions::act(request, app, task, action),
+        (["api", "tasks", _, _], true, _) => Reply::text(
+            405,
+            "actions are POST only, with the operator's token in a header (docs/status.md)\n",
+        ),
+        (_, false, _) => Reply::text(405, "only GET (and POST for actions) is answered\n"),
+        ([], true, _) => pages::tasks(&app.slot.read()),
+        (["task", name], true, _) => pages::task(app, name),
+        (["timeline"], true, _) => pages::timeline(app, &query),
+        (["history"], true, _) => pages::history(app, &query),
+        (["static", "status.js"], true, _) => Reply {
+            status: 200,
+            content_type: "text/javascript; charset=utf-8",
+            body: pages::SCRIPT.to_string(),
+        },
+        (["metrics"], true, _) => match &app.metrics {
+            Some(m) => Reply {
+                status: 200,
+                content_type: "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                body: m.render(&app.slot.read()),
+            },
+            None => Reply::text(
+                404,
+                "no metrics: `serve` shows a log read-only; the scheduler's own status page has them\n",
+            ),
+        },
+        (["api", "status"], true, _) => Reply::json(&*app.slot.read()),
+        (["api", "tasks", name], true, _) => api::task(app, name),
+        (["api", "history"], true, _) => api::history(app, &query),
+        (["api", "timeline"], true, _) => api::timeline(app, &query),
+        _ => Reply::text(404, "no such page; start at /\n"),
+    }
+}
