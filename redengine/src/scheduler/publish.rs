@@ -35,15 +35,34 @@ mod build {
         Last, Outlook, Publisher, RetryStatus, RunStatus, Snapshot, TaskFixed, TaskStatus,
     };
 
-    /// How often the next starts and explanations are recomputed.
+    /// How often the next starts and explanations are recomputed at most, when the log
+    /// has new records (a busy scheduler writes records in most cycles).
+    pub(super) const RECORDS_EVERY: Duration = Duration::from_millis(250);
+    /// How often they are recomputed anyway (a cycle that only time woke).
     const OUTLOOK_EVERY: Duration = Duration::from_secs(1);
 
     impl Scheduler<'_> {
         pub(in super::super) fn status_snapshot(&self, p: &mut Publisher) -> Snapshot {
             let now = self.now();
-            let stale = p.refreshed.is_none_or(|t| t.elapsed() >= OUTLOOK_EVERY)
-                || p.fixed.len() != self.tasks.len();
+            let age = p.refreshed.map(|t| t.elapsed());
+            let changed = p.seen.len() != self.tasks.len()
+                || self
+                    .tasks
+                    .iter()
+                    .zip(&p.seen)
+                    .any(|(t, (flags, start))| t.flags != *flags || t.start != *start);
+            let records = self.history.len() != p.records;
+            let stale = match age {
+                None => true,
+                Some(age) => changed || age >= OUTLOOK_EVERY || (records && age >= RECORDS_EVERY),
+            };
             if stale {
+                p.seen = self
+                    .tasks
+                    .iter()
+                    .map(|t| (t.flags, t.start.clone()))
+                    .collect();
+                p.records = self.history.len();
                 let zone = self.s.zone.to_string();
                 p.fixed = self
                     .tasks

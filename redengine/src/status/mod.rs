@@ -72,6 +72,10 @@ pub(crate) struct Publisher {
     /// Next start and explanation by index, and when they were computed.
     pub(crate) outlook: Vec<Arc<Outlook>>,
     pub(crate) refreshed: Option<std::time::Instant>,
+    /// What the outlook was computed from: each task's flags and start condition, and the
+    /// number of records the history held.
+    pub(crate) seen: Vec<(crate::registry::TaskFlags, redengine_conditions::Condition)>,
+    pub(crate) records: usize,
 }
 
 impl Publisher {
@@ -107,6 +111,8 @@ impl Publisher {
             fixed: Vec::new(),
             outlook: Vec::new(),
             refreshed: None,
+            seen: Vec::new(),
+            records: 0,
         }))
     }
 }

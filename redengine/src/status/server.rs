@@ -20,8 +20,8 @@ use crate::log::{HistoryQuery, TaskRecord};
 
 /// Requests served at once.
 pub(crate) const WORKERS: usize = 4;
-/// Open connections beyond this get `503 Service Unavailable` at once.
-pub(crate) const MAX_CONNECTIONS: usize = 64;
+/// Requests waiting for a worker beyond this get `503 Service Unavailable` at once.
+pub(crate) const MAX_QUEUED: usize = 64;
 /// The largest request body read (actions need none).
 pub(crate) const MAX_BODY: usize = 16 * 1024;
 /// The longest URL answered.
@@ -87,15 +87,27 @@ impl Server {
         let http = Arc::new(tiny_http::Server::http(addr).map_err(|e| e.to_string())?);
         let stop = Arc::new(AtomicBool::new(false));
         let app = Arc::new(app);
-        let threads = (0..WORKERS)
+        let (tx, rx) = crossbeam_channel::bounded::<Request>(MAX_QUEUED);
+        let mut threads = (0..WORKERS)
             .map(|n| {
-                let (http, stop, app) = (Arc::clone(&http), Arc::clone(&stop), Arc::clone(&app));
+                let (rx, app) = (rx.clone(), Arc::clone(&app));
                 std::thread::Builder::new()
                     .name(format!("redengine-status-{n}"))
-                    .spawn(move || work(&http, &stop, &app))
+                    .spawn(move || {
+                        for request in rx {
+                            answer(request, &app);
+                        }
+                    })
                     .map_err(|e| e.to_string())
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let (h, st) = (Arc::clone(&http), Arc::clone(&stop));
+        threads.push(
+            std::thread::Builder::new()
+                .name("redengine-status-accept".to_string())
+                .spawn(move || dispatch(&h, &st, &tx))
+                .map_err(|e| e.to_string())?,
+        );
         ::log::info!(target: "redengine::status", "status page at http://{addr}/");
         Ok(Server {
             http,
@@ -113,16 +125,30 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        self.http.unblock();
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
     }
 }
 
-fn work(http: &tiny_http::Server, stop: &AtomicBool, app: &App) {
+/// Hands each request to a worker; when [`MAX_QUEUED`] already wait, answers `503` at
+/// once instead of letting the queue (and memory) grow. Dropping the sender at the end
+/// stops the workers once they finish what they hold.
+fn dispatch(http: &tiny_http::Server, stop: &AtomicBool, tx: &crossbeam_channel::Sender<Request>) {
     while !stop.load(Ordering::SeqCst) {
         match http.recv_timeout(Duration::from_millis(200)) {
-            Ok(Some(request)) => answer(request, app, http.num_connections()),
+            Ok(Some(request)) => {
+                if let Err(crossbeam_channel::TrySendError::Full(request)) = tx.try_send(request) {
+                    respond(
+                        request,
+                        Reply::text(
+                            503,
+                            "busy: too many requests waiting; try again in a second\n",
+                        ),
+                    );
+                }
+            }
             Ok(None) => {}
             Err(e) => {
                 ::log::warn!(target: "redengine::status", "status page: {e}");
@@ -132,10 +158,8 @@ fn work(http: &tiny_http::Server, stop: &AtomicBool, app: &App) {
     }
 }
 
-fn answer(mut request: Request, app: &App, connections: usize) {
-    let reply = if connections > MAX_CONNECTIONS {
-        Reply::text(503, "too many connections; try again in a second\n")
-    } else if request.url().len() > MAX_URL {
+fn answer(mut request: Request, app: &App) {
+    let reply = if request.url().len() > MAX_URL {
         Reply::text(414, format!("the URL is longer than {MAX_URL} bytes\n"))
     } else if request.body_length().unwrap_or(0) > MAX_BODY {
         Reply::text(
@@ -151,6 +175,10 @@ fn answer(mut request: Request, app: &App, connections: usize) {
         );
         route(&request, app)
     };
+    respond(request, reply);
+}
+
+fn respond(request: Request, reply: Reply) {
     let mut response = Response::from_string(reply.body).with_status_code(reply.status);
     for (name, value) in [
         ("Content-Type", reply.content_type),
