@@ -5,96 +5,10 @@
 mod status_http;
 
 use std::collections::HashMap;
-use std::thread::JoinHandle;
 
-use redengine::{Action, Execution, MemoryLog, Session, SessionHandle, Task};
+use redengine::Action;
 
-use status_http::{free_addr, get, post, request, until, up};
-
-const TOKEN: &str = "s3cret-token-for-tests";
-const XSS: &str = "<script>alert(1)</script>";
-
-struct Running {
-    addr: String,
-    handle: SessionHandle,
-    log: MemoryLog,
-    thread: Option<JoinHandle<redengine::Result<()>>>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.handle.shutdown();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// A scheduler on the wall clock whose tasks run only when asked (`start_cond` false).
-fn start() -> Running {
-    let addr = free_addr();
-    let log = MemoryLog::new();
-    let mut session =
-        Session::builder()
-            .log_store(log.clone())
-            .task_execution(Execution::Thread)
-            .status_page(&addr)
-            .status_token(TOKEN)
-            .task(Task::builder("ok_task").start_cond("false").run(|_| ()))
-            .task(Task::builder(XSS).start_cond("false").run(|_| {
-                Err::<(), String>("<b>boom</b> & <img src=x onerror=alert(2)>".to_string())
-            }))
-            .task(
-                Task::builder("daily_report")
-                    .start_cond("daily after 23:59:59")
-                    .run(|_| ()),
-            )
-            .build()
-            .expect("session builds");
-    let handle = session.handle();
-    let thread = std::thread::spawn(move || session.run());
-    up(&addr);
-    Running {
-        addr,
-        handle,
-        log,
-        thread: Some(thread),
-    }
-}
-
-fn count(log: &MemoryLog, task: &str, action: Action) -> usize {
-    log.records()
-        .iter()
-        .filter(|r| r.task_name == task && r.action == action)
-        .count()
-}
-
-/// Posts `action` on `task` with the token, and waits until the log has `n` records of
-/// `outcome` for it.
-fn act(r: &Running, task: &str, n: usize, outcome: Action) {
-    let path = format!("/api/tasks/{}/run", encode(task));
-    let reply = post(
-        &r.addr,
-        &path,
-        &[("Authorization", &format!("Bearer {TOKEN}"))],
-    );
-    assert_eq!(reply.status, 202, "{}", reply.body);
-    until(30, "the run to finish", || {
-        (count(&r.log, task, outcome) >= n).then_some(())
-    });
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
+use status_http::{act, count, encode, get, post, request, start, until, TOKEN, XSS};
 
 #[test]
 fn pages_escape_api_metrics_and_actions() {

@@ -5,7 +5,10 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use redengine::{Action, Execution, MemoryLog, Session, SessionHandle, Task};
 
 /// A free port on 127.0.0.1 (the listener is closed again at once).
 pub fn free_addr() -> String {
@@ -41,23 +44,49 @@ pub fn request(
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
     stream.write_all(body.as_bytes())?;
+    // Read the head, then exactly the body the head announces: some servers (chromedriver)
+    // keep the connection open whatever `Connection: close` says.
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut buf = [0_u8; 8192];
+    let head_end = loop {
+        if let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            break raw.len();
+        }
+        raw.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let chunked = head.contains("transfer-encoding: chunked");
+    loop {
+        let have = raw.len() - head_end;
+        let done = match length {
+            Some(n) => have >= n,
+            None if chunked => raw.ends_with(b"0\r\n\r\n"),
+            None => false,
+        };
+        if done {
+            break;
+        }
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+    }
     let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let chunked = head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked");
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_string()
-    };
+    let body = String::from_utf8_lossy(&raw[head_end..]).into_owned();
+    let body = if chunked { dechunk(&body) } else { body };
     Ok(Reply { status, body })
 }
 
@@ -103,3 +132,90 @@ pub fn up(addr: &str) {
             .filter(|r| r.status == 200 && r.body.contains("\"cycles\""))
     });
 }
+
+pub const TOKEN: &str = "s3cret-token-for-tests";
+pub const XSS: &str = "<script>alert(1)</script>";
+
+pub struct Running {
+    pub addr: String,
+    pub handle: SessionHandle,
+    pub log: MemoryLog,
+    thread: Option<JoinHandle<redengine::Result<()>>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.handle.shutdown();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A scheduler on the wall clock whose tasks run only when asked (`start_cond` false).
+pub fn start() -> Running {
+    let addr = free_addr();
+    let log = MemoryLog::new();
+    let mut session =
+        Session::builder()
+            .log_store(log.clone())
+            .task_execution(Execution::Thread)
+            .status_page(&addr)
+            .status_token(TOKEN)
+            .task(Task::builder("ok_task").start_cond("false").run(|_| ()))
+            .task(Task::builder(XSS).start_cond("false").run(|_| {
+                Err::<(), String>("<b>boom</b> & <img src=x onerror=alert(2)>".to_string())
+            }))
+            .task(
+                Task::builder("daily_report")
+                    .start_cond("daily after 23:59:59")
+                    .run(|_| ()),
+            )
+            .build()
+            .expect("session builds");
+    let handle = session.handle();
+    let thread = std::thread::spawn(move || session.run());
+    up(&addr);
+    Running {
+        addr,
+        handle,
+        log,
+        thread: Some(thread),
+    }
+}
+
+pub fn count(log: &MemoryLog, task: &str, action: Action) -> usize {
+    log.records()
+        .iter()
+        .filter(|r| r.task_name == task && r.action == action)
+        .count()
+}
+
+/// Posts `action` on `task` with the token, and waits until the log has `n` records of
+/// `outcome` for it.
+pub fn act(r: &Running, task: &str, n: usize, outcome: Action) {
+    let path = format!("/api/tasks/{}/run", encode(task));
+    let reply = post(
+        &r.addr,
+        &path,
+        &[("Authorization", &format!("Bearer {TOKEN}"))],
+    );
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    until(30, "the run to finish", || {
+        (count(&r.log, task, outcome) >= n).then_some(())
+    });
+}
+
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+pub mod webdriver;

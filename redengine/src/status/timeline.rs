@@ -120,10 +120,15 @@ pub(crate) fn svg(
     for i in 0..=4 {
         let t = since + (until - since) * i / 4;
         let xi = x(t);
+        let anchor = match i {
+            0 => "start",
+            4 => "end",
+            _ => "middle",
+        };
         let _ = write!(
             out,
             "<line x1=\"{xi:.1}\" y1=\"0\" x2=\"{xi:.1}\" y2=\"{:.1}\" stroke=\"#ddd\"/>\
-             <text x=\"{xi:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#666\">{}</text>",
+             <text x=\"{xi:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" fill=\"#666\">{}</text>",
             height - 18.0,
             height - 4.0,
             escape(&show(t))
