@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use redengine::Action;
 
 use status_http::webdriver::Browser;
-use status_http::{act, count, encode, start, until, TOKEN, XSS};
+use status_http::{act, count, encode, past_day, start_with, until, TOKEN, XSS};
 
 fn shot(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("status-screenshots");
@@ -20,7 +20,7 @@ fn shot(name: &str) -> PathBuf {
 
 #[test]
 fn the_page_in_a_real_browser() {
-    let r = start();
+    let r = start_with(past_day());
     act(&r, "ok_task", 1, Action::Success);
     act(&r, XSS, 1, Action::Fail);
     let b = Browser::start();
@@ -41,7 +41,8 @@ fn the_page_in_a_real_browser() {
     // The timeline: an SVG with a bar per run.
     b.open(&format!("{base}/timeline"));
     b.find("svg#timeline");
-    assert!(b.all("svg#timeline rect.bar").len() >= 2);
+    assert!(b.all("svg#timeline rect.bar.success").len() >= 2);
+    assert!(b.all("svg#timeline rect.bar.fail").len() >= 2);
     b.screenshot(&shot("timeline.png"));
 
     // The XSS task's page: the failure message is shown as text.

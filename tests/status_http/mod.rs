@@ -154,8 +154,13 @@ impl Drop for Running {
 
 /// A scheduler on the wall clock whose tasks run only when asked (`start_cond` false).
 pub fn start() -> Running {
+    start_with(Vec::new())
+}
+
+/// [`start`] on a log that already holds `records`.
+pub fn start_with(records: Vec<redengine::TaskRecord>) -> Running {
     let addr = free_addr();
-    let log = MemoryLog::new();
+    let log = MemoryLog::with_records(records);
     let mut session =
         Session::builder()
             .log_store(log.clone())
@@ -219,3 +224,34 @@ pub fn encode(text: &str) -> String {
 }
 
 pub mod webdriver;
+
+/// A day of runs of three tasks the session does not define (the log remembers them): a
+/// fuller timeline for the screenshot in docs/.
+pub fn past_day() -> Vec<redengine::TaskRecord> {
+    use chrono::{TimeDelta, Utc};
+    let now = Utc::now().fixed_offset();
+    let mut records = Vec::new();
+    for (task, every, takes, fails) in [
+        ("fetch_prices", 1, 6, 7),
+        ("build_report", 3, 25, 4),
+        ("backup_db", 6, 50, 0),
+    ] {
+        let mut k = 0;
+        let mut h = 23;
+        while h >= 1 {
+            let start = now - TimeDelta::hours(h) - TimeDelta::minutes(13);
+            let end = start + TimeDelta::minutes(takes);
+            k += 1;
+            let action = if fails > 0 && k % fails == 0 {
+                Action::Fail
+            } else {
+                Action::Success
+            };
+            records.push(redengine::TaskRecord::run(task, start));
+            records.push(redengine::TaskRecord::finish(task, action, start, end, ""));
+            h -= every;
+        }
+    }
+    records.sort_by_key(|r| r.created);
+    records
+}
