@@ -77,10 +77,14 @@ fn pages_escape_api_metrics_and_actions() {
         serde_json::from_str(&get(&r.addr, "/api/history?task=ok_task").body).expect("json");
     assert_eq!(json["records"].as_array().map(Vec::len), Some(4));
     assert_eq!(json["more"], false);
-    let status: serde_json::Value =
-        serde_json::from_str(&get(&r.addr, "/api/status").body).expect("json");
+    // (Answers are reused for half a second: `up` asked this one before the runs.)
+    let status = until(10, "the JSON status to show the runs", || {
+        let v: serde_json::Value =
+            serde_json::from_str(&get(&r.addr, "/api/status").body).expect("json");
+        (v["tasks"][0]["last"]["action"] == "success").then_some(v)
+    });
     assert_eq!(status["tasks"][0]["name"], "ok_task");
-    assert_eq!(status["tasks"][0]["last"]["action"], "success");
+    assert_eq!(status["tasks"][1]["last"]["action"], "fail");
 
     // /metrics: Prometheus text whose counters match the log.
     let metrics = get(&r.addr, "/metrics");

@@ -96,6 +96,7 @@ impl Publisher {
                 handle: Some(handle),
                 token: session.config.status_token.clone(),
                 history,
+                cache: server::Cache::default(),
             },
         )
         .map_err(|e| {
@@ -132,6 +133,7 @@ pub(crate) fn serve(
             handle: None::<SessionHandle>,
             token: None,
             history,
+            cache: server::Cache::default(),
         },
     )?;
     Ok((server, slot))

@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tiny_http::{Header, Method, Request, Response};
 
@@ -18,8 +18,14 @@ use super::{actions, api, pages, query::Query};
 use crate::handle::SessionHandle;
 use crate::log::{HistoryQuery, TaskRecord};
 
-/// Requests served at once.
-pub(crate) const WORKERS: usize = 4;
+/// Requests served at once: two, so that on a small machine the server leaves the
+/// scheduler's loop a core however hard it is hammered.
+pub(crate) const WORKERS: usize = 2;
+/// How long a rendered GET answer is reused for the same URL: a hundred clients polling
+/// the same page cost one render per interval, not a hundred.
+pub(crate) const CACHE_FOR: Duration = Duration::from_millis(500);
+/// The most answers kept.
+const CACHE_SIZE: usize = 128;
 /// Requests waiting for a worker beyond this get `503 Service Unavailable` at once.
 pub(crate) const MAX_QUEUED: usize = 64;
 /// The largest request body read (actions need none).
@@ -39,6 +45,36 @@ pub(crate) struct App {
     pub(crate) handle: Option<SessionHandle>,
     pub(crate) token: Option<String>,
     pub(crate) history: History,
+    pub(crate) cache: Cache,
+}
+
+/// Rendered GET answers by URL, with when they were rendered.
+#[derive(Default)]
+pub(crate) struct Cache(std::sync::Mutex<std::collections::HashMap<String, (Instant, Arc<Reply>)>>);
+
+impl Cache {
+    fn get(&self, url: &str) -> Option<Arc<Reply>> {
+        let map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(url)
+            .filter(|(at, _)| at.elapsed() < CACHE_FOR)
+            .map(|(_, r)| Arc::clone(r))
+    }
+
+    fn put(&self, url: &str, reply: &Arc<Reply>) {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= CACHE_SIZE {
+            map.retain(|_, (at, _)| at.elapsed() < CACHE_FOR);
+        }
+        if map.len() < CACHE_SIZE {
+            map.insert(url.to_string(), (Instant::now(), Arc::clone(reply)));
+        }
+    }
 }
 
 /// An answer: status, content type, body.
@@ -140,13 +176,11 @@ fn dispatch(http: &tiny_http::Server, stop: &AtomicBool, tx: &crossbeam_channel:
         match http.recv_timeout(Duration::from_millis(200)) {
             Ok(Some(request)) => {
                 if let Err(crossbeam_channel::TrySendError::Full(request)) = tx.try_send(request) {
-                    respond(
-                        request,
-                        Reply::text(
-                            503,
-                            "busy: too many requests waiting; try again in a second\n",
-                        ),
+                    let busy = Reply::text(
+                        503,
+                        "busy: too many requests waiting; try again in a second\n",
                     );
+                    respond(request, Arc::new(busy));
                 }
             }
             Ok(None) => {}
@@ -173,13 +207,37 @@ fn answer(mut request: Request, app: &App) {
             &mut std::io::Read::take(request.as_reader(), MAX_BODY as u64),
             &mut sink,
         );
-        route(&request, app)
+        let get = *request.method() == Method::Get;
+        if let Some(hit) = get.then(|| app.cache.get(request.url())).flatten() {
+            return respond(request, hit);
+        }
+        let reply = Arc::new(route(&request, app));
+        if get {
+            app.cache.put(request.url(), &reply);
+        }
+        return respond(request, reply);
     };
-    respond(request, reply);
+    respond(request, Arc::new(reply));
 }
 
-fn respond(request: Request, reply: Reply) {
-    let mut response = Response::from_string(reply.body).with_status_code(reply.status);
+/// A reply's body, shared with the cache (no copy per answer).
+struct Body(Arc<Reply>);
+
+impl AsRef<[u8]> for Body {
+    fn as_ref(&self) -> &[u8] {
+        self.0.body.as_bytes()
+    }
+}
+
+fn respond(request: Request, reply: Arc<Reply>) {
+    let length = reply.body.len();
+    let mut response = Response::new(
+        tiny_http::StatusCode(reply.status),
+        Vec::new(),
+        std::io::Cursor::new(Body(Arc::clone(&reply))),
+        Some(length),
+        None,
+    );
     for (name, value) in [
         ("Content-Type", reply.content_type),
         ("Connection", "close"),
