@@ -4,7 +4,7 @@
 
 use tiny_http::Request;
 
-use super::server::{header, App, Reply};
+use super::app::{header, App, Reply};
 
 /// The token the request sent: `Authorization: Bearer T` or `X-Redengine-Token: T`.
 fn sent_token(request: &Request) -> Option<&str> {

@@ -3,9 +3,9 @@
 use chrono::Utc;
 use serde_json::{json, Value as Json};
 
-use super::pages::rfc3339;
+use super::app::{App, Reply};
+use super::html::rfc3339;
 use super::query::{Query, PAGE};
-use super::server::{App, Reply};
 use super::timeline;
 use crate::log::{HistoryQuery, TaskRecord};
 

@@ -1,4 +1,7 @@
-//! The one escaping function every page goes through, and the page frame.
+//! The one escaping function every page goes through, the page frame, and how pages
+//! write instants.
+
+use chrono::{DateTime, SecondsFormat, Utc};
 
 /// `text` safe inside HTML text and double- or single-quoted attribute values (and SVG):
 /// `&`, `<`, `>`, `"` and `'` become entities. Every task name, condition, message and
@@ -16,6 +19,15 @@ pub(crate) fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// `2024-01-03 08:00:00` (UTC).
+pub(crate) fn show(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 const STYLE: &str = "body{font-family:sans-serif;margin:1em 2em;color:#222}\

@@ -2,7 +2,8 @@
 //! did not, its JSON API, and Prometheus metrics (the repository's docs/status.md).
 //!
 //! * [`snapshot`]: what the scheduler publishes each cycle, and the slot it goes in;
-//! * [`server`]: the bounded `tiny_http` server and its routes;
+//! * [`server`]: the bounded `tiny_http` server and its routes; [`app`]: what its
+//!   handlers share (state, answers, the cache of rendered answers);
 //! * [`pages`], [`timeline`] and [`html`]: server-rendered HTML, the SVG Gantt chart,
 //!   escaping;
 //! * [`api`]: the same data as JSON;
@@ -11,6 +12,7 @@
 
 mod actions;
 mod api;
+mod app;
 mod html;
 pub(crate) mod metrics;
 mod pages;

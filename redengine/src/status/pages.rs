@@ -3,11 +3,11 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 
-use super::html::{escape, page};
+use super::app::{App, Reply};
+use super::html::{escape, page, rfc3339, show};
 use super::query::{encode, Query, PAGE};
-use super::server::{App, Reply};
 use super::snapshot::{Snapshot, TaskStatus};
 use super::timeline;
 use crate::log::{HistoryQuery, TaskRecord};
@@ -26,15 +26,6 @@ pub(crate) const SCRIPT: &str = r#"(function () {
   });
 })();
 "#;
-
-/// `2024-01-03 08:00:00` (UTC).
-pub(crate) fn show(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
-pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
 
 fn task_link(name: &str) -> String {
     format!(

@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::app::App;
 use super::html::escape;
-use super::pages::show;
+use super::html::show;
 use super::query::MAX_RUNS;
-use super::server::App;
 use super::snapshot::Snapshot;
 use crate::log::HistoryQuery;
 
