@@ -184,3 +184,50 @@ fn requests_are_bounded() {
         Some(405)
     );
 }
+
+/// `serve`: the status page of a log, read-only, from a binary's command line while no
+/// scheduler runs. It shows the log's runs; actions are refused.
+#[test]
+fn serve_shows_a_log_read_only() {
+    use std::process::{Command, Stdio};
+
+    let dir = std::env::temp_dir().join(format!("redengine-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let log = dir.join("tasks.csv");
+    let at = chrono::Utc::now().fixed_offset() - chrono::TimeDelta::minutes(5);
+    {
+        use redengine::{CsvLog, LogStore, TaskRecord};
+        let mut csv = CsvLog::new(&log);
+        let _ = csv.load().expect("a new CSV log");
+        csv.append(&TaskRecord::run("get_data", at)).expect("append");
+        csv.append(&TaskRecord::finish("get_data", Action::Fail, at, at, "<i>oops</i>"))
+            .expect("append");
+        csv.sync().expect("sync");
+    }
+    let addr = status_http::free_addr();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_store_cli"))
+        .args(["--log"])
+        .arg(&log)
+        .args(["serve", "--addr", &addr])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start store_cli serve");
+    let status = until(30, "serve to answer", || {
+        status_http::request(&addr, "GET", "/api/status", &[], "")
+            .ok()
+            .filter(|r| r.status == 200 && r.body.contains("get_data"))
+    });
+    let v: serde_json::Value = serde_json::from_str(&status.body).expect("json");
+    assert_eq!(v["live"], false);
+    assert_eq!(v["tasks"][0]["last"]["action"], "fail");
+    let history = get(&addr, "/history?task=get_data");
+    assert!(history.body.contains("&lt;i&gt;oops&lt;/i&gt;"), "{}", history.body);
+    let refused = post(&addr, "/api/tasks/get_data/run", &[("X-Redengine-Token", TOKEN)]);
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("read-only"), "{}", refused.body);
+    assert_eq!(get(&addr, "/metrics").status, 404);
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}

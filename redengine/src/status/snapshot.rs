@@ -8,15 +8,17 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
 
 /// The scheduler at one instant.
 #[derive(Debug, Clone, Serialize)]
 pub struct Snapshot {
     /// The scheduler's time when it was published.
+    #[serde(serialize_with = "instant")]
     pub at: DateTime<Utc>,
     /// When the scheduler started; `None` when served read-only from a log.
+    #[serde(serialize_with = "maybe_instant")]
     pub started: Option<DateTime<Utc>>,
     /// Cycles done so far.
     pub cycles: u64,
@@ -33,10 +35,9 @@ pub struct Snapshot {
 }
 
 /// One task, as `list` shows it, with its runs in flight and its waiting retry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct TaskStatus {
     /// What changes only when the task is changed (shared between snapshots).
-    #[serde(flatten)]
     pub fixed: Arc<TaskFixed>,
     /// Its latest log record: `run` while running, else the last outcome.
     pub last: Option<Last>,
@@ -47,7 +48,6 @@ pub struct TaskStatus {
     /// A retry waiting for its time.
     pub retry: Option<RetryStatus>,
     /// When it can next start and why (not) now; refreshed at most once a second.
-    #[serde(flatten)]
     pub outlook: Arc<Outlook>,
 }
 
@@ -80,6 +80,7 @@ pub struct Last {
     /// The record's action (`run`, `success`, `fail`, …).
     pub action: &'static str,
     /// When it was written.
+    #[serde(serialize_with = "instant")]
     pub at: DateTime<Utc>,
 }
 
@@ -87,6 +88,7 @@ pub struct Last {
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct RunStatus {
     /// When it started.
+    #[serde(serialize_with = "instant")]
     pub start: DateTime<Utc>,
     /// Seconds since then, at the snapshot's instant.
     pub elapsed: f64,
@@ -102,6 +104,7 @@ pub struct RetryStatus {
     /// Of how many.
     pub of: u32,
     /// When it is due.
+    #[serde(serialize_with = "instant")]
     pub at: DateTime<Utc>,
 }
 
@@ -111,11 +114,57 @@ pub struct Outlook {
     /// `now`, an instant, `on an event`, `never (disabled)`, …
     pub next_start: String,
     /// The instant, when there is one.
+    #[serde(serialize_with = "maybe_instant")]
     pub next_start_at: Option<DateTime<Utc>>,
     /// `would start: …` / `would not start: …`.
     pub verdict: String,
     /// The explanation tree of the start condition, one line per node.
     pub explanation: Vec<String>,
+}
+
+/// An instant as RFC 3339 in UTC (`2024-01-03T08:00:00Z`). By hand rather than with
+/// chrono's and serde's `serde`/`rc` features: turning those on would make more task
+/// values (an `Arc`, a `DateTime`) look as if they could cross to a process child.
+pub(crate) fn instant<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+pub(crate) fn maybe_instant<S: Serializer>(
+    at: &Option<DateTime<Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => instant(at, s),
+        None => s.serialize_none(),
+    }
+}
+
+impl Serialize for TaskStatus {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// The task's parts side by side in one JSON object.
+        #[derive(Serialize)]
+        struct View<'a> {
+            #[serde(flatten)]
+            fixed: &'a TaskFixed,
+            last: &'a Option<Last>,
+            last_success: Option<String>,
+            running: &'a [RunStatus],
+            retry: &'a Option<RetryStatus>,
+            #[serde(flatten)]
+            outlook: &'a Outlook,
+        }
+        View {
+            fixed: &self.fixed,
+            last: &self.last,
+            last_success: self
+                .last_success
+                .map(|at| at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            running: &self.running,
+            retry: &self.retry,
+            outlook: &self.outlook,
+        }
+        .serialize(s)
+    }
 }
 
 impl Snapshot {

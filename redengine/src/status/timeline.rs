@@ -17,8 +17,10 @@ use crate::log::HistoryQuery;
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Bar {
     pub(crate) task: String,
+    #[serde(serialize_with = "super::snapshot::instant")]
     pub(crate) start: DateTime<Utc>,
     /// `None` while it runs.
+    #[serde(serialize_with = "super::snapshot::maybe_instant")]
     pub(crate) end: Option<DateTime<Utc>>,
     /// `success`, `fail`, …, or `run` while it runs.
     pub(crate) outcome: &'static str,
