@@ -199,9 +199,16 @@ fn serve_shows_a_log_read_only() {
         use redengine::{CsvLog, LogStore, TaskRecord};
         let mut csv = CsvLog::new(&log);
         let _ = csv.load().expect("a new CSV log");
-        csv.append(&TaskRecord::run("get_data", at)).expect("append");
-        csv.append(&TaskRecord::finish("get_data", Action::Fail, at, at, "<i>oops</i>"))
+        csv.append(&TaskRecord::run("get_data", at))
             .expect("append");
+        csv.append(&TaskRecord::finish(
+            "get_data",
+            Action::Fail,
+            at,
+            at,
+            "<i>oops</i>",
+        ))
+        .expect("append");
         csv.sync().expect("sync");
     }
     let addr = status_http::free_addr();
@@ -222,8 +229,16 @@ fn serve_shows_a_log_read_only() {
     assert_eq!(v["live"], false);
     assert_eq!(v["tasks"][0]["last"]["action"], "fail");
     let history = get(&addr, "/history?task=get_data");
-    assert!(history.body.contains("&lt;i&gt;oops&lt;/i&gt;"), "{}", history.body);
-    let refused = post(&addr, "/api/tasks/get_data/run", &[("X-Redengine-Token", TOKEN)]);
+    assert!(
+        history.body.contains("&lt;i&gt;oops&lt;/i&gt;"),
+        "{}",
+        history.body
+    );
+    let refused = post(
+        &addr,
+        "/api/tasks/get_data/run",
+        &[("X-Redengine-Token", TOKEN)],
+    );
     assert_eq!(refused.status, 403);
     assert!(refused.body.contains("read-only"), "{}", refused.body);
     assert_eq!(get(&addr, "/metrics").status, 404);
