@@ -26,6 +26,8 @@ mod process;
 mod report;
 mod rows;
 mod runs;
+// status: the status page under load.
+mod status;
 mod store;
 
 use std::collections::BTreeMap;
@@ -180,6 +182,26 @@ fn measure(s: &mut Samples, opts: &Options) {
     s.take("creation_50000", || idle::creation(50_000));
     cycle::measure(s);
     measure_stores(s);
+    measure_status(s);
+}
+
+/// status: dispatch latency with the status page idle and under 50 clients, and the
+/// memory the load added.
+fn measure_status(s: &mut Samples) {
+    let keys = [
+        "status_dispatch_idle",
+        "status_dispatch_loaded",
+        "status_rss_growth",
+    ];
+    if !keys.iter().any(|k| s.wanted(k)) {
+        return;
+    }
+    let got = status::measure(300, Duration::from_secs(20));
+    s.take("status_dispatch_idle", || got.clone().map(|l| l.idle_us));
+    s.take("status_dispatch_loaded", || {
+        got.clone().map(|l| l.loaded_us)
+    });
+    s.take("status_rss_growth", || got.map(|l| l.rss_growth_mib));
 }
 
 /// The log stores side by side: appends per second, start-up on 1,000,000 records.

@@ -249,6 +249,25 @@ pub(crate) fn rows(s: &Samples) -> Vec<Row> {
             g("floor_rss"),
         ),
     ];
+    // status: the status page under 50 clients must leave dispatch within 10% of the
+    // same scheduler with the page on and no client (the floor column).
+    let idle = g("status_dispatch_idle");
+    rows.push(Row::new(
+        "status_dispatch_loaded",
+        "dispatch latency, `thread`, 1,000 tasks, status page under 50 clients",
+        Unit::Us,
+        g("status_dispatch_loaded"),
+        Target::AtMost(idle.map_or(f64::INFINITY, |i| i * 1.10)),
+        idle,
+    ));
+    rows.push(Row::new(
+        "status_rss_growth",
+        "resident memory added by 50 status-page clients",
+        Unit::Mib,
+        g("status_rss_growth"),
+        Target::AtMost(64.0),
+        None,
+    ));
     annotate(&mut rows, s);
     rows.extend(crate::cycle::rows(s));
     rows.retain(|r| s.wanted(r.key));

@@ -43,7 +43,7 @@ fn main() -> redengine::Result<Session> {
         eprintln!("warning: {e}");
     }
 
-    Session::from_registry()
+    let builder = Session::from_registry()
         // scheme=['log_csv']: one row per task event, read back at start-up so `daily`
         // tasks do not run again after a restart.
         // Counted: the shutdown summary counts every logged run (process tasks included).
@@ -74,8 +74,19 @@ fn main() -> redengine::Result<Session> {
         .load_tasks(source_dir().join("tasks"), "**/tasks.toml")
         // The custom hooks of `models/hooks.rs`.
         .on_task_execute(models::hooks::time_runs)
-        .on_shutdown(models::hooks::summary)
-        .build()
+        .on_shutdown(models::hooks::summary);
+    // The status page (the repository's docs/status.md) when `STATUS_PAGE` names an
+    // address: `STATUS_PAGE=127.0.0.1:8080 cargo run --example advanced`, then open
+    // http://127.0.0.1:8080/. `STATUS_TOKEN` (16 characters or more) turns its actions on.
+    let builder = match std::env::var("STATUS_PAGE") {
+        Ok(addr) => builder.status_page(addr),
+        Err(_) => builder,
+    };
+    let builder = match std::env::var("STATUS_TOKEN") {
+        Ok(token) => builder.status_token(token),
+        Err(_) => builder,
+    };
+    builder.build()
 }
 
 /// This file's directory (`examples/advanced`), from the manifest directory of the package

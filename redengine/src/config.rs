@@ -139,6 +139,15 @@ pub struct Config {
     /// How long a standby may take to take over from a leader that died (default 10
     /// seconds).
     pub cluster_lease: Duration,
+    // --- status: the status page (docs/status.md) ---
+    /// Serve the status page, its JSON API and `/metrics` at this address while the
+    /// scheduler runs (default none). Needs the `status` cargo feature; without it a set
+    /// value is an error at start-up naming the feature.
+    pub status_page: Option<String>,
+    /// The token a client must send (`Authorization: Bearer …` or `X-Redengine-Token`)
+    /// for the page's actions: run now, terminate, disable, enable (default none: every
+    /// action is refused).
+    pub status_token: Option<String>,
 }
 
 impl Default for Config {
@@ -168,6 +177,9 @@ impl Default for Config {
             // cluster
             log_postgres: None,
             cluster_lease: Duration::from_secs(10),
+            // status: the status page.
+            status_page: None,
+            status_token: None,
         }
     }
 }
@@ -372,6 +384,30 @@ const TABLE: &[Key] = &[
         accepted: settings::DURATION_ACCEPTED,
         apply: |c, v| {
             c.cluster_lease = duration(v)?;
+            Ok(())
+        },
+    },
+    // --- status: the status page ---
+    Key {
+        name: "status_page",
+        accepted: "an address to listen on, such as `127.0.0.1:8080`",
+        apply: |c, v| {
+            let v = v.trim();
+            if v.parse::<std::net::SocketAddr>().is_err() && !v.contains(':') {
+                return Err(Some(format!("`{v}` has no port")));
+            }
+            c.status_page = Some(v.to_string());
+            Ok(())
+        },
+    },
+    Key {
+        name: "status_token",
+        accepted: "a token of at least 16 characters",
+        apply: |c, v| {
+            if v.trim().chars().count() < 16 {
+                return Err(Some("a short token is easy to guess".to_string()));
+            }
+            c.status_token = Some(v.trim().to_string());
             Ok(())
         },
     },

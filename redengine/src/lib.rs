@@ -134,6 +134,9 @@ mod entry;
 mod ignite;
 mod scheduler;
 mod signals;
+// status: the status page and metrics the scheduler publishes to.
+#[cfg(feature = "status")]
+pub mod status;
 // Executors: how one run is carried out, and the process control they share.
 mod execution;
 mod procctl;
@@ -161,6 +164,7 @@ mod error;
 mod event;
 mod location;
 pub mod log;
+pub(crate) mod next;
 mod outcome;
 mod returns;
 mod termination;

@@ -115,6 +115,12 @@ impl<S: LogStore> LogStore for Counted<S> {
     fn describe(&self) -> String {
         self.0.describe()
     }
+
+    // A reading handle on the wrapped log: the status page and `SessionHandle::history`
+    // read through it while the scheduler appends.
+    fn reader(&self) -> Option<Box<dyn LogStore>> {
+        self.0.reader()
+    }
 }
 
 /// A `shutdown` hook: after the last run is reaped and the log is closed, prints the

@@ -10,16 +10,19 @@ use redengine_conditions::suggest;
 
 /// The commands, in the order `--help` lists them.
 pub(crate) const COMMANDS: &[&str] = &[
-    "run", "list", "check", "run-task", "history", "log", "status", "worker", "help",
+    "run", "list", "check", "run-task", "history", "log", "serve", "status", "worker", "help",
 ];
 
 /// The options, for "did you mean".
 const OPTIONS: &[&str] = &[
-    "--log", "--at", "--json", "--wide", "--help", "-h", "--since", "--failed", "--limit",
+    "--log", "--at", "--json", "--wide", "--help", "-h", "--since", "--failed", "--limit", "--addr",
 ];
 
 /// How many records `history` shows when `--limit` is not given.
 pub(crate) const HISTORY_LIMIT: usize = 50;
+
+/// Where `serve` listens when `--addr` is not given: this machine only.
+pub(crate) const SERVE_ADDR: &str = "127.0.0.1:8080";
 
 /// What the user asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +73,12 @@ pub(crate) enum Command {
     Status,
     /// Execute queued `worker` runs until killed.
     Worker,
+    // --- status: the status page ---
+    /// Serve the status page of the session's log, read-only.
+    Serve {
+        /// `--addr ADDR`: where to listen (default [`SERVE_ADDR`]).
+        addr: String,
+    },
     /// Print the usage.
     Help,
 }
@@ -138,6 +147,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
     let mut at: Option<String> = None;
     let mut since: Option<String> = None;
     let mut limit: Option<usize> = None;
+    // status: `serve --addr ADDR`.
+    let mut addr: Option<String> = None;
     let mut failed = false;
     let mut help = false;
     let mut json = false;
@@ -178,6 +189,20 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
                         Some("keep one `--since TIME`".to_string()),
                     ));
                 }
+            }
+            // status: `serve --addr ADDR`.
+            "--addr" => {
+                let value = match inline {
+                    Some(value) => value,
+                    None => match args.next() {
+                        Some(value) => utf8(&value, "`--addr` value")?.to_string(),
+                        None => return Err(missing("--addr", "ADDR")),
+                    },
+                };
+                if value.is_empty() {
+                    return Err(missing("--addr", "ADDR"));
+                }
+                addr = Some(value);
             }
             "--limit" => {
                 let value = match inline {
@@ -259,7 +284,19 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
             ));
         }
     }
+    if addr.is_some() && name.as_deref() != Some("serve") {
+        return Err(UsageError::new(
+            "`--addr` applies only to `serve`",
+            Some("write `serve --addr 127.0.0.1:8080`".to_string()),
+        ));
+    }
     let command = match name.as_deref() {
+        Some("serve") => {
+            no_operands("serve", &rest)?;
+            Command::Serve {
+                addr: addr.unwrap_or_else(|| SERVE_ADDR.to_string()),
+            }
+        }
         None | Some("run") => {
             no_operands("run", &rest)?;
             Command::Run

@@ -84,7 +84,11 @@ pub(super) fn check(
 }
 
 /// Would the scheduler launch the task at this instant, and the line saying why (not).
-fn verdict(task: &Prepared, snap: &Snapshot, value: &Result<bool, String>) -> (bool, String) {
+pub(super) fn verdict(
+    task: &Prepared,
+    snap: &Snapshot,
+    value: &Result<bool, String>,
+) -> (bool, String) {
     let cond = match value {
         Ok(true) => "its start_cond is true",
         Ok(false) => "its start_cond is false",

@@ -9,9 +9,9 @@ use redengine_conditions::Condition;
 use serde_json::{json, Value as Json};
 
 use super::failure::Failure;
-use super::next::{next_start, NextStart};
 use super::snapshot::{kind, rfc3339, Snapshot};
 use crate::ignite::Prepared;
+use crate::next::{next_start, NextStart};
 use crate::registry::TaskFlags;
 use crate::scheduler::resolver::CondResolver;
 use crate::session::Session;
@@ -38,15 +38,15 @@ fn width() -> usize {
 }
 
 /// One task as `list` shows it.
-struct Entry<'a> {
-    task: &'a Prepared,
-    next: NextStart,
+pub(super) struct Entry<'a> {
+    pub(super) task: &'a Prepared,
+    pub(super) next: NextStart,
     /// Why the condition does not launch it, if so (`at start-up`, `never (disabled)`).
     special: Option<&'static str>,
 }
 
 impl Entry<'_> {
-    fn next_text(&self, snap: &Snapshot) -> String {
+    pub(super) fn next_text(&self, snap: &Snapshot) -> String {
         // retries: a waiting retry is the next start, whatever the condition says.
         if let Some(text) = snap.retry_text(self.task) {
             return text;
@@ -67,15 +67,24 @@ pub(super) fn list(
     let snap = Snapshot::take(session, at)?;
     let params = session.control.params();
     let resolver = CondResolver::new(&params, &session.conditions);
-    let entries: Vec<Entry<'_>> = snap
-        .plan
+    let entries = entries(&snap, &resolver);
+    Ok(match layout {
+        Layout::Json => json_list(&snap, &entries),
+        Layout::Wide => format!("{}\n\n{}", snap.header(), wide(&snap, &entries)),
+        Layout::Narrow => format!("{}\n\n{}", snap.header(), narrow(&snap, &entries)),
+    })
+}
+
+/// Every task with its next start, in check order (also what `serve` shows).
+pub(super) fn entries<'a>(snap: &'a Snapshot, resolver: &CondResolver<'_>) -> Vec<Entry<'a>> {
+    snap.plan
         .tasks
         .iter()
         .map(|task| {
             let special = special(task.flags, &task.start);
             let next = match special {
                 Some(_) => NextStart::OnEvent,
-                None => next_start(&task.start, snap.at, |t| snap.context(t, task, &resolver)),
+                None => next_start(&task.start, snap.at, |t| snap.context(t, task, resolver)),
             };
             Entry {
                 task,
@@ -83,12 +92,7 @@ pub(super) fn list(
                 special,
             }
         })
-        .collect();
-    Ok(match layout {
-        Layout::Json => json_list(&snap, &entries),
-        Layout::Wide => format!("{}\n\n{}", snap.header(), wide(&snap, &entries)),
-        Layout::Narrow => format!("{}\n\n{}", snap.header(), narrow(&snap, &entries)),
-    })
+        .collect()
 }
 
 /// The one-row-per-task table.
@@ -279,7 +283,7 @@ fn special_when(flags: TaskFlags, start: &Condition) -> &'static str {
 }
 
 /// The names of the flags that are set.
-fn flag_names(flags: TaskFlags) -> Vec<&'static str> {
+pub(super) fn flag_names(flags: TaskFlags) -> Vec<&'static str> {
     [
         (flags.disabled, "disabled"),
         (flags.force_run, "force_run"),

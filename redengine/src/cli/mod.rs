@@ -15,8 +15,8 @@ mod history;
 mod list;
 mod log_cmd;
 mod names;
-mod next;
 mod run_task;
+mod serve;
 mod snapshot;
 mod time;
 
@@ -137,6 +137,8 @@ pub(crate) fn main(
         // cluster
         Command::Status => status(&session).map(|s| (s, true)),
         Command::Worker => worker(&session).map(|s| (s, true)),
+        // status: the status page of the log, read-only.
+        Command::Serve { addr } => serve::serve(&mut session, addr),
     };
     match outcome {
         Ok((text, ok)) => {
@@ -260,6 +262,9 @@ Commands:
   worker                       a worker of a scheduler cluster: executes the runs of
                                `execution = \"worker\"` tasks the leader queues, at most
                                `max_process_count` at once, until stopped
+  serve [--addr ADDR]          the status page of the log, read-only (tasks, a task's
+                               check, timeline, history, JSON under /api/), at ADDR
+                               (default {serve}); needs the `status` feature
   help                         print this help
 
 Options:
@@ -296,6 +301,7 @@ problems, or `check` with no task at all), 2 wrong command line.
 {conditions}",
         forms = time::AT_FORMS,
         limit = args::HISTORY_LIMIT,
+        serve = args::SERVE_ADDR,
         conditions = forms::section(),
     )
 }

@@ -39,6 +39,7 @@ impl Scheduler<'_> {
             // cluster: a leader that lost its lock stops before launching anything.
             let beat = self.s.store.heartbeat()?;
             self.run_cycle()?;
+            self.publish_status();
             if self.only.is_some() {
                 return Ok(());
             }

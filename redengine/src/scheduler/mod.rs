@@ -22,6 +22,7 @@ mod cycle;
 mod launch;
 mod manage;
 mod misfire;
+mod publish;
 mod reap;
 mod reload;
 pub(crate) mod resolver;
@@ -78,6 +79,9 @@ pub(crate) struct Scheduler<'s> {
     held: Cell<bool>,
     /// Which tasks a cycle evaluates: those whose deadline came or whose inputs changed.
     agenda: agenda::Agenda,
+    // status: the status page's server and what the loop publishes to it.
+    #[cfg(feature = "status")]
+    status: Option<crate::status::Publisher>,
 }
 
 impl Session {
@@ -120,6 +124,19 @@ impl<'s> Scheduler<'s> {
         let reload = session.loader.as_ref().map(|_| reload::Reload::new(files));
         // `force_status_from_logs` and `run_tasks` evaluate every task every cycle.
         let agenda = agenda::Agenda::new(!session.config.force_status_from_logs && only.is_none());
+        // status: the status page starts with the scheduler (and stops with it).
+        #[cfg(feature = "status")]
+        let status = crate::status::Publisher::start(session)?;
+        #[cfg(not(feature = "status"))]
+        if let Some(addr) = &session.config.status_page {
+            return Err(Error::new(ErrorKind::Config {
+                key: "status_page".to_string(),
+                value: addr.clone(),
+                accepted: "nothing in this build: the status page needs redengine's `status` \
+                           cargo feature (`features = [\"status\"]`)"
+                    .to_string(),
+            }));
+        }
         Ok(Scheduler {
             s: session,
             tasks,
@@ -139,6 +156,8 @@ impl<'s> Scheduler<'s> {
             seen: Cell::new(now),
             held: Cell::new(false),
             agenda,
+            #[cfg(feature = "status")]
+            status,
         })
     }
 

@@ -376,6 +376,23 @@ impl SessionBuilder {
         self
     }
 
+    // --- status: the status page (docs/status.md) ---
+    /// Serves the status page, its JSON API and Prometheus `/metrics` at `addr` (such as
+    /// `127.0.0.1:8080`) while the scheduler runs: config key `status_page`. The server
+    /// reads what the scheduler publishes each cycle, so a slow client never slows the
+    /// loop. Needs the `status` cargo feature.
+    pub fn status_page(self, addr: impl ToString) -> Self {
+        self.config("status_page", addr)
+    }
+
+    /// The token the status page's actions (run now, terminate, disable, enable) require,
+    /// sent as `Authorization: Bearer TOKEN` or `X-Redengine-Token: TOKEN`: config key
+    /// `status_token`. Without one every action is refused.
+    pub fn status_token(self, token: impl ToString) -> Self {
+        self.config("status_token", token)
+    }
+    // --- end status ---
+
     /// Finishes the session. Invalid `config(key, value)` entries are reported here;
     /// everything else is checked at ignite.
     pub fn build(mut self) -> Result<Session> {

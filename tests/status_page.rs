@@ -1,0 +1,248 @@
+//! The status page over HTTP with a scheduler running on a thread: the pages, escaping,
+//! the JSON API, `/metrics` parsed as Prometheus text and checked against the log after a
+//! scripted sequence of runs, the token-guarded actions, and the request limits.
+
+mod status_http;
+
+use std::collections::HashMap;
+
+use redengine::Action;
+
+use status_http::{act, count, encode, get, post, request, start, until, TOKEN, XSS};
+
+#[test]
+fn pages_escape_api_metrics_and_actions() {
+    let r = start();
+    // A scripted sequence: two successes, one failure, through the page's actions.
+    act(&r, "ok_task", 1, Action::Success);
+    act(&r, "ok_task", 2, Action::Success);
+    act(&r, XSS, 1, Action::Fail);
+
+    // The tasks page: rows for every task, names escaped.
+    let page = until(10, "the tasks page to show the runs", || {
+        let p = get(&r.addr, "/");
+        (p.body.contains("fail</span>") && p.body.contains("success</span>")).then_some(p)
+    });
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.body.matches("<tr class=\"task\"").count(),
+        3,
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(
+        !page.body.contains(XSS),
+        "a task name reached the page unescaped"
+    );
+    assert!(page.body.contains("daily after 23:59:59"));
+
+    // The task page: its check explanation, its runs with the message escaped.
+    let task = get(&r.addr, &format!("/task/{}", encode(XSS)));
+    assert_eq!(task.status, 200);
+    assert!(
+        task.body.contains("&lt;b&gt;boom&lt;/b&gt;"),
+        "{}",
+        task.body
+    );
+    assert!(
+        !task.body.contains("<img"),
+        "a message reached the page unescaped"
+    );
+    let daily = get(&r.addr, "/task/daily_report");
+    assert!(
+        daily
+            .body
+            .contains("would not start: its start_cond is false"),
+        "{}",
+        daily.body
+    );
+    assert!(daily.body.contains("id=\"explanation\""));
+    assert_eq!(get(&r.addr, "/task/nope").status, 404);
+
+    // The timeline: one SVG row per task, a bar per run with its title.
+    let timeline = get(&r.addr, "/timeline");
+    assert_eq!(timeline.status, 200);
+    assert!(timeline.body.contains("<svg id=\"timeline\""));
+    assert_eq!(timeline.body.matches("class=\"bar success\"").count(), 2);
+    assert_eq!(timeline.body.matches("class=\"bar fail\"").count(), 1);
+    assert!(timeline.body.contains("<title>ok_task: success from"));
+    assert_eq!(get(&r.addr, "/timeline?since=tomorrow").status, 400);
+
+    // The history, filtered and paged.
+    let failed = get(&r.addr, "/history?outcome=failed");
+    assert_eq!(failed.body.matches("<tr class=\"record\"").count(), 1);
+    assert_eq!(get(&r.addr, "/history?outcome=nonsense").status, 400);
+    let json: serde_json::Value =
+        serde_json::from_str(&get(&r.addr, "/api/history?task=ok_task").body).expect("json");
+    assert_eq!(json["records"].as_array().map(Vec::len), Some(4));
+    assert_eq!(json["more"], false);
+    // (Answers are reused for half a second: `up` asked this one before the runs.)
+    let status = until(10, "the JSON status to show the runs", || {
+        let v: serde_json::Value =
+            serde_json::from_str(&get(&r.addr, "/api/status").body).expect("json");
+        (v["tasks"][0]["last"]["action"] == "success").then_some(v)
+    });
+    assert_eq!(status["tasks"][0]["name"], "ok_task");
+    assert_eq!(status["tasks"][1]["last"]["action"], "fail");
+
+    // /metrics: Prometheus text whose counters match the log.
+    let metrics = get(&r.addr, "/metrics");
+    assert_eq!(metrics.status, 200);
+    let scrape = prometheus_parse::Scrape::parse(metrics.body.lines().map(|l| Ok(l.to_string())))
+        .expect("/metrics parses as Prometheus text");
+    let mut runs: HashMap<(String, String), f64> = HashMap::new();
+    for s in &scrape.samples {
+        if s.metric == "redengine_task_runs_total" {
+            let v = match s.value {
+                prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Untyped(v) => v,
+                ref other => panic!("runs counter of another type: {other:?}"),
+            };
+            let task = s.labels.get("task").unwrap_or_default().to_string();
+            let outcome = s.labels.get("outcome").unwrap_or_default().to_string();
+            runs.insert((task, outcome), v);
+        }
+    }
+    for (task, action) in [("ok_task", Action::Success), (XSS, Action::Fail)] {
+        let key = (task.to_string(), action.as_str().to_string());
+        assert_eq!(
+            runs.get(&key).copied(),
+            Some(count(&r.log, task, action) as f64),
+            "{key:?} in {}",
+            metrics.body
+        );
+    }
+    assert!(scrape
+        .samples
+        .iter()
+        .any(|s| s.metric == "redengine_task_last_success_timestamp_seconds"));
+    assert!(scrape
+        .samples
+        .iter()
+        .any(|s| s.metric == "redengine_scheduler_cycles"));
+    assert!(scrape
+        .samples
+        .iter()
+        .any(|s| s.metric == "redengine_log_append_errors_total"));
+    assert!(metrics
+        .body
+        .contains("redengine_task_run_duration_seconds_bucket"));
+}
+
+#[test]
+fn actions_need_post_and_the_token() {
+    let r = start();
+    let path = "/api/tasks/ok_task/run";
+    let none = post(&r.addr, path, &[]);
+    assert_eq!(none.status, 403);
+    assert!(none.body.contains("no token"), "{}", none.body);
+    let wrong = post(
+        &r.addr,
+        path,
+        &[("X-Redengine-Token", "not-the-token-at-all")],
+    );
+    assert_eq!(wrong.status, 403);
+    assert!(wrong.body.contains("wrong token"));
+    let bad_scheme = post(
+        &r.addr,
+        path,
+        &[("Authorization", &format!("Basic {TOKEN}"))],
+    );
+    assert_eq!(bad_scheme.status, 403);
+    // A GET never acts.
+    assert_eq!(get(&r.addr, path).status, 405);
+    assert_eq!(count(&r.log, "ok_task", Action::Run), 0);
+    // Unknown task or action.
+    let h = [("X-Redengine-Token", TOKEN)];
+    assert_eq!(post(&r.addr, "/api/tasks/nope/run", &h).status, 404);
+    assert_eq!(post(&r.addr, "/api/tasks/ok_task/explode", &h).status, 404);
+    // Disable, then enable, through the handle.
+    assert_eq!(post(&r.addr, "/api/tasks/ok_task/disable", &h).status, 202);
+    until(10, "the task to show disabled", || {
+        get(&r.addr, "/api/status")
+            .body
+            .contains("\"flags\":[\"disabled\"]")
+            .then_some(())
+    });
+    assert_eq!(post(&r.addr, "/api/tasks/ok_task/enable", &h).status, 202);
+    assert_eq!(count(&r.log, "ok_task", Action::Run), 0);
+}
+
+#[test]
+fn requests_are_bounded() {
+    let r = start();
+    let big = "x".repeat(64 * 1024);
+    let reply = request(&r.addr, "POST", "/api/tasks/ok_task/run", &[], &big);
+    // Refused before any body is read as an action.
+    assert!(matches!(reply.map(|r| r.status), Ok(413) | Err(_)));
+    let long = format!("/history?task={}", "y".repeat(4096));
+    assert_eq!(get(&r.addr, &long).status, 414);
+    assert_eq!(
+        request(&r.addr, "DELETE", "/", &[], "")
+            .map(|r| r.status)
+            .ok(),
+        Some(405)
+    );
+}
+
+/// `serve`: the status page of a log, read-only, from a binary's command line while no
+/// scheduler runs. It shows the log's runs; actions are refused.
+#[test]
+fn serve_shows_a_log_read_only() {
+    use std::process::{Command, Stdio};
+
+    let dir = std::env::temp_dir().join(format!("redengine-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let log = dir.join("tasks.csv");
+    let at = chrono::Utc::now().fixed_offset() - chrono::TimeDelta::minutes(5);
+    {
+        use redengine::{CsvLog, LogStore, TaskRecord};
+        let mut csv = CsvLog::new(&log);
+        let _ = csv.load().expect("a new CSV log");
+        csv.append(&TaskRecord::run("get_data", at))
+            .expect("append");
+        csv.append(&TaskRecord::finish(
+            "get_data",
+            Action::Fail,
+            at,
+            at,
+            "<i>oops</i>",
+        ))
+        .expect("append");
+        csv.sync().expect("sync");
+    }
+    let addr = status_http::free_addr();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_store_cli"))
+        .args(["--log"])
+        .arg(&log)
+        .args(["serve", "--addr", &addr])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start store_cli serve");
+    let status = until(30, "serve to answer", || {
+        status_http::request(&addr, "GET", "/api/status", &[], "")
+            .ok()
+            .filter(|r| r.status == 200 && r.body.contains("get_data"))
+    });
+    let v: serde_json::Value = serde_json::from_str(&status.body).expect("json");
+    assert_eq!(v["live"], false);
+    assert_eq!(v["tasks"][0]["last"]["action"], "fail");
+    let history = get(&addr, "/history?task=get_data");
+    assert!(
+        history.body.contains("&lt;i&gt;oops&lt;/i&gt;"),
+        "{}",
+        history.body
+    );
+    let refused = post(
+        &addr,
+        "/api/tasks/get_data/run",
+        &[("X-Redengine-Token", TOKEN)],
+    );
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("read-only"), "{}", refused.body);
+    assert_eq!(get(&addr, "/metrics").status, 404);
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
