@@ -17,7 +17,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls};
 
 use crate::execution::job::{Dispatch, Done, Executor, Job};
-use crate::execution::process::wire::{Reply, WireOutcome};
+use crate::execution::process::wire::Reply;
 use crate::outcome::{JobResult, Outcome};
 use crate::termination::TerminationFlag;
 use crate::value::TypeInfo;
@@ -193,26 +193,6 @@ impl Waiter {
                 ))
             });
         };
-        let end = reply.end().unwrap_or_else(Utc::now);
-        let outcome = match reply.outcome {
-            WireOutcome::Success => match (&reply.value, self.returns.codec()) {
-                (Some(json), Some(codec)) => match codec.decode(json) {
-                    Ok(value) => Outcome::Success(Some(value)),
-                    Err(e) => Outcome::Fail(format!(
-                        "task '{}' succeeded, but its return value could not be read back: {e}",
-                        self.name
-                    )),
-                },
-                _ => Outcome::Success(None),
-            },
-            WireOutcome::Fail(text) => Outcome::Fail(text),
-            WireOutcome::Inaction => Outcome::Inaction,
-            WireOutcome::Terminated => Outcome::Terminated,
-        };
-        JobResult {
-            outcome,
-            prerun: reply.prerun,
-            end,
-        }
+        reply.into_result(&self.name, self.returns, Utc::now())
     }
 }

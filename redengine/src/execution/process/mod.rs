@@ -23,10 +23,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
-
 use self::group::Group;
-use self::wire::{ArgSource, Reply, Request, WireArg, WireOutcome};
+use self::wire::{ArgSource, Reply, Request, WireArg};
 use super::job::{Dispatch, Done, Executor, Job, JobArg};
 use crate::clock::Clock;
 use crate::context::{ArgValue, TerminationFlag};
@@ -218,7 +216,9 @@ impl Waiter {
             _ => None,
         };
         match reply {
-            Some(reply) if reply.version == wire::VERSION => self.reported(reply, reaped_at),
+            Some(reply) if reply.version == wire::VERSION => {
+                reply.into_result(&self.name, self.returns, reaped_at)
+            }
             _ if self.flag.is_set() => JobResult {
                 outcome: Outcome::Terminated,
                 prerun: false,
@@ -243,32 +243,6 @@ impl Waiter {
                     end: reaped_at,
                 }
             }
-        }
-    }
-
-    /// The result the child reported; its return value is decoded here.
-    fn reported(&self, reply: Reply, reaped_at: DateTime<Utc>) -> JobResult {
-        let end = reply.end().unwrap_or(reaped_at);
-        let outcome = match reply.outcome {
-            WireOutcome::Success => match (&reply.value, self.returns.codec()) {
-                (None, _) => Outcome::Success(None),
-                (Some(json), Some(codec)) => match codec.decode(json) {
-                    Ok(value) => Outcome::Success(Some(value)),
-                    Err(e) => Outcome::Fail(format!(
-                        "task '{}' succeeded, but its return value could not be read back: {e}",
-                        self.name
-                    )),
-                },
-                (Some(_), None) => Outcome::Success(None),
-            },
-            WireOutcome::Fail(text) => Outcome::Fail(text),
-            WireOutcome::Inaction => Outcome::Inaction,
-            WireOutcome::Terminated => Outcome::Terminated,
-        };
-        JobResult {
-            outcome,
-            prerun: reply.prerun,
-            end,
         }
     }
 }

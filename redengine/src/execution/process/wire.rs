@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::outcome::JobResult;
 use crate::outcome::Outcome;
+use crate::value::TypeInfo;
 
 /// The environment variable holding the run's id (for messages and debugging).
 pub(crate) const RUN_ENV: &str = "REDENGINE_RUN";
@@ -89,6 +90,37 @@ pub(crate) enum WireOutcome {
 }
 
 impl Reply {
+    /// The run's result as the child of task `task` reported it, its return value decoded
+    /// with `returns`' codec; `reaped_at` is the end when the reply carries none. The one
+    /// reading of a reply, for the local process executor and for cluster workers alike.
+    pub(crate) fn into_result(
+        self,
+        task: &str,
+        returns: TypeInfo,
+        reaped_at: DateTime<Utc>,
+    ) -> JobResult {
+        let end = self.end().unwrap_or(reaped_at);
+        let outcome = match self.outcome {
+            WireOutcome::Success => match (&self.value, returns.codec()) {
+                (Some(json), Some(codec)) => match codec.decode(json) {
+                    Ok(value) => Outcome::Success(Some(value)),
+                    Err(e) => Outcome::Fail(format!(
+                        "task '{task}' succeeded, but its return value could not be read back: {e}"
+                    )),
+                },
+                _ => Outcome::Success(None),
+            },
+            WireOutcome::Fail(text) => Outcome::Fail(text),
+            WireOutcome::Inaction => Outcome::Inaction,
+            WireOutcome::Terminated => Outcome::Terminated,
+        };
+        JobResult {
+            outcome,
+            prerun: self.prerun,
+            end,
+        }
+    }
+
     /// The reply for `result`, whose return value (if any) is already encoded.
     pub(crate) fn new(result: &JobResult, value: Option<String>) -> Reply {
         let outcome = match &result.outcome {
