@@ -25,6 +25,7 @@
 //! assert_eq!(records[1].runtime, Some(std::time::Duration::from_millis(2500)));
 //! ```
 
+mod columns;
 mod compact;
 mod csv;
 mod error;

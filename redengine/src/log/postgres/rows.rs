@@ -1,29 +1,17 @@
 //! Records to rows and back, and the history queries in SQL (the same answers as
 //! [`HistoryQuery::answer`], computed by PostgreSQL on its indexes).
 
-use std::time::Duration;
-
 use chrono::{DateTime, FixedOffset};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{GenericClient, Row};
 
+use crate::log::columns::{join, runtime_micros, runtime_of, split};
 use crate::log::{Action, HistoryQuery, RecordHead, TaskRecord};
 
 /// The columns of a whole record, in [`record`]'s order.
 const RECORD_COLUMNS: &str = "id, task, created, created_offset, action, start, start_offset, \
                               \"end\", end_offset, runtime, message, exc_text, attempt";
-
-/// Microseconds since the epoch and the UTC offset in seconds.
-fn split(at: &DateTime<FixedOffset>) -> (i64, i32) {
-    (at.timestamp_micros(), at.offset().local_minus_utc())
-}
-
-/// The instant of `micros` in the offset `offset`; `None` when out of range.
-fn join(micros: i64, offset: i32) -> Option<DateTime<FixedOffset>> {
-    let offset = FixedOffset::east_opt(offset)?;
-    Some(DateTime::from_timestamp_micros(micros)?.with_timezone(&offset))
-}
 
 /// A row's instant columns `i` (micros) and `i + 1` (offset); `None` when NULL.
 fn instant(row: &Row, i: usize) -> Option<DateTime<FixedOffset>> {
@@ -103,7 +91,7 @@ fn record(row: &Row) -> Option<TaskRecord> {
         action,
         start: instant(row, 5),
         end: instant(row, 7),
-        runtime: runtime.map(|us| Duration::from_micros(us.max(0) as u64)),
+        runtime: runtime.map(runtime_of),
         message: row.get(10),
         exc_text: row.get(11),
         attempt: u32::try_from(row.get::<_, i32>(12)).unwrap_or(1).max(1),
@@ -128,9 +116,7 @@ pub(super) fn insert(
     let (created, created_offset) = split(&record.created);
     let start = record.start.as_ref().map(split);
     let end = record.end.as_ref().map(split);
-    let runtime = record
-        .runtime
-        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+    let runtime = record.runtime.map(runtime_micros);
     let attempt = i32::try_from(record.attempt).unwrap_or(i32::MAX);
     let row = client.query_one(
         "WITH n AS (SELECT nextval(pg_get_serial_sequence('redengine_records', 'id')) AS id) \

@@ -1,11 +1,10 @@
 //! Records to rows and back.
 
-use std::time::Duration;
-
 use chrono::{DateTime, FixedOffset};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::log::columns::{join, runtime_micros, runtime_of, split};
 use crate::log::{Action, RecordHead, TaskRecord};
 
 /// The columns of a whole record, in [`record`]'s order (schema version 1 has them all).
@@ -35,17 +34,6 @@ fn has_attempt(conn: &Connection) -> rusqlite::Result<bool> {
 /// The warning for a row whose action is none of the six.
 const UNKNOWN_ACTION: &str =
     "its action is not one of run, success, fail, terminate, inaction, crash";
-
-/// Microseconds since the epoch and the UTC offset in seconds.
-pub(super) fn split(at: &DateTime<FixedOffset>) -> (i64, i32) {
-    (at.timestamp_micros(), at.offset().local_minus_utc())
-}
-
-/// The instant of `micros` in the offset `offset`; `None` when out of range.
-pub(super) fn join(micros: i64, offset: i32) -> Option<DateTime<FixedOffset>> {
-    let offset = FixedOffset::east_opt(offset)?;
-    Some(DateTime::from_timestamp_micros(micros)?.with_timezone(&offset))
-}
 
 /// A row's instant columns `i` (micros) and `i + 1` (offset); `None` when NULL.
 fn instant(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<DateTime<FixedOffset>>> {
@@ -151,7 +139,7 @@ pub(super) fn record(row: &Row<'_>) -> rusqlite::Result<Option<TaskRecord>> {
         action,
         start: instant(row, 5)?,
         end: instant(row, 7)?,
-        runtime: runtime.map(|us| Duration::from_micros(us.max(0) as u64)),
+        runtime: runtime.map(runtime_of),
         message: row.get(10)?,
         exc_text: row.get(11)?,
         attempt: u32::try_from(row.get::<_, i64>(12)?).unwrap_or(1).max(1),
@@ -194,9 +182,7 @@ pub(super) fn insert(
     let (created, created_offset) = split(&record.created);
     let start = record.start.as_ref().map(split);
     let end = record.end.as_ref().map(split);
-    let runtime = record
-        .runtime
-        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+    let runtime = record.runtime.map(runtime_micros);
     stmt.execute(params![
         id,
         record.task_name,

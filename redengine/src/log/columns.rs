@@ -1,0 +1,29 @@
+//! How the SQL stores (SQLite, PostgreSQL) keep a record's instants and runtime in integer
+//! columns: an instant as microseconds since the epoch plus its UTC offset in seconds (so
+//! a record read back prints the offset it was written with), a runtime as microseconds.
+//! One encoding, so a log moved between the stores reads back the same.
+
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset};
+
+/// Microseconds since the epoch and the UTC offset in seconds.
+pub(super) fn split(at: &DateTime<FixedOffset>) -> (i64, i32) {
+    (at.timestamp_micros(), at.offset().local_minus_utc())
+}
+
+/// The instant of `micros` in the offset `offset`; `None` when out of range.
+pub(super) fn join(micros: i64, offset: i32) -> Option<DateTime<FixedOffset>> {
+    let offset = FixedOffset::east_opt(offset)?;
+    Some(DateTime::from_timestamp_micros(micros)?.with_timezone(&offset))
+}
+
+/// A runtime in microseconds (saturating: no run lasts 292,000 years).
+pub(super) fn runtime_micros(runtime: Duration) -> i64 {
+    i64::try_from(runtime.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// The runtime of a `runtime` column (a negative one, which the stores never write, as 0).
+pub(super) fn runtime_of(micros: i64) -> Duration {
+    Duration::from_micros(micros.max(0).unsigned_abs())
+}
