@@ -328,7 +328,12 @@ fn cron_moved_out_of_the_spring_forward_gap_follows_the_same_rule() {
         assert_eq!(of(&runs, "ny"), expected, "{policy:?}");
         let said = mentioning(&lines, "ny");
         assert_eq!(said.len(), 1, "{policy:?}: {lines:#?}");
-        assert!(said[0].contains("2024-03-10 07:30:00 UTC"), "{}", said[0]);
+        // Told in the task's zone, with the offset of that side of the clock change.
+        assert!(
+            said[0].contains("2024-03-10 03:30:00 America/New_York (UTC-04:00)"),
+            "{}",
+            said[0]
+        );
     }
 }
 
@@ -345,4 +350,25 @@ fn misfire_is_a_config_key_with_did_you_mean() {
     );
     assert!(err.contains("did you mean `run_once`?"), "{err}");
     assert!(Session::builder().config("misfire", "skip").build().is_ok());
+}
+
+#[test]
+fn what_was_missed_is_told_in_the_tasks_own_zone() {
+    // 10:30 in Helsinki is 08:30 UTC in January: inside the downtime (07:00 to 09:00 UTC).
+    let helsinki = Task::builder("helsinki")
+        .start_cond("cron 30 10 * * *")
+        .zone_name("Europe/Helsinki")
+        .run(|_| ());
+    let log = log_alive_at(monday(7, 0));
+    let (runs, lines) = restart(&log, monday(9, 0), 2, None, Zone::Utc, vec![helsinki]);
+    assert!(of(&runs, "helsinki").is_empty(), "{runs:?}");
+    let said = mentioning(&lines, "helsinki");
+    assert_eq!(said.len(), 1, "{lines:#?}");
+    for wall in [
+        "was true at 2024-01-01 10:30:00 Europe/Helsinki (UTC+02:00)",
+        "(2024-01-01 09:00:00 Europe/Helsinki (UTC+02:00) to 2024-01-01 11:00:00 \
+         Europe/Helsinki (UTC+02:00))",
+    ] {
+        assert!(said[0].contains(wall), "{wall}: {}", said[0]);
+    }
 }

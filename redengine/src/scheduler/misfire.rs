@@ -9,7 +9,7 @@
 //! scheduler that had stayed up would have seen it (without launching anything).
 
 use chrono::{DateTime, Utc};
-use redengine_conditions::{Action, Context, History, NextChange};
+use redengine_conditions::{Action, Context, History, NextChange, Zone};
 
 use super::resolver::CondResolver;
 use super::{never, Scheduler};
@@ -44,37 +44,46 @@ impl Scheduler<'_> {
             let Some(missed) = self.missed(task, alive, now) else {
                 continue;
             };
-            let span = format!("while the scheduler was down ({alive} to {now})");
+            let zone = task.zone;
+            let shown = |t: DateTime<Utc>| wall_clock(t, zone);
+            let span = format!(
+                "while the scheduler was down ({} to {})",
+                shown(alive),
+                shown(now)
+            );
             let (name, cond) = (task.name.as_str(), &task.start);
             match (task.misfire, missed) {
                 (Misfire::RunOnce, Missed::Closed(at)) => {
                     ::log::info!(
                         target: "redengine::scheduler",
-                        "task '{name}': start_cond `{cond}` was true at {at} {span}; \
-                         misfire = run_once: it runs once now"
+                        "task '{name}': start_cond `{cond}` was true at {} {span}; \
+                         misfire = run_once: it runs once now",
+                        shown(at)
                     );
                     self.forced.insert(i);
                 }
                 (_, Missed::Closed(at)) => {
                     ::log::info!(
                         target: "redengine::scheduler",
-                        "task '{name}': skipped: start_cond `{cond}` was true at {at} {span} \
+                        "task '{name}': skipped: start_cond `{cond}` was true at {} {span} \
                          and is false now; misfire = {}: a missed occurrence that has closed \
                          does not run (misfire = run_once would run it once)",
+                        shown(at),
                         task.misfire
                     );
                 }
                 (_, Missed::Open(turned)) => {
                     let until = self.hold(task, now);
                     let next = match until {
-                        Some(u) => format!("its start_cond is next asked at {u}"),
+                        Some(u) => format!("its start_cond is next asked at {}", shown(u)),
                         // Only custom conditions or events can move it: nothing to wait for.
                         None => "it cannot tell when that occurrence ends, so it runs".into(),
                     };
                     ::log::info!(
                         target: "redengine::scheduler",
-                        "task '{name}': skipped: start_cond `{cond}` turned true at {turned} \
-                         {span}; misfire = skip: it does not run for that occurrence; {next}"
+                        "task '{name}': skipped: start_cond `{cond}` turned true at {} \
+                         {span}; misfire = skip: it does not run for that occurrence; {next}",
+                        shown(turned)
                     );
                     self.tasks[i].hold_until = until;
                 }
@@ -139,5 +148,16 @@ impl Scheduler<'_> {
             NextChange::At(at) => Some(at),
             NextChange::NextCycle | NextChange::OnEvent => None,
         }
+    }
+}
+
+/// `2024-01-01 10:00:00 Europe/Helsinki (UTC+02:00)`: an instant as the task's own zone
+/// reads it, the zone its conditions are written in. Zones with clock changes carry the
+/// offset, which tells the two readings of a repeated hour apart.
+fn wall_clock(t: DateTime<Utc>, zone: Zone) -> String {
+    let local = zone.to_local(t).format("%Y-%m-%d %H:%M:%S");
+    match zone {
+        Zone::Utc | Zone::Fixed(_) => format!("{local} {zone}"),
+        _ => format!("{local} {zone} (UTC{})", zone.offset_at(t)),
     }
 }
