@@ -558,3 +558,38 @@ fn jitter_spreads_the_delay_the_same_way_on_every_replay() {
         "jitter moved no delay: {gaps:?}"
     );
 }
+
+#[test]
+fn a_body_knows_which_attempt_it_is() {
+    for execution in [Execution::Main, Execution::Thread] {
+        let clock = ManualClock::new(t0());
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let body_seen = seen.clone();
+        Session::builder()
+            .clock(clock.clone())
+            .zone(Zone::Utc)
+            .log_store(MemoryLog::new())
+            .task_execution(execution)
+            .shut_cond("scheduler has run over 10 minutes")
+            .task(
+                Task::builder("x")
+                    .start_cond("daily")
+                    .retries(3)
+                    .retry_delay("1 minute")
+                    .run(move |ctx| {
+                        let mut seen = body_seen.lock().unwrap();
+                        seen.push(ctx.attempt());
+                        if seen.len() < 3 {
+                            Err(format!("attempt {} failed", ctx.attempt()))
+                        } else {
+                            Ok(())
+                        }
+                    }),
+            )
+            .build()
+            .unwrap()
+            .run()
+            .unwrap();
+        assert_eq!(*seen.lock().unwrap(), [1, 2, 3], "{execution:?}");
+    }
+}

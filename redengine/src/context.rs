@@ -58,6 +58,7 @@ pub struct TaskContext {
     args: Vec<(String, ArgValue)>,
     flag: TerminationFlag,
     session: Option<SessionHandle>,
+    attempt: u32,
 }
 
 impl TaskContext {
@@ -67,7 +68,14 @@ impl TaskContext {
             args,
             flag,
             session: None,
+            attempt: 1,
         }
+    }
+
+    /// Which attempt of the run this is (see [`TaskContext::attempt`]).
+    pub(crate) fn with_attempt(mut self, attempt: u32) -> Self {
+        self.attempt = attempt;
+        self
     }
 
     /// Attaches the scheduler's handle (main and thread runs).
@@ -86,6 +94,14 @@ impl TaskContext {
     /// The name of the task being run.
     pub fn task_name(&self) -> &str {
         &self.task
+    }
+
+    /// Which attempt of the run this is: 1 for a run its start condition launched, 2 for
+    /// its first retry, and so on. A body can use it to change course on a retry (a
+    /// longer timeout of its own, a fallback source) or to say so in its output; the
+    /// log's records carry the same number.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
     }
 
     /// The run's termination flag (check it in long loops).

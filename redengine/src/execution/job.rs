@@ -145,7 +145,7 @@ impl Job {
             returns: _,
             session,
             run: _,
-            attempt: _,
+            attempt,
         } = self;
         let mut posts: Vec<AfterExecute> = Vec::new();
         let prerun = |text: String, posts: Vec<AfterExecute>| {
@@ -213,7 +213,9 @@ impl Job {
             };
             resolved.push((name, value));
         }
-        let ctx = TaskContext::new(info.name.clone(), resolved, flag).with_session(session);
+        let ctx = TaskContext::new(info.name.clone(), resolved, flag)
+            .with_session(session)
+            .with_attempt(attempt);
         Ok(Ready {
             info,
             body,
