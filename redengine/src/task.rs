@@ -3,6 +3,7 @@
 pub(crate) use crate::location::Location;
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -47,8 +48,10 @@ static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
 #[derive(Clone)]
 pub struct Task {
     pub(crate) name: Option<String>,
-    pub(crate) start_cond: String,
-    pub(crate) end_cond: String,
+    // perf (memory): the default `false` and `#[task]`'s texts are borrowed, not copied
+    // into an allocation per task.
+    pub(crate) start_cond: Cow<'static, str>,
+    pub(crate) end_cond: Cow<'static, str>,
     pub(crate) execution: Option<Execution>,
     pub(crate) timeout: Option<String>,
     pub(crate) priority: i32,
@@ -62,8 +65,9 @@ pub struct Task {
     pub(crate) registered: bool,
     /// Process-unique instance id (the name under `use_instance_naming`).
     pub(crate) instance: u64,
-    // retries: `retries`, `retry_*` and `max_instances` as given, checked at ignite.
-    pub(crate) retry: crate::retry::RetrySpec,
+    // retries: `retries`, `retry_*` and `max_instances` as given, checked at ignite
+    // (`None`: none given; boxed, since most tasks give none and every task is kept).
+    pub(crate) retry: Option<Box<crate::retry::RetrySpec>>,
     // zones: the task's own time zone (`None`: the session's) and misfire policy
     // (`None`: the session's `misfire`).
     pub(crate) zone: Option<TaskZone>,
@@ -102,8 +106,8 @@ impl Task {
         let call = def.call;
         Task {
             name: Some(def.name.to_string()),
-            start_cond: def.start_cond.unwrap_or("false").to_string(),
-            end_cond: def.end_cond.unwrap_or("false").to_string(),
+            start_cond: Cow::Borrowed(def.start_cond.unwrap_or("false")),
+            end_cond: Cow::Borrowed(def.end_cond.unwrap_or("false")),
             execution: def.execution,
             timeout: def.timeout.map(str::to_string),
             priority: def.priority,
@@ -138,7 +142,7 @@ impl Task {
             location: def.location,
             registered: true,
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
-            retry: crate::retry::RetrySpec::from(&def.retry),
+            retry: Some(Box::new(crate::retry::RetrySpec::from(&def.retry))),
             // zones
             zone: def.zone.map(|name| TaskZone::Name(name.to_string())),
             misfire: def.misfire,
@@ -199,13 +203,30 @@ pub struct TaskBuilder {
     task: Task,
 }
 
+/// The body of a builder not finished yet (`run` or `kind` replaces it): one for every
+/// builder, rather than an allocation each.
+fn placeholder() -> &'static Body {
+    static BODY: std::sync::OnceLock<Body> = std::sync::OnceLock::new();
+    BODY.get_or_init(|| {
+        Arc::new(FunctionTask::new(
+            |_| Outcome::Success(None),
+            TypeInfo::of::<()>(),
+        ))
+    })
+}
+
 impl TaskBuilder {
+    /// The task's retry settings, made at the first one given.
+    fn retry(&mut self) -> &mut crate::retry::RetrySpec {
+        self.task.retry.get_or_insert_with(Box::default)
+    }
+
     fn new(name: Option<String>, location: Location) -> Self {
         TaskBuilder {
             task: Task {
                 name,
-                start_cond: "false".to_string(),
-                end_cond: "false".to_string(),
+                start_cond: Cow::Borrowed("false"),
+                end_cond: Cow::Borrowed("false"),
                 execution: None,
                 timeout: None,
                 priority: 0,
@@ -213,14 +234,11 @@ impl TaskBuilder {
                 args: Vec::new(),
                 params: Vec::new(),
                 returns: TypeInfo::of::<()>(),
-                body: Arc::new(FunctionTask::new(
-                    |_| Outcome::Success(None),
-                    TypeInfo::of::<()>(),
-                )),
+                body: Arc::clone(placeholder()),
                 location,
                 registered: false,
                 instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
-                retry: crate::retry::RetrySpec::default(),
+                retry: None,
                 // zones
                 zone: None,
                 misfire: None,
@@ -236,13 +254,13 @@ impl TaskBuilder {
 
     /// When to launch (default `false`). Parsed at ignite; errors carry this task's location.
     pub fn start_cond(mut self, cond: impl Into<String>) -> Self {
-        self.task.start_cond = cond.into();
+        self.task.start_cond = Cow::Owned(cond.into());
         self
     }
 
     /// When to terminate a running thread/process run (default `false`).
     pub fn end_cond(mut self, cond: impl Into<String>) -> Self {
-        self.task.end_cond = cond.into();
+        self.task.end_cond = Cow::Owned(cond.into());
         self
     }
 
@@ -302,27 +320,27 @@ impl TaskBuilder {
     /// `terminate` by timeout are retried; each attempt is its own run in the log, and
     /// conditions see only the last attempt's failure.
     pub fn retries(mut self, retries: u32) -> Self {
-        self.task.retry.retries = Some(retries);
+        self.retry().retries = Some(retries);
         self
     }
 
     /// The delay before the first retry: `"30 seconds"`, `"90"` (seconds); default
     /// 1 minute.
     pub fn retry_delay(mut self, delay: impl Into<String>) -> Self {
-        self.task.retry.delay = Some(delay.into());
+        self.retry().delay = Some(delay.into());
         self
     }
 
     /// Each further retry waits this factor longer than the one before (default 1.0: a
     /// constant delay; 2.0 doubles it).
     pub fn retry_backoff(mut self, factor: f64) -> Self {
-        self.task.retry.backoff = Some(factor);
+        self.retry().backoff = Some(factor);
         self
     }
 
     /// The longest delay between attempts, whatever the backoff (default: no cap).
     pub fn retry_max_delay(mut self, delay: impl Into<String>) -> Self {
-        self.task.retry.max_delay = Some(delay.into());
+        self.retry().max_delay = Some(delay.into());
         self
     }
 
@@ -330,20 +348,20 @@ impl TaskBuilder {
     /// none). The spread is a hash of the task's name, the attempt and the failure
     /// instant, so it is the same on every replay.
     pub fn retry_jitter(mut self, fraction: f64) -> Self {
-        self.task.retry.jitter = Some(fraction);
+        self.retry().jitter = Some(fraction);
         self
     }
 
     /// How many runs of this task may be in flight at once (default 1: a task never
     /// overlaps itself). Only `thread` and `process` tasks can take more than 1.
     pub fn max_instances(mut self, instances: u32) -> Self {
-        self.task.retry.max_instances = Some(instances);
+        self.retry().max_instances = Some(instances);
         self
     }
 
     /// Every retry and instance setting at once (the task-file loader's checked values).
     pub(crate) fn retry_spec(mut self, spec: crate::retry::RetrySpec) -> Self {
-        self.task.retry = spec;
+        self.task.retry = Some(Box::new(spec));
         self
     }
 

@@ -162,7 +162,7 @@ fn narrow(snap: &Snapshot, entries: &[Entry<'_>]) -> String {
         if let Some(zone) = snap.own_zone(task) {
             details.push(format!("zone: {zone}"));
         }
-        if !matches!(task.end, Condition::False) {
+        if !matches!(*task.end, Condition::False) {
             details.push(format!("end_cond: {}", task.end));
         }
         if task.body.kind_name() != "function" {

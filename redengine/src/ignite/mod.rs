@@ -12,11 +12,13 @@
 
 mod args;
 mod check;
+mod fast;
 mod files;
 mod order;
 mod process;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -60,8 +62,10 @@ pub(crate) enum Mode {
 /// A validated task, ready for the cycle.
 pub(crate) struct Prepared {
     pub(crate) name: String,
-    pub(crate) start: Condition,
-    pub(crate) end: Condition,
+    // perf (memory): one parsed condition per distinct text, shared by every task that
+    // has that text (a condition is 96 bytes inline, more with its nested parts).
+    pub(crate) start: Arc<Condition>,
+    pub(crate) end: Arc<Condition>,
     pub(crate) execution: Execution,
     /// `None`: no timeout.
     pub(crate) timeout: Option<Duration>,
@@ -84,7 +88,7 @@ pub(crate) struct Prepared {
     pub(crate) hold_until: Option<DateTime<Utc>>,
     // perf (start-up): the start condition as text, made once per distinct condition text
     // at ignite (tasks sharing a text share it), for the task list a handle reads.
-    pub(crate) start_text: std::sync::Arc<str>,
+    pub(crate) start_text: Arc<str>,
 }
 
 /// The ignite result.
