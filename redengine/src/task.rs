@@ -53,11 +53,8 @@ pub struct Task {
     pub(crate) start_cond: Cow<'static, str>,
     pub(crate) end_cond: Cow<'static, str>,
     pub(crate) execution: Option<Execution>,
-    pub(crate) timeout: Option<String>,
     pub(crate) priority: i32,
     pub(crate) flags: TaskFlags,
-    pub(crate) args: Vec<TaskArg>,
-    pub(crate) params: Vec<(String, TaskParam)>,
     pub(crate) returns: TypeInfo,
     pub(crate) body: Body,
     pub(crate) location: Location,
@@ -65,13 +62,50 @@ pub struct Task {
     pub(crate) registered: bool,
     /// Process-unique instance id (the name under `use_instance_naming`).
     pub(crate) instance: u64,
-    // retries: `retries`, `retry_*` and `max_instances` as given, checked at ignite
-    // (`None`: none given; boxed, since most tasks give none and every task is kept).
-    pub(crate) retry: Option<Box<crate::retry::RetrySpec>>,
-    // zones: the task's own time zone (`None`: the session's) and misfire policy
-    // (`None`: the session's `misfire`).
-    pub(crate) zone: Option<TaskZone>,
+    // zones: the task's misfire policy (`None`: the session's `misfire`).
     pub(crate) misfire: Option<Misfire>,
+    // perf (memory): what most tasks do not set, boxed (`None`: nothing set): the session
+    // keeps every task, and these would double the size of each.
+    pub(crate) more: Option<Box<More>>,
+}
+
+/// The settings of a task that most tasks leave unset.
+#[derive(Clone, Default)]
+pub(crate) struct More {
+    pub(crate) timeout: Option<String>,
+    pub(crate) args: Vec<TaskArg>,
+    pub(crate) params: Vec<(String, TaskParam)>,
+    // retries: `retries`, `retry_*` and `max_instances` as given, checked at ignite.
+    pub(crate) retry: crate::retry::RetrySpec,
+    // zones: the task's own time zone (`None`: the session's).
+    pub(crate) zone: Option<TaskZone>,
+}
+
+/// What an unset [`More`] reads as.
+static NOTHING_MORE: More = More {
+    timeout: None,
+    args: Vec::new(),
+    params: Vec::new(),
+    retry: crate::retry::RetrySpec::NONE,
+    zone: None,
+};
+
+impl More {
+    /// Nothing set: the task needs no box for it.
+    fn is_empty(&self) -> bool {
+        self.timeout.is_none()
+            && self.args.is_empty()
+            && self.params.is_empty()
+            && self.retry == crate::retry::RetrySpec::NONE
+            && self.zone.is_none()
+    }
+}
+
+impl Task {
+    /// The settings most tasks leave unset (an empty set when none is).
+    pub(crate) fn more(&self) -> &More {
+        self.more.as_deref().unwrap_or(&NOTHING_MORE)
+    }
 }
 
 impl std::fmt::Debug for Task {
@@ -109,28 +143,8 @@ impl Task {
             start_cond: Cow::Borrowed(def.start_cond.unwrap_or("false")),
             end_cond: Cow::Borrowed(def.end_cond.unwrap_or("false")),
             execution: def.execution,
-            timeout: def.timeout.map(str::to_string),
             priority: def.priority,
             flags: def.flags,
-            args: def
-                .args
-                .iter()
-                .map(|a| TaskArg {
-                    name: a.name.to_string(),
-                    ty: a.ty,
-                })
-                .collect(),
-            params: def
-                .params
-                .iter()
-                .map(|p| {
-                    let value = match p.value {
-                        BindingValue::Value(make) => TaskParam::Value(make()),
-                        BindingValue::Return(task) => TaskParam::Return(task.to_string()),
-                    };
-                    (p.name.to_string(), value)
-                })
-                .collect(),
             returns: def.returns,
             // async: an `async fn` task's body is its future-making shim.
             body: match def.async_call {
@@ -142,10 +156,33 @@ impl Task {
             location: def.location,
             registered: true,
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
-            retry: Some(Box::new(crate::retry::RetrySpec::from(&def.retry))),
-            // zones
-            zone: def.zone.map(|name| TaskZone::Name(name.to_string())),
             misfire: def.misfire,
+            more: Some(Box::new(More {
+                timeout: def.timeout.map(str::to_string),
+                args: def
+                    .args
+                    .iter()
+                    .map(|a| TaskArg {
+                        name: a.name.to_string(),
+                        ty: a.ty,
+                    })
+                    .collect(),
+                params: def
+                    .params
+                    .iter()
+                    .map(|p| {
+                        let value = match p.value {
+                            BindingValue::Value(make) => TaskParam::Value(make()),
+                            BindingValue::Return(task) => TaskParam::Return(task.to_string()),
+                        };
+                        (p.name.to_string(), value)
+                    })
+                    .collect(),
+                retry: crate::retry::RetrySpec::from(&def.retry),
+                // zones
+                zone: def.zone.map(|name| TaskZone::Name(name.to_string())),
+            }))
+            .filter(|more| !more.is_empty()),
         }
     }
 
@@ -218,7 +255,12 @@ fn placeholder() -> &'static Body {
 impl TaskBuilder {
     /// The task's retry settings, made at the first one given.
     fn retry(&mut self) -> &mut crate::retry::RetrySpec {
-        self.task.retry.get_or_insert_with(Box::default)
+        &mut self.more().retry
+    }
+
+    /// The task's rarely set settings, made at the first one given.
+    fn more(&mut self) -> &mut More {
+        self.task.more.get_or_insert_with(Box::default)
     }
 
     fn new(name: Option<String>, location: Location) -> Self {
@@ -228,20 +270,15 @@ impl TaskBuilder {
                 start_cond: Cow::Borrowed("false"),
                 end_cond: Cow::Borrowed("false"),
                 execution: None,
-                timeout: None,
                 priority: 0,
                 flags: TaskFlags::NONE,
-                args: Vec::new(),
-                params: Vec::new(),
                 returns: TypeInfo::of::<()>(),
                 body: Arc::clone(placeholder()),
                 location,
                 registered: false,
                 instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
-                retry: None,
-                // zones
-                zone: None,
                 misfire: None,
+                more: None,
             },
         }
     }
@@ -273,7 +310,7 @@ impl TaskBuilder {
     /// Maximum run length: `"2 hours"`, `"90"` (seconds) or `"never"` (default: the
     /// session's `timeout`). Checked at ignite.
     pub fn timeout(mut self, timeout: impl Into<String>) -> Self {
-        self.task.timeout = Some(timeout.into());
+        self.more().timeout = Some(timeout.into());
         self
     }
 
@@ -361,7 +398,7 @@ impl TaskBuilder {
 
     /// Every retry and instance setting at once (the task-file loader's checked values).
     pub(crate) fn retry_spec(mut self, spec: crate::retry::RetrySpec) -> Self {
-        self.task.retry = Some(Box::new(spec));
+        self.more().retry = spec;
         self
     }
 
@@ -370,7 +407,7 @@ impl TaskBuilder {
     /// `has … today`), in `start_cond` and `end_cond`, are computed in (default: the
     /// session's zone, `SessionBuilder::zone`).
     pub fn zone(mut self, zone: Zone) -> Self {
-        self.task.zone = Some(TaskZone::Zone(zone));
+        self.more().zone = Some(TaskZone::Zone(zone));
         self
     }
 
@@ -378,7 +415,7 @@ impl TaskBuilder {
     /// `"UTC+05:30"`), read at ignite: a misspelled name is an ignite error naming the task
     /// and the closest zone. An IANA name needs redengine's `tz` feature.
     pub fn zone_name(mut self, name: impl Into<String>) -> Self {
-        self.task.zone = Some(TaskZone::Name(name.into()));
+        self.more().zone = Some(TaskZone::Name(name.into()));
         self
     }
 
@@ -399,8 +436,8 @@ impl TaskBuilder {
     pub fn param_value(mut self, name: impl Into<String>, value: Value) -> Self {
         let name = name.into();
         self.declare(&name, value.type_info());
-        self.task.params.retain(|(n, _)| *n != name);
-        self.task.params.push((name, TaskParam::Value(value)));
+        self.more().params.retain(|(n, _)| *n != name);
+        self.more().params.push((name, TaskParam::Value(value)));
         self
     }
 
@@ -434,8 +471,8 @@ impl TaskBuilder {
     ) -> Self {
         let name = name.into();
         self.declare(&name, TypeInfo::of::<T>());
-        self.task.params.retain(|(n, _)| *n != name);
-        self.task
+        self.more().params.retain(|(n, _)| *n != name);
+        self.more()
             .params
             .push((name, TaskParam::Return(task.into())));
         self
@@ -455,9 +492,9 @@ impl TaskBuilder {
     }
 
     fn declare(&mut self, name: &str, ty: TypeInfo) {
-        match self.task.args.iter_mut().find(|a| a.name == name) {
+        match self.more().args.iter_mut().find(|a| a.name == name) {
             Some(arg) => arg.ty = ty,
-            None => self.task.args.push(TaskArg {
+            None => self.more().args.push(TaskArg {
                 name: name.to_string(),
                 ty,
             }),

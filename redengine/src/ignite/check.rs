@@ -11,7 +11,6 @@ use super::order::dedupe;
 use super::Prepared;
 use crate::config::Timeout;
 use crate::error::Problem;
-use crate::hooks::TaskInfo;
 use crate::location::Location;
 use crate::params::SessionParam;
 use crate::session::Session;
@@ -39,7 +38,7 @@ pub(super) fn prepare<'s>(
     let mut customs: Vec<&str> = session.conditions.keys().map(String::as_str).collect();
     customs.sort_unstable();
     // Only tasks with arguments look up what other tasks return.
-    let returns: HashMap<&str, TypeInfo> = if tasks.iter().any(|(_, t)| !t.args.is_empty()) {
+    let returns: HashMap<&str, TypeInfo> = if tasks.iter().any(|(_, t)| !t.more().args.is_empty()) {
         tasks.iter().map(|(n, t)| (n.as_ref(), t.returns)).collect()
     } else {
         HashMap::new()
@@ -148,7 +147,7 @@ pub(super) fn prepare<'s>(
         if !crate::kind::supports(&*task.body, execution) {
             problems.push(crate::kind::unsupported(name, &*task.body, execution, at));
         }
-        let timeout = match &task.timeout {
+        let timeout = match &task.more().timeout {
             None => session.config.timeout,
             Some(text) => Timeout::parse(text).unwrap_or_else(|e| {
                 problems.push(Problem {
@@ -171,22 +170,20 @@ pub(super) fn prepare<'s>(
             f if f.on_shutdown => Some("on_shutdown"),
             _ => None,
         };
-        let spec = task.retry.as_deref();
-        let (retry, max_instances) = spec
-            .map_or_else(
-                || crate::retry::RetrySpec::default().check(execution, once),
-                |s| s.check(execution, once),
-            )
-            .unwrap_or_else(|found| {
-                problems.extend(found.into_iter().map(|message| Problem {
-                    location: at,
-                    message: format!("task '{name}': {message}"),
-                }));
-                (crate::retry::RetryPolicy::NONE, 1)
-            });
+        let (retry, max_instances) =
+            task.more()
+                .retry
+                .check(execution, once)
+                .unwrap_or_else(|found| {
+                    problems.extend(found.into_iter().map(|message| Problem {
+                        location: at,
+                        message: format!("task '{name}': {message}"),
+                    }));
+                    (crate::retry::RetryPolicy::NONE, 1)
+                });
         let args = plan_args(name, task, &params, &returns, &names, &mut problems);
         // zones
-        let zone = crate::task_zone::effective(task.zone.as_ref(), session.zone, name)
+        let zone = crate::task_zone::effective(task.more().zone.as_ref(), session.zone, name)
             .unwrap_or_else(|message| {
                 problems.push(Problem {
                     location: at,
@@ -213,12 +210,8 @@ pub(super) fn prepare<'s>(
             hold_until: None,
             // perf (start-up)
             start_text,
-            info: TaskInfo {
-                name: name.to_string(),
-                execution,
-                priority: task.priority,
-                location: task.location,
-            },
+            priority: task.priority,
+            location: task.location,
         });
     }
 

@@ -72,7 +72,10 @@ pub(crate) struct Prepared {
     pub(crate) flags: TaskFlags,
     pub(crate) args: Vec<PlannedArg>,
     pub(crate) body: Body,
-    pub(crate) info: TaskInfo,
+    // perf (memory): what hooks and runs see as a `TaskInfo` is made by `info()` when
+    // they need it, rather than kept with a second copy of the name for every task.
+    pub(crate) priority: i32,
+    pub(crate) location: crate::location::Location,
     /// The type of a successful run's value (its codec brings it back from a process).
     pub(crate) returns: TypeInfo,
     /// Removed or replaced by a task-file reload: never launched again.
@@ -89,6 +92,18 @@ pub(crate) struct Prepared {
     // perf (start-up): the start condition as text, made once per distinct condition text
     // at ignite (tasks sharing a text share it), for the task list a handle reads.
     pub(crate) start_text: Arc<str>,
+}
+
+impl Prepared {
+    /// The task as hooks and runs see it.
+    pub(crate) fn info(&self) -> TaskInfo {
+        TaskInfo {
+            name: self.name.clone(),
+            execution: self.execution,
+            priority: self.priority,
+            location: self.location,
+        }
+    }
 }
 
 /// The ignite result.

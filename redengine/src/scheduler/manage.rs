@@ -92,7 +92,7 @@ pub(super) fn ignite_with_queued(session: &mut Session) -> Result<Plan> {
         for task in plan.tasks.iter().filter(|t| added.contains(&t.name)) {
             if task.execution == Execution::Process {
                 queued.push(Problem {
-                    location: Some(task.info.location),
+                    location: Some(task.location),
                     message: format!("add task '{}': {}", task.name, process_problem(&task.name)),
                 });
             }
@@ -288,7 +288,7 @@ impl Scheduler<'_> {
                         message: format!(
                             "task name '{}' is taken by the task defined at {}; remove that \
                              task first, or choose another name",
-                            self.tasks[i].name, self.tasks[i].info.location
+                            self.tasks[i].name, self.tasks[i].location
                         ),
                     }]));
                 }

@@ -208,7 +208,7 @@ mod build {
             describe: t.body.describe(),
             execution: t.execution.to_string(),
             task_zone: zone.to_string(),
-            priority: t.info.priority,
+            priority: t.priority,
             flags,
             start_cond: t.start.to_string(),
             end_cond: t.end.to_string(),
