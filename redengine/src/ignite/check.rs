@@ -202,7 +202,7 @@ pub(super) fn prepare<'s>(
             body: task.body.clone(),
             returns: task.returns,
             retired: false,
-            retry,
+            retry: retry.into(),
             max_instances,
             // zones
             zone,

@@ -29,6 +29,7 @@ use crate::execution::Execution;
 use crate::hooks::TaskInfo;
 use crate::misfire::Misfire;
 use crate::registry::TaskFlags;
+use crate::retry::RetryPolicy;
 use crate::session::Session;
 use crate::task::Body;
 use crate::value::TypeInfo;
@@ -81,7 +82,7 @@ pub(crate) struct Prepared {
     /// Removed or replaced by a task-file reload: never launched again.
     pub(crate) retired: bool,
     // retries: when failed runs are tried again, and how many runs may overlap.
-    pub(crate) retry: crate::retry::RetryPolicy,
+    pub(crate) retry: Retry,
     pub(crate) max_instances: u32,
     // zones: the zone its conditions are computed in (its own, else the session's), its
     // misfire policy (its own, else the session's), and, set at start-up by `skip`, the
@@ -92,6 +93,29 @@ pub(crate) struct Prepared {
     // perf (start-up): the start condition as text, made once per distinct condition text
     // at ignite (tasks sharing a text share it), for the task list a handle reads.
     pub(crate) start_text: Arc<str>,
+}
+
+// perf (memory): most tasks have no retries; a policy is 56 bytes.
+/// A task's retry policy: boxed when it has one, [`RetryPolicy::NONE`] otherwise; reads
+/// as the policy.
+#[derive(Clone)]
+pub(crate) struct Retry(Option<Box<RetryPolicy>>);
+
+/// What a task without retries reads.
+static NO_RETRIES: RetryPolicy = RetryPolicy::NONE;
+
+impl From<RetryPolicy> for Retry {
+    fn from(policy: RetryPolicy) -> Self {
+        Retry((policy != RetryPolicy::NONE).then(|| Box::new(policy)))
+    }
+}
+
+impl std::ops::Deref for Retry {
+    type Target = RetryPolicy;
+
+    fn deref(&self) -> &RetryPolicy {
+        self.0.as_deref().unwrap_or(&NO_RETRIES)
+    }
 }
 
 impl Prepared {

@@ -262,13 +262,15 @@ impl Scheduler<'_> {
     fn publish_to(&self, list: &mut Published) {
         list.clear();
         list.reserve(self.tasks.len());
+        // A fresh log (the first turn of a new program) has no record to look up.
+        let records = !self.history.is_empty();
         for (i, t) in self.tasks.iter().enumerate().filter(|(_, t)| !t.retired) {
             list.push(
                 &t.name,
                 &t.start_text,
                 t.flags.disabled,
                 self.running.contains_key(&i),
-                self.history.last_record(&t.name),
+                records.then(|| self.history.last_record(&t.name)).flatten(),
             );
         }
     }
