@@ -240,6 +240,40 @@ pub struct TaskBuilder {
     task: Task,
 }
 
+// perf (memory, start-up): one allocation per task for its body, where a `FunctionTask`
+// keeps the function behind a second one.
+/// The kind [`TaskBuilder::run`] and [`TaskBuilder::run_serde`] make: a function task
+/// (what a [`FunctionTask`] is, named and described the same) holding its function.
+struct RunFn<F> {
+    call: F,
+    returns: TypeInfo,
+}
+
+impl<F> TaskKind for RunFn<F>
+where
+    F: Fn(&TaskContext) -> Outcome + Send + Sync + 'static,
+{
+    fn kind_name(&self) -> &str {
+        "function"
+    }
+
+    fn describe(&self) -> String {
+        if self.returns.is::<()>() {
+            "function".to_string()
+        } else {
+            format!("function returning `{}`", self.returns.name())
+        }
+    }
+
+    fn returns(&self) -> TypeInfo {
+        self.returns
+    }
+
+    fn execute(&self, ctx: &TaskContext) -> Outcome {
+        (self.call)(ctx)
+    }
+}
+
 /// The body of a builder not finished yet (`run` or `kind` replaces it): one for every
 /// builder, rather than an allocation each.
 fn placeholder() -> &'static Body {
@@ -510,10 +544,10 @@ impl TaskBuilder {
         R: IntoOutcome,
     {
         let returns = R::output_type();
-        self.kind(FunctionTask::new(
-            move |ctx| body(ctx).into_outcome(),
+        self.kind(RunFn {
+            call: move |ctx: &TaskContext| body(ctx).into_outcome(),
             returns,
-        ))
+        })
     }
 
     /// Like [`TaskBuilder::run`], for a body whose value is serializable: a `process`
@@ -535,10 +569,10 @@ impl TaskBuilder {
         R::Output: Any + Send + Sync + serde::Serialize + serde::de::DeserializeOwned,
     {
         let returns = TypeInfo::serde::<R::Output>();
-        self.kind(FunctionTask::new(
-            move |ctx| body(ctx).into_outcome(),
+        self.kind(RunFn {
+            call: move |ctx: &TaskContext| body(ctx).into_outcome(),
             returns,
-        ))
+        })
     }
 
     // async: async bodies.
@@ -580,5 +614,36 @@ impl TaskBuilder {
         self.task.returns = kind.returns();
         self.task.body = kind;
         self.task
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_body_is_a_function_task_to_whoever_looks() {
+        for (task, returns) in [
+            (Task::builder("unit").run(|_| ()), TypeInfo::of::<()>()),
+            (
+                Task::builder("number").run(|_| 7_u32),
+                TypeInfo::of::<u32>(),
+            ),
+        ] {
+            let function = FunctionTask::new(|_| Outcome::Success(None), returns);
+            assert_eq!(task.kind().kind_name(), function.kind_name());
+            assert_eq!(task.kind().describe(), function.describe());
+            assert_eq!(task.kind().executions(), function.executions());
+            assert!(task.kind().returns() == returns);
+        }
+    }
+
+    #[test]
+    fn a_task_without_rare_settings_keeps_no_box_for_them() {
+        let plain = Task::builder("plain").start_cond("daily").run(|_| ());
+        assert!(plain.more.is_none());
+        let timed = Task::builder("timed").timeout("1 hour").run(|_| ());
+        assert_eq!(timed.more().timeout.as_deref(), Some("1 hour"));
+        assert!(plain.more().args.is_empty());
     }
 }
