@@ -258,8 +258,84 @@ pub(crate) struct Desk {
     /// Callers of [`SessionHandle::tasks`] waiting for a fresh list.
     pub(crate) watchers: Vec<Sender<Vec<TaskState>>>,
     /// The task list the loop published last.
-    pub(crate) tasks: Vec<TaskState>,
+    pub(crate) tasks: Published,
     next_id: u64,
+}
+
+// perf (memory): the task list the loop publishes at its first turn and after each change,
+// for callers that cannot wait for the loop. Compact — the names in one buffer, the
+// condition texts shared with the scheduler's tasks — and refilled in place: with 10,000
+// tasks a list of `TaskState`s (two strings each) cost 1.5 MB a copy.
+/// The task list as the loop last published it; [`Published::states`] makes the
+/// [`TaskState`]s a caller gets.
+#[derive(Default)]
+pub(crate) struct Published {
+    names: String,
+    entries: Vec<PublishedTask>,
+}
+
+/// One task of a [`Published`] list: its name is `names[from..to]`.
+struct PublishedTask {
+    from: u32,
+    to: u32,
+    start_cond: Arc<str>,
+    disabled: bool,
+    running: bool,
+    last: Option<(Action, DateTime<Utc>)>,
+}
+
+impl Published {
+    /// Empties the list, keeping its room for the next one.
+    pub(crate) fn clear(&mut self) {
+        self.names.clear();
+        self.entries.clear();
+    }
+
+    /// Room for `n` more tasks.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.entries.reserve_exact(n);
+    }
+
+    /// Appends a task.
+    pub(crate) fn push(
+        &mut self,
+        name: &str,
+        start_cond: &Arc<str>,
+        disabled: bool,
+        running: bool,
+        last: Option<(Action, DateTime<Utc>)>,
+    ) {
+        // Offsets as u32 keep an entry at 48 bytes; past 4 GiB of names they saturate.
+        let offset = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let from = offset(self.names.len());
+        self.names.push_str(name);
+        self.entries.push(PublishedTask {
+            from,
+            to: offset(self.names.len()),
+            start_cond: Arc::clone(start_cond),
+            disabled,
+            running,
+            last,
+        });
+    }
+
+    /// The list as [`SessionHandle::tasks`] returns it.
+    pub(crate) fn states(&self) -> Vec<TaskState> {
+        self.entries
+            .iter()
+            .map(|e| TaskState {
+                name: self
+                    .names
+                    .get(e.from as usize..e.to as usize)
+                    .unwrap_or_default()
+                    .to_string(),
+                start_cond: e.start_cond.to_string(),
+                disabled: e.disabled,
+                running: e.running,
+                last: e.last,
+            })
+            .collect()
+    }
 }
 
 impl Desk {
@@ -328,14 +404,14 @@ impl SessionHandle {
         {
             let mut desk = self.control.desk();
             if !desk.answers_here() {
-                return desk.tasks.clone();
+                return desk.tasks.states();
             }
             desk.watchers.push(tx);
         }
         self.control.wake();
         match rx.recv_timeout(REPLY_WAIT) {
             Ok(tasks) => tasks,
-            Err(_) => self.control.desk().tasks.clone(),
+            Err(_) => self.control.desk().tasks.states(),
         }
     }
 

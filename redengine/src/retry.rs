@@ -72,6 +72,18 @@ pub(crate) struct RetrySpec {
     pub(crate) max_instances: Option<u32>,
 }
 
+impl RetrySpec {
+    /// Nothing given.
+    pub(crate) const NONE: RetrySpec = RetrySpec {
+        retries: None,
+        delay: None,
+        backoff: None,
+        max_delay: None,
+        jitter: None,
+        max_instances: None,
+    };
+}
+
 impl From<&RetryDef> for RetrySpec {
     fn from(def: &RetryDef) -> Self {
         RetrySpec {

@@ -3,6 +3,7 @@
 pub(crate) use crate::location::Location;
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -47,14 +48,13 @@ static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
 #[derive(Clone)]
 pub struct Task {
     pub(crate) name: Option<String>,
-    pub(crate) start_cond: String,
-    pub(crate) end_cond: String,
+    // perf (memory): the default `false` and `#[task]`'s texts are borrowed, not copied
+    // into an allocation per task.
+    pub(crate) start_cond: Cow<'static, str>,
+    pub(crate) end_cond: Cow<'static, str>,
     pub(crate) execution: Option<Execution>,
-    pub(crate) timeout: Option<String>,
     pub(crate) priority: i32,
     pub(crate) flags: TaskFlags,
-    pub(crate) args: Vec<TaskArg>,
-    pub(crate) params: Vec<(String, TaskParam)>,
     pub(crate) returns: TypeInfo,
     pub(crate) body: Body,
     pub(crate) location: Location,
@@ -62,12 +62,50 @@ pub struct Task {
     pub(crate) registered: bool,
     /// Process-unique instance id (the name under `use_instance_naming`).
     pub(crate) instance: u64,
+    // zones: the task's misfire policy (`None`: the session's `misfire`).
+    pub(crate) misfire: Option<Misfire>,
+    // perf (memory): what most tasks do not set, boxed (`None`: nothing set): the session
+    // keeps every task, and these would double the size of each.
+    pub(crate) more: Option<Box<More>>,
+}
+
+/// The settings of a task that most tasks leave unset.
+#[derive(Clone, Default)]
+pub(crate) struct More {
+    pub(crate) timeout: Option<String>,
+    pub(crate) args: Vec<TaskArg>,
+    pub(crate) params: Vec<(String, TaskParam)>,
     // retries: `retries`, `retry_*` and `max_instances` as given, checked at ignite.
     pub(crate) retry: crate::retry::RetrySpec,
-    // zones: the task's own time zone (`None`: the session's) and misfire policy
-    // (`None`: the session's `misfire`).
+    // zones: the task's own time zone (`None`: the session's).
     pub(crate) zone: Option<TaskZone>,
-    pub(crate) misfire: Option<Misfire>,
+}
+
+/// What an unset [`More`] reads as.
+static NOTHING_MORE: More = More {
+    timeout: None,
+    args: Vec::new(),
+    params: Vec::new(),
+    retry: crate::retry::RetrySpec::NONE,
+    zone: None,
+};
+
+impl More {
+    /// Nothing set: the task needs no box for it.
+    fn is_empty(&self) -> bool {
+        self.timeout.is_none()
+            && self.args.is_empty()
+            && self.params.is_empty()
+            && self.retry == crate::retry::RetrySpec::NONE
+            && self.zone.is_none()
+    }
+}
+
+impl Task {
+    /// The settings most tasks leave unset (an empty set when none is).
+    pub(crate) fn more(&self) -> &More {
+        self.more.as_deref().unwrap_or(&NOTHING_MORE)
+    }
 }
 
 impl std::fmt::Debug for Task {
@@ -102,31 +140,11 @@ impl Task {
         let call = def.call;
         Task {
             name: Some(def.name.to_string()),
-            start_cond: def.start_cond.unwrap_or("false").to_string(),
-            end_cond: def.end_cond.unwrap_or("false").to_string(),
+            start_cond: Cow::Borrowed(def.start_cond.unwrap_or("false")),
+            end_cond: Cow::Borrowed(def.end_cond.unwrap_or("false")),
             execution: def.execution,
-            timeout: def.timeout.map(str::to_string),
             priority: def.priority,
             flags: def.flags,
-            args: def
-                .args
-                .iter()
-                .map(|a| TaskArg {
-                    name: a.name.to_string(),
-                    ty: a.ty,
-                })
-                .collect(),
-            params: def
-                .params
-                .iter()
-                .map(|p| {
-                    let value = match p.value {
-                        BindingValue::Value(make) => TaskParam::Value(make()),
-                        BindingValue::Return(task) => TaskParam::Return(task.to_string()),
-                    };
-                    (p.name.to_string(), value)
-                })
-                .collect(),
             returns: def.returns,
             // async: an `async fn` task's body is its future-making shim.
             body: match def.async_call {
@@ -138,10 +156,33 @@ impl Task {
             location: def.location,
             registered: true,
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
-            retry: crate::retry::RetrySpec::from(&def.retry),
-            // zones
-            zone: def.zone.map(|name| TaskZone::Name(name.to_string())),
             misfire: def.misfire,
+            more: Some(Box::new(More {
+                timeout: def.timeout.map(str::to_string),
+                args: def
+                    .args
+                    .iter()
+                    .map(|a| TaskArg {
+                        name: a.name.to_string(),
+                        ty: a.ty,
+                    })
+                    .collect(),
+                params: def
+                    .params
+                    .iter()
+                    .map(|p| {
+                        let value = match p.value {
+                            BindingValue::Value(make) => TaskParam::Value(make()),
+                            BindingValue::Return(task) => TaskParam::Return(task.to_string()),
+                        };
+                        (p.name.to_string(), value)
+                    })
+                    .collect(),
+                retry: crate::retry::RetrySpec::from(&def.retry),
+                // zones
+                zone: def.zone.map(|name| TaskZone::Name(name.to_string())),
+            }))
+            .filter(|more| !more.is_empty()),
         }
     }
 
@@ -199,31 +240,79 @@ pub struct TaskBuilder {
     task: Task,
 }
 
+// perf (memory, start-up): one allocation per task for its body, where a `FunctionTask`
+// keeps the function behind a second one.
+/// The kind [`TaskBuilder::run`] and [`TaskBuilder::run_serde`] make: a function task
+/// (what a [`FunctionTask`] is, named and described the same) holding its function.
+struct RunFn<F> {
+    call: F,
+    returns: TypeInfo,
+}
+
+impl<F> TaskKind for RunFn<F>
+where
+    F: Fn(&TaskContext) -> Outcome + Send + Sync + 'static,
+{
+    fn kind_name(&self) -> &str {
+        "function"
+    }
+
+    fn describe(&self) -> String {
+        if self.returns.is::<()>() {
+            "function".to_string()
+        } else {
+            format!("function returning `{}`", self.returns.name())
+        }
+    }
+
+    fn returns(&self) -> TypeInfo {
+        self.returns
+    }
+
+    fn execute(&self, ctx: &TaskContext) -> Outcome {
+        (self.call)(ctx)
+    }
+}
+
+/// The body of a builder not finished yet (`run` or `kind` replaces it): one for every
+/// builder, rather than an allocation each.
+fn placeholder() -> &'static Body {
+    static BODY: std::sync::OnceLock<Body> = std::sync::OnceLock::new();
+    BODY.get_or_init(|| {
+        Arc::new(FunctionTask::new(
+            |_| Outcome::Success(None),
+            TypeInfo::of::<()>(),
+        ))
+    })
+}
+
 impl TaskBuilder {
+    /// The task's retry settings, made at the first one given.
+    fn retry(&mut self) -> &mut crate::retry::RetrySpec {
+        &mut self.more().retry
+    }
+
+    /// The task's rarely set settings, made at the first one given.
+    fn more(&mut self) -> &mut More {
+        self.task.more.get_or_insert_with(Box::default)
+    }
+
     fn new(name: Option<String>, location: Location) -> Self {
         TaskBuilder {
             task: Task {
                 name,
-                start_cond: "false".to_string(),
-                end_cond: "false".to_string(),
+                start_cond: Cow::Borrowed("false"),
+                end_cond: Cow::Borrowed("false"),
                 execution: None,
-                timeout: None,
                 priority: 0,
                 flags: TaskFlags::NONE,
-                args: Vec::new(),
-                params: Vec::new(),
                 returns: TypeInfo::of::<()>(),
-                body: Arc::new(FunctionTask::new(
-                    |_| Outcome::Success(None),
-                    TypeInfo::of::<()>(),
-                )),
+                body: Arc::clone(placeholder()),
                 location,
                 registered: false,
                 instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
-                retry: crate::retry::RetrySpec::default(),
-                // zones
-                zone: None,
                 misfire: None,
+                more: None,
             },
         }
     }
@@ -236,13 +325,13 @@ impl TaskBuilder {
 
     /// When to launch (default `false`). Parsed at ignite; errors carry this task's location.
     pub fn start_cond(mut self, cond: impl Into<String>) -> Self {
-        self.task.start_cond = cond.into();
+        self.task.start_cond = Cow::Owned(cond.into());
         self
     }
 
     /// When to terminate a running thread/process run (default `false`).
     pub fn end_cond(mut self, cond: impl Into<String>) -> Self {
-        self.task.end_cond = cond.into();
+        self.task.end_cond = Cow::Owned(cond.into());
         self
     }
 
@@ -255,7 +344,7 @@ impl TaskBuilder {
     /// Maximum run length: `"2 hours"`, `"90"` (seconds) or `"never"` (default: the
     /// session's `timeout`). Checked at ignite.
     pub fn timeout(mut self, timeout: impl Into<String>) -> Self {
-        self.task.timeout = Some(timeout.into());
+        self.more().timeout = Some(timeout.into());
         self
     }
 
@@ -302,27 +391,27 @@ impl TaskBuilder {
     /// `terminate` by timeout are retried; each attempt is its own run in the log, and
     /// conditions see only the last attempt's failure.
     pub fn retries(mut self, retries: u32) -> Self {
-        self.task.retry.retries = Some(retries);
+        self.retry().retries = Some(retries);
         self
     }
 
     /// The delay before the first retry: `"30 seconds"`, `"90"` (seconds); default
     /// 1 minute.
     pub fn retry_delay(mut self, delay: impl Into<String>) -> Self {
-        self.task.retry.delay = Some(delay.into());
+        self.retry().delay = Some(delay.into());
         self
     }
 
     /// Each further retry waits this factor longer than the one before (default 1.0: a
     /// constant delay; 2.0 doubles it).
     pub fn retry_backoff(mut self, factor: f64) -> Self {
-        self.task.retry.backoff = Some(factor);
+        self.retry().backoff = Some(factor);
         self
     }
 
     /// The longest delay between attempts, whatever the backoff (default: no cap).
     pub fn retry_max_delay(mut self, delay: impl Into<String>) -> Self {
-        self.task.retry.max_delay = Some(delay.into());
+        self.retry().max_delay = Some(delay.into());
         self
     }
 
@@ -330,20 +419,20 @@ impl TaskBuilder {
     /// none). The spread is a hash of the task's name, the attempt and the failure
     /// instant, so it is the same on every replay.
     pub fn retry_jitter(mut self, fraction: f64) -> Self {
-        self.task.retry.jitter = Some(fraction);
+        self.retry().jitter = Some(fraction);
         self
     }
 
     /// How many runs of this task may be in flight at once (default 1: a task never
     /// overlaps itself). Only `thread` and `process` tasks can take more than 1.
     pub fn max_instances(mut self, instances: u32) -> Self {
-        self.task.retry.max_instances = Some(instances);
+        self.retry().max_instances = Some(instances);
         self
     }
 
     /// Every retry and instance setting at once (the task-file loader's checked values).
     pub(crate) fn retry_spec(mut self, spec: crate::retry::RetrySpec) -> Self {
-        self.task.retry = spec;
+        self.more().retry = spec;
         self
     }
 
@@ -352,7 +441,7 @@ impl TaskBuilder {
     /// `has … today`), in `start_cond` and `end_cond`, are computed in (default: the
     /// session's zone, `SessionBuilder::zone`).
     pub fn zone(mut self, zone: Zone) -> Self {
-        self.task.zone = Some(TaskZone::Zone(zone));
+        self.more().zone = Some(TaskZone::Zone(zone));
         self
     }
 
@@ -360,7 +449,7 @@ impl TaskBuilder {
     /// `"UTC+05:30"`), read at ignite: a misspelled name is an ignite error naming the task
     /// and the closest zone. An IANA name needs redengine's `tz` feature.
     pub fn zone_name(mut self, name: impl Into<String>) -> Self {
-        self.task.zone = Some(TaskZone::Name(name.into()));
+        self.more().zone = Some(TaskZone::Name(name.into()));
         self
     }
 
@@ -381,8 +470,8 @@ impl TaskBuilder {
     pub fn param_value(mut self, name: impl Into<String>, value: Value) -> Self {
         let name = name.into();
         self.declare(&name, value.type_info());
-        self.task.params.retain(|(n, _)| *n != name);
-        self.task.params.push((name, TaskParam::Value(value)));
+        self.more().params.retain(|(n, _)| *n != name);
+        self.more().params.push((name, TaskParam::Value(value)));
         self
     }
 
@@ -416,8 +505,8 @@ impl TaskBuilder {
     ) -> Self {
         let name = name.into();
         self.declare(&name, TypeInfo::of::<T>());
-        self.task.params.retain(|(n, _)| *n != name);
-        self.task
+        self.more().params.retain(|(n, _)| *n != name);
+        self.more()
             .params
             .push((name, TaskParam::Return(task.into())));
         self
@@ -437,9 +526,9 @@ impl TaskBuilder {
     }
 
     fn declare(&mut self, name: &str, ty: TypeInfo) {
-        match self.task.args.iter_mut().find(|a| a.name == name) {
+        match self.more().args.iter_mut().find(|a| a.name == name) {
             Some(arg) => arg.ty = ty,
-            None => self.task.args.push(TaskArg {
+            None => self.more().args.push(TaskArg {
                 name: name.to_string(),
                 ty,
             }),
@@ -455,10 +544,10 @@ impl TaskBuilder {
         R: IntoOutcome,
     {
         let returns = R::output_type();
-        self.kind(FunctionTask::new(
-            move |ctx| body(ctx).into_outcome(),
+        self.kind(RunFn {
+            call: move |ctx: &TaskContext| body(ctx).into_outcome(),
             returns,
-        ))
+        })
     }
 
     /// Like [`TaskBuilder::run`], for a body whose value is serializable: a `process`
@@ -480,10 +569,10 @@ impl TaskBuilder {
         R::Output: Any + Send + Sync + serde::Serialize + serde::de::DeserializeOwned,
     {
         let returns = TypeInfo::serde::<R::Output>();
-        self.kind(FunctionTask::new(
-            move |ctx| body(ctx).into_outcome(),
+        self.kind(RunFn {
+            call: move |ctx: &TaskContext| body(ctx).into_outcome(),
             returns,
-        ))
+        })
     }
 
     // async: async bodies.
@@ -525,5 +614,36 @@ impl TaskBuilder {
         self.task.returns = kind.returns();
         self.task.body = kind;
         self.task
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_body_is_a_function_task_to_whoever_looks() {
+        for (task, returns) in [
+            (Task::builder("unit").run(|_| ()), TypeInfo::of::<()>()),
+            (
+                Task::builder("number").run(|_| 7_u32),
+                TypeInfo::of::<u32>(),
+            ),
+        ] {
+            let function = FunctionTask::new(|_| Outcome::Success(None), returns);
+            assert_eq!(task.kind().kind_name(), function.kind_name());
+            assert_eq!(task.kind().describe(), function.describe());
+            assert_eq!(task.kind().executions(), function.executions());
+            assert!(task.kind().returns() == returns);
+        }
+    }
+
+    #[test]
+    fn a_task_without_rare_settings_keeps_no_box_for_them() {
+        let plain = Task::builder("plain").start_cond("daily").run(|_| ());
+        assert!(plain.more.is_none());
+        let timed = Task::builder("timed").timeout("1 hour").run(|_| ());
+        assert_eq!(timed.more().timeout.as_deref(), Some("1 hour"));
+        assert!(plain.more().args.is_empty());
     }
 }

@@ -116,7 +116,7 @@ fn wide(snap: &Snapshot, entries: &[Entry<'_>]) -> String {
             task.name.clone(),
             task.execution.to_string(),
             task.body.kind_name().to_string(),
-            task.info.priority.to_string(),
+            task.priority.to_string(),
             flags(task.flags).unwrap_or_else(|| "-".to_string()),
             snap.last(task),
             e.next_text(snap),
@@ -142,7 +142,7 @@ fn narrow(snap: &Snapshot, entries: &[Entry<'_>]) -> String {
         rows.push(vec![
             e.task.name.clone(),
             e.task.execution.to_string(),
-            e.task.info.priority.to_string(),
+            e.task.priority.to_string(),
             snap.last(e.task),
             e.next_text(snap),
         ]);
@@ -162,7 +162,7 @@ fn narrow(snap: &Snapshot, entries: &[Entry<'_>]) -> String {
         if let Some(zone) = snap.own_zone(task) {
             details.push(format!("zone: {zone}"));
         }
-        if !matches!(task.end, Condition::False) {
+        if !matches!(*task.end, Condition::False) {
             details.push(format!("end_cond: {}", task.end));
         }
         if task.body.kind_name() != "function" {
@@ -233,7 +233,7 @@ fn json_list(snap: &Snapshot, entries: &[Entry<'_>]) -> String {
                 "execution": task.execution.to_string(),
                 "kind": task.body.kind_name(),
                 "describe": kind(task),
-                "priority": task.info.priority,
+                "priority": task.priority,
                 "flags": flag_names(task.flags),
                 "last": snap.last_json(&task.name),
                 "next_start": {

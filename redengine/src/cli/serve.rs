@@ -94,7 +94,7 @@ mod with_status {
                         describe: kind(t),
                         execution: t.execution.to_string(),
                         task_zone: zone.clone(),
-                        priority: t.info.priority,
+                        priority: t.priority,
                         flags: flag_names(t.flags),
                         start_cond: t.start.to_string(),
                         end_cond: t.end.to_string(),

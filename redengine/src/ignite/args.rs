@@ -56,13 +56,13 @@ pub(super) fn plan_args(
             ),
             });
         };
-    let mut planned = Vec::with_capacity(task.args.len());
-    for arg in &task.args {
+    let mut planned = Vec::with_capacity(task.more().args.len());
+    for arg in &task.more().args {
         // The type whose codec sends the value to a process child: the declared one, or
         // the value's own (a serializable value, or an upstream task's serializable
         // return type), which is the same type when ignite finds no mismatch.
         let mut ty = arg.ty;
-        let bound = task.params.iter().find(|(n, _)| *n == arg.name);
+        let bound = task.more().params.iter().find(|(n, _)| *n == arg.name);
         let source = match bound {
             Some((_, TaskParam::Value(v))) => {
                 if v.type_info() != arg.ty {
@@ -144,9 +144,9 @@ pub(super) fn plan_args(
             source,
         });
     }
-    for (param, _) in &task.params {
-        if !task.args.iter().any(|a| a.name == *param) {
-            let args: Vec<&str> = task.args.iter().map(|a| a.name.as_str()).collect();
+    for (param, _) in &task.more().params {
+        if !task.more().args.iter().any(|a| a.name == *param) {
+            let args: Vec<&str> = task.more().args.iter().map(|a| a.name.as_str()).collect();
             let hint = suggest(param, args.iter().copied())
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use redengine_conditions::{parse, suggest, Condition, KEYWORDS};
 
 use super::args::plan_args;
+use super::fast::FastMap;
 use super::order::dedupe;
 use super::Prepared;
 use crate::config::Timeout;
 use crate::error::Problem;
-use crate::hooks::TaskInfo;
 use crate::location::Location;
 use crate::params::SessionParam;
 use crate::session::Session;
@@ -22,49 +22,68 @@ use crate::value::TypeInfo;
 /// With `only` (a process child), every task is still named and deduplicated (so names
 /// resolve as in the scheduler), but only that task is prepared: the child's start-up
 /// does not grow with the number of tasks in the session.
-pub(super) fn prepare(
-    session: &Session,
+pub(super) fn prepare<'s>(
+    session: &'s Session,
     excluded: &HashSet<Location>,
     init_hooks: bool,
     only: Option<&str>,
 ) -> (Vec<Prepared>, Condition, Vec<Problem>) {
     let mut problems = Vec::new();
     let tasks = dedupe(session, excluded, init_hooks, &mut problems);
-    let names: Vec<&str> = tasks.iter().map(|(n, _)| n.as_str()).collect();
+    let names: Vec<&str> = tasks.iter().map(|(n, _)| n.as_ref()).collect();
     // Name resolution is a hash lookup: a chain of N tasks ignites in O(N), not O(N²).
-    let known: HashSet<&str> = names.iter().copied().collect();
+    // Made at the first condition that names a task.
+    let mut known: Option<FastMap<&str, ()>> = None;
     let params = session.control.params();
     let mut customs: Vec<&str> = session.conditions.keys().map(String::as_str).collect();
     customs.sort_unstable();
-    let returns: HashMap<&str, TypeInfo> =
-        tasks.iter().map(|(n, t)| (n.as_str(), t.returns)).collect();
+    // Only tasks with arguments look up what other tasks return.
+    let returns: HashMap<&str, TypeInfo> = if tasks.iter().any(|(_, t)| !t.more().args.is_empty()) {
+        tasks.iter().map(|(n, t)| (n.as_ref(), t.returns)).collect()
+    } else {
+        HashMap::new()
+    };
 
     // Tasks often share a condition text (`daily`, the default `false`, one window for a
-    // family of tasks): each distinct text is parsed (and displayed) once. Only successful
-    // parses are kept; a bad text is parsed again to report it where it occurs.
-    let mut parsed: HashMap<String, (Condition, Arc<str>)> = HashMap::new();
+    // family of tasks): each distinct text is parsed, displayed and checked once, and the
+    // tasks share the parsed condition. Only successful parses are kept; a bad text is
+    // parsed again to report it where it occurs, and a text whose names did not resolve
+    // is checked again for each task that has it.
+    let mut parsed: FastMap<&'s str, Checked> = FastMap::default();
+    // The last text checked for start conditions, and for the others.
+    let mut last: [Option<(&'s str, Checked)>; 2] = [None, None];
     let mut check =
-        |text: &str, what: What<'_>, at: Option<Location>, problems: &mut Vec<Problem>| {
+        |text: &'s str, what: What<'_>, at: Option<Location>, problems: &mut Vec<Problem>| {
+            // Tasks made in a loop have one start (and end) text after the other: no
+            // hashing then.
+            let slot = usize::from(!matches!(what, What::Start(_)));
+            if let Some((prev, c)) = &last[slot] {
+                if *prev == text && c.clean {
+                    return (Arc::clone(&c.cond), Arc::clone(&c.shown));
+                }
+            }
             let cached = parsed.get(text).cloned();
             let (cond, shown) = match cached {
-                Some(c) => c,
+                Some(c) if c.clean => {
+                    last[slot] = Some((text, c.clone()));
+                    return (c.cond, c.shown);
+                }
+                Some(c) => (c.cond, Some(c.shown)),
                 None => match parse(text) {
-                    Ok(c) => {
-                        let shown: Arc<str> = Arc::from(c.to_string());
-                        parsed.insert(text.to_string(), (c.clone(), Arc::clone(&shown)));
-                        (c, shown)
-                    }
+                    Ok(c) => (Arc::new(c), None),
                     Err(e) => {
                         problems.push(Problem {
                             location: at,
                             message: format!("invalid {what}: {e}"),
                         });
-                        return (Condition::False, Arc::from("false"));
+                        return (Arc::new(Condition::False), Arc::from("false"));
                     }
                 },
             };
+            let found = problems.len();
             for name in cond.task_names() {
-                if !known.contains(name) {
+                let known = known.get_or_insert_with(|| names.iter().map(|n| (*n, ())).collect());
+                if !known.contains_key(name) {
                     let hint = suggest(name, names.iter().copied())
                         .map(|s| format!("; did you mean '{s}'?"))
                         .unwrap_or_default();
@@ -104,14 +123,23 @@ pub(super) fn prepare(
                     }
                 }
             });
+            let shown = shown.unwrap_or_else(|| Arc::from(cond.to_string()));
+            let checked = Checked {
+                cond: Arc::clone(&cond),
+                shown: Arc::clone(&shown),
+                clean: problems.len() == found,
+            };
+            last[slot] = Some((text, checked.clone()));
+            parsed.insert(text, checked);
             (cond, shown)
         };
 
-    let mut prepared = Vec::with_capacity(tasks.len());
+    let mut prepared = Vec::with_capacity(if only.is_some() { 1 } else { tasks.len() });
     for (name, task) in &tasks {
         if only.is_some_and(|only| only != name) {
             continue;
         }
+        let name: &str = name;
         let at = Some(task.location);
         let (start, start_text) = check(&task.start_cond, What::Start(name), at, &mut problems);
         let (end, _) = check(&task.end_cond, What::End(name), at, &mut problems);
@@ -119,7 +147,7 @@ pub(super) fn prepare(
         if !crate::kind::supports(&*task.body, execution) {
             problems.push(crate::kind::unsupported(name, &*task.body, execution, at));
         }
-        let timeout = match &task.timeout {
+        let timeout = match &task.more().timeout {
             None => session.config.timeout,
             Some(text) => Timeout::parse(text).unwrap_or_else(|e| {
                 problems.push(Problem {
@@ -142,16 +170,20 @@ pub(super) fn prepare(
             f if f.on_shutdown => Some("on_shutdown"),
             _ => None,
         };
-        let (retry, max_instances) = task.retry.check(execution, once).unwrap_or_else(|found| {
-            problems.extend(found.into_iter().map(|message| Problem {
-                location: at,
-                message: format!("task '{name}': {message}"),
-            }));
-            (crate::retry::RetryPolicy::NONE, 1)
-        });
+        let (retry, max_instances) =
+            task.more()
+                .retry
+                .check(execution, once)
+                .unwrap_or_else(|found| {
+                    problems.extend(found.into_iter().map(|message| Problem {
+                        location: at,
+                        message: format!("task '{name}': {message}"),
+                    }));
+                    (crate::retry::RetryPolicy::NONE, 1)
+                });
         let args = plan_args(name, task, &params, &returns, &names, &mut problems);
         // zones
-        let zone = crate::task_zone::effective(task.zone.as_ref(), session.zone, name)
+        let zone = crate::task_zone::effective(task.more().zone.as_ref(), session.zone, name)
             .unwrap_or_else(|message| {
                 problems.push(Problem {
                     location: at,
@@ -160,7 +192,7 @@ pub(super) fn prepare(
                 session.zone
             });
         prepared.push(Prepared {
-            name: name.clone(),
+            name: name.to_string(),
             start,
             end,
             execution,
@@ -170,7 +202,7 @@ pub(super) fn prepare(
             body: task.body.clone(),
             returns: task.returns,
             retired: false,
-            retry,
+            retry: retry.into(),
             max_instances,
             // zones
             zone,
@@ -178,12 +210,8 @@ pub(super) fn prepare(
             hold_until: None,
             // perf (start-up)
             start_text,
-            info: TaskInfo {
-                name: name.clone(),
-                execution,
-                priority: task.priority,
-                location: task.location,
-            },
+            priority: task.priority,
+            location: task.location,
         });
     }
 
@@ -201,7 +229,16 @@ pub(super) fn prepare(
         });
     }
 
-    (prepared, shut, problems)
+    (prepared, (*shut).clone(), problems)
+}
+
+/// A condition text checked once: the parsed condition, its display, and whether its
+/// names resolved (a text that did not is checked again for each task that has it).
+#[derive(Clone)]
+struct Checked {
+    cond: Arc<Condition>,
+    shown: Arc<str>,
+    clean: bool,
 }
 
 /// Which condition a problem is about, formatted only when there is a problem.
@@ -276,6 +313,34 @@ mod tests {
         let shown = redengine_conditions::parse("after task 'c' succeeded").unwrap();
         assert_eq!(*tasks[0].start_text, shown.to_string());
         assert_eq!(&*tasks[2].start_text, "daily");
+    }
+
+    #[test]
+    fn tasks_with_one_text_share_one_parsed_condition() {
+        let s = session(vec![
+            task("a", "daily between 08:00 and 09:00"),
+            task("b", "daily between 08:00 and 09:00"),
+            task("c", "daily"),
+        ]);
+        let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(std::sync::Arc::ptr_eq(&tasks[0].start, &tasks[1].start));
+        assert!(!std::sync::Arc::ptr_eq(&tasks[0].start, &tasks[2].start));
+        assert!(std::sync::Arc::ptr_eq(&tasks[0].end, &tasks[2].end));
+    }
+
+    #[test]
+    fn a_shared_text_naming_an_unknown_task_is_reported_for_every_task() {
+        let s = session(vec![
+            task("a", "after task 'nope' succeeded"),
+            task("b", "after task 'nope' succeeded"),
+            task("c", "after task 'a' succeeded"),
+        ]);
+        let (_, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
+        let texts: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert!(texts[0].starts_with("start_cond of task 'a'"), "{texts:?}");
+        assert!(texts[1].starts_with("start_cond of task 'b'"), "{texts:?}");
     }
 
     #[test]

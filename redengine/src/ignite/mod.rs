@@ -12,11 +12,13 @@
 
 mod args;
 mod check;
+mod fast;
 mod files;
 mod order;
 mod process;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -27,6 +29,7 @@ use crate::execution::Execution;
 use crate::hooks::TaskInfo;
 use crate::misfire::Misfire;
 use crate::registry::TaskFlags;
+use crate::retry::RetryPolicy;
 use crate::session::Session;
 use crate::task::Body;
 use crate::value::TypeInfo;
@@ -60,21 +63,26 @@ pub(crate) enum Mode {
 /// A validated task, ready for the cycle.
 pub(crate) struct Prepared {
     pub(crate) name: String,
-    pub(crate) start: Condition,
-    pub(crate) end: Condition,
+    // perf (memory): one parsed condition per distinct text, shared by every task that
+    // has that text (a condition is 96 bytes inline, more with its nested parts).
+    pub(crate) start: Arc<Condition>,
+    pub(crate) end: Arc<Condition>,
     pub(crate) execution: Execution,
     /// `None`: no timeout.
     pub(crate) timeout: Option<Duration>,
     pub(crate) flags: TaskFlags,
     pub(crate) args: Vec<PlannedArg>,
     pub(crate) body: Body,
-    pub(crate) info: TaskInfo,
+    // perf (memory): what hooks and runs see as a `TaskInfo` is made by `info()` when
+    // they need it, rather than kept with a second copy of the name for every task.
+    pub(crate) priority: i32,
+    pub(crate) location: crate::location::Location,
     /// The type of a successful run's value (its codec brings it back from a process).
     pub(crate) returns: TypeInfo,
     /// Removed or replaced by a task-file reload: never launched again.
     pub(crate) retired: bool,
     // retries: when failed runs are tried again, and how many runs may overlap.
-    pub(crate) retry: crate::retry::RetryPolicy,
+    pub(crate) retry: Retry,
     pub(crate) max_instances: u32,
     // zones: the zone its conditions are computed in (its own, else the session's), its
     // misfire policy (its own, else the session's), and, set at start-up by `skip`, the
@@ -84,7 +92,42 @@ pub(crate) struct Prepared {
     pub(crate) hold_until: Option<DateTime<Utc>>,
     // perf (start-up): the start condition as text, made once per distinct condition text
     // at ignite (tasks sharing a text share it), for the task list a handle reads.
-    pub(crate) start_text: std::sync::Arc<str>,
+    pub(crate) start_text: Arc<str>,
+}
+
+// perf (memory): most tasks have no retries; a policy is 56 bytes.
+/// A task's retry policy: boxed when it has one, [`RetryPolicy::NONE`] otherwise; reads
+/// as the policy.
+#[derive(Clone)]
+pub(crate) struct Retry(Option<Box<RetryPolicy>>);
+
+/// What a task without retries reads.
+static NO_RETRIES: RetryPolicy = RetryPolicy::NONE;
+
+impl From<RetryPolicy> for Retry {
+    fn from(policy: RetryPolicy) -> Self {
+        Retry((policy != RetryPolicy::NONE).then(|| Box::new(policy)))
+    }
+}
+
+impl std::ops::Deref for Retry {
+    type Target = RetryPolicy;
+
+    fn deref(&self) -> &RetryPolicy {
+        self.0.as_deref().unwrap_or(&NO_RETRIES)
+    }
+}
+
+impl Prepared {
+    /// The task as hooks and runs see it.
+    pub(crate) fn info(&self) -> TaskInfo {
+        TaskInfo {
+            name: self.name.clone(),
+            execution: self.execution,
+            priority: self.priority,
+            location: self.location,
+        }
+    }
 }
 
 /// The ignite result.

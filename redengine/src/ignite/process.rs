@@ -47,7 +47,7 @@ fn check_arg(task: &Prepared, arg: &PlannedArg, params: &Params, problems: &mut 
         Source::Flag => return,
         Source::Handle => {
             problems.push(Problem {
-                location: Some(task.info.location),
+                location: Some(task.location),
                 message: format!(
                     "task '{}': argument `{}` is a `SessionHandle`, which controls the \
                      scheduler of this process; a `process` task runs in a child process: \
@@ -70,7 +70,7 @@ fn check_arg(task: &Prepared, arg: &PlannedArg, params: &Params, problems: &mut 
         return;
     }
     problems.push(Problem {
-        location: Some(task.info.location),
+        location: Some(task.location),
         message: format!(
             "task '{}' runs as a process, but {what} `{}` has type `{}`, which cannot be sent \
              to a child process; {FIXES}",
@@ -88,7 +88,7 @@ fn check_return(task: &Prepared, arg: &PlannedArg, up: &Prepared, problems: &mut
         return;
     }
     problems.push(Problem {
-        location: Some(task.info.location),
+        location: Some(task.location),
         message: format!(
             "task '{}': parameter `{}` takes the return value of task '{}', which runs as a \
              process, but its return type `{}` cannot be sent back from the child; derive \

@@ -357,7 +357,7 @@ misfire = "run-once"
         let ny = &got.tasks[0].task;
         assert_eq!(ny.misfire(), Some(crate::Misfire::RunOnce));
         assert_eq!(
-            ny.zone,
+            ny.more().zone,
             Some(crate::task_zone::TaskZone::Zone(
                 redengine_conditions::Zone::from_name("America/New_York").unwrap()
             ))

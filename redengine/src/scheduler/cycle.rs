@@ -153,7 +153,7 @@ impl Scheduler<'_> {
                 .filter(|(k, _)| self.tasks[*k].execution == Execution::Process)
                 .count();
             let free = self.s.config.max_process_count.saturating_sub(alive);
-            let priority = self.tasks[i].info.priority;
+            let priority = self.tasks[i].priority;
             if !self.slots.may_launch(i, priority, free) {
                 if !self.slots.waiting(i) && self.due(i)? {
                     self.slots.join(i, priority);

@@ -105,7 +105,7 @@ impl Scheduler<'_> {
             })
             .collect();
         Job {
-            info: task.info.clone(),
+            info: task.info(),
             body: task.body.clone(),
             args,
             flag,

@@ -14,7 +14,7 @@
 use super::Scheduler;
 use crate::error::{Error, ErrorKind, Problem, Result};
 use crate::execution::Execution;
-use crate::handle::{Change, Request, SessionHandle, TaskState};
+use crate::handle::{Change, Published, Request, SessionHandle};
 use crate::ignite::{Mode, Plan};
 use crate::session::Session;
 use crate::task::Task;
@@ -92,7 +92,7 @@ pub(super) fn ignite_with_queued(session: &mut Session) -> Result<Plan> {
         for task in plan.tasks.iter().filter(|t| added.contains(&t.name)) {
             if task.execution == Execution::Process {
                 queued.push(Problem {
-                    location: Some(task.info.location),
+                    location: Some(task.location),
                     message: format!("add task '{}': {}", task.name, process_problem(&task.name)),
                 });
             }
@@ -150,7 +150,7 @@ fn apply_queued(session: &mut Session) -> (Vec<String>, Vec<Problem>) {
             }
             Change::StartCond(name, text) => {
                 for task in session.tasks.iter_mut().filter(|t| named(t, name, naming)) {
-                    task.start_cond.clone_from(text);
+                    task.start_cond = std::borrow::Cow::Owned(text.clone());
                     found = true;
                 }
             }
@@ -185,17 +185,20 @@ impl Scheduler<'_> {
     /// its caller waits, else left for the next `run()`. The last task list stays published.
     pub(super) fn close_desk(&mut self) {
         self.take_changes(true);
-        let tasks = self.task_states();
         let mut desk = self.s.control.desk();
         desk.live = false;
         desk.loop_thread = None;
-        desk.tasks = tasks;
+        self.publish_to(&mut desk.tasks);
         let watchers = std::mem::take(&mut desk.watchers);
         let (answered, queued): (Vec<Request>, Vec<Request>) = std::mem::take(&mut desk.pending)
             .into_iter()
             .partition(|r| r.reply.is_some());
         desk.pending = queued;
-        let published = desk.tasks.clone();
+        let published = if watchers.is_empty() {
+            Vec::new()
+        } else {
+            desk.tasks.states()
+        };
         drop(desk);
         for watcher in watchers {
             let _ = watcher.send(published.clone());
@@ -237,8 +240,14 @@ impl Scheduler<'_> {
                 let _ = reply.send(result.map(|_| ()));
             }
         }
-        let tasks = self.task_states();
-        self.s.control.desk().tasks = tasks.clone();
+        let mut desk = self.s.control.desk();
+        self.publish_to(&mut desk.tasks);
+        let tasks = if watchers.is_empty() {
+            Vec::new()
+        } else {
+            desk.tasks.states()
+        };
+        drop(desk);
         for watcher in watchers {
             let _ = watcher.send(tasks.clone());
         }
@@ -246,24 +255,24 @@ impl Scheduler<'_> {
 
     /// Publishes the task list as it is now (after shutdown: nothing runs any more).
     pub(super) fn publish(&self) {
-        let tasks = self.task_states();
-        self.s.control.desk().tasks = tasks;
+        self.publish_to(&mut self.s.control.desk().tasks);
     }
 
-    /// The live tasks with their state, in check order.
-    fn task_states(&self) -> Vec<TaskState> {
-        self.tasks
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| !t.retired)
-            .map(|(i, t)| TaskState {
-                name: t.name.clone(),
-                start_cond: t.start_text.to_string(),
-                disabled: t.flags.disabled,
-                running: self.running.contains_key(&i),
-                last: self.history.last_record(&t.name),
-            })
-            .collect()
+    /// Refills `list` with the live tasks and their state, in check order.
+    fn publish_to(&self, list: &mut Published) {
+        list.clear();
+        list.reserve(self.tasks.len());
+        // A fresh log (the first turn of a new program) has no record to look up.
+        let records = !self.history.is_empty();
+        for (i, t) in self.tasks.iter().enumerate().filter(|(_, t)| !t.retired) {
+            list.push(
+                &t.name,
+                &t.start_text,
+                t.flags.disabled,
+                self.running.contains_key(&i),
+                records.then(|| self.history.last_record(&t.name)).flatten(),
+            );
+        }
     }
 
     /// Applies one change; `Ok` is what to log.
@@ -281,7 +290,7 @@ impl Scheduler<'_> {
                         message: format!(
                             "task name '{}' is taken by the task defined at {}; remove that \
                              task first, or choose another name",
-                            self.tasks[i].name, self.tasks[i].info.location
+                            self.tasks[i].name, self.tasks[i].location
                         ),
                     }]));
                 }
@@ -343,7 +352,7 @@ impl Scheduler<'_> {
                 self.own_or_refuse(change, name)?;
                 let (mut plan, before) = self.recheck(change, |tasks| {
                     for task in tasks.iter_mut().filter(|t| named(t, name, naming)) {
-                        task.start_cond.clone_from(text);
+                        task.start_cond = std::borrow::Cow::Owned(text.clone());
                     }
                 })?;
                 let Some(at) = plan.tasks.iter().position(|t| t.name == *name) else {

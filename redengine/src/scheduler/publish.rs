@@ -50,7 +50,7 @@ mod build {
                     .tasks
                     .iter()
                     .zip(&p.seen)
-                    .any(|(t, (flags, start))| t.flags != *flags || t.start != *start);
+                    .any(|(t, (flags, start))| t.flags != *flags || *t.start != *start);
             let records = self.history.len() != p.records;
             let stale = match age {
                 None => true,
@@ -60,7 +60,7 @@ mod build {
                 p.seen = self
                     .tasks
                     .iter()
-                    .map(|t| (t.flags, t.start.clone()))
+                    .map(|t| (t.flags, (*t.start).clone()))
                     .collect();
                 p.records = self.history.len();
                 p.fixed = self
@@ -183,7 +183,7 @@ mod build {
             Some("at shutdown")
         } else if f.disabled {
             Some("never (disabled)")
-        } else if matches!(t.start, Condition::False) {
+        } else if matches!(*t.start, Condition::False) {
             Some("never (start_cond is false)")
         } else {
             None
@@ -208,7 +208,7 @@ mod build {
             describe: t.body.describe(),
             execution: t.execution.to_string(),
             task_zone: zone.to_string(),
-            priority: t.info.priority,
+            priority: t.priority,
             flags,
             start_cond: t.start.to_string(),
             end_cond: t.end.to_string(),

@@ -117,9 +117,12 @@ impl Scheduler<'_> {
     /// module's doc) and runs its task_init hooks now (pre, then post); returns its index.
     /// Shared by reloads and changes asked through a `SessionHandle`.
     pub(super) fn append(&mut self, task: Prepared) -> usize {
-        for hook in &self.s.hooks.task_init {
-            if let Some(post) = hook(&task.info) {
-                post(&task.info);
+        if !self.s.hooks.task_init.is_empty() {
+            let info = task.info();
+            for hook in &self.s.hooks.task_init {
+                if let Some(post) = hook(&info) {
+                    post(&info);
+                }
             }
         }
         self.tasks.push(task);

@@ -87,7 +87,9 @@ impl Scheduler<'_> {
         let now = self.now();
         if let Some(task) = owner {
             let held = task.hold_until.is_some_and(|until| now < until);
-            if held && std::ptr::eq(cond, &task.start) {
+            // Tasks share a parsed condition per text (an end_cond can be the very
+            // condition of the start_cond): the hold is for the start condition only.
+            if held && what != "end_cond" && std::ptr::eq(cond, &*task.start) {
                 return Ok(Some(false));
             }
         }

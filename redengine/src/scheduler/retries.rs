@@ -208,7 +208,7 @@ impl Scheduler<'_> {
         ended: DateTime<Utc>,
     ) -> TaskRecord {
         let task = &self.tasks[i];
-        let policy = task.retry;
+        let policy = *task.retry;
         // `on_startup`/`on_shutdown` tasks run once, outside cycles: never retried.
         let once = task.flags.on_startup || task.flags.on_shutdown;
         let due =

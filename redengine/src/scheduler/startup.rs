@@ -137,7 +137,7 @@ impl Scheduler<'_> {
             if !pick(task) || self.running.contains_key(&i) {
                 continue;
             }
-            let go = if matches!(task.start, Condition::False) {
+            let go = if matches!(*task.start, Condition::False) {
                 !task.flags.disabled
             } else {
                 self.check(&task.start, Some(task), "start_cond")?

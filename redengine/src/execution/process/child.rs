@@ -192,7 +192,7 @@ fn execute(session: &Session, request: Request) -> Reply {
         types.push(planned.ty);
     }
     let job = Job {
-        info: task.info.clone(),
+        info: task.info(),
         body: task.body.clone(),
         args,
         flag,
