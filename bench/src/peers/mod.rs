@@ -309,16 +309,21 @@ fn burst(lib: Lib, n: usize, inline: bool) -> Result<f64, String> {
     }
 }
 
-/// The child modes of the peers: `child peer <launch|rss> <library> <tasks>`.
+/// The child modes of the peers: `child peer <launch|rss|burst|burst_inline> <library>
+/// <tasks>`. The burst modes print runs/s: one scenario alone, for a profiler.
 pub(crate) const CHILD: &str = "peer";
 const CHILD_LAUNCH: &str = "launch";
 const CHILD_RSS: &str = "rss";
+const CHILD_BURST: &str = "burst";
+const CHILD_BURST_INLINE: &str = "burst_inline";
 
 /// Runs in a child: `launch` prints `cycle` once the first check ran; `rss` does one check
 /// and prints its peak RSS in KiB.
 pub(crate) fn child(args: &[String]) -> Result<(), String> {
     let [what, lib, n] = args else {
-        return Err("usage: child peer <launch|rss> <library> <tasks>".to_string());
+        return Err(
+            "usage: child peer <launch|rss|burst|burst_inline> <library> <tasks>".to_string(),
+        );
     };
     let lib = Lib::from_key(lib).ok_or_else(|| format!("unknown library `{lib}`"))?;
     let n: usize = n.parse().map_err(|_| format!("not a task count: `{n}`"))?;
@@ -339,6 +344,11 @@ pub(crate) fn child(args: &[String]) -> Result<(), String> {
                 Lib::Clokwerk => clok::first_check(n, || ())?,
             }
             print(&peak_rss_kib().unwrap_or(0).to_string());
+            Ok(())
+        }
+        (CHILD_BURST | CHILD_BURST_INLINE, lib) => {
+            let rate = burst(lib, n, what == CHILD_BURST_INLINE)?;
+            print(&format!("{rate:.0}"));
             Ok(())
         }
         (other, _) => Err(format!("unknown peer child mode `{other}`")),
