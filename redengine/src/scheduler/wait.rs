@@ -14,6 +14,41 @@ use crate::ignite::Prepared;
 /// "re-check next cycle".
 type Fold<'a> = dyn Fn(&mut Option<DateTime<Utc>>, &Condition, Option<&Prepared>) -> bool + 'a;
 
+/// perfspeed: while it lives, the calling thread's timed waits end within 1 µs of their
+/// deadline. By default the kernel may end a wait up to 50 µs late (the thread's timer
+/// slack) to batch wake-ups; the loop sleeps until a task is due, so that slack would be
+/// the task's delay. The thread's own slack comes back when this drops, so the program's
+/// other waits on the thread are not changed.
+struct PreciseTimers {
+    #[cfg(target_os = "linux")]
+    previous: Option<std::ffi::c_ulong>,
+}
+
+impl PreciseTimers {
+    fn new() -> Self {
+        #[cfg(target_os = "linux")]
+        {
+            use nix::sys::prctl;
+            let previous = prctl::get_timerslack()
+                .ok()
+                .and_then(|ns| std::ffi::c_ulong::try_from(ns).ok())
+                .filter(|ns| *ns > 1_000 && prctl::set_timerslack(1_000).is_ok());
+            PreciseTimers { previous }
+        }
+        #[cfg(not(target_os = "linux"))]
+        PreciseTimers {}
+    }
+}
+
+impl Drop for PreciseTimers {
+    fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        if let Some(ns) = self.previous {
+            let _ = nix::sys::prctl::set_timerslack(ns);
+        }
+    }
+}
+
 /// Lowers `best` to `at` if `at` is earlier.
 fn earliest(best: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
     *best = Some(best.map_or(at, |b| b.min(at)));
@@ -48,6 +83,7 @@ impl Scheduler<'_> {
             return;
         }
         let floor = now + TimeDelta::microseconds(1);
+        let _precise = deadline.map(|_| PreciseTimers::new());
         self.s
             .clock
             .sleep(deadline.map(|d| d.max(floor)), &self.alarm);
