@@ -87,7 +87,8 @@ impl Scheduler<'_> {
     /// The job of one launch: arguments resolved from the current parameters.
     fn job(&self, i: usize, flag: TerminationFlag) -> Job {
         let task = &self.tasks[i];
-        let params = self.s.control.params();
+        // perfspeed: the parameters' lock only for a task that takes arguments.
+        let params = (!task.args.is_empty()).then(|| self.s.control.params());
         let args = task
             .args
             .iter()
@@ -99,7 +100,7 @@ impl Scheduler<'_> {
                     }
                     Source::Flag => JobArg::Ready(ArgValue::Value(Value::new(flag.clone()))),
                     Source::Handle => JobArg::Ready(ArgValue::Value(Value::new(self.s.handle()))),
-                    Source::Session => match params.get(&a.name) {
+                    Source::Session => match params.as_ref().and_then(|p| p.get(&a.name)) {
                         Some(SessionParam::Value(v)) => JobArg::Ready(ArgValue::Value(v.clone())),
                         Some(SessionParam::Function(f)) => JobArg::Call(f.clone(), a.ty),
                         None if a.ty.is::<TerminationFlag>() => {

@@ -61,8 +61,13 @@ impl Scheduler<'_> {
     pub(super) fn wait_at_most(&mut self, cap: Option<std::time::Duration>) {
         let cap = cap.and_then(|c| TimeDelta::from_std(c).ok());
         self.alarm.set_in_flight(!self.running.is_empty());
+        // perfspeed: a busy loop goes round again without reading the clock.
+        let cycle_sleep = self.s.config.cycle_sleep;
+        if cycle_sleep.is_none() && (self.dirty || !self.forced.is_empty()) {
+            return;
+        }
         let now = self.now();
-        if let Some(pause) = self.s.config.cycle_sleep {
+        if let Some(pause) = cycle_sleep {
             let until = TimeDelta::from_std(pause)
                 .ok()
                 .and_then(|p| now.checked_add_signed(p));
