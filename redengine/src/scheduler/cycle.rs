@@ -17,6 +17,14 @@ use crate::termination::TerminationReason;
 impl Scheduler<'_> {
     /// Cycles until a stop request or `shut_cond`.
     pub(super) fn cycles_loop(&mut self) -> Result<()> {
+        let result = self.cycle_turns();
+        // perfspeed: the loop's precise sleeps end with it.
+        super::wait::restore_timers();
+        result
+    }
+
+    /// The loop of [`Scheduler::cycles_loop`].
+    fn cycle_turns(&mut self) -> Result<()> {
         let mut first = true;
         loop {
             if self.stop_requested() {
