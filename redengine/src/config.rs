@@ -150,6 +150,24 @@ pub struct Config {
     pub status_token: Option<String>,
 }
 
+/// perfspeed: set by a process child before it builds the session. A child never
+/// schedules, so it does not ask the system for its CPU count (a cgroup lookup that costs
+/// a child tens of microseconds per run); its `max_process_count` reads 1.
+static PROCESS_CHILD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// This process is a process child: see [`PROCESS_CHILD`].
+pub(crate) fn mark_process_child() {
+    PROCESS_CHILD.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The default `max_process_count`: the number of CPUs (1 in a process child).
+fn default_process_count() -> usize {
+    if PROCESS_CHILD.load(std::sync::atomic::Ordering::Relaxed) {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -161,9 +179,7 @@ impl Default for Config {
             cycle_sleep: None,
             task_execution: Execution::Process,
             timeout: Timeout::After(Duration::from_secs(30 * 60)),
-            max_process_count: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1),
+            max_process_count: default_process_count(),
             instant_shutdown: false,
             shut_cond: "false".to_string(),
             restarting: Restarting::Replace,

@@ -142,6 +142,8 @@ pub(crate) struct PeerSamples {
     pub(crate) values: BTreeMap<(&'static str, Lib), Vec<f64>>,
     pub(crate) errors: BTreeMap<(&'static str, Lib), String>,
     latencies: BTreeMap<Lib, Vec<f64>>,
+    /// What the machine allows for a scenario, measured in the same runs (per run).
+    pub(crate) floors: BTreeMap<&'static str, Vec<f64>>,
 }
 
 impl PeerSamples {
@@ -170,6 +172,11 @@ impl PeerSamples {
                 .find(|((k, l), _)| *k == key && *l == lib)
                 .map(|(_, v)| median(v.clone())),
         }
+    }
+
+    /// The median over runs of a scenario's floor.
+    pub(crate) fn floor(&self, key: &str) -> Option<f64> {
+        self.floors.get(key).map(|v| median(v.clone()))
     }
 
     pub(crate) fn firings(&self, lib: Lib) -> usize {
@@ -213,7 +220,7 @@ pub(crate) fn run(runs: usize, idle: Duration, json: bool) -> String {
         }
         for lib in order {
             eprint!("  latency {} … ", lib.key());
-            match latencies(lib) {
+            match latencies(lib, FIRINGS) {
                 Ok(v) => {
                     eprintln!("median {:.3} ms", median(v.clone()));
                     s.latencies.entry(lib).or_default().extend(v);
@@ -228,6 +235,12 @@ pub(crate) fn run(runs: usize, idle: Duration, json: bool) -> String {
         for lib in order.into_iter().filter(|l| *l != Lib::Clokwerk) {
             s.take("burst_10k", lib, || burst(lib, 10_000, false));
         }
+        // A run of a `thread` task sees its own thread named after the task: 10,000
+        // different tasks are 10,000 thread starts, whatever the executor does.
+        eprint!("  burst_10k floor (10,000 named threads) … ");
+        let floor = burst_floor(10_000);
+        eprintln!("{floor:.0}");
+        s.floors.entry("burst_10k").or_default().push(floor);
         for lib in order.into_iter().filter(|l| *l != Lib::Tcs) {
             s.take("burst_inline_10k", lib, || burst(lib, 10_000, true));
         }
@@ -281,11 +294,11 @@ fn rss(lib: Lib, n: usize) -> Result<f64, String> {
     Ok(kib / 1024.0)
 }
 
-fn latencies(lib: Lib) -> Result<Vec<f64>, String> {
+fn latencies(lib: Lib, firings: usize) -> Result<Vec<f64>, String> {
     let stamps = match lib {
-        Lib::Ours => ours::firings(FIRINGS + 1)?,
-        Lib::Tcs => tcs::firings(FIRINGS + 1)?,
-        Lib::Clokwerk => clok::firings(FIRINGS + 1)?,
+        Lib::Ours => ours::firings(firings + 1)?,
+        Lib::Tcs => tcs::firings(firings + 1)?,
+        Lib::Clokwerk => clok::firings(firings + 1)?,
     };
     // The first firing can be a start-up run (`secondly` runs in the second it starts):
     // discard it for every library.
@@ -309,16 +322,58 @@ fn burst(lib: Lib, n: usize, inline: bool) -> Result<f64, String> {
     }
 }
 
-/// The child modes of the peers: `child peer <launch|rss> <library> <tasks>`.
+/// Floor of the thread burst: runs per second of `n` threads, each named like a task's
+/// and running an empty body, from the first spawn to the last body's end.
+fn burst_floor(n: usize) -> f64 {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    let done = Arc::new(AtomicUsize::new(0));
+    let last = Arc::new(Mutex::new(None::<Instant>));
+    let start = Instant::now();
+    for i in 0..n {
+        let (done, last) = (Arc::clone(&done), Arc::clone(&last));
+        let spawned = std::thread::Builder::new()
+            .name(format!("redengine:t{i}"))
+            .spawn(move || {
+                if done.fetch_add(1, Ordering::Relaxed) + 1 == n {
+                    if let Ok(mut slot) = last.lock() {
+                        *slot = Some(Instant::now());
+                    }
+                }
+            });
+        if spawned.is_err() {
+            return f64::NAN;
+        }
+    }
+    while done.load(Ordering::Relaxed) < n {
+        std::thread::yield_now();
+    }
+    let end = last
+        .lock()
+        .ok()
+        .and_then(|l| *l)
+        .unwrap_or_else(Instant::now);
+    n as f64 / secs(end - start)
+}
+
+/// The child modes of the peers: `child peer <launch|rss|burst|burst_inline|latency>
+/// <library> <tasks>`. The burst modes print runs/s, `latency` the median and p99 over
+/// `<tasks>` firings: one scenario alone, for a profiler.
 pub(crate) const CHILD: &str = "peer";
 const CHILD_LAUNCH: &str = "launch";
 const CHILD_RSS: &str = "rss";
+const CHILD_BURST: &str = "burst";
+const CHILD_BURST_INLINE: &str = "burst_inline";
+const CHILD_LATENCY: &str = "latency";
 
 /// Runs in a child: `launch` prints `cycle` once the first check ran; `rss` does one check
 /// and prints its peak RSS in KiB.
 pub(crate) fn child(args: &[String]) -> Result<(), String> {
     let [what, lib, n] = args else {
-        return Err("usage: child peer <launch|rss> <library> <tasks>".to_string());
+        return Err(
+            "usage: child peer <launch|rss|burst|burst_inline|latency> <library> <tasks>"
+                .to_string(),
+        );
     };
     let lib = Lib::from_key(lib).ok_or_else(|| format!("unknown library `{lib}`"))?;
     let n: usize = n.parse().map_err(|_| format!("not a task count: `{n}`"))?;
@@ -339,6 +394,20 @@ pub(crate) fn child(args: &[String]) -> Result<(), String> {
                 Lib::Clokwerk => clok::first_check(n, || ())?,
             }
             print(&peak_rss_kib().unwrap_or(0).to_string());
+            Ok(())
+        }
+        (CHILD_LATENCY, lib) => {
+            let late = latencies(lib, n)?;
+            print(&format!(
+                "median {:.3} ms p99 {:.3} ms",
+                percentile(&late, 0.5),
+                percentile(&late, 0.99)
+            ));
+            Ok(())
+        }
+        (CHILD_BURST | CHILD_BURST_INLINE, lib) => {
+            let rate = burst(lib, n, what == CHILD_BURST_INLINE)?;
+            print(&format!("{rate:.0}"));
             Ok(())
         }
         (other, _) => Err(format!("unknown peer child mode `{other}`")),

@@ -92,6 +92,14 @@ pub(super) fn table(s: &PeerSamples, runs: usize) -> String {
             cell(s, scenario.key, Lib::Clokwerk),
         ));
     }
+    if let (Some(floor), Some(ours)) = (s.floor("burst_10k"), s.get("burst_10k", Lib::Ours)) {
+        out.push_str(&format!(
+            "\nFloor of the thread burst, same runs: 10,000 threads named like tasks, each \
+             running an empty body: {} runs/s (redengine reaches {:.2} of it).\n",
+            number(floor),
+            ours / floor
+        ));
+    }
     for ((key, lib), e) in &s.errors {
         out.push_str(&format!("\n{key} ({}): {e}", lib.key()));
     }
@@ -122,6 +130,11 @@ pub(super) fn json(s: &PeerSamples, runs: usize) -> String {
             row.insert(
                 "ahead_of_best_peer".into(),
                 ratio.map_or(serde_json::Value::Null, Into::into),
+            );
+            let floor = s.floor(scenario.key).filter(|v| v.is_finite());
+            row.insert(
+                "floor".into(),
+                floor.map_or(serde_json::Value::Null, Into::into),
             );
             serde_json::Value::Object(row)
         })

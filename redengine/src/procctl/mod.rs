@@ -14,11 +14,14 @@
 //!   end when it dies, however it dies, and the child then terminates its own group.
 //! * [`supervisor`]: a command does not watch a lifeline by itself, so the command kind
 //!   runs it under a small supervisor (the scheduler's own binary, re-executed) that does.
+//! * [`pool`]: the helper threads all of this (and the `thread` executor) runs on, named
+//!   and kept idle for reuse, so a run does not pay for creating and ending threads.
 //!
 //! `docs/processes.md` describes the behaviour for users.
 
 mod group;
 pub(crate) mod lifeline;
+pub(crate) mod pool;
 pub(crate) mod supervisor;
 mod tail;
 

@@ -142,12 +142,17 @@ impl Reader {
         let tail = Arc::new(Mutex::new(Tail::default()));
         let (tx, eof) = crossbeam_channel::bounded(1);
         let shared = Arc::clone(&tail);
-        std::thread::Builder::new()
-            .name(format!("redengine:{name}"))
-            .spawn(move || {
+        // A pooled thread: it is idle again before it says the stream ended, so the next
+        // run of the same task reads on it instead of a new thread.
+        super::pool::run(
+            format!("redengine:{name}"),
+            Box::new(move || {
                 read(&shared);
-                let _ = tx.send(());
-            })?;
+                Some(Box::new(move || {
+                    let _ = tx.send(());
+                }) as super::pool::Report)
+            }),
+        )?;
         Ok(Reader { tail, eof })
     }
 

@@ -213,10 +213,16 @@ impl<'s> Scheduler<'s> {
 
 /// The indices of the `run_tasks` names; unknown names are an error with "did you mean".
 fn select(tasks: &[Prepared], names: &[String]) -> Result<HashSet<usize>> {
+    // perfspeed: one index of the names, not a scan of every task per name (10,000 names
+    // cost 50,000,000 comparisons).
+    let mut index = std::collections::HashMap::with_capacity(tasks.len());
+    for (i, t) in tasks.iter().enumerate() {
+        index.entry(t.name.as_str()).or_insert(i);
+    }
     let mut picked = HashSet::new();
     let mut problems = Vec::new();
     for name in names {
-        match tasks.iter().position(|t| t.name == *name) {
+        match index.get(name.as_str()).copied() {
             Some(i) => {
                 picked.insert(i);
             }

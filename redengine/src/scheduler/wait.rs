@@ -14,6 +14,52 @@ use crate::ignite::Prepared;
 /// "re-check next cycle".
 type Fold<'a> = dyn Fn(&mut Option<DateTime<Utc>>, &Condition, Option<&Prepared>) -> bool + 'a;
 
+/// perfspeed: the loop's timed waits end within 1 µs of their deadline. By default the
+/// kernel may end a wait up to 50 µs late (the thread's timer slack) to batch wake-ups; the
+/// loop sleeps until a task is due, so that slack would be the task's delay. Set at the
+/// loop's first sleep, once per thread; [`restore_timers`] gives the thread its own slack
+/// back when the loop ends, so the program's other waits on the thread are not changed.
+#[derive(Clone, Copy)]
+enum Slack {
+    /// Not looked at yet on this thread.
+    Unknown,
+    /// Already 1 µs or less, or it cannot be changed: left alone.
+    Kept,
+    /// Set to 1 µs; the thread's own, to restore.
+    Changed(std::ffi::c_ulong),
+}
+
+thread_local! {
+    static SLACK: std::cell::Cell<Slack> = const { std::cell::Cell::new(Slack::Unknown) };
+}
+
+/// The calling thread's timed waits from now on end within 1 µs of their deadline.
+fn precise_timers() {
+    #[cfg(target_os = "linux")]
+    SLACK.with(|slack| {
+        if let Slack::Unknown = slack.get() {
+            use nix::sys::prctl;
+            let own = prctl::get_timerslack()
+                .ok()
+                .and_then(|ns| std::ffi::c_ulong::try_from(ns).ok())
+                .filter(|ns| *ns > 1_000 && prctl::set_timerslack(1_000).is_ok());
+            slack.set(own.map_or(Slack::Kept, Slack::Changed));
+        }
+    });
+}
+
+/// The loop ended: the thread gets its own timer slack back.
+pub(super) fn restore_timers() {
+    SLACK.with(|slack| {
+        if let Slack::Changed(ns) = slack.replace(Slack::Unknown) {
+            #[cfg(target_os = "linux")]
+            let _ = nix::sys::prctl::set_timerslack(ns);
+            #[cfg(not(target_os = "linux"))]
+            let _ = ns;
+        }
+    });
+}
+
 /// Lowers `best` to `at` if `at` is earlier.
 fn earliest(best: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
     *best = Some(best.map_or(at, |b| b.min(at)));
@@ -26,8 +72,13 @@ impl Scheduler<'_> {
     pub(super) fn wait_at_most(&mut self, cap: Option<std::time::Duration>) {
         let cap = cap.and_then(|c| TimeDelta::from_std(c).ok());
         self.alarm.set_in_flight(!self.running.is_empty());
+        // perfspeed: a busy loop goes round again without reading the clock.
+        let cycle_sleep = self.s.config.cycle_sleep;
+        if cycle_sleep.is_none() && (self.dirty || !self.forced.is_empty()) {
+            return;
+        }
         let now = self.now();
-        if let Some(pause) = self.s.config.cycle_sleep {
+        if let Some(pause) = cycle_sleep {
             let until = TimeDelta::from_std(pause)
                 .ok()
                 .and_then(|p| now.checked_add_signed(p));
@@ -48,6 +99,9 @@ impl Scheduler<'_> {
             return;
         }
         let floor = now + TimeDelta::microseconds(1);
+        if deadline.is_some() {
+            precise_timers();
+        }
         self.s
             .clock
             .sleep(deadline.map(|d| d.max(floor)), &self.alarm);
@@ -205,5 +259,27 @@ impl Scheduler<'_> {
             earliest(&mut best, at);
         }
         Some(best)
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use nix::sys::prctl::get_timerslack;
+
+    use super::{precise_timers, restore_timers};
+
+    #[test]
+    fn the_loop_sleeps_precisely_and_gives_the_thread_its_slack_back() {
+        // A fresh thread has the default slack (50 µs), whatever the test harness did.
+        std::thread::spawn(|| {
+            let own = get_timerslack().unwrap();
+            precise_timers();
+            assert_eq!(get_timerslack().unwrap(), own.min(1_000));
+            precise_timers();
+            restore_timers();
+            assert_eq!(get_timerslack().unwrap(), own);
+        })
+        .join()
+        .unwrap();
     }
 }

@@ -47,6 +47,7 @@ pub(crate) fn serve<S: IntoSession>(make: fn() -> S) -> ExitCode {
     // scheduler children (another redengine binary started by the task would be one).
     std::env::remove_var(TASK_ENV);
     std::env::remove_var(wire::RUN_ENV);
+    crate::config::mark_process_child();
     let request = read_request(&channel);
     // The channel is also the lifeline: the scheduler sends nothing after the request and
     // keeps its end open until it reaped this process, so end of file means it is gone.

@@ -42,6 +42,10 @@ const STDERR_LINGER: Duration = Duration::from_millis(100);
 
 static NEXT_CHILD_RUN: AtomicU64 = AtomicU64::new(1);
 
+/// Requests up to this size are written before the child starts: far below any socket
+/// buffer, so the write never waits for the child.
+const PREWRITE: usize = 16 * 1024;
+
 /// Runs each job in a child process.
 pub(super) struct Process;
 
@@ -140,6 +144,16 @@ fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> 
     })?;
     let (ours, theirs) = UnixStream::pair()
         .map_err(|e| format!("task '{name}': cannot create the child's channel: {e}"))?;
+    // perfspeed: a small request goes into the socket's buffer now (it cannot block), so
+    // the child reads it the moment it starts instead of after its waiter thread started;
+    // a large one is written by the waiter, which may block until the child reads.
+    let mut request = request.into_bytes();
+    if request.len() <= PREWRITE {
+        // What one write took is sent; the waiter sends the rest, if any.
+        if let Ok(sent) = (&ours).write(&request) {
+            request.drain(..sent.min(request.len()));
+        }
+    }
     let mut command = Command::new(&exe);
     command
         .args(std::env::args_os().skip(1))
@@ -172,10 +186,16 @@ fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> 
         clock: job.clock,
         returns: job.returns,
     };
-    let spawned = std::thread::Builder::new()
-        .name(format!("redengine:wait:{}", waiter.name))
-        .spawn(move || done(waiter.wait(child)));
-    spawned.map(|_| ()).map_err(|e| {
+    // perfspeed: a pooled thread, idle again before it reports, so the task's next run
+    // waits on it instead of a new thread.
+    let spawned = crate::procctl::pool::run(
+        format!("redengine:wait:{}", waiter.name),
+        Box::new(move || {
+            let result = waiter.wait(child);
+            Some(Box::new(move || done(result)) as crate::procctl::pool::Report)
+        }),
+    );
+    spawned.map_err(|e| {
         // Nobody could report or reap this child: do not leave it running.
         kill_group.kill_now();
         format!("task '{name2}': could not start the thread that waits for its child process: {e}")
@@ -186,7 +206,8 @@ fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> 
 struct Waiter {
     name: String,
     ours: UnixStream,
-    request: String,
+    /// What is left to send of the request line.
+    request: Vec<u8>,
     group: Arc<Group>,
     stderr: Option<crate::procctl::Reader>,
     flag: TerminationFlag,
@@ -198,7 +219,9 @@ impl Waiter {
     /// Sends the request, reads the reply, reaps the child and builds the result.
     fn wait(self, mut child: Child) -> JobResult {
         // A child that died at once cannot read it; its exit status tells why.
-        let _ = (&self.ours).write_all(self.request.as_bytes());
+        if !self.request.is_empty() {
+            let _ = (&self.ours).write_all(&self.request);
+        }
         let mut line = String::new();
         let read = BufReader::new(&self.ours).read_line(&mut line);
         let status = child.wait();
