@@ -246,3 +246,100 @@ fn serve_shows_a_log_read_only() {
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Beyond `status_connections` open connections, the next one is answered `503` with
+/// `Retry-After` at once; when the held ones close, requests are served again.
+#[test]
+fn connections_beyond_the_limit_get_503() {
+    use std::io::Read;
+    use std::net::TcpStream;
+
+    let r = status_http::start_limited(&[("status_connections", "2"), ("status_timeout", "60 s")]);
+    // Two connections that send nothing hold both places (for up to the 60 s timeout).
+    let held: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(&r.addr).expect("connect"))
+        .collect();
+    // The server accepts in order: these come after the two held ones.
+    for _ in 0..3 {
+        let busy = request(&r.addr, "GET", "/", &[], "").expect("an answer, not a reset");
+        assert_eq!(busy.status, 503, "{}", busy.body);
+        assert!(
+            busy.body.contains("2 connections are open"),
+            "{}",
+            busy.body
+        );
+    }
+    let mut raw = TcpStream::connect(&r.addr).expect("connect");
+    status_http::send(&mut raw, "GET", "/", &[], "").expect("send");
+    let mut text = String::new();
+    let _ = raw.read_to_string(&mut text);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("\r\nRetry-After: 1\r\n"), "{text}");
+    drop(held);
+    until(10, "the held connections to be closed", || {
+        request(&r.addr, "GET", "/api/status", &[], "")
+            .ok()
+            .filter(|reply| reply.status == 200)
+    });
+}
+
+/// A client that sends half a request is dropped when `status_timeout` runs out, and
+/// holds no place after that.
+#[test]
+fn a_partial_request_is_dropped_after_the_timeout() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    let r = status_http::start_limited(&[("status_connections", "1"), ("status_timeout", "0.3")]);
+    let mut slow = TcpStream::connect(&r.addr).expect("connect");
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .expect("write half a request");
+    // The server closes it without an answer; a minute is far beyond the timeout, and
+    // only reached if the server never drops it.
+    slow.set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    let mut got = Vec::new();
+    match slow.read_to_end(&mut got) {
+        Ok(_) => assert!(got.is_empty(), "{}", String::from_utf8_lossy(&got)),
+        Err(e) => assert!(
+            !matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+            "the server never dropped the slow client: {e}"
+        ),
+    }
+    // Its place is free again.
+    until(10, "the place of the slow client to be free", || {
+        request(&r.addr, "GET", "/api/status", &[], "")
+            .ok()
+            .filter(|reply| reply.status == 200)
+    });
+}
+
+/// Request heads and bodies beyond the bounds are refused with `431` and `413`.
+#[test]
+fn oversized_heads_and_bodies_are_refused() {
+    let r = start();
+    let huge = "h".repeat(16 * 1024);
+    let head = request(&r.addr, "GET", "/", &[("X-Filler", &huge)], "").expect("an answer");
+    assert_eq!(head.status, 431, "{}", head.body);
+    assert!(head.body.contains("8192 bytes"), "{}", head.body);
+    // A body announced over the bound is refused before it is read.
+    let body = "b".repeat(17 * 1024);
+    let reply = request(&r.addr, "POST", "/api/tasks/ok_task/run", &[], &body);
+    assert!(
+        matches!(reply.as_ref().map(|r| r.status), Ok(413) | Err(_)),
+        "{reply:?}"
+    );
+    let mut raw = std::net::TcpStream::connect(&r.addr).expect("connect");
+    std::io::Write::write_all(
+        &mut raw,
+        b"POST /api/tasks/ok_task/run HTTP/1.1\r\nContent-Length: 999999\r\n\r\n",
+    )
+    .expect("send");
+    let answer = status_http::read_reply(&mut raw).expect("an answer");
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert_eq!(count(&r.log, "ok_task", Action::Run), 0);
+}

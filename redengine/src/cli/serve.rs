@@ -50,7 +50,7 @@ mod with_status {
                 None => Ok(Vec::new()),
             }
         });
-        let (server, slot) = status::serve(addr, history)
+        let (server, slot) = status::serve(addr, history, status::limits(&session.config))
             .map_err(|e| Failure::Runtime(format!("`serve`: cannot listen on {addr}: {e}")))?;
         eprintln!(
             "serving the status page of the {} at http://{}/ (read-only; stop with Ctrl-C)",

@@ -2,8 +2,9 @@
 //! did not, its JSON API, and Prometheus metrics (the repository's docs/status.md).
 //!
 //! * [`snapshot`]: what the scheduler publishes each cycle, and the slot it goes in;
-//! * [`server`]: the bounded `tiny_http` server and its routes; [`app`]: what its
-//!   handlers share (state, answers, the cache of rendered answers);
+//! * [`server`]: the bounded server and its routes, on [`http`] (our own HTTP/1.1 on
+//!   `std::net`); [`app`]: what its handlers share (state, answers, the cache of
+//!   rendered answers);
 //! * [`pages`], [`timeline`] and [`html`]: server-rendered HTML, the SVG Gantt chart,
 //!   escaping;
 //! * [`api`]: the same data as JSON;
@@ -14,6 +15,7 @@ mod actions;
 mod api;
 mod app;
 mod html;
+mod http;
 pub(crate) mod metrics;
 mod pages;
 mod query;
@@ -100,6 +102,7 @@ impl Publisher {
                 history,
                 cache: server::Cache::default(),
             },
+            limits(&session.config),
         )
         .map_err(|e| {
             Error::new(ErrorKind::Config {
@@ -120,11 +123,22 @@ impl Publisher {
     }
 }
 
+/// The server's bounds from the session's config (`status_connections`,
+/// `status_timeout`); the sizes are fixed.
+pub(crate) fn limits(config: &crate::config::Config) -> server::Limits {
+    server::Limits {
+        connections: config.status_connections,
+        timeout: config.status_timeout,
+        ..server::Limits::default()
+    }
+}
+
 /// Serves a log read-only (the `serve` command): the caller publishes snapshots into the
 /// slot it gets back; there are no actions and no counters.
 pub(crate) fn serve(
     addr: &str,
     history: History,
+    limits: server::Limits,
 ) -> std::result::Result<(Server, Arc<snapshot::Slot>), String> {
     let slot = Arc::new(snapshot::Slot::new(false));
     let server = Server::start(
@@ -137,6 +151,7 @@ pub(crate) fn serve(
             history,
             cache: server::Cache::default(),
         },
+        limits,
     )?;
     Ok((server, slot))
 }

@@ -1,181 +1,252 @@
-//! The status server: `tiny_http` with a fixed number of worker threads, bounded
-//! connections and request bodies (docs/status.md, "Limits").
+//! The status server: our own bounded HTTP/1.1 server on `std::net` ([`super::http`]),
+//! and its routes (docs/status.md, "Limits").
 //!
-//! Each worker takes a request, reads the latest snapshot (one pointer copy) or asks the
-//! store's read-only reader, renders, answers and closes the connection. Nothing here
-//! takes a lock the scheduler's loop waits on.
+//! One thread accepts. A connection beyond [`Limits::connections`] gets `503` with
+//! `Retry-After` at once; the others go to connection threads (a pool that grows to at
+//! most that many and keeps its threads), which read the request within the timeout,
+//! answer from the cache of rendered answers or render — at most [`RENDERERS`] renders at
+//! once — write within the timeout and close. Every server thread runs at a lower
+//! scheduling priority than the scheduler's loop, so clients compete with each other for
+//! the CPU, not with dispatching. Nothing here takes a lock the loop waits on: a worker
+//! reads the latest snapshot (one pointer copy) or the store's read-only reader.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
-
-use tiny_http::{Header, Method, Request, Response};
 
 pub(crate) use super::app::{App, Cache, History, Reply};
+pub(crate) use super::http::Limits;
+use super::http::{self, Refused, Request};
 use super::{actions, api, pages, query::Query};
 
-/// Requests served at once: two, so that on a small machine the server leaves the
-/// scheduler's loop a core however hard it is hammered.
-pub(crate) const WORKERS: usize = 2;
-/// Requests waiting for a worker beyond this get `503 Service Unavailable` at once.
-pub(crate) const MAX_QUEUED: usize = 64;
-/// The largest request body read (actions need none).
-pub(crate) const MAX_BODY: usize = 16 * 1024;
-/// The longest URL answered.
-pub(crate) const MAX_URL: usize = 2048;
+/// Renders at once: two, so that on a small machine the server leaves the scheduler's
+/// loop a core however hard it is hammered (answers from the cache need no render).
+pub(crate) const RENDERERS: usize = 2;
+/// The nice value of the server's threads (the loop's is the process's, usually 0).
+#[cfg(target_os = "linux")]
+const NICE: i32 = 10;
 
-/// A running server: stops (and joins its workers) when dropped.
+/// A running server: stops accepting when dropped. Connection threads finish the
+/// connection they hold (each within the timeout) and end.
 pub(crate) struct Server {
-    http: Arc<tiny_http::Server>,
+    addr: SocketAddr,
     stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
+    accept: Option<JoinHandle<()>>,
+}
+
+/// What the connection threads share.
+struct Pool {
+    app: App,
+    limits: Limits,
+    /// Connections accepted and not yet closed.
+    open: AtomicUsize,
+    /// Connection threads waiting for a connection.
+    idle: AtomicUsize,
+    /// Renders running now.
+    rendering: Mutex<usize>,
+    freed: Condvar,
 }
 
 impl Server {
-    /// Listens on `addr` and starts the workers.
-    pub(crate) fn start(addr: &str, app: App) -> Result<Server, String> {
-        let http = Arc::new(tiny_http::Server::http(addr).map_err(|e| e.to_string())?);
+    /// Listens on `addr` and starts accepting.
+    pub(crate) fn start(addr: &str, app: App, limits: Limits) -> Result<Server, String> {
+        let listener = TcpListener::bind(addr).map_err(|e| e.to_string())?;
+        let local = listener.local_addr().map_err(|e| e.to_string())?;
         let stop = Arc::new(AtomicBool::new(false));
-        let app = Arc::new(app);
-        let (tx, rx) = crossbeam_channel::bounded::<Request>(MAX_QUEUED);
-        let mut threads = (0..WORKERS)
-            .map(|n| {
-                let (rx, app) = (rx.clone(), Arc::clone(&app));
-                std::thread::Builder::new()
-                    .name(format!("redengine-status-{n}"))
-                    .spawn(move || {
-                        for request in rx {
-                            answer(request, &app);
-                        }
-                    })
-                    .map_err(|e| e.to_string())
+        let pool = Arc::new(Pool {
+            app,
+            limits: Limits {
+                connections: limits.connections.max(1),
+                ..limits
+            },
+            open: AtomicUsize::new(0),
+            idle: AtomicUsize::new(0),
+            rendering: Mutex::new(0),
+            freed: Condvar::new(),
+        });
+        let st = Arc::clone(&stop);
+        let accept = std::thread::Builder::new()
+            .name("redengine-status-accept".to_string())
+            .spawn(move || {
+                lower_priority();
+                accept_loop(&listener, &st, &pool);
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        let (h, st) = (Arc::clone(&http), Arc::clone(&stop));
-        threads.push(
-            std::thread::Builder::new()
-                .name("redengine-status-accept".to_string())
-                .spawn(move || dispatch(&h, &st, &tx))
-                .map_err(|e| e.to_string())?,
-        );
-        ::log::info!(target: "redengine::status", "status page at http://{addr}/");
+            .map_err(|e| e.to_string())?;
+        ::log::info!(target: "redengine::status", "status page at http://{local}/");
         Ok(Server {
-            http,
+            addr: local,
             stop,
-            threads,
+            accept: Some(accept),
         })
     }
 
     /// The address it listens on (the port the system chose for `:0`).
     pub(crate) fn addr(&self) -> String {
-        self.http.server_addr().to_string()
+        self.addr.to_string()
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        self.http.unblock();
-        for t in self.threads.drain(..) {
+        // Wake the blocked `accept` with a connection of our own.
+        let mut wake = self.addr;
+        if wake.ip().is_unspecified() {
+            wake.set_ip(match wake {
+                SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        let _ = TcpStream::connect_timeout(&wake, std::time::Duration::from_secs(1));
+        if let Some(t) = self.accept.take() {
             let _ = t.join();
         }
     }
 }
 
-/// Hands each request to a worker; when [`MAX_QUEUED`] already wait, answers `503` at
-/// once instead of letting the queue (and memory) grow. Dropping the sender at the end
-/// stops the workers once they finish what they hold.
-fn dispatch(http: &tiny_http::Server, stop: &AtomicBool, tx: &crossbeam_channel::Sender<Request>) {
+/// Lowers the calling thread's priority (Linux: the nice value is per thread).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        let me = rustix::thread::gettid();
+        if let Err(e) = rustix::process::setpriority_process(Some(me), NICE) {
+            ::log::debug!(target: "redengine::status", "status page: no lower priority: {e}");
+        }
+    }
+}
+
+fn accept_loop(listener: &TcpListener, stop: &AtomicBool, pool: &Arc<Pool>) {
+    let (tx, rx) = crossbeam_channel::unbounded::<TcpStream>();
+    let mut threads = 0;
     while !stop.load(Ordering::SeqCst) {
-        match http.recv_timeout(Duration::from_millis(200)) {
-            Ok(Some(request)) => {
-                if let Err(crossbeam_channel::TrySendError::Full(request)) = tx.try_send(request) {
-                    let busy = Reply::text(
-                        503,
-                        "busy: too many requests waiting; try again in a second\n",
-                    );
-                    respond(request, Arc::new(busy));
-                }
-            }
-            Ok(None) => {}
+        let stream = match listener.accept() {
+            Ok((stream, _)) => stream,
             Err(e) => {
                 ::log::warn!(target: "redengine::status", "status page: {e}");
-                std::thread::sleep(Duration::from_millis(200));
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                continue;
             }
+        };
+        if stop.load(Ordering::SeqCst) {
+            break;
         }
-    }
-}
-
-fn answer(mut request: Request, app: &App) {
-    let reply = if request.url().len() > MAX_URL {
-        Reply::text(414, format!("the URL is longer than {MAX_URL} bytes\n"))
-    } else if request.body_length().unwrap_or(0) > MAX_BODY {
-        Reply::text(
-            413,
-            format!("the request body is larger than {MAX_BODY} bytes\n"),
-        )
-    } else {
-        // Drain what body there is (bounded), so the connection stays well-formed.
-        let mut sink = Vec::new();
-        let _ = std::io::Read::read_to_end(
-            &mut std::io::Read::take(request.as_reader(), MAX_BODY as u64),
-            &mut sink,
-        );
-        let get = *request.method() == Method::Get;
-        if let Some(hit) = get.then(|| app.cache.get(request.url())).flatten() {
-            return respond(request, hit);
-        }
-        let reply = Arc::new(route(&request, app));
-        if get {
-            app.cache.put(request.url(), &reply);
-        }
-        return respond(request, reply);
-    };
-    respond(request, Arc::new(reply));
-}
-
-/// A reply's body, shared with the cache (no copy per answer).
-struct Body(Arc<Reply>);
-
-impl AsRef<[u8]> for Body {
-    fn as_ref(&self) -> &[u8] {
-        self.0.body.as_bytes()
-    }
-}
-
-fn respond(request: Request, reply: Arc<Reply>) {
-    let length = reply.body.len();
-    let mut response = Response::new(
-        tiny_http::StatusCode(reply.status),
-        Vec::new(),
-        std::io::Cursor::new(Body(Arc::clone(&reply))),
-        Some(length),
-        None,
-    );
-    for (name, value) in [
-        ("Content-Type", reply.content_type),
-        ("Connection", "close"),
-        ("Cache-Control", "no-store"),
-        ("X-Content-Type-Options", "nosniff"),
-        (
-            "Content-Security-Policy",
-            "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; img-src 'self' data:",
-        ),
-        ("Retry-After", "1"),
-    ] {
-        if name == "Retry-After" && reply.status != 503 {
+        if pool.open.load(Ordering::SeqCst) >= pool.limits.connections {
+            busy(stream, pool.limits.connections);
             continue;
         }
-        if let Ok(h) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-            response.add_header(h);
+        pool.open.fetch_add(1, Ordering::SeqCst);
+        if pool.idle.load(Ordering::SeqCst) == 0 && threads < pool.limits.connections {
+            let (rx, pool) = (rx.clone(), Arc::clone(pool));
+            let spawned = std::thread::Builder::new()
+                .name("redengine-status".to_string())
+                .spawn(move || {
+                    lower_priority();
+                    pool.idle.fetch_add(1, Ordering::SeqCst);
+                    for mut stream in rx {
+                        pool.idle.fetch_sub(1, Ordering::SeqCst);
+                        serve(&mut stream, &pool);
+                        drop(stream);
+                        pool.open.fetch_sub(1, Ordering::SeqCst);
+                        pool.idle.fetch_add(1, Ordering::SeqCst);
+                    }
+                });
+            match spawned {
+                Ok(_) => threads += 1,
+                Err(e) => ::log::warn!(target: "redengine::status", "status page: {e}"),
+            }
+        }
+        // The count of open connections bounds what waits here.
+        let _ = tx.send(stream);
+    }
+}
+
+/// `503` at once, without reading the request (the client may not have sent it yet):
+/// what the client already sent is drained without waiting, so closing is a clean FIN.
+fn busy(mut stream: TcpStream, limit: usize) {
+    let reply = Reply::text(
+        503,
+        format!("busy: {limit} connections are open, the most this page serves; try again in a second\n"),
+    );
+    let _ = stream.set_nonblocking(true);
+    let head = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\nRetry-After: 1\r\n\r\n",
+        reply.content_type,
+        reply.body.len()
+    );
+    let _ = std::io::Write::write_all(&mut stream, format!("{head}{}", reply.body).as_bytes());
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let mut sink = [0_u8; 4096];
+    while let Ok(n) = std::io::Read::read(&mut stream, &mut sink) {
+        if n == 0 {
+            break;
         }
     }
-    let _ = request.respond(response);
+}
+
+/// One connection: one request, one answer.
+fn serve(stream: &mut TcpStream, pool: &Pool) {
+    let timeout = pool.limits.timeout;
+    let request = match http::read_request(stream, &pool.limits) {
+        Ok(r) => r,
+        Err(Refused::Drop) => return,
+        Err(Refused::Answer(reply)) => return http::write_reply(stream, &reply, false, timeout),
+    };
+    let head = request.method == "HEAD";
+    let get = request.method == "GET" || head;
+    if get {
+        if let Some(hit) = pool.app.cache.get(&request.url) {
+            return http::write_reply(stream, &hit, head, timeout);
+        }
+    }
+    let reply = {
+        let _turn = pool.render_turn();
+        // Another connection may have rendered it while this one waited.
+        match get.then(|| pool.app.cache.get(&request.url)).flatten() {
+            Some(hit) => hit,
+            None => {
+                let reply = Arc::new(route(&request, &pool.app));
+                if get {
+                    pool.app.cache.put(&request.url, &reply);
+                }
+                reply
+            }
+        }
+    };
+    http::write_reply(stream, &reply, head, timeout);
+}
+
+impl Pool {
+    /// Waits for one of the [`RENDERERS`] turns; it is given back when dropped.
+    fn render_turn(&self) -> Turn<'_> {
+        let mut n = self
+            .rendering
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        while *n >= RENDERERS {
+            n = self.freed.wait(n).unwrap_or_else(PoisonError::into_inner);
+        }
+        *n += 1;
+        Turn(self)
+    }
+}
+
+struct Turn<'p>(&'p Pool);
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut n = self
+            .0
+            .rendering
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *n -= 1;
+        self.0.freed.notify_one();
+    }
 }
 
 fn route(request: &Request, app: &App) -> Reply {
-    let url = request.url();
+    let url = request.url.as_str();
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let query = Query::parse(query);
     let segments: Vec<String> = path
@@ -184,8 +255,8 @@ fn route(request: &Request, app: &App) -> Reply {
         .map(super::query::decode)
         .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let get = *request.method() == Method::Get || *request.method() == Method::Head;
-    let post = *request.method() == Method::Post;
+    let get = request.method == "GET" || request.method == "HEAD";
+    let post = request.method == "POST";
     match (segments.as_slice(), get, post) {
         (["api", "tasks", task, action], _, true) => actions::act(request, app, task, action),
         (["api", "tasks", _, _], true, _) => Reply::text(
