@@ -79,7 +79,7 @@ mod with_status {
         let params = session.control.params();
         let resolver = CondResolver::new(&params, &session.conditions);
         let zone = snap.zone.to_string();
-        let tasks = entries(&snap, &resolver)
+        let tasks: Vec<TaskStatus> = entries(&snap, &resolver)
             .iter()
             .map(|e| {
                 let t = e.task;
@@ -140,7 +140,7 @@ mod with_status {
             log: snap.log.clone(),
             live: false,
             on_hold: false,
-            tasks,
+            tasks: tasks.into(),
         })
     }
 }

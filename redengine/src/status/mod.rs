@@ -25,7 +25,7 @@ mod timeline;
 
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
-pub use snapshot::{Last, Outlook, RetryStatus, RunStatus, Snapshot, TaskFixed, TaskStatus};
+pub use snapshot::{Last, Outlook, RetryStatus, RunStatus, Snapshot, TaskFixed, TaskStatus, Tasks};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::handle::{Control, SessionHandle};
@@ -38,6 +38,8 @@ use server::{History, Server};
 pub(crate) struct Shared {
     pub(crate) slot: Arc<snapshot::Slot>,
     pub(crate) metrics: Arc<Metrics>,
+    /// Tasks with records appended since the last publish (by the [`CountingStore`]).
+    pub(crate) touched: Arc<Mutex<Vec<String>>>,
 }
 
 /// Sessions with a status page, by their control block: the store is wrapped for the
@@ -52,14 +54,17 @@ fn shared(session: &mut Session) -> Arc<Shared> {
         return Arc::clone(found);
     }
     let metrics = Arc::new(Metrics::new());
+    let touched = Arc::new(Mutex::new(Vec::new()));
     let inner = std::mem::replace(&mut session.store, Box::new(crate::log::MemoryLog::new()));
     session.store = Box::new(CountingStore {
         inner,
         metrics: Arc::clone(&metrics),
+        touched: Arc::clone(&touched),
     });
     let found = Arc::new(Shared {
         slot: Arc::new(snapshot::Slot::new(true)),
         metrics,
+        touched,
     });
     sessions.push((me, Arc::clone(&found)));
     found
@@ -80,6 +85,13 @@ pub(crate) struct Publisher {
     /// number of records the history held.
     pub(crate) seen: Vec<(crate::registry::TaskFlags, redengine_conditions::Condition)>,
     pub(crate) records: usize,
+    /// The tasks of the last snapshot, and which tasks were running in it.
+    pub(crate) tasks: snapshot::Tasks,
+    pub(crate) was_running: Vec<usize>,
+    /// Task indices by name (of the tasks not removed), as of the last full build.
+    pub(crate) index: std::collections::HashMap<String, usize>,
+    /// The history's length at the last publish.
+    pub(crate) history_len: usize,
 }
 
 impl Publisher {
@@ -119,6 +131,10 @@ impl Publisher {
             refreshed: None,
             seen: Vec::new(),
             records: 0,
+            tasks: snapshot::Tasks::default(),
+            was_running: Vec::new(),
+            index: std::collections::HashMap::new(),
+            history_len: 0,
         }))
     }
 }

@@ -3,24 +3,28 @@
 //!
 //! One thread accepts. A connection beyond [`Limits::connections`] gets `503` with
 //! `Retry-After` at once; the others go to connection threads (a pool that grows to at
-//! most that many and keeps its threads), which read the request within the timeout,
-//! answer from the cache of rendered answers or render — at most [`RENDERERS`] renders at
-//! once — write within the timeout and close. Every server thread runs at a lower
-//! scheduling priority than the scheduler's loop, so clients compete with each other for
-//! the CPU, not with dispatching. Nothing here takes a lock the loop waits on: a worker
-//! reads the latest snapshot (one pointer copy) or the store's read-only reader.
+//! most that many and keeps its threads), which only read the request within the
+//! timeout, answer from the cache of rendered answers or hand the request to one of
+//! [`RENDERERS`] render threads, write within the timeout and close. Rendering — the CPU
+//! and the memory a page costs — thus happens on two threads however many clients there
+//! are (and in two allocator arenas). Every server thread runs at a lower scheduling
+//! priority than the scheduler's loop, so clients compete with each other for the CPU,
+//! not with dispatching. Nothing here takes a lock the loop waits on: a renderer reads
+//! the latest snapshot (one pointer copy) or the store's read-only reader.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::Arc;
 use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender};
 
 pub(crate) use super::app::{App, Cache, History, Reply};
 pub(crate) use super::http::Limits;
 use super::http::{self, Refused, Request};
 use super::{actions, api, pages, query::Query};
 
-/// Renders at once: two, so that on a small machine the server leaves the scheduler's
+/// Render threads: two, so that on a small machine the server leaves the scheduler's
 /// loop a core however hard it is hammered (answers from the cache need no render).
 pub(crate) const RENDERERS: usize = 2;
 /// The nice value of the server's threads (the loop's is the process's, usually 0).
@@ -37,15 +41,14 @@ pub(crate) struct Server {
 
 /// What the connection threads share.
 struct Pool {
-    app: App,
+    app: Arc<App>,
     limits: Limits,
     /// Connections accepted and not yet closed.
     open: AtomicUsize,
     /// Connection threads waiting for a connection.
     idle: AtomicUsize,
-    /// Renders running now.
-    rendering: Mutex<usize>,
-    freed: Condvar,
+    /// To the render threads: a request, and where its answer goes.
+    render: Sender<(Request, Sender<Arc<Reply>>)>,
 }
 
 impl Server {
@@ -54,16 +57,29 @@ impl Server {
         let listener = TcpListener::bind(addr).map_err(|e| e.to_string())?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
         let stop = Arc::new(AtomicBool::new(false));
+        let app = Arc::new(app);
+        let connections = limits.connections.max(1);
+        // At most one request per open connection waits for a renderer.
+        let (render, jobs) = crossbeam_channel::bounded(connections);
+        for n in 0..RENDERERS {
+            let (jobs, app) = (jobs.clone(), Arc::clone(&app));
+            std::thread::Builder::new()
+                .name(format!("redengine-status-render-{n}"))
+                .spawn(move || {
+                    lower_priority();
+                    render_loop(&jobs, &app);
+                })
+                .map_err(|e| e.to_string())?;
+        }
         let pool = Arc::new(Pool {
             app,
             limits: Limits {
-                connections: limits.connections.max(1),
+                connections,
                 ..limits
             },
             open: AtomicUsize::new(0),
             idle: AtomicUsize::new(0),
-            rendering: Mutex::new(0),
-            freed: Condvar::new(),
+            render,
         });
         let st = Arc::clone(&stop);
         let accept = std::thread::Builder::new()
@@ -199,49 +215,31 @@ fn serve(stream: &mut TcpStream, pool: &Pool) {
             return http::write_reply(stream, &hit, head, timeout);
         }
     }
-    let reply = {
-        let _turn = pool.render_turn();
-        // Another connection may have rendered it while this one waited.
-        match get.then(|| pool.app.cache.get(&request.url)).flatten() {
-            Some(hit) => hit,
-            None => {
-                let reply = Arc::new(route(&request, &pool.app));
-                if get {
-                    pool.app.cache.put(&request.url, &reply);
-                }
-                reply
-            }
-        }
-    };
-    http::write_reply(stream, &reply, head, timeout);
-}
-
-impl Pool {
-    /// Waits for one of the [`RENDERERS`] turns; it is given back when dropped.
-    fn render_turn(&self) -> Turn<'_> {
-        let mut n = self
-            .rendering
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        while *n >= RENDERERS {
-            n = self.freed.wait(n).unwrap_or_else(PoisonError::into_inner);
-        }
-        *n += 1;
-        Turn(self)
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    if pool.render.send((request, tx)).is_err() {
+        return;
+    }
+    if let Ok(reply) = rx.recv() {
+        http::write_reply(stream, &reply, head, timeout);
     }
 }
 
-struct Turn<'p>(&'p Pool);
-
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        let mut n = self
-            .0
-            .rendering
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        *n -= 1;
-        self.0.freed.notify_one();
+/// A render thread: answers requests until the server is gone.
+fn render_loop(jobs: &Receiver<(Request, Sender<Arc<Reply>>)>, app: &App) {
+    for (request, answer) in jobs {
+        let get = request.method == "GET" || request.method == "HEAD";
+        // Another connection may have asked for the same page while this one waited.
+        let reply = match get.then(|| app.cache.get(&request.url)).flatten() {
+            Some(hit) => hit,
+            None => {
+                let reply = Arc::new(route(&request, app));
+                if get {
+                    app.cache.put(&request.url, &reply);
+                }
+                reply
+            }
+        };
+        let _ = answer.send(reply);
     }
 }
 
