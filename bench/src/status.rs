@@ -168,7 +168,10 @@ pub(crate) fn measure(window: Duration) -> Result<Load, String> {
         .build()
         .map_err(|e| e.to_string())?;
     let handle = session.handle();
-    let scheduler = std::thread::spawn(move || session.run().map_err(|e| e.to_string()));
+    let scheduler = std::thread::Builder::new()
+        .name("scheduler".to_string())
+        .spawn(move || session.run().map_err(|e| e.to_string()))
+        .map_err(|e| e.to_string())?;
     let take = |what: &str| -> Result<Vec<f64>, String> {
         let mut g = gaps.lock().map_err(|e| e.to_string())?;
         let got = std::mem::take(&mut *g);
