@@ -411,3 +411,33 @@ fn a_snapshot_shows_the_changed_task_among_many() {
     handle.shutdown();
     thread.join().expect("scheduler thread").expect("scheduler");
 }
+
+/// The server's threads run under the idle scheduling policy, so that a busy page never
+/// takes the CPU from the scheduler's loop (Linux; `policy` is field 41 of a thread's
+/// `/proc` stat line, 5 = `SCHED_IDLE`).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_server_threads_run_under_the_idle_policy() {
+    let r = start();
+    assert_eq!(get(&r.addr, "/").status, 200);
+    let mut policies = Vec::new();
+    for entry in std::fs::read_dir("/proc/self/task").expect("/proc") {
+        let dir = entry.expect("task entry").path();
+        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        if !comm.starts_with("redengine-statu") {
+            continue;
+        }
+        let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
+        // Fields after the `(comm)` one start at field 3.
+        let after = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
+        let policy = after
+            .split_whitespace()
+            .nth(41 - 3)
+            .unwrap_or("?")
+            .to_string();
+        policies.push((comm.trim().to_string(), policy));
+    }
+    // The accept thread, two renderers, the connection thread that answered.
+    assert!(policies.len() >= 4, "{policies:?}");
+    assert!(policies.iter().all(|(_, p)| p == "5"), "{policies:?}");
+}
