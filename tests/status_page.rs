@@ -246,3 +246,198 @@ fn serve_shows_a_log_read_only() {
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Beyond `status_connections` open connections, the next one is answered `503` with
+/// `Retry-After` at once; when the held ones close, requests are served again.
+#[test]
+fn connections_beyond_the_limit_get_503() {
+    use std::io::Read;
+    use std::net::TcpStream;
+
+    let r = status_http::start_limited(&[("status_connections", "2"), ("status_timeout", "60 s")]);
+    // Two connections that send nothing hold both places (for up to the 60 s timeout).
+    // A place may still be held a moment by the last request of the start-up (closed by
+    // the client, not yet seen closed by the server): then a request after the two held
+    // ones is served, and the test holds two new ones.
+    let (held, busy) = until(10, "two held connections to fill the places", || {
+        let held: Vec<TcpStream> = (0..2)
+            .map(|_| TcpStream::connect(&r.addr).expect("connect"))
+            .collect();
+        // The server accepts in order: this comes after the two held ones.
+        let busy = request(&r.addr, "GET", "/", &[], "").expect("an answer, not a reset");
+        (busy.status == 503).then_some((held, busy))
+    });
+    assert!(
+        busy.body.contains("2 connections are open"),
+        "{}",
+        busy.body
+    );
+    for _ in 0..3 {
+        let busy = request(&r.addr, "GET", "/", &[], "").expect("an answer, not a reset");
+        assert_eq!(busy.status, 503, "{}", busy.body);
+    }
+    let mut raw = TcpStream::connect(&r.addr).expect("connect");
+    status_http::send(&mut raw, "GET", "/", &[], "").expect("send");
+    let mut text = String::new();
+    let _ = raw.read_to_string(&mut text);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("\r\nRetry-After: 1\r\n"), "{text}");
+    drop(held);
+    until(10, "the held connections to be closed", || {
+        request(&r.addr, "GET", "/api/status", &[], "")
+            .ok()
+            .filter(|reply| reply.status == 200)
+    });
+}
+
+/// A client that sends half a request is dropped when `status_timeout` runs out, and
+/// holds no place after that.
+#[test]
+fn a_partial_request_is_dropped_after_the_timeout() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    let r = status_http::start_limited(&[("status_connections", "1"), ("status_timeout", "0.3")]);
+    // The one place may still be held a moment by the last request of the start-up
+    // (closed by the client, not yet seen closed by the server): then the slow client
+    // gets `503` at once, and tries again.
+    let got = until(10, "the slow client to hold the place", || {
+        let mut slow = TcpStream::connect(&r.addr).expect("connect");
+        slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            .expect("write half a request");
+        // The server closes it without an answer; a minute is far beyond the timeout,
+        // and only reached if the server never drops it.
+        slow.set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("timeout");
+        let mut got = Vec::new();
+        let read = slow.read_to_end(&mut got);
+        if got.starts_with(b"HTTP/1.1 503") {
+            return None;
+        }
+        Some((read, got))
+    });
+    match got {
+        (Ok(_), got) => assert!(got.is_empty(), "{}", String::from_utf8_lossy(&got)),
+        (Err(e), _) => assert!(
+            !matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+            "the server never dropped the slow client: {e}"
+        ),
+    }
+    // Its place is free again.
+    until(10, "the place of the slow client to be free", || {
+        request(&r.addr, "GET", "/api/status", &[], "")
+            .ok()
+            .filter(|reply| reply.status == 200)
+    });
+}
+
+/// Request heads and bodies beyond the bounds are refused with `431` and `413`.
+#[test]
+fn oversized_heads_and_bodies_are_refused() {
+    let r = start();
+    let huge = "h".repeat(16 * 1024);
+    let head = request(&r.addr, "GET", "/", &[("X-Filler", &huge)], "").expect("an answer");
+    assert_eq!(head.status, 431, "{}", head.body);
+    assert!(head.body.contains("8192 bytes"), "{}", head.body);
+    // A body announced over the bound is refused before it is read.
+    let body = "b".repeat(17 * 1024);
+    let reply = request(&r.addr, "POST", "/api/tasks/ok_task/run", &[], &body);
+    assert!(
+        matches!(reply.as_ref().map(|r| r.status), Ok(413) | Err(_)),
+        "{reply:?}"
+    );
+    let mut raw = std::net::TcpStream::connect(&r.addr).expect("connect");
+    std::io::Write::write_all(
+        &mut raw,
+        b"POST /api/tasks/ok_task/run HTTP/1.1\r\nContent-Length: 999999\r\n\r\n",
+    )
+    .expect("send");
+    let answer = status_http::read_reply(&mut raw).expect("an answer");
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert_eq!(count(&r.log, "ok_task", Action::Run), 0);
+}
+
+/// A publish builds again only the tasks that changed and shares the others, in chunks:
+/// with more tasks than one chunk holds, a run of a task in a later chunk shows, and the
+/// tasks around it keep their status.
+#[test]
+fn a_snapshot_shows_the_changed_task_among_many() {
+    use redengine::{Execution, MemoryLog, Session, Task};
+
+    let addr = status_http::free_addr();
+    let log = MemoryLog::new();
+    let mut session = Session::builder()
+        .log_store(log.clone())
+        .task_execution(Execution::Main)
+        .status_page(&addr)
+        .with_tasks((0..150).map(|i| {
+            Task::builder(format!("t{i}"))
+                .start_cond("false")
+                .run(|_| ())
+        }))
+        .build()
+        .expect("session builds");
+    let handle = session.handle();
+    let thread = std::thread::spawn(move || session.run());
+    status_http::up(&addr);
+    for name in ["t140", "t3"] {
+        handle.force_run(name);
+        let status = until(30, "the run to show", || {
+            let v: serde_json::Value =
+                serde_json::from_str(&get(&addr, "/api/status").body).expect("json");
+            let task = v["tasks"]
+                .as_array()
+                .and_then(|ts| ts.iter().find(|t| t["name"] == name).cloned());
+            task.filter(|t| t["last"]["action"] == "success").map(|_| v)
+        });
+        let tasks = status["tasks"].as_array().expect("tasks");
+        assert_eq!(tasks.len(), 150);
+        let ran: Vec<&str> = tasks
+            .iter()
+            .filter(|t| !t["last"].is_null())
+            .filter_map(|t| t["name"].as_str())
+            .collect();
+        let expected: &[&str] = if name == "t140" {
+            &["t140"]
+        } else {
+            &["t3", "t140"]
+        };
+        assert_eq!(ran, expected);
+    }
+    handle.shutdown();
+    thread.join().expect("scheduler thread").expect("scheduler");
+}
+
+/// The server's threads run under the idle scheduling policy, so that a busy page never
+/// takes the CPU from the scheduler's loop (Linux; `policy` is field 41 of a thread's
+/// `/proc` stat line, 5 = `SCHED_IDLE`).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_server_threads_run_under_the_idle_policy() {
+    let r = start();
+    assert_eq!(get(&r.addr, "/").status, 200);
+    let mut policies = Vec::new();
+    for entry in std::fs::read_dir("/proc/self/task").expect("/proc") {
+        let dir = entry.expect("task entry").path();
+        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        if !comm.starts_with("redengine-statu") {
+            continue;
+        }
+        let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
+        // Fields after the `(comm)` one start at field 3.
+        let after = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
+        let policy = after
+            .split_whitespace()
+            .nth(41 - 3)
+            .unwrap_or("?")
+            .to_string();
+        policies.push((comm.trim().to_string(), policy));
+    }
+    // The accept thread, two renderers, the connection thread that answered.
+    assert!(policies.len() >= 4, "{policies:?}");
+    assert!(policies.iter().all(|(_, p)| p == "5"), "{policies:?}");
+}

@@ -182,12 +182,12 @@ fn measure(s: &mut Samples, opts: &Options) {
     s.take("creation_50000", || idle::creation(50_000));
     cycle::measure(s);
     measure_stores(s);
-    measure_status(s);
+    measure_status(s, opts);
 }
 
 /// status: dispatch latency with the status page idle and under 50 clients, and the
 /// memory the load added.
-fn measure_status(s: &mut Samples) {
+fn measure_status(s: &mut Samples, opts: &Options) {
     let keys = [
         "status_dispatch_idle",
         "status_dispatch_loaded",
@@ -196,7 +196,13 @@ fn measure_status(s: &mut Samples) {
     if !keys.iter().any(|k| s.wanted(k)) {
         return;
     }
-    let got = status::measure(300, Duration::from_secs(20));
+    // status: 20 s unloaded, then 20 s under the clients (`--quick`: 4 s each).
+    let window = if opts.idle < Duration::from_secs(10) {
+        Duration::from_secs(4)
+    } else {
+        Duration::from_secs(20)
+    };
+    let got = status::measure(window);
     s.take("status_dispatch_idle", || got.clone().map(|l| l.idle_us));
     s.take("status_dispatch_loaded", || {
         got.clone().map(|l| l.loaded_us)
@@ -242,6 +248,16 @@ fn main() -> ExitCode {
         let mode = args.get(1).map_or("", String::as_str);
         if mode == peers::CHILD {
             return match peers::child(&args[2..]) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: bench child: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        // status: the client process of the status rows.
+        if mode == status::CHILD {
+            return match status::clients(&args[2..]) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: bench child: {e}");

@@ -262,7 +262,7 @@ pub(crate) fn rows(s: &Samples) -> Vec<Row> {
     ));
     rows.push(Row::new(
         "status_rss_growth",
-        "resident memory added by 50 status-page clients",
+        "peak resident memory added by 50 status-page clients",
         Unit::Mib,
         g("status_rss_growth"),
         Target::AtMost(64.0),

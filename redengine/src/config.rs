@@ -148,6 +148,12 @@ pub struct Config {
     /// for the page's actions: run now, terminate, disable, enable (default none: every
     /// action is refused).
     pub status_token: Option<String>,
+    /// The most connections the status page holds open at once; one more is answered
+    /// `503` with `Retry-After` at once (default 64).
+    pub status_connections: usize,
+    /// The time a status-page client has to send its whole request, and the server to
+    /// write the whole answer; a slower client is dropped (default 5 seconds).
+    pub status_timeout: Duration,
 }
 
 /// perfspeed: set by a process child before it builds the session. A child never
@@ -196,6 +202,8 @@ impl Default for Config {
             // status: the status page.
             status_page: None,
             status_token: None,
+            status_connections: 64,
+            status_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -424,6 +432,31 @@ const TABLE: &[Key] = &[
                 return Err(Some("a short token is easy to guess".to_string()));
             }
             c.status_token = Some(v.trim().to_string());
+            Ok(())
+        },
+    },
+    Key {
+        name: "status_connections",
+        accepted: "a positive number of connections, such as `64`",
+        apply: |c, v| {
+            c.status_connections = v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or(None)?;
+            Ok(())
+        },
+    },
+    Key {
+        name: "status_timeout",
+        accepted: settings::DURATION_ACCEPTED,
+        apply: |c, v| {
+            let d = duration(v)?;
+            if d.is_zero() {
+                return Err(Some("a zero timeout drops every client".to_string()));
+            }
+            c.status_timeout = d;
             Ok(())
         },
     },

@@ -34,6 +34,19 @@ pub fn request(
 ) -> std::io::Result<Reply> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    send(&mut stream, method, path, headers, body)?;
+    read_reply(&mut stream)
+}
+
+/// Writes one request on `stream`.
+pub fn send(
+    stream: &mut TcpStream,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<()> {
+    let addr = stream.peer_addr()?;
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -43,7 +56,11 @@ pub fn request(
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
-    stream.write_all(body.as_bytes())?;
+    stream.write_all(body.as_bytes())
+}
+
+/// Reads one response from `stream`.
+pub fn read_reply(stream: &mut TcpStream) -> std::io::Result<Reply> {
     // Read the head, then exactly the body the head announces: some servers (chromedriver)
     // keep the connection open whatever `Connection: close` says.
     let mut raw = Vec::new();
@@ -159,10 +176,23 @@ pub fn start() -> Running {
 
 /// [`start`] on a log that already holds `records`.
 pub fn start_with(records: Vec<redengine::TaskRecord>) -> Running {
+    start_configured(records, &[])
+}
+
+/// [`start`] with the status page's limits set by config keys (`status_connections`,
+/// `status_timeout`).
+pub fn start_limited(keys: &[(&str, &str)]) -> Running {
+    start_configured(Vec::new(), keys)
+}
+
+fn start_configured(records: Vec<redengine::TaskRecord>, keys: &[(&str, &str)]) -> Running {
     let addr = free_addr();
     let log = MemoryLog::with_records(records);
+    let builder = keys
+        .iter()
+        .fold(Session::builder(), |b, (k, v)| b.config(k, v));
     let mut session =
-        Session::builder()
+        builder
             .log_store(log.clone())
             .task_execution(Execution::Thread)
             .status_page(&addr)

@@ -50,7 +50,7 @@ mod with_status {
                 None => Ok(Vec::new()),
             }
         });
-        let (server, slot) = status::serve(addr, history)
+        let (server, slot) = status::serve(addr, history, status::limits(&session.config))
             .map_err(|e| Failure::Runtime(format!("`serve`: cannot listen on {addr}: {e}")))?;
         eprintln!(
             "serving the status page of the {} at http://{}/ (read-only; stop with Ctrl-C)",
@@ -79,7 +79,7 @@ mod with_status {
         let params = session.control.params();
         let resolver = CondResolver::new(&params, &session.conditions);
         let zone = snap.zone.to_string();
-        let tasks = entries(&snap, &resolver)
+        let tasks: Vec<TaskStatus> = entries(&snap, &resolver)
             .iter()
             .map(|e| {
                 let t = e.task;
@@ -140,7 +140,7 @@ mod with_status {
             log: snap.log.clone(),
             live: false,
             on_hold: false,
-            tasks,
+            tasks: tasks.into(),
         })
     }
 }

@@ -239,6 +239,24 @@ impl LogStore for MemoryLog {
         Some(Box::new(self.clone()))
     }
 
+    /// status: filters in place and copies only the answer (as `HistoryQuery::answer` over
+    /// a copy would give), so a reader on another thread (the status page's history)
+    /// holds the lock the scheduler appends under for a scan, not for a copy of every
+    /// record.
+    fn history(&mut self, query: &super::HistoryQuery) -> Result<Vec<TaskRecord>, LogError> {
+        let records = self.lock();
+        let mut kept: Vec<&TaskRecord> =
+            records.iter().rev().filter(|r| query.matches(r)).collect();
+        // Stable: records of one instant stay newest-written first.
+        kept.sort_by_key(|r| std::cmp::Reverse(r.created));
+        Ok(kept
+            .into_iter()
+            .skip(query.offset_count())
+            .take(query.limit_count().unwrap_or(usize::MAX))
+            .cloned()
+            .collect())
+    }
+
     fn prune(&mut self, cutoff: chrono::DateTime<chrono::Utc>) -> Result<u64, LogError> {
         let mut rows = self.lock();
         let records: Vec<TaskRecord> = rows.rows.iter().map(|row| rows.record(row)).collect();

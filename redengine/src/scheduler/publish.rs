@@ -1,7 +1,10 @@
 //! status: the snapshot the scheduler publishes for the status page, once per cycle
-//! (docs/status.md). The cheap parts (last outcome, runs in flight, retries) are fresh each
-//! cycle; the parts that cost a condition walk (next start, the `check` explanation) are
-//! recomputed at most once a second, and the parts that change only with the task are
+//! (docs/status.md). A cycle builds again only the tasks it changed — those with records
+//! written since the last publish and those with runs in flight — and shares the rest
+//! with the last snapshot, chunk by chunk, so a publish costs what changed, not the
+//! number of tasks. The parts that cost a condition walk (next start, the `check`
+//! explanation) are recomputed for every task at most every 250 ms while records are
+//! written and at least once a second, and the parts that change only with the task are
 //! shared between snapshots.
 
 use super::Scheduler;
@@ -31,8 +34,9 @@ mod build {
     use super::Scheduler;
     use crate::ignite::Prepared;
     use crate::next::next_start;
+    use crate::status::snapshot::CHUNK;
     use crate::status::{
-        Last, Outlook, Publisher, RetryStatus, RunStatus, Snapshot, TaskFixed, TaskStatus,
+        Last, Outlook, Publisher, RetryStatus, RunStatus, Snapshot, TaskFixed, TaskStatus, Tasks,
     };
 
     /// How often the next starts and explanations are recomputed at most, when the log
@@ -75,36 +79,57 @@ mod build {
                     .collect();
                 p.refreshed = Some(Instant::now());
             }
-            let tasks = self
-                .tasks
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| !t.retired)
-                .map(|(i, t)| TaskStatus {
-                    fixed: Arc::clone(&p.fixed[i]),
-                    last: self.history.last_record(&t.name).map(|(action, at)| Last {
-                        action: action.as_str(),
-                        at,
-                    }),
-                    last_success: self.history.last(&t.name, Action::Success),
-                    running: self
-                        .running
-                        .of(i)
-                        .iter()
-                        .map(|r| RunStatus {
-                            start: r.start,
-                            elapsed: (now - r.start).as_seconds_f64().max(0.0),
-                            attempt: r.attempt,
+            let touched = std::mem::take(
+                &mut *p
+                    .shared
+                    .touched
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
+            // Records that did not come through the session's store (or a pruned history)
+            // leave no trace of which tasks they touched: build every task then.
+            let unseen = self.history.len() != p.history_len + touched.len();
+            let running = self.running.tasks();
+            if stale || unseen || p.tasks.chunks.len() != self.tasks.len().div_ceil(CHUNK) {
+                p.index = self
+                    .tasks
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| !t.retired)
+                    .map(|(i, t)| (t.name.clone(), i))
+                    .collect();
+                p.tasks = Tasks {
+                    chunks: (0..self.tasks.len())
+                        .step_by(CHUNK)
+                        .map(|from| {
+                            let to = (from + CHUNK).min(self.tasks.len());
+                            Arc::new((from..to).map(|i| self.task_status(p, i, now)).collect())
                         })
                         .collect(),
-                    retry: self.retries.next(&t.name).map(|r| RetryStatus {
-                        attempt: r.attempt,
-                        of: t.retry.attempts(),
-                        at: r.due,
-                    }),
-                    outlook: Arc::clone(&p.outlook[i]),
-                })
-                .collect();
+                };
+            } else {
+                let mut changed: Vec<usize> = touched
+                    .iter()
+                    .filter_map(|name| p.index.get(name).copied())
+                    .chain(running.iter().copied())
+                    .chain(p.was_running.iter().copied())
+                    .collect();
+                changed.sort_unstable();
+                changed.dedup();
+                let mut at = 0;
+                while at < changed.len() {
+                    let chunk = changed[at] / CHUNK;
+                    let mut places = (*p.tasks.chunks[chunk]).clone();
+                    while at < changed.len() && changed[at] / CHUNK == chunk {
+                        let i = changed[at];
+                        places[i % CHUNK] = self.task_status(p, i, now);
+                        at += 1;
+                    }
+                    p.tasks.chunks[chunk] = Arc::new(places);
+                }
+            }
+            p.was_running = running;
+            p.history_len = self.history.len();
             Snapshot {
                 at: now,
                 started: Some(self.started),
@@ -113,8 +138,37 @@ mod build {
                 log: self.s.store.describe(),
                 live: true,
                 on_hold: self.s.control.on_hold.load(Ordering::SeqCst),
-                tasks,
+                tasks: p.tasks.clone(),
             }
+        }
+
+        /// Task `i`'s status now; `None` for a removed task.
+        fn task_status(&self, p: &Publisher, i: usize, now: DateTime<Utc>) -> Option<TaskStatus> {
+            let t = &self.tasks[i];
+            (!t.retired).then(|| TaskStatus {
+                fixed: Arc::clone(&p.fixed[i]),
+                last: self.history.last_record(&t.name).map(|(action, at)| Last {
+                    action: action.as_str(),
+                    at,
+                }),
+                last_success: self.history.last(&t.name, Action::Success),
+                running: self
+                    .running
+                    .of(i)
+                    .iter()
+                    .map(|r| RunStatus {
+                        start: r.start,
+                        elapsed: (now - r.start).as_seconds_f64().max(0.0),
+                        attempt: r.attempt,
+                    })
+                    .collect(),
+                retry: self.retries.next(&t.name).map(|r| RetryStatus {
+                    attempt: r.attempt,
+                    of: t.retry.attempts(),
+                    at: r.due,
+                }),
+                outlook: Arc::clone(&p.outlook[i]),
+            })
         }
 
         /// Task `i`'s next start and `check` explanation at `now`.

@@ -2,16 +2,15 @@
 //! handle. Only on POST, only with the operator's token in a header; anything else is
 //! refused with `403` and the reason. A GET never acts (the router answers it `405`).
 
-use tiny_http::Request;
-
-use super::app::{header, App, Reply};
+use super::app::{App, Reply};
+use super::http::Request;
 
 /// The token the request sent: `Authorization: Bearer T` or `X-Redengine-Token: T`.
 fn sent_token(request: &Request) -> Option<&str> {
-    if let Some(t) = header(request, "X-Redengine-Token") {
+    if let Some(t) = request.header("X-Redengine-Token") {
         return Some(t.trim());
     }
-    let auth = header(request, "Authorization")?;
+    let auth = request.header("Authorization")?;
     let (scheme, token) = auth.trim().split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }

@@ -4,8 +4,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use tiny_http::Request;
-
 use super::metrics::Metrics;
 use super::snapshot::Slot;
 use crate::handle::SessionHandle;
@@ -92,13 +90,4 @@ impl Reply {
             body: body.into(),
         }
     }
-}
-
-/// The header's value, if sent.
-pub(crate) fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
-    request
-        .headers()
-        .iter()
-        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_str())
 }

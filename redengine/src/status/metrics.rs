@@ -125,12 +125,21 @@ fn unix(at: DateTime<Utc>) -> f64 {
 pub(crate) struct CountingStore {
     pub(crate) inner: Box<dyn LogStore>,
     pub(crate) metrics: Arc<Metrics>,
+    /// The names of the tasks with records appended since the last publish: the tasks
+    /// whose status the next snapshot builds again. Only the loop's thread locks it.
+    pub(crate) touched: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl CountingStore {
     fn counted(&self, record: &TaskRecord, result: Result<(), LogError>) -> Result<(), LogError> {
         match &result {
-            Ok(()) => self.metrics.count(record),
+            Ok(()) => {
+                self.metrics.count(record);
+                self.touched
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(record.task_name.clone());
+            }
             Err(_) => {
                 self.metrics.append_errors.inc();
             }

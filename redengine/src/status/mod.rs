@@ -2,8 +2,9 @@
 //! did not, its JSON API, and Prometheus metrics (the repository's docs/status.md).
 //!
 //! * [`snapshot`]: what the scheduler publishes each cycle, and the slot it goes in;
-//! * [`server`]: the bounded `tiny_http` server and its routes; [`app`]: what its
-//!   handlers share (state, answers, the cache of rendered answers);
+//! * [`server`]: the bounded server and its routes, on [`http`] (our own HTTP/1.1 on
+//!   `std::net`); [`app`]: what its handlers share (state, answers, the cache of
+//!   rendered answers);
 //! * [`pages`], [`timeline`] and [`html`]: server-rendered HTML, the SVG Gantt chart,
 //!   escaping;
 //! * [`api`]: the same data as JSON;
@@ -14,6 +15,7 @@ mod actions;
 mod api;
 mod app;
 mod html;
+mod http;
 pub(crate) mod metrics;
 mod pages;
 mod query;
@@ -23,7 +25,7 @@ mod timeline;
 
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
-pub use snapshot::{Last, Outlook, RetryStatus, RunStatus, Snapshot, TaskFixed, TaskStatus};
+pub use snapshot::{Last, Outlook, RetryStatus, RunStatus, Snapshot, TaskFixed, TaskStatus, Tasks};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::handle::{Control, SessionHandle};
@@ -36,6 +38,8 @@ use server::{History, Server};
 pub(crate) struct Shared {
     pub(crate) slot: Arc<snapshot::Slot>,
     pub(crate) metrics: Arc<Metrics>,
+    /// Tasks with records appended since the last publish (by the [`CountingStore`]).
+    pub(crate) touched: Arc<Mutex<Vec<String>>>,
 }
 
 /// Sessions with a status page, by their control block: the store is wrapped for the
@@ -50,14 +54,17 @@ fn shared(session: &mut Session) -> Arc<Shared> {
         return Arc::clone(found);
     }
     let metrics = Arc::new(Metrics::new());
+    let touched = Arc::new(Mutex::new(Vec::new()));
     let inner = std::mem::replace(&mut session.store, Box::new(crate::log::MemoryLog::new()));
     session.store = Box::new(CountingStore {
         inner,
         metrics: Arc::clone(&metrics),
+        touched: Arc::clone(&touched),
     });
     let found = Arc::new(Shared {
         slot: Arc::new(snapshot::Slot::new(true)),
         metrics,
+        touched,
     });
     sessions.push((me, Arc::clone(&found)));
     found
@@ -78,6 +85,13 @@ pub(crate) struct Publisher {
     /// number of records the history held.
     pub(crate) seen: Vec<(crate::registry::TaskFlags, redengine_conditions::Condition)>,
     pub(crate) records: usize,
+    /// The tasks of the last snapshot, and which tasks were running in it.
+    pub(crate) tasks: snapshot::Tasks,
+    pub(crate) was_running: Vec<usize>,
+    /// Task indices by name (of the tasks not removed), as of the last full build.
+    pub(crate) index: std::collections::HashMap<String, usize>,
+    /// The history's length at the last publish.
+    pub(crate) history_len: usize,
 }
 
 impl Publisher {
@@ -100,6 +114,7 @@ impl Publisher {
                 history,
                 cache: server::Cache::default(),
             },
+            limits(&session.config),
         )
         .map_err(|e| {
             Error::new(ErrorKind::Config {
@@ -116,7 +131,21 @@ impl Publisher {
             refreshed: None,
             seen: Vec::new(),
             records: 0,
+            tasks: snapshot::Tasks::default(),
+            was_running: Vec::new(),
+            index: std::collections::HashMap::new(),
+            history_len: 0,
         }))
+    }
+}
+
+/// The server's bounds from the session's config (`status_connections`,
+/// `status_timeout`); the sizes are fixed.
+pub(crate) fn limits(config: &crate::config::Config) -> server::Limits {
+    server::Limits {
+        connections: config.status_connections,
+        timeout: config.status_timeout,
+        ..server::Limits::default()
     }
 }
 
@@ -125,6 +154,7 @@ impl Publisher {
 pub(crate) fn serve(
     addr: &str,
     history: History,
+    limits: server::Limits,
 ) -> std::result::Result<(Server, Arc<snapshot::Slot>), String> {
     let slot = Arc::new(snapshot::Slot::new(false));
     let server = Server::start(
@@ -137,6 +167,7 @@ pub(crate) fn serve(
             history,
             cache: server::Cache::default(),
         },
+        limits,
     )?;
     Ok((server, slot))
 }

@@ -31,7 +31,63 @@ pub struct Snapshot {
     /// Launching is paused (`set_on_hold`).
     pub on_hold: bool,
     /// The tasks, in check order.
-    pub tasks: Vec<TaskStatus>,
+    pub tasks: Tasks,
+}
+
+/// The tasks of a snapshot, in chunks shared with the snapshots before and after it: a
+/// publish builds again only the chunks whose tasks changed (a run started or ended, a
+/// record was written), so its cost follows what changed, not the number of tasks.
+#[derive(Debug, Clone, Default)]
+pub struct Tasks {
+    /// Chunks of [`CHUNK`] places by the scheduler's task index; `None` for a place whose
+    /// task was removed.
+    pub(crate) chunks: Vec<Arc<Vec<Option<TaskStatus>>>>,
+}
+
+/// Places per chunk of [`Tasks`].
+pub(crate) const CHUNK: usize = 64;
+
+impl Tasks {
+    /// The tasks, in check order.
+    pub fn iter(&self) -> impl Iterator<Item = &TaskStatus> {
+        self.chunks.iter().flat_map(|c| c.iter().flatten())
+    }
+
+    /// How many tasks there are.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// No task at all.
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+impl From<Vec<TaskStatus>> for Tasks {
+    fn from(tasks: Vec<TaskStatus>) -> Tasks {
+        Tasks {
+            chunks: tasks
+                .chunks(CHUNK)
+                .map(|c| Arc::new(c.iter().cloned().map(Some).collect()))
+                .collect(),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Tasks {
+    type Item = &'a TaskStatus;
+    type IntoIter = Box<dyn Iterator<Item = &'a TaskStatus> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl Serialize for Tasks {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
 }
 
 /// One task, as `list` shows it, with its runs in flight and its waiting retry.
@@ -178,7 +234,7 @@ impl Snapshot {
             log: String::new(),
             live,
             on_hold: false,
-            tasks: Vec::new(),
+            tasks: Tasks::default(),
         }
     }
 
