@@ -1,6 +1,6 @@
 //! [`HistoryQuery`]: which runs a program (or the `history` command) asks a log for.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 
 use super::{Action, TaskRecord};
 
@@ -123,9 +123,20 @@ impl HistoryQuery {
 
     /// Whether `record` is one the query asks for (before ordering and paging).
     pub fn matches(&self, record: &TaskRecord) -> bool {
-        let created = record.created.with_timezone(&Utc);
-        (self.tasks.is_empty() || self.tasks.contains(&record.task_name))
-            && (self.actions.is_empty() || self.actions.contains(&record.action))
+        self.matches_parts(&record.task_name, record.action, record.created)
+    }
+
+    /// [`HistoryQuery::matches`] on the parts of a record it reads, for a store that keeps
+    /// records in a form of its own.
+    pub(crate) fn matches_parts(
+        &self,
+        task: &str,
+        action: Action,
+        created: DateTime<FixedOffset>,
+    ) -> bool {
+        let created = created.with_timezone(&Utc);
+        (self.tasks.is_empty() || self.tasks.iter().any(|t| t == task))
+            && (self.actions.is_empty() || self.actions.contains(&action))
             && self.since.is_none_or(|s| created >= s)
             && self.until.is_none_or(|u| created < u)
     }

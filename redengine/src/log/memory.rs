@@ -244,16 +244,20 @@ impl LogStore for MemoryLog {
     /// holds the lock the scheduler appends under for a scan, not for a copy of every
     /// record.
     fn history(&mut self, query: &super::HistoryQuery) -> Result<Vec<TaskRecord>, LogError> {
-        let records = self.lock();
-        let mut kept: Vec<&TaskRecord> =
-            records.iter().rev().filter(|r| query.matches(r)).collect();
+        let rows = self.lock();
+        let mut kept: Vec<&Row> = rows
+            .rows
+            .iter()
+            .rev()
+            .filter(|r| query.matches_parts(rows.name(r), r.action, r.created))
+            .collect();
         // Stable: records of one instant stay newest-written first.
         kept.sort_by_key(|r| std::cmp::Reverse(r.created));
         Ok(kept
             .into_iter()
             .skip(query.offset_count())
             .take(query.limit_count().unwrap_or(usize::MAX))
-            .cloned()
+            .map(|r| rows.record(r))
             .collect())
     }
 
