@@ -7,7 +7,7 @@
 //! (timeout, `end_cond`, manual, shutdown) marks the row `cancel`: a queued run is
 //! dropped, a running one's process group is killed by its worker. A running row whose
 //! lease expired (its worker stopped renewing it: killed, or cut off) ends the run as
-//! a crash of the worker.
+//! [`Outcome::Crash`]: logged `crash`, then retried if its task says so.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -172,8 +172,8 @@ impl Waiter {
                 "UPDATE redengine_queue SET state = 'lost' WHERE id = $1",
                 &[&self.id],
             )?;
-            return Ok(Some(self.ended(Outcome::Fail(format!(
-                "crash: the worker {worker} running task '{}' stopped renewing its lease \
+            return Ok(Some(self.ended(Outcome::Crash(format!(
+                "the worker {worker} running task '{}' stopped renewing its lease \
                  (killed, or cut off from the database); the run's outcome is unknown",
                 self.name
             )))));
