@@ -432,3 +432,44 @@ mod lost {
         );
     }
 }
+
+#[test]
+fn a_run_queued_in_a_superseded_leadership_epoch_is_never_claimed() {
+    let url = pg::database("worker_fencing");
+    let file = temp_file("fencing");
+    redengine::PostgresLog::new(&url).prepare().unwrap();
+    let mut c = sql(&url);
+    // Leader 1 queued a run, then leader 2 took over (epoch 2) and queued one.
+    let request =
+        |run: u32| format!(r#"{{"version":1,"task":"count","run":{run},"attempt":1,"args":[]}}"#);
+    c.execute("UPDATE redengine_leadership SET epoch = 2", &[])
+        .unwrap();
+    for (run, epoch) in [(1, 1_i64), (2, 2)] {
+        c.execute(
+            "INSERT INTO redengine_queue (task, request, epoch) VALUES ('count', $1, $2)",
+            &[&request(run), &epoch],
+        )
+        .unwrap();
+    }
+    let mut worker = program(&url, "worker", &file);
+    // Runs are claimed oldest first: the stale one would have gone first.
+    until(&url, Duration::from_secs(60), "the current run done", |c| {
+        scalar(
+            c,
+            "SELECT count(*) FROM redengine_queue WHERE epoch = 2 AND state = 'done'",
+        ) == 1
+    });
+    let stale = c
+        .query_one(
+            "SELECT state, runs FROM redengine_queue WHERE epoch = 1",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        (stale.get::<_, String>(0), stale.get::<_, i32>(1)),
+        ("queued".to_owned(), 0)
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 1);
+    let _ = worker.kill();
+    let _ = worker.wait();
+}

@@ -46,7 +46,7 @@ pub(crate) fn connect(url: &str, role: &str) -> Result<Client, postgres::Error> 
 impl Executor for Queue {
     fn dispatch(&self, job: Job, done: Done) -> Dispatch {
         let name = job.info.name.clone();
-        let Some(url) = crate::log::queue_url() else {
+        let Some((url, epoch)) = crate::log::queue_target() else {
             return Dispatch::Failed(format!(
                 "task '{name}' uses execution `worker`, which queues its runs in the \
                  cluster's PostgreSQL log: run the scheduler on one (`log_postgres`, or \
@@ -61,20 +61,32 @@ impl Executor for Queue {
         let queued = (|| {
             let mut client = connect(&url, "queue")?;
             client.batch_execute("LISTEN redengine_done")?;
-            let id: i64 = client
-                .query_one(
-                    "INSERT INTO redengine_queue (task, request) VALUES ($1, $2) RETURNING id",
-                    &[&name, &request],
+            // Fencing: only while this node's leadership epoch is the current one (the
+            // share lock orders it against a new leader's increment).
+            let id: Option<i64> = client
+                .query_opt(
+                    "INSERT INTO redengine_queue (task, request, epoch) \
+                     SELECT $1, $2, l.epoch FROM redengine_leadership l \
+                     WHERE l.epoch = $3 FOR SHARE OF l RETURNING id",
+                    &[&name, &request, &epoch],
                 )?
-                .get(0);
-            client.execute(
-                "SELECT pg_notify('redengine_queue', $1)",
-                &[&id.to_string()],
-            )?;
+                .map(|r| r.get(0));
+            if let Some(id) = id {
+                client.execute(
+                    "SELECT pg_notify('redengine_queue', $1)",
+                    &[&id.to_string()],
+                )?;
+            }
             Ok::<_, postgres::Error>((client, id))
         })();
         let (client, id) = match queued {
-            Ok(queued) => queued,
+            Ok((client, Some(id))) => (client, id),
+            Ok((_, None)) => {
+                return Dispatch::Failed(format!(
+                    "task '{name}': not queued, as another node took the leadership over \
+                     (the leadership epoch moved past this node's {epoch})"
+                ))
+            }
             Err(e) => {
                 return Dispatch::Failed(format!(
                     "task '{name}': cannot queue the run for a worker ({e})"

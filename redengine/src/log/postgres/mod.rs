@@ -13,7 +13,7 @@ mod schema;
 mod store;
 
 #[cfg(feature = "postgres")]
-pub(crate) use self::store::queue_url;
+pub(crate) use self::store::queue_target;
 #[cfg(feature = "postgres")]
 pub use self::store::{PostgresLog, DEFAULT_LEASE, LEADER_KEY};
 

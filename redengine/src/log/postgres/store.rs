@@ -16,12 +16,14 @@ pub const LEADER_KEY: i64 = 0x7265_6465_6e67;
 /// How long a standby may take to notice a dead leader and lead, by default.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(10);
 
-/// The URL of the PostgreSQL log this process leads on: where `worker` runs are queued.
-static QUEUE_URL: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+/// The URL of the PostgreSQL log this process leads on, and its leadership epoch: where
+/// `worker` runs are queued, and the epoch each queued run must still be current in.
+static QUEUE: std::sync::Mutex<Option<(String, i64)>> = std::sync::Mutex::new(None);
 
-/// Where this process queues `execution = "worker"` runs: the PostgreSQL log it leads on.
-pub(crate) fn queue_url() -> Option<String> {
-    QUEUE_URL.lock().unwrap_or_else(|e| e.into_inner()).clone()
+/// Where this process queues `execution = "worker"` runs: the PostgreSQL log it leads
+/// on, and the leadership epoch it leads in.
+pub(crate) fn queue_target() -> Option<(String, i64)> {
+    QUEUE.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 /// How long a connection attempt may take before it fails with an error naming the URL.
@@ -29,9 +31,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The task log in a PostgreSQL database, and the leadership of a scheduler cluster.
 ///
-/// * **Schema.** Two tables, `redengine_schema_version` and `redengine_records` (the
-///   SQLite log's columns), created and migrated forward by the program under an
-///   advisory lock, never downgraded. A database written by a newer redengine is refused.
+/// * **Schema.** `redengine_schema_version`, `redengine_records` (the SQLite log's
+///   columns), the workers' queue and the leadership epoch, created and migrated forward
+///   by the program under an advisory lock, never downgraded. A database written by a
+///   newer redengine is refused.
 /// * **One writer: the leader.** The scheduler's start-up takes the session-scoped
 ///   advisory lock [`LEADER_KEY`] on the very connection every record is written through.
 ///   While another scheduler holds it, this one waits as a standby, trying again every
@@ -42,7 +45,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// * **Fencing.** The lock and the writes share one connection, and a lost connection is
 ///   never reopened: a leader that lost its lock cannot write the `run` record that must
 ///   precede every launch, so it cannot launch anything (its scheduler stops with the
-///   error). Two leaders can never write at once.
+///   error). On top of that, each node that takes the leadership increments the
+///   leadership epoch (`redengine_leadership`), and every record and queued run carries
+///   the check that its writer's epoch is still the current one, ordered against the
+///   increment by a share lock: a write of a superseded leader, on whatever connection,
+///   is refused, and workers claim only runs of the current epoch.
 /// * **Readers.** [`LogStore::peek`] and the history queries use a connection of their
 ///   own without the lock: `list`, `check` and `history` work from any node.
 /// * **Return values** are kept like the SQLite log's.
@@ -73,6 +80,8 @@ pub struct PostgresLog {
     standby: bool,
     /// When the leader's connection last answered a heartbeat.
     checked: Option<std::time::Instant>,
+    /// The leadership epoch this node leads in (0 until it leads).
+    epoch: i64,
 }
 
 impl std::fmt::Debug for PostgresLog {
@@ -100,6 +109,7 @@ impl PostgresLog {
             lease: DEFAULT_LEASE,
             standby: true,
             checked: None,
+            epoch: 0,
         }
     }
 
@@ -226,6 +236,16 @@ impl PostgresLog {
                 self.describe()
             );
         }
+        // Fencing: this leadership's epoch. From this commit on, no write of an earlier
+        // leader (a record, a queued run) gets in: each checks its epoch under a share
+        // lock of this row, so it committed before this increment or is refused.
+        self.epoch = client
+            .query_one(
+                "UPDATE redengine_leadership SET epoch = epoch + 1 RETURNING epoch",
+                &[],
+            )
+            .map_err(|e| self.err(LogErrorKind::Open, e))?
+            .get(0);
         // The previous leader's queued runs are closed as `crash` by this start-up (they
         // have a `run` record and no finish): none of them may run now, unrecorded. A
         // queued one is dropped; a running one is cancelled (its worker kills it).
@@ -236,7 +256,7 @@ impl PostgresLog {
             )
             .map_err(|e| self.err(LogErrorKind::Open, e))?;
         self.client = Some(client);
-        *QUEUE_URL.lock().unwrap_or_else(|e| e.into_inner()) = Some(self.url.clone());
+        *QUEUE.lock().unwrap_or_else(|e| e.into_inner()) = Some((self.url.clone(), self.epoch));
         Ok(())
     }
 
@@ -297,6 +317,20 @@ impl PostgresLog {
             )),
             Err(e) => Err(LogError::postgres(&self.shown, LogErrorKind::Read, e)),
         }
+    }
+
+    /// A write refused because another node took the leadership over since this one
+    /// took it (its epoch is no longer the current one).
+    fn fenced(&self) -> LogError {
+        LogError::postgres(
+            &self.shown,
+            LogErrorKind::LostLeadership,
+            std::io::Error::other(format!(
+                "another node leads: the leadership epoch moved past this node's {}, and \
+                 the record was not written",
+                self.epoch
+            )),
+        )
     }
 
     /// A write failed: a closed connection is a lost leadership.
@@ -412,8 +446,9 @@ impl LogStore for PostgresLog {
             }
         };
         let client = self.client.as_mut().expect("opened above");
-        let id = match rows::insert(client, record, run_id, &self.node, value) {
-            Ok(id) => id,
+        let id = match rows::insert(client, record, run_id, &self.node, value, self.epoch) {
+            Ok(Some(id)) => id,
+            Ok(None) => return Err(self.fenced()),
             Err(e) => return Err(self.write_err(e)),
         };
         if record.action == Action::Run {
@@ -510,6 +545,8 @@ impl LogStore for PostgresLog {
         self.writer()?;
         let shown = self.shown.clone();
         let node = self.node.clone();
+        let epoch = self.epoch;
+        let mut fenced = false;
         let client = self.client.as_mut().expect("opened above");
         let result = (|| {
             let mut tx = client.transaction()?;
@@ -522,7 +559,11 @@ impl LogStore for PostgresLog {
                         None => rows::last_run(&mut tx, &record.task_name)?,
                     },
                 };
-                let id = rows::insert(&mut tx, record, run_id, &node, None)?;
+                let Some(id) = rows::insert(&mut tx, record, run_id, &node, None, epoch)? else {
+                    // Rolled back when `tx` drops: none of the records is written.
+                    fenced = true;
+                    return Ok(());
+                };
                 if record.action == Action::Run {
                     open.insert(record.task_name.clone(), id);
                 } else {
@@ -532,6 +573,9 @@ impl LogStore for PostgresLog {
             tx.commit()
         })();
         self.open_runs.clear();
+        if fenced {
+            return Err(self.fenced());
+        }
         result.map_err(|e| LogError::postgres(&shown, LogErrorKind::Write, e))
     }
 }
