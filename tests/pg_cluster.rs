@@ -95,6 +95,29 @@ fn lock_holders(url: &str) -> i64 {
         .get(0)
 }
 
+/// Waits until `n` nodes stand by: their connection's last statement tried the lock or
+/// looked up who holds it.
+fn standing_by(url: &str, n: i64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut client = sql(url);
+    loop {
+        let up: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE application_name LIKE 'redengine scheduler %' \
+                 AND (query LIKE '%pg_try_advisory_lock%' OR query LIKE '%FROM pg_locks l JOIN%')",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if up >= n {
+            return;
+        }
+        assert!(Instant::now() < deadline, "only {up} of {n} nodes stand by");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn kill9(child: &mut Child) {
     let _ = child.kill();
     let _ = child.wait();
@@ -109,6 +132,7 @@ fn one_node_leads_and_a_standby_takes_over_from_a_killed_leader() {
     let mut lead = leader(&rx, Duration::from_secs(60), true);
     assert_eq!(lock_holders(&url), 1);
     assert_eq!(count(&url, "daily_job", "success"), 1);
+    standing_by(&url, 2);
 
     let failovers = 20;
     let mut worst = Duration::ZERO;
@@ -124,6 +148,9 @@ fn one_node_leads_and_a_standby_takes_over_from_a_killed_leader() {
         lead = next;
         nodes.push(spawn(&url, &tx));
         assert_eq!(lock_holders(&url), 1);
+        // The next kill finds two standbys: a node still starting would find no leader
+        // and lead at once, a start-up rather than a takeover.
+        standing_by(&url, 2);
     }
     // Within the lease plus start-up slack (the standbys try every fifth of it).
     assert!(worst < Duration::from_secs(10), "failover took {worst:?}");
