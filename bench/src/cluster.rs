@@ -410,8 +410,75 @@ pub(crate) fn failover(count: usize) -> Result<(f64, f64), String> {
     Ok((median(took), max))
 }
 
+/// Records appended per second to the PostgreSQL log by a leader: one connection, one
+/// committed, epoch-checked `INSERT` each (a `run` and a `success`, alternately). The
+/// write side of a leader's cycle: two records per run.
+pub(crate) fn append_rate(records: usize) -> Result<f64, String> {
+    use redengine::{Action, LogStore, TaskRecord};
+    let url = pg::try_database("bench_append")?;
+    let mut log = redengine::PostgresLog::new(&url).standby(false);
+    log.load().map_err(|e| e.to_string())?;
+    let at = chrono::Utc::now().fixed_offset();
+    let start = Instant::now();
+    for i in 0..records {
+        let record = if i % 2 == 0 {
+            TaskRecord::run("t", at)
+        } else {
+            TaskRecord::finish("t", Action::Success, at, at, "")
+        };
+        log.append(&record).map_err(|e| e.to_string())?;
+    }
+    Ok(records as f64 / secs(start.elapsed()))
+}
+
+/// The leader's cost when every task's input changed: µs of one loop iteration in which
+/// `x` ran (in the cycle, on the memory log) and each of `tasks` tasks reading it
+/// (`after task 'x' failed`, false: x succeeds) is evaluated again. Frozen clock, cycles
+/// back to back. With the idle rows (nothing changed), this brackets a leader's cycle.
+pub(crate) fn changed_cycle(tasks: usize) -> Result<f64, String> {
+    use std::sync::{Arc, Mutex};
+    let cycles = 60u64;
+    let marks = Arc::new(Mutex::new(Vec::<Instant>::with_capacity(64)));
+    let seen = Arc::clone(&marks);
+    let mut session = Session::builder()
+        .clock(crate::probe::FrozenClock(crate::probe::noon()))
+        .zone(Zone::Utc)
+        .log_memory()
+        .task_execution(Execution::Main)
+        .task(Task::builder("x").start_cond("true").run(|_| ()))
+        .with_tasks((0..tasks).map(|i| {
+            Task::builder(format!("t{i}"))
+                .start_cond("after task 'x' failed")
+                .run(|_| ())
+        }))
+        .on_cycle(move |info| {
+            if let Ok(mut m) = seen.lock() {
+                m.push(Instant::now());
+            }
+            if info.cycles >= cycles {
+                info.handle.shutdown();
+            }
+            Ok(None)
+        })
+        .build()
+        .map_err(|e| e.to_string())?;
+    session.run().map_err(|e| e.to_string())?;
+    let marks = marks.lock().map_err(|e| e.to_string())?;
+    let gaps: Vec<f64> = marks
+        .windows(2)
+        .skip(2)
+        .map(|w| secs(w[1] - w[0]))
+        .collect();
+    Ok(median(gaps) * 1e6)
+}
+
 /// One interleaved run of this module's measurements.
 pub(crate) fn measure(s: &mut Samples) {
+    s.take("cluster_append", || append_rate(5_000));
+    s.take("cluster_changed_1k", || changed_cycle(1_000));
+    s.take("cluster_changed_10k", || changed_cycle(10_000));
+    // The floor of the queue rows: a worker runs each run as a local process child.
+    s.take("cluster_process_floor", || crate::process::throughput(300));
     s.take("cluster_queue_1w", || queue_rate(1, 500));
     s.take("cluster_queue_2w", || queue_rate(2, 500));
     s.take("cluster_queue_4w", || queue_rate(4, 500));
@@ -442,10 +509,39 @@ pub(crate) fn rows(s: &Samples) -> Vec<Row> {
             g(key),
             // The target is for 4 workers; 1 and 2 show how it scales.
             Target::AtLeast(if workers == 4 { 500.0 } else { 0.0 }),
-            None,
+            // Floor: the local `process` executor's runs/s, measured in the same run:
+            // every worker run is such a child too.
+            g("cluster_process_floor"),
         )
     };
     let mut rows = vec![
+        Row::new(
+            "cluster_append",
+            "records/s appended, PostgreSQL log, one leader connection, a commit each \
+             (the bench's throw-away server runs with fsync off)",
+            Unit::RunsPerSec,
+            g("cluster_append"),
+            // Informational: the write bound of one leader (docs/cluster.md).
+            Target::AtLeast(0.0),
+            None,
+        ),
+        Row::new(
+            "cluster_changed_1k",
+            "one cycle in which 1,000 tasks' input changed (each evaluated again)",
+            Unit::Us,
+            g("cluster_changed_1k"),
+            // Informational: the leader's cost per task per cycle (docs/cluster.md).
+            Target::AtLeast(0.0),
+            None,
+        ),
+        Row::new(
+            "cluster_changed_10k",
+            "one cycle in which 10,000 tasks' input changed (each evaluated again)",
+            Unit::Us,
+            g("cluster_changed_10k"),
+            Target::AtLeast(0.0),
+            None,
+        ),
         queue("cluster_queue_1w", 1),
         queue("cluster_queue_2w", 2),
         queue("cluster_queue_4w", 4),
@@ -479,6 +575,14 @@ pub(crate) fn rows(s: &Samples) -> Vec<Row> {
     if let Some(row) = rows.last_mut() {
         if let Some(worker) = g("cluster_dispatch_worker") {
             row.note = Some(format!("a worker run's dispatch: {worker:.1} ms in all"));
+        }
+    }
+    if let (Some(a), Some(b)) = (g("cluster_changed_1k"), g("cluster_changed_10k")) {
+        if let Some(row) = rows.iter_mut().find(|r| r.key == "cluster_changed_10k") {
+            row.note = Some(format!(
+                "per task: {:.0} ns ((10k − 1k) / 9,000)",
+                (b - a) * 1e3 / 9_000.0
+            ));
         }
     }
     for row in &mut rows {
