@@ -2,8 +2,8 @@
 //! standby takes over from a leader killed with SIGKILL (its run closed as `crash`, a
 //! `daily` task never run twice), and a leader whose lock connection the server ends
 //! stops before another node leads. Fencing: a leader superseded by another (a newer
-//! leadership epoch) can write no record, and a database of the previous schema
-//! version is migrated to the epoch.
+//! leadership epoch) can write no record, and its scheduler stops without launching
+//! again; a database of the previous schema version is migrated to the epoch.
 
 #[path = "common/pg.rs"]
 mod pg;
@@ -307,4 +307,33 @@ fn a_version_2_database_is_migrated_forward_to_the_leadership_epoch() {
     ))
     .unwrap();
     assert_eq!(count(&url, "daily_job", "success"), 1);
+}
+
+#[test]
+fn a_scheduler_whose_leadership_was_taken_over_mid_run_stops_without_launching_again() {
+    use redengine::{Execution, Session, Task, Zone};
+    let url = pg::database("fencing_session");
+    let bump = url.clone();
+    let result = Session::builder()
+        .zone(Zone::Utc)
+        .log_postgres(&url)
+        .handle_signals(false)
+        .task(
+            Task::builder("a")
+                .execution(Execution::Main)
+                .start_cond("true")
+                .run(move |_| {
+                    // Another node takes the leadership over while this run runs.
+                    sql(&bump)
+                        .execute("UPDATE redengine_leadership SET epoch = epoch + 1", &[])
+                        .unwrap();
+                }),
+        )
+        .build()
+        .and_then(|mut s| s.run());
+    let error = result.unwrap_err().to_string();
+    assert!(error.contains("another node leads"), "{error}");
+    // Its finish was refused, and it launched nothing more.
+    assert_eq!(count(&url, "a", "run"), 1);
+    assert_eq!(scalar(&url, "SELECT count(*) FROM redengine_records"), 1);
 }
