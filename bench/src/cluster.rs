@@ -1,7 +1,8 @@
 //! cluster: rows of a scheduler cluster on a real PostgreSQL server (docs/cluster.md):
 //! runs per second through the worker queue with 1, 2 and 4 workers, leader failover
-//! time over 10 failovers with the default lease, and the dispatch latency a worker run
-//! adds over a local process run.
+//! time over 10 failovers with the default lease ([`failover`]), the dispatch latency a
+//! worker run adds over a local process run, and what one leader costs ([`leader`]:
+//! appends per second, a cycle in which many tasks' input changed).
 //!
 //! The server is the tests' throw-away one (`tests/common/pg.rs`, included here by path
 //! so there is one helper): `initdb` in a temporary directory, 127.0.0.1, a free port,
@@ -12,10 +13,9 @@
 //! this binary re-executed with [`ROLE_ENV`] set (see [`child_if_requested`]), and the
 //! workers' run children re-execute it once more, as every process child does.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use redengine::{Execution, Session, SessionBuilder, Task, Zone};
@@ -24,6 +24,8 @@ use crate::probe::{median, secs};
 use crate::report::{Row, Target, Unit};
 use crate::Samples;
 
+mod failover;
+mod leader;
 #[allow(dead_code, unreachable_pub, clippy::all)]
 #[path = "../../tests/common/pg.rs"]
 mod pg;
@@ -53,7 +55,7 @@ pub(crate) fn child_if_requested() -> Option<ExitCode> {
             ["redengine-bench", "--log", &url, "worker"].map(std::ffi::OsString::from),
             worker_session,
         ),
-        "node" => match node(&url) {
+        "node" => match failover::node(&url) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: bench cluster node: {e}");
@@ -118,30 +120,6 @@ fn worker_session() -> SessionBuilder {
         .zone(Zone::Utc)
         .config("max_process_count", PER_WORKER)
         .with_tasks(worker_tasks())
-}
-
-/// A failover node: leads or stands by on `url` with the default lease; its one task
-/// prints `lead PID` when this node starts leading, and runs until terminated.
-fn node(url: &str) -> Result<(), String> {
-    Session::builder()
-        .zone(Zone::Utc)
-        .log_postgres(url)
-        .handle_signals(false)
-        .task(
-            Task::builder("lead")
-                .execution(Execution::Thread)
-                .start_cond("true")
-                .run(|ctx| {
-                    let mut out = std::io::stdout().lock();
-                    let _ = writeln!(out, "lead {}", std::process::id()).and_then(|()| out.flush());
-                    while !ctx.termination().is_set() {
-                        std::thread::sleep(Duration::from_millis(20));
-                    }
-                }),
-        )
-        .build()
-        .and_then(|mut s| s.run())
-        .map_err(|e| e.to_string())
 }
 
 /// Child processes killed (SIGKILL) and reaped when dropped.
@@ -322,161 +300,11 @@ pub(crate) fn dispatch_added(rounds: i64) -> Result<(f64, f64), String> {
     Ok((worker - process, worker))
 }
 
-/// The nodes standing by: their connection's last statement tried the lock or looked
-/// up who holds it.
-const STANDBYS: &str = "SELECT count(*) FROM pg_stat_activity \
-     WHERE application_name LIKE 'redengine scheduler %' \
-     AND (query LIKE '%pg_try_advisory_lock%' OR query LIKE '%FROM pg_locks l JOIN%')";
-
-/// Leader failover with the default lease: 3 nodes; `count` times, kill the leader
-/// (SIGKILL) and time until another node's `lead` line. Median and max, in ms.
-///
-/// Each kill waits until both other nodes stand by (their connection's last statement
-/// is the lock attempt or the look-up of the leader): a node still starting when the
-/// leader dies finds no leader and leads at once, which is a start-up, not a failover.
-pub(crate) fn failover(count: usize) -> Result<(f64, f64), String> {
-    let url = pg::try_database("bench_failover")?;
-    let (tx, rx) = channel::<(u32, String)>();
-    let mut nodes = Procs(Vec::new());
-    let add = |nodes: &mut Procs| -> Result<(), String> {
-        let mut child = Procs::spawn("node", &url, None)?;
-        let pid = child.id();
-        let out = child.stdout.take().ok_or("a node without stdout")?;
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                let _ = tx.send((pid, line));
-            }
-        });
-        nodes.0.push(child);
-        Ok(())
-    };
-    for _ in 0..3 {
-        add(&mut nodes)?;
-    }
-    let lease = redengine::log::DEFAULT_LEASE;
-    let mut watch = postgres::Client::connect(&url, postgres::NoTls)
-        .map_err(|e| format!("cannot connect to the bench's server: {e}"))?;
-    // A standby's connection last ran the lock attempt or the look-up of the leader.
-    let mut all_standing_by = |n: i64| -> Result<(), String> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let up: i64 = watch
-                .query_one(STANDBYS, &[])
-                .map_err(|e| e.to_string())?
-                .get(0);
-            if up >= n {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                return Err(format!("only {up} of {n} nodes stand by"));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
-    let leader = |rx: &Receiver<(u32, String)>, not: Option<u32>| -> Result<u32, String> {
-        let deadline = Instant::now() + 3 * lease + Duration::from_secs(30);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok((pid, line)) if line == format!("lead {pid}") && Some(pid) != not => {
-                    return Ok(pid)
-                }
-                Ok(_) => {}
-                Err(_) => return Err("no node took the leadership over".to_owned()),
-            }
-        }
-    };
-    let mut current = leader(&rx, None)?;
-    let mut took = Vec::with_capacity(count);
-    for _ in 0..count {
-        all_standing_by(2)?;
-        let i = nodes
-            .0
-            .iter()
-            .position(|c| c.id() == current)
-            .ok_or("the leader is not one of the nodes")?;
-        let mut dead = nodes.0.remove(i);
-        let killed = Instant::now();
-        let _ = dead.kill();
-        let next = leader(&rx, Some(current));
-        let _ = dead.wait();
-        let next = next?;
-        took.push(secs(killed.elapsed()) * 1e3);
-        current = next;
-        add(&mut nodes)?;
-    }
-    let max = took.iter().copied().fold(0.0, f64::max);
-    Ok((median(took), max))
-}
-
-/// Records appended per second to the PostgreSQL log by a leader: one connection, one
-/// committed, epoch-checked `INSERT` each (a `run` and a `success`, alternately). The
-/// write side of a leader's cycle: two records per run.
-pub(crate) fn append_rate(records: usize) -> Result<f64, String> {
-    use redengine::{Action, LogStore, TaskRecord};
-    let url = pg::try_database("bench_append")?;
-    let mut log = redengine::PostgresLog::new(&url).standby(false);
-    log.load().map_err(|e| e.to_string())?;
-    let at = chrono::Utc::now().fixed_offset();
-    let start = Instant::now();
-    for i in 0..records {
-        let record = if i % 2 == 0 {
-            TaskRecord::run("t", at)
-        } else {
-            TaskRecord::finish("t", Action::Success, at, at, "")
-        };
-        log.append(&record).map_err(|e| e.to_string())?;
-    }
-    Ok(records as f64 / secs(start.elapsed()))
-}
-
-/// The leader's cost when every task's input changed: µs of one loop iteration in which
-/// `x` ran (in the cycle, on the memory log) and each of `tasks` tasks reading it
-/// (`after task 'x' failed`, false: x succeeds) is evaluated again. Frozen clock, cycles
-/// back to back. With the idle rows (nothing changed), this brackets a leader's cycle.
-pub(crate) fn changed_cycle(tasks: usize) -> Result<f64, String> {
-    use std::sync::{Arc, Mutex};
-    let cycles = 60u64;
-    let marks = Arc::new(Mutex::new(Vec::<Instant>::with_capacity(64)));
-    let seen = Arc::clone(&marks);
-    let mut session = Session::builder()
-        .clock(crate::probe::FrozenClock(crate::probe::noon()))
-        .zone(Zone::Utc)
-        .log_memory()
-        .task_execution(Execution::Main)
-        .task(Task::builder("x").start_cond("true").run(|_| ()))
-        .with_tasks((0..tasks).map(|i| {
-            Task::builder(format!("t{i}"))
-                .start_cond("after task 'x' failed")
-                .run(|_| ())
-        }))
-        .on_cycle(move |info| {
-            if let Ok(mut m) = seen.lock() {
-                m.push(Instant::now());
-            }
-            if info.cycles >= cycles {
-                info.handle.shutdown();
-            }
-            Ok(None)
-        })
-        .build()
-        .map_err(|e| e.to_string())?;
-    session.run().map_err(|e| e.to_string())?;
-    let marks = marks.lock().map_err(|e| e.to_string())?;
-    let gaps: Vec<f64> = marks
-        .windows(2)
-        .skip(2)
-        .map(|w| secs(w[1] - w[0]))
-        .collect();
-    Ok(median(gaps) * 1e6)
-}
-
 /// One interleaved run of this module's measurements.
 pub(crate) fn measure(s: &mut Samples) {
-    s.take("cluster_append", || append_rate(5_000));
-    s.take("cluster_changed_1k", || changed_cycle(1_000));
-    s.take("cluster_changed_10k", || changed_cycle(10_000));
+    s.take("cluster_append", || leader::append_rate(5_000));
+    s.take("cluster_changed_1k", || leader::changed_cycle(1_000));
+    s.take("cluster_changed_10k", || leader::changed_cycle(10_000));
     // The floor of the queue rows: a worker runs each run as a local process child.
     s.take("cluster_process_floor", || crate::process::throughput(300));
     s.take("cluster_queue_1w", || queue_rate(1, 500));
@@ -488,7 +316,7 @@ pub(crate) fn measure(s: &mut Samples) {
         s.take("cluster_dispatch_worker", || got.map(|g| g.1));
     }
     if s.wanted("cluster_failover_median") || s.wanted("cluster_failover_max") {
-        let got = failover(10);
+        let got = failover::failover(10);
         s.take("cluster_failover_median", || got.clone().map(|g| g.0));
         s.take("cluster_failover_max", || got.map(|g| g.1));
     }
