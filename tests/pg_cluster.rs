@@ -1,7 +1,9 @@
 //! Scheduler nodes as real processes on one PostgreSQL database: exactly one leads, a
 //! standby takes over from a leader killed with SIGKILL (its run closed as `crash`, a
 //! `daily` task never run twice), and a leader whose lock connection the server ends
-//! stops before another node leads.
+//! stops before another node leads. Fencing: a leader superseded by another (a newer
+//! leadership epoch) can write no record, and its scheduler stops without launching
+//! again; a database of the previous schema version is migrated to the epoch.
 
 #[path = "common/pg.rs"]
 mod pg;
@@ -93,6 +95,29 @@ fn lock_holders(url: &str) -> i64 {
         .get(0)
 }
 
+/// Waits until `n` nodes stand by: their connection's last statement tried the lock or
+/// looked up who holds it.
+fn standing_by(url: &str, n: i64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut client = sql(url);
+    loop {
+        let up: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE application_name LIKE 'redengine scheduler %' \
+                 AND (query LIKE '%pg_try_advisory_lock%' OR query LIKE '%FROM pg_locks l JOIN%')",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if up >= n {
+            return;
+        }
+        assert!(Instant::now() < deadline, "only {up} of {n} nodes stand by");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn kill9(child: &mut Child) {
     let _ = child.kill();
     let _ = child.wait();
@@ -107,6 +132,7 @@ fn one_node_leads_and_a_standby_takes_over_from_a_killed_leader() {
     let mut lead = leader(&rx, Duration::from_secs(60), true);
     assert_eq!(lock_holders(&url), 1);
     assert_eq!(count(&url, "daily_job", "success"), 1);
+    standing_by(&url, 2);
 
     let failovers = 20;
     let mut worst = Duration::ZERO;
@@ -122,6 +148,9 @@ fn one_node_leads_and_a_standby_takes_over_from_a_killed_leader() {
         lead = next;
         nodes.push(spawn(&url, &tx));
         assert_eq!(lock_holders(&url), 1);
+        // The next kill finds two standbys: a node still starting would find no leader
+        // and lead at once, a start-up rather than a takeover.
+        standing_by(&url, 2);
     }
     // Within the lease plus start-up slack (the standbys try every fifth of it).
     assert!(worst < Duration::from_secs(10), "failover took {worst:?}");
@@ -170,4 +199,141 @@ fn a_leader_whose_lock_connection_ends_stops_before_another_leads() {
     for mut node in nodes {
         kill9(&mut node);
     }
+}
+
+// --- Fencing: the leadership epoch ---
+
+fn scalar(url: &str, query: &str) -> i64 {
+    sql(url).query_one(query, &[]).unwrap().get(0)
+}
+
+fn at(text: &str) -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339(text).unwrap()
+}
+
+#[test]
+fn a_leader_superseded_by_a_newer_epoch_can_write_no_run() {
+    use redengine::log::{Action, LogStore, TaskRecord};
+    let url = pg::database("fencing");
+    let mut old = redengine::PostgresLog::new(&url).standby(false);
+    old.load().unwrap();
+    assert_eq!(scalar(&url, "SELECT epoch FROM redengine_leadership"), 1);
+    let first = at("2024-01-03T08:00:00Z");
+    old.append(&TaskRecord::run("daily_job", first)).unwrap();
+    // Another node takes the leadership over (its start-up increments the epoch) while
+    // this one still has a working connection: the split brain the lock alone cannot
+    // rule out once writes go through more than one connection.
+    sql(&url)
+        .execute("UPDATE redengine_leadership SET epoch = epoch + 1", &[])
+        .unwrap();
+    let second = at("2024-01-04T08:00:00Z");
+    let refused = old
+        .append(&TaskRecord::run("daily_job", second))
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("another node leads"),
+        "{refused}"
+    );
+    let finish = TaskRecord::finish("daily_job", Action::Success, first, second, "");
+    assert!(old.append_all(std::slice::from_ref(&finish)).is_err());
+    assert!(old.append(&finish).is_err());
+    assert_eq!(count(&url, "daily_job", "run"), 1);
+    assert_eq!(scalar(&url, "SELECT count(*) FROM redengine_records"), 1);
+}
+
+/// The schema of the previous version (2), as that release created it, with a record
+/// and a queued run.
+const VERSION_2: &str = r#"
+    CREATE TABLE redengine_schema_version (version INTEGER NOT NULL);
+    INSERT INTO redengine_schema_version (version) VALUES (2);
+    CREATE TABLE redengine_records (
+        id BIGSERIAL PRIMARY KEY, task TEXT NOT NULL, created BIGINT NOT NULL,
+        created_offset INTEGER NOT NULL, action TEXT NOT NULL, start BIGINT,
+        start_offset INTEGER, "end" BIGINT, end_offset INTEGER, runtime BIGINT,
+        message TEXT NOT NULL, exc_text TEXT NOT NULL, run_id BIGINT,
+        attempt INTEGER NOT NULL DEFAULT 1, node TEXT NOT NULL DEFAULT '', value_json TEXT);
+    CREATE INDEX redengine_records_task ON redengine_records (task, action, id);
+    CREATE INDEX redengine_records_created ON redengine_records (created);
+    CREATE TABLE redengine_queue (
+        id BIGSERIAL PRIMARY KEY, task TEXT NOT NULL, request TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued', worker TEXT, lease_until TIMESTAMPTZ,
+        reply TEXT, runs INTEGER NOT NULL DEFAULT 0,
+        created TIMESTAMPTZ NOT NULL DEFAULT now());
+    CREATE INDEX redengine_queue_state ON redengine_queue (state, id);
+    CREATE TABLE redengine_workers (
+        name TEXT PRIMARY KEY, started TIMESTAMPTZ NOT NULL DEFAULT now(),
+        heartbeat TIMESTAMPTZ NOT NULL DEFAULT now());
+    INSERT INTO redengine_records (task, created, created_offset, action, start,
+        start_offset, message, exc_text, run_id)
+        VALUES ('daily_job', 1704268800000000, 0, 'run', 1704268800000000, 0,
+        'Task ''daily_job'' status: ''run''', '', 1);
+    INSERT INTO redengine_queue (task, request) VALUES ('count', '{}');
+"#;
+
+#[test]
+fn a_version_2_database_is_migrated_forward_to_the_leadership_epoch() {
+    use redengine::log::{Action, LogStore, TaskRecord};
+    let url = pg::database("migrate_v2");
+    sql(&url).batch_execute(VERSION_2).unwrap();
+    let mut log = redengine::PostgresLog::new(&url).standby(false);
+    let records = log.load().unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].action, Action::Run);
+    assert_eq!(records[0].created, at("2024-01-03T08:00:00Z"));
+    assert_eq!(
+        scalar(
+            &url,
+            "SELECT max(version)::bigint FROM redengine_schema_version"
+        ),
+        3
+    );
+    // Leading took the first epoch and dropped the old queued run (epoch 0).
+    assert_eq!(scalar(&url, "SELECT epoch FROM redengine_leadership"), 1);
+    assert_eq!(
+        scalar(
+            &url,
+            "SELECT count(*) FROM redengine_queue WHERE epoch = 0 AND state = 'done'"
+        ),
+        1
+    );
+    // And it writes in that epoch.
+    let (start, end) = (at("2024-01-03T08:00:00Z"), at("2024-01-03T08:00:01Z"));
+    log.append(&TaskRecord::finish(
+        "daily_job",
+        Action::Success,
+        start,
+        end,
+        "",
+    ))
+    .unwrap();
+    assert_eq!(count(&url, "daily_job", "success"), 1);
+}
+
+#[test]
+fn a_scheduler_whose_leadership_was_taken_over_mid_run_stops_without_launching_again() {
+    use redengine::{Execution, Session, Task, Zone};
+    let url = pg::database("fencing_session");
+    let bump = url.clone();
+    let result = Session::builder()
+        .zone(Zone::Utc)
+        .log_postgres(&url)
+        .handle_signals(false)
+        .task(
+            Task::builder("a")
+                .execution(Execution::Main)
+                .start_cond("true")
+                .run(move |_| {
+                    // Another node takes the leadership over while this run runs.
+                    sql(&bump)
+                        .execute("UPDATE redengine_leadership SET epoch = epoch + 1", &[])
+                        .unwrap();
+                }),
+        )
+        .build()
+        .and_then(|mut s| s.run());
+    let error = result.unwrap_err().to_string();
+    assert!(error.contains("another node leads"), "{error}");
+    // Its finish was refused, and it launched nothing more.
+    assert_eq!(count(&url, "a", "run"), 1);
+    assert_eq!(scalar(&url, "SELECT count(*) FROM redengine_records"), 1);
 }

@@ -258,6 +258,11 @@ fn records_read_back_as_written(kind: Kind) {
             at("2024-01-03T09:00:00Z"),
         ),
         TaskRecord::crash("c", at("2024-01-03T08:00:00Z"), at("2024-01-04T08:00:00Z")),
+        // cluster: a crash its executor reported (a worker's lease expired), with why.
+        TaskRecord {
+            exc_text: "the worker w:1 stopped renewing its lease,\n\"killed\"".into(),
+            ..TaskRecord::crash("d", at("2024-01-03T08:00:00Z"), at("2024-01-03T08:00:09Z"))
+        },
     ];
     let mut log = store.open();
     log.load().unwrap();

@@ -16,6 +16,8 @@
 
 // async: redengine async tasks beside tokio-cron-scheduler.
 mod asynchronous;
+// cluster: a scheduler cluster on a throw-away PostgreSQL server.
+mod cluster;
 mod cycle;
 mod idle;
 mod launch;
@@ -183,6 +185,8 @@ fn measure(s: &mut Samples, opts: &Options) {
     cycle::measure(s);
     measure_stores(s);
     measure_status(s, opts);
+    // cluster: queue throughput, failover, worker dispatch.
+    cluster::measure(s);
 }
 
 /// status: dispatch latency with the status page idle and under 50 clients, and the
@@ -239,6 +243,10 @@ fn measure_stores(s: &mut Samples) {
 }
 
 fn main() -> ExitCode {
+    // cluster: a worker or failover node of the cluster rows, or a worker's run child.
+    if let Some(code) = cluster::child_if_requested() {
+        return code;
+    }
     // A process-executor child of the `process` rows: run its task and report.
     if let Some(code) = redengine::run_child_if_requested(process::child_session) {
         return code;

@@ -270,6 +270,8 @@ pub(crate) fn rows(s: &Samples) -> Vec<Row> {
     ));
     annotate(&mut rows, s);
     rows.extend(crate::cycle::rows(s));
+    // cluster: the scheduler cluster's rows.
+    rows.extend(crate::cluster::rows(s));
     rows.retain(|r| s.wanted(r.key));
     rows
 }

@@ -1,5 +1,6 @@
 //! What a task body returns, and how it maps to a log action: `success`, `fail` (with the
-//! error text in `exc_text`), `inaction` or `terminate`.
+//! error text in `exc_text`), `inaction` or `terminate`; and `crash` for a run its
+//! executor lost.
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
@@ -21,6 +22,13 @@ pub enum Outcome {
     Inaction,
     /// The body stopped because its termination flag was set: logged `terminate`.
     Terminated,
+    /// The executor lost the run: what ran it died or was cut off (a cluster worker that
+    /// stopped renewing its lease), so how the body ended is unknown. Logged `crash`, as
+    /// a run a dead scheduler left open is at the next start-up, with this text (why) in
+    /// `exc_text`; retried when the task's `retries` say so. A task kind that hands its
+    /// runs to another system may return it when that system lost the run; a body that
+    /// failed returns [`Outcome::Fail`].
+    Crash(String),
 }
 
 /// How a run ended.

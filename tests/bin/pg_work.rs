@@ -4,7 +4,10 @@
 //! * `count` (`execution = "worker"`, never started by a condition: the test queues its
 //!   runs) appends its process id (one child per run) to `$PG_WORK_FILE`, then sleeps `$PG_WORK_SLEEP_MS`;
 //! * `answer` (`execution = "worker"`, daily) returns 42, which `show` (in the scheduler)
-//!   prints as `answer 42`.
+//!   prints as `answer 42`;
+//! * `hang` (`execution = "worker"`, daily when `$PG_WORK_HANG` is set, one retry after a
+//!   second): its first run creates `$PG_WORK_FILE.hang` and sleeps until killed, the
+//!   retry finds the file and succeeds.
 
 use std::io::Write;
 
@@ -41,6 +44,25 @@ fn main() -> SessionBuilder {
                 .execution(Execution::Worker)
                 .start_cond("daily")
                 .run_serde(|_| Ok::<u32, String>(42)),
+        )
+        .task(
+            Task::builder("hang")
+                .execution(Execution::Worker)
+                .start_cond(if std::env::var_os("PG_WORK_HANG").is_some() {
+                    "daily"
+                } else {
+                    "false"
+                })
+                .retries(1)
+                .retry_delay("1 second")
+                .run(|_| {
+                    let path = std::env::var("PG_WORK_FILE").expect("PG_WORK_FILE") + ".hang";
+                    if std::fs::metadata(&path).is_err() {
+                        std::fs::write(&path, std::process::id().to_string()).unwrap();
+                        // Until the worker's death ends this child (its lifeline).
+                        std::thread::sleep(std::time::Duration::from_secs(600));
+                    }
+                }),
         )
         .task(
             Task::builder("show")

@@ -7,9 +7,10 @@
 //! engine needs no other change: a new leader's start-up reads the history back and
 //! closes the dead leader's open runs as `crash` (retried if their task says so) exactly
 //! as a restarted single scheduler does, and a leader that lost its connection cannot
-//! write the `run` record that precedes every launch, so it stops. This module adds the
-//! run queue of `execution = "worker"` tasks ([`queue`] on the leader, [`worker`] on the
-//! workers) and answers `status`.
+//! write the `run` record that precedes every launch, so it stops; each leadership's
+//! epoch refuses whatever a superseded leader still writes, on any connection. This
+//! module adds the run queue of `execution = "worker"` tasks ([`queue`] on the leader,
+//! [`worker`] on the workers) and answers `status`.
 
 #[cfg(feature = "postgres")]
 pub(crate) mod queue;

@@ -120,7 +120,8 @@ pub(crate) fn run(url: &str, max: usize, lease: Duration) -> Result<(), String> 
     }
 }
 
-/// Claims the oldest queued run: `(id, task, request)`.
+/// Claims the oldest queued run of the current leadership epoch: `(id, task, request)`.
+/// A run queued by a superseded leader is never claimed (fencing: docs/cluster.md).
 fn claim(
     client: &mut Client,
     name: &str,
@@ -129,7 +130,8 @@ fn claim(
     let row = client.query_opt(
         "UPDATE redengine_queue SET state = 'running', worker = $1, runs = runs + 1, \
          lease_until = now() + $2 * interval '1 millisecond' \
-         WHERE id = (SELECT id FROM redengine_queue WHERE state = 'queued' ORDER BY id \
+         WHERE id = (SELECT id FROM redengine_queue WHERE state = 'queued' \
+         AND epoch = (SELECT epoch FROM redengine_leadership) ORDER BY id \
          FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING id, task, request",
         &[&name, &(lease.as_millis() as f64)],
     )?;

@@ -233,6 +233,8 @@ pub(crate) fn action_of(outcome: &Outcome) -> Action {
         Outcome::Fail(_) => Action::Fail,
         Outcome::Inaction => Action::Inaction,
         Outcome::Terminated => Action::Terminate,
+        // cluster: the executor lost the run.
+        Outcome::Crash(_) => Action::Crash,
     }
 }
 

@@ -58,7 +58,7 @@ pub use self::memory::MemoryLog;
 pub use self::postgres::is_postgres_url;
 pub(crate) use self::postgres::open_url;
 #[cfg(feature = "postgres")]
-pub(crate) use self::postgres::queue_url;
+pub(crate) use self::postgres::queue_target;
 #[cfg(not(feature = "postgres"))]
 pub(crate) use self::postgres::NO_FEATURE;
 #[cfg(feature = "postgres")]

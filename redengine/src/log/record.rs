@@ -34,7 +34,8 @@ pub struct TaskRecord {
     pub runtime: Option<Duration>,
     /// `Task '<name>' status: '<action>'`, or for `terminate` the reason.
     pub message: String,
-    /// For `fail`: the error and its source chain, or the panic message. Empty otherwise.
+    /// For `fail`: the error and its source chain, or the panic message. For a `crash` the
+    /// executor reported (a cluster worker's lease expired): why. Empty otherwise.
     pub exc_text: String,
     /// Which attempt of a retried run this record belongs to: 1 for the first (and for
     /// every run of a task without retries). The CSV log carries it in the message's

@@ -80,6 +80,11 @@ impl Scheduler<'_> {
                 TaskRecord::finish(&name, Action::Fail, s, e, text)
             }
             Outcome::Inaction => TaskRecord::finish(&name, Action::Inaction, s, e, ""),
+            // cluster: the executor lost the run (a worker's lease expired).
+            Outcome::Crash(text) => TaskRecord {
+                exc_text: text,
+                ..TaskRecord::crash(&name, s, e)
+            },
             Outcome::Terminated => {
                 let reason = flag.reason().map_or("task", TerminationReason::as_str);
                 TaskRecord::terminate(&name, reason, s, e)

@@ -87,6 +87,8 @@ pub(crate) enum WireOutcome {
     Fail(String),
     Inaction,
     Terminated,
+    /// cluster: a body that reported its run lost ([`Outcome::Crash`]).
+    Crash(String),
 }
 
 impl Reply {
@@ -113,6 +115,7 @@ impl Reply {
             WireOutcome::Fail(text) => Outcome::Fail(text),
             WireOutcome::Inaction => Outcome::Inaction,
             WireOutcome::Terminated => Outcome::Terminated,
+            WireOutcome::Crash(text) => Outcome::Crash(text),
         };
         JobResult {
             outcome,
@@ -128,6 +131,7 @@ impl Reply {
             Outcome::Fail(text) => WireOutcome::Fail(text.clone()),
             Outcome::Inaction => WireOutcome::Inaction,
             Outcome::Terminated => WireOutcome::Terminated,
+            Outcome::Crash(text) => WireOutcome::Crash(text.clone()),
         };
         Reply {
             version: VERSION,

@@ -6,6 +6,8 @@
 //! instead of taking it for a CSV file name.
 
 #[cfg(feature = "postgres")]
+mod leadership;
+#[cfg(feature = "postgres")]
 mod rows;
 #[cfg(feature = "postgres")]
 mod schema;
@@ -13,7 +15,7 @@ mod schema;
 mod store;
 
 #[cfg(feature = "postgres")]
-pub(crate) use self::store::queue_url;
+pub(crate) use self::leadership::queue_target;
 #[cfg(feature = "postgres")]
 pub use self::store::{PostgresLog, DEFAULT_LEASE, LEADER_KEY};
 

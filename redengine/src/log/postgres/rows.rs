@@ -104,26 +104,32 @@ pub(super) fn all(client: &mut impl GenericClient) -> Result<Vec<TaskRecord>, po
     Ok(client.query(&sql, &[])?.iter().filter_map(record).collect())
 }
 
-/// Appends `record`; its id comes from the table's sequence, and a `run` record is its
-/// own run (`run_id` NULL asks for that). Returns the new id.
+/// Appends `record`, written by the leader of leadership `epoch`; its id comes from the
+/// table's sequence, and a `run` record is its own run (`run_id` NULL asks for that).
+/// Returns the new id, or `None` when `epoch` is no longer the current one (another node
+/// took the leadership over: nothing is written). The share lock on the epoch's row
+/// orders the insert against a new leader's increment: it either commits before the
+/// increment (and the new leader reads it) or sees the new epoch and writes nothing.
 pub(super) fn insert(
     client: &mut impl GenericClient,
     record: &TaskRecord,
     run_id: Option<i64>,
     node: &str,
     value: Option<&str>,
-) -> Result<i64, postgres::Error> {
+    epoch: i64,
+) -> Result<Option<i64>, postgres::Error> {
     let (created, created_offset) = split(&record.created);
     let start = record.start.as_ref().map(split);
     let end = record.end.as_ref().map(split);
     let runtime = record.runtime.map(runtime_micros);
     let attempt = i32::try_from(record.attempt).unwrap_or(i32::MAX);
-    let row = client.query_one(
+    let row = client.query_opt(
         "WITH n AS (SELECT nextval(pg_get_serial_sequence('redengine_records', 'id')) AS id) \
          INSERT INTO redengine_records (id, task, created, created_offset, action, start, \
          start_offset, \"end\", end_offset, runtime, message, exc_text, run_id, attempt, node, \
          value_json) SELECT n.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         coalesce($12, n.id), $13, $14, $15 FROM n RETURNING id",
+         coalesce($12, n.id), $13, $14, $15 FROM n, redengine_leadership l \
+         WHERE l.epoch = $16 FOR SHARE OF l RETURNING id",
         &[
             &record.task_name,
             &created,
@@ -140,9 +146,10 @@ pub(super) fn insert(
             &attempt,
             &node,
             &value,
+            &epoch,
         ],
     )?;
-    Ok(row.get(0))
+    Ok(row.map(|r| r.get(0)))
 }
 
 /// The id of `task`'s last `run` record.

@@ -9,7 +9,7 @@
 use postgres::{Client, GenericClient};
 
 /// The newest schema version this build writes.
-pub(crate) const VERSION: u32 = 2;
+pub(crate) const VERSION: u32 = 3;
 
 /// The advisory lock key migrations are serialised on ("redmig" in ASCII).
 const MIGRATION_KEY: i64 = 0x7265_646d_6967;
@@ -61,6 +61,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
          started TIMESTAMPTZ NOT NULL DEFAULT now(),
          heartbeat TIMESTAMPTZ NOT NULL DEFAULT now()
      );",
+    // Version 3: fencing. The leadership epoch, one row, incremented by each node that
+    // takes the leadership; every record and queued run a leader writes checks it under
+    // a share lock of that row, and a queued run carries the epoch it was queued in
+    // (workers claim only the current epoch's runs).
+    "CREATE TABLE redengine_leadership (epoch BIGINT NOT NULL);
+     INSERT INTO redengine_leadership (epoch) VALUES (0);
+     ALTER TABLE redengine_queue ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;",
 ];
 
 /// The version of the database behind `client`: 0 when it has no redengine tables,

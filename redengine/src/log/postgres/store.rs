@@ -1,9 +1,9 @@
-//! [`PostgresLog`]: the store, its connections and its leadership lock.
+//! [`PostgresLog`]: the store and its connections (the leadership: `leadership.rs`).
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use postgres::{Client, NoTls};
+use postgres::Client;
 
 use super::{rows, schema};
 use crate::log::error::{LogError, LogErrorKind};
@@ -16,22 +16,12 @@ pub const LEADER_KEY: i64 = 0x7265_6465_6e67;
 /// How long a standby may take to notice a dead leader and lead, by default.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(10);
 
-/// The URL of the PostgreSQL log this process leads on: where `worker` runs are queued.
-static QUEUE_URL: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
-
-/// Where this process queues `execution = "worker"` runs: the PostgreSQL log it leads on.
-pub(crate) fn queue_url() -> Option<String> {
-    QUEUE_URL.lock().unwrap_or_else(|e| e.into_inner()).clone()
-}
-
-/// How long a connection attempt may take before it fails with an error naming the URL.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// The task log in a PostgreSQL database, and the leadership of a scheduler cluster.
 ///
-/// * **Schema.** Two tables, `redengine_schema_version` and `redengine_records` (the
-///   SQLite log's columns), created and migrated forward by the program under an
-///   advisory lock, never downgraded. A database written by a newer redengine is refused.
+/// * **Schema.** `redengine_schema_version`, `redengine_records` (the SQLite log's
+///   columns), the workers' queue and the leadership epoch, created and migrated forward
+///   by the program under an advisory lock, never downgraded. A database written by a
+///   newer redengine is refused.
 /// * **One writer: the leader.** The scheduler's start-up takes the session-scoped
 ///   advisory lock [`LEADER_KEY`] on the very connection every record is written through.
 ///   While another scheduler holds it, this one waits as a standby, trying again every
@@ -42,7 +32,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// * **Fencing.** The lock and the writes share one connection, and a lost connection is
 ///   never reopened: a leader that lost its lock cannot write the `run` record that must
 ///   precede every launch, so it cannot launch anything (its scheduler stops with the
-///   error). Two leaders can never write at once.
+///   error). On top of that, each node that takes the leadership increments the
+///   leadership epoch (`redengine_leadership`), and every record and queued run carries
+///   the check that its writer's epoch is still the current one, ordered against the
+///   increment by a share lock: a write of a superseded leader, on whatever connection,
+///   is refused, and workers claim only runs of the current epoch.
 /// * **Readers.** [`LogStore::peek`] and the history queries use a connection of their
 ///   own without the lock: `list`, `check` and `history` work from any node.
 /// * **Return values** are kept like the SQLite log's.
@@ -56,23 +50,25 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// assert_eq!(log.describe(), "PostgreSQL log at postgres://sched@db.example/jobs");
 /// ```
 pub struct PostgresLog {
-    url: String,
+    pub(super) url: String,
     /// The URL without its password, for messages.
-    shown: String,
+    pub(super) shown: String,
     /// The writing connection, holding the leadership lock.
-    client: Option<Client>,
+    pub(super) client: Option<Client>,
     /// The reading connection (no lock).
-    reader: Option<Client>,
+    pub(super) reader: Option<Client>,
     /// The id of each open run this store appended.
-    open_runs: HashMap<String, i64>,
+    pub(super) open_runs: HashMap<String, i64>,
     /// `hostname:pid`, written with every record and shown as the connection's
     /// `application_name` (so `status` and `pg_stat_activity` name the leader).
-    node: String,
-    lease: Duration,
+    pub(super) node: String,
+    pub(super) lease: Duration,
     /// Whether start-up waits for the leadership (a standby) instead of failing.
-    standby: bool,
+    pub(super) standby: bool,
     /// When the leader's connection last answered a heartbeat.
-    checked: Option<std::time::Instant>,
+    pub(super) checked: Option<std::time::Instant>,
+    /// The leadership epoch this node leads in (0 until it leads).
+    pub(super) epoch: i64,
 }
 
 impl std::fmt::Debug for PostgresLog {
@@ -100,6 +96,7 @@ impl PostgresLog {
             lease: DEFAULT_LEASE,
             standby: true,
             checked: None,
+            epoch: 0,
         }
     }
 
@@ -128,135 +125,8 @@ impl PostgresLog {
         &self.node
     }
 
-    fn err(&self, kind: LogErrorKind, e: postgres::Error) -> LogError {
+    pub(super) fn err(&self, kind: LogErrorKind, e: postgres::Error) -> LogError {
         LogError::postgres(&self.shown, kind, e)
-    }
-
-    /// A new connection, its keepalives set from the lease.
-    fn connect(&self, role: &str) -> Result<Client, LogError> {
-        let mut config: postgres::Config = self
-            .url
-            .parse()
-            .map_err(|e| self.err(LogErrorKind::Open, e))?;
-        config
-            .application_name(&format!("redengine {role} {}", self.node))
-            .connect_timeout(CONNECT_TIMEOUT)
-            .keepalives(true)
-            .keepalives_idle((self.lease / 2).max(Duration::from_secs(1)));
-        let mut client = config
-            .connect(NoTls)
-            .map_err(|e| self.err(LogErrorKind::Open, e))?;
-        // The server's side: a leader whose machine vanished (no FIN) loses its
-        // connection, and so the lock, within about the lease.
-        let secs = |d: Duration| d.as_secs().max(1);
-        let setup = format!(
-            "SET tcp_keepalives_idle = {}; SET tcp_keepalives_interval = {}; \
-             SET tcp_keepalives_count = 3; SET tcp_user_timeout = {}",
-            secs(self.lease / 3),
-            secs(self.lease / 9),
-            self.lease.as_millis()
-        );
-        client
-            .batch_execute(&setup)
-            .map_err(|e| self.err(LogErrorKind::Open, e))?;
-        Ok(client)
-    }
-
-    /// Connects the writer: migrates, then takes the leadership lock, waiting for it as a
-    /// standby when `wait`.
-    fn open(&mut self, wait: bool) -> Result<(), LogError> {
-        let mut client = self.connect("scheduler")?;
-        match schema::migrate(&mut client).map_err(|e| self.err(LogErrorKind::Open, e))? {
-            Ok(v) if v > schema::VERSION => {
-                return Err(LogError::postgres_kind(
-                    &self.shown,
-                    LogErrorKind::NewerSchema {
-                        found: v,
-                        known: schema::VERSION,
-                    },
-                ))
-            }
-            Ok(_) => {}
-            Err(found) => {
-                return Err(LogError::postgres_kind(
-                    &self.shown,
-                    LogErrorKind::NotATaskLog { found },
-                ))
-            }
-        }
-        let mut said = false;
-        loop {
-            let got: bool = client
-                .query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_KEY])
-                .map_err(|e| self.err(LogErrorKind::Open, e))?
-                .get(0);
-            if got {
-                break;
-            }
-            let holder = leader(&mut client).ok().flatten();
-            if !wait {
-                let pid = holder
-                    .as_deref()
-                    .and_then(|h| h.rsplit(':').next())
-                    .and_then(|p| p.parse().ok());
-                return Err(LogError::locked_postgres(&self.shown, pid));
-            }
-            if !said {
-                log::info!(
-                    target: "redengine::scheduler",
-                    "standing by: {} leads the scheduler on the {}; this node ({}) takes \
-                     over when it stops",
-                    holder.as_deref().unwrap_or("another node"),
-                    self.describe(),
-                    self.node
-                );
-                said = true;
-            }
-            std::thread::sleep(self.lease / 5);
-        }
-        if said {
-            // A leader cut off from the database (rather than dead) notices at its next
-            // heartbeat, a fifth of the lease, and stops: give it that, twice over, before
-            // this node launches anything.
-            std::thread::sleep(self.lease / 2);
-            log::info!(
-                target: "redengine::scheduler",
-                "leading: this node ({}) holds the leadership of the {}",
-                self.node,
-                self.describe()
-            );
-        }
-        // The previous leader's queued runs are closed as `crash` by this start-up (they
-        // have a `run` record and no finish): none of them may run now, unrecorded. A
-        // queued one is dropped; a running one is cancelled (its worker kills it).
-        client
-            .batch_execute(
-                "UPDATE redengine_queue SET state = 'done' WHERE state = 'queued'; \
-                 UPDATE redengine_queue SET state = 'cancel' WHERE state = 'running';",
-            )
-            .map_err(|e| self.err(LogErrorKind::Open, e))?;
-        self.client = Some(client);
-        *QUEUE_URL.lock().unwrap_or_else(|e| e.into_inner()) = Some(self.url.clone());
-        Ok(())
-    }
-
-    /// Connects and migrates the schema without taking the leadership (a worker).
-    pub fn prepare(&self) -> Result<(), LogError> {
-        let mut client = self.connect("worker")?;
-        match schema::migrate(&mut client).map_err(|e| self.err(LogErrorKind::Open, e))? {
-            Ok(v) if v > schema::VERSION => Err(LogError::postgres_kind(
-                &self.shown,
-                LogErrorKind::NewerSchema {
-                    found: v,
-                    known: schema::VERSION,
-                },
-            )),
-            Ok(_) => Ok(()),
-            Err(found) => Err(LogError::postgres_kind(
-                &self.shown,
-                LogErrorKind::NotATaskLog { found },
-            )),
-        }
     }
 
     /// The writing connection, opened (without waiting) if needed; an error once it was
@@ -307,24 +177,6 @@ impl PostgresLog {
             LogError::postgres(&self.shown, LogErrorKind::Write, e)
         }
     }
-}
-
-/// The node holding the leadership lock, from its connection's `application_name`.
-pub(crate) fn leader(client: &mut Client) -> Result<Option<String>, postgres::Error> {
-    let row = client.query_opt(
-        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-         WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 \
-         AND l.objsubid = 1 AND l.database = \
-         (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1",
-        &[
-            &postgres::types::Oid::try_from(LEADER_KEY >> 32).unwrap_or(0),
-            &postgres::types::Oid::try_from(LEADER_KEY & 0xffff_ffff).unwrap_or(0),
-        ],
-    )?;
-    Ok(row.map(|r| {
-        let name: String = r.get(0);
-        name.rsplit(' ').next().unwrap_or(&name).to_owned()
-    }))
 }
 
 /// The URL without its password.
@@ -412,8 +264,9 @@ impl LogStore for PostgresLog {
             }
         };
         let client = self.client.as_mut().expect("opened above");
-        let id = match rows::insert(client, record, run_id, &self.node, value) {
-            Ok(id) => id,
+        let id = match rows::insert(client, record, run_id, &self.node, value, self.epoch) {
+            Ok(Some(id)) => id,
+            Ok(None) => return Err(self.fenced()),
             Err(e) => return Err(self.write_err(e)),
         };
         if record.action == Action::Run {
@@ -510,6 +363,8 @@ impl LogStore for PostgresLog {
         self.writer()?;
         let shown = self.shown.clone();
         let node = self.node.clone();
+        let epoch = self.epoch;
+        let mut fenced = false;
         let client = self.client.as_mut().expect("opened above");
         let result = (|| {
             let mut tx = client.transaction()?;
@@ -522,7 +377,11 @@ impl LogStore for PostgresLog {
                         None => rows::last_run(&mut tx, &record.task_name)?,
                     },
                 };
-                let id = rows::insert(&mut tx, record, run_id, &node, None)?;
+                let Some(id) = rows::insert(&mut tx, record, run_id, &node, None, epoch)? else {
+                    // Rolled back when `tx` drops: none of the records is written.
+                    fenced = true;
+                    return Ok(());
+                };
                 if record.action == Action::Run {
                     open.insert(record.task_name.clone(), id);
                 } else {
@@ -532,6 +391,9 @@ impl LogStore for PostgresLog {
             tx.commit()
         })();
         self.open_runs.clear();
+        if fenced {
+            return Err(self.fenced());
+        }
         result.map_err(|e| LogError::postgres(&shown, LogErrorKind::Write, e))
     }
 }
