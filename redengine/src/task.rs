@@ -258,11 +258,7 @@ where
     }
 
     fn describe(&self) -> String {
-        if self.returns.is::<()>() {
-            "function".to_string()
-        } else {
-            format!("function returning `{}`", self.returns.name())
-        }
+        crate::kind::describe_function(self.returns)
     }
 
     fn returns(&self) -> TypeInfo {

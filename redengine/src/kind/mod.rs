@@ -182,17 +182,23 @@ impl fmt::Debug for FunctionTask {
     }
 }
 
+/// What `describe` says of a function body returning `returns`; one wording for
+/// [`FunctionTask`] and the builder's single-allocation body, which must read the same.
+pub(crate) fn describe_function(returns: TypeInfo) -> String {
+    if returns.is::<()>() {
+        "function".to_string()
+    } else {
+        format!("function returning `{}`", returns.name())
+    }
+}
+
 impl TaskKind for FunctionTask {
     fn kind_name(&self) -> &str {
         "function"
     }
 
     fn describe(&self) -> String {
-        if self.returns.is::<()>() {
-            "function".to_string()
-        } else {
-            format!("function returning `{}`", self.returns.name())
-        }
+        describe_function(self.returns)
     }
 
     fn returns(&self) -> TypeInfo {
