@@ -132,10 +132,12 @@ impl LogRecord {
     }
 }
 
-/// FNV-1a: task names are chosen by the program, not by an attacker, so the hash only
-/// needs to be fast on short strings (SipHash costs a third of the 200 ns budget).
-#[derive(Clone, Copy)]
-pub(crate) struct NameHasher(u64);
+/// FNV-1a, for maps keyed by task names and condition texts: those are chosen by the
+/// program, not by an attacker, so the hash only needs to be fast on short strings
+/// (SipHash costs a third of a condition check's 200 ns budget). The history's map and
+/// the runtime's start-up lookups use it; do not key it by what a network peer sends.
+#[derive(Clone, Copy, Debug)]
+pub struct NameHasher(u64);
 
 impl Default for NameHasher {
     fn default() -> Self {

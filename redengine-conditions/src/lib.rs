@@ -33,4 +33,4 @@ pub use eval::{
     is_true_at, Context, EvalError, Explanation, NextChange, ParamValue, Resolver, SchedulerState,
 };
 #[cfg(feature = "eval")]
-pub use history::{Action, History, LogRecord, ParseActionError};
+pub use history::{Action, History, LogRecord, NameHasher, ParseActionError};
