@@ -2,22 +2,16 @@
 //! iteration with 1,000 / 10,000 / 100,000 idle tasks (the cost must follow the tasks
 //! that changed, not the tasks that exist), and peak RSS with 10,000 tasks.
 
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
-
 use redengine::{Execution, Session, Task, Zone};
 
-use crate::probe::{median, noon, secs, FrozenClock};
+use crate::probe::{noon, FrozenClock};
 use crate::report::{Row, Target, Unit};
 use crate::Samples;
 
 /// Microseconds of one loop iteration (cycle + next deadline) with `tasks` tasks whose
 /// `daily between …` is false now, on a frozen clock (cycles back to back).
 pub(crate) fn idle_cycle(tasks: usize) -> Result<f64, String> {
-    let cycles = 200u64;
-    let marks = Arc::new(Mutex::new(Vec::<Instant>::with_capacity(256)));
-    let seen = Arc::clone(&marks);
-    let mut session = Session::builder()
+    let builder = Session::builder()
         .clock(FrozenClock(noon()))
         .zone(Zone::Utc)
         .log_memory()
@@ -26,27 +20,9 @@ pub(crate) fn idle_cycle(tasks: usize) -> Result<f64, String> {
             Task::builder(format!("t{i}"))
                 .start_cond("daily between 08:00 and 08:15")
                 .run(|_| ())
-        }))
-        .on_cycle(move |info| {
-            if let Ok(mut m) = seen.lock() {
-                m.push(Instant::now());
-            }
-            if info.cycles >= cycles {
-                info.handle.shutdown();
-            }
-            Ok(None)
-        })
-        .build()
-        .map_err(|e| e.to_string())?;
-    session.run().map_err(|e| e.to_string())?;
-    let marks = marks.lock().map_err(|e| e.to_string())?;
+        }));
     // The first iterations evaluate every task once; the rest are idle.
-    let gaps: Vec<f64> = marks
-        .windows(2)
-        .skip(2)
-        .map(|w| secs(w[1] - w[0]))
-        .collect();
-    Ok(median(gaps) * 1e6)
+    Ok(crate::idle::cycle_time(builder, 200, 2)?.as_secs_f64() * 1e6)
 }
 
 /// One interleaved run of this module's measurements.

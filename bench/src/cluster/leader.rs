@@ -6,7 +6,7 @@ use std::time::Instant;
 use redengine::{Execution, Session, Task, Zone};
 
 use super::pg;
-use crate::probe::{median, secs};
+use crate::probe::secs;
 
 /// Records appended per second to the PostgreSQL log by a leader: one connection, one
 /// committed, epoch-checked `INSERT` each (a `run` and a `success`, alternately). The
@@ -34,11 +34,7 @@ pub(crate) fn append_rate(records: usize) -> Result<f64, String> {
 /// (`after task 'x' failed`, false: x succeeds) is evaluated again. Frozen clock, cycles
 /// back to back. With the idle rows (nothing changed), this brackets a leader's cycle.
 pub(crate) fn changed_cycle(tasks: usize) -> Result<f64, String> {
-    use std::sync::{Arc, Mutex};
-    let cycles = 60u64;
-    let marks = Arc::new(Mutex::new(Vec::<Instant>::with_capacity(64)));
-    let seen = Arc::clone(&marks);
-    let mut session = Session::builder()
+    let builder = Session::builder()
         .clock(crate::probe::FrozenClock(crate::probe::noon()))
         .zone(Zone::Utc)
         .log_memory()
@@ -48,24 +44,6 @@ pub(crate) fn changed_cycle(tasks: usize) -> Result<f64, String> {
             Task::builder(format!("t{i}"))
                 .start_cond("after task 'x' failed")
                 .run(|_| ())
-        }))
-        .on_cycle(move |info| {
-            if let Ok(mut m) = seen.lock() {
-                m.push(Instant::now());
-            }
-            if info.cycles >= cycles {
-                info.handle.shutdown();
-            }
-            Ok(None)
-        })
-        .build()
-        .map_err(|e| e.to_string())?;
-    session.run().map_err(|e| e.to_string())?;
-    let marks = marks.lock().map_err(|e| e.to_string())?;
-    let gaps: Vec<f64> = marks
-        .windows(2)
-        .skip(2)
-        .map(|w| secs(w[1] - w[0]))
-        .collect();
-    Ok(median(gaps) * 1e6)
+        }));
+    Ok(crate::idle::cycle_time(builder, 60, 2)?.as_secs_f64() * 1e6)
 }
