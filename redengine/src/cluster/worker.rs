@@ -74,6 +74,10 @@ pub(crate) fn run(url: &str, max: usize, lease: Duration) -> Result<(), String> 
     ));
     // Claimed and not yet written back (the groups map fills only once a child exists).
     let busy_runs = Arc::new(AtomicUsize::new(0));
+    // A run thread says here that it wrote its reply back: with every slot busy, the loop
+    // waits on this, so a freed slot takes the next queued run at once (a poll would leave
+    // the slot idle for the poll's interval after every run).
+    let (freed, slot_freed) = crossbeam_channel::unbounded::<()>();
     loop {
         let busy = busy_runs.load(Ordering::SeqCst);
         let claimed = if busy < max {
@@ -87,6 +91,7 @@ pub(crate) fn run(url: &str, max: usize, lease: Duration) -> Result<(), String> 
                 let busy_runs = Arc::clone(&busy_runs);
                 let (running, finisher) = (Arc::clone(&running), Arc::clone(&finisher));
                 let name = name.clone();
+                let freed = freed.clone();
                 std::thread::Builder::new()
                     .name(format!("redengine:worker:{task}"))
                     .spawn(move || {
@@ -104,17 +109,17 @@ pub(crate) fn run(url: &str, max: usize, lease: Duration) -> Result<(), String> 
                         let _ =
                             c.execute("SELECT pg_notify('redengine_done', $1)", &[&id.to_string()]);
                         busy_runs.fetch_sub(1, Ordering::SeqCst);
+                        let _ = freed.send(());
                     })
                     .map_err(|e| fail("start a run thread for", &e))?;
             }
+            None if busy < max => {
+                // Nothing queued: a new run's notification, or the poll interval.
+                let _ = client.notifications().timeout_iter(lease / 5).next();
+            }
             None => {
-                // A new run's notification, a finished run, or the poll interval.
-                let wait = if busy < max {
-                    lease / 5
-                } else {
-                    Duration::from_millis(20)
-                };
-                let _ = client.notifications().timeout_iter(wait).next();
+                // Every slot busy: until one of this worker's runs ends.
+                let _ = slot_freed.recv_timeout(lease / 5);
             }
         }
     }
