@@ -290,6 +290,33 @@ fn connections_beyond_the_limit_get_503() {
     });
 }
 
+/// `status_rate` paces the answers of all clients together: ten requests at 20 answers
+/// a second take at least the nine intervals between them (a lower bound, which a slow
+/// machine cannot break), and a config value of 0 is refused with the accepted form.
+#[test]
+fn answers_are_paced_by_status_rate() {
+    use std::time::{Duration, Instant};
+
+    let r = status_http::start_limited(&[("status_rate", "20")]);
+    let start = Instant::now();
+    for _ in 0..10 {
+        let reply = request(&r.addr, "GET", "/api/status", &[], "").expect("an answer");
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_millis(450),
+        "10 answers at 20/s came in {took:?}"
+    );
+    let err = redengine::Session::builder()
+        .config("status_rate", "0")
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("status_rate"), "{err}");
+    assert!(err.contains("answers per second"), "{err}");
+}
+
 /// A client that sends half a request is dropped when `status_timeout` runs out, and
 /// holds no place after that.
 #[test]

@@ -154,6 +154,11 @@ pub struct Config {
     /// The time a status-page client has to send its whole request, and the server to
     /// write the whole answer; a slower client is dropped (default 5 seconds).
     pub status_timeout: Duration,
+    /// The most answers per second the status page gives, all clients together; a
+    /// request beyond the pace waits its turn (default 500). A page hammered by many
+    /// clients then keeps the CPUs mostly idle, so the scheduler's loop wakes on one at
+    /// once.
+    pub status_rate: u32,
 }
 
 /// perfspeed: set by a process child before it builds the session. A child never
@@ -204,6 +209,7 @@ impl Default for Config {
             status_token: None,
             status_connections: 64,
             status_timeout: Duration::from_secs(5),
+            status_rate: 500,
         }
     }
 }
@@ -457,6 +463,19 @@ const TABLE: &[Key] = &[
                 return Err(Some("a zero timeout drops every client".to_string()));
             }
             c.status_timeout = d;
+            Ok(())
+        },
+    },
+    Key {
+        name: "status_rate",
+        accepted: "a positive number of answers per second, such as `500`",
+        apply: |c, v| {
+            c.status_rate = v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or(None)?;
             Ok(())
         },
     },

@@ -21,6 +21,8 @@ pub(crate) struct Limits {
     pub(crate) connections: usize,
     /// Time to read the whole request (head and body), and to write the whole answer.
     pub(crate) timeout: Duration,
+    /// Answers per second, all connections together (see `server::Pace`).
+    pub(crate) rate: u32,
     /// The request line and headers (`431` beyond it).
     pub(crate) head: usize,
     /// The request body (`413` beyond it).
@@ -37,12 +39,15 @@ pub(crate) const MAX_URL: usize = 2048;
 pub(crate) const CONNECTIONS: usize = 64;
 /// The read and write deadline by default.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(5);
+/// Answers per second by default.
+pub(crate) const RATE: u32 = 500;
 
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
             connections: CONNECTIONS,
             timeout: TIMEOUT,
+            rate: RATE,
             head: MAX_HEAD,
             body: MAX_BODY,
         }

@@ -140,11 +140,12 @@ impl Publisher {
 }
 
 /// The server's bounds from the session's config (`status_connections`,
-/// `status_timeout`); the sizes are fixed.
+/// `status_timeout`, `status_rate`); the sizes are fixed.
 pub(crate) fn limits(config: &crate::config::Config) -> server::Limits {
     server::Limits {
         connections: config.status_connections,
         timeout: config.status_timeout,
+        rate: config.status_rate,
         ..server::Limits::default()
     }
 }

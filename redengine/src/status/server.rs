@@ -45,6 +45,7 @@ struct Pool {
     idle: AtomicUsize,
     /// To the render threads: a request, and where its answer goes.
     render: Sender<(Request, Sender<Arc<Reply>>)>,
+    pace: Pace,
 }
 
 impl Server {
@@ -76,6 +77,7 @@ impl Server {
             open: AtomicUsize::new(0),
             idle: AtomicUsize::new(0),
             render,
+            pace: Pace::new(limits.rate),
         });
         let st = Arc::clone(&stop);
         let accept = std::thread::Builder::new()
@@ -217,6 +219,7 @@ fn serve(stream: &mut TcpStream, pool: &Pool) {
         Err(Refused::Drop) => return,
         Err(Refused::Answer(reply)) => return http::write_reply(stream, &reply, false, timeout),
     };
+    pool.pace.wait();
     let head = request.method == "HEAD";
     let get = request.method == "GET" || head;
     if get {
@@ -296,5 +299,42 @@ fn route(request: &Request, app: &App) -> Reply {
         (["api", "history"], true, _) => api::history(app, &query),
         (["api", "timeline"], true, _) => api::timeline(app, &query),
         _ => Reply::text(404, "no such page; start at /\n"),
+    }
+}
+
+/// The answers' pace, all connections together: each request read takes the next free
+/// slot, `1 / rate` after the one before, and its connection thread sleeps until then.
+///
+/// Why: on a small machine, clients hammering the page keep every CPU busy with their
+/// own requests (ordinary threads, which the idle policy of our threads does nothing
+/// against), and the scheduler's loop, woken by a finished run, waits for a CPU. Measured
+/// with 50 clients and 1,000 tasks on 2 cores: dispatch 4.1× the unloaded latency without
+/// a pace, 1.3× at 500 answers/s. Waiting clients cost nothing; what the page is for (a
+/// person, a Prometheus scrape) needs a few answers a second.
+struct Pace {
+    interval: std::time::Duration,
+    next: std::sync::Mutex<std::time::Instant>,
+}
+
+impl Pace {
+    fn new(rate: u32) -> Pace {
+        Pace {
+            interval: std::time::Duration::from_secs(1) / rate.max(1),
+            next: std::sync::Mutex::new(std::time::Instant::now()),
+        }
+    }
+
+    /// Sleeps until this request's slot.
+    fn wait(&self) {
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = (*next).max(std::time::Instant::now());
+            *next = slot + self.interval;
+            slot
+        };
+        let now = std::time::Instant::now();
+        if slot > now {
+            std::thread::sleep(slot - now);
+        }
     }
 }
