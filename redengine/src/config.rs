@@ -312,7 +312,7 @@ const TABLE: &[Key] = &[
         name: "max_process_count",
         accepted: "a whole number of at least 1",
         apply: |c, v| {
-            c.max_process_count = v.parse::<usize>().ok().filter(|n| *n > 0).ok_or(None)?;
+            c.max_process_count = positive(v)?;
             Ok(())
         },
     },
@@ -445,12 +445,7 @@ const TABLE: &[Key] = &[
         name: "status_connections",
         accepted: "a positive number of connections, such as `64`",
         apply: |c, v| {
-            c.status_connections = v
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or(None)?;
+            c.status_connections = positive(v)?;
             Ok(())
         },
     },
@@ -470,12 +465,7 @@ const TABLE: &[Key] = &[
         name: "status_rate",
         accepted: "a positive number of answers per second, such as `500`",
         apply: |c, v| {
-            c.status_rate = v
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or(None)?;
+            c.status_rate = positive(v)?;
             Ok(())
         },
     },
@@ -524,6 +514,15 @@ impl Config {
             None => Error::config(key, value, entry.accepted),
         })
     }
+}
+
+/// A whole number of at least 1 (`None`: the key's `accepted` text is the whole hint).
+fn positive<T: FromStr + PartialOrd + From<u8>>(v: &str) -> Result<T, Option<String>> {
+    v.trim()
+        .parse::<T>()
+        .ok()
+        .filter(|n| *n >= T::from(1))
+        .ok_or(None)
 }
 
 /// A duration setting, with the parser's reason when it is refused.
