@@ -1,6 +1,7 @@
-//! Scheduler nodes as real processes on one PostgreSQL database: exactly one leads, a
-//! standby takes over from a leader killed with SIGKILL (its run closed as `crash`, a
-//! `daily` task never run twice), and a leader whose lock connection the server ends
+//! Scheduler nodes as real processes on one PostgreSQL database: of three nodes exactly
+//! one leads, a standby takes over from a leader killed with SIGKILL (its run closed as
+//! `crash`, a `daily` task never run twice) twenty times over, while two workers run a
+//! task for whichever node leads, never two of its runs at once; and a leader whose lock connection the server ends
 //! stops before another node leads. Fencing: a leader superseded by another (a newer
 //! leadership epoch) can write no record, and its scheduler stops without launching
 //! again; a database of the previous schema version is migrated to the epoch.
@@ -128,6 +129,17 @@ fn one_node_leads_and_a_standby_takes_over_from_a_killed_leader() {
     let url = pg::database("failover");
     let (tx, rx) = channel();
     let mut nodes: Vec<Child> = (0..3).map(|_| spawn(&url, &tx)).collect();
+    // Two workers run `tick` (every second) for whichever node leads.
+    let workers: Vec<Child> = (0..2)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_pg_node"))
+                .args([url.as_str(), &LEASE_MS.to_string(), "worker"])
+                .env("REDENGINE_LOG", "error")
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("start a pg_node worker")
+        })
+        .collect();
     // The first leader runs daily_job, then starts slow.
     let mut lead = leader(&rx, Duration::from_secs(60), true);
     assert_eq!(lock_holders(&url), 1);
@@ -137,6 +149,17 @@ fn one_node_leads_and_a_standby_takes_over_from_a_killed_leader() {
     let failovers = 20;
     let mut worst = Duration::ZERO;
     for _ in 0..failovers {
+        // The leader's workers finish a `tick` before it dies (the next one may be in
+        // flight when it does).
+        let before = count(&url, "tick", "success");
+        let waited = Instant::now();
+        while count(&url, "tick", "success") == before {
+            assert!(
+                waited.elapsed() < Duration::from_secs(10),
+                "no `tick` finished on the workers under this leader"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let i = nodes.iter().position(|c| c.id() == lead).unwrap();
         let mut dead = nodes.remove(i);
         let killed = Instant::now();
@@ -158,7 +181,27 @@ fn one_node_leads_and_a_standby_takes_over_from_a_killed_leader() {
     assert_eq!(count(&url, "slow", "run"), failovers + 1);
     // Each killed leader's run was closed as a crash by its successor.
     assert_eq!(count(&url, "slow", "crash"), failovers);
-    for mut node in nodes {
+    // The workers ran `tick` under every leader, never two runs at once: each `run`
+    // record is followed by its finish (a run in flight on a worker when its leader died
+    // is closed `crash` by the next leader) before the next `run`.
+    let actions: Vec<String> = sql(&url)
+        .query(
+            "SELECT action FROM redengine_records WHERE task = 'tick' ORDER BY id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let succeeded = actions.iter().filter(|a| *a == "success").count();
+    assert!(succeeded as i64 >= failovers, "{actions:?}");
+    for pair in actions.chunks(2) {
+        assert_eq!(pair[0], "run", "{actions:?}");
+        if let Some(end) = pair.get(1) {
+            assert!(end == "success" || end == "crash", "{actions:?}");
+        }
+    }
+    for mut node in nodes.into_iter().chain(workers) {
         kill9(&mut node);
     }
 }
