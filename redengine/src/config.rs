@@ -155,7 +155,7 @@ pub struct Config {
     /// write the whole answer; a slower client is dropped (default 5 seconds).
     pub status_timeout: Duration,
     /// The most answers per second the status page gives, all clients together; a
-    /// request beyond the pace waits its turn (default 500). A page hammered by many
+    /// request beyond the pace waits its turn (default 50). A page hammered by many
     /// clients then keeps the CPUs mostly idle, so the scheduler's loop wakes on one at
     /// once.
     pub status_rate: u32,
@@ -209,7 +209,7 @@ impl Default for Config {
             status_token: None,
             status_connections: 64,
             status_timeout: Duration::from_secs(5),
-            status_rate: 500,
+            status_rate: 50,
         }
     }
 }
@@ -463,7 +463,7 @@ const TABLE: &[Key] = &[
     },
     Key {
         name: "status_rate",
-        accepted: "a positive number of answers per second, such as `500`",
+        accepted: "a positive number of answers per second, such as `50`",
         apply: |c, v| {
             c.status_rate = positive(v)?;
             Ok(())

@@ -40,7 +40,7 @@ pub(crate) const CONNECTIONS: usize = 64;
 /// The read and write deadline by default.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(5);
 /// Answers per second by default.
-pub(crate) const RATE: u32 = 500;
+pub(crate) const RATE: u32 = 50;
 
 impl Default for Limits {
     fn default() -> Limits {
