@@ -22,13 +22,5 @@ pub(crate) mod worker;
 #[cfg(feature = "postgres")]
 pub(crate) use self::status::status;
 
-/// This machine's host name, for node and worker names.
 #[cfg(feature = "postgres")]
-pub(crate) fn host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".to_owned())
-}
+pub(crate) use crate::log::columns::host;

@@ -27,3 +27,19 @@ pub(super) fn runtime_micros(runtime: Duration) -> i64 {
 pub(super) fn runtime_of(micros: i64) -> Duration {
     Duration::from_micros(micros.max(0).unsigned_abs())
 }
+
+/// This machine's host name (the kernel's, else `$HOSTNAME`, else `localhost`): half of a
+/// record's `node` column, and of a cluster's node and worker names.
+pub(crate) fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// `hostname:pid`: the process that wrote a record (the `node` column).
+pub(crate) fn node() -> String {
+    format!("{}:{}", host(), std::process::id())
+}

@@ -25,7 +25,7 @@
 //! assert_eq!(records[1].runtime, Some(std::time::Duration::from_millis(2500)));
 //! ```
 
-mod columns;
+pub(crate) mod columns;
 mod compact;
 mod csv;
 mod error;

@@ -92,7 +92,7 @@ impl PostgresLog {
             client: None,
             reader: None,
             open_runs: HashMap::new(),
-            node: node(),
+            node: crate::log::columns::node(),
             lease: DEFAULT_LEASE,
             standby: true,
             checked: None,
@@ -195,17 +195,6 @@ fn redact(url: &str) -> String {
         }
         None => url.to_owned(),
     }
-}
-
-/// `hostname:pid`: the process that wrote a record.
-fn node() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".to_owned());
-    format!("{host}:{}", std::process::id())
 }
 
 impl LogStore for PostgresLog {

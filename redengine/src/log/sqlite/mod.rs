@@ -91,7 +91,7 @@ impl SqliteLog {
             lock: None,
             next_id: 1,
             open_runs: HashMap::new(),
-            node: node(),
+            node: crate::log::columns::node(),
             dirty: false,
             sync_each: false,
         }
@@ -244,17 +244,6 @@ fn kind_of(e: &rusqlite::Error) -> LogErrorKind {
         }
         _ => LogErrorKind::Write,
     }
-}
-
-/// `hostname:pid`: the process that wrote a record.
-fn node() -> String {
-    let host = fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".to_owned());
-    format!("{host}:{}", std::process::id())
 }
 
 /// Creating a new file with no access for others where modes exist (error texts in
