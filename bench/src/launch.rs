@@ -84,10 +84,16 @@ fn own_exe() -> Result<std::path::PathBuf, String> {
 
 /// Starts a child, returns the time until its first stdout line and that line.
 fn spawn_child(mode: &str, tasks: usize) -> Result<(Duration, String), String> {
+    first_line(&["child", mode, &tasks.to_string()])
+}
+
+/// Starts this binary with `args`: the time until its first stdout line, and that line,
+/// once the child exited successfully. Every child of the bench is started this way.
+pub(crate) fn first_line(args: &[&str]) -> Result<(Duration, String), String> {
     let exe = own_exe()?;
     let start = Instant::now();
     let mut child = Command::new(&exe)
-        .args(["child", mode, &tasks.to_string()])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -103,7 +109,7 @@ fn spawn_child(mode: &str, tasks: usize) -> Result<(Duration, String), String> {
         .wait()
         .map_err(|e| format!("cannot wait for the child: {e}"))?;
     if !status.success() {
-        return Err(format!("child `{mode} {tasks}` failed: {status}"));
+        return Err(format!("child `{}` failed: {status}", args.join(" ")));
     }
     Ok((took, line.trim().to_string()))
 }

@@ -31,8 +31,6 @@ mod table;
 mod tcs;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Timelike, Utc};
@@ -416,26 +414,7 @@ pub(crate) fn child(args: &[String]) -> Result<(), String> {
 
 /// Starts `child peer <what> <lib> <n>`; the time until its first stdout line, and it.
 fn spawn_child(lib: Lib, what: &str, n: usize) -> Result<(Duration, String), String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the bench: {e}"))?;
-    let start = Instant::now();
-    let mut child = Command::new(&exe)
-        .args(["child", CHILD, what, lib.key(), &n.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-    let mut line = String::new();
-    if let Some(out) = child.stdout.take() {
-        BufReader::new(out)
-            .read_line(&mut line)
-            .map_err(|e| format!("cannot read the child's output: {e}"))?;
-    }
-    let took = start.elapsed();
-    let status = child.wait().map_err(|e| format!("cannot wait: {e}"))?;
-    if !status.success() {
-        return Err(format!("child `{what} {} {n}` failed: {status}", lib.key()));
-    }
-    Ok((took, line.trim().to_string()))
+    crate::launch::first_line(&["child", CHILD, what, lib.key(), &n.to_string()])
 }
 
 /// A daily time about two hours ahead (UTC, kept inside the day): the idle tasks' time.
