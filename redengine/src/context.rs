@@ -1,6 +1,7 @@
 //! What a running task body sees: its resolved parameters and its termination flag.
 
 use crate::handle::SessionHandle;
+use crate::hooks::TaskInfo;
 use std::any::Any;
 use std::fmt;
 
@@ -54,7 +55,9 @@ pub(crate) enum ArgValue {
 /// termination flag.
 #[derive(Debug)]
 pub struct TaskContext {
-    task: String,
+    /// The task's name and kind, moved here from the job (the `task_execute` hooks'
+    /// post parts read it after the body), so a run copies its task's name only once.
+    info: TaskInfo,
     args: Vec<(String, ArgValue)>,
     flag: TerminationFlag,
     session: Option<SessionHandle>,
@@ -62,9 +65,13 @@ pub struct TaskContext {
 }
 
 impl TaskContext {
-    pub(crate) fn new(task: String, args: Vec<(String, ArgValue)>, flag: TerminationFlag) -> Self {
+    pub(crate) fn new(
+        info: TaskInfo,
+        args: Vec<(String, ArgValue)>,
+        flag: TerminationFlag,
+    ) -> Self {
         TaskContext {
-            task,
+            info,
             args,
             flag,
             session: None,
@@ -93,7 +100,12 @@ impl TaskContext {
 
     /// The name of the task being run.
     pub fn task_name(&self) -> &str {
-        &self.task
+        &self.info.name
+    }
+
+    /// What the `task_execute` hooks see of the task.
+    pub(crate) fn info(&self) -> &TaskInfo {
+        &self.info
     }
 
     /// Which attempt of the run this is: 1 for a run its start condition launched, 2 for
@@ -173,7 +185,7 @@ impl TaskContext {
 
     fn error<T: Any>(&self, name: &str, found: Option<&'static str>) -> ParamError {
         ParamError {
-            task: self.task.clone(),
+            task: self.info.name.clone(),
             param: name.to_string(),
             expected: TypeInfo::of::<T>().name(),
             found,
@@ -187,8 +199,14 @@ mod tests {
 
     #[test]
     fn params_and_returns() {
+        let info = TaskInfo {
+            name: "report".into(),
+            execution: crate::execution::Execution::Main,
+            priority: 0,
+            location: crate::location::Location::caller(),
+        };
         let ctx = TaskContext::new(
-            "report".into(),
+            info,
             vec![
                 (
                     "receivers".into(),

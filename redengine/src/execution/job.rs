@@ -72,7 +72,6 @@ pub(crate) trait Executor {
 /// [`Ready::finish`] (the post-hooks and the finish instant). The `async` executor calls
 /// the body in between as a future.
 pub(crate) struct Ready {
-    pub(crate) info: TaskInfo,
     pub(crate) body: Body,
     pub(crate) ctx: TaskContext,
     posts: Vec<AfterExecute>,
@@ -87,7 +86,7 @@ impl Ready {
             Outcome::Fail(e) => Some(e.as_str()),
             _ => None,
         };
-        run_posts(&self.info, self.posts, action_of(&outcome), error);
+        run_posts(self.ctx.info(), self.posts, action_of(&outcome), error);
         JobResult {
             outcome,
             prerun: false,
@@ -213,11 +212,10 @@ impl Job {
             };
             resolved.push((name, value));
         }
-        let ctx = TaskContext::new(info.name.clone(), resolved, flag)
+        let ctx = TaskContext::new(info, resolved, flag)
             .with_session(session)
             .with_attempt(attempt);
         Ok(Ready {
-            info,
             body,
             ctx,
             posts,

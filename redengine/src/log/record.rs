@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, SubsecRound};
+use chrono::{DateTime, FixedOffset, SubsecRound, Timelike};
 
 use super::Action;
 
@@ -144,7 +144,7 @@ impl TaskRecord {
 
     /// The `run` record written immediately before a run is handed to its executor.
     pub fn run(task: &str, at: DateTime<FixedOffset>) -> Self {
-        let at = at.trunc_subsecs(6);
+        let at = whole_micros(at);
         TaskRecord {
             task_name: task.to_owned(),
             created: at,
@@ -220,12 +220,12 @@ impl TaskRecord {
     /// The `crash` record written at start-up (`at`) for a run that started at `start`
     /// and never got a finish record.
     pub fn crash(task: &str, start: DateTime<FixedOffset>, at: DateTime<FixedOffset>) -> Self {
-        let at = at.trunc_subsecs(6);
+        let at = whole_micros(at);
         TaskRecord {
             task_name: task.to_owned(),
             created: at,
             action: Action::Crash,
-            start: Some(start.trunc_subsecs(6)),
+            start: Some(whole_micros(start)),
             end: Some(at),
             runtime: None,
             message: status_message(task, Action::Crash),
@@ -242,7 +242,7 @@ impl TaskRecord {
         message: String,
         exc_text: String,
     ) -> Self {
-        let (start, end) = (start.trunc_subsecs(6), end.trunc_subsecs(6));
+        let (start, end) = (whole_micros(start), whole_micros(end));
         TaskRecord {
             task_name: task.to_owned(),
             created: end,
@@ -285,6 +285,17 @@ pub(crate) fn attempt_suffix(message: &str) -> Option<AttemptSuffix> {
 }
 
 /// `Task '<name>' status: '<action>'`, the message of every record but `terminate`.
+/// `t` truncated to a whole microsecond, the log's precision: what `trunc_subsecs(6)`
+/// gives, without its date arithmetic (three of these per run; the offset is whole
+/// seconds, so truncating the UTC instant's fraction is the same).
+fn whole_micros(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    let utc = t.naive_utc();
+    match utc.with_nanosecond(utc.nanosecond() / 1_000 * 1_000) {
+        Some(utc) => DateTime::from_naive_utc_and_offset(utc, *t.offset()),
+        None => t.trunc_subsecs(6),
+    }
+}
+
 fn status_message(task: &str, action: Action) -> String {
     // perfspeed: two of these per run; pushed by hand, `format!` costs several times more.
     let action = action.as_str();
@@ -313,6 +324,32 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_micros_truncates_like_chrono() {
+        let zones = [0, 3 * 3600, -(9 * 3600 + 30 * 60)];
+        let nanos = [
+            0,
+            1,
+            999,
+            1_000,
+            123_456_789,
+            999_999_999,
+            1_000_000_500,
+            1_999_999_999,
+        ];
+        for secs in [-86_400 * 365 * 60, -1, 0, 1_700_000_000, 4_102_444_800] {
+            for n in nanos {
+                for z in zones {
+                    let Some(utc) = DateTime::from_timestamp(secs, n) else {
+                        continue;
+                    };
+                    let t = utc.with_timezone(&FixedOffset::east_opt(z).unwrap());
+                    assert_eq!(whole_micros(t), t.trunc_subsecs(6), "{t:?}");
+                }
+            }
+        }
+    }
 
     fn at(s: &str) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339(s).unwrap()

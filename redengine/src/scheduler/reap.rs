@@ -59,35 +59,36 @@ impl Scheduler<'_> {
         attempt: u32,
         result: JobResult,
     ) -> Result<()> {
-        let name = self.tasks[i].name.clone();
         let (s, e) = (self.offset(start), self.offset(result.end.max(start)));
+        // Borrowed, not cloned: a run's finish allocates only its record.
+        let name = &self.tasks[i].name;
         let mut prerun_error = None;
         let mut value_json = None;
         let record = match result.outcome {
             Outcome::Success(value) => {
                 if let Some(v) = value {
                     if self.s.store.keeps_values() {
-                        value_json = crate::returns::value_json(&name, &self.tasks[i].returns, &v);
+                        value_json = crate::returns::value_json(name, &self.tasks[i].returns, &v);
                     }
                     self.s.returns.insert(name.clone(), v);
                 }
-                TaskRecord::finish(&name, Action::Success, s, e, "")
+                TaskRecord::finish(name, Action::Success, s, e, "")
             }
             Outcome::Fail(text) => {
                 if result.prerun {
                     prerun_error = Some(text.clone());
                 }
-                TaskRecord::finish(&name, Action::Fail, s, e, text)
+                TaskRecord::finish(name, Action::Fail, s, e, text)
             }
-            Outcome::Inaction => TaskRecord::finish(&name, Action::Inaction, s, e, ""),
+            Outcome::Inaction => TaskRecord::finish(name, Action::Inaction, s, e, ""),
             // cluster: the executor lost the run (a worker's lease expired).
             Outcome::Crash(text) => TaskRecord {
                 exc_text: text,
-                ..TaskRecord::crash(&name, s, e)
+                ..TaskRecord::crash(name, s, e)
             },
             Outcome::Terminated => {
                 let reason = flag.reason().map_or("task", TerminationReason::as_str);
-                TaskRecord::terminate(&name, reason, s, e)
+                TaskRecord::terminate(name, reason, s, e)
             }
         };
         let mut record = record;
@@ -103,9 +104,12 @@ impl Scheduler<'_> {
         let record = self.mark_attempt(i, attempt, record, result.end.max(start));
         self.write_value(record, value_json)?;
         match prerun_error {
-            Some(text) if !self.s.config.silence_task_prerun => Err(Error::new(ErrorKind::PreRun(
-                format!("task '{name}' failed before its body ran: {text}"),
-            ))),
+            Some(text) if !self.s.config.silence_task_prerun => {
+                Err(Error::new(ErrorKind::PreRun(format!(
+                    "task '{}' failed before its body ran: {text}",
+                    self.tasks[i].name
+                ))))
+            }
             _ => Ok(()),
         }
     }
