@@ -144,18 +144,75 @@ impl TaskRecord {
 
     /// The `run` record written immediately before a run is handed to its executor.
     pub fn run(task: &str, at: DateTime<FixedOffset>) -> Self {
+        let mut record = Self::blank();
+        record.refill_run(task, at);
+        record
+    }
+
+    /// Rebuilds this record as [`TaskRecord::run`]`(task, at)` builds one, keeping its text
+    /// buffers: the scheduler recycles each record it has written, so a run allocates no
+    /// record text (four allocations a run before).
+    pub(crate) fn refill_run(&mut self, task: &str, at: DateTime<FixedOffset>) {
         let at = whole_micros(at);
+        self.refill(task, Action::Run, at, None);
+    }
+
+    /// Rebuilds this record as [`TaskRecord::finish`] builds a `success`, `fail` or
+    /// `inaction` record, keeping its text buffers (see [`TaskRecord::refill_run`]).
+    /// `exc_text` is kept only for `fail`.
+    pub(crate) fn refill_finished(
+        &mut self,
+        task: &str,
+        action: Action,
+        start: DateTime<FixedOffset>,
+        end: DateTime<FixedOffset>,
+        exc_text: &str,
+    ) {
+        debug_assert!(matches!(
+            action,
+            Action::Success | Action::Fail | Action::Inaction
+        ));
+        let (start, end) = (whole_micros(start), whole_micros(end));
+        self.refill(task, action, start, Some(end));
+        if action == Action::Fail {
+            self.exc_text.push_str(exc_text);
+        }
+    }
+
+    /// An empty record for the `refill_*` builders to fill.
+    pub(crate) fn blank() -> Self {
         TaskRecord {
-            task_name: task.to_owned(),
-            created: at,
+            task_name: String::new(),
+            created: DateTime::default(),
             action: Action::Run,
-            start: Some(at),
+            start: None,
             end: None,
             runtime: None,
-            message: status_message(task, Action::Run),
+            message: String::new(),
             exc_text: String::new(),
             attempt: 1,
         }
+    }
+
+    /// Fills every field of a `run` (no `end`) or finish record of a run that started at
+    /// `start`, both already truncated to whole microseconds.
+    fn refill(
+        &mut self,
+        task: &str,
+        action: Action,
+        start: DateTime<FixedOffset>,
+        end: Option<DateTime<FixedOffset>>,
+    ) {
+        self.task_name.clear();
+        self.task_name.push_str(task);
+        self.created = end.unwrap_or(start);
+        self.action = action;
+        self.start = Some(start);
+        self.end = end;
+        self.runtime = end.map(|end| (end - start).to_std().unwrap_or(Duration::ZERO));
+        write_status(&mut self.message, task, action);
+        self.exc_text.clear();
+        self.attempt = 1;
     }
 
     /// The finish record of a run that started at `start` and ended at `end`.
@@ -181,19 +238,10 @@ impl TaskRecord {
             Action::Crash => Self::crash(task, start, end),
             Action::Terminate => Self::terminate(task, SELF_STOP_REASON, start, end),
             Action::Success | Action::Fail | Action::Inaction => {
-                let exc_text = if action == Action::Fail {
-                    exc_text.into()
-                } else {
-                    String::new()
-                };
-                Self::finished(
-                    task,
-                    action,
-                    start,
-                    end,
-                    status_message(task, action),
-                    exc_text,
-                )
+                let mut record = Self::blank();
+                let exc_text = exc_text.into();
+                record.refill_finished(task, action, start, end, &exc_text);
+                record
             }
         }
     }
@@ -297,15 +345,22 @@ fn whole_micros(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
 }
 
 fn status_message(task: &str, action: Action) -> String {
+    let mut text = String::new();
+    write_status(&mut text, task, action);
+    text
+}
+
+/// `Task '<task>' status: '<action>'` into `text`, replacing what it held.
+fn write_status(text: &mut String, task: &str, action: Action) {
     // perfspeed: two of these per run; pushed by hand, `format!` costs several times more.
     let action = action.as_str();
-    let mut text = String::with_capacity(task.len() + action.len() + 18);
+    text.clear();
+    text.reserve(task.len() + action.len() + 18);
     text.push_str("Task '");
     text.push_str(task);
     text.push_str("' status: '");
     text.push_str(action);
     text.push('\'');
-    text
 }
 
 /// The `exc_text` of a failed run: the error's `Display`, then one `Caused by: …` line per
@@ -324,6 +379,53 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refilled_record_keeps_nothing_of_the_record_before() {
+        let t = |s: i64, n: u32| DateTime::from_timestamp(s, n).unwrap().fixed_offset();
+        let (at, later) = (t(1_700_000_000, 123_456_789), t(1_700_000_002, 5_000));
+        let mut record = TaskRecord::finish("a-much-longer-name", Action::Fail, at, later, "boom")
+            .with_attempt(2, 3, Some(later));
+        record.refill_run("b", later);
+        let run = TaskRecord {
+            task_name: "b".into(),
+            created: t(1_700_000_002, 5_000),
+            action: Action::Run,
+            start: Some(t(1_700_000_002, 5_000)),
+            end: None,
+            runtime: None,
+            message: "Task 'b' status: 'run'".into(),
+            exc_text: String::new(),
+            attempt: 1,
+        };
+        assert_eq!(record, run);
+        assert_eq!(TaskRecord::run("b", later), run);
+        for action in [
+            Action::Fail,
+            Action::Success,
+            Action::Inaction,
+            Action::Fail,
+        ] {
+            record.refill_finished("c", action, at, later, "why");
+            let expected = TaskRecord {
+                task_name: "c".into(),
+                created: later,
+                action,
+                start: Some(t(1_700_000_000, 123_456_000)),
+                end: Some(later),
+                runtime: Some(Duration::new(1, 876_549_000)),
+                message: format!("Task 'c' status: '{}'", action.as_str()),
+                exc_text: if action == Action::Fail {
+                    "why".into()
+                } else {
+                    String::new()
+                },
+                attempt: 1,
+            };
+            assert_eq!(record, expected);
+            assert_eq!(TaskRecord::finish("c", action, at, later, "why"), expected);
+        }
+    }
 
     #[test]
     fn whole_micros_truncates_like_chrono() {

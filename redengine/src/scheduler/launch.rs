@@ -27,8 +27,9 @@ impl Scheduler<'_> {
         let now = self.now();
         let attempt = self.attempt_for_launch(i, now);
         let attempts = self.tasks[i].retry.attempts();
-        let record = TaskRecord::run(&self.tasks[i].name, self.offset(now))
-            .with_attempt(attempt, attempts, None);
+        let mut record = self.spare.take().unwrap_or_else(TaskRecord::blank);
+        record.refill_run(&self.tasks[i].name, self.offset(now));
+        let record = record.with_attempt(attempt, attempts, None);
         self.write(record)?;
         let flag = TerminationFlag::new();
         let run = NEXT_RUN.fetch_add(1, Ordering::Relaxed);

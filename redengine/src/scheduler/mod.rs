@@ -44,6 +44,7 @@ use crate::error::{Error, ErrorKind, Problem, Result};
 use crate::event::Alarm;
 use crate::hooks::SchedulerInfo;
 use crate::ignite::{Plan, Prepared};
+use crate::log::TaskRecord;
 use crate::session::Session;
 
 /// The scheduler's state for one run of the loop.
@@ -75,6 +76,9 @@ pub(crate) struct Scheduler<'s> {
     slots: slots::Slots,
     /// The latest instant the scheduler has seen (clock readings and log records).
     seen: Cell<DateTime<Utc>>,
+    /// The last record written, kept so the next one reuses its text buffers
+    /// ([`TaskRecord::refill_run`]).
+    spare: Option<TaskRecord>,
     /// The clock is behind `seen` and that was reported.
     held: Cell<bool>,
     /// Which tasks a cycle evaluates: those whose deadline came or whose inputs changed.
@@ -154,6 +158,7 @@ impl<'s> Scheduler<'s> {
             reload,
             slots: slots::Slots::default(),
             seen: Cell::new(now),
+            spare: None,
             held: Cell::new(false),
             agenda,
             #[cfg(feature = "status")]

@@ -46,6 +46,8 @@ impl Scheduler<'_> {
             self.agenda.invalidate();
             self.apply_retention()?;
         }
+        // The next record reuses this one's text buffers.
+        self.spare = Some(record);
         Ok(())
     }
 
@@ -72,15 +74,23 @@ impl Scheduler<'_> {
                     }
                     self.s.returns.insert(name.clone(), v);
                 }
-                TaskRecord::finish(name, Action::Success, s, e, "")
+                let mut record = self.spare.take().unwrap_or_else(TaskRecord::blank);
+                record.refill_finished(name, Action::Success, s, e, "");
+                record
             }
             Outcome::Fail(text) => {
                 if result.prerun {
                     prerun_error = Some(text.clone());
                 }
-                TaskRecord::finish(name, Action::Fail, s, e, text)
+                let mut record = self.spare.take().unwrap_or_else(TaskRecord::blank);
+                record.refill_finished(name, Action::Fail, s, e, &text);
+                record
             }
-            Outcome::Inaction => TaskRecord::finish(name, Action::Inaction, s, e, ""),
+            Outcome::Inaction => {
+                let mut record = self.spare.take().unwrap_or_else(TaskRecord::blank);
+                record.refill_finished(name, Action::Inaction, s, e, "");
+                record
+            }
             // cluster: the executor lost the run (a worker's lease expired).
             Outcome::Crash(text) => TaskRecord {
                 exc_text: text,
