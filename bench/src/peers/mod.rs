@@ -18,9 +18,10 @@
 //!   whole seconds, polled by `watch_thread(100 ms)` as its README shows. `FIRINGS` per
 //!   run (after one discarded), pooled over runs: the median and the p99.
 //! * a burst of 10,000 due tasks: runs per second from the start to the last body's end,
-//!   in two rows because the libraries run jobs in two ways. Each body on its own thread
-//!   or task: redengine `run_tasks` over 10,000 `thread` tasks; tokio-cron-scheduler
-//!   10,000 one-shot jobs due at once, then `start()` (each a tokio task); clokwerk has no
+//!   in two rows because the libraries run jobs in two ways. Each body off the
+//!   scheduler's thread: redengine `run_tasks` over 10,000 `thread` tasks (each run on a
+//!   thread of its shared pool); tokio-cron-scheduler 10,000 one-shot jobs due at once,
+//!   then `start()` (each a tokio task on tokio's worker threads); clokwerk has no
 //!   such executor. Inline, one after the other on the scheduler's thread: redengine
 //!   `main` tasks; clokwerk 10,000 jobs every second, one `run_pending()` once they are
 //!   due; tokio-cron-scheduler has no such executor.
@@ -121,7 +122,7 @@ pub(crate) const SCENARIOS: [Scenario; 9] = [
     },
     Scenario {
         key: "burst_10k",
-        title: "a burst of 10,000 due tasks, each on its own thread / tokio task",
+        title: "a burst of 10,000 due tasks, each on a pooled thread / tokio task",
         unit: "runs/s",
         higher_is_better: true,
     },
