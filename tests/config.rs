@@ -363,7 +363,7 @@ fn cycle_sleep_pauses_after_each_cycle() {
 }
 
 #[test]
-fn task_execution_default_is_process_and_thread_runs_on_its_own_thread() {
+fn task_execution_default_is_process_and_thread_runs_on_a_thread_named_after_the_task() {
     let (b, _clock, log) = builder(monday(8, 0));
     b.shut_cond(once())
         .task(Task::builder("p").start_cond("true").run(|_| ()))
@@ -378,19 +378,26 @@ fn task_execution_default_is_process_and_thread_runs_on_its_own_thread() {
     );
 
     let (b, _clock, log) = builder(monday(8, 0));
-    let name = Arc::new(Mutex::new(None));
-    let n = name.clone();
+    let names = Arc::new(Mutex::new(None));
+    let n = names.clone();
     b.task_execution(Execution::Thread)
         .shut_cond("task 't' has succeeded")
-        .task(Task::builder("t").start_cond("daily").run(move |_| {
-            *n.lock().unwrap() = std::thread::current().name().map(str::to_string);
+        .task(Task::builder("t").start_cond("daily").run(move |ctx| {
+            // The OS name (what `top -H` and gdb show) is the task's; the Rust name is the
+            // pool's, and the body has its task's name from the context.
+            let os = std::fs::read_to_string("/proc/thread-self/comm").unwrap();
+            let rust = std::thread::current().name().map(str::to_string);
+            *n.lock().unwrap() = Some((os, rust, ctx.task_name().to_string()));
         }))
         .build()
         .unwrap()
         .run()
         .unwrap();
     assert_eq!(count(&log, "t", Action::Success), 1);
-    assert_eq!(name.lock().unwrap().as_deref(), Some("redengine:t"));
+    let (os, rust, task) = names.lock().unwrap().clone().unwrap();
+    assert_eq!(os, "t\n");
+    assert_eq!(rust.as_deref(), Some("redengine"));
+    assert_eq!(task, "t");
 }
 
 /// A thread body that stops when its flag is set.

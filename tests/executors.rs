@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -306,28 +307,81 @@ fn force_termination_is_logged_manual() {
     assert_eq!(t[0].message, "manual");
 }
 
+/// What a `thread` run saw of its thread: its id, its Rust name and its OS name.
+fn own_thread() -> (std::thread::ThreadId, Option<String>, String) {
+    let me = std::thread::current();
+    let os = std::fs::read_to_string("/proc/thread-self/comm").unwrap();
+    (
+        me.id(),
+        me.name().map(str::to_string),
+        os.trim_end().to_string(),
+    )
+}
+
 #[test]
-fn thread_runs_of_a_task_reuse_its_thread_and_keep_its_name() {
-    let (b, clock, _log) = builder(monday(8, 0));
+fn thread_runs_of_different_tasks_reuse_a_thread_under_their_own_os_name() {
+    const TASKS: usize = 8;
+    let (b, _clock, log) = builder(monday(8, 0));
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let s = seen.clone();
-    b.clock(clock.with_grace(Duration::from_millis(5)))
-        .task_execution(Execution::Thread)
-        .shut_cond("task 'again' has succeeded more than 2 times")
-        .task(Task::builder("again").start_cond("true").run(move |_| {
-            let me = std::thread::current();
+    let names: Vec<String> = (0..TASKS).map(|i| format!("again-{i}")).collect();
+    let tasks = names.iter().map(|name| {
+        let s = seen.clone();
+        Task::builder(name).run(move |ctx| {
             s.lock()
                 .unwrap()
-                .push((me.id(), me.name().map(str::to_string)));
-        }))
+                .push((ctx.task_name().to_string(), own_thread()));
+        })
+    });
+    let mut session = b
+        .task_execution(Execution::Thread)
+        .with_tasks(tasks)
         .build()
-        .unwrap()
-        .run()
         .unwrap();
+    // One after the other: each run's thread is idle again before its end is reported,
+    // so the next task's run finds it.
+    for name in &names {
+        session.run_tasks([name.as_str()], false).unwrap();
+    }
     let seen = seen.lock().unwrap();
-    assert!(seen.len() >= 3, "{seen:?}");
-    assert!(seen.iter().all(|s| s == &seen[0]), "{seen:?}");
-    assert_eq!(seen[0].1.as_deref(), Some("redengine:again"));
+    assert_eq!(seen.len(), TASKS, "{seen:?}");
+    for (task, (_, rust, os)) in seen.iter() {
+        assert_eq!(os, task, "the OS name is the task's");
+        assert_eq!(rust.as_deref(), Some("redengine"));
+    }
+    // Other tests share the pool and may take the idle thread in between, but not
+    // before every run.
+    let threads: HashSet<_> = seen.iter().map(|(_, (id, _, _))| *id).collect();
+    assert!(threads.len() < TASKS, "{} threads: {seen:?}", threads.len());
+    assert_eq!(actions(&log).len(), 2 * TASKS);
+}
+
+#[test]
+fn a_burst_of_different_thread_tasks_runs_on_far_fewer_threads() {
+    const TASKS: usize = 1_000;
+    let (b, _clock, _log) = builder(monday(8, 0));
+    let threads = Arc::new(Mutex::new(Vec::with_capacity(TASKS)));
+    let names: Vec<String> = (0..TASKS).map(|i| format!("burst-{i}")).collect();
+    let tasks = names.iter().map(|name| {
+        let t = threads.clone();
+        Task::builder(name).run(move |_| t.lock().unwrap().push(std::thread::current().id()))
+    });
+    let mut session = b
+        .task_execution(Execution::Thread)
+        .with_tasks(tasks)
+        .build()
+        .unwrap();
+    // All due at once: a thread whose run ended takes the next launch.
+    session
+        .run_tasks(names.iter().map(String::as_str), false)
+        .unwrap();
+    let threads = threads.lock().unwrap();
+    assert_eq!(threads.len(), TASKS);
+    let distinct: HashSet<_> = threads.iter().collect();
+    eprintln!(
+        "{TASKS} different thread tasks ran on {} threads",
+        distinct.len()
+    );
+    assert!(distinct.len() <= TASKS / 4, "{} threads", distinct.len());
 }
 
 #[test]

@@ -58,7 +58,7 @@ fn usage() -> String {
      \x20 --json     print JSON instead of the table\n\
      \x20 --runs N   interleaved runs whose medians are reported (default 3)\n\
      \x20 --quick    one run and a 2 s idle window, for iterating\n\
-     \x20 --only K   measure only rows whose key contains K (e.g. `dispatch`)\n\
+     \x20 --only K   measure only rows whose key contains K (e.g. `dispatch`; with --peers, `burst`)\n\
      \x20 --peers    the same scenarios on tokio-cron-scheduler and clokwerk, side by side"
         .to_string()
 }
@@ -304,7 +304,9 @@ fn main() -> ExitCode {
     if opts.peers {
         // A bounded idle window: three libraries, every run.
         let idle = opts.idle.min(std::time::Duration::from_secs(3));
-        println!("{}", peers::run(opts.runs, idle, opts.json));
+        // pool: `--only` filters the peers' scenarios too.
+        let only = opts.only.as_deref();
+        println!("{}", peers::run(opts.runs, idle, only, opts.json));
         return ExitCode::SUCCESS;
     }
     let mut samples = Samples {

@@ -92,12 +92,14 @@ pub(super) fn table(s: &PeerSamples, runs: usize) -> String {
             cell(s, scenario.key, Lib::Clokwerk),
         ));
     }
-    if let (Some(floor), Some(ours)) = (s.floor("burst_10k"), s.get("burst_10k", Lib::Ours)) {
+    if let (Some(spawned), Some(ours)) =
+        (s.floor(super::BURST_SPAWNED), s.get("burst_10k", Lib::Ours))
+    {
         out.push_str(&format!(
-            "\nFloor of the thread burst, same runs: 10,000 threads named like tasks, each \
-             running an empty body: {} runs/s (redengine reaches {:.2} of it).\n",
-            number(floor),
-            ours / floor
+            "\nOne thread per task, same runs: 10,000 threads named like tasks, each running \
+             an empty body: {} runs/s (redengine's shared pool: {:.2} × that).\n",
+            number(spawned),
+            ours / spawned
         ));
     }
     for ((key, lib), e) in &s.errors {

@@ -11,7 +11,8 @@ use redengine_conditions::settings::{self, ExecutionName};
 pub enum Execution {
     /// On the scheduler thread; the cycle waits for it (`"main"`, alias `"inline"`).
     Main,
-    /// On a new OS thread per run (`"thread"`).
+    /// On a thread of a shared pool, which grows to the runs in flight and shrinks when
+    /// idle (`"thread"`).
     Thread,
     /// In a child process re-executing the current binary (`"process"`, the default).
     #[default]
