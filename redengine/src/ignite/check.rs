@@ -21,7 +21,10 @@ use crate::value::TypeInfo;
 ///
 /// With `only` (a process child), every task is still named and deduplicated (so names
 /// resolve as in the scheduler), but only that task is prepared: the child's start-up
-/// does not grow with the number of tasks in the session.
+/// does not grow with the number of tasks in the session. Nor are its conditions parsed:
+/// a child never evaluates them (the scheduler that started it parsed and checked them),
+/// and a parse in a fresh process is not cheap (the parser's first use measures the main
+/// thread's stack, which reads all of `/proc/self/maps`).
 pub(super) fn prepare<'s>(
     session: &'s Session,
     excluded: &HashSet<Location>,
@@ -52,8 +55,13 @@ pub(super) fn prepare<'s>(
     let mut parsed: FastMap<&'s str, Checked> = FastMap::default();
     // The last text checked for start conditions, and for the others.
     let mut last: [Option<(&'s str, Checked)>; 2] = [None, None];
+    // proc (child start-up): a process child's conditions stay unparsed, see above.
+    let child = only.is_some();
     let mut check =
         |text: &'s str, what: What<'_>, at: Option<Location>, problems: &mut Vec<Problem>| {
+            if child {
+                return (Arc::new(Condition::False), Arc::from(text));
+            }
             // Tasks made in a loop have one start (and end) text after the other: no
             // hashing then.
             let slot = usize::from(!matches!(what, What::Start(_)));
@@ -355,6 +363,18 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         let names: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["a"]);
+        let (_, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+    }
+
+    #[test]
+    fn a_process_child_does_not_parse_conditions() {
+        // A child never evaluates conditions (its scheduler parsed and checked them), so
+        // it does not parse them: not even a text the parser refuses stops it.
+        let s = session(vec![task("a", "daily between")]);
+        let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, Some("a"));
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(tasks.len(), 1);
         let (_, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
         assert_eq!(problems.len(), 1, "{problems:?}");
     }

@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::Signal;
 
 use super::Group;
@@ -56,6 +57,14 @@ pub(crate) fn watch(lifeline: &UnixStream, grace: Duration) -> std::io::Result<W
         .spawn(move || {
             let mut buf = [0_u8; 64];
             loop {
+                // perfspeed: wait in `poll` for readable (data or end of file) before
+                // reading. A thread blocked in `read` is also woken each time the
+                // scheduler reads the child's reply (the socket's write-space wake-up),
+                // which costs the finishing child a context switch; `poll` is woken only
+                // for what it asked.
+                // Whatever `poll` answers (an interruption, an error), the read decides.
+                let mut fds = [PollFd::new(lifeline.as_fd(), PollFlags::POLLIN)];
+                let _ = poll(&mut fds, PollTimeout::NONE);
                 match lifeline.read(&mut buf) {
                     Ok(0) => break,
                     Ok(_) => {}

@@ -3,8 +3,9 @@
 //! The generated `main` (or `run_child_if_requested`)
 //! comes here when `TASK_ENV` is set. The child builds the
 //! session with the same function as the scheduler, ignites it (so task names resolve the
-//! same way), never schedules, and runs the requested task like any executor does:
-//! task-execute hooks, its `#[param]` functions, the body. Pre-run failures in here are
+//! same way; only the requested task is prepared, and no condition is parsed, as a child
+//! never evaluates one), never schedules, and runs the requested task like any executor
+//! does: task-execute hooks, its `#[param]` functions, the body. Pre-run failures in here are
 //! reported like the body's outcome. Only the scheduler writes the task log.
 //!
 //! If the scheduler dies, however it dies, the child notices (its channel is a
