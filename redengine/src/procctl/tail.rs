@@ -143,7 +143,7 @@ impl Reader {
         let (tx, eof) = crossbeam_channel::bounded(1);
         let shared = Arc::clone(&tail);
         // A pooled thread: it is idle again before it says the stream ended, so the next
-        // run of the same task reads on it instead of a new thread.
+        // errand of any run takes it instead of a new thread.
         super::pool::run(
             format!("redengine:{name}"),
             Box::new(move || {

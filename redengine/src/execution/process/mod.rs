@@ -186,8 +186,8 @@ fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> 
         clock: job.clock,
         returns: job.returns,
     };
-    // perfspeed: a pooled thread, idle again before it reports, so the task's next run
-    // waits on it instead of a new thread.
+    // perfspeed: a pooled thread, idle again before it reports, so the next run (of any
+    // task) waits on it instead of a new thread.
     let spawned = crate::procctl::pool::run(
         format!("redengine:wait:{}", waiter.name),
         Box::new(move || {
