@@ -177,7 +177,10 @@ fn measure(s: &mut Samples, opts: &Options) {
     s.take("pipeline_process", || process::pipeline(50));
     s.take("launch_1", || launch::launch(1, 15));
     s.take("launch_1000", || launch::launch(1_000, 15));
-    s.take("floor_rss", || launch::peak_rss(None));
+    // mem: `floor_rss` is this binary doing nothing (the stores' rows run in it); the
+    // RSS rows run in small programs (src/bin/rss_*.rs) whose floor links `std` only.
+    s.take("floor_rss", launch::own_rss_floor);
+    s.take("floor_rss_program", || launch::peak_rss(None));
     s.take("rss_10", || launch::peak_rss(Some(10)));
     s.take("rss_1000", || launch::peak_rss(Some(1_000)));
     s.take("creation_5000", || idle::creation(5_000));

@@ -10,7 +10,11 @@
 //!   on a clock that never waits); clokwerk's `run_pending()`; tokio-cron-scheduler has no
 //!   callable check, so its CPU time per 500 ms tick.
 //! * peak RSS with 1,000 and 10,000 idle tasks scheduled and one check done, each in a
-//!   child process of this binary.
+//!   small program of the bench that links only that library (`src/bin/rss_redengine.rs`,
+//!   `rss_tcs.rs`, `rss_clokwerk.rs`), as a user's program would: the RSS of such a program
+//!   is mostly the code pages it touches, and this binary links all three libraries, a
+//!   PostgreSQL client and an HTTP server. The floor is the same kind of program linking
+//!   `std` only (`rss_floor`).
 //! * launch → first check with 1,000 tasks: from spawning a child to its first line.
 //!   redengine: the user's defaults (CSV log), as the `launch_1000` row.
 //! * latency from the scheduled instant (a whole second) to the body: redengine
@@ -35,7 +39,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Timelike, Utc};
 
-use crate::probe::{median, peak_rss_kib, secs};
+use crate::probe::{median, secs};
 
 /// Firings per run and library in the latency scenario (one more is discarded first).
 const FIRINGS: usize = 10;
@@ -284,12 +288,14 @@ fn launch(lib: Lib, n: usize) -> Result<f64, String> {
     }
 }
 
+/// Peak RSS in MiB of the program scheduling `n` tasks with `lib` alone.
 fn rss(lib: Lib, n: usize) -> Result<f64, String> {
-    let (_, line) = spawn_child(lib, CHILD_RSS, n)?;
-    let kib: f64 = line
-        .parse()
-        .map_err(|_| format!("child printed `{line}` instead of its peak RSS"))?;
-    Ok(kib / 1024.0)
+    let n = n.to_string();
+    match lib {
+        Lib::Ours => crate::launch::program_rss("rss_redengine", &["scheduled", &n]),
+        Lib::Tcs => crate::launch::program_rss("rss_tcs", &[&n]),
+        Lib::Clokwerk => crate::launch::program_rss("rss_clokwerk", &[&n]),
+    }
 }
 
 fn latencies(lib: Lib, firings: usize) -> Result<Vec<f64>, String> {
@@ -354,23 +360,20 @@ fn burst_floor(n: usize) -> f64 {
     n as f64 / secs(end - start)
 }
 
-/// The child modes of the peers: `child peer <launch|rss|burst|burst_inline|latency>
+/// The child modes of the peers: `child peer <launch|burst|burst_inline|latency>
 /// <library> <tasks>`. The burst modes print runs/s, `latency` the median and p99 over
 /// `<tasks>` firings: one scenario alone, for a profiler.
 pub(crate) const CHILD: &str = "peer";
 const CHILD_LAUNCH: &str = "launch";
-const CHILD_RSS: &str = "rss";
 const CHILD_BURST: &str = "burst";
 const CHILD_BURST_INLINE: &str = "burst_inline";
 const CHILD_LATENCY: &str = "latency";
 
-/// Runs in a child: `launch` prints `cycle` once the first check ran; `rss` does one check
-/// and prints its peak RSS in KiB.
+/// Runs in a child: `launch` prints `cycle` once the first check ran.
 pub(crate) fn child(args: &[String]) -> Result<(), String> {
     let [what, lib, n] = args else {
         return Err(
-            "usage: child peer <launch|rss|burst|burst_inline|latency> <library> <tasks>"
-                .to_string(),
+            "usage: child peer <launch|burst|burst_inline|latency> <library> <tasks>".to_string(),
         );
     };
     let lib = Lib::from_key(lib).ok_or_else(|| format!("unknown library `{lib}`"))?;
@@ -385,15 +388,6 @@ pub(crate) fn child(args: &[String]) -> Result<(), String> {
         (CHILD_LAUNCH, Lib::Ours) => crate::launch::child(crate::launch::CHILD_LAUNCH, n),
         (CHILD_LAUNCH, Lib::Tcs) => tcs::first_check(n, || print("cycle")),
         (CHILD_LAUNCH, Lib::Clokwerk) => clok::first_check(n, || print("cycle")),
-        (CHILD_RSS, lib) => {
-            match lib {
-                Lib::Ours => ours::first_check(n)?,
-                Lib::Tcs => tcs::first_check(n, || ())?,
-                Lib::Clokwerk => clok::first_check(n, || ())?,
-            }
-            print(&peak_rss_kib().unwrap_or(0).to_string());
-            Ok(())
-        }
         (CHILD_LATENCY, lib) => {
             let late = latencies(lib, n)?;
             print(&format!(
