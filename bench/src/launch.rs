@@ -4,8 +4,8 @@
 //! The launch children are this same binary started with `child <mode> <tasks>`; they
 //! print one line on stdout and exit.
 //!
-//! The peak-RSS children are the bench's small programs (`src/bin/rss_*.rs`, built beside
-//! this binary): the RSS of a program scheduling N tasks is mostly the code pages it
+//! The peak-RSS children are the bench's small programs (package `redengine-bench-rss` in
+//! `bench/rss`, built on its own beside this binary): the RSS of a program scheduling N tasks is mostly the code pages it
 //! touches, so it is measured in a program that links only the library it measures, as a
 //! user's program would, instead of in this binary, which links three schedulers, a
 //! PostgreSQL client, tokio and an HTTP server. Its floor is the same kind of program
@@ -80,22 +80,23 @@ pub(crate) fn first_line(args: &[&str]) -> Result<(Duration, String), String> {
     first_line_of(&own_exe()?, args)
 }
 
-/// A program of the bench built beside this binary (`src/bin/<name>.rs`).
+/// A program of `redengine-bench-rss` built beside this binary (`bench/rss/src/bin`).
 pub(crate) fn program(name: &str) -> Result<std::path::PathBuf, String> {
     let path = own_exe()?.with_file_name(name);
     if path.is_file() {
         Ok(path)
     } else {
         Err(format!(
-            "cannot find {}: build the bench with `cargo build --release -p redengine-bench`, \
-             which builds its `rss_*` programs beside it",
+            "cannot find {}: build the RSS programs on their own first, `cargo build \
+             --release -p redengine-bench-rss` (not in the bench's cargo command, which \
+             would build them with the bench's redengine features)",
             path.display()
         ))
     }
 }
 
 /// Peak RSS in MiB printed by the bench program `name` run with `args` (it prints
-/// `peak anon file` in KiB; see `src/bin/rss/mod.rs`).
+/// `peak anon file` in KiB; see `bench/rss/src/lib.rs`).
 pub(crate) fn program_rss(name: &str, args: &[&str]) -> Result<f64, String> {
     let (_, line) = first_line_of(&program(name)?, args)?;
     let kib: f64 = line

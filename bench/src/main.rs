@@ -3,6 +3,7 @@
 //! raw Rust/OS primitives cost) measured in the same run.
 //!
 //! ```text
+//! cargo build --release -p redengine-bench-rss       # the RSS rows' programs, on their own
 //! cargo run --release -p redengine-bench              # human table, medians of 3 runs
 //! cargo run --release -p redengine-bench -- --json    # the same as JSON
 //! cargo run --release -p redengine-bench -- --quick   # 1 run, 2 s idle window (iterating)
@@ -178,7 +179,7 @@ fn measure(s: &mut Samples, opts: &Options) {
     s.take("launch_1", || launch::launch(1, 15));
     s.take("launch_1000", || launch::launch(1_000, 15));
     // mem: `floor_rss` is this binary doing nothing (the stores' rows run in it); the
-    // RSS rows run in small programs (src/bin/rss_*.rs) whose floor links `std` only.
+    // RSS rows run in small programs (bench/rss) whose floor links `std` only.
     s.take("floor_rss", launch::own_rss_floor);
     s.take("floor_rss_program", || launch::peak_rss(None));
     s.take("rss_10", || launch::peak_rss(Some(10)));

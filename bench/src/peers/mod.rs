@@ -10,11 +10,11 @@
 //!   on a clock that never waits); clokwerk's `run_pending()`; tokio-cron-scheduler has no
 //!   callable check, so its CPU time per 500 ms tick.
 //! * peak RSS with 1,000 and 10,000 idle tasks scheduled and one check done, each in a
-//!   small program of the bench that links only that library (`src/bin/rss_redengine.rs`,
-//!   `rss_tcs.rs`, `rss_clokwerk.rs`), as a user's program would: the RSS of such a program
-//!   is mostly the code pages it touches, and this binary links all three libraries, a
-//!   PostgreSQL client and an HTTP server. The floor is the same kind of program linking
-//!   `std` only (`rss_floor`).
+//!   small program that links only that library (`rss_redengine`, `rss_tcs`,
+//!   `rss_clokwerk` of package `redengine-bench-rss`, `bench/rss`), as a user's program
+//!   would: the RSS of such a program is mostly the code pages it touches, and this binary
+//!   links all three libraries, a PostgreSQL client and an HTTP server. redengine's
+//!   program has its default features (its package is built on its own).
 //! * launch → first check with 1,000 tasks: from spawning a child to its first line.
 //!   redengine: the user's defaults (CSV log), as the `launch_1000` row.
 //! * latency from the scheduled instant (a whole second) to the body: redengine

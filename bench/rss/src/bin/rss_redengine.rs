@@ -6,9 +6,9 @@
 //!   every task runs in the first cycle, whose end shuts down, when every run and its
 //!   records exist.
 //!
-//! Then the report (see `rss/mod.rs`).
+//! Then the report (see the package's lib.rs).
 
-mod rss;
+use redengine_bench_rss as rss;
 
 use redengine::{Execution, SchedulerInfo, Session, Task, Zone};
 

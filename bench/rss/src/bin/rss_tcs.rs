@@ -1,8 +1,8 @@
 //! Peak RSS of a program scheduling N jobs with tokio-cron-scheduler: N sync jobs on
 //! `0 M H * * *` (daily, two hours ahead) on a tokio runtime with two worker threads,
-//! `start()`, its first tick, then the report (see `rss/mod.rs`).
+//! `start()`, its first tick, then the report (see the package's lib.rs).
 
-mod rss;
+use redengine_bench_rss as rss;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Peak RSS of a program scheduling N jobs with clokwerk: N daily jobs two hours ahead in
-//! a `Scheduler` in UTC, one `run_pending()`, then the report (see `rss/mod.rs`).
+//! a `Scheduler` in UTC, one `run_pending()`, then the report (see the package's lib.rs).
 
-mod rss;
+use redengine_bench_rss as rss;
 
 use chrono::{NaiveTime, Utc};
 use clokwerk::{Job, Scheduler, TimeUnits};
