@@ -9,7 +9,7 @@
 
 /// The task count given as the last argument.
 pub fn tasks_arg() -> Result<usize, String> {
-    let arg = std::env::args().last().unwrap_or_default();
+    let arg = std::env::args().next_back().unwrap_or_default();
     arg.parse()
         .map_err(|_| format!("expected a task count as the last argument, got `{arg}`"))
 }
