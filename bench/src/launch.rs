@@ -95,16 +95,26 @@ pub(crate) fn program(name: &str) -> Result<std::path::PathBuf, String> {
     }
 }
 
-/// Peak RSS in MiB printed by the bench program `name` run with `args` (it prints
-/// `peak anon file` in KiB; see `bench/rss/src/lib.rs`).
+/// Runs of an RSS program per sample: where the kernel maps code in 64 KiB chunks
+/// around each fault depends on where the program is loaded, which changes with every
+/// start (ASLR), so one start's peak varies by a few hundred KiB.
+const RSS_STARTS: usize = 5;
+
+/// Peak RSS in MiB printed by the bench program `name` run with `args`, the median of
+/// [`RSS_STARTS`] starts (it prints `peak anon file` in KiB; see `bench/rss/src/lib.rs`).
 pub(crate) fn program_rss(name: &str, args: &[&str]) -> Result<f64, String> {
-    let (_, line) = first_line_of(&program(name)?, args)?;
-    let kib: f64 = line
-        .split_whitespace()
-        .next()
-        .and_then(|peak| peak.parse().ok())
-        .ok_or_else(|| format!("`{name}` printed `{line}` instead of its peak RSS"))?;
-    Ok(kib / 1024.0)
+    let exe = program(name)?;
+    let mut peaks = Vec::with_capacity(RSS_STARTS);
+    for _ in 0..RSS_STARTS {
+        let (_, line) = first_line_of(&exe, args)?;
+        let kib: f64 = line
+            .split_whitespace()
+            .next()
+            .and_then(|peak| peak.parse().ok())
+            .ok_or_else(|| format!("`{name}` printed `{line}` instead of its peak RSS"))?;
+        peaks.push(kib / 1024.0);
+    }
+    Ok(median(peaks))
 }
 
 /// Starts `exe` with `args`: the time until its first stdout line, and that line, once it

@@ -14,7 +14,8 @@
 //!   `rss_clokwerk` of package `redengine-bench-rss`, `bench/rss`), as a user's program
 //!   would: the RSS of such a program is mostly the code pages it touches, and this binary
 //!   links all three libraries, a PostgreSQL client and an HTTP server. redengine's
-//!   program has its default features (its package is built on its own).
+//!   program has its default features (its package is built on its own). Each run's
+//!   value is the median of 5 starts (`launch::program_rss`).
 //! * launch → first check with 1,000 tasks: from spawning a child to its first line.
 //!   redengine: the user's defaults (CSV log), as the `launch_1000` row.
 //! * latency from the scheduled instant (a whole second) to the body: redengine
