@@ -121,7 +121,7 @@ pub(crate) fn program_rss(name: &str, args: &[&str]) -> Result<f64, String> {
 /// exited successfully.
 fn first_line_of(exe: &std::path::Path, args: &[&str]) -> Result<(Duration, String), String> {
     let start = Instant::now();
-    let mut child = Command::new(&exe)
+    let mut child = Command::new(exe)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
