@@ -308,7 +308,11 @@ fn main() -> ExitCode {
     if opts.peers {
         // A bounded idle window: three libraries, every run.
         let idle = opts.idle.min(std::time::Duration::from_secs(3));
-        println!("{}", peers::run(opts.runs, idle, opts.json));
+        // mem: `--only` applies to the peers' scenarios too.
+        println!(
+            "{}",
+            peers::run(opts.runs, idle, opts.json, opts.only.clone())
+        );
         return ExitCode::SUCCESS;
     }
     let mut samples = Samples {

@@ -147,10 +147,20 @@ pub(crate) struct PeerSamples {
     latencies: BTreeMap<Lib, Vec<f64>>,
     /// What the machine allows for a scenario, measured in the same runs (per run).
     pub(crate) floors: BTreeMap<&'static str, Vec<f64>>,
+    /// `--only`: only the scenarios whose key contains it.
+    only: Option<String>,
 }
 
 impl PeerSamples {
+    /// Whether `--only` asks for the scenario `key`.
+    pub(crate) fn wanted(&self, key: &str) -> bool {
+        self.only.as_ref().is_none_or(|k| key.contains(k.as_str()))
+    }
+
     fn take(&mut self, key: &'static str, lib: Lib, f: impl FnOnce() -> Result<f64, String>) {
+        if !self.wanted(key) {
+            return;
+        }
         eprint!("  {key} {} … ", lib.key());
         match f() {
             Ok(v) => {
@@ -199,9 +209,12 @@ fn percentile(samples: &[f64], p: f64) -> f64 {
 }
 
 /// Runs the peers mode: `runs` interleaved runs (the library order rotates each run),
-/// then the table (or JSON).
-pub(crate) fn run(runs: usize, idle: Duration, json: bool) -> String {
-    let mut s = PeerSamples::default();
+/// then the table (or JSON); with `only`, just the scenarios whose key contains it.
+pub(crate) fn run(runs: usize, idle: Duration, json: bool, only: Option<String>) -> String {
+    let mut s = PeerSamples {
+        only,
+        ..PeerSamples::default()
+    };
     let started = Instant::now();
     for run in 0..runs {
         eprintln!("peers: run {} of {runs}", run + 1);
@@ -221,7 +234,8 @@ pub(crate) fn run(runs: usize, idle: Duration, json: bool) -> String {
         for lib in order {
             s.take("launch_1k", lib, || launch(lib, 1_000));
         }
-        for lib in order {
+        let latency = s.wanted("latency_p50") || s.wanted("latency_p99");
+        for lib in order.into_iter().filter(|_| latency) {
             eprint!("  latency {} … ", lib.key());
             match latencies(lib, FIRINGS) {
                 Ok(v) => {
@@ -240,10 +254,12 @@ pub(crate) fn run(runs: usize, idle: Duration, json: bool) -> String {
         }
         // A run of a `thread` task sees its own thread named after the task: 10,000
         // different tasks are 10,000 thread starts, whatever the executor does.
-        eprint!("  burst_10k floor (10,000 named threads) … ");
-        let floor = burst_floor(10_000);
-        eprintln!("{floor:.0}");
-        s.floors.entry("burst_10k").or_default().push(floor);
+        if s.wanted("burst_10k") {
+            eprint!("  burst_10k floor (10,000 named threads) … ");
+            let floor = burst_floor(10_000);
+            eprintln!("{floor:.0}");
+            s.floors.entry("burst_10k").or_default().push(floor);
+        }
         for lib in order.into_iter().filter(|l| *l != Lib::Tcs) {
             s.take("burst_inline_10k", lib, || burst(lib, 10_000, true));
         }
