@@ -49,7 +49,7 @@ pub(crate) fn rows(s: &Samples) -> Vec<Row> {
             Unit::Mib,
             g("rss_10000"),
             Target::AtMost(5.0),
-            g("floor_rss"),
+            g("floor_rss_program"),
         ),
     ]
 }

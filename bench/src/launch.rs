@@ -1,8 +1,15 @@
 //! Rows measured in child processes (launch → first cycle, peak RSS) and the floors of
 //! the table (thread spawn+join, re-exec of the own binary + wait, wake a parked thread).
 //!
-//! The children are this same binary started with `child <mode> <tasks>`; they print one
-//! line on stdout and exit.
+//! The launch children are this same binary started with `child <mode> <tasks>`; they
+//! print one line on stdout and exit.
+//!
+//! The peak-RSS children are the bench's small programs (package `redengine-bench-rss` in
+//! `bench/rss`, built on its own beside this binary): the RSS of a program scheduling N tasks is mostly the code pages it
+//! touches, so it is measured in a program that links only the library it measures, as a
+//! user's program would, instead of in this binary, which links three schedulers, a
+//! PostgreSQL client, tokio and an HTTP server. Its floor is the same kind of program
+//! linking `std` only (`rss_floor`). The peers' RSS rows use the same programs.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -16,12 +23,11 @@ use crate::probe::{median, median_of, peak_rss_kib, secs, window_ahead};
 
 /// The child modes, as given on the command line after `child`.
 pub(crate) const CHILD_LAUNCH: &str = "launch";
-pub(crate) const CHILD_RSS: &str = "rss";
 pub(crate) const CHILD_NOOP: &str = "noop";
 
 /// Runs in the child: `launch` prints `cycle` at the start of the first cycle and shuts
-/// down; `rss` runs one cycle in which each of `tasks` tasks runs once and prints its peak
-/// RSS in KiB; `noop` prints its peak RSS at once. Returns the process exit code.
+/// down; `noop` prints its peak RSS at once (the floor of the rows measured in this
+/// binary).
 pub(crate) fn child(mode: &str, tasks: usize) -> Result<(), String> {
     match mode {
         CHILD_NOOP => {
@@ -36,7 +42,9 @@ pub(crate) fn child(mode: &str, tasks: usize) -> Result<(), String> {
                 .log_csv(dir.join("tasks.csv"))
                 .task_execution(Execution::Main)
                 .with_tasks((0..tasks).map(|i| {
-                    Task::builder(format!("t{i}")).start_cond(cond.as_str()).run(|_| ())
+                    Task::builder(format!("t{i}"))
+                        .start_cond(cond.as_str())
+                        .run(|_| ())
                 }))
                 .on_cycle(|info| {
                     let mut out = std::io::stdout().lock();
@@ -51,29 +59,8 @@ pub(crate) fn child(mode: &str, tasks: usize) -> Result<(), String> {
             let _ = std::fs::remove_dir_all(&dir);
             result
         }
-        CHILD_RSS => {
-            let mut session = Session::builder()
-                .log_memory()
-                .task_execution(Execution::Main)
-                .with_tasks((0..tasks).map(|i| {
-                    Task::builder(format!("t{i}")).start_cond("every 1 hour").run(|_| ())
-                }))
-                // Every task runs in the first cycle (`every 1 hour` never ran); shut down
-                // at its end, when all the runs and their records exist.
-                .on_cycle(|_| {
-                    Ok(Some(Box::new(|info: &redengine::SchedulerInfo| {
-                        info.handle.shutdown();
-                        Ok(())
-                    })))
-                })
-                .build()
-                .map_err(|e| e.to_string())?;
-            session.run().map_err(|e| e.to_string())?;
-            println!("{}", peak_rss_kib().unwrap_or(0));
-            Ok(())
-        }
         other => Err(format!(
-            "unknown child mode `{other}`; expected `{CHILD_LAUNCH}`, `{CHILD_RSS}` or `{CHILD_NOOP}`"
+            "unknown child mode `{other}`; expected `{CHILD_LAUNCH}` or `{CHILD_NOOP}`"
         )),
     }
 }
@@ -90,9 +77,51 @@ fn spawn_child(mode: &str, tasks: usize) -> Result<(Duration, String), String> {
 /// Starts this binary with `args`: the time until its first stdout line, and that line,
 /// once the child exited successfully. Every child of the bench is started this way.
 pub(crate) fn first_line(args: &[&str]) -> Result<(Duration, String), String> {
-    let exe = own_exe()?;
+    first_line_of(&own_exe()?, args)
+}
+
+/// A program of `redengine-bench-rss` built beside this binary (`bench/rss/src/bin`).
+pub(crate) fn program(name: &str) -> Result<std::path::PathBuf, String> {
+    let path = own_exe()?.with_file_name(name);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "cannot find {}: build the RSS programs on their own first, `cargo build \
+             --release -p redengine-bench-rss` (not in the bench's cargo command, which \
+             would build them with the bench's redengine features)",
+            path.display()
+        ))
+    }
+}
+
+/// Runs of an RSS program per sample: where the kernel maps code in 64 KiB chunks
+/// around each fault depends on where the program is loaded, which changes with every
+/// start (ASLR), so one start's peak varies by a few hundred KiB.
+const RSS_STARTS: usize = 5;
+
+/// Peak RSS in MiB printed by the bench program `name` run with `args`, the median of
+/// [`RSS_STARTS`] starts (it prints `peak anon file` in KiB; see `bench/rss/src/lib.rs`).
+pub(crate) fn program_rss(name: &str, args: &[&str]) -> Result<f64, String> {
+    let exe = program(name)?;
+    let mut peaks = Vec::with_capacity(RSS_STARTS);
+    for _ in 0..RSS_STARTS {
+        let (_, line) = first_line_of(&exe, args)?;
+        let kib: f64 = line
+            .split_whitespace()
+            .next()
+            .and_then(|peak| peak.parse().ok())
+            .ok_or_else(|| format!("`{name}` printed `{line}` instead of its peak RSS"))?;
+        peaks.push(kib / 1024.0);
+    }
+    Ok(median(peaks))
+}
+
+/// Starts `exe` with `args`: the time until its first stdout line, and that line, once it
+/// exited successfully.
+fn first_line_of(exe: &std::path::Path, args: &[&str]) -> Result<(Duration, String), String> {
     let start = Instant::now();
-    let mut child = Command::new(&exe)
+    let mut child = Command::new(exe)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -127,16 +156,22 @@ pub(crate) fn launch(tasks: usize, samples: usize) -> Result<f64, String> {
     Ok(median(times))
 }
 
-/// Peak RSS in MiB of a child with `tasks` tasks (`None`: the no-op child, the floor).
+/// Peak RSS in MiB of a program in which each of `tasks` tasks ran once (`rss_redengine
+/// ran`); `None`: the floor, a program linking `std` only (`rss_floor`).
 pub(crate) fn peak_rss(tasks: Option<usize>) -> Result<f64, String> {
-    let (mode, n) = match tasks {
-        Some(n) => (CHILD_RSS, n),
-        None => (CHILD_NOOP, 0),
-    };
-    let (_, line) = spawn_child(mode, n)?;
+    match tasks {
+        Some(n) => program_rss("rss_redengine", &["ran", &n.to_string()]),
+        None => program_rss("rss_floor", &["0"]),
+    }
+}
+
+/// Peak RSS in MiB of this binary doing nothing: the floor of the rows measured in it
+/// (the stores' start-up).
+pub(crate) fn own_rss_floor() -> Result<f64, String> {
+    let (_, line) = spawn_child(CHILD_NOOP, 0)?;
     let kib: f64 = line
         .parse()
-        .map_err(|_| format!("child `{mode}` printed `{line}` instead of its peak RSS"))?;
+        .map_err(|_| format!("child `{CHILD_NOOP}` printed `{line}` instead of its peak RSS"))?;
     Ok(kib / 1024.0)
 }
 

@@ -3,6 +3,7 @@
 //! raw Rust/OS primitives cost) measured in the same run.
 //!
 //! ```text
+//! cargo build --release -p redengine-bench-rss       # the RSS rows' programs, on their own
 //! cargo run --release -p redengine-bench              # human table, medians of 3 runs
 //! cargo run --release -p redengine-bench -- --json    # the same as JSON
 //! cargo run --release -p redengine-bench -- --quick   # 1 run, 2 s idle window (iterating)
@@ -177,7 +178,10 @@ fn measure(s: &mut Samples, opts: &Options) {
     s.take("pipeline_process", || process::pipeline(50));
     s.take("launch_1", || launch::launch(1, 15));
     s.take("launch_1000", || launch::launch(1_000, 15));
-    s.take("floor_rss", || launch::peak_rss(None));
+    // mem: `floor_rss` is this binary doing nothing (the stores' rows run in it); the
+    // RSS rows run in small programs (bench/rss) whose floor links `std` only.
+    s.take("floor_rss", launch::own_rss_floor);
+    s.take("floor_rss_program", || launch::peak_rss(None));
     s.take("rss_10", || launch::peak_rss(Some(10)));
     s.take("rss_1000", || launch::peak_rss(Some(1_000)));
     s.take("creation_5000", || idle::creation(5_000));
@@ -304,9 +308,11 @@ fn main() -> ExitCode {
     if opts.peers {
         // A bounded idle window: three libraries, every run.
         let idle = opts.idle.min(std::time::Duration::from_secs(3));
-        // pool: `--only` filters the peers' scenarios too.
-        let only = opts.only.as_deref();
-        println!("{}", peers::run(opts.runs, idle, only, opts.json));
+        // mem: `--only` applies to the peers' scenarios too.
+        println!(
+            "{}",
+            peers::run(opts.runs, idle, opts.json, opts.only.clone())
+        );
         return ExitCode::SUCCESS;
     }
     let mut samples = Samples {

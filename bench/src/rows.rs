@@ -172,7 +172,7 @@ pub(crate) fn rows(s: &Samples) -> Vec<Row> {
             Unit::Mib,
             g("rss_10"),
             Target::AtMost(5.0),
-            g("floor_rss"),
+            g("floor_rss_program"),
         ),
         Row::new(
             "rss_1000",
@@ -180,7 +180,7 @@ pub(crate) fn rows(s: &Samples) -> Vec<Row> {
             Unit::Mib,
             g("rss_1000"),
             Target::AtMost(8.0),
-            g("floor_rss"),
+            g("floor_rss_program"),
         ),
         Row::new(
             "creation_5000",

@@ -157,10 +157,69 @@ impl Hasher for NameHasher {
     }
 }
 
-/// One task's records: a sorted vector of instants (µs since the epoch, UTC) per action.
+// perf (memory): most tasks keep one record of an action (their last run, their last
+// success), so an action's instants are held inline until there are two: a task's log is
+// one 112-byte allocation, where six vectors made it 160 bytes plus one allocation per
+// action it had.
+/// One action's instants (µs since the epoch, UTC), sorted; reads as a slice.
+#[derive(Debug, Clone, Default)]
+enum Times {
+    #[default]
+    None,
+    One(i64),
+    // The box keeps this variant at one pointer, so `Times` is 16 bytes (a `Vec` would
+    // make it 32 for every action of every task).
+    #[allow(clippy::box_collection)]
+    Many(Box<Vec<i64>>),
+}
+
+impl Times {
+    /// Adds `at` in order (after the instants equal to it).
+    fn insert(&mut self, at: i64) {
+        match self {
+            Times::None => *self = Times::One(at),
+            Times::One(t) => {
+                let pair = if *t <= at { vec![*t, at] } else { vec![at, *t] };
+                *self = Times::Many(Box::new(pair));
+            }
+            Times::Many(times) => match times.last() {
+                Some(&newest) if newest > at => {
+                    let index = times.partition_point(|&t| t <= at);
+                    times.insert(index, at);
+                }
+                _ => times.push(at),
+            },
+        }
+    }
+
+    /// Drops the `n` oldest instants; at least one stays.
+    fn drop_oldest(&mut self, n: usize) {
+        if let Times::Many(times) = self {
+            let n = n.min(times.len().saturating_sub(1));
+            times.drain(..n);
+            if let [only] = times[..] {
+                *self = Times::One(only);
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for Times {
+    type Target = [i64];
+
+    fn deref(&self) -> &[i64] {
+        match self {
+            Times::None => &[],
+            Times::One(t) => std::slice::from_ref(t),
+            Times::Many(times) => times,
+        }
+    }
+}
+
+/// One task's records: the sorted instants of each action.
 #[derive(Debug, Clone, Default)]
 struct TaskLog {
-    by_action: [Vec<i64>; 6],
+    by_action: [Times; 6],
     /// The latest record (ties: the one pushed last), which decides `is running`.
     last: Option<(Action, i64)>,
 }
@@ -188,7 +247,7 @@ struct TaskLog {
 #[derive(Debug, Clone, Default)]
 pub struct History {
     /// Boxed: the table keeps about 1.6 slots per task, and a slot of a name and a box
-    /// is 24 bytes where a slot holding the log itself would be 184.
+    /// is 24 bytes where a slot holding the log itself would be 128.
     tasks: HashMap<Box<str>, Box<TaskLog>, BuildHasherDefault<NameHasher>>,
     len: usize,
 }
@@ -217,18 +276,7 @@ impl History {
                 self.tasks.entry(task.into()).or_default()
             }
         };
-        let times = &mut log.by_action[action.index()];
-        if times.capacity() == 0 {
-            // Most tasks keep one record of an action (or few): no room for four.
-            times.reserve_exact(1);
-        }
-        match times.last() {
-            Some(&newest) if newest > at => {
-                let index = times.partition_point(|&t| t <= at);
-                times.insert(index, at);
-            }
-            _ => times.push(at),
-        }
+        log.by_action[action.index()].insert(at);
         if log.last.is_none_or(|(_, newest)| at >= newest) {
             log.last = Some((action, at));
         }
@@ -442,6 +490,31 @@ mod tests {
             4
         );
         assert_eq!(history.count_in("b", &finished, i64::MIN, i64::MAX), 0);
+    }
+
+    #[test]
+    fn an_action_held_inline_keeps_order_when_it_grows_and_shrinks() {
+        let mut history = History::new();
+        history.push("a", Action::Run, at(5));
+        history.push("a", Action::Run, at(3)); // older than the one held inline
+        history.push("a", Action::Run, at(4));
+        assert_eq!(history.last("a", Action::Run), Some(at(5)));
+        assert_eq!(
+            history.count_in("a", &[Action::Run], micros(at(3)), micros(at(5))),
+            3
+        );
+        assert_eq!(history.prune_before(at(5)), 2);
+        assert_eq!(history.last("a", Action::Run), Some(at(5)));
+        assert_eq!(
+            history.count_in("a", &[Action::Run], micros(at(0)), micros(at(9))),
+            1
+        );
+        history.push("a", Action::Run, at(6));
+        assert_eq!(
+            history.count_in("a", &[Action::Run], micros(at(0)), micros(at(9))),
+            2
+        );
+        assert_eq!(history.nth_newest(2), Some(at(5)));
     }
 
     #[test]

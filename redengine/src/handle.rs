@@ -271,14 +271,18 @@ pub(crate) struct Desk {
 #[derive(Default)]
 pub(crate) struct Published {
     names: String,
+    // perf (memory): the start conditions, a run of neighbours sharing one text (and its
+    // `Arc`) kept once; an entry holds its index: 32 bytes a task where the `Arc` made it 48.
+    texts: Vec<Arc<str>>,
     entries: Vec<PublishedTask>,
 }
 
-/// One task of a [`Published`] list: its name is `names[from..to]`.
+/// One task of a [`Published`] list: its name is `names[from..to]`, its start condition
+/// `texts[text]`.
 struct PublishedTask {
     from: u32,
     to: u32,
-    start_cond: Arc<str>,
+    text: u32,
     disabled: bool,
     running: bool,
     last: Option<(Action, DateTime<Utc>)>,
@@ -288,6 +292,7 @@ impl Published {
     /// Empties the list, keeping its room for the next one.
     pub(crate) fn clear(&mut self) {
         self.names.clear();
+        self.texts.clear();
         self.entries.clear();
     }
 
@@ -305,14 +310,24 @@ impl Published {
         running: bool,
         last: Option<(Action, DateTime<Utc>)>,
     ) {
-        // Offsets as u32 keep an entry at 48 bytes; past 4 GiB of names they saturate.
+        // Offsets as u32 keep an entry small; past 4 GiB of names they saturate.
         let offset = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         let from = offset(self.names.len());
         self.names.push_str(name);
+        // Tasks sharing a text are usually neighbours: only the latest text is compared (a
+        // constant cost a task; at worst every task adds its own, as large as before).
+        if !self
+            .texts
+            .last()
+            .is_some_and(|t| Arc::ptr_eq(t, start_cond))
+        {
+            self.texts.push(Arc::clone(start_cond));
+        }
+        let text = self.texts.len() - 1;
         self.entries.push(PublishedTask {
             from,
             to: offset(self.names.len()),
-            start_cond: Arc::clone(start_cond),
+            text: offset(text),
             disabled,
             running,
             last,
@@ -329,7 +344,10 @@ impl Published {
                     .get(e.from as usize..e.to as usize)
                     .unwrap_or_default()
                     .to_string(),
-                start_cond: e.start_cond.to_string(),
+                start_cond: self
+                    .texts
+                    .get(e.text as usize)
+                    .map_or_else(String::new, |t| t.to_string()),
                 disabled: e.disabled,
                 running: e.running,
                 last: e.last,
@@ -474,5 +492,38 @@ impl SessionHandle {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_published_list_reads_back_each_task_with_its_own_start_condition() {
+        let (daily, hourly): (Arc<str>, Arc<str>) = (Arc::from("daily"), Arc::from("hourly"));
+        let mut list = Published::default();
+        for _ in 0..2 {
+            list.clear();
+            list.push("a", &daily, false, false, None);
+            list.push("b", &daily, true, false, None);
+            list.push("c", &hourly, false, true, None);
+            list.push("d", &daily, false, false, None);
+        }
+        let got: Vec<_> = list
+            .states()
+            .into_iter()
+            .map(|t| (t.name, t.start_cond, t.disabled, t.running))
+            .collect();
+        let want = [
+            ("a", "daily", false, false),
+            ("b", "daily", true, false),
+            ("c", "hourly", false, true),
+            ("d", "daily", false, false),
+        ]
+        .map(|(n, c, d, r)| (n.to_string(), c.to_string(), d, r));
+        assert_eq!(got, want);
+        // Neighbours sharing a text keep it once.
+        assert_eq!(list.texts.len(), 3);
     }
 }

@@ -51,11 +51,10 @@ pub struct Task {
     // perf (memory): the default `false` and `#[task]`'s texts are borrowed, not copied
     // into an allocation per task.
     pub(crate) start_cond: Cow<'static, str>,
-    pub(crate) end_cond: Cow<'static, str>,
     pub(crate) execution: Option<Execution>,
     pub(crate) priority: i32,
     pub(crate) flags: TaskFlags,
-    pub(crate) returns: TypeInfo,
+    // perf (memory): what a run returns is the body's `returns()`, not kept a second time.
     pub(crate) body: Body,
     pub(crate) location: Location,
     /// Registered with `#[task]`: ordered by location rather than insertion.
@@ -72,6 +71,9 @@ pub struct Task {
 /// The settings of a task that most tasks leave unset.
 #[derive(Clone, Default)]
 pub(crate) struct More {
+    // perf (memory): most tasks have no end condition (`false`).
+    /// The `end_cond` text (`None`: `false`).
+    pub(crate) end_cond: Option<Cow<'static, str>>,
     pub(crate) timeout: Option<String>,
     pub(crate) args: Vec<TaskArg>,
     pub(crate) params: Vec<(String, TaskParam)>,
@@ -83,6 +85,7 @@ pub(crate) struct More {
 
 /// What an unset [`More`] reads as.
 static NOTHING_MORE: More = More {
+    end_cond: None,
     timeout: None,
     args: Vec::new(),
     params: Vec::new(),
@@ -93,7 +96,8 @@ static NOTHING_MORE: More = More {
 impl More {
     /// Nothing set: the task needs no box for it.
     fn is_empty(&self) -> bool {
-        self.timeout.is_none()
+        self.end_cond.is_none()
+            && self.timeout.is_none()
             && self.args.is_empty()
             && self.params.is_empty()
             && self.retry == crate::retry::RetrySpec::NONE
@@ -141,11 +145,9 @@ impl Task {
         Task {
             name: Some(def.name.to_string()),
             start_cond: Cow::Borrowed(def.start_cond.unwrap_or("false")),
-            end_cond: Cow::Borrowed(def.end_cond.unwrap_or("false")),
             execution: def.execution,
             priority: def.priority,
             flags: def.flags,
-            returns: def.returns,
             // async: an `async fn` task's body is its future-making shim.
             body: match def.async_call {
                 Some(make) => {
@@ -158,6 +160,7 @@ impl Task {
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
             misfire: def.misfire,
             more: Some(Box::new(More {
+                end_cond: def.end_cond.map(Cow::Borrowed),
                 timeout: def.timeout.map(str::to_string),
                 args: def
                     .args
@@ -208,7 +211,7 @@ impl Task {
 
     /// The `end_cond` text.
     pub fn end_cond(&self) -> &str {
-        &self.end_cond
+        self.more().end_cond.as_deref().unwrap_or("false")
     }
 
     /// The execution set on the task (`None`: the session's `task_execution`).
@@ -244,9 +247,11 @@ pub struct TaskBuilder {
 // keeps the function behind a second one.
 /// The kind [`TaskBuilder::run`] and [`TaskBuilder::run_serde`] make: a function task
 /// (what a [`FunctionTask`] is, named and described the same) holding its function.
+// perf (memory): what the function returns as a function pointer (8 bytes) rather than
+// the 24-byte `TypeInfo`: a body without captures is 24 bytes with its counts, not 40.
 struct RunFn<F> {
     call: F,
-    returns: TypeInfo,
+    returns: fn() -> TypeInfo,
 }
 
 impl<F> TaskKind for RunFn<F>
@@ -258,11 +263,11 @@ where
     }
 
     fn describe(&self) -> String {
-        crate::kind::describe_function(self.returns)
+        crate::kind::describe_function((self.returns)())
     }
 
     fn returns(&self) -> TypeInfo {
-        self.returns
+        (self.returns)()
     }
 
     fn execute(&self, ctx: &TaskContext) -> Outcome {
@@ -298,11 +303,9 @@ impl TaskBuilder {
             task: Task {
                 name,
                 start_cond: Cow::Borrowed("false"),
-                end_cond: Cow::Borrowed("false"),
                 execution: None,
                 priority: 0,
                 flags: TaskFlags::NONE,
-                returns: TypeInfo::of::<()>(),
                 body: Arc::clone(placeholder()),
                 location,
                 registered: false,
@@ -327,7 +330,7 @@ impl TaskBuilder {
 
     /// When to terminate a running thread/process run (default `false`).
     pub fn end_cond(mut self, cond: impl Into<String>) -> Self {
-        self.task.end_cond = Cow::Owned(cond.into());
+        self.more().end_cond = Some(Cow::Owned(cond.into()));
         self
     }
 
@@ -539,10 +542,9 @@ impl TaskBuilder {
         F: Fn(&TaskContext) -> R + Send + Sync + 'static,
         R: IntoOutcome,
     {
-        let returns = R::output_type();
         self.kind(RunFn {
             call: move |ctx: &TaskContext| body(ctx).into_outcome(),
-            returns,
+            returns: R::output_type,
         })
     }
 
@@ -564,10 +566,9 @@ impl TaskBuilder {
         R: IntoOutcome,
         R::Output: Any + Send + Sync + serde::Serialize + serde::de::DeserializeOwned,
     {
-        let returns = TypeInfo::serde::<R::Output>();
         self.kind(RunFn {
             call: move |ctx: &TaskContext| body(ctx).into_outcome(),
-            returns,
+            returns: TypeInfo::serde::<R::Output>,
         })
     }
 
@@ -607,7 +608,6 @@ impl TaskBuilder {
     /// Like [`TaskBuilder::kind`], for a kind already shared (e.g. one kind value used by
     /// several tasks).
     pub fn kind_arc(mut self, kind: Arc<dyn TaskKind>) -> Task {
-        self.task.returns = kind.returns();
         self.task.body = kind;
         self.task
     }
@@ -641,5 +641,9 @@ mod tests {
         let timed = Task::builder("timed").timeout("1 hour").run(|_| ());
         assert_eq!(timed.more().timeout.as_deref(), Some("1 hour"));
         assert!(plain.more().args.is_empty());
+        assert_eq!(plain.end_cond(), "false");
+        let ended = Task::builder("ended").end_cond("after 1 hour").run(|_| ());
+        assert_eq!(ended.end_cond(), "after 1 hour");
+        assert_eq!(ended.start_cond(), "false");
     }
 }

@@ -10,7 +10,12 @@
 //!   on a clock that never waits); clokwerk's `run_pending()`; tokio-cron-scheduler has no
 //!   callable check, so its CPU time per 500 ms tick.
 //! * peak RSS with 1,000 and 10,000 idle tasks scheduled and one check done, each in a
-//!   child process of this binary.
+//!   small program that links only that library (`rss_redengine`, `rss_tcs`,
+//!   `rss_clokwerk` of package `redengine-bench-rss`, `bench/rss`), as a user's program
+//!   would: the RSS of such a program is mostly the code pages it touches, and this binary
+//!   links all three libraries, a PostgreSQL client and an HTTP server. redengine's
+//!   program has its default features (its package is built on its own). Each run's
+//!   value is the median of 5 starts (`launch::program_rss`).
 //! * launch → first check with 1,000 tasks: from spawning a child to its first line.
 //!   redengine: the user's defaults (CSV log), as the `launch_1000` row.
 //! * latency from the scheduled instant (a whole second) to the body: redengine
@@ -36,7 +41,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Timelike, Utc};
 
-use crate::probe::{median, peak_rss_kib, secs};
+use crate::probe::{median, secs};
 
 /// Firings per run and library in the latency scenario (one more is discarded first).
 const FIRINGS: usize = 10;
@@ -144,10 +149,20 @@ pub(crate) struct PeerSamples {
     /// What the machine allows for a scenario, measured in the same runs (per run), and
     /// the thread burst's one-thread-per-task comparison ([`BURST_SPAWNED`]).
     pub(crate) floors: BTreeMap<&'static str, Vec<f64>>,
+    /// `--only`: only the scenarios whose key contains it.
+    only: Option<String>,
 }
 
 impl PeerSamples {
+    /// Whether `--only` asks for the scenario `key`.
+    pub(crate) fn wanted(&self, key: &str) -> bool {
+        self.only.as_ref().is_none_or(|k| key.contains(k.as_str()))
+    }
+
     fn take(&mut self, key: &'static str, lib: Lib, f: impl FnOnce() -> Result<f64, String>) {
+        if !self.wanted(key) {
+            return;
+        }
         eprint!("  {key} {} … ", lib.key());
         match f() {
             Ok(v) => {
@@ -197,9 +212,13 @@ fn percentile(samples: &[f64], p: f64) -> f64 {
 
 /// Runs the peers mode: `runs` interleaved runs (the library order rotates each run),
 /// then the table (or JSON). With `only`, just the scenarios whose key contains it.
-pub(crate) fn run(runs: usize, idle: Duration, only: Option<&str>, json: bool) -> String {
-    let want = |key: &str| only.is_none_or(|k| key.contains(k));
-    let mut s = PeerSamples::default();
+pub(crate) fn run(runs: usize, idle: Duration, json: bool, only: Option<String>) -> String {
+    let filter = only.clone();
+    let want = |key: &str| filter.as_deref().is_none_or(|k| key.contains(k));
+    let mut s = PeerSamples {
+        only,
+        ..PeerSamples::default()
+    };
     let started = Instant::now();
     for run in 0..runs {
         eprintln!("peers: run {} of {runs}", run + 1);
@@ -292,12 +311,14 @@ fn launch(lib: Lib, n: usize) -> Result<f64, String> {
     }
 }
 
+/// Peak RSS in MiB of the program scheduling `n` tasks with `lib` alone.
 fn rss(lib: Lib, n: usize) -> Result<f64, String> {
-    let (_, line) = spawn_child(lib, CHILD_RSS, n)?;
-    let kib: f64 = line
-        .parse()
-        .map_err(|_| format!("child printed `{line}` instead of its peak RSS"))?;
-    Ok(kib / 1024.0)
+    let n = n.to_string();
+    match lib {
+        Lib::Ours => crate::launch::program_rss("rss_redengine", &["scheduled", &n]),
+        Lib::Tcs => crate::launch::program_rss("rss_tcs", &[&n]),
+        Lib::Clokwerk => crate::launch::program_rss("rss_clokwerk", &[&n]),
+    }
 }
 
 fn latencies(lib: Lib, firings: usize) -> Result<Vec<f64>, String> {
@@ -366,23 +387,20 @@ fn burst_spawned(n: usize) -> f64 {
     n as f64 / secs(end - start)
 }
 
-/// The child modes of the peers: `child peer <launch|rss|burst|burst_inline|latency>
+/// The child modes of the peers: `child peer <launch|burst|burst_inline|latency>
 /// <library> <tasks>`. The burst modes print runs/s, `latency` the median and p99 over
 /// `<tasks>` firings: one scenario alone, for a profiler.
 pub(crate) const CHILD: &str = "peer";
 const CHILD_LAUNCH: &str = "launch";
-const CHILD_RSS: &str = "rss";
 const CHILD_BURST: &str = "burst";
 const CHILD_BURST_INLINE: &str = "burst_inline";
 const CHILD_LATENCY: &str = "latency";
 
-/// Runs in a child: `launch` prints `cycle` once the first check ran; `rss` does one check
-/// and prints its peak RSS in KiB.
+/// Runs in a child: `launch` prints `cycle` once the first check ran.
 pub(crate) fn child(args: &[String]) -> Result<(), String> {
     let [what, lib, n] = args else {
         return Err(
-            "usage: child peer <launch|rss|burst|burst_inline|latency> <library> <tasks>"
-                .to_string(),
+            "usage: child peer <launch|burst|burst_inline|latency> <library> <tasks>".to_string(),
         );
     };
     let lib = Lib::from_key(lib).ok_or_else(|| format!("unknown library `{lib}`"))?;
@@ -397,15 +415,6 @@ pub(crate) fn child(args: &[String]) -> Result<(), String> {
         (CHILD_LAUNCH, Lib::Ours) => crate::launch::child(crate::launch::CHILD_LAUNCH, n),
         (CHILD_LAUNCH, Lib::Tcs) => tcs::first_check(n, || print("cycle")),
         (CHILD_LAUNCH, Lib::Clokwerk) => clok::first_check(n, || print("cycle")),
-        (CHILD_RSS, lib) => {
-            match lib {
-                Lib::Ours => ours::first_check(n)?,
-                Lib::Tcs => tcs::first_check(n, || ())?,
-                Lib::Clokwerk => clok::first_check(n, || ())?,
-            }
-            print(&peak_rss_kib().unwrap_or(0).to_string());
-            Ok(())
-        }
         (CHILD_LATENCY, lib) => {
             let late = latencies(lib, n)?;
             print(&format!(

@@ -9,29 +9,6 @@ use redengine::{Execution, Session, SessionHandle, Task, Zone};
 
 use crate::probe::secs;
 
-/// `n` tasks not due (a daily window two hours ahead), in a session that stops after its
-/// first cycle.
-pub(super) fn first_check(n: usize) -> Result<(), String> {
-    let cond = crate::probe::window_ahead();
-    let mut session = Session::builder()
-        .zone(Zone::Utc)
-        .log_memory()
-        .task_execution(Execution::Main)
-        .handle_signals(false)
-        .with_tasks((0..n).map(|i| {
-            Task::builder(format!("t{i}"))
-                .start_cond(cond.as_str())
-                .run(|_| ())
-        }))
-        .on_cycle(|info| {
-            info.handle.shutdown();
-            Ok(None)
-        })
-        .build()
-        .map_err(|e| e.to_string())?;
-    session.run().map_err(|e| e.to_string())
-}
-
 /// The instants at which a `secondly` task's body ran, `n` times.
 pub(super) fn firings(n: usize) -> Result<Vec<DateTime<Utc>>, String> {
     let stamps = Arc::new(Mutex::new(Vec::with_capacity(n)));

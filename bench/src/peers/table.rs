@@ -71,7 +71,7 @@ pub(super) fn table(s: &PeerSamples, runs: usize) -> String {
         "| scenario | unit | redengine | tokio-cron-scheduler | clokwerk | vs best peer |\n",
     );
     out.push_str("|---|---|---:|---:|---:|---:|\n");
-    for scenario in &SCENARIOS {
+    for scenario in SCENARIOS.iter().filter(|sc| s.wanted(sc.key)) {
         let ratio = match (s.get(scenario.key, Lib::Ours), best_peer(s, scenario)) {
             (Some(ours), Some((_, peer))) if ours.is_finite() => {
                 let a = advantage(scenario, ours, peer);
@@ -112,6 +112,7 @@ pub(super) fn table(s: &PeerSamples, runs: usize) -> String {
 pub(super) fn json(s: &PeerSamples, runs: usize) -> String {
     let rows: Vec<serde_json::Value> = SCENARIOS
         .iter()
+        .filter(|sc| s.wanted(sc.key))
         .map(|scenario| {
             let mut row = serde_json::Map::new();
             row.insert("key".into(), scenario.key.into());

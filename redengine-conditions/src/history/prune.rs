@@ -38,7 +38,7 @@ impl History {
                     .partition_point(|&t| t < cutoff)
                     .min(times.len().saturating_sub(1));
                 if old > 0 {
-                    times.drain(..old);
+                    times.drop_oldest(old);
                     gone += old;
                 }
             }
@@ -56,7 +56,7 @@ impl History {
         let mut all: Vec<i64> = self
             .tasks
             .values()
-            .flat_map(|log| log.by_action.iter().flatten().copied())
+            .flat_map(|log| log.by_action.iter().flat_map(|times| times.iter()).copied())
             .collect();
         let index = all.len() - n;
         let (_, nth, _) = all.select_nth_unstable(index);

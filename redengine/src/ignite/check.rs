@@ -42,7 +42,10 @@ pub(super) fn prepare<'s>(
     customs.sort_unstable();
     // Only tasks with arguments look up what other tasks return.
     let returns: HashMap<&str, TypeInfo> = if tasks.iter().any(|(_, t)| !t.more().args.is_empty()) {
-        tasks.iter().map(|(n, t)| (n.as_ref(), t.returns)).collect()
+        tasks
+            .iter()
+            .map(|(n, t)| (n.as_ref(), t.body.returns()))
+            .collect()
     } else {
         HashMap::new()
     };
@@ -150,7 +153,7 @@ pub(super) fn prepare<'s>(
         let name: &str = name;
         let at = Some(task.location);
         let (start, start_text) = check(&task.start_cond, What::Start(name), at, &mut problems);
-        let (end, _) = check(&task.end_cond, What::End(name), at, &mut problems);
+        let (end, _) = check(task.end_cond(), What::End(name), at, &mut problems);
         let execution = task.execution.unwrap_or(session.config.task_execution);
         if !crate::kind::supports(&*task.body, execution) {
             problems.push(crate::kind::unsupported(name, &*task.body, execution, at));
@@ -206,9 +209,9 @@ pub(super) fn prepare<'s>(
             execution,
             timeout,
             flags: task.flags,
-            args,
+            args: args.into_boxed_slice(),
             body: task.body.clone(),
-            returns: task.returns,
+            returns: task.body.returns(),
             retired: false,
             retry: retry.into(),
             max_instances,

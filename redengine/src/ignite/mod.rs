@@ -71,7 +71,8 @@ pub(crate) struct Prepared {
     /// `None`: no timeout.
     pub(crate) timeout: Option<Duration>,
     pub(crate) flags: TaskFlags,
-    pub(crate) args: Vec<PlannedArg>,
+    // perf (memory): a boxed slice, 8 bytes less than a `Vec` for every task.
+    pub(crate) args: Box<[PlannedArg]>,
     pub(crate) body: Body,
     // perf (memory): what hooks and runs see as a `TaskInfo` is made by `info()` when
     // they need it, rather than kept with a second copy of the name for every task.

@@ -27,9 +27,11 @@ use super::{Action, LogError, LogStore, RecordHead, TaskRecord};
 #[derive(Debug, Clone, Default)]
 pub struct MemoryLog {
     records: Arc<Mutex<Rows>>,
-    /// The value JSON of each task's last `success` (`None`: it kept none), shared by
-    /// clones like the records, so a second session on a clone restores them.
-    values: Arc<Mutex<std::collections::HashMap<String, Option<String>>>>,
+    /// The value JSON of each task whose last `success` kept one, shared by clones like
+    /// the records, so a second session on a clone restores them.
+    // perf (memory): a success without a value removes the task's entry rather than
+    // keeping one that says "none" (a slot and a copy of the name for every task that ran).
+    values: Arc<Mutex<std::collections::HashMap<String, String>>>,
 }
 
 impl MemoryLog {
@@ -214,7 +216,14 @@ impl LogStore for MemoryLog {
         self.append(record)?;
         if record.action == super::Action::Success {
             let mut values = self.values.lock().unwrap_or_else(PoisonError::into_inner);
-            values.insert(record.task_name.clone(), value.map(str::to_owned));
+            match value {
+                Some(value) => {
+                    values.insert(record.task_name.clone(), value.to_owned());
+                }
+                None => {
+                    values.remove(&record.task_name);
+                }
+            }
         }
         Ok(())
     }
@@ -227,7 +236,7 @@ impl LogStore for MemoryLog {
         let values = self.values.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(tasks
             .iter()
-            .filter_map(|task| Some(((*task).to_owned(), values.get(*task)?.clone()?)))
+            .filter_map(|task| Some(((*task).to_owned(), values.get(*task)?.clone())))
             .collect())
     }
 
@@ -295,6 +304,23 @@ mod tests {
         assert_eq!(actions, [Action::Run, Action::Success]);
         assert_eq!(store.load().unwrap(), log.records());
         assert_eq!(store.describe(), "in-memory log");
+    }
+
+    #[test]
+    fn a_success_without_a_value_forgets_the_last_value() {
+        let mut log = MemoryLog::new();
+        let t = at("2024-01-03T08:00:00Z");
+        let success = |task| TaskRecord::finish(task, Action::Success, t, t, "");
+        log.append_value(&success("a"), Some("1")).unwrap();
+        log.append_value(&success("b"), Some("2")).unwrap();
+        log.append_value(&success("a"), None).unwrap();
+        log.append_value(&success("c"), None).unwrap();
+        let values = log.load_values(&["a", "b", "c"]).unwrap();
+        assert_eq!(values, [("b".to_string(), "2".to_string())]);
+        // A later failure keeps the value of the last success.
+        let fail = TaskRecord::finish("b", Action::Fail, t, t, "boom");
+        log.append_value(&fail, None).unwrap();
+        assert_eq!(log.load_values(&["b"]).unwrap().len(), 1);
     }
 
     #[test]
