@@ -3,25 +3,11 @@
 
 use chrono::Weekday;
 
+use crate::anchor_text::{two_digits, with_fraction, At, Side, DAY_NAMES, MINUTE, SECOND};
 use crate::ast::{Anchor, Scope};
 use crate::clock::clock;
-use crate::error::{ParseError, ParseErrorKind};
+use crate::error::ParseError;
 use crate::suggest::suggest;
-
-pub(crate) const SECOND: u64 = 1_000_000;
-pub(crate) const MINUTE: u64 = 60 * SECOND;
-pub(crate) const HOUR: u64 = 60 * MINUTE;
-/// `24:00`: the end of the day, valid only on the end side of a window.
-pub(crate) const END_OF_DAY: u64 = 24 * HOUR;
-
-/// Which end of a window an anchor sits on. `24:00` is end-only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Side {
-    /// `between A`, `after A`, `starting A`, `on A`.
-    Start,
-    /// `and B`, `before B`.
-    End,
-}
 
 const DAYS: [(&str, Weekday); 7] = [
     ("monday", Weekday::Mon),
@@ -32,57 +18,6 @@ const DAYS: [(&str, Weekday); 7] = [
     ("saturday", Weekday::Sat),
     ("sunday", Weekday::Sun),
 ];
-
-pub(crate) const DAY_NAMES: [&str; 14] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-    "Mon",
-    "Tue",
-    "Wed",
-    "Thu",
-    "Fri",
-    "Sat",
-    "Sun",
-];
-
-/// Where the anchor text lies, for error spans.
-pub(crate) struct At<'a> {
-    pub(crate) whole: &'a str,
-    pub(crate) start: usize,
-    pub(crate) text: &'a str,
-}
-
-impl At<'_> {
-    pub(crate) fn err(&self, msg: String) -> ParseError {
-        ParseError::new(
-            self.whole,
-            self.start..self.start + self.text.len(),
-            ParseErrorKind::Anchor,
-            msg,
-        )
-    }
-
-    fn part(&self, part: &str) -> ParseError {
-        // `part` is a sub-slice of `text`; point at it alone.
-        let offset = part.as_ptr() as usize - self.text.as_ptr() as usize;
-        ParseError::new(
-            self.whole,
-            self.start + offset..self.start + offset + part.len(),
-            ParseErrorKind::Anchor,
-            String::new(),
-        )
-    }
-
-    pub(crate) fn part_err(&self, part: &str, msg: String) -> ParseError {
-        let span = self.part(part).span();
-        ParseError::new(self.whole, span, ParseErrorKind::Anchor, msg)
-    }
-}
 
 /// Reads the anchor `whole[start..start + len]` for `scope` on `side`.
 pub(crate) fn anchor(
@@ -105,26 +40,6 @@ pub(crate) fn anchor(
         Scope::Week => week_anchor(&at, side),
         Scope::Month => month_anchor(&at, side),
     }
-}
-
-/// Splits `digits[.fraction]` into whole units and microseconds.
-pub(crate) fn with_fraction<'a>(at: &At<'_>, text: &'a str) -> Result<(&'a str, u64), ParseError> {
-    let Some((int, frac)) = text.split_once('.') else {
-        return Ok((text, 0));
-    };
-    if frac.is_empty() || frac.len() > 6 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(at
-            .part_err(text, format!("malformed fraction in `{text}`"))
-            .with_help("write 1 to 6 digits after the `.` (microseconds at most)"));
-    }
-    let padded = format!("{frac:0<6}");
-    Ok((int, padded.parse().unwrap_or(0)))
-}
-
-pub(crate) fn two_digits(s: &str) -> Option<u64> {
-    (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| s.parse().ok())
-        .flatten()
 }
 
 fn minute_anchor(at: &At<'_>) -> Result<u64, ParseError> {
@@ -271,6 +186,7 @@ fn month_anchor(at: &At<'_>, side: Side) -> Result<Anchor, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::anchor_text::{END_OF_DAY, HOUR};
     use crate::display::format_anchor;
 
     fn read(text: &str, scope: Scope, side: Side) -> Result<Anchor, String> {

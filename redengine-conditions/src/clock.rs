@@ -1,7 +1,7 @@
 //! Clock times: `08:00`, `8:00:30.5`, `8am`, `8 PM`, and `24:00` as the end of a window
 //!.
 
-use crate::anchor::{two_digits, with_fraction, At, Side, END_OF_DAY, HOUR, MINUTE, SECOND};
+use crate::anchor_text::{two_digits, with_fraction, At, Side, END_OF_DAY, HOUR, MINUTE, SECOND};
 use crate::error::ParseError;
 
 /// Reads a clock time (`08:00`, `8:00:30.5`, `8am`, `8 PM`, `24:00` on the end side) as

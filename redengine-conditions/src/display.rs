@@ -3,7 +3,7 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::anchor::{DAY_NAMES, MINUTE, SECOND};
+use crate::anchor_text::{DAY_NAMES, MINUTE, SECOND};
 use crate::ast::{
     AfterOutcome, Anchor, Comparison, Condition, HasWindow, Period, Scope, TaskState, Window,
 };

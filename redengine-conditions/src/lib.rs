@@ -1,6 +1,7 @@
 #![doc = include_str!("../../docs/conditions.md")]
 
 mod anchor;
+mod anchor_text;
 mod ast;
 mod clock;
 mod cron;

@@ -10,7 +10,7 @@ use crate::ast::{Comparison, Condition, HasCount, HasWindow, Period};
 use crate::history::Action;
 
 use super::period::{locate, next_occurrence, DAY, HOUR, MINUTE, SECOND};
-use super::task::{duration_micros, outcome_actions, record_count, state_actions, FINISH};
+use super::records::{duration_micros, outcome_actions, record_count, state_actions, FINISH};
 use super::{Context, ParamValue};
 
 /// Why a condition has its value: one node per condition node, children in written order.

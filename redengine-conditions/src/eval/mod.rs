@@ -10,6 +10,7 @@ mod cron;
 mod explain;
 mod next;
 pub(crate) mod period;
+mod records;
 mod task;
 
 use std::error::Error;

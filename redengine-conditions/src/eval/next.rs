@@ -11,7 +11,8 @@ use crate::ast::{Condition, HasWindow};
 use crate::history::{instant, micros, Action};
 
 use super::period::{locate, next_occurrence, Located};
-use super::task::{duration_micros, has_task, state_actions, FINISH};
+use super::records::{duration_micros, state_actions, FINISH};
+use super::task::has_task;
 use super::{cron, Context};
 use crate::ast::Period;
 

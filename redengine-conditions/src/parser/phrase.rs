@@ -6,7 +6,8 @@ use pest::Parser as _;
 
 use super::diagnose;
 use super::grammar::{PhraseParser, Rule};
-use crate::anchor::{anchor, Side};
+use crate::anchor::anchor;
+use crate::anchor_text::Side;
 use crate::ast::{AfterOutcome, AfterTasks, Comparison, Condition, Period, Scope, Window};
 use crate::cron::cron;
 use crate::duration::duration_at;
