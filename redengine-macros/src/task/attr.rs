@@ -9,6 +9,7 @@ use syn::parse::Parser;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitBool, LitStr, UnOp};
 
+use super::meta::{has_value, skip_value};
 use super::vocab::{self, Timeout};
 use crate::ctxt::Ctxt;
 use crate::symbol::{self, TASK_FLAGS, TASK_KEYS};
@@ -158,32 +159,6 @@ fn path_text(path: &syn::Path) -> String {
         .map(|segment| segment.ident.to_string())
         .collect::<Vec<_>>()
         .join("::")
-}
-
-/// Consumes whatever value follows an unknown or duplicate key so parsing can go on.
-fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
-    if meta.input.peek(syn::Token![=]) {
-        meta.value()?.parse::<Expr>()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        let _content;
-        syn::parenthesized!(_content in meta.input);
-    }
-    Ok(())
-}
-
-/// True when `=` follows the key; otherwise records `message` on the key, skips whatever
-/// value follows and returns false.
-pub(super) fn has_value(
-    meta: &ParseNestedMeta<'_>,
-    cx: &mut Ctxt,
-    message: &str,
-) -> syn::Result<bool> {
-    if meta.input.peek(syn::Token![=]) {
-        return Ok(true);
-    }
-    cx.error_spanned_by(&meta.path, message);
-    skip_value(meta)?;
-    Ok(false)
 }
 
 /// `key = "text"`. A missing `=` or a non-string value is recorded, not returned.

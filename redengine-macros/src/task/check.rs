@@ -166,3 +166,58 @@ pub(crate) fn settings_apply(args: &TaskArgs, cx: &mut Ctxt) {
         ));
     }
 }
+
+/// Checks across the retry keys and the others: the cap is not below the delay, a task
+/// that runs once takes no retries, and `main` runs one at a time.
+pub(crate) fn retry_settings(args: &TaskArgs, cx: &mut Ctxt) {
+    let retry = &args.retry;
+    let delay = retry
+        .delay
+        .as_ref()
+        .map_or(std::time::Duration::from_secs(60), |(_, d)| *d);
+    if let Some((_, cap, span)) = &retry.max_delay {
+        if *cap < delay {
+            cx.syn_error(syn::Error::new(
+                *span,
+                format!(
+                    "`retry_max_delay` ({}) is shorter than `retry_delay` ({}): the cap would \
+                     shorten every delay; raise it or remove it",
+                    redengine_conditions::settings::describe_duration(*cap),
+                    redengine_conditions::settings::describe_duration(delay)
+                ),
+            ));
+        }
+    }
+    let once = match (args.on_startup, args.on_shutdown) {
+        (true, _) => Some(symbol::ON_STARTUP),
+        (_, true) => Some(symbol::ON_SHUTDOWN),
+        _ => None,
+    };
+    if let (Some(flag), Some(n), Some(span)) = (
+        once,
+        retry.retries.filter(|n| *n > 0),
+        args.key_span(symbol::RETRIES),
+    ) {
+        cx.syn_error(syn::Error::new(
+            span,
+            format!(
+                "`retries = {n}` never applies to an `{flag}` task: it runs once, outside the \
+                 cycles that launch retries; remove `retries` or `{flag}`"
+            ),
+        ));
+    }
+    if let (Some((n, span)), Some((ExecutionName::Main, _))) =
+        (&retry.max_instances, &args.execution)
+    {
+        if *n > 1 {
+            cx.syn_error(syn::Error::new(
+                *span,
+                format!(
+                    "`max_instances = {n}` never applies to `execution = \"main\"`: a main run \
+                     blocks the scheduler until it returns, so two never overlap; use \
+                     `execution = \"thread\"` or `\"process\"`, or remove `max_instances`"
+                ),
+            ));
+        }
+    }
+}

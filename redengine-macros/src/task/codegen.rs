@@ -217,7 +217,7 @@ pub(crate) fn task(function: &ItemFn, args: &TaskArgs, arguments: &[Argument<'_>
     };
     let timeout = option_str(args.timeout.as_ref().map(|timeout| timeout.text.clone()));
     let priority = args.priority.unwrap_or(0);
-    let retry = super::retry::def(args);
+    let retry = super::retry::def(&args.retry);
     // zones
     let zone = option_str(args.zone.as_ref().map(LitStr::value));
     let misfire = super::zone::misfire_tokens(args.misfire, &private);

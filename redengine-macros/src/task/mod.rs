@@ -6,8 +6,11 @@ mod asynchronous;
 mod attr;
 mod check;
 mod codegen;
+mod meta;
 mod owned;
 mod retry;
+#[cfg(test)]
+mod tests;
 mod vocab;
 mod zone;
 
@@ -39,7 +42,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         crate::cond::check("end condition", lit, &mut cx);
     }
     check::settings_apply(&task_args, &mut cx);
-    retry::check(&task_args, &mut cx);
+    check::retry_settings(&task_args, &mut cx);
     let arguments = check::signature(&function, &task_args, &mut cx);
     if !cx.is_ok() {
         let errors = cx.into_compile_errors();

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use redengine_conditions::settings::{self, ExecutionName};
+use redengine_conditions::settings;
 use syn::meta::ParseNestedMeta;
 use syn::{Expr, ExprLit, Lit, LitBool};
 
-use super::attr::{has_value, TaskArgs};
+use super::meta::has_value;
 use crate::ctxt::Ctxt;
 use crate::symbol;
 
@@ -33,14 +33,14 @@ const MAX_BACKOFF: f64 = 1_000.0;
 /// The checked values; `None` is "not written".
 #[derive(Default)]
 pub(crate) struct RetryArgs {
-    retries: Option<u32>,
+    pub(super) retries: Option<u32>,
     /// The text and its meaning.
-    delay: Option<(String, Duration)>,
+    pub(super) delay: Option<(String, Duration)>,
     backoff: Option<f64>,
-    max_delay: Option<(String, Duration, Span)>,
+    pub(super) max_delay: Option<(String, Duration, Span)>,
     /// `None` inside: `retry_jitter` / `= true` (the runtime's default fraction).
     jitter: Option<Option<f64>>,
-    max_instances: Option<(u32, Span)>,
+    pub(super) max_instances: Option<(u32, Span)>,
 }
 
 /// Reads `key = value` into `out`; problems go to `cx`.
@@ -188,64 +188,9 @@ fn number(lit: Option<&Lit>) -> Option<f64> {
     }
 }
 
-/// Checks across keys: the cap is not below the delay, and `main` runs one at a time.
-pub(crate) fn check(args: &TaskArgs, cx: &mut Ctxt) {
-    let retry = &args.retry;
-    let delay = retry
-        .delay
-        .as_ref()
-        .map_or(Duration::from_secs(60), |(_, d)| *d);
-    if let Some((_, cap, span)) = &retry.max_delay {
-        if *cap < delay {
-            cx.syn_error(syn::Error::new(
-                *span,
-                format!(
-                    "`retry_max_delay` ({}) is shorter than `retry_delay` ({}): the cap would \
-                     shorten every delay; raise it or remove it",
-                    settings::describe_duration(*cap),
-                    settings::describe_duration(delay)
-                ),
-            ));
-        }
-    }
-    let once = match (args.on_startup, args.on_shutdown) {
-        (true, _) => Some(symbol::ON_STARTUP),
-        (_, true) => Some(symbol::ON_SHUTDOWN),
-        _ => None,
-    };
-    if let (Some(flag), Some(n), Some(span)) = (
-        once,
-        retry.retries.filter(|n| *n > 0),
-        args.key_span(symbol::RETRIES),
-    ) {
-        cx.syn_error(syn::Error::new(
-            span,
-            format!(
-                "`retries = {n}` never applies to an `{flag}` task: it runs once, outside the \
-                 cycles that launch retries; remove `retries` or `{flag}`"
-            ),
-        ));
-    }
-    if let (Some((n, span)), Some((ExecutionName::Main, _))) =
-        (&retry.max_instances, &args.execution)
-    {
-        if *n > 1 {
-            cx.syn_error(syn::Error::new(
-                *span,
-                format!(
-                    "`max_instances = {n}` never applies to `execution = \"main\"`: a main run \
-                     blocks the scheduler until it returns, so two never overlap; use \
-                     `execution = \"thread\"` or `\"process\"`, or remove `max_instances`"
-                ),
-            ));
-        }
-    }
-}
-
 /// The `RetryDef` of the registration.
-pub(crate) fn def(args: &TaskArgs) -> TokenStream {
+pub(crate) fn def(retry: &RetryArgs) -> TokenStream {
     let private = quote!(::redengine::__private);
-    let retry = &args.retry;
     let some = |t: TokenStream| quote!(::core::option::Option::Some(#t));
     let none = quote!(::core::option::Option::None);
     let retries = retry.retries.map_or(none.clone(), |n| some(quote!(#n)));
@@ -273,107 +218,5 @@ pub(crate) fn def(args: &TaskArgs) -> TokenStream {
             jitter: #jitter,
             max_instances: #max_instances,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use proc_macro2::TokenStream;
-    use quote::quote;
-
-    use super::super::attr::parse;
-    use super::*;
-
-    /// Whether `#[task(…)]` accepts `args`.
-    fn compiles(args: TokenStream) -> bool {
-        let mut cx = Ctxt::new();
-        let parsed = parse(args, &mut cx);
-        check(&parsed, &mut cx);
-        cx.check().is_ok()
-    }
-
-    /// Whether ignite accepts the task `edit` builds.
-    fn ignites(edit: impl FnOnce(redengine::TaskBuilder) -> redengine::TaskBuilder) -> bool {
-        let task = edit(redengine::Task::builder("t").execution(redengine::Execution::Thread));
-        redengine::Session::builder()
-            .log_memory()
-            .task(task.run(|_| ()))
-            .build()
-            .and_then(|s| s.ignite())
-            .is_ok()
-    }
-
-    /// The macro and the runtime draw every line at the same place.
-    #[test]
-    fn limits_agree_with_the_runtime() {
-        for n in [0_u32, 1, 1_000, 1_001] {
-            assert_eq!(
-                compiles(quote!(retries = #n)),
-                ignites(|t| t.retries(n)),
-                "retries {n}"
-            );
-        }
-        for n in [0_u32, 1, 2, 10_000, 10_001] {
-            assert_eq!(
-                compiles(quote!(max_instances = #n)),
-                ignites(|t| t.max_instances(n)),
-                "max_instances {n}"
-            );
-        }
-        for f in [0.5_f64, 0.999, 1.0, 2.0, 1_000.0, 1_000.5] {
-            let lit = proc_macro2::Literal::f64_unsuffixed(f);
-            assert_eq!(
-                compiles(quote!(retry_backoff = #lit)),
-                ignites(|t| t.retry_backoff(f)),
-                "backoff {f}"
-            );
-        }
-        for f in [0.0_f64, 0.25, 1.0, 1.5] {
-            let lit = proc_macro2::Literal::f64_unsuffixed(f);
-            assert_eq!(
-                compiles(quote!(retry_jitter = #lit)),
-                ignites(|t| t.retry_jitter(f)),
-                "jitter {f}"
-            );
-        }
-        for text in [
-            "30 seconds",
-            "1h 30min",
-            "0.5",
-            "90",
-            "0",
-            "1 minut",
-            "soon",
-        ] {
-            assert_eq!(
-                compiles(quote!(retry_delay = #text)),
-                ignites(|t| t.retry_delay(text)),
-                "delay {text:?}"
-            );
-        }
-        for (delay, cap) in [
-            ("2 minutes", "1 minute"),
-            ("1 minute", "1 minute"),
-            ("90", "2 minutes"),
-        ] {
-            assert_eq!(
-                compiles(quote!(retry_delay = #delay, retry_max_delay = #cap)),
-                ignites(|t| t.retry_delay(delay).retry_max_delay(cap)),
-                "{delay:?} capped at {cap:?}"
-            );
-        }
-        // Without `retry_delay`, the cap is compared with the default delay (1 minute).
-        assert_eq!(
-            compiles(quote!(retry_max_delay = "30 seconds")),
-            ignites(|t| t.retry_max_delay("30 seconds"))
-        );
-        assert!(!compiles(quote!(execution = "main", max_instances = 2)));
-        assert!(!compiles(quote!(on_startup, retries = 1)));
-        assert!(!ignites(|t| t.on_startup(true).retries(1)));
-        assert!(compiles(quote!(on_shutdown, retries = 0)));
-        assert!(ignites(|t| t.on_shutdown(true).retries(0)));
-        assert!(!ignites(|t| t
-            .execution(redengine::Execution::Main)
-            .max_instances(2)));
     }
 }

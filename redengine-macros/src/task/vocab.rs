@@ -6,7 +6,7 @@ use redengine_conditions::settings::{self, ExecutionName};
 use syn::meta::ParseNestedMeta;
 use syn::{Expr, ExprLit, Lit, LitStr};
 
-use super::attr::has_value;
+use super::meta::has_value;
 use crate::ctxt::Ctxt;
 
 /// `timeout = …`, checked: the text the runtime parses again at start-up, with the same
@@ -80,111 +80,5 @@ pub(super) fn timeout(meta: &ParseNestedMeta<'_>, cx: &mut Ctxt) -> syn::Result<
             cx.error_spanned_by(&expr, message);
             Ok(None)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use proc_macro2::{Span, TokenStream};
-    use quote::quote;
-
-    use super::super::attr::{parse, TaskArgs};
-    use super::*;
-
-    /// What `#[task(…)]` makes of `args`: the parsed arguments, or the error messages.
-    fn attr(args: TokenStream) -> Result<TaskArgs, String> {
-        let mut cx = Ctxt::new();
-        let parsed = parse(args, &mut cx);
-        match cx.check() {
-            Ok(()) => Ok(parsed),
-            Err(error) => Err(error.to_string()),
-        }
-    }
-
-    /// The macro (compile time) and the runtime (`Timeout::parse` at start-up, config
-    /// and task files) accept exactly the same timeouts, and agree on their meaning.
-    #[test]
-    fn timeouts_agree_with_the_runtime() {
-        for text in [
-            "0",
-            "0.0",
-            "0 seconds",
-            "60",
-            "0.5",
-            "2 hours",
-            "1h 30min",
-            "never",
-            " never ",
-            "2 hourz",
-            "soon",
-            "-1",
-            "10",
-            "1.5 hours",
-            "2 secs",
-            "",
-        ] {
-            let lit = LitStr::new(text, Span::call_site());
-            let macro_side = attr(quote!(timeout = #lit)).map(|a| a.timeout.map(|t| t.text));
-            let runtime = redengine::Timeout::parse(text);
-            assert_eq!(
-                macro_side.is_ok(),
-                runtime.is_ok(),
-                "{text:?}: {macro_side:?} vs {runtime:?}"
-            );
-            if let (Ok(Some(stored)), Ok(meant)) = (macro_side, runtime) {
-                // What the macro stores is what the runtime reads.
-                assert_eq!(redengine::Timeout::parse(&stored), Ok(meant), "{text:?}");
-            }
-        }
-        for (tokens, accepted) in [
-            (quote!(timeout = 0), false),
-            (quote!(timeout = 60), true),
-            (quote!(timeout = 0.5), true),
-            (quote!(timeout = 0.0), false),
-        ] {
-            let parsed = attr(tokens.clone());
-            assert_eq!(parsed.is_ok(), accepted, "{tokens}");
-            if let Ok(parsed) = parsed {
-                let text = parsed.timeout.map(|t| t.text).unwrap_or_default();
-                assert!(redengine::Timeout::parse(&text).is_ok(), "{tokens}");
-            }
-        }
-    }
-
-    /// Execution names: the same accepted set and the same near-miss hint on both sides.
-    #[test]
-    fn execution_names_agree_with_the_runtime() {
-        for text in [
-            "main", "inline", "thread", "process", "threads", "Thread", "async", "Async", "",
-        ] {
-            let lit = LitStr::new(text, Span::call_site());
-            let macro_side = attr(quote!(execution = #lit));
-            let runtime = text.parse::<redengine::Execution>();
-            assert_eq!(macro_side.is_ok(), runtime.is_ok(), "{text:?}");
-            match (macro_side, runtime) {
-                (Ok(parsed), Ok(execution)) => {
-                    let name = parsed.execution.map(|(name, _)| name);
-                    let expected = match execution {
-                        redengine::Execution::Main => ExecutionName::Main,
-                        redengine::Execution::Thread => ExecutionName::Thread,
-                        redengine::Execution::Process => ExecutionName::Process,
-                        redengine::Execution::Async => ExecutionName::Async,
-                        redengine::Execution::Worker => ExecutionName::Worker,
-                    };
-                    assert_eq!(name, Some(expected), "{text:?}");
-                }
-                (Err(compile), Err(start_up)) => {
-                    let start_up = start_up.to_string();
-                    for hint in ["did you mean `thread`?", "did you mean `process`?"] {
-                        assert_eq!(compile.contains(hint), start_up.contains(hint), "{text:?}");
-                    }
-                }
-                _ => unreachable!(),
-            }
-        }
-        let compile = attr(quote!(execution = "threads"))
-            .err()
-            .unwrap_or_default();
-        assert!(compile.contains("did you mean `thread`?"), "{compile}");
     }
 }
