@@ -412,6 +412,36 @@ impl History {
     pub fn knows(&self, task: &str) -> bool {
         self.tasks.contains_key(task)
     }
+
+    /// Calls `f` with this history as it would be had `task` also made `records`, then
+    /// puts `task`'s records back as they were: a what-if on one task ("when could it
+    /// start again had it run now?") that copies that task's records, not the whole log,
+    /// which at start-up on a long log may hold millions.
+    pub fn with_records<R>(
+        &mut self,
+        task: &str,
+        records: &[(Action, DateTime<Utc>)],
+        f: impl FnOnce(&History) -> R,
+    ) -> R {
+        let saved = self.tasks.get(task).cloned();
+        let len = self.len;
+        for &(action, created) in records {
+            self.insert(task, action, created);
+        }
+        let result = f(self);
+        match saved {
+            Some(log) => {
+                if let Some(slot) = self.tasks.get_mut(task) {
+                    *slot = log;
+                }
+            }
+            None => {
+                self.tasks.remove(task);
+            }
+        }
+        self.len = len;
+        result
+    }
 }
 
 #[cfg(test)]
@@ -525,6 +555,28 @@ mod tests {
         assert!(history.insert("b", Action::Run, at(2)));
         assert_eq!(history.len(), 3);
         assert_eq!(history.last_record("a"), Some((Action::Success, at(2))));
+    }
+
+    #[test]
+    fn a_what_if_leaves_the_history_as_it_was() {
+        let mut history = History::new();
+        history.push("a", Action::Run, at(1));
+        history.push("a", Action::Success, at(2));
+        history.push("b", Action::Fail, at(3));
+        let seen = history.with_records("a", &[(Action::Run, at(9)), (Action::Fail, at(9))], |h| {
+            (h.len(), h.last_record("a"), h.last("a", Action::Run))
+        });
+        assert_eq!(seen, (5, Some((Action::Fail, at(9))), Some(at(9))));
+        assert_eq!(history.len(), 3);
+        assert_eq!(history.last_record("a"), Some((Action::Success, at(2))));
+        assert_eq!(history.last("a", Action::Run), Some(at(1)));
+        assert_eq!(history.last("a", Action::Fail), None);
+        // A task the history did not know is gone again.
+        let knew = history.with_records("c", &[(Action::Run, at(9))], |h| h.knows("c"));
+        assert!(knew);
+        assert!(!history.knows("c"));
+        assert_eq!(history.len(), 3);
+        assert_eq!(history.last_record("b"), Some((Action::Fail, at(3))));
     }
 
     #[test]

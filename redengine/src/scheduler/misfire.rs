@@ -8,8 +8,10 @@
 //! `next_change`, from one instant at which the value may change to the next, as a
 //! scheduler that had stayed up would have seen it (without launching anything).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
-use redengine_conditions::{Action, Context, History, NextChange, Zone};
+use redengine_conditions::{Action, Context, NextChange, Zone};
 
 use super::resolver::CondResolver;
 use super::{never, Scheduler};
@@ -45,14 +47,17 @@ impl Scheduler<'_> {
                 continue;
             };
             let zone = task.zone;
+            // Owned, so that `hold` below may borrow the scheduler mutably (a misfire is
+            // rare: one copy of a name and a condition handle per skipped task).
+            let (name, cond) = (task.name.clone(), Arc::clone(&task.start));
+            let misfire = task.misfire;
             let shown = |t: DateTime<Utc>| wall_clock(t, zone);
             let span = format!(
                 "while the scheduler was down ({} to {})",
                 shown(alive),
                 shown(now)
             );
-            let (name, cond) = (task.name.as_str(), &task.start);
-            match (task.misfire, missed) {
+            match (misfire, missed) {
                 (Misfire::RunOnce, Missed::Closed(at)) => {
                     ::log::info!(
                         target: "redengine::scheduler",
@@ -69,11 +74,11 @@ impl Scheduler<'_> {
                          and is false now; misfire = {}: a missed occurrence that has closed \
                          does not run (misfire = run_once would run it once)",
                         shown(at),
-                        task.misfire
+                        misfire
                     );
                 }
                 (_, Missed::Open(turned)) => {
-                    let until = self.hold(task, now);
+                    let until = self.hold(i, now);
                     let next = match until {
                         Some(u) => format!("its start_cond is next asked at {}", shown(u)),
                         // Only custom conditions or events can move it: nothing to wait for.
@@ -135,19 +140,22 @@ impl Scheduler<'_> {
 
     /// When a `skip`ped task may launch again: the next change of its start condition as
     /// if it had started and succeeded at `now`. `None` when only an event can change it.
-    fn hold(&self, task: &Prepared, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let mut history: History = self.history.clone();
-        history.insert(&task.name, Action::Run, now);
-        history.insert(&task.name, Action::Success, now);
+    /// The what-if copies only this task's records (it used to copy the whole history,
+    /// once per skipped task: seconds at start-up on a long log with many such tasks).
+    fn hold(&mut self, i: usize, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let task = &self.tasks[i];
         let params = self.s.control.params();
         let resolver = CondResolver::new(&params, &self.s.conditions);
-        let ctx = Context::new(now, task.zone, &history)
-            .with_resolver(&resolver)
-            .with_owner(&task.name);
-        match task.start.next_change(&ctx) {
-            NextChange::At(at) => Some(at),
-            NextChange::NextCycle | NextChange::OnEvent => None,
-        }
+        let ran = [(Action::Run, now), (Action::Success, now)];
+        self.history.with_records(&task.name, &ran, |history| {
+            let ctx = Context::new(now, task.zone, history)
+                .with_resolver(&resolver)
+                .with_owner(&task.name);
+            match task.start.next_change(&ctx) {
+                NextChange::At(at) => Some(at),
+                NextChange::NextCycle | NextChange::OnEvent => None,
+            }
+        })
     }
 }
 
