@@ -13,7 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use redengine_conditions::settings;
 
-use super::{Action, TaskRecord};
+use super::TaskRecord;
 
 /// How much of the log to keep: records younger than an age, or the newest records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,11 +77,27 @@ impl fmt::Display for Retention {
 /// before `cutoff` goes: `true` for the records made at or after it, and for the latest
 /// record of each task and action.
 pub fn kept(records: &[TaskRecord], cutoff: DateTime<Utc>) -> Vec<bool> {
-    let mut latest: std::collections::HashSet<(&str, Action)> = std::collections::HashSet::new();
-    let mut keep = vec![false; records.len()];
-    for (i, r) in records.iter().enumerate().rev() {
-        let newest = latest.insert((r.task_name.as_str(), r.action));
-        keep[i] = newest || r.created.with_timezone(&Utc) >= cutoff;
+    kept_by(
+        records,
+        cutoff,
+        |r| (r.task_name.as_str(), r.action),
+        |r| r.created.with_timezone(&Utc),
+    )
+}
+
+/// [`kept`] over a store's own rows, which `key` reads as (task, action) and `created` as
+/// the instant: the memory log prunes its rows without making a record of each.
+pub(crate) fn kept_by<'r, T, K: Eq + std::hash::Hash>(
+    rows: &'r [T],
+    cutoff: DateTime<Utc>,
+    key: impl Fn(&'r T) -> K,
+    created: impl Fn(&T) -> DateTime<Utc>,
+) -> Vec<bool> {
+    let mut latest = std::collections::HashSet::new();
+    let mut keep = vec![false; rows.len()];
+    for (i, row) in rows.iter().enumerate().rev() {
+        let newest = latest.insert(key(row));
+        keep[i] = newest || created(row) >= cutoff;
     }
     keep
 }
