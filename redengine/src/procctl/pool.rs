@@ -58,22 +58,35 @@ impl From<&str> for Name {
     }
 }
 
-impl From<String> for Name {
-    fn from(name: String) -> Self {
-        Name::new(&name)
-    }
-}
-
 impl Name {
     pub(crate) fn new(name: &str) -> Self {
-        // A NUL would end the name early anyway; stop there.
-        let name = name.split('\0').next().unwrap_or_default();
-        let mut len = name.len().min(15);
-        while !name.is_char_boundary(len) {
-            len -= 1;
-        }
+        Name::tagged("", name)
+    }
+
+    /// `tag:name` (or `name` alone for an empty tag), cut like [`Name::new`]: a helper
+    /// thread of a run says what it does and for which task in its 15 bytes, where a long
+    /// prefix would leave no room for the task.
+    pub(crate) fn tagged(tag: &str, name: &str) -> Self {
         let mut bytes = [0; 16];
-        bytes[..len].copy_from_slice(&name.as_bytes()[..len]);
+        let mut len = 0;
+        let parts: [&str; 3] = if tag.is_empty() {
+            [name, "", ""]
+        } else {
+            [tag, ":", name]
+        };
+        for part in parts {
+            // A NUL would end the name early anyway; stop there.
+            let part = part.split('\0').next().unwrap_or_default();
+            let mut take = part.len().min(15 - len);
+            while !part.is_char_boundary(take) {
+                take -= 1;
+            }
+            bytes[len..len + take].copy_from_slice(&part.as_bytes()[..take]);
+            len += take;
+            if take < part.len() {
+                break;
+            }
+        }
         Name(bytes)
     }
 
@@ -363,6 +376,11 @@ mod tests {
         // `é` is two bytes: the 15th byte would split it.
         assert_eq!(&Name::new("aaaaaaaaaaaaaaé").0, b"aaaaaaaaaaaaaa\0\0");
         assert_eq!(&Name::new("a\0b").0[..2], b"a\0");
+        assert_eq!(&Name::tagged("wait", "report").0, b"wait:report\0\0\0\0\0");
+        assert_eq!(
+            &Name::tagged("wait", "a-long-task-name").0,
+            b"wait:a-long-tas\0"
+        );
         assert_eq!(one(private(), "a-very-long-task-name").2, "a-very-long-tas");
     }
 

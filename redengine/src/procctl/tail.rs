@@ -145,7 +145,7 @@ impl Reader {
         // A pooled thread: it is idle again before it says the stream ended, so the next
         // errand of any run takes it instead of a new thread.
         super::pool::run(
-            format!("redengine:{name}"),
+            super::pool::Name::tagged("out", name),
             Box::new(move || {
                 read(&shared);
                 Some(Box::new(move || {

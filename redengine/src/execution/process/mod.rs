@@ -189,7 +189,7 @@ fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> 
     // perfspeed: a pooled thread, idle again before it reports, so the next run (of any
     // task) waits on it instead of a new thread.
     let spawned = crate::procctl::pool::run(
-        format!("redengine:wait:{}", waiter.name),
+        crate::procctl::pool::Name::tagged("wait", &waiter.name),
         Box::new(move || {
             let result = waiter.wait(child);
             Some(Box::new(move || done(result)) as crate::procctl::pool::Report)
