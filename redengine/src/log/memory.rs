@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 
+use super::record::{is_status_message, status_message};
 use super::{Action, LogError, LogStore, RecordHead, TaskRecord};
 
 /// A task log that lives only as long as the process.
@@ -109,7 +110,7 @@ impl Rows {
                 i
             }
         };
-        let standard = is_status_line(&record.message, &record.task_name, record.action);
+        let standard = is_status_message(&record.message, &record.task_name, record.action);
         let text = (!standard || !record.exc_text.is_empty()).then(|| {
             Box::new(Text {
                 message: (!standard).then(|| record.message.as_str().into()),
@@ -137,7 +138,7 @@ impl Rows {
         let name = self.name(row);
         let message = match row.text.as_ref().and_then(|t| t.message.as_deref()) {
             Some(message) => message.to_string(),
-            None => status_line(name, row.action),
+            None => status_message(name, row.action),
         };
         TaskRecord {
             task_name: name.to_string(),
@@ -169,22 +170,6 @@ impl Rows {
             retry_at: message.and_then(|m| RecordHead::attempt_in(m).1),
         }
     }
-}
-
-/// `Task '<task>' status: '<action>'`: the message `TaskRecord`'s constructors give every
-/// record but `terminate`.
-fn status_line(task: &str, action: Action) -> String {
-    format!("Task '{task}' status: '{}'", action.as_str())
-}
-
-/// Whether `message` is exactly [`status_line`] of `task` and `action`.
-fn is_status_line(message: &str, task: &str, action: Action) -> bool {
-    message
-        .strip_prefix("Task '")
-        .and_then(|m| m.strip_prefix(task))
-        .and_then(|m| m.strip_prefix("' status: '"))
-        .and_then(|m| m.strip_prefix(action.as_str()))
-        == Some("'")
 }
 
 impl LogStore for MemoryLog {
@@ -366,25 +351,6 @@ mod tests {
             .collect();
         assert_eq!(heads, expected);
         assert_eq!(heads[3].2, Some(retry));
-    }
-
-    #[test]
-    fn the_status_line_is_recognised_exactly() {
-        let t = at("2024-01-03T08:00:00Z");
-        for action in [Action::Run, Action::Success, Action::Fail, Action::Inaction] {
-            let r = match action {
-                Action::Run => TaskRecord::run("x", t),
-                a => TaskRecord::finish("x", a, t, t, ""),
-            };
-            assert!(is_status_line(&r.message, "x", action), "{}", r.message);
-            assert!(!is_status_line(&r.message, "y", action));
-            assert_eq!(status_line("x", action), r.message);
-        }
-        assert!(!is_status_line(
-            "Task 'x' status: 'run' (attempt 2 of 3)",
-            "x",
-            Action::Run
-        ));
     }
 
     #[test]

@@ -344,7 +344,9 @@ fn whole_micros(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
     }
 }
 
-fn status_message(task: &str, action: Action) -> String {
+/// `Task '<task>' status: '<action>'`: the message the constructors give every record but
+/// `terminate` (the memory log keeps it unwritten and makes it again when read).
+pub(crate) fn status_message(task: &str, action: Action) -> String {
     let mut text = String::new();
     write_status(&mut text, task, action);
     text
@@ -361,6 +363,16 @@ fn write_status(text: &mut String, task: &str, action: Action) {
     text.push_str("' status: '");
     text.push_str(action);
     text.push('\'');
+}
+
+/// Whether `message` is exactly [`status_message`] of `task` and `action`.
+pub(crate) fn is_status_message(message: &str, task: &str, action: Action) -> bool {
+    message
+        .strip_prefix("Task '")
+        .and_then(|m| m.strip_prefix(task))
+        .and_then(|m| m.strip_prefix("' status: '"))
+        .and_then(|m| m.strip_prefix(action.as_str()))
+        == Some("'")
 }
 
 /// The `exc_text` of a failed run: the error's `Display`, then one `Caused by: …` line per
@@ -425,6 +437,27 @@ mod tests {
             assert_eq!(record, expected);
             assert_eq!(TaskRecord::finish("c", action, at, later, "why"), expected);
         }
+    }
+
+    #[test]
+    fn the_status_line_is_recognised_exactly() {
+        let t = DateTime::from_timestamp(1_704_268_800, 0)
+            .unwrap()
+            .fixed_offset();
+        for action in [Action::Run, Action::Success, Action::Fail, Action::Inaction] {
+            let r = match action {
+                Action::Run => TaskRecord::run("x", t),
+                a => TaskRecord::finish("x", a, t, t, ""),
+            };
+            assert!(is_status_message(&r.message, "x", action), "{}", r.message);
+            assert!(!is_status_message(&r.message, "y", action));
+            assert_eq!(status_message("x", action), r.message);
+        }
+        assert!(!is_status_message(
+            "Task 'x' status: 'run' (attempt 2 of 3)",
+            "x",
+            Action::Run
+        ));
     }
 
     #[test]
