@@ -66,7 +66,9 @@ impl Scheduler<'_> {
         let name = &self.tasks[i].name;
         let mut prerun_error = None;
         let mut value_json = None;
-        let record = match result.outcome {
+        // Rebuilt in the text buffers of the record written before (see `write_value`).
+        let mut record = self.spare.take().unwrap_or_else(TaskRecord::blank);
+        match result.outcome {
             Outcome::Success(value) => {
                 if let Some(v) = value {
                     if self.s.store.keeps_values() {
@@ -74,34 +76,27 @@ impl Scheduler<'_> {
                     }
                     self.s.returns.insert(name.clone(), v);
                 }
-                let mut record = self.spare.take().unwrap_or_else(TaskRecord::blank);
                 record.refill_finished(name, Action::Success, s, e, "");
-                record
             }
             Outcome::Fail(text) => {
-                if result.prerun {
-                    prerun_error = Some(text.clone());
-                }
-                let mut record = self.spare.take().unwrap_or_else(TaskRecord::blank);
                 record.refill_finished(name, Action::Fail, s, e, &text);
-                record
+                if result.prerun {
+                    prerun_error = Some(text);
+                }
             }
-            Outcome::Inaction => {
-                let mut record = self.spare.take().unwrap_or_else(TaskRecord::blank);
-                record.refill_finished(name, Action::Inaction, s, e, "");
-                record
-            }
+            Outcome::Inaction => record.refill_finished(name, Action::Inaction, s, e, ""),
             // cluster: the executor lost the run (a worker's lease expired).
-            Outcome::Crash(text) => TaskRecord {
-                exc_text: text,
-                ..TaskRecord::crash(name, s, e)
-            },
+            Outcome::Crash(text) => {
+                record = TaskRecord {
+                    exc_text: text,
+                    ..TaskRecord::crash(name, s, e)
+                };
+            }
             Outcome::Terminated => {
                 let reason = flag.reason().map_or("task", TerminationReason::as_str);
-                TaskRecord::terminate(name, reason, s, e)
+                record = TaskRecord::terminate(name, reason, s, e);
             }
-        };
-        let mut record = record;
+        }
         let overran = flag.reason() == Some(TerminationReason::Timeout);
         if overran && record.action != Action::Terminate {
             // The run ignored its timeout and ended on its own: the record says so.
