@@ -213,8 +213,8 @@ fn percentile(samples: &[f64], p: f64) -> f64 {
 /// Runs the peers mode: `runs` interleaved runs (the library order rotates each run),
 /// then the table (or JSON). With `only`, just the scenarios whose key contains it.
 pub(crate) fn run(runs: usize, idle: Duration, json: bool, only: Option<String>) -> String {
-    let filter = only.clone();
-    let want = |key: &str| filter.as_deref().is_none_or(|k| key.contains(k));
+    // `take` measures only what `--only` asks for; the scenarios measured otherwise ask
+    // `wanted` themselves.
     let mut s = PeerSamples {
         only,
         ..PeerSamples::default()
@@ -224,21 +224,22 @@ pub(crate) fn run(runs: usize, idle: Duration, json: bool, only: Option<String>)
         eprintln!("peers: run {} of {runs}", run + 1);
         let mut order = Lib::ALL;
         order.rotate_left(run % Lib::ALL.len());
-        for lib in order.into_iter().filter(|_| want("idle_cpu")) {
+        for lib in order {
             s.take("idle_cpu", lib, || idle_cpu(lib, idle));
         }
-        for lib in order.into_iter().filter(|_| want("check_10k")) {
+        for lib in order {
             s.take("check_10k", lib, || check(lib, 10_000));
         }
         for (key, n) in [("rss_1k", 1_000), ("rss_10k", 10_000)] {
-            for lib in order.into_iter().filter(|_| want(key)) {
+            for lib in order {
                 s.take(key, lib, || rss(lib, n));
             }
         }
-        for lib in order.into_iter().filter(|_| want("launch_1k")) {
+        for lib in order {
             s.take("launch_1k", lib, || launch(lib, 1_000));
         }
-        for lib in order.into_iter().filter(|_| want("latency")) {
+        let latency = s.wanted("latency_p50") || s.wanted("latency_p99");
+        for lib in order.into_iter().filter(|_| latency) {
             eprint!("  latency {} … ", lib.key());
             match latencies(lib, FIRINGS) {
                 Ok(v) => {
@@ -252,7 +253,7 @@ pub(crate) fn run(runs: usize, idle: Duration, json: bool, only: Option<String>)
                 }
             }
         }
-        if want("burst_10k") {
+        if s.wanted("burst_10k") {
             for lib in order.into_iter().filter(|l| *l != Lib::Clokwerk) {
                 s.take("burst_10k", lib, || burst(lib, 10_000, false));
             }
@@ -264,10 +265,8 @@ pub(crate) fn run(runs: usize, idle: Duration, json: bool, only: Option<String>)
             eprintln!("{spawned:.0}");
             s.floors.entry(BURST_SPAWNED).or_default().push(spawned);
         }
-        for lib in order.into_iter().filter(|_| want("burst_inline_10k")) {
-            if lib != Lib::Tcs {
-                s.take("burst_inline_10k", lib, || burst(lib, 10_000, true));
-            }
+        for lib in order.into_iter().filter(|l| *l != Lib::Tcs) {
+            s.take("burst_inline_10k", lib, || burst(lib, 10_000, true));
         }
     }
     eprintln!("peers: {:.0} s", started.elapsed().as_secs_f64());
