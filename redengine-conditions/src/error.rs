@@ -129,6 +129,15 @@ impl ParseError {
         self.help.as_deref()
     }
 
+    /// The message and its help, when it has one, as one line (`message; help`): the
+    /// form settings errors quote, where there is no condition text to point into.
+    pub fn one_line(&self) -> String {
+        match &self.help {
+            Some(help) => format!("{}; {help}", self.message),
+            None => self.message.clone(),
+        }
+    }
+
     /// The whole condition string the error is about.
     pub fn input(&self) -> &str {
         &self.input

@@ -206,12 +206,11 @@ pub(crate) fn check_retries(n: u64) -> Result<u32, String> {
 /// `retry_delay` / `retry_max_delay`: a duration setting (`"30 seconds"`, `"90"`).
 pub(crate) fn parse_delay(key: &str, text: &str) -> Result<Duration, String> {
     settings::parse_setting_duration(text).map_err(|e| {
-        let mut message = format!("invalid {key} `{text}`: {}", e.message());
-        if let Some(help) = e.help() {
-            message.push_str(&format!("; {help}"));
-        }
-        message.push_str(&format!("; expected {}", settings::DURATION_ACCEPTED));
-        message
+        format!(
+            "invalid {key} `{text}`: {}; expected {}",
+            e.one_line(),
+            settings::DURATION_ACCEPTED
+        )
     })
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use redengine_conditions::settings;
 
-use super::{reason, Config, Restarting, TaskPreExist, Timeout};
+use super::{Config, Restarting, TaskPreExist, Timeout};
 use crate::error::Error;
 use crate::execution::Execution;
 use crate::misfire::Misfire;
@@ -324,7 +324,7 @@ fn positive<T: FromStr + PartialOrd + From<u8>>(v: &str) -> Result<T, Option<Str
 
 /// A duration setting, with the parser's reason when it is refused.
 fn duration(v: &str) -> Result<Duration, Option<String>> {
-    settings::parse_setting_duration(v).map_err(|e| Some(reason(&e)))
+    settings::parse_setting_duration(v).map_err(|e| Some(e.one_line()))
 }
 
 fn parse_bool(v: &str) -> Result<bool, Option<String>> {

@@ -56,16 +56,8 @@ impl Timeout {
         match settings::parse_timeout(text) {
             Ok(Some(duration)) => Ok(Timeout::After(duration)),
             Ok(None) => Ok(Timeout::Never),
-            Err(error) => Err(reason(&error)),
+            Err(error) => Err(error.one_line()),
         }
-    }
-}
-
-/// A settings parse error as one line: the message and its help.
-fn reason(error: &redengine_conditions::ParseError) -> String {
-    match error.help() {
-        Some(help) => format!("{}; {help}", error.message()),
-        None => error.message().to_string(),
     }
 }
 

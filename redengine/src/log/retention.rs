@@ -50,10 +50,7 @@ impl Retention {
         }
         settings::parse_setting_duration(trimmed)
             .map(Retention::Age)
-            .map_err(|e| match e.help() {
-                Some(help) => format!("{}; {help}", e.message()),
-                None => e.message().to_string(),
-            })
+            .map_err(|e| e.one_line())
     }
 }
 
