@@ -140,3 +140,50 @@ fn a_restart_task_with_recall_runs_start_up_again() {
         actions(&log)
     );
 }
+
+/// A `main` run's flag is recycled for the next run when nothing else holds it: the next
+/// run must still start with a clear flag, and a flag a body kept must stay that run's own.
+#[test]
+fn every_main_run_starts_with_a_clear_termination_flag_of_its_own() {
+    use redengine::{TerminationFlag, TerminationReason};
+    use std::sync::{Arc, Mutex};
+
+    let (builder, _clock, log) = builder(monday(8, 0));
+    let seen: Arc<Mutex<Vec<bool>>> = Arc::default();
+    let kept: Arc<Mutex<Vec<TerminationFlag>>> = Arc::default();
+    let (s, k) = (Arc::clone(&seen), Arc::clone(&kept));
+    let mut session = builder
+        .task(
+            Task::builder("work")
+                .start_cond("true")
+                .execution(Execution::Main)
+                .run(move |ctx| {
+                    let flag = ctx.termination();
+                    let mut seen = s.lock().unwrap();
+                    seen.push(flag.is_set());
+                    match seen.len() {
+                        // Set by the body itself; nobody keeps it: recycled.
+                        1 => flag.set(TerminationReason::Manual),
+                        // Kept past the run: the next run gets another flag.
+                        2 => k.lock().unwrap().push(flag.clone()),
+                        _ => {
+                            k.lock().unwrap().push(flag.clone());
+                            if let Some(h) = ctx.session() {
+                                h.shutdown();
+                            }
+                        }
+                    }
+                }),
+        )
+        .build()
+        .expect("valid session");
+    session.run().expect("runs until the third run shuts it down");
+    assert_eq!(*seen.lock().unwrap(), [false, false, false]);
+    let kept = kept.lock().unwrap();
+    kept[0].set(TerminationReason::Timeout);
+    assert!(
+        !kept[1].is_set(),
+        "the second and third runs shared a flag: {:?}",
+        actions(&log)
+    );
+}

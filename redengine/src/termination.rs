@@ -103,6 +103,20 @@ impl TerminationFlag {
         }
     }
 
+    /// This flag cleared for another run, when nothing else holds it any more: a run's
+    /// flag is otherwise one allocation per run, and a `main` run's usually comes back
+    /// unshared (a body that kept a clone keeps its flag, and the next run gets a new one).
+    pub(crate) fn recycle(mut self) -> Option<Self> {
+        let state = Arc::get_mut(&mut self.reason)?;
+        let state = match state.get_mut() {
+            Ok(state) => state,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        state.reason = None;
+        state.watchers.clear();
+        Some(self)
+    }
+
     /// Calls `watch` once with the first reason set: at once if the flag is already set.
     /// Watchers run outside the flag's lock, on the thread that sets the flag.
     pub(crate) fn on_set(&self, watch: impl FnOnce(TerminationReason) + Send + 'static) {
@@ -138,6 +152,32 @@ mod tests {
             *seen.lock().unwrap(),
             [TerminationReason::EndCond, TerminationReason::EndCond]
         );
+    }
+
+    #[test]
+    fn only_an_unshared_flag_is_recycled_and_comes_back_clear() {
+        let flag = TerminationFlag::new();
+        let kept = flag.clone();
+        flag.set(TerminationReason::Timeout);
+        assert!(
+            flag.recycle().is_none(),
+            "a clone still sees the old run's flag"
+        );
+        assert_eq!(kept.reason(), Some(TerminationReason::Timeout));
+        let fired = Arc::new(Mutex::new(0));
+        let f = fired.clone();
+        kept.on_set(move |_| *f.lock().unwrap() += 1);
+        let flag = TerminationFlag::new();
+        let f = fired.clone();
+        flag.on_set(move |_| *f.lock().unwrap() += 10);
+        flag.set(TerminationReason::Manual);
+        let again = flag.recycle().expect("nothing else holds it");
+        assert_eq!(again.reason(), None);
+        let f = fired.clone();
+        again.on_set(move |_| *f.lock().unwrap() += 100);
+        again.set(TerminationReason::Shutdown);
+        assert_eq!(again.reason(), Some(TerminationReason::Shutdown));
+        assert_eq!(*fired.lock().unwrap(), 1 + 10 + 100);
     }
 
     #[test]

@@ -46,6 +46,7 @@ use crate::hooks::SchedulerInfo;
 use crate::ignite::{Plan, Prepared};
 use crate::log::TaskRecord;
 use crate::session::Session;
+use crate::termination::TerminationFlag;
 
 /// The scheduler's state for one run of the loop.
 pub(crate) struct Scheduler<'s> {
@@ -79,6 +80,8 @@ pub(crate) struct Scheduler<'s> {
     /// The last record written, kept so the next one reuses its text buffers
     /// ([`TaskRecord::refill_run`]).
     spare: Option<TaskRecord>,
+    /// The flag of the last `main` run, cleared for the next one when nobody kept it.
+    spare_flag: Option<TerminationFlag>,
     /// The clock is behind `seen` and that was reported.
     held: Cell<bool>,
     /// Which tasks a cycle evaluates: those whose deadline came or whose inputs changed.
@@ -159,6 +162,7 @@ impl<'s> Scheduler<'s> {
             slots: slots::Slots::default(),
             seen: Cell::new(now),
             spare: None,
+            spare_flag: None,
             held: Cell::new(false),
             agenda,
             #[cfg(feature = "status")]
