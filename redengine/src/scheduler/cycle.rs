@@ -63,6 +63,9 @@ impl Scheduler<'_> {
 
     /// Moves handle requests (force_run, force_termination) onto task indices.
     fn take_requests(&mut self) {
+        if !self.s.control.take_requested() {
+            return;
+        }
         for (set, target) in [
             (&self.s.control.force_run, &mut self.forced),
             (&self.s.control.force_termination, &mut self.to_terminate),

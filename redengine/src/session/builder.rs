@@ -440,6 +440,7 @@ impl SessionBuilder {
                 on_hold: AtomicBool::new(false),
                 force_run: Mutex::new(HashSet::new()),
                 force_termination: Mutex::new(HashSet::new()),
+                requested: AtomicBool::new(false),
                 params: RwLock::new(self.params),
                 tx,
                 rx,
