@@ -111,8 +111,15 @@ pub(crate) struct Samples {
 }
 
 impl Samples {
+    /// Whether `key` is measured: every row without `--only`; with it, the rows whose key
+    /// contains it and their floors ([`rows::FLOORS`]).
     pub(crate) fn wanted(&self, key: &str) -> bool {
-        self.only.as_ref().is_none_or(|k| key.contains(k.as_str()))
+        self.only.as_ref().is_none_or(|k| {
+            key.contains(k.as_str())
+                || rows::FLOORS
+                    .iter()
+                    .any(|(row, floor)| *floor == key && row.contains(k.as_str()))
+        })
     }
 
     /// Measures `key` unless filtered out; progress goes to stderr.
@@ -340,5 +347,36 @@ fn main() -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The floor table says the truth: with only its floor measured, each listed row shows
+    /// a floor, and every row showing a floor is listed (so `--only` measures it).
+    #[test]
+    fn floors_are_the_ones_the_rows_read() {
+        let floors: std::collections::BTreeSet<&str> =
+            rows::FLOORS.iter().map(|(_, floor)| *floor).collect();
+        for floor in &floors {
+            let mut s = Samples::default();
+            s.values.insert(floor, vec![1.0]);
+            for row in rows::rows(&s) {
+                let listed = rows::FLOORS.contains(&(row.key, *floor));
+                assert_eq!(row.floor.is_some(), listed, "row {} floor {floor}", row.key);
+            }
+        }
+    }
+
+    #[test]
+    fn only_a_row_measures_its_floor_too() {
+        let s = Samples {
+            only: Some("runs_process".to_string()),
+            ..Samples::default()
+        };
+        assert!(s.wanted("runs_process") && s.wanted("floor_reexec"));
+        assert!(!s.wanted("floor_wake") && !s.wanted("runs_thread"));
     }
 }

@@ -4,6 +4,28 @@
 use crate::report::{Row, Target, Unit};
 use crate::Samples;
 
+/// Each row's floor, by key (`row key`, `floor key`): `--only` on a row measures its floor
+/// too, or the row would print no ratio.
+pub(crate) const FLOORS: &[(&str, &str)] = &[
+    ("cond_check_1k", "floor_cond_eval"),
+    ("cond_check_100k", "floor_cond_eval"),
+    ("after_check_10k", "floor_after_10k"),
+    ("after_check_1m", "floor_after_1m"),
+    ("runs_main_csv", "store_append_csv"),
+    ("runs_thread", "floor_spawn_join"),
+    ("runs_process", "floor_reexec"),
+    ("dispatch_thread", "floor_wake"),
+    ("dispatch_process", "floor_reexec"),
+    ("pipeline_process", "floor_reexec"),
+    ("launch_1", "floor_reexec"),
+    ("launch_1000", "floor_reexec"),
+    ("rss_10", "floor_rss_program"),
+    ("rss_1000", "floor_rss_program"),
+    ("rss_10000", "floor_rss_program"),
+    ("store_rss_csv_1m", "floor_rss"),
+    ("store_rss_sqlite_1m", "floor_rss"),
+];
+
 /// The table rows from the medians.
 pub(crate) fn rows(s: &Samples) -> Vec<Row> {
     let g = |k: &str| s.get(k);
