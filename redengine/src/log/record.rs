@@ -111,6 +111,18 @@ impl TaskRecord {
         attempts: u32,
         retry_at: Option<DateTime<FixedOffset>>,
     ) -> Self {
+        self.set_attempt(attempt, attempts, retry_at);
+        self
+    }
+
+    /// [`TaskRecord::with_attempt`] in place (the scheduler's recycled record is boxed, so
+    /// it is never moved).
+    pub(crate) fn set_attempt(
+        &mut self,
+        attempt: u32,
+        attempts: u32,
+        retry_at: Option<DateTime<FixedOffset>>,
+    ) {
         self.attempt = attempt.max(1);
         if self.attempt > 1 || retry_at.is_some() {
             self.message.push_str(&format!(
@@ -125,7 +137,6 @@ impl TaskRecord {
             }
             self.message.push(')');
         }
-        self
     }
 
     /// When the next attempt is due, on a finish that will be retried (read from the

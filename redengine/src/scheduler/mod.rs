@@ -77,9 +77,9 @@ pub(crate) struct Scheduler<'s> {
     slots: slots::Slots,
     /// The latest instant the scheduler has seen (clock readings and log records).
     seen: Cell<DateTime<Utc>>,
-    /// The last record written, kept so the next one reuses its text buffers
-    /// ([`TaskRecord::refill_run`]).
-    spare: Option<TaskRecord>,
+    /// The last run record written, kept so the next one reuses its text buffers
+    /// ([`TaskRecord::refill_run`]); boxed, so the hot path moves a pointer, not a record.
+    spare: Option<Box<TaskRecord>>,
     /// The flag of the last `main` run, cleared for the next one when nobody kept it.
     spare_flag: Option<TerminationFlag>,
     /// The clock is behind `seen` and that was reported.

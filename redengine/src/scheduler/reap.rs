@@ -19,14 +19,33 @@ impl Scheduler<'_> {
 
     /// Appends a record to the store, emits it on the log facade, updates the history.
     pub(super) fn write(&mut self, record: TaskRecord) -> Result<()> {
-        self.write_value(record, None)
+        self.write_value(&record, None)
     }
 
-    /// [`write`](Self::write) with the JSON of the value a `success` returned, for stores
-    /// that keep it across restarts.
-    pub(super) fn write_value(&mut self, record: TaskRecord, value: Option<String>) -> Result<()> {
-        self.s.store.append_value(&record, value.as_deref())?;
-        emit(&record);
+    /// The recycled record of a run (see [`Scheduler::recycled`]), written with the JSON of
+    /// the value a `success` returned (for stores that keep it across restarts), then kept
+    /// for the next run's record to reuse its text buffers.
+    pub(super) fn write_recycled(
+        &mut self,
+        record: Box<TaskRecord>,
+        value: Option<String>,
+    ) -> Result<()> {
+        let written = self.write_value(&record, value);
+        self.spare = Some(record);
+        written
+    }
+
+    /// A record to refill: the one written before, or a new one.
+    pub(super) fn recycled(&mut self) -> Box<TaskRecord> {
+        self.spare
+            .take()
+            .unwrap_or_else(|| Box::new(TaskRecord::blank()))
+    }
+
+    /// [`write`](Self::write) with the JSON of the value a `success` returned.
+    fn write_value(&mut self, record: &TaskRecord, value: Option<String>) -> Result<()> {
+        self.s.store.append_value(record, value.as_deref())?;
+        emit(record);
         // retries: a retry's `run` and a failure that will be retried are not for
         // conditions (the attempts are one run to them).
         if record.counts_for_conditions() {
@@ -46,8 +65,6 @@ impl Scheduler<'_> {
             self.agenda.invalidate();
             self.apply_retention()?;
         }
-        // The next record reuses this one's text buffers.
-        self.spare = Some(record);
         Ok(())
     }
 
@@ -62,12 +79,12 @@ impl Scheduler<'_> {
         result: JobResult,
     ) -> Result<()> {
         let (s, e) = (self.offset(start), self.offset(result.end.max(start)));
+        // Rebuilt in the text buffers of the record written before.
+        let mut record = self.recycled();
         // Borrowed, not cloned: a run's finish allocates only its record.
         let name = &self.tasks[i].name;
         let mut prerun_error = None;
         let mut value_json = None;
-        // Rebuilt in the text buffers of the record written before (see `write_value`).
-        let mut record = self.spare.take().unwrap_or_else(TaskRecord::blank);
         match result.outcome {
             Outcome::Success(value) => {
                 if let Some(v) = value {
@@ -87,14 +104,14 @@ impl Scheduler<'_> {
             Outcome::Inaction => record.refill_finished(name, Action::Inaction, s, e, ""),
             // cluster: the executor lost the run (a worker's lease expired).
             Outcome::Crash(text) => {
-                record = TaskRecord {
+                *record = TaskRecord {
                     exc_text: text,
                     ..TaskRecord::crash(name, s, e)
                 };
             }
             Outcome::Terminated => {
                 let reason = flag.reason().map_or("task", TerminationReason::as_str);
-                record = TaskRecord::terminate(name, reason, s, e);
+                *record = TaskRecord::terminate(name, reason, s, e);
             }
         }
         let overran = flag.reason() == Some(TerminationReason::Timeout);
@@ -106,8 +123,8 @@ impl Scheduler<'_> {
                 limit.unwrap_or_default()
             ));
         }
-        let record = self.mark_attempt(i, attempt, record, result.end.max(start));
-        self.write_value(record, value_json)?;
+        self.mark_attempt(i, attempt, &mut record, result.end.max(start));
+        self.write_recycled(record, value_json)?;
         match prerun_error {
             Some(text) if !self.s.config.silence_task_prerun => {
                 Err(Error::new(ErrorKind::PreRun(format!(

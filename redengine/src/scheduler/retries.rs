@@ -204,9 +204,9 @@ impl Scheduler<'_> {
         &mut self,
         i: usize,
         attempt: u32,
-        record: TaskRecord,
+        record: &mut TaskRecord,
         ended: DateTime<Utc>,
-    ) -> TaskRecord {
+    ) {
         let task = &self.tasks[i];
         let policy = *task.retry;
         // `on_startup`/`on_shutdown` tasks run once, outside cycles: never retried.
@@ -229,7 +229,7 @@ impl Scheduler<'_> {
             );
         }
         let due = due.map(|d| self.offset(d));
-        record.with_attempt(attempt, policy.attempts(), due)
+        record.set_attempt(attempt, policy.attempts(), due);
     }
 
     /// Start-up: closes the runs the log leaves open with `crash` (retried like any
@@ -249,12 +249,12 @@ impl Scheduler<'_> {
                 .position(|t| *t.name == *name && !t.retired);
             for (start, attempt) in trail.open {
                 let start = start.map_or(now, |s| s.with_timezone(&Utc));
-                let crash = TaskRecord::crash(&name, self.offset(start), self.offset(now));
-                let record = match index {
-                    Some(i) => self.mark_attempt(i, attempt, crash, now),
-                    None => crash.with_attempt(attempt, attempt, None),
-                };
-                self.write(record)?;
+                let mut crash = TaskRecord::crash(&name, self.offset(start), self.offset(now));
+                match index {
+                    Some(i) => self.mark_attempt(i, attempt, &mut crash, now),
+                    None => crash.set_attempt(attempt, attempt, None),
+                }
+                self.write(crash)?;
             }
             for (attempt, due, action, created) in trail.waiting {
                 match index {
