@@ -32,6 +32,7 @@ mod error;
 mod facade;
 mod format;
 mod history;
+mod history_sql;
 mod lock;
 mod memory;
 // cluster: the PostgreSQL log (`PostgresLog` with the `postgres` feature).

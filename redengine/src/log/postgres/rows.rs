@@ -1,5 +1,5 @@
-//! Records to rows and back, and the history queries in SQL (the same answers as
-//! [`HistoryQuery::answer`], computed by PostgreSQL on its indexes).
+//! Records to rows and back, and the history queries on PostgreSQL (their SQL is shared
+//! with SQLite's store: `log/history_sql.rs`).
 
 use chrono::{DateTime, FixedOffset};
 use postgres::fallible_iterator::FallibleIterator;
@@ -7,6 +7,7 @@ use postgres::types::ToSql;
 use postgres::{GenericClient, Row};
 
 use crate::log::columns::{join, runtime_micros, runtime_of, split};
+use crate::log::history_sql::{self, Binder};
 use crate::log::{Action, HistoryQuery, RecordHead, TaskRecord};
 
 /// The columns of a whole record, in [`record`]'s order.
@@ -187,49 +188,32 @@ pub(super) fn last_values(
     Ok(values)
 }
 
+/// PostgreSQL's binding: numbered placeholders, a list as one array value.
+#[derive(Default)]
+struct Numbered(Vec<Box<dyn ToSql + Sync>>);
+
+impl Binder for Numbered {
+    const NO_LIMIT: &'static str = "ALL";
+
+    fn one_of(&mut self, column: &str, values: Vec<String>) -> String {
+        self.0.push(Box::new(values));
+        format!("{column} = ANY(${})", self.0.len())
+    }
+
+    fn integer(&mut self, value: i64) -> String {
+        self.0.push(Box::new(value));
+        format!("${}", self.0.len())
+    }
+}
+
 /// The records `query` asks for, newest first.
 pub(super) fn history(
     client: &mut impl GenericClient,
     query: &HistoryQuery,
 ) -> Result<Vec<TaskRecord>, postgres::Error> {
-    let tasks: Vec<String> = query.tasks().to_vec();
-    let actions: Vec<String> = query
-        .actions()
-        .iter()
-        .map(|a| a.as_str().to_owned())
-        .collect();
-    let mut clauses: Vec<String> = Vec::new();
-    let mut args: Vec<Box<dyn ToSql + Sync>> = Vec::new();
-    if !tasks.is_empty() {
-        args.push(Box::new(tasks));
-        clauses.push(format!("task = ANY(${})", args.len()));
-    }
-    if !actions.is_empty() {
-        args.push(Box::new(actions));
-        clauses.push(format!("action = ANY(${})", args.len()));
-    }
-    if let Some(since) = query.since_at() {
-        args.push(Box::new(since.timestamp_micros()));
-        clauses.push(format!("created >= ${}", args.len()));
-    }
-    if let Some(until) = query.until_at() {
-        args.push(Box::new(until.timestamp_micros()));
-        clauses.push(format!("created < ${}", args.len()));
-    }
-    let filter = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
-    };
-    let limit = query
-        .limit_count()
-        .map_or("ALL".to_owned(), |l| l.to_string());
-    let offset = query.offset_count();
-    let sql = format!(
-        "SELECT {RECORD_COLUMNS} FROM redengine_records {filter} \
-         ORDER BY created DESC, id DESC LIMIT {limit} OFFSET {offset}"
-    );
-    let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
+    let mut args = Numbered::default();
+    let sql = history_sql::history(query, "redengine_records", RECORD_COLUMNS, &mut args);
+    let params: Vec<&(dyn ToSql + Sync)> = args.0.iter().map(|a| a.as_ref()).collect();
     Ok(client
         .query(&sql, &params)?
         .iter()
@@ -241,11 +225,7 @@ pub(super) fn history(
 pub(super) fn last_records(
     client: &mut impl GenericClient,
 ) -> Result<Vec<TaskRecord>, postgres::Error> {
-    let sql = format!(
-        "SELECT {RECORD_COLUMNS} FROM redengine_records \
-         WHERE id IN (SELECT max(id) FROM redengine_records GROUP BY task) \
-         ORDER BY created DESC, id DESC"
-    );
+    let sql = history_sql::last_records("redengine_records", RECORD_COLUMNS);
     Ok(client.query(&sql, &[])?.iter().filter_map(record).collect())
 }
 
