@@ -11,17 +11,18 @@
 
 pub(crate) mod child;
 pub(crate) mod group;
+mod spawn;
 mod stderr;
 pub(crate) mod wire;
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use nix::unistd::Pid;
 
 use self::group::Group;
 use self::wire::{ArgSource, Reply, Request, WireArg};
@@ -139,9 +140,6 @@ pub(crate) fn request(job: &Job, run: u64) -> Result<String, String> {
 /// Starts the child and its waiter; returns once the child exists.
 fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> {
     let name = job.info.name.clone();
-    let exe = std::env::current_exe().map_err(|e| {
-        format!("task '{name}': cannot find the current executable to start its child: {e}")
-    })?;
     let (ours, theirs) = UnixStream::pair()
         .map_err(|e| format!("task '{name}': cannot create the child's channel: {e}"))?;
     // perfspeed: a small request goes into the socket's buffer now (it cannot block), so
@@ -154,24 +152,10 @@ fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> 
             request.drain(..sent.min(request.len()));
         }
     }
-    let mut command = Command::new(&exe);
-    command
-        .args(std::env::args_os().skip(1))
-        .env(TASK_ENV, &name)
-        .env(wire::RUN_ENV, run.to_string())
-        .stdin(Stdio::from(OwnedFd::from(theirs)))
-        .stdout(Stdio::inherit())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let mut child = command
-        .spawn()
-        .map_err(|e| format!("task '{name}': cannot start {}: {e}", exe.display()))?;
-    drop(command);
-    let group = Group::new(child.id(), &name);
-    let stderr = match child.stderr.take() {
-        Some(pipe) => stderr::forward(pipe, name.clone()).ok(),
-        None => None,
-    };
+    let child = spawn::spawn(&OwnedFd::from(theirs), &name, run)?;
+    let group = Group::new(u32::try_from(child.pid.as_raw()).unwrap_or(u32::MAX), &name);
+    let stderr = stderr::forward(std::fs::File::from(child.stderr), name.clone()).ok();
+    let pid = child.pid;
     let watched = Arc::clone(&group);
     let kill_group = Arc::clone(&group);
     let name2 = name.clone();
@@ -191,7 +175,7 @@ fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> 
     let spawned = crate::procctl::pool::run(
         crate::procctl::pool::Name::tagged("wait", &waiter.name),
         Box::new(move || {
-            let result = waiter.wait(child);
+            let result = waiter.wait(pid);
             Some(Box::new(move || done(result)) as crate::procctl::pool::Report)
         }),
     );
@@ -217,14 +201,14 @@ struct Waiter {
 
 impl Waiter {
     /// Sends the request, reads the reply, reaps the child and builds the result.
-    fn wait(self, mut child: Child) -> JobResult {
+    fn wait(self, pid: Pid) -> JobResult {
         // A child that died at once cannot read it; its exit status tells why.
         if !self.request.is_empty() {
             let _ = (&self.ours).write_all(&self.request);
         }
         let mut line = String::new();
         let read = BufReader::new(&self.ours).read_line(&mut line);
-        let status = child.wait();
+        let status = spawn::wait(pid);
         self.group.mark_reaped();
         let reaped_at = self.clock.now();
         let tail = match &self.stderr {
