@@ -1,9 +1,10 @@
 //! The `process` executor (docs/runtime.md, "Executors"): each run re-executes the current binary as a
 //! child that runs exactly that task and reports back over a private socket.
 //!
-//! Launch never blocks the cycle: the scheduler spawns the child and goes on. A waiter
-//! thread per run sends the request, reads the reply, reaps the child and hands the result
-//! to the scheduler's event channel, which wakes the loop at once. Termination (timeout,
+//! Launch never blocks the cycle: the scheduler spawns the child ([`spawn`]) and goes on. A
+//! waiter thread per run ([`waiter`]) sends the request, reads the reply and the child's
+//! stderr, reaps the child and hands the result to the scheduler's event channel, which
+//! wakes the loop at once. Termination (timeout,
 //! `end_cond`, manual, shutdown) is wired to the run's [`TerminationFlag`]: setting it
 //! signals the child's whole process group ([`group`]).
 //!
@@ -13,33 +14,27 @@ pub(crate) mod child;
 pub(crate) mod group;
 mod spawn;
 mod stderr;
+mod waiter;
 pub(crate) mod wire;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use nix::unistd::Pid;
 
 use self::group::Group;
-use self::wire::{ArgSource, Reply, Request, WireArg};
+use self::stderr::Stderr;
+use self::waiter::Waiter;
+use self::wire::{ArgSource, Request, WireArg};
 use super::job::{Dispatch, Done, Executor, Job, JobArg};
-use crate::clock::Clock;
 use crate::context::{ArgValue, TerminationFlag};
-use crate::outcome::{JobResult, Outcome};
 use crate::value::TypeInfo;
 
 pub(crate) use self::group::KILL_GRACE;
 
 /// The environment variable that marks a process-executor child: it names the task.
 pub const TASK_ENV: &str = "REDENGINE_TASK";
-
-/// How long a reaped child's stderr may stay open (held by a grandchild) before the run is
-/// reported without the rest of it.
-const STDERR_LINGER: Duration = Duration::from_millis(100);
 
 static NEXT_CHILD_RUN: AtomicU64 = AtomicU64::new(1);
 
@@ -154,8 +149,7 @@ fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> 
     }
     let child = spawn::spawn(&OwnedFd::from(theirs), &name, run)?;
     let group = Group::new(u32::try_from(child.pid.as_raw()).unwrap_or(u32::MAX), &name);
-    let stderr = stderr::forward(std::fs::File::from(child.stderr), name.clone()).ok();
-    let pid = child.pid;
+    let stderr = Stderr::new(std::fs::File::from(child.stderr), &name);
     let watched = Arc::clone(&group);
     let kill_group = Arc::clone(&group);
     let name2 = name.clone();
@@ -164,6 +158,7 @@ fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> 
         name,
         ours,
         request,
+        pid: child.pid,
         group,
         stderr,
         flag: job.flag,
@@ -175,7 +170,7 @@ fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> 
     let spawned = crate::procctl::pool::run(
         crate::procctl::pool::Name::tagged("wait", &waiter.name),
         Box::new(move || {
-            let result = waiter.wait(pid);
+            let result = waiter.wait();
             Some(Box::new(move || done(result)) as crate::procctl::pool::Report)
         }),
     );
@@ -184,72 +179,4 @@ fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> 
         kill_group.kill_now();
         format!("task '{name2}': could not start the thread that waits for its child process: {e}")
     })
-}
-
-/// What the waiter thread needs to supervise one child.
-struct Waiter {
-    name: String,
-    ours: UnixStream,
-    /// What is left to send of the request line.
-    request: Vec<u8>,
-    group: Arc<Group>,
-    stderr: Option<crate::procctl::Reader>,
-    flag: TerminationFlag,
-    clock: Arc<dyn Clock>,
-    returns: TypeInfo,
-}
-
-impl Waiter {
-    /// Sends the request, reads the reply, reaps the child and builds the result.
-    fn wait(self, pid: Pid) -> JobResult {
-        // A child that died at once cannot read it; its exit status tells why.
-        if !self.request.is_empty() {
-            let _ = (&self.ours).write_all(&self.request);
-        }
-        let mut line = String::new();
-        let read = BufReader::new(&self.ours).read_line(&mut line);
-        let status = spawn::wait(pid);
-        self.group.mark_reaped();
-        let reaped_at = self.clock.now();
-        let tail = match &self.stderr {
-            Some(reader) => {
-                let lines = reader.finish(Instant::now() + STDERR_LINGER).lines();
-                lines
-            }
-            None => String::new(),
-        };
-        let reply = match read {
-            Ok(n) if n > 0 => serde_json::from_str::<Reply>(&line).ok(),
-            _ => None,
-        };
-        match reply {
-            Some(reply) if reply.version == wire::VERSION => {
-                reply.into_result(&self.name, self.returns, reaped_at)
-            }
-            _ if self.flag.is_set() => JobResult {
-                outcome: Outcome::Terminated,
-                prerun: false,
-                end: reaped_at,
-            },
-            _ => {
-                let how = match status {
-                    Ok(status) => group::describe(status),
-                    Err(e) => format!("could not be waited for ({e})"),
-                };
-                let mut text = format!(
-                    "the child process of task '{}' {how} without reporting an outcome",
-                    self.name
-                );
-                if !tail.is_empty() {
-                    text.push_str("\nstderr (last lines):\n");
-                    text.push_str(&tail);
-                }
-                JobResult {
-                    outcome: Outcome::Fail(text),
-                    prerun: false,
-                    end: reaped_at,
-                }
-            }
-        }
-    }
 }

@@ -27,7 +27,7 @@ use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::spawn::{posix_spawn, PosixSpawnAttr, PosixSpawnFileActions, PosixSpawnFlags};
 use nix::sys::signal::{SigSet, Signal};
-use nix::sys::wait::{waitpid, WaitStatus};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
 use super::wire::RUN_ENV;
@@ -98,18 +98,27 @@ pub(crate) fn spawn(stdin: &OwnedFd, task: &str, run: u64) -> Result<Spawned, St
 /// Waits for the child `pid` to end (retrying interruptions): its exit status.
 pub(crate) fn wait(pid: Pid) -> std::io::Result<ExitStatus> {
     loop {
-        match waitpid(pid, None) {
-            Ok(WaitStatus::Exited(_, code)) => return Ok(ExitStatus::from_raw((code & 0xff) << 8)),
-            Ok(WaitStatus::Signaled(_, signal, core)) => {
-                return Ok(ExitStatus::from_raw(
-                    signal as i32 | if core { 0x80 } else { 0 },
-                ))
-            }
-            // Stopped or continued: not an end (only reported when asked for).
-            Ok(_) => {}
-            Err(Errno::EINTR) => {}
-            Err(e) => return Err(e.into()),
+        if let Some(status) = reap(pid, None)? {
+            return Ok(status);
         }
+    }
+}
+
+/// The exit status of the child `pid` if it ended (it is reaped then), without waiting.
+pub(crate) fn try_wait(pid: Pid) -> std::io::Result<Option<ExitStatus>> {
+    reap(pid, Some(WaitPidFlag::WNOHANG))
+}
+
+/// One `waitpid`: the status if the child ended; `None` if not yet (or interrupted).
+fn reap(pid: Pid, flags: Option<WaitPidFlag>) -> std::io::Result<Option<ExitStatus>> {
+    match waitpid(pid, flags) {
+        Ok(WaitStatus::Exited(_, code)) => Ok(Some(ExitStatus::from_raw((code & 0xff) << 8))),
+        Ok(WaitStatus::Signaled(_, signal, core)) => Ok(Some(ExitStatus::from_raw(
+            signal as i32 | if core { 0x80 } else { 0 },
+        ))),
+        // Still running, stopped or continued: not an end.
+        Ok(_) | Err(Errno::EINTR) => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }
 
