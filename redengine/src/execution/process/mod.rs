@@ -169,10 +169,7 @@ fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> 
     // task) waits on it instead of a new thread.
     let spawned = crate::procctl::pool::run(
         crate::procctl::pool::Name::tagged("wait", &waiter.name),
-        Box::new(move || {
-            let result = waiter.wait();
-            Some(Box::new(move || done(result)) as crate::procctl::pool::Report)
-        }),
+        Box::new(move || waiter.wait(done)),
     );
     spawned.map_err(|e| {
         // Nobody could report or reap this child: do not leave it running.

@@ -77,6 +77,19 @@ impl Stderr {
         }
     }
 
+    /// Reads what the pipe holds now, without waiting for more.
+    pub(crate) fn drain(&mut self) {
+        while let Some(fd) = self.fd() {
+            let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
+            match poll(&mut fds, PollTimeout::ZERO) {
+                Ok(0) => break,
+                Ok(_) => self.read_once(),
+                Err(nix::errno::Errno::EINTR) => {}
+                Err(_) => break,
+            }
+        }
+    }
+
     /// Reads until end of file or `until` (a grandchild may hold the pipe open after the
     /// child ended).
     pub(crate) fn linger(&mut self, until: Instant) {

@@ -24,7 +24,9 @@ use super::stderr::Stderr;
 use super::wire::{self, Reply};
 use crate::clock::Clock;
 use crate::context::TerminationFlag;
+use crate::execution::job::Done;
 use crate::outcome::{JobResult, Outcome};
+use crate::procctl::pool::Report;
 use crate::value::TypeInfo;
 
 /// How long a reaped child's stderr may stay open (held by a grandchild) before the run is
@@ -50,46 +52,57 @@ pub(super) struct Waiter {
 }
 
 impl Waiter {
-    /// Sends the request, reads the reply, reaps the child and builds the result.
-    pub(super) fn wait(mut self) -> JobResult {
+    /// Sends the request, reads the reply, reaps the child and reports the result: what
+    /// the pool thread reports once it is idle again, or `None` if it reported already.
+    pub(super) fn wait(mut self, done: Done) -> Option<Report> {
         let reply = self.exchange();
+        let reply = std::str::from_utf8(&reply)
+            .ok()
+            .and_then(|line| serde_json::from_str::<Reply>(line).ok())
+            .filter(|reply| reply.version == wire::VERSION);
+        if let Some(reply) = reply {
+            // perfspeed: the reply is the child's last act, and it carries the run's end:
+            // the scheduler gets it now and launches what comes next while the child's
+            // exit (unmapping a large binary takes a tenth of a millisecond) runs beside
+            // it. The lines the child printed before replying are logged first.
+            self.stderr.drain();
+            done(reply.into_result(&self.name, self.returns, self.clock.now()));
+            let _ = self.reap();
+            self.group.mark_reaped();
+            self.stderr.linger(Instant::now() + STDERR_LINGER);
+            return None;
+        }
         let status = self.reap();
         self.group.mark_reaped();
         let reaped_at = self.clock.now();
         self.stderr.linger(Instant::now() + STDERR_LINGER);
-        let reply = std::str::from_utf8(&reply)
-            .ok()
-            .and_then(|line| serde_json::from_str::<Reply>(line).ok());
-        match reply {
-            Some(reply) if reply.version == wire::VERSION => {
-                reply.into_result(&self.name, self.returns, reaped_at)
-            }
-            _ if self.flag.is_set() => JobResult {
+        let result = if self.flag.is_set() {
+            JobResult {
                 outcome: Outcome::Terminated,
                 prerun: false,
                 end: reaped_at,
-            },
-            _ => {
-                let how = match status {
-                    Ok(status) => group::describe(status),
-                    Err(e) => format!("could not be waited for ({e})"),
-                };
-                let mut text = format!(
-                    "the child process of task '{}' {how} without reporting an outcome",
-                    self.name
-                );
-                let tail = self.stderr.lines();
-                if !tail.is_empty() {
-                    text.push_str("\nstderr (last lines):\n");
-                    text.push_str(&tail);
-                }
-                JobResult {
-                    outcome: Outcome::Fail(text),
-                    prerun: false,
-                    end: reaped_at,
-                }
             }
-        }
+        } else {
+            let how = match status {
+                Ok(status) => group::describe(status),
+                Err(e) => format!("could not be waited for ({e})"),
+            };
+            let mut text = format!(
+                "the child process of task '{}' {how} without reporting an outcome",
+                self.name
+            );
+            let tail = self.stderr.lines();
+            if !tail.is_empty() {
+                text.push_str("\nstderr (last lines):\n");
+                text.push_str(&tail);
+            }
+            JobResult {
+                outcome: Outcome::Fail(text),
+                prerun: false,
+                end: reaped_at,
+            }
+        };
+        Some(Box::new(move || done(result)))
     }
 
     /// Writes the rest of the request and reads the reply line, reading standard error
