@@ -141,7 +141,8 @@ impl Waiter {
                 }
             }
             if socket.intersects(PollFlags::POLLIN | PollFlags::POLLERR | PollFlags::POLLHUP) {
-                let mut buf = [0_u8; 4096];
+                // A reply is a line of a few hundred bytes: a longer one takes more reads.
+                let mut buf = [0_u8; 512];
                 match (&self.ours).read(&mut buf) {
                     Ok(0) => return reply,
                     Ok(n) => {
