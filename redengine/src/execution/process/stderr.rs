@@ -86,9 +86,13 @@ impl Stderr {
         }
     }
 
-    /// Reads what the pipe holds now, without waiting for more.
+    /// Reads what the pipe holds now, without waiting for more: at most a pipe's buffer
+    /// (a grandchild that never stops writing does not hold the caller up).
     pub(crate) fn drain(&mut self) {
-        while let Some(fd) = self.fd() {
+        for _ in 0..16 {
+            let Some(fd) = self.fd() else {
+                break;
+            };
             let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
             match poll(&mut fds, PollTimeout::ZERO) {
                 Ok(0) => break,
