@@ -33,8 +33,7 @@ use crate::value::TypeInfo;
 
 pub(crate) use self::group::KILL_GRACE;
 
-/// The environment variable that marks a process-executor child: it names the task.
-pub const TASK_ENV: &str = "REDENGINE_TASK";
+pub use self::wire::TASK_ENV;
 
 static NEXT_CHILD_RUN: AtomicU64 = AtomicU64::new(1);
 
