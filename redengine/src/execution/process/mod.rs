@@ -3,8 +3,8 @@
 //!
 //! Launch never blocks the cycle: the scheduler spawns the child ([`spawn`]) and goes on. A
 //! waiter thread per run ([`waiter`]) sends the request, reads the reply and the child's
-//! stderr, reaps the child and hands the result to the scheduler's event channel, which
-//! wakes the loop at once. Termination (timeout,
+//! stderr, hands the result to the scheduler's event channel (which wakes the loop at
+//! once) as soon as the child replied, and reaps the child. Termination (timeout,
 //! `end_cond`, manual, shutdown) is wired to the run's [`TerminationFlag`]: setting it
 //! signals the child's whole process group ([`group`]).
 //!
