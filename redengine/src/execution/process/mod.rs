@@ -1,7 +1,7 @@
 //! The `process` executor (docs/runtime.md, "Executors"): each run re-executes the current binary as a
 //! child that runs exactly that task and reports back over a private socket.
 //!
-//! Launch never blocks the cycle: the scheduler spawns the child ([`spawn`]) and goes on. A
+//! Launch never blocks the cycle: the scheduler spawns the child ([`mod@spawn`]) and goes on. A
 //! waiter thread per run ([`waiter`]) sends the request, reads the reply and the child's
 //! stderr, hands the result to the scheduler's event channel (which wakes the loop at
 //! once) as soon as the child replied, and reaps the child. Termination (timeout,
