@@ -239,6 +239,41 @@ fn end_cond_terminates_a_process_run() {
 }
 
 #[test]
+fn requests_and_stderr_larger_than_their_buffers_and_held_stderr_do_not_stall_a_run() {
+    let s = Scenario::new("streams");
+    let (status, records) = s.run("streams");
+    // The grandchild that kept `holds_stderr`'s stderr open: the run ended without it.
+    let sleeper = s.evidence("holds_stderr");
+    if let Some(pid) = &sleeper {
+        let _ = kill(Pid::from_raw(pid.trim().parse().unwrap()), Signal::SIGKILL);
+    }
+    assert!(status.success(), "{status}");
+    complete(&records);
+    assert_eq!(
+        of(&records, "holds_stderr", Action::Success).len(),
+        1,
+        "{records:#?}"
+    );
+    assert!(sleeper.is_some());
+    assert_eq!(
+        of(&records, "chatty", Action::Success).len(),
+        1,
+        "{records:#?}"
+    );
+    assert_eq!(s.evidence("chatty").as_deref(), Some("300000"));
+    let died = of(&records, "chatty_dies", Action::Fail)[0]
+        .exc_text
+        .clone();
+    assert!(died.contains("exited with code 3"), "{died}");
+    assert!(died.ends_with("the last words"), "{died}");
+    assert!(died.contains("dying line 3999"), "{died}");
+    assert!(
+        !died.contains("dying line 0 "),
+        "the tail keeps the last lines: {died}"
+    );
+}
+
+#[test]
 fn panics_aborts_and_kills_are_failures_with_their_cause() {
     let s = Scenario::new("crashes");
     let (status, records) = s.run("crashes");

@@ -157,6 +157,46 @@ fn killed() {
 )]
 fn survivor() {}
 
+// --- streams: a request and stderr larger than any buffer, stderr held by a grandchild --
+
+/// More than a socket's and a pipe's buffer.
+const BIG: usize = 300_000;
+
+#[redengine::task(
+    start_cond = "env 'streams' & ~has started",
+    execution = "process",
+    params(big = "x".repeat(BIG))
+)]
+fn chatty(big: String) -> Result<usize, String> {
+    // Before anything is returned, far more stderr than the pipe holds.
+    for i in 0..4000 {
+        eprintln!("line {i} of a chatty child {}", "-".repeat(60));
+    }
+    leave("chatty", &big.len().to_string());
+    Ok(big.len())
+}
+
+#[redengine::task(start_cond = "env 'streams' & ~has started", execution = "process")]
+fn chatty_dies() {
+    for i in 0..4000 {
+        eprintln!("dying line {i} {}", "-".repeat(60));
+    }
+    eprintln!("the last words");
+    std::process::exit(3);
+}
+
+/// Leaves a grandchild that holds the child's stderr open long after the child ended.
+#[redengine::task(start_cond = "env 'streams' & ~has started", execution = "process")]
+fn holds_stderr() -> Result<(), String> {
+    let sleeper = Command::new("sleep")
+        .arg("60")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    leave("holds_stderr", &sleeper.id().to_string());
+    Ok(())
+}
+
 // --- max_process_count ---------------------------------------------------------------------
 
 #[redengine::task(start_cond = "env 'limit' & ~has started", execution = "process")]
@@ -287,6 +327,10 @@ fn main() -> Session {
         "crashes" => "task 'survivor' has succeeded",
         "restart" => "task 'after_restart' has succeeded",
         "permanent" => "task 'outlive' has finished",
+        "streams" => {
+            "task 'chatty' has finished & task 'chatty_dies' has finished & \
+             task 'holds_stderr' has finished"
+        }
         "limit" => {
             "task 'limited_a' has finished & task 'limited_b' has finished & \
              task 'limited_c' has finished & task 'limited_d' has finished"

@@ -6,9 +6,9 @@
 //!   to the group, then SIGKILL to whatever is left once the grace period is over.
 //!   [`Group::terminate`] never blocks (the escalation runs on a timer thread), so the
 //!   scheduler thread can call it; a caller that wants to block waits for its own child.
-//! * `Tail` and [`Reader`]: the last few KiB of a child's output, read on a helper thread
-//!   so a chatty child never blocks on a full pipe; [`Reader::lines`] also hands every line
-//!   to a callback (the process executor forwards them to the log facade).
+//! * [`Tail`] and [`Reader`]: the last few KiB of a child's output, read on a helper thread
+//!   so a chatty child never blocks on a full pipe (the process executor's waiter reads its
+//!   child's stderr into a `Tail` itself, beside the child's socket).
 //! * [`lifeline`]: how a child notices that the scheduler died. The scheduler keeps one
 //!   end of a socket whose other end the child watches; the kernel closes the scheduler's
 //!   end when it dies, however it dies, and the child then terminates its own group.
@@ -26,7 +26,7 @@ pub(crate) mod supervisor;
 mod tail;
 
 pub(crate) use self::group::Group;
-pub(crate) use self::tail::{Reader, TAIL_BYTES};
+pub(crate) use self::tail::{Reader, Tail, TAIL_BYTES};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

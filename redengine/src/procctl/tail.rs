@@ -2,11 +2,11 @@
 //! child never blocks on a full pipe and never grows the scheduler's memory.
 //!
 //! One byte buffer serves two renderings: [`Tail::text`] (the command kind: the raw last
-//! bytes, marked `…` when output was dropped) and [`Tail::lines`] (the process executor:
-//! whole lines, which the line adapter [`Reader::lines`] feeds).
+//! bytes, marked `…` when output was dropped) and [`Tail::lines`] (the process executor,
+//! which feeds it whole lines itself).
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -60,7 +60,7 @@ impl Tail {
     }
 
     /// The kept complete lines, joined with `\n` (the stream is UTF-8 lines each ended by
-    /// `\n`, as [`Reader::lines`] writes it). When not even the last line fits, its last
+    /// `\n`, as the process executor writes it). When not even the last line fits, its last
     /// [`TAIL_BYTES`] bytes, starting at a character boundary.
     pub(crate) fn lines(&self) -> String {
         let bytes: Vec<u8> = self.bytes.iter().copied().collect();
@@ -105,32 +105,6 @@ impl Reader {
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     Err(_) => break,
                 }
-            }
-        })
-    }
-
-    /// Reads `stream` line by line: each line (lossy UTF-8, line end removed) goes to
-    /// `on_line`, then into the tail, for [`Tail::lines`].
-    pub(crate) fn lines(
-        stream: impl Read + Send + 'static,
-        name: &str,
-        mut on_line: impl FnMut(&str) + Send + 'static,
-    ) -> std::io::Result<Self> {
-        Self::start(name, move |tail| {
-            let mut reader = BufReader::new(stream);
-            let mut buf = Vec::new();
-            loop {
-                buf.clear();
-                match reader.read_until(b'\n', &mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {}
-                }
-                let text = String::from_utf8_lossy(&buf);
-                let line = text.trim_end_matches(['\n', '\r']);
-                on_line(line);
-                let mut tail = lock(tail);
-                tail.push(line.as_bytes());
-                tail.push(b"\n");
             }
         })
     }
@@ -268,13 +242,5 @@ mod tests {
         let until = || Instant::now() + Duration::from_secs(30);
         let reader = Reader::bytes(std::io::Cursor::new(b"hello\n".to_vec()), "t").unwrap();
         assert_eq!(reader.finish(until()).text(), "hello");
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&seen);
-        let reader = Reader::lines(std::io::Cursor::new(b"a\r\nb".to_vec()), "t", move |l| {
-            sink.lock().unwrap().push(l.to_string());
-        })
-        .unwrap();
-        assert_eq!(reader.finish(until()).lines(), "a\nb");
-        assert_eq!(*seen.lock().unwrap(), ["a", "b"]);
     }
 }

@@ -1,9 +1,10 @@
 //! The `process` executor (docs/runtime.md, "Executors"): each run re-executes the current binary as a
 //! child that runs exactly that task and reports back over a private socket.
 //!
-//! Launch never blocks the cycle: the scheduler spawns the child and goes on. A waiter
-//! thread per run sends the request, reads the reply, reaps the child and hands the result
-//! to the scheduler's event channel, which wakes the loop at once. Termination (timeout,
+//! Launch never blocks the cycle: the scheduler spawns the child ([`mod@spawn`]) and goes on. A
+//! waiter thread per run ([`waiter`]) sends the request, reads the reply and the child's
+//! stderr, hands the result to the scheduler's event channel (which wakes the loop at
+//! once) as soon as the child replied, and reaps the child. Termination (timeout,
 //! `end_cond`, manual, shutdown) is wired to the run's [`TerminationFlag`]: setting it
 //! signals the child's whole process group ([`group`]).
 //!
@@ -11,34 +12,28 @@
 
 pub(crate) mod child;
 pub(crate) mod group;
+mod spawn;
 mod stderr;
+mod waiter;
 pub(crate) mod wire;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use self::group::Group;
-use self::wire::{ArgSource, Reply, Request, WireArg};
+use self::stderr::Stderr;
+use self::waiter::Waiter;
+use self::wire::{ArgSource, Request, WireArg};
 use super::job::{Dispatch, Done, Executor, Job, JobArg};
-use crate::clock::Clock;
 use crate::context::{ArgValue, TerminationFlag};
-use crate::outcome::{JobResult, Outcome};
 use crate::value::TypeInfo;
 
 pub(crate) use self::group::KILL_GRACE;
 
-/// The environment variable that marks a process-executor child: it names the task.
-pub const TASK_ENV: &str = "REDENGINE_TASK";
-
-/// How long a reaped child's stderr may stay open (held by a grandchild) before the run is
-/// reported without the rest of it.
-const STDERR_LINGER: Duration = Duration::from_millis(100);
+pub use self::wire::TASK_ENV;
 
 static NEXT_CHILD_RUN: AtomicU64 = AtomicU64::new(1);
 
@@ -139,9 +134,6 @@ pub(crate) fn request(job: &Job, run: u64) -> Result<String, String> {
 /// Starts the child and its waiter; returns once the child exists.
 fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> {
     let name = job.info.name.clone();
-    let exe = std::env::current_exe().map_err(|e| {
-        format!("task '{name}': cannot find the current executable to start its child: {e}")
-    })?;
     let (ours, theirs) = UnixStream::pair()
         .map_err(|e| format!("task '{name}': cannot create the child's channel: {e}"))?;
     // perfspeed: a small request goes into the socket's buffer now (it cannot block), so
@@ -154,24 +146,9 @@ fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> 
             request.drain(..sent.min(request.len()));
         }
     }
-    let mut command = Command::new(&exe);
-    command
-        .args(std::env::args_os().skip(1))
-        .env(TASK_ENV, &name)
-        .env(wire::RUN_ENV, run.to_string())
-        .stdin(Stdio::from(OwnedFd::from(theirs)))
-        .stdout(Stdio::inherit())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let mut child = command
-        .spawn()
-        .map_err(|e| format!("task '{name}': cannot start {}: {e}", exe.display()))?;
-    drop(command);
-    let group = Group::new(child.id(), &name);
-    let stderr = match child.stderr.take() {
-        Some(pipe) => stderr::forward(pipe, name.clone()).ok(),
-        None => None,
-    };
+    let child = spawn::spawn(&OwnedFd::from(theirs), &name, run)?;
+    let group = Group::new(u32::try_from(child.pid.as_raw()).unwrap_or(u32::MAX), &name);
+    let stderr = Stderr::new(std::fs::File::from(child.stderr), &name);
     let watched = Arc::clone(&group);
     let kill_group = Arc::clone(&group);
     let name2 = name.clone();
@@ -180,6 +157,7 @@ fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> 
         name,
         ours,
         request,
+        pid: child.pid,
         group,
         stderr,
         flag: job.flag,
@@ -190,82 +168,11 @@ fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> 
     // task) waits on it instead of a new thread.
     let spawned = crate::procctl::pool::run(
         crate::procctl::pool::Name::tagged("wait", &waiter.name),
-        Box::new(move || {
-            let result = waiter.wait(child);
-            Some(Box::new(move || done(result)) as crate::procctl::pool::Report)
-        }),
+        Box::new(move || waiter.wait(done)),
     );
     spawned.map_err(|e| {
         // Nobody could report or reap this child: do not leave it running.
         kill_group.kill_now();
         format!("task '{name2}': could not start the thread that waits for its child process: {e}")
     })
-}
-
-/// What the waiter thread needs to supervise one child.
-struct Waiter {
-    name: String,
-    ours: UnixStream,
-    /// What is left to send of the request line.
-    request: Vec<u8>,
-    group: Arc<Group>,
-    stderr: Option<crate::procctl::Reader>,
-    flag: TerminationFlag,
-    clock: Arc<dyn Clock>,
-    returns: TypeInfo,
-}
-
-impl Waiter {
-    /// Sends the request, reads the reply, reaps the child and builds the result.
-    fn wait(self, mut child: Child) -> JobResult {
-        // A child that died at once cannot read it; its exit status tells why.
-        if !self.request.is_empty() {
-            let _ = (&self.ours).write_all(&self.request);
-        }
-        let mut line = String::new();
-        let read = BufReader::new(&self.ours).read_line(&mut line);
-        let status = child.wait();
-        self.group.mark_reaped();
-        let reaped_at = self.clock.now();
-        let tail = match &self.stderr {
-            Some(reader) => {
-                let lines = reader.finish(Instant::now() + STDERR_LINGER).lines();
-                lines
-            }
-            None => String::new(),
-        };
-        let reply = match read {
-            Ok(n) if n > 0 => serde_json::from_str::<Reply>(&line).ok(),
-            _ => None,
-        };
-        match reply {
-            Some(reply) if reply.version == wire::VERSION => {
-                reply.into_result(&self.name, self.returns, reaped_at)
-            }
-            _ if self.flag.is_set() => JobResult {
-                outcome: Outcome::Terminated,
-                prerun: false,
-                end: reaped_at,
-            },
-            _ => {
-                let how = match status {
-                    Ok(status) => group::describe(status),
-                    Err(e) => format!("could not be waited for ({e})"),
-                };
-                let mut text = format!(
-                    "the child process of task '{}' {how} without reporting an outcome",
-                    self.name
-                );
-                if !tail.is_empty() {
-                    text.push_str("\nstderr (last lines):\n");
-                    text.push_str(&tail);
-                }
-                JobResult {
-                    outcome: Outcome::Fail(text),
-                    prerun: false,
-                    end: reaped_at,
-                }
-            }
-        }
-    }
 }

@@ -20,6 +20,9 @@ use crate::outcome::JobResult;
 use crate::outcome::Outcome;
 use crate::value::TypeInfo;
 
+/// The environment variable that marks a process-executor child: it names the task.
+pub const TASK_ENV: &str = "REDENGINE_TASK";
+
 /// The environment variable holding the run's id (for messages and debugging).
 pub(crate) const RUN_ENV: &str = "REDENGINE_RUN";
 
