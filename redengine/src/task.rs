@@ -48,9 +48,9 @@ static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
 #[derive(Clone)]
 pub struct Task {
     pub(crate) name: Option<String>,
-    // perf (memory): the default `false` and `#[task]`'s texts are borrowed, not copied
-    // into an allocation per task.
-    pub(crate) start_cond: Cow<'static, str>,
+    // perf (memory): tasks with one condition text share one allocation of it (see
+    // `shared_text`): 10,000 tasks made in a loop with one window keep it once.
+    pub(crate) start_cond: Arc<str>,
     pub(crate) execution: Option<Execution>,
     pub(crate) priority: i32,
     pub(crate) flags: TaskFlags,
@@ -144,7 +144,7 @@ impl Task {
         let call = def.call;
         Task {
             name: Some(def.name.to_string()),
-            start_cond: Cow::Borrowed(def.start_cond.unwrap_or("false")),
+            start_cond: shared_text(def.start_cond.unwrap_or("false")),
             execution: def.execution,
             priority: def.priority,
             flags: def.flags,
@@ -275,6 +275,39 @@ where
     }
 }
 
+// perf (memory): tasks are usually made in a loop or a list, neighbours often with one
+// text (`daily`, a window for a family of tasks, the default `false`): each thread keeps
+// the last text it made, weakly (it lives as long as a task holds it), and a task with the
+// same text shares it. A text differing from the last one costs one allocation, as a
+// `String` did; the text read back is the same either way.
+/// `text` as a start condition's shared text: the last one made on this thread if equal.
+pub(crate) fn shared_text(text: &str) -> Arc<str> {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<std::sync::Weak<str>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    if text == "false" {
+        return never_text();
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        let alive = last.as_ref().and_then(std::sync::Weak::upgrade);
+        if let Some(shared) = alive.filter(|shared| **shared == *text) {
+            return shared;
+        }
+        let shared: Arc<str> = Arc::from(text);
+        *last = Some(Arc::downgrade(&shared));
+        shared
+    })
+}
+
+/// The default start condition's text, `false`: one for every task (a builder starts
+/// with it, so it does not take the place of the last text made).
+fn never_text() -> Arc<str> {
+    static FALSE: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
+    Arc::clone(FALSE.get_or_init(|| Arc::from("false")))
+}
+
 /// The body of a builder not finished yet (`run` or `kind` replaces it): one for every
 /// builder, rather than an allocation each.
 fn placeholder() -> &'static Body {
@@ -302,7 +335,7 @@ impl TaskBuilder {
         TaskBuilder {
             task: Task {
                 name,
-                start_cond: Cow::Borrowed("false"),
+                start_cond: never_text(),
                 execution: None,
                 priority: 0,
                 flags: TaskFlags::NONE,
@@ -324,7 +357,7 @@ impl TaskBuilder {
 
     /// When to launch (default `false`). Parsed at ignite; errors carry this task's location.
     pub fn start_cond(mut self, cond: impl Into<String>) -> Self {
-        self.task.start_cond = Cow::Owned(cond.into());
+        self.task.start_cond = shared_text(&cond.into());
         self
     }
 
@@ -645,5 +678,36 @@ mod tests {
         let ended = Task::builder("ended").end_cond("after 1 hour").run(|_| ());
         assert_eq!(ended.end_cond(), "after 1 hour");
         assert_eq!(ended.start_cond(), "false");
+    }
+
+    #[test]
+    fn neighbours_with_one_start_text_share_it_and_each_reads_its_own() {
+        let window = String::from("daily between 08:00 and 09:00");
+        let tasks: Vec<Task> = ["a", "b", "c", "d"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let cond = if i == 2 { "daily" } else { window.as_str() };
+                Task::builder(*name).start_cond(cond).run(|_| ())
+            })
+            .collect();
+        let texts: Vec<&str> = tasks.iter().map(Task::start_cond).collect();
+        assert_eq!(
+            texts,
+            [window.as_str(), window.as_str(), "daily", window.as_str()]
+        );
+        assert!(Arc::ptr_eq(&tasks[0].start_cond, &tasks[1].start_cond));
+        // A text made again after another one is a copy of its own, read the same.
+        assert!(!Arc::ptr_eq(&tasks[1].start_cond, &tasks[3].start_cond));
+        // The default `false`, given or not, is one text for every task.
+        let unset = Task::builder("e").run(|_| ());
+        let given = Task::builder("f").start_cond("false").run(|_| ());
+        assert_eq!((unset.start_cond(), given.start_cond()), ("false", "false"));
+        assert!(Arc::ptr_eq(&unset.start_cond, &given.start_cond));
+        // Dropping every task that held a text lets it go: a later equal text is new.
+        let again = Task::builder("g").start_cond("every 1 hour").run(|_| ());
+        let kept = Arc::downgrade(&again.start_cond);
+        drop(again);
+        assert!(kept.upgrade().is_none());
     }
 }
