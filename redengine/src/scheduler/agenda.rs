@@ -41,9 +41,10 @@ pub(super) struct Agenda {
     pending: Bits,
     deadlines: BTreeSet<(DateTime<Utc>, usize)>,
     /// (hash of a task name, a task whose start condition reads its records), sorted: a
-    /// task always reads its own (`daily`, `every`, its runs). Hashes rather than names
-    /// keep it at 16 bytes a task; two names with one hash only wake a task needlessly.
-    readers: Vec<(u64, u32)>,
+    /// task always reads its own (`daily`, `every`, its runs). 32-bit hashes rather than
+    /// names keep it at 8 bytes a task; two names with one hash only wake a task
+    /// needlessly.
+    readers: Vec<(u32, u32)>,
     /// Tasks held by the `skip` misfire policy.
     held: Vec<usize>,
 }
@@ -248,10 +249,10 @@ impl Bits {
     }
 }
 
-/// FNV-1a of a task name.
-fn name_hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+/// FNV-1a of a task name (32-bit).
+fn name_hash(name: &str) -> u32 {
+    name.bytes().fold(0x811c_9dc5, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     })
 }
 
