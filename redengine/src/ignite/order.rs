@@ -42,9 +42,11 @@ pub(super) fn dedupe<'s>(
     }
     let hooks = init_hooks && !session.hooks.task_init.is_empty();
 
-    // `kept` keeps check order; a replaced entry becomes `None` so that `index` (name →
-    // position) stays valid. Both make deduplication O(N) instead of a scan per task.
-    let mut kept: Vec<Option<(Cow<'s, str>, &Task)>> = Vec::with_capacity(order.len());
+    // `kept` keeps check order; a replaced entry stays in place (listed in `replaced`,
+    // removed at the end) so that `index` (name → position) stays valid. Both make
+    // deduplication O(N) instead of a scan per task.
+    let mut kept: Vec<(Cow<'s, str>, &Task)> = Vec::with_capacity(order.len());
+    let mut replaced: Vec<usize> = Vec::new();
     let mut index: FastMap<Cow<'s, str>, usize> = FastMap::default();
     index.reserve(order.len());
     let mut dupes: HashMap<Cow<'s, str>, Vec<Location>> = HashMap::new();
@@ -87,19 +89,19 @@ pub(super) fn dedupe<'s>(
         match (existing, session.config.task_pre_exist) {
             (None, _) => {
                 index.insert(name.clone(), kept.len());
-                kept.push(Some((name, task)));
+                kept.push((name, task));
             }
             (Some(i), TaskPreExist::Raise) => {
-                let first = kept[i].as_ref().map_or(task.location, |(_, t)| t.location);
+                let first = kept[i].1.location;
                 dupes
                     .entry(name)
                     .or_insert_with(|| vec![first])
                     .push(task.location);
             }
             (Some(i), TaskPreExist::Replace) => {
-                kept[i] = None;
+                replaced.push(i);
                 index.insert(name.clone(), kept.len());
-                kept.push(Some((name, task)));
+                kept.push((name, task));
             }
             (Some(_), TaskPreExist::Ignore) => {}
             (Some(_), TaskPreExist::Rename) => {
@@ -108,11 +110,19 @@ pub(super) fn dedupe<'s>(
                     .find(|n| !index.contains_key(n.as_str()))
                     .unwrap_or_else(|| format!("{name} - {}", task.instance));
                 index.insert(Cow::Owned(fresh.clone()), kept.len());
-                kept.push(Some((Cow::Owned(fresh), task)));
+                kept.push((Cow::Owned(fresh), task));
             }
         }
     }
-    let mut kept: Vec<(Cow<'s, str>, &Task)> = kept.into_iter().flatten().collect();
+    // perf (memory): the replaced entries leave in place, without a second list.
+    if !replaced.is_empty() {
+        replaced.sort_unstable();
+        let mut at = 0;
+        kept.retain(|_| {
+            at += 1;
+            replaced.binary_search(&(at - 1)).is_err()
+        });
+    }
     let mut dupes: Vec<_> = dupes.into_iter().collect();
     dupes.sort_by_key(|(_, locs)| locs[0]);
     for (name, locs) in dupes {
