@@ -356,8 +356,10 @@ impl TaskBuilder {
     }
 
     /// When to launch (default `false`). Parsed at ignite; errors carry this task's location.
-    pub fn start_cond(mut self, cond: impl Into<String>) -> Self {
-        self.task.start_cond = shared_text(&cond.into());
+    // perf (start-up): the text is borrowed (`&str`, `String`, `&String`, `Cow<str>` …), so
+    // a task sharing the last text made costs no copy of it.
+    pub fn start_cond(mut self, cond: impl AsRef<str>) -> Self {
+        self.task.start_cond = shared_text(cond.as_ref());
         self
     }
 
