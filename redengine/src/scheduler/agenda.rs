@@ -43,8 +43,9 @@ pub(super) struct Agenda {
     /// (hash of a task name, a task whose start condition reads its records), sorted: a
     /// task always reads its own (`daily`, `every`, its runs). 32-bit hashes rather than
     /// names keep it at 8 bytes a task; two names with one hash only wake a task
-    /// needlessly.
-    readers: Vec<(u32, u32)>,
+    /// needlessly. Each pair is one `u64` (see [`reader`]), which sorts as fast as a
+    /// number does (a pair sorted at three times the cost, at every start-up).
+    readers: Vec<u64>,
     /// Tasks held by the `skip` misfire policy.
     held: Vec<usize>,
 }
@@ -104,9 +105,9 @@ impl Agenda {
                 self.pending.insert(i);
             }
             let index = u32::try_from(i).unwrap_or(u32::MAX);
-            self.readers.push((name_hash(&task.name), index));
+            self.readers.push(reader(name_hash(&task.name), index));
             for name in task.start.task_names() {
-                self.readers.push((name_hash(name), index));
+                self.readers.push(reader(name_hash(name), index));
             }
             if task.hold_until.is_some() {
                 self.held.push(i);
@@ -123,9 +124,9 @@ impl Agenda {
             return;
         }
         let hash = name_hash(task);
-        let from = self.readers.partition_point(|&(h, _)| h < hash);
-        for &(h, i) in &self.readers[from..] {
-            if h != hash {
+        let from = self.readers.partition_point(|&r| r >> 32 < u64::from(hash));
+        for (h, i) in self.readers[from..].iter().map(|&r| (r >> 32, r as u32)) {
+            if h != u64::from(hash) {
                 break;
             }
             let i = i as usize;
@@ -249,6 +250,12 @@ impl Bits {
     }
 }
 
+/// A readers entry: the name's hash above, the reading task below, so the order of the
+/// numbers is the order of the pairs.
+fn reader(hash: u32, task: u32) -> u64 {
+    u64::from(hash) << 32 | u64::from(task)
+}
+
 /// FNV-1a of a task name (32-bit).
 fn name_hash(name: &str) -> u32 {
     name.bytes().fold(0x811c_9dc5, |h, b| {
@@ -287,7 +294,21 @@ impl Scheduler<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::Bits;
+    use super::{reader, Bits};
+
+    #[test]
+    fn readers_sort_as_their_pairs() {
+        let pairs = [(7, 1), (3, 9), (7, 0), (u32::MAX, 2), (3, u32::MAX)];
+        let mut packed: Vec<u64> = pairs.iter().map(|&(h, i)| reader(h, i)).collect();
+        packed.sort_unstable();
+        let mut sorted = pairs.to_vec();
+        sorted.sort_unstable();
+        let unpacked: Vec<(u32, u32)> = packed
+            .iter()
+            .map(|&r| ((r >> 32) as u32, r as u32))
+            .collect();
+        assert_eq!(unpacked, sorted);
+    }
 
     #[test]
     fn bits_find_the_next_index_across_words() {
