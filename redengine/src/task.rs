@@ -308,6 +308,44 @@ fn never_text() -> Arc<str> {
     Arc::clone(FALSE.get_or_init(|| Arc::from("false")))
 }
 
+/// Which builder method made a [`RunFn`] (the same function makes another body in each).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Made {
+    Run,
+    RunSerde,
+}
+
+// perf (memory, start-up): a function without captures (`|_| ()`, a `fn` item) has no
+// state: every task made from it in a row — tasks made in a loop — shares one body
+// rather than an allocation each (32 bytes of heap a task, a `malloc` and its `free`).
+// Its type says everything about it: a closure type is one expression's, a function's
+// type one function's, and it fixes what the function returns. One with a `Drop` keeps
+// its own body, so it is dropped when its task is.
+/// The body `make` makes for a function of type `F`: for a function without state, the
+/// last one made on this thread for `F` by the same builder method, if alive.
+fn stateless_body<F: 'static>(made: Made, make: impl FnOnce() -> Body) -> Body {
+    type Last = Option<(std::any::TypeId, Made, std::sync::Weak<dyn TaskKind>)>;
+    thread_local! {
+        static LAST: std::cell::RefCell<Last> = const { std::cell::RefCell::new(None) };
+    }
+    if std::mem::size_of::<F>() != 0 || std::mem::needs_drop::<F>() {
+        return make();
+    }
+    let id = std::any::TypeId::of::<F>();
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        let alive = match last.as_ref() {
+            Some((of, by, body)) if *of == id && *by == made => body.upgrade(),
+            _ => None,
+        };
+        alive.unwrap_or_else(|| {
+            let body = make();
+            *last = Some((id, made, Arc::downgrade(&body)));
+            body
+        })
+    })
+}
+
 /// The body of a builder not finished yet (`run` or `kind` replaces it): one for every
 /// builder, rather than an allocation each.
 fn placeholder() -> &'static Body {
@@ -577,10 +615,13 @@ impl TaskBuilder {
         F: Fn(&TaskContext) -> R + Send + Sync + 'static,
         R: IntoOutcome,
     {
-        self.kind(RunFn {
-            call: move |ctx: &TaskContext| body(ctx).into_outcome(),
-            returns: R::output_type,
-        })
+        let kind = stateless_body::<F>(Made::Run, || {
+            Arc::new(RunFn {
+                call: move |ctx: &TaskContext| body(ctx).into_outcome(),
+                returns: R::output_type,
+            })
+        });
+        self.kind_arc(kind)
     }
 
     /// Like [`TaskBuilder::run`], for a body whose value is serializable: a `process`
@@ -601,10 +642,13 @@ impl TaskBuilder {
         R: IntoOutcome,
         R::Output: Any + Send + Sync + serde::Serialize + serde::de::DeserializeOwned,
     {
-        self.kind(RunFn {
-            call: move |ctx: &TaskContext| body(ctx).into_outcome(),
-            returns: TypeInfo::serde::<R::Output>,
-        })
+        let kind = stateless_body::<F>(Made::RunSerde, || {
+            Arc::new(RunFn {
+                call: move |ctx: &TaskContext| body(ctx).into_outcome(),
+                returns: TypeInfo::serde::<R::Output>,
+            })
+        });
+        self.kind_arc(kind)
     }
 
     // async: async bodies.
@@ -667,6 +711,27 @@ mod tests {
             assert_eq!(task.kind().executions(), function.executions());
             assert!(task.kind().returns() == returns);
         }
+    }
+
+    #[test]
+    fn tasks_made_from_one_stateless_function_share_its_body() {
+        let make = |name: &str| Task::builder(name).run(|_| 7_u32);
+        let (a, b) = (make("a"), make("b"));
+        assert!(Arc::ptr_eq(&a.body, &b.body));
+        // The same function through `run_serde` is another body: it has a codec.
+        let serde = |name: &str| Task::builder(name).run_serde(|_| 7_u32);
+        let (c, d) = (serde("c"), serde("d"));
+        assert!(Arc::ptr_eq(&c.body, &d.body));
+        assert!(!Arc::ptr_eq(&a.body, &c.body));
+        assert!(c.kind().returns().codec().is_some());
+        // A closure with state has a body of its own.
+        let counted = |n: u32| Task::builder("n").run(move |_| n);
+        let (e, f) = (counted(1), counted(2));
+        assert!(!Arc::ptr_eq(&e.body, &f.body));
+        // Once every task holding a shared body is gone, the next task makes it anew.
+        let kept = Arc::downgrade(&a.body);
+        drop((a, b));
+        assert!(kept.upgrade().is_none());
     }
 
     #[test]
