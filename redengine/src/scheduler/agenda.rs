@@ -9,9 +9,10 @@
 //! conditions, cycle counts, environment variables, parameters) are never quiet.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use redengine_conditions::NextChange;
+use redengine_conditions::{Condition, NextChange};
 
 use super::resolver::CondResolver;
 use super::Scheduler;
@@ -92,6 +93,7 @@ impl Agenda {
         self.state = Vec::with_capacity(tasks.len());
         self.readers.reserve_exact(tasks.len());
         self.pending.reserve(tasks.len());
+        let mut last: Option<(&Arc<Condition>, Vec<u32>)> = None;
         for (i, task) in tasks.iter().enumerate() {
             let idle = !task.retired
                 && (task.flags.disabled
@@ -106,8 +108,18 @@ impl Agenda {
             }
             let index = u32::try_from(i).unwrap_or(u32::MAX);
             self.readers.push(reader(name_hash(&task.name), index));
-            for name in task.start.task_names() {
-                self.readers.push(reader(name_hash(name), index));
+            // perf (start-up): tasks sharing a start condition (one parse at ignite) share
+            // its walk for the names it reads.
+            if !last
+                .as_ref()
+                .is_some_and(|(c, _)| Arc::ptr_eq(c, &task.start))
+            {
+                let names = task.start.task_names().into_iter().map(name_hash).collect();
+                last = Some((&task.start, names));
+            }
+            if let Some((_, hashes)) = &last {
+                self.readers
+                    .extend(hashes.iter().map(|&hash| reader(hash, index)));
             }
             if task.hold_until.is_some() {
                 self.held.push(i);
@@ -294,7 +306,38 @@ impl Scheduler<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{reader, Bits};
+    use super::{reader, Agenda, Bits};
+    use crate::session::Session;
+    use crate::task::Task;
+
+    #[test]
+    fn every_task_sharing_a_condition_wakes_for_the_task_it_reads() {
+        let task = |name: &str, cond: &str| Task::builder(name).start_cond(cond).run(|_| ());
+        let session = Session::builder()
+            .log_memory()
+            .with_tasks([
+                task("a", "after task 'c' succeeded"),
+                task("b", "after task 'c' succeeded"),
+                task("c", "daily"),
+                task("d", "after task 'a' succeeded"),
+            ])
+            .build()
+            .unwrap();
+        let plan = crate::ignite::ignite(&session, crate::ignite::Mode::Check).unwrap();
+        assert!(std::sync::Arc::ptr_eq(
+            &plan.tasks[0].start,
+            &plan.tasks[1].start
+        ));
+        let mut agenda = Agenda::new(true);
+        agenda.refresh(&plan.tasks);
+        for i in 0..4 {
+            agenda.quiet(i, None);
+        }
+        assert_eq!(agenda.pending().count(), 0);
+        agenda.touch("c");
+        // `a` and `b` read `c`; `c` reads its own records.
+        assert_eq!(agenda.pending().collect::<Vec<_>>(), [0, 1, 2]);
+    }
 
     #[test]
     fn readers_sort_as_their_pairs() {
