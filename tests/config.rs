@@ -29,7 +29,7 @@ fn defaults_are_the_seeds() {
     assert_eq!(c.cycle_sleep, None);
     assert_eq!(c.task_execution, Execution::Process);
     assert_eq!(c.timeout, Timeout::After(Duration::from_secs(1800)));
-    assert!(c.max_process_count >= 1);
+    assert!(c.max_process_count == 0 && c.process_limit() >= 1);
     assert_eq!(c.shut_cond, "false");
     assert_eq!(c.restarting, Restarting::Replace);
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use redengine_conditions::Condition;
 
 use crate::error::{Error, ErrorKind, Problem, Result};
 use crate::event::Event;
@@ -274,96 +275,113 @@ pub(crate) struct Desk {
 }
 
 // perf (memory): the task list the loop publishes at its first turn and after each change,
-// for callers that cannot wait for the loop. Compact — the names in one buffer, the
-// condition texts shared with the scheduler's tasks — and refilled in place: with 10,000
-// tasks a list of `TaskState`s (two strings each) cost 1.5 MB a copy.
+// for callers that cannot wait for the loop. Compact — the names in one buffer, the start
+// conditions shared with the scheduler's tasks (their display made when the list is
+// read), the last records only of the tasks that have one — and refilled in place: with
+// 10,000 tasks a list of `TaskState`s (two strings each) cost 1.5 MB a copy; this costs
+// 8 bytes a task and its name, and 20 more for a task with a record.
 /// The task list as the loop last published it; [`Published::states`] makes the
 /// [`TaskState`]s a caller gets.
 #[derive(Default)]
 pub(crate) struct Published {
     names: String,
-    // perf (memory): the start conditions, a run of neighbours sharing one text (and its
-    // `Arc`) kept once; an entry holds its index: 32 bytes a task where the `Arc` made it 48.
-    texts: Vec<Arc<str>>,
+    /// The start conditions, a run of neighbours sharing one condition kept once.
+    conds: Vec<Arc<Condition>>,
     entries: Vec<PublishedTask>,
+    /// (entry, its last record) for the entries that have one, in entry order.
+    lasts: Vec<(u32, Action, DateTime<Utc>)>,
 }
 
-/// One task of a [`Published`] list: its name is `names[from..to]`, its start condition
-/// `texts[text]`.
+/// One task of a [`Published`] list: its name ends at `names[..to]` (and starts where the
+/// entry before it ends); `cond` is its start condition's index in `conds`, times 4, plus
+/// [`DISABLED`] and [`RUNNING`].
 struct PublishedTask {
-    from: u32,
     to: u32,
-    text: u32,
-    disabled: bool,
-    running: bool,
-    last: Option<(Action, DateTime<Utc>)>,
+    cond: u32,
 }
+
+/// The bit of a [`PublishedTask`]'s `cond` set for a disabled task.
+const DISABLED: u32 = 1;
+/// The bit set for a task with a run in flight.
+const RUNNING: u32 = 2;
 
 impl Published {
     /// Empties the list, keeping its room for the next one.
     pub(crate) fn clear(&mut self) {
         self.names.clear();
-        self.texts.clear();
+        self.conds.clear();
         self.entries.clear();
+        self.lasts.clear();
     }
 
-    /// Room for `n` more tasks.
-    pub(crate) fn reserve(&mut self, n: usize) {
+    /// Room for `n` more tasks whose names take `names` bytes.
+    pub(crate) fn reserve(&mut self, n: usize, names: usize) {
         self.entries.reserve_exact(n);
+        self.names.reserve_exact(names);
     }
 
     /// Appends a task.
     pub(crate) fn push(
         &mut self,
         name: &str,
-        start_cond: &Arc<str>,
+        start_cond: &Arc<Condition>,
         disabled: bool,
         running: bool,
         last: Option<(Action, DateTime<Utc>)>,
     ) {
-        // Offsets as u32 keep an entry small; past 4 GiB of names they saturate.
+        // Offsets as u32 keep an entry small; past 4 GiB of names (or a billion
+        // conditions) they saturate.
         let offset = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        let from = offset(self.names.len());
         self.names.push_str(name);
-        // Tasks sharing a text are usually neighbours: only the latest text is compared (a
-        // constant cost a task; at worst every task adds its own, as large as before).
+        // Tasks sharing a condition are usually neighbours: only the latest one is compared
+        // (a constant cost a task; at worst every task adds its own).
         if !self
-            .texts
+            .conds
             .last()
-            .is_some_and(|t| Arc::ptr_eq(t, start_cond))
+            .is_some_and(|c| Arc::ptr_eq(c, start_cond))
         {
-            self.texts.push(Arc::clone(start_cond));
+            self.conds.push(Arc::clone(start_cond));
         }
-        let text = self.texts.len() - 1;
+        let cond = offset(self.conds.len() - 1).min(u32::MAX >> 2) << 2
+            | if disabled { DISABLED } else { 0 }
+            | if running { RUNNING } else { 0 };
+        if let Some((action, at)) = last {
+            self.lasts.push((offset(self.entries.len()), action, at));
+        }
         self.entries.push(PublishedTask {
-            from,
             to: offset(self.names.len()),
-            text: offset(text),
-            disabled,
-            running,
-            last,
+            cond,
         });
     }
 
     /// The list as [`SessionHandle::tasks`] returns it.
     pub(crate) fn states(&self) -> Vec<TaskState> {
-        self.entries
-            .iter()
-            .map(|e| TaskState {
+        // Each condition displayed once, however many tasks share it.
+        let shown: Vec<String> = self.conds.iter().map(ToString::to_string).collect();
+        let mut lasts = self.lasts.iter().peekable();
+        let mut from = 0;
+        let mut states = Vec::with_capacity(self.entries.len());
+        for (i, e) in self.entries.iter().enumerate() {
+            let last = lasts
+                .next_if(|(at, _, _)| *at as usize == i)
+                .map(|(_, action, at)| (*action, *at));
+            states.push(TaskState {
                 name: self
                     .names
-                    .get(e.from as usize..e.to as usize)
+                    .get(from..e.to as usize)
                     .unwrap_or_default()
                     .to_string(),
-                start_cond: self
-                    .texts
-                    .get(e.text as usize)
-                    .map_or_else(String::new, |t| t.to_string()),
-                disabled: e.disabled,
-                running: e.running,
-                last: e.last,
-            })
-            .collect()
+                start_cond: shown
+                    .get((e.cond >> 2) as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+                disabled: e.cond & DISABLED != 0,
+                running: e.cond & RUNNING != 0,
+                last,
+            });
+            from = e.to as usize;
+        }
+        states
     }
 }
 
@@ -512,29 +530,33 @@ mod tests {
 
     #[test]
     fn a_published_list_reads_back_each_task_with_its_own_start_condition() {
-        let (daily, hourly): (Arc<str>, Arc<str>) = (Arc::from("daily"), Arc::from("hourly"));
+        use chrono::TimeZone;
+        let parse = |text| Arc::new(redengine_conditions::parse(text).unwrap());
+        let (daily, hourly) = (parse("daily"), parse("every 1 hour"));
+        let at = Utc.with_ymd_and_hms(2024, 1, 1, 8, 0, 0).unwrap();
         let mut list = Published::default();
         for _ in 0..2 {
             list.clear();
+            list.reserve(4, 4);
             list.push("a", &daily, false, false, None);
-            list.push("b", &daily, true, false, None);
+            list.push("bb", &daily, true, false, Some((Action::Run, at)));
             list.push("c", &hourly, false, true, None);
-            list.push("d", &daily, false, false, None);
+            list.push("", &daily, true, true, Some((Action::Success, at)));
         }
         let got: Vec<_> = list
             .states()
             .into_iter()
-            .map(|t| (t.name, t.start_cond, t.disabled, t.running))
+            .map(|t| (t.name, t.start_cond, t.disabled, t.running, t.last))
             .collect();
         let want = [
-            ("a", "daily", false, false),
-            ("b", "daily", true, false),
-            ("c", "hourly", false, true),
-            ("d", "daily", false, false),
+            ("a", "daily", false, false, None),
+            ("bb", "daily", true, false, Some((Action::Run, at))),
+            ("c", "every 1 hour", false, true, None),
+            ("", "daily", true, true, Some((Action::Success, at))),
         ]
-        .map(|(n, c, d, r)| (n.to_string(), c.to_string(), d, r));
+        .map(|(n, c, d, r, l)| (n.to_string(), c.to_string(), d, r, l));
         assert_eq!(got, want);
-        // Neighbours sharing a text keep it once.
-        assert_eq!(list.texts.len(), 3);
+        // Neighbours sharing a condition keep it once; only tasks with a record keep one.
+        assert_eq!((list.conds.len(), list.lasts.len()), (3, 2));
     }
 }

@@ -17,6 +17,11 @@ use crate::task_zone::TaskZone;
 use crate::value::{TypeInfo, Value};
 use redengine_conditions::Zone;
 
+mod share;
+
+pub(crate) use share::shared_text;
+use share::{never_text, stateless_body, Made};
+
 /// What a launch executes: the task's kind (the public [`TaskKind`] trait: a function, a
 /// command, a kind of the user's own), shared by every launch and every executor. Called
 /// the body here, where the code runs it; users meet it as the task's kind, Red Engine's
@@ -48,9 +53,9 @@ static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
 #[derive(Clone)]
 pub struct Task {
     pub(crate) name: Option<String>,
-    // perf (memory): the default `false` and `#[task]`'s texts are borrowed, not copied
-    // into an allocation per task.
-    pub(crate) start_cond: Cow<'static, str>,
+    // perf (memory): tasks with one condition text share one allocation of it (see
+    // `shared_text`): 10,000 tasks made in a loop with one window keep it once.
+    pub(crate) start_cond: Arc<str>,
     pub(crate) execution: Option<Execution>,
     pub(crate) priority: i32,
     pub(crate) flags: TaskFlags,
@@ -144,7 +149,7 @@ impl Task {
         let call = def.call;
         Task {
             name: Some(def.name.to_string()),
-            start_cond: Cow::Borrowed(def.start_cond.unwrap_or("false")),
+            start_cond: shared_text(def.start_cond.unwrap_or("false")),
             execution: def.execution,
             priority: def.priority,
             flags: def.flags,
@@ -302,7 +307,7 @@ impl TaskBuilder {
         TaskBuilder {
             task: Task {
                 name,
-                start_cond: Cow::Borrowed("false"),
+                start_cond: never_text(),
                 execution: None,
                 priority: 0,
                 flags: TaskFlags::NONE,
@@ -323,8 +328,10 @@ impl TaskBuilder {
     }
 
     /// When to launch (default `false`). Parsed at ignite; errors carry this task's location.
-    pub fn start_cond(mut self, cond: impl Into<String>) -> Self {
-        self.task.start_cond = Cow::Owned(cond.into());
+    // perf (start-up): the text is borrowed (`&str`, `String`, `&String`, `Cow<str>` …), so
+    // a task sharing the last text made costs no copy of it.
+    pub fn start_cond(mut self, cond: impl AsRef<str>) -> Self {
+        self.task.start_cond = shared_text(cond.as_ref());
         self
     }
 
@@ -542,10 +549,13 @@ impl TaskBuilder {
         F: Fn(&TaskContext) -> R + Send + Sync + 'static,
         R: IntoOutcome,
     {
-        self.kind(RunFn {
-            call: move |ctx: &TaskContext| body(ctx).into_outcome(),
-            returns: R::output_type,
-        })
+        let kind = stateless_body::<F>(Made::Run, || {
+            Arc::new(RunFn {
+                call: move |ctx: &TaskContext| body(ctx).into_outcome(),
+                returns: R::output_type,
+            })
+        });
+        self.kind_arc(kind)
     }
 
     /// Like [`TaskBuilder::run`], for a body whose value is serializable: a `process`
@@ -566,10 +576,13 @@ impl TaskBuilder {
         R: IntoOutcome,
         R::Output: Any + Send + Sync + serde::Serialize + serde::de::DeserializeOwned,
     {
-        self.kind(RunFn {
-            call: move |ctx: &TaskContext| body(ctx).into_outcome(),
-            returns: TypeInfo::serde::<R::Output>,
-        })
+        let kind = stateless_body::<F>(Made::RunSerde, || {
+            Arc::new(RunFn {
+                call: move |ctx: &TaskContext| body(ctx).into_outcome(),
+                returns: TypeInfo::serde::<R::Output>,
+            })
+        });
+        self.kind_arc(kind)
     }
 
     // async: async bodies.
@@ -635,6 +648,27 @@ mod tests {
     }
 
     #[test]
+    fn tasks_made_from_one_stateless_function_share_its_body() {
+        let make = |name: &str| Task::builder(name).run(|_| 7_u32);
+        let (a, b) = (make("a"), make("b"));
+        assert!(Arc::ptr_eq(&a.body, &b.body));
+        // The same function through `run_serde` is another body: it has a codec.
+        let serde = |name: &str| Task::builder(name).run_serde(|_| 7_u32);
+        let (c, d) = (serde("c"), serde("d"));
+        assert!(Arc::ptr_eq(&c.body, &d.body));
+        assert!(!Arc::ptr_eq(&a.body, &c.body));
+        assert!(c.kind().returns().codec().is_some());
+        // A closure with state has a body of its own.
+        let counted = |n: u32| Task::builder("n").run(move |_| n);
+        let (e, f) = (counted(1), counted(2));
+        assert!(!Arc::ptr_eq(&e.body, &f.body));
+        // Once every task holding a shared body is gone, the next task makes it anew.
+        let kept = Arc::downgrade(&a.body);
+        drop((a, b));
+        assert!(kept.upgrade().is_none());
+    }
+
+    #[test]
     fn a_task_without_rare_settings_keeps_no_box_for_them() {
         let plain = Task::builder("plain").start_cond("daily").run(|_| ());
         assert!(plain.more.is_none());
@@ -645,5 +679,36 @@ mod tests {
         let ended = Task::builder("ended").end_cond("after 1 hour").run(|_| ());
         assert_eq!(ended.end_cond(), "after 1 hour");
         assert_eq!(ended.start_cond(), "false");
+    }
+
+    #[test]
+    fn neighbours_with_one_start_text_share_it_and_each_reads_its_own() {
+        let window = String::from("daily between 08:00 and 09:00");
+        let tasks: Vec<Task> = ["a", "b", "c", "d"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let cond = if i == 2 { "daily" } else { window.as_str() };
+                Task::builder(*name).start_cond(cond).run(|_| ())
+            })
+            .collect();
+        let texts: Vec<&str> = tasks.iter().map(Task::start_cond).collect();
+        assert_eq!(
+            texts,
+            [window.as_str(), window.as_str(), "daily", window.as_str()]
+        );
+        assert!(Arc::ptr_eq(&tasks[0].start_cond, &tasks[1].start_cond));
+        // A text made again after another one is a copy of its own, read the same.
+        assert!(!Arc::ptr_eq(&tasks[1].start_cond, &tasks[3].start_cond));
+        // The default `false`, given or not, is one text for every task.
+        let unset = Task::builder("e").run(|_| ());
+        let given = Task::builder("f").start_cond("false").run(|_| ());
+        assert_eq!((unset.start_cond(), given.start_cond()), ("false", "false"));
+        assert!(Arc::ptr_eq(&unset.start_cond, &given.start_cond));
+        // Dropping every task that held a text lets it go: a later equal text is new.
+        let again = Task::builder("g").start_cond("every 1 hour").run(|_| ());
+        let kept = Arc::downgrade(&again.start_cond);
+        drop(again);
+        assert!(kept.upgrade().is_none());
     }
 }

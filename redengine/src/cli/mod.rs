@@ -218,7 +218,7 @@ fn worker(session: &Session) -> std::result::Result<String, Failure> {
     #[cfg(feature = "postgres")]
     {
         let config = &session.config;
-        crate::cluster::worker::run(url, config.max_process_count, config.cluster_lease)
+        crate::cluster::worker::run(url, config.process_limit(), config.cluster_lease)
             .map(|()| String::new())
             .map_err(Failure::Runtime)
     }

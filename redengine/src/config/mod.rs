@@ -97,7 +97,9 @@ pub struct Config {
     pub task_execution: Execution,
     /// Timeout of thread/process tasks that set none (default 30 minutes).
     pub timeout: Timeout,
-    /// At most this many `process` runs alive at once (default: the number of CPUs).
+    /// At most this many `process` runs alive at once; `0` (the default): as many as the
+    /// machine has CPUs, looked up when a `process` run first needs a slot
+    /// ([`Config::process_limit`] gives the number in effect).
     pub max_process_count: usize,
     /// Shutdown does not wait for running runs (default `false`).
     pub instant_shutdown: bool,
@@ -155,8 +157,8 @@ pub struct Config {
 }
 
 /// perfspeed: set by a process child before it builds the session. A child never
-/// schedules, so it does not ask the system for its CPU count (a cgroup lookup that costs
-/// a child tens of microseconds per run); its `max_process_count` reads 1.
+/// schedules, so it never asks the system for its CPU count (a cgroup lookup that costs
+/// tens of microseconds); its [`Config::process_limit`] reads 1.
 static PROCESS_CHILD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// This process is a process child: see [`PROCESS_CHILD`].
@@ -164,12 +166,21 @@ pub(crate) fn mark_process_child() {
     PROCESS_CHILD.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// The default `max_process_count`: the number of CPUs (1 in a process child).
-fn default_process_count() -> usize {
-    if PROCESS_CHILD.load(std::sync::atomic::Ordering::Relaxed) {
-        return 1;
+// perf (start-up): the CPU count is a cgroup lookup (about 20 system calls: the process's
+// cgroup, its CPU quota and period, the affinity mask). A session that runs no `process`
+// task never needs it, so it is looked up at the first `process_limit()` rather than by
+// every `Config::default()` — the start-up of every program and every process child.
+impl Config {
+    /// The most `process` runs alive at once: `max_process_count`, or for `0` (the
+    /// default) the number of CPUs, looked up once per process (1 in a process child).
+    pub fn process_limit(&self) -> usize {
+        static CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        match self.max_process_count {
+            0 if PROCESS_CHILD.load(std::sync::atomic::Ordering::Relaxed) => 1,
+            0 => *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            n => n,
+        }
     }
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 impl Default for Config {
@@ -183,7 +194,7 @@ impl Default for Config {
             cycle_sleep: None,
             task_execution: Execution::Process,
             timeout: Timeout::After(Duration::from_secs(30 * 60)),
-            max_process_count: default_process_count(),
+            max_process_count: 0,
             instant_shutdown: false,
             shut_cond: "false".to_string(),
             restarting: Restarting::Replace,
@@ -269,6 +280,18 @@ mod tests {
         let mut config = Config::default();
         config.set("cycle_sleep", "none").unwrap();
         assert_eq!(config.cycle_sleep, None);
+    }
+
+    #[test]
+    fn the_process_limit_is_the_cpu_count_unless_set() {
+        let mut config = Config::default();
+        assert_eq!(config.max_process_count, 0);
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(config.process_limit(), cpus);
+        config.set("max_process_count", "3").unwrap();
+        assert_eq!((config.max_process_count, config.process_limit()), (3, 3));
+        // The key still takes only a count of at least 1.
+        assert!(refused("max_process_count", "0").contains("at least 1"));
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub(super) fn plan_args(
     task: &Task,
     params: &crate::params::Params,
     returns: &HashMap<&str, TypeInfo>,
-    names: &[&str],
+    tasks: &[(std::borrow::Cow<'_, str>, &Task)],
     problems: &mut Vec<Problem>,
 ) -> Vec<PlannedArg> {
     let at = Some(task.location);
@@ -93,7 +93,8 @@ pub(super) fn plan_args(
                         }
                     }
                     None => {
-                        let hint = suggest(upstream, names.iter().copied())
+                        let names = tasks.iter().map(|(n, _)| -> &str { n });
+                        let hint = suggest(upstream, names)
                             .map(|s| format!("; did you mean '{s}'?"))
                             .unwrap_or_default();
                         problems.push(Problem {

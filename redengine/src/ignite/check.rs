@@ -33,7 +33,8 @@ pub(super) fn prepare<'s>(
 ) -> (Vec<Prepared>, Condition, Vec<Problem>) {
     let mut problems = Vec::new();
     let tasks = dedupe(session, excluded, init_hooks, &mut problems);
-    let names: Vec<&str> = tasks.iter().map(|(n, _)| n.as_ref()).collect();
+    // perf (memory): the names read from the task list, not copied into a list of their own.
+    let names = || tasks.iter().map(|(n, _)| -> &str { n });
     // Name resolution is a hash lookup: a chain of N tasks ignites in O(N), not O(N²).
     // Made at the first condition that names a task.
     let mut known: Option<FastMap<&str, ()>> = None;
@@ -51,7 +52,7 @@ pub(super) fn prepare<'s>(
     };
 
     // Tasks often share a condition text (`daily`, the default `false`, one window for a
-    // family of tasks): each distinct text is parsed, displayed and checked once, and the
+    // family of tasks): each distinct text is parsed and checked once, and the
     // tasks share the parsed condition. Only successful parses are kept; a bad text is
     // parsed again to report it where it occurs, and a text whose names did not resolve
     // is checked again for each task that has it.
@@ -63,39 +64,39 @@ pub(super) fn prepare<'s>(
     let mut check =
         |text: &'s str, what: What<'_>, at: Option<Location>, problems: &mut Vec<Problem>| {
             if child {
-                return (Arc::new(Condition::False), Arc::from(text));
+                return Arc::new(Condition::False);
             }
             // Tasks made in a loop have one start (and end) text after the other: no
             // hashing then.
             let slot = usize::from(!matches!(what, What::Start(_)));
             if let Some((prev, c)) = &last[slot] {
                 if *prev == text && c.clean {
-                    return (Arc::clone(&c.cond), Arc::clone(&c.shown));
+                    return Arc::clone(&c.cond);
                 }
             }
-            let cached = parsed.get(text).cloned();
-            let (cond, shown) = match cached {
+            let cond = match parsed.get(text) {
                 Some(c) if c.clean => {
+                    let cond = Arc::clone(&c.cond);
                     last[slot] = Some((text, c.clone()));
-                    return (c.cond, c.shown);
+                    return cond;
                 }
-                Some(c) => (c.cond, Some(c.shown)),
+                Some(c) => Arc::clone(&c.cond),
                 None => match parse(text) {
-                    Ok(c) => (Arc::new(c), None),
+                    Ok(c) => Arc::new(c),
                     Err(e) => {
                         problems.push(Problem {
                             location: at,
                             message: format!("invalid {what}: {e}"),
                         });
-                        return (Arc::new(Condition::False), Arc::from("false"));
+                        return Arc::new(Condition::False);
                     }
                 },
             };
             let found = problems.len();
             for name in cond.task_names() {
-                let known = known.get_or_insert_with(|| names.iter().map(|n| (*n, ())).collect());
+                let known = known.get_or_insert_with(|| names().map(|n| (n, ())).collect());
                 if !known.contains_key(name) {
-                    let hint = suggest(name, names.iter().copied())
+                    let hint = suggest(name, names())
                         .map(|s| format!("; did you mean '{s}'?"))
                         .unwrap_or_default();
                     problems.push(Problem {
@@ -134,15 +135,13 @@ pub(super) fn prepare<'s>(
                     }
                 }
             });
-            let shown = shown.unwrap_or_else(|| Arc::from(cond.to_string()));
             let checked = Checked {
                 cond: Arc::clone(&cond),
-                shown: Arc::clone(&shown),
                 clean: problems.len() == found,
             };
             last[slot] = Some((text, checked.clone()));
             parsed.insert(text, checked);
-            (cond, shown)
+            cond
         };
 
     let mut prepared = Vec::with_capacity(if only.is_some() { 1 } else { tasks.len() });
@@ -152,8 +151,8 @@ pub(super) fn prepare<'s>(
         }
         let name: &str = name;
         let at = Some(task.location);
-        let (start, start_text) = check(&task.start_cond, What::Start(name), at, &mut problems);
-        let (end, _) = check(task.end_cond(), What::End(name), at, &mut problems);
+        let start = check(&task.start_cond, What::Start(name), at, &mut problems);
+        let end = check(task.end_cond(), What::End(name), at, &mut problems);
         let execution = task.execution.unwrap_or(session.config.task_execution);
         if !crate::kind::supports(&*task.body, execution) {
             problems.push(crate::kind::unsupported(name, &*task.body, execution, at));
@@ -192,7 +191,7 @@ pub(super) fn prepare<'s>(
                     }));
                     (crate::retry::RetryPolicy::NONE, 1)
                 });
-        let args = plan_args(name, task, &params, &returns, &names, &mut problems);
+        let args = plan_args(name, task, &params, &returns, &tasks, &mut problems);
         // zones
         let zone = crate::task_zone::effective(task.more().zone.as_ref(), session.zone, name)
             .unwrap_or_else(|message| {
@@ -209,9 +208,8 @@ pub(super) fn prepare<'s>(
             execution,
             timeout,
             flags: task.flags,
-            args: args.into_boxed_slice(),
+            args: args.into(),
             body: task.body.clone(),
-            returns: task.body.returns(),
             retired: false,
             retry: retry.into(),
             max_instances,
@@ -219,8 +217,6 @@ pub(super) fn prepare<'s>(
             zone,
             misfire: task.misfire.unwrap_or(session.config.misfire),
             hold_until: None,
-            // perf (start-up)
-            start_text,
             priority: task.priority,
             location: task.location,
         });
@@ -229,7 +225,7 @@ pub(super) fn prepare<'s>(
     super::process::check(&prepared, &params, &mut problems);
 
     let shut_text = &session.config.shut_cond;
-    let (shut, _) = check(shut_text, What::Shut, None, &mut problems);
+    let shut = check(shut_text, What::Shut, None, &mut problems);
     for phrase in shut.owner_phrases() {
         problems.push(Problem {
             location: None,
@@ -243,12 +239,11 @@ pub(super) fn prepare<'s>(
     (prepared, (*shut).clone(), problems)
 }
 
-/// A condition text checked once: the parsed condition, its display, and whether its
-/// names resolved (a text that did not is checked again for each task that has it).
+/// A condition text checked once: the parsed condition and whether its names resolved
+/// (a text that did not is checked again for each task that has it).
 #[derive(Clone)]
 struct Checked {
     cond: Arc<Condition>,
-    shown: Arc<str>,
     clean: bool,
 }
 
@@ -309,7 +304,7 @@ mod tests {
     }
 
     #[test]
-    fn a_shared_condition_is_shown_once_and_checked_per_task() {
+    fn a_shared_condition_is_parsed_once_and_checked_per_task() {
         let s = session(vec![
             task("a", "after task 'c' succeeded"),
             task("b", "after task 'c' succeeded"),
@@ -317,13 +312,10 @@ mod tests {
         ]);
         let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
         assert!(problems.is_empty(), "{problems:?}");
-        assert!(std::sync::Arc::ptr_eq(
-            &tasks[0].start_text,
-            &tasks[1].start_text
-        ));
+        assert!(std::sync::Arc::ptr_eq(&tasks[0].start, &tasks[1].start));
         let shown = redengine_conditions::parse("after task 'c' succeeded").unwrap();
-        assert_eq!(*tasks[0].start_text, shown.to_string());
-        assert_eq!(&*tasks[2].start_text, "daily");
+        assert_eq!(tasks[0].start.to_string(), shown.to_string());
+        assert_eq!(tasks[2].start.to_string(), "daily");
     }
 
     #[test]

@@ -71,15 +71,13 @@ pub(crate) struct Prepared {
     /// `None`: no timeout.
     pub(crate) timeout: Option<Duration>,
     pub(crate) flags: TaskFlags,
-    // perf (memory): a boxed slice, 8 bytes less than a `Vec` for every task.
-    pub(crate) args: Box<[PlannedArg]>,
+    // perf (memory): most tasks take no argument: 8 bytes, not a boxed slice's 16.
+    pub(crate) args: Args,
     pub(crate) body: Body,
     // perf (memory): what hooks and runs see as a `TaskInfo` is made by `info()` when
     // they need it, rather than kept with a second copy of the name for every task.
     pub(crate) priority: i32,
     pub(crate) location: crate::location::Location,
-    /// The type of a successful run's value (its codec brings it back from a process).
-    pub(crate) returns: TypeInfo,
     /// Removed or replaced by a task-file reload: never launched again.
     pub(crate) retired: bool,
     // retries: when failed runs are tried again, and how many runs may overlap.
@@ -91,9 +89,38 @@ pub(crate) struct Prepared {
     pub(crate) zone: Zone,
     pub(crate) misfire: Misfire,
     pub(crate) hold_until: Option<DateTime<Utc>>,
-    // perf (start-up): the start condition as text, made once per distinct condition text
-    // at ignite (tasks sharing a text share it), for the task list a handle reads.
-    pub(crate) start_text: Arc<str>,
+    // perf (memory): what a handle's task list shows of the start condition is the
+    // condition's display, made when the list is read, not kept beside it (16 bytes a
+    // task); nor is the type a run returns, which the body tells (24 bytes a task).
+}
+
+/// A task's planned arguments: boxed when it has some; reads as the slice.
+// The box is the point: a thin pointer, 8 bytes where a `Vec` is 24.
+#[allow(clippy::box_collection)]
+#[derive(Clone, Default)]
+pub(crate) struct Args(Option<Box<Vec<PlannedArg>>>);
+
+impl From<Vec<PlannedArg>> for Args {
+    fn from(args: Vec<PlannedArg>) -> Self {
+        Args((!args.is_empty()).then(|| Box::new(args)))
+    }
+}
+
+impl std::ops::Deref for Args {
+    type Target = [PlannedArg];
+
+    fn deref(&self) -> &[PlannedArg] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
+impl<'a> IntoIterator for &'a Args {
+    type Item = &'a PlannedArg;
+    type IntoIter = std::slice::Iter<'a, PlannedArg>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 // perf (memory): most tasks have no retries; a policy is 56 bytes.
@@ -120,6 +147,11 @@ impl std::ops::Deref for Retry {
 }
 
 impl Prepared {
+    /// The type of a successful run's value (its codec brings it back from a process).
+    pub(crate) fn returns(&self) -> TypeInfo {
+        self.body.returns()
+    }
+
     /// The task as hooks and runs see it.
     pub(crate) fn info(&self) -> TaskInfo {
         TaskInfo {

@@ -1,6 +1,7 @@
 //! The tasks ignite sees, named, deduplicated per `task_pre_exist`, in check order.
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use super::fast::FastMap;
@@ -42,9 +43,11 @@ pub(super) fn dedupe<'s>(
     }
     let hooks = init_hooks && !session.hooks.task_init.is_empty();
 
-    // `kept` keeps check order; a replaced entry becomes `None` so that `index` (name →
-    // position) stays valid. Both make deduplication O(N) instead of a scan per task.
-    let mut kept: Vec<Option<(Cow<'s, str>, &Task)>> = Vec::with_capacity(order.len());
+    // `kept` keeps check order; a replaced entry stays in place (listed in `replaced`,
+    // removed at the end) so that `index` (name → position) stays valid. Both make
+    // deduplication O(N) instead of a scan per task.
+    let mut kept: Vec<(Cow<'s, str>, &Task)> = Vec::with_capacity(order.len());
+    let mut replaced: Vec<usize> = Vec::new();
     let mut index: FastMap<Cow<'s, str>, usize> = FastMap::default();
     index.reserve(order.len());
     let mut dupes: HashMap<Cow<'s, str>, Vec<Location>> = HashMap::new();
@@ -83,36 +86,48 @@ pub(super) fn dedupe<'s>(
                 }
             }
         }
-        let existing = index.get(&name).copied();
-        match (existing, session.config.task_pre_exist) {
-            (None, _) => {
-                index.insert(name.clone(), kept.len());
-                kept.push(Some((name, task)));
+        // perf (start-up): one hash and probe a new name, not a lookup then an insert.
+        let i = match index.entry(name.clone()) {
+            Entry::Vacant(slot) => {
+                slot.insert(kept.len());
+                kept.push((name, task));
+                continue;
             }
-            (Some(i), TaskPreExist::Raise) => {
-                let first = kept[i].as_ref().map_or(task.location, |(_, t)| t.location);
+            Entry::Occupied(slot) => *slot.get(),
+        };
+        match session.config.task_pre_exist {
+            TaskPreExist::Raise => {
+                let first = kept[i].1.location;
                 dupes
                     .entry(name)
                     .or_insert_with(|| vec![first])
                     .push(task.location);
             }
-            (Some(i), TaskPreExist::Replace) => {
-                kept[i] = None;
+            TaskPreExist::Replace => {
+                replaced.push(i);
                 index.insert(name.clone(), kept.len());
-                kept.push(Some((name, task)));
+                kept.push((name, task));
             }
-            (Some(_), TaskPreExist::Ignore) => {}
-            (Some(_), TaskPreExist::Rename) => {
+            TaskPreExist::Ignore => {}
+            TaskPreExist::Rename => {
                 let fresh = (1..)
                     .map(|i| format!("{name} - {i}"))
                     .find(|n| !index.contains_key(n.as_str()))
                     .unwrap_or_else(|| format!("{name} - {}", task.instance));
                 index.insert(Cow::Owned(fresh.clone()), kept.len());
-                kept.push(Some((Cow::Owned(fresh), task)));
+                kept.push((Cow::Owned(fresh), task));
             }
         }
     }
-    let mut kept: Vec<(Cow<'s, str>, &Task)> = kept.into_iter().flatten().collect();
+    // perf (memory): the replaced entries leave in place, without a second list.
+    if !replaced.is_empty() {
+        replaced.sort_unstable();
+        let mut at = 0;
+        kept.retain(|_| {
+            at += 1;
+            replaced.binary_search(&(at - 1)).is_err()
+        });
+    }
     let mut dupes: Vec<_> = dupes.into_iter().collect();
     dupes.sort_by_key(|(_, locs)| locs[0]);
     for (name, locs) in dupes {
@@ -153,4 +168,59 @@ fn unusable(name: &str) -> Option<String> {
     Some(format!(
         "task name {name:?} {problem}; task names must be printable text: rename the task"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use crate::config::TaskPreExist;
+    use crate::session::Session;
+    use crate::task::Task;
+
+    /// The check order (name, priority) of tasks named `names`, under `policy`.
+    fn order(policy: TaskPreExist, names: &[&str]) -> Vec<(String, i32)> {
+        let tasks = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Task::builder(*n).priority(i as i32 % 2).run(|_| ()));
+        let session = Session::builder()
+            .log_memory()
+            .task_pre_exist(policy)
+            .with_tasks(tasks)
+            .build()
+            .unwrap();
+        let mut problems = Vec::new();
+        let kept = super::dedupe(&session, &HashSet::new(), false, &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        kept.iter()
+            .map(|(n, t)| (n.to_string(), t.priority))
+            .collect()
+    }
+
+    #[test]
+    fn replaced_tasks_leave_their_place_to_the_last_definition() {
+        let names = ["a", "b", "c", "b", "a", "d"];
+        // Priorities alternate 0, 1: higher first, definition order among equals.
+        let got = order(TaskPreExist::Replace, &names);
+        assert_eq!(
+            got,
+            [("b", 1), ("d", 1), ("c", 0), ("a", 0)].map(|(n, p)| (n.to_string(), p))
+        );
+        let got = order(TaskPreExist::Ignore, &names);
+        assert_eq!(
+            got,
+            [("b", 1), ("d", 1), ("a", 0), ("c", 0)].map(|(n, p)| (n.to_string(), p))
+        );
+        let got = order(TaskPreExist::Rename, &names);
+        let want = [
+            ("b", 1),
+            ("b - 1", 1),
+            ("d", 1),
+            ("a", 0),
+            ("c", 0),
+            ("a - 1", 0),
+        ];
+        assert_eq!(got, want.map(|(n, p)| (n.to_string(), p)));
+    }
 }

@@ -84,7 +84,7 @@ fn check_arg(task: &Prepared, arg: &PlannedArg, params: &Params, problems: &mut 
 /// A `Return("a")` binding to a process task `a` whose return type cannot be serialized
 /// would silently receive `None` forever (the value stays in the child).
 fn check_return(task: &Prepared, arg: &PlannedArg, up: &Prepared, problems: &mut Vec<Problem>) {
-    if up.execution != Execution::Process || up.returns.codec().is_some() {
+    if up.execution != Execution::Process || up.returns().codec().is_some() {
         return;
     }
     problems.push(Problem {
@@ -97,7 +97,7 @@ fn check_return(task: &Prepared, arg: &PlannedArg, up: &Prepared, problems: &mut
             task.name,
             arg.name,
             up.name,
-            up.returns.name(),
+            up.returns().name(),
             up.name
         ),
     });

@@ -177,7 +177,7 @@ impl Scheduler<'_> {
                 .iter()
                 .filter(|(k, _)| self.tasks[*k].execution == Execution::Process)
                 .count();
-            let free = self.s.config.max_process_count.saturating_sub(alive);
+            let free = self.s.config.process_limit().saturating_sub(alive);
             let priority = self.tasks[i].priority;
             if !self.slots.may_launch(i, priority, free) {
                 if !self.slots.waiting(i) && self.due(i)? {

@@ -126,7 +126,7 @@ impl Scheduler<'_> {
             hooks: self.s.hooks.task_execute.clone(),
             clock: self.s.clock.clone(),
             types: task.args.iter().map(|a| a.ty).collect(),
-            returns: task.returns,
+            returns: task.returns(),
             session: Some(self.s.handle()),
             run: 0,
             attempt: 1,

@@ -150,7 +150,7 @@ fn apply_queued(session: &mut Session) -> (Vec<String>, Vec<Problem>) {
             }
             Change::StartCond(name, text) => {
                 for task in session.tasks.iter_mut().filter(|t| named(t, name, naming)) {
-                    task.start_cond = std::borrow::Cow::Owned(text.clone());
+                    task.start_cond = crate::task::shared_text(text);
                     found = true;
                 }
             }
@@ -261,13 +261,14 @@ impl Scheduler<'_> {
     /// Refills `list` with the live tasks and their state, in check order.
     fn publish_to(&self, list: &mut Published) {
         list.clear();
-        list.reserve(self.tasks.len());
+        let live = || self.tasks.iter().filter(|t| !t.retired);
+        list.reserve(live().count(), live().map(|t| t.name.len()).sum());
         // A fresh log (the first turn of a new program) has no record to look up.
         let records = !self.history.is_empty();
         for (i, t) in self.tasks.iter().enumerate().filter(|(_, t)| !t.retired) {
             list.push(
                 &t.name,
-                &t.start_text,
+                &t.start,
                 t.flags.disabled,
                 self.running.contains_key(&i),
                 records.then(|| self.history.last_record(&t.name)).flatten(),
@@ -304,7 +305,7 @@ impl Scheduler<'_> {
                 if prepared.execution == Execution::Process {
                     return Err(self.undo(change, before, process_problem(&name)));
                 }
-                let text = prepared.start_text.clone();
+                let text = prepared.start.to_string();
                 let execution = prepared.execution;
                 let force = prepared.flags.force_run;
                 let i = self.append(prepared);
@@ -352,7 +353,7 @@ impl Scheduler<'_> {
                 self.own_or_refuse(change, name)?;
                 let (mut plan, before) = self.recheck(change, |tasks| {
                     for task in tasks.iter_mut().filter(|t| named(t, name, naming)) {
-                        task.start_cond = std::borrow::Cow::Owned(text.clone());
+                        task.start_cond = crate::task::shared_text(text);
                     }
                 })?;
                 let Some(at) = plan.tasks.iter().position(|t| t.name == *name) else {
@@ -360,7 +361,6 @@ impl Scheduler<'_> {
                 };
                 let new = plan.tasks.swap_remove(at);
                 let old = std::mem::replace(&mut self.tasks[i].start, new.start);
-                self.tasks[i].start_text = new.start_text;
                 self.slots.leave(i);
                 Ok(format!(
                     "start_cond of task '{name}' changed through a SessionHandle from `{old}` \

@@ -89,7 +89,7 @@ impl Scheduler<'_> {
             Outcome::Success(value) => {
                 if let Some(v) = value {
                     if self.s.store.keeps_values() {
-                        value_json = crate::returns::value_json(name, &self.tasks[i].returns, &v);
+                        value_json = crate::returns::value_json(name, &self.tasks[i].returns(), &v);
                     }
                     self.s.returns.insert(name.clone(), v);
                 }

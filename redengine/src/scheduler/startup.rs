@@ -82,14 +82,14 @@ impl Scheduler<'_> {
         let wanted: Vec<&str> = self
             .tasks
             .iter()
-            .filter(|t| t.returns.codec().is_some() && !self.s.returns.contains_key(&t.name))
+            .filter(|t| t.returns().codec().is_some() && !self.s.returns.contains_key(&t.name))
             .map(|t| t.name.as_str())
             .collect();
         for (task, json) in self.s.store.load_values(&wanted)? {
             let Some(prepared) = self.tasks.iter().find(|t| t.name == task) else {
                 continue;
             };
-            if let Some(value) = crate::returns::restore_value(&task, &prepared.returns, &json) {
+            if let Some(value) = crate::returns::restore_value(&task, &prepared.returns(), &json) {
                 self.s.returns.insert(task, value);
             }
         }

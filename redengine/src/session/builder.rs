@@ -123,7 +123,8 @@ impl SessionBuilder {
         task_execution: Execution;
         /// Timeout of thread/process tasks that set none (default 30 minutes).
         timeout: Timeout;
-        /// At most this many process runs alive at once (default: the CPU count).
+        /// At most this many process runs alive at once (default `0`: the CPU count,
+        /// looked up when a process run first needs a slot).
         max_process_count: usize;
         /// Shutdown terminates running runs instead of waiting (default `false`).
         instant_shutdown: bool;

@@ -201,14 +201,14 @@ fn execute(session: &Session, request: Request) -> Reply {
         hooks: session.hooks.task_execute.clone(),
         clock: session.clock.clone(),
         types,
-        returns: task.returns,
+        returns: task.returns(),
         session: None,
         run: request.run,
         attempt: request.attempt,
     };
     let result = job.execute();
     let value = match &result.outcome {
-        crate::outcome::Outcome::Success(Some(value)) => match task.returns.codec() {
+        crate::outcome::Outcome::Success(Some(value)) => match task.returns().codec() {
             Some(codec) => match codec.encode(value) {
                 Ok(json) => Some(json),
                 Err(e) => {
