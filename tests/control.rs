@@ -177,7 +177,9 @@ fn every_main_run_starts_with_a_clear_termination_flag_of_its_own() {
         )
         .build()
         .expect("valid session");
-    session.run().expect("runs until the third run shuts it down");
+    session
+        .run()
+        .expect("runs until the third run shuts it down");
     assert_eq!(*seen.lock().unwrap(), [false, false, false]);
     let kept = kept.lock().unwrap();
     kept[0].set(TerminationReason::Timeout);
