@@ -345,6 +345,34 @@ fn sigterm_lets_a_running_child_finish_then_exits_cleanly() {
     );
 }
 
+/// A child that reported its run but does not end (a destructor at its exit never
+/// returns) is killed once the grace after its reply is over, instead of lingering
+/// unseen: the run is over for the scheduler, which no longer times it out or counts it.
+#[test]
+fn a_child_that_replied_but_does_not_exit_is_killed_after_the_grace() {
+    let s = Scenario::new("lingers");
+    let child = s.start("lingers");
+    let scheduler = Pid::from_raw(child.id() as i32);
+    let pid = s.await_evidence("lingers");
+    let until = Instant::now() + LIMIT;
+    while !gone(&pid, true) {
+        if Instant::now() > until {
+            let _ = kill(scheduler, Signal::SIGKILL);
+            panic!("the child that replied (pid {pid}) still runs after {LIMIT:?}");
+        }
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
+    let records = s.records();
+    kill(scheduler, Signal::SIGTERM).unwrap();
+    let status = finish(child);
+    assert!(status.success(), "{status}");
+    assert_eq!(
+        of(&records, "lingers", Action::Success).len(),
+        1,
+        "{records:#?}"
+    );
+}
+
 #[test]
 fn a_second_sigterm_terminates_children_at_once() {
     let s = Scenario::new("stubborn");

@@ -197,6 +197,29 @@ fn holds_stderr() -> Result<(), String> {
     Ok(())
 }
 
+// --- a child that replied but does not end --------------------------------------------------
+
+/// Blocks the exit of the process whose main thread holds it: thread-local values are
+/// dropped as the process exits, after the child sent its reply.
+struct BlocksExit;
+
+impl Drop for BlocksExit {
+    fn drop(&mut self) {
+        std::thread::sleep(Duration::from_secs(60));
+    }
+}
+
+thread_local! {
+    static AT_EXIT: std::cell::RefCell<Option<BlocksExit>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Succeeds, and leaves its child unable to exit for a minute.
+#[redengine::task(start_cond = "env 'lingers' & ~has started", execution = "process")]
+fn lingers() {
+    AT_EXIT.with(|slot| *slot.borrow_mut() = Some(BlocksExit));
+    leave("lingers", &std::process::id().to_string());
+}
+
 // --- max_process_count ---------------------------------------------------------------------
 
 #[redengine::task(start_cond = "env 'limit' & ~has started", execution = "process")]

@@ -64,6 +64,9 @@ pub(crate) fn serve<S: IntoSession>(make: fn() -> S) -> ExitCode {
             wire::to_line(&fallback).unwrap_or_default()
         }
     };
+    // The reply ends the run for the scheduler: what the task printed is out before it, so
+    // that the exit after it has nothing to write (a full pipe would block the exit).
+    let _ = std::io::Write::flush(&mut std::io::stdout());
     let written = (&channel).write_all(line.as_bytes());
     if let Ok(watch) = &watch {
         watch.settle();

@@ -37,6 +37,12 @@ const STDERR_LINGER: Duration = Duration::from_millis(100);
 /// it) is checked for its exit.
 const EXIT_CHECK: u8 = 50;
 
+/// How long a child that replied has to end. Its reply is its last act (it flushed its
+/// standard output before it), so only an exit that blocks (a destructor at exit that
+/// never returns) takes longer; the run is already over, so the scheduler no longer
+/// counts the child or times it out, and its group is killed instead of left behind.
+const AFTER_REPLY: Duration = group::KILL_GRACE;
+
 /// What the waiter thread needs to supervise one child.
 pub(super) struct Waiter {
     pub(super) name: String,
@@ -67,12 +73,12 @@ impl Waiter {
             // it. The lines the child printed before replying are logged first.
             self.stderr.drain();
             done(reply.into_result(&self.name, self.returns, self.clock.now()));
-            let _ = self.reap();
+            let _ = self.reap(Some(Instant::now() + AFTER_REPLY));
             self.group.mark_reaped();
             self.stderr.linger(Instant::now() + STDERR_LINGER);
             return None;
         }
-        let status = self.reap();
+        let status = self.reap(None);
         self.group.mark_reaped();
         let reaped_at = self.clock.now();
         self.stderr.linger(Instant::now() + STDERR_LINGER);
@@ -161,11 +167,14 @@ impl Waiter {
 
     /// Waits for the child to end, reading its standard error until then: a child blocked
     /// on a full pipe would never end. Once the pipe is closed nothing can fill up, and the
-    /// waiter simply waits for the exit.
-    fn reap(&mut self) -> std::io::Result<ExitStatus> {
+    /// waiter simply waits for the exit. A child still there at `deadline` (one that
+    /// replied) has its group killed.
+    fn reap(&mut self, deadline: Option<Instant>) -> std::io::Result<ExitStatus> {
         // The socket hangs up when the child's last thread closes it, as it ends.
         let mut ending = false;
+        let mut deadline = deadline;
         while self.stderr.fd().is_some() {
+            self.kill_when_late(&mut deadline);
             if ending {
                 // A grandchild holds the pipe: check for the exit between reads.
                 if let Some(status) = spawn::try_wait(self.pid)? {
@@ -194,7 +203,35 @@ impl Waiter {
                 Err(e) => return Err(e.into()),
             }
         }
-        spawn::wait(self.pid)
+        if deadline.is_none() {
+            return spawn::wait(self.pid);
+        }
+        loop {
+            if let Some(status) = spawn::try_wait(self.pid)? {
+                return Ok(status);
+            }
+            self.kill_when_late(&mut deadline);
+            if deadline.is_none() {
+                return spawn::wait(self.pid);
+            }
+            std::thread::sleep(Duration::from_millis(EXIT_CHECK.into()));
+        }
+    }
+
+    /// Kills the group of a child that replied but is still there at `deadline` (then
+    /// cleared: it is killed once), and says so.
+    fn kill_when_late(&self, deadline: &mut Option<Instant>) {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            *deadline = None;
+            ::log::warn!(
+                target: "redengine::scheduler",
+                "task '{}': its child process reported its run but had not ended {} s later; \
+                 its process group was killed",
+                self.name,
+                AFTER_REPLY.as_secs()
+            );
+            self.group.kill_now();
+        }
     }
 }
 
