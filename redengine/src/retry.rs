@@ -169,14 +169,12 @@ impl RetryPolicy {
 
 /// A number in `[0, 1]` from FNV-1a over the inputs: the jitter's only "randomness".
 fn unit_interval(task: &str, attempt: u32, micros: i64) -> f64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let bytes = task
-        .bytes()
-        .chain(attempt.to_le_bytes())
-        .chain(micros.to_le_bytes());
-    for byte in bytes {
-        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-    }
+    use std::hash::Hasher;
+    let mut fnv = redengine_conditions::NameHasher::default();
+    fnv.write(task.as_bytes());
+    fnv.write(&attempt.to_le_bytes());
+    fnv.write(&micros.to_le_bytes());
+    let hash = fnv.finish();
     // The top 53 bits, as an f64 in [0, 1].
     (hash >> 11) as f64 / ((1u64 << 53) - 1) as f64
 }

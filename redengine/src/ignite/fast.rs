@@ -1,4 +1,5 @@
-//! A hash map keyed by task names and condition texts for ignite's lookups.
+//! A hash map keyed by task names and condition texts, for ignite's lookups and the
+//! scheduler's start-up maps.
 //!
 //! Ignite hashes every task's name and condition text at each launch; the standard
 //! library's SipHash (built to resist chosen keys from the network) costs about 100

@@ -28,6 +28,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::execution::Execution;
 use crate::hooks::TaskInfo;
 use crate::misfire::Misfire;
+
+pub(crate) use self::fast::FastMap;
 use crate::registry::TaskFlags;
 use crate::retry::RetryPolicy;
 use crate::session::Session;

@@ -271,11 +271,13 @@ fn reader(hash: u32, task: u32) -> u64 {
     u64::from(hash) << 32 | u64::from(task)
 }
 
-/// FNV-1a of a task name (32-bit).
+/// A task name's hash: the history's FNV-1a, its halves folded into 32 bits.
 fn name_hash(name: &str) -> u32 {
-    name.bytes().fold(0x811c_9dc5, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
+    use std::hash::Hasher;
+    let mut fnv = redengine_conditions::NameHasher::default();
+    fnv.write(name.as_bytes());
+    let hash = fnv.finish();
+    (hash ^ hash >> 32) as u32
 }
 
 impl Scheduler<'_> {
