@@ -398,7 +398,8 @@ impl Desk {
 pub struct TaskState {
     /// The task's name.
     pub name: String,
-    /// Its start condition, as the scheduler checks it now.
+    /// Its start condition, as the scheduler checks it now, in its canonical spelling (as
+    /// `list` and `check` print it), which may differ from the text as written.
     pub start_cond: String,
     /// Whether it is disabled (it then launches only when forced).
     pub disabled: bool,
