@@ -160,7 +160,14 @@ impl CsvLog {
         &mut self,
         accept: &mut dyn FnMut(&Row) -> Result<(), String>,
     ) -> Result<u64, LogError> {
+        let opening = self.file.is_none();
         let file = self.take_file()?;
+        // perf (launch): a file this call found empty holds only the header it just wrote
+        // (`open_file` then knows its tail): nothing to read back.
+        if opening && self.tail.is_some() {
+            self.file = Some(file);
+            return Ok(0);
+        }
         let scanned = read_file(&self.path, &file, accept);
         self.file = Some(file);
         let (rows, tail) = scanned?;
@@ -232,6 +239,9 @@ impl CsvLog {
     }
 }
 
+/// The largest read buffer of [`read_file`]: big reads for a big log.
+const MAX_READ_BUFFER: usize = 256 * 1024;
+
 /// Reads a whole log file: checks the header, hands every row to `accept` (which says
 /// whether it is a record), warns about skipped lines, and returns the number of records
 /// and what the end of the file needs before the next append.
@@ -254,7 +264,12 @@ fn read_file(
         file.seek(SeekFrom::Start(0)).map_err(read_err)?;
     }
 
-    let mut input = BufReader::with_capacity(256 * 1024, file);
+    // perf (launch): the buffer is sized to the file, up to 256 KiB: a small log is read
+    // without a fresh mapping of the largest buffer.
+    let capacity = usize::try_from(len).map_or(MAX_READ_BUFFER, |len| {
+        len.saturating_add(1).clamp(8 * 1024, MAX_READ_BUFFER)
+    });
+    let mut input = BufReader::with_capacity(capacity, file);
     let Some((header, lines, bytes)) = reader::header(&mut input).map_err(read_err)? else {
         return Err(LogError::foreign_header(
             path,
