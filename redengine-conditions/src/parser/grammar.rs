@@ -212,3 +212,84 @@ fn param(p: &mut State<'_>) -> bool {
             && (kw(p, Rule::kw_exists) || p.seq(|p| kw(p, Rule::kw_is) && vs(p) && name(p)))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(text: &str) -> (usize, Vec<Rule>) {
+        let e = parse(text).expect_err(text);
+        (e.pos, e.positives)
+    }
+
+    #[test]
+    fn a_phrase_is_a_tree_of_the_rules_that_matched() {
+        let tokens = parse("run daily after 8").unwrap();
+        let rules: Vec<Rule> = tokens.iter().map(|t| t.rule).collect();
+        use Rule::*;
+        assert_eq!(
+            rules,
+            [
+                phrase,
+                periodic,
+                kw_run,
+                ks,
+                frequency,
+                kw_daily,
+                ks,
+                window,
+                w_after,
+                kw_after,
+                vs,
+                anchor,
+                anchor_word,
+                EOI
+            ]
+        );
+        let value = tokens.iter().find(|t| t.rule == Rule::anchor).unwrap();
+        assert_eq!((value.start, value.end), (16, 17));
+    }
+
+    #[test]
+    fn the_furthest_failure_lists_what_could_continue_there() {
+        // `and` would have continued the window, a second anchor word the anchor.
+        assert_eq!(
+            failure("daily between 08:00 or 09:00"),
+            (20, vec![Rule::anchor_tail, Rule::kw_and])
+        );
+    }
+
+    #[test]
+    fn a_rule_whose_alternatives_all_failed_at_its_start_reports_itself() {
+        // Not the five `kw_…` of `time_unit`: the unit is named once.
+        assert_eq!(
+            failure("time of year between 1 and 2"),
+            (8, vec![Rule::time_unit])
+        );
+    }
+
+    #[test]
+    fn a_rule_with_one_failed_child_reports_the_child() {
+        // `sched_exact` failed only on its `integer`: the number is the precise answer.
+        let (pos, positives) = failure("scheduler has many cycles");
+        assert_eq!(pos, 14);
+        assert!(positives.contains(&Rule::integer), "{positives:?}");
+        assert!(!positives.contains(&Rule::sched_exact), "{positives:?}");
+    }
+
+    #[test]
+    fn atomic_rules_hide_their_insides() {
+        // `duration` refuses a lone `ago`; its inner `duration_word` and `kw_ago` stay
+        // details of the one token.
+        assert_eq!(failure("scheduler started ago"), (18, vec![Rule::duration]));
+    }
+
+    #[test]
+    fn keywords_end_at_a_word_boundary() {
+        assert!(parse("dailyx").is_ok(), "a custom condition, checked later");
+        assert_eq!(
+            failure("always truex"),
+            (7, vec![Rule::kw_false, Rule::kw_true])
+        );
+    }
+}
