@@ -43,10 +43,6 @@ struct Builder<'w> {
     errors: Vec<ParseError>,
 }
 
-fn children<'i>(pair: &Pair<'i>) -> Vec<Pair<'i>> {
-    pair.children().collect()
-}
-
 fn find<'i>(pair: &Pair<'i>, rule: Rule) -> Option<Pair<'i>> {
     pair.children().find(|p| p.as_rule() == rule)
 }
@@ -91,18 +87,15 @@ impl Builder<'_> {
             Rule::scheduler => self.scheduler(&pair),
             Rule::env => Condition::Env(self.first_name(&pair)),
             Rule::param => {
-                let names: Vec<_> = children(&pair)
-                    .into_iter()
-                    .filter(|p| p.as_rule() == Rule::name)
-                    .collect();
+                let mut names = pair.children().filter(|p| p.as_rule() == Rule::name);
                 let key = names
-                    .first()
-                    .map(|n| self.name(n, "parameter"))
+                    .next()
+                    .map(|n| self.name(&n, "parameter"))
                     .unwrap_or_default();
-                match names.get(1) {
+                match names.next() {
                     Some(v) => Condition::ParamIs {
                         key,
-                        value: self.name(v, "parameter value"),
+                        value: self.name(&v, "parameter value"),
                     },
                     None => Condition::ParamExists(key),
                 }
@@ -133,12 +126,10 @@ impl Builder<'_> {
         let Some(form) = pair.children().next() else {
             return Window::Whole;
         };
-        let anchors: Vec<_> = children(&form)
-            .into_iter()
-            .filter(|p| p.as_rule() == Rule::anchor)
-            .collect();
+        let mut anchors = form.children().filter(|p| p.as_rule() == Rule::anchor);
+        let anchors = [anchors.next(), anchors.next()];
         let mut read = |i: usize, side: Side| {
-            let a = anchors.get(i)?;
+            let a = anchors.get(i).copied().flatten()?;
             match anchor(
                 self.whole,
                 self.start + a.start(),
@@ -257,7 +248,7 @@ impl Builder<'_> {
         };
         let mut tasks = Vec::new();
         let mut any = false;
-        for form in children(pair) {
+        for form in pair.children() {
             let rule = form.as_rule();
             if !matches!(rule, Rule::after_task | Rule::after_tasks | Rule::after_any) {
                 continue;
@@ -298,7 +289,7 @@ impl Builder<'_> {
     }
 
     fn scheduler(&mut self, pair: &Pair<'_>) -> Condition {
-        let Some(form) = children(pair).into_iter().find(|p| {
+        let Some(form) = pair.children().find(|p| {
             matches!(
                 p.as_rule(),
                 Rule::sched_started

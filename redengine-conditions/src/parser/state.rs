@@ -3,15 +3,17 @@
 //!
 //! The grammar (`grammar.rs`) is a parsing expression grammar written as Rust functions:
 //! ordered choice is `||`, sequence is `&&`, and every rule function goes through
-//! [`State::rule`]. A failed rule or sequence puts the cursor back where it started, so
-//! a choice tries its next alternative from the same place.
+//! [`State::rule`] (or [`State::atomic_rule`] for a rule that is one token). A failed
+//! rule or sequence puts the cursor back where it started, so a choice tries its next
+//! alternative from the same place.
 //!
 //! Error messages list what was expected where the parse got furthest. Which rules count
 //! as "expected" follows a few rules of thumb that make the lists short and precise
 //! (they are the ones the `diagnose.rs` messages were written against):
 //! - only named rules are reported, never the characters inside them;
 //! - inside an atomic rule (a keyword, a duration, a cron field) nothing is reported but
-//!   the atomic rule itself, which is why [`State::atomic`] exists;
+//!   the atomic rule itself;
+//! - only the furthest position counts: a failure further on replaces the list;
 //! - a rule that failed where it started reports itself, unless exactly one of its
 //!   children failed there: then that child is the more precise answer ("expected
 //!   `daily`" rather than "expected a frequency").
@@ -43,6 +45,8 @@ pub(super) struct State<'i> {
     pos: usize,
     /// Inside an atomic rule: inner rules neither build nodes nor report failures.
     atomic: bool,
+    /// Whether failures are noted (only when explaining a failed phrase).
+    tracking: bool,
     /// The furthest position where a rule failed, and the rules that failed there.
     attempt_pos: usize,
     positives: Vec<Rule>,
@@ -51,21 +55,20 @@ pub(super) struct State<'i> {
 
 impl<'i> State<'i> {
     /// Runs `top` on the whole of `input`; it succeeds only if `top` does.
+    ///
+    /// The bookkeeping of failures is only needed to explain one, and most phrases
+    /// parse: the first run keeps none, and a phrase that fails is parsed again with it
+    /// (the grammar's path does not depend on it, so the second run fails the same way).
     pub(super) fn run(
         input: &'i str,
         top: fn(&mut State<'i>) -> bool,
     ) -> Result<Vec<Token>, Failure> {
-        let mut state = State {
-            input,
-            pos: 0,
-            atomic: false,
-            attempt_pos: 0,
-            positives: Vec::new(),
-            tokens: Vec::with_capacity(16),
-        };
+        let mut state = State::new(input, false);
         if top(&mut state) {
             return Ok(state.tokens);
         }
+        let mut state = State::new(input, true);
+        let _failed = top(&mut state);
         let mut positives = state.positives;
         positives.sort_unstable();
         positives.dedup();
@@ -75,15 +78,23 @@ impl<'i> State<'i> {
         })
     }
 
+    fn new(input: &'i str, tracking: bool) -> Self {
+        State {
+            input,
+            pos: 0,
+            atomic: false,
+            tracking,
+            attempt_pos: 0,
+            positives: Vec::new(),
+            tokens: Vec::with_capacity(32),
+        }
+    }
+
     /// A named rule: records a node for it when it matches, reports it when it fails.
     pub(super) fn rule(&mut self, rule: Rule, body: impl FnOnce(&mut Self) -> bool) -> bool {
         let start = self.pos;
         let index = self.tokens.len();
-        let mark = if start == self.attempt_pos {
-            self.positives.len()
-        } else {
-            0
-        };
+        let before = self.attempts_at(start);
         let record = !self.atomic;
         if record {
             self.tokens.push(Token {
@@ -93,7 +104,6 @@ impl<'i> State<'i> {
                 next: 0,
             });
         }
-        let before = self.attempts_at(start);
         if body(self) {
             if record {
                 let next = self.tokens.len();
@@ -103,14 +113,37 @@ impl<'i> State<'i> {
             }
             return true;
         }
-        self.track(rule, start, mark, before);
+        self.track(rule, start, before);
         self.tokens.truncate(index);
         self.pos = start;
         false
     }
 
+    /// An atomic rule (a keyword, a value): one node, whatever rules its body uses.
+    /// The same as `rule(rule, |p| p.atomic(body))`, with the node recorded only once the
+    /// body has matched, which spares the keywords a choice tries in vain.
+    pub(super) fn atomic_rule(&mut self, rule: Rule, body: impl FnOnce(&mut Self) -> bool) -> bool {
+        let start = self.pos;
+        let before = self.attempts_at(start);
+        if self.atomic(body) {
+            if !self.atomic {
+                let next = self.tokens.len() + 1;
+                self.tokens.push(Token {
+                    rule,
+                    start,
+                    end: self.pos,
+                    next,
+                });
+            }
+            return true;
+        }
+        self.track(rule, start, before);
+        self.pos = start;
+        false
+    }
+
     /// An atomic rule's body: the rules inside it are details of one token.
-    pub(super) fn atomic(&mut self, body: impl FnOnce(&mut Self) -> bool) -> bool {
+    fn atomic(&mut self, body: impl FnOnce(&mut Self) -> bool) -> bool {
         let outer = std::mem::replace(&mut self.atomic, true);
         let matched = body(self);
         self.atomic = outer;
@@ -144,20 +177,20 @@ impl<'i> State<'i> {
         }
     }
 
-    /// Notes a failed `rule` that started at `pos`. `mark` is how many failures were
-    /// already noted at `pos` when the rule started (0 if the furthest position was
-    /// elsewhere) and `before` how many failures were noted at `pos` then.
-    fn track(&mut self, rule: Rule, pos: usize, mark: usize, before: usize) {
-        if self.atomic {
+    /// Notes a failed `rule` that started at `pos`, where `before` failures were noted
+    /// when it started (the ones noted since are its children's).
+    fn track(&mut self, rule: Rule, pos: usize, before: usize) {
+        if self.atomic || !self.tracking {
             return;
         }
         // Exactly one child failed here: it is the more precise answer.
         let now = self.attempts_at(pos);
-        if now > before && now - before == 1 {
+        if now == before + 1 {
             return;
         }
         if pos == self.attempt_pos {
-            self.positives.truncate(mark);
+            // Several children (or none) failed here: the rule replaces them.
+            self.positives.truncate(before);
         }
         if pos > self.attempt_pos {
             self.positives.clear();
@@ -168,6 +201,7 @@ impl<'i> State<'i> {
         }
     }
 
+    /// How many failures are noted at `pos` (0 unless it is the furthest position).
     fn attempts_at(&self, pos: usize) -> usize {
         if self.attempt_pos == pos {
             self.positives.len()
@@ -183,7 +217,12 @@ impl<'i> State<'i> {
 
     /// Matches `text` exactly.
     pub(super) fn text(&mut self, text: &str) -> bool {
-        let matched = self.rest().starts_with(text);
+        // The first byte rules out most of the keywords a choice tries.
+        let rest = self.rest().as_bytes();
+        let matched = match text.as_bytes().first() {
+            Some(first) => rest.first() == Some(first) && rest.starts_with(text.as_bytes()),
+            None => true,
+        };
         if matched {
             self.pos += text.len();
         }

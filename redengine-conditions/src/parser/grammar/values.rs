@@ -14,7 +14,7 @@ use crate::parser::state::State;
 /// keywords expected at a position.
 pub(in crate::parser) fn kw(p: &mut State<'_>, rule: Rule) -> bool {
     let word = rule.keyword().unwrap_or_default();
-    p.rule(rule, |p| p.atomic(|p| p.text(word) && !p.peek(word_char)))
+    p.atomic_rule(rule, |p| p.text(word) && !p.peek(word_char))
 }
 
 /// A character that may continue a word; keywords must not be followed by one.
@@ -38,64 +38,52 @@ pub(super) fn anchor(p: &mut State<'_>) -> bool {
 
 /// The first word of an anchor: a time, a number, a day name or a month day.
 fn anchor_word(p: &mut State<'_>) -> bool {
-    p.rule(Rule::anchor_word, |p| {
-        p.atomic(|p| p.ascii_run(anchor_char))
-    })
+    p.atomic_rule(Rule::anchor_word, |p| p.ascii_run(anchor_char))
 }
 
 /// A word that continues an anchor: a time (starts with a digit), `am`/`pm` or `quarter`.
 fn anchor_tail(p: &mut State<'_>) -> bool {
-    p.rule(Rule::anchor_tail, |p| {
-        p.atomic(|p| {
-            p.seq(|p| p.ascii(|b| b.is_ascii_digit()) && p.repeat(|p| p.ascii(anchor_char)))
-                || p.seq(|p| {
-                    (p.text_ignoring_case("am")
-                        || p.text_ignoring_case("pm")
-                        || p.text_ignoring_case("quarter"))
-                        && !p.peek(word_char)
-                })
-        })
+    p.atomic_rule(Rule::anchor_tail, |p| {
+        p.seq(|p| p.ascii(|b| b.is_ascii_digit()) && p.repeat(|p| p.ascii(anchor_char)))
+            || p.seq(|p| {
+                (p.text_ignoring_case("am")
+                    || p.text_ignoring_case("pm")
+                    || p.text_ignoring_case("quarter"))
+                    && !p.peek(word_char)
+            })
     })
 }
 
 /// A duration as written (`10 minutes`, `1h 30min`); checked by `parse_duration`.
 pub(super) fn duration(p: &mut State<'_>) -> bool {
-    p.rule(Rule::duration, |p| {
-        p.atomic(|p| {
-            duration_word(p) && p.repeat(|p| p.ascii_run(|b| b == b' ') && duration_word(p))
-        })
+    p.atomic_rule(Rule::duration, |p| {
+        duration_word(p) && p.repeat(|p| p.ascii_run(|b| b == b' ') && duration_word(p))
     })
 }
 
 /// One word of a duration; a final `ago` ends it (`scheduler started 1 hour ago`).
 fn duration_word(p: &mut State<'_>) -> bool {
-    p.rule(Rule::duration_word, |p| {
-        p.atomic(|p| {
-            p.rest() != "ago"
-                && p.ascii_run(|b| {
-                    b.is_ascii_alphanumeric() || matches!(b, b':' | b'.' | b'-' | b'+')
-                })
-        })
+    p.atomic_rule(Rule::duration_word, |p| {
+        p.rest() != "ago"
+            && p.ascii_run(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'.' | b'-' | b'+'))
     })
 }
 
 /// The cron fields as written; checked field by field in `cron.rs`.
 pub(super) fn cron_fields(p: &mut State<'_>) -> bool {
-    p.rule(Rule::cron_fields, |p| {
-        p.atomic(|p| cron_field(p) && p.repeat(|p| p.ascii_run(|b| b == b' ') && cron_field(p)))
+    p.atomic_rule(Rule::cron_fields, |p| {
+        cron_field(p) && p.repeat(|p| p.ascii_run(|b| b == b' ') && cron_field(p))
     })
 }
 
 /// One cron field: anything up to the next space.
 fn cron_field(p: &mut State<'_>) -> bool {
-    p.rule(Rule::cron_field, |p| {
-        p.atomic(|p| {
-            let mut chars = 0;
-            while !p.rest().starts_with(' ') && p.any() {
-                chars += 1;
-            }
-            chars > 0
-        })
+    p.atomic_rule(Rule::cron_field, |p| {
+        let mut chars = 0;
+        while !p.rest().starts_with(' ') && p.any() {
+            chars += 1;
+        }
+        chars > 0
     })
 }
 
@@ -117,26 +105,20 @@ pub(in crate::parser) fn name(p: &mut State<'_>) -> bool {
 
 /// The raw text between the quotes, before unescaping.
 fn name_inner(p: &mut State<'_>) -> bool {
-    p.rule(Rule::name_inner, |p| {
-        p.atomic(|p| {
-            p.repeat(|p| {
-                p.seq(|p| p.text("\\") && p.any()) || (!p.rest().starts_with('\'') && p.any())
-            })
-        })
+    p.atomic_rule(Rule::name_inner, |p| {
+        p.repeat(|p| p.seq(|p| p.text("\\") && p.any()) || (!p.rest().starts_with('\'') && p.any()))
     })
 }
 
 /// A non-negative decimal integer.
 pub(super) fn integer(p: &mut State<'_>) -> bool {
-    p.rule(Rule::integer, |p| {
-        p.atomic(|p| p.ascii_run(|b| b.is_ascii_digit()))
-    })
+    p.atomic_rule(Rule::integer, |p| p.ascii_run(|b| b.is_ascii_digit()))
 }
 
 /// A custom condition identifier. Matched loosely (any letters, digits, `_`) so that
 /// `Daily` or `dialy` reach the Rust checks, which explain what is wrong.
 pub(super) fn custom(p: &mut State<'_>) -> bool {
-    p.rule(Rule::custom, |p| {
-        p.atomic(|p| p.ascii(|b| b.is_ascii_alphabetic()) && p.repeat(|p| p.ascii(word_char)))
+    p.atomic_rule(Rule::custom, |p| {
+        p.ascii(|b| b.is_ascii_alphabetic()) && p.repeat(|p| p.ascii(word_char))
     })
 }

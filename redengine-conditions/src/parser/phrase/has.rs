@@ -1,7 +1,7 @@
 //! `[task 'n' ]has S [count] [when]`: the state, the optional count (`more than 3 times`)
 //! and the window, with the number agreement of the count checked here.
 
-use super::{children, find, scope_of, Builder};
+use super::{find, scope_of, Builder};
 use crate::ast::{
     Comparison, Condition, HasCount, HasState, HasWindow, Period, Scope, TaskState, Window,
 };
@@ -57,7 +57,7 @@ impl Builder<'_> {
     /// `more than N times`, `less than N times`, `exactly N times`: the comparison and
     /// `N`, checking that the noun agrees with the number (`1 time`, `3 times`).
     fn has_count(&mut self, pair: &Pair<'_>) -> (Comparison, u64) {
-        let Some(form) = children(pair).into_iter().find(|p| {
+        let Some(form) = pair.children().find(|p| {
             matches!(
                 p.as_rule(),
                 Rule::count_more | Rule::count_less | Rule::count_exact
