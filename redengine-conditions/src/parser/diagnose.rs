@@ -1,6 +1,6 @@
-//! Friendly diagnostics: turns the grammar's "furthest failure" (`state.rs`) into the messages the reference
-//! (`docs/conditions.md`) shows: case hints, did-you-mean, quoting mistakes, words that
-//! are not part of the language.
+//! Friendly diagnostics: turns the grammar's "furthest failure" (`state.rs`) into the
+//! messages the reference (`docs/conditions.md`) shows: case hints, did-you-mean, quoting
+//! mistakes, words that are not part of the language.
 
 use super::custom::{custom, operator_word};
 use super::expected::{expected, list, token_at, word_before};

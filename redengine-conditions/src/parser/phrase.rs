@@ -1,5 +1,5 @@
-//! One phrase: parsed with the phrase grammar (`grammar.rs`), then turned into a [`Condition`] with every
-//! value (anchor, duration, cron field, name) checked.
+//! One phrase: parsed by the phrase grammar (`grammar.rs`), then turned into a
+//! [`Condition`] with every value (anchor, duration, cron field, name) checked.
 
 use super::diagnose;
 use super::grammar;
