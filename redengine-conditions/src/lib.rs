@@ -1,12 +1,5 @@
 #![doc = include_str!("../../docs/conditions.md")]
 
-// perf (launch): pest is built without its `std` feature, which only adds a native stack
-// probe: the probe reads all of `/proc/self/maps` at a program's first parse, and the
-// phrase grammar does not recurse (operators and their depth limits are handled by
-// `parser/expr.rs`). Without `std`, the parser pest generates names `alloc` from the crate
-// root.
-extern crate alloc;
-
 mod anchor;
 mod anchor_text;
 mod ast;

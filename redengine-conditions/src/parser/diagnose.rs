@@ -1,17 +1,16 @@
-//! Friendly diagnostics: turns pest's "furthest failure" into the messages the reference
-//! (`docs/conditions.md`) shows: case hints, did-you-mean, quoting mistakes, words that
-//! are not part of the language.
-
-use pest::Parser as _;
+//! Friendly diagnostics: turns the grammar's "furthest failure" (`state.rs`) into the
+//! messages the reference (`docs/conditions.md`) shows: case hints, did-you-mean, quoting
+//! mistakes, words that are not part of the language.
 
 use super::custom::{custom, operator_word};
-use super::expected::{expected, list, location, token_at, word_before, PestError};
-use super::grammar::{PhraseParser, Rule};
+use super::expected::{expected, list, token_at, word_before};
+use super::grammar;
+use super::state::Failure;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::suggest::{suggest, KEYWORDS, PHRASE_STARTS};
 
 /// Explains why the phrase `whole[start..start + text.len()]` failed to parse.
-pub(super) fn failure(whole: &str, start: usize, text: &str, e: &PestError) -> ParseError {
+pub(super) fn failure(whole: &str, start: usize, text: &str, e: &Failure) -> ParseError {
     let err = |from: usize, to: usize, kind: ParseErrorKind, msg: String| {
         ParseError::new(whole, start + from..start + to, kind, msg)
     };
@@ -63,9 +62,8 @@ pub(super) fn failure(whole: &str, start: usize, text: &str, e: &PestError) -> P
             .with_help(format!("did you mean `{s}`?"));
         }
     }
-    let (p, positives) = location(e);
-    let p = p.min(text.len());
-    let (words, descriptions) = expected(&positives);
+    let p = e.pos.min(text.len());
+    let (words, descriptions) = expected(&e.positives);
     let bytes = text.as_bytes();
 
     // Whitespace between keywords must be exactly one space.
@@ -90,10 +88,9 @@ pub(super) fn failure(whole: &str, start: usize, text: &str, e: &PestError) -> P
     if p >= text.len() {
         let (mut words, mut descriptions) = (words, descriptions);
         let probe = format!("{text} \u{1}");
-        if let Err(probe_err) = PhraseParser::parse(Rule::phrase, &probe) {
-            let (q, probe_positives) = location(&probe_err);
-            if q == text.len() + 1 {
-                (words, descriptions) = expected(&probe_positives);
+        if let Err(probe_err) = grammar::parse(&probe) {
+            if probe_err.pos == text.len() + 1 {
+                (words, descriptions) = expected(&probe_err.positives);
                 descriptions.retain(|d| !d.starts_with("the end"));
             }
         }
@@ -209,7 +206,7 @@ pub(super) fn failure(whole: &str, start: usize, text: &str, e: &PestError) -> P
             )
             .with_help("for a window, use `minutely …` or `time of minute …`");
         }
-        let help = if PhraseParser::parse(Rule::phrase, rest).is_ok() {
+        let help = if grammar::parse(rest).is_ok() {
             "join conditions with `&` or `|`".to_owned()
         } else {
             format!("remove `{next}` or join conditions with `&` or `|`")

@@ -1,11 +1,7 @@
-//! What pest expected at a failure, in words a user understands.
+//! What the grammar expected at a failure, in words a user understands.
 
-use pest::error::{ErrorVariant, InputLocation};
-
-use super::grammar::Rule;
+use super::rule::Rule;
 use crate::suggest::KEYWORDS;
-
-pub(super) type PestError = pest::error::Error<Rule>;
 
 /// What a grammar rule stands for in an "expected …" list: keywords, or a description.
 pub(super) fn describe(rule: Rule) -> Result<Vec<&'static str>, &'static str> {
@@ -57,16 +53,13 @@ pub(super) fn describe(rule: Rule) -> Result<Vec<&'static str>, &'static str> {
         Rule::name | Rule::name_list | Rule::name_inner => return Err("a name in single quotes"),
         Rule::EOI => return Err("the end of the condition"),
         Rule::ks | Rule::vs | Rule::anchor_tail => vec![],
-        other => {
-            let name = format!("{other:?}");
-            match name.strip_prefix("kw_") {
-                Some(word) => match KEYWORDS.iter().find(|k| **k == word) {
-                    Some(k) => vec![*k],
-                    None => return Err("a condition"),
-                },
+        other => match other.keyword() {
+            Some(word) => match KEYWORDS.iter().find(|k| **k == word) {
+                Some(k) => vec![*k],
                 None => return Err("a condition"),
-            }
-        }
+            },
+            None => return Err("a condition"),
+        },
     })
 }
 
@@ -105,18 +98,6 @@ pub(super) fn list(words: &[&str], descriptions: &[&str]) -> String {
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
     }
-}
-
-pub(super) fn location(e: &PestError) -> (usize, Vec<Rule>) {
-    let pos = match e.location {
-        InputLocation::Pos(p) => p,
-        InputLocation::Span((s, _)) => s,
-    };
-    let positives = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
-        ErrorVariant::CustomError { .. } => Vec::new(),
-    };
-    (pos, positives)
 }
 
 /// The token starting at `p`: a quoted name, or everything up to the next space.

@@ -1,24 +1,20 @@
-//! From a string to a [`Condition`]: the operator scanner (`expr`), the pest phrase
-//! grammar (`phrase`) and the friendly diagnostics on top (`diagnose`).
+//! From a string to a [`Condition`]: the operator scanner (`expr`), the phrase grammar
+//! (`grammar`, on the machinery in `state`, `rule` and `tree`), the builder that turns a
+//! parsed phrase into a [`Condition`] (`phrase`) and the friendly diagnostics on top
+//! (`diagnose`).
 
 mod custom;
 mod diagnose;
 mod expected;
 mod expr;
+mod grammar;
 mod phrase;
+mod rule;
+mod state;
+mod tree;
 
 use crate::ast::Condition;
 use crate::error::ParseError;
-
-/// The pest parser for one phrase. `Rule` and pest's error type stay private to the
-/// crate: the public error is [`ParseError`].
-mod grammar {
-    #![allow(missing_docs, unreachable_pub)]
-
-    #[derive(pest_derive::Parser)]
-    #[grammar = "condition.pest"]
-    pub(crate) struct PhraseParser;
-}
 
 /// Parses a condition, reporting the first error in input order.
 ///

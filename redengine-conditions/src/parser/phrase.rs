@@ -1,11 +1,10 @@
-//! One phrase: parsed with the pest grammar, then turned into a [`Condition`] with every
-//! value (anchor, duration, cron field, name) checked.
-
-use pest::iterators::Pair;
-use pest::Parser as _;
+//! One phrase: parsed by the phrase grammar (`grammar.rs`), then turned into a
+//! [`Condition`] with every value (anchor, duration, cron field, name) checked.
 
 use super::diagnose;
-use super::grammar::{PhraseParser, Rule};
+use super::grammar;
+use super::rule::Rule;
+use super::tree::Pair;
 use crate::anchor::anchor;
 use crate::anchor_text::Side;
 use crate::ast::{AfterOutcome, AfterTasks, Comparison, Condition, Period, Scope, Window};
@@ -18,8 +17,8 @@ mod has;
 /// Parses the phrase `whole[start..end]` (already trimmed). Errors carry spans in `whole`.
 pub(super) fn phrase(whole: &str, start: usize, end: usize) -> Result<Condition, Vec<ParseError>> {
     let text = &whole[start..end];
-    let pairs = match PhraseParser::parse(Rule::phrase, text) {
-        Ok(pairs) => pairs,
+    let tokens = match grammar::parse(text) {
+        Ok(tokens) => tokens,
         Err(e) => return Err(vec![diagnose::failure(whole, start, text, &e)]),
     };
     let mut b = Builder {
@@ -27,9 +26,8 @@ pub(super) fn phrase(whole: &str, start: usize, end: usize) -> Result<Condition,
         start,
         errors: Vec::new(),
     };
-    let body = pairs
-        .flatten()
-        .nth(1)
+    // The first child of `phrase`: the form that matched.
+    let body = Pair::new(text, &tokens, 1)
         .map(|pair| b.body(pair))
         .unwrap_or(Condition::False);
     if b.errors.is_empty() {
@@ -45,19 +43,15 @@ struct Builder<'w> {
     errors: Vec<ParseError>,
 }
 
-fn children<'i>(pair: &Pair<'i, Rule>) -> Vec<Pair<'i, Rule>> {
-    pair.clone().into_inner().collect()
+fn find<'i>(pair: &Pair<'i>, rule: Rule) -> Option<Pair<'i>> {
+    pair.children().find(|p| p.as_rule() == rule)
 }
 
-fn find<'i>(pair: &Pair<'i, Rule>, rule: Rule) -> Option<Pair<'i, Rule>> {
-    pair.clone().into_inner().find(|p| p.as_rule() == rule)
-}
-
-fn has_child(pair: &Pair<'_, Rule>, rule: Rule) -> bool {
+fn has_child(pair: &Pair<'_>, rule: Rule) -> bool {
     find(pair, rule).is_some()
 }
 
-fn scope_of(pair: &Pair<'_, Rule>) -> Scope {
+fn scope_of(pair: &Pair<'_>) -> Scope {
     match pair.as_str() {
         "minutely" | "minute" => Scope::Minute,
         "hourly" | "hour" => Scope::Hour,
@@ -69,7 +63,7 @@ fn scope_of(pair: &Pair<'_, Rule>) -> Scope {
 }
 
 impl Builder<'_> {
-    fn body(&mut self, pair: Pair<'_, Rule>) -> Condition {
+    fn body(&mut self, pair: Pair<'_>) -> Condition {
         match pair.as_rule() {
             Rule::constant => {
                 if has_child(&pair, Rule::kw_true) {
@@ -93,18 +87,15 @@ impl Builder<'_> {
             Rule::scheduler => self.scheduler(&pair),
             Rule::env => Condition::Env(self.first_name(&pair)),
             Rule::param => {
-                let names: Vec<_> = children(&pair)
-                    .into_iter()
-                    .filter(|p| p.as_rule() == Rule::name)
-                    .collect();
+                let mut names = pair.children().filter(|p| p.as_rule() == Rule::name);
                 let key = names
-                    .first()
-                    .map(|n| self.name(n, "parameter"))
+                    .next()
+                    .map(|n| self.name(&n, "parameter"))
                     .unwrap_or_default();
-                match names.get(1) {
+                match names.next() {
                     Some(v) => Condition::ParamIs {
                         key,
-                        value: self.name(v, "parameter value"),
+                        value: self.name(&v, "parameter value"),
                     },
                     None => Condition::ParamExists(key),
                 }
@@ -119,7 +110,7 @@ impl Builder<'_> {
         }
     }
 
-    fn periodic(&mut self, pair: &Pair<'_, Rule>) -> Condition {
+    fn periodic(&mut self, pair: &Pair<'_>) -> Condition {
         if has_child(pair, Rule::kw_secondly) {
             return Condition::Periodic(Period {
                 scope: Scope::Second,
@@ -131,21 +122,18 @@ impl Builder<'_> {
         Condition::Periodic(Period { scope, window })
     }
 
-    pub(super) fn window(&mut self, pair: &Pair<'_, Rule>, scope: Scope) -> Window {
-        let Some(form) = pair.clone().into_inner().next() else {
+    pub(super) fn window(&mut self, pair: &Pair<'_>, scope: Scope) -> Window {
+        let Some(form) = pair.children().next() else {
             return Window::Whole;
         };
-        let anchors: Vec<_> = children(&form)
-            .into_iter()
-            .filter(|p| p.as_rule() == Rule::anchor)
-            .collect();
+        let mut anchors = form.children().filter(|p| p.as_rule() == Rule::anchor);
+        let anchors = [anchors.next(), anchors.next()];
         let mut read = |i: usize, side: Side| {
-            let a = anchors.get(i)?;
-            let span = a.as_span();
+            let a = anchors.get(i).copied().flatten()?;
             match anchor(
                 self.whole,
-                self.start + span.start(),
-                span.end() - span.start(),
+                self.start + a.start(),
+                a.end() - a.start(),
                 scope,
                 side,
             ) {
@@ -169,15 +157,14 @@ impl Builder<'_> {
         result.unwrap_or(Window::Whole)
     }
 
-    pub(super) fn duration(&mut self, pair: &Pair<'_, Rule>, context: &str) -> std::time::Duration {
+    pub(super) fn duration(&mut self, pair: &Pair<'_>, context: &str) -> std::time::Duration {
         let Some(d) = find(pair, Rule::duration) else {
             return std::time::Duration::ZERO;
         };
-        let span = d.as_span();
         match duration_at(
             self.whole,
-            self.start + span.start(),
-            span.end() - span.start(),
+            self.start + d.start(),
+            d.end() - d.start(),
             context,
         ) {
             Ok(d) => d,
@@ -188,15 +175,14 @@ impl Builder<'_> {
         }
     }
 
-    fn cron(&mut self, pair: &Pair<'_, Rule>) -> Condition {
+    fn cron(&mut self, pair: &Pair<'_>) -> Condition {
         let Some(fields) = find(pair, Rule::cron_fields) else {
             return Condition::False;
         };
-        let span = fields.as_span();
         match cron(
             self.whole,
-            self.start + span.start(),
-            span.end() - span.start(),
+            self.start + fields.start(),
+            fields.end() - fields.start(),
         ) {
             Ok(c) => Condition::Cron(c),
             Err(e) => {
@@ -208,15 +194,14 @@ impl Builder<'_> {
 
     /// Unescapes a quoted name (`\'` → `'`, `\\` → `\`, other backslashes kept) and
     /// rejects the empty name.
-    pub(super) fn name(&mut self, pair: &Pair<'_, Rule>, what: &str) -> String {
+    pub(super) fn name(&mut self, pair: &Pair<'_>, what: &str) -> String {
         let raw = pair.as_str();
         let inner = &raw[1..raw.len().saturating_sub(1).max(1)];
         if inner.is_empty() {
-            let span = pair.as_span();
             self.errors.push(
                 ParseError::new(
                     self.whole,
-                    self.start + span.start()..self.start + span.end(),
+                    self.start + pair.start()..self.start + pair.end(),
                     ParseErrorKind::Quote,
                     format!("empty {what} name"),
                 )
@@ -242,7 +227,7 @@ impl Builder<'_> {
         out
     }
 
-    fn first_name(&mut self, pair: &Pair<'_, Rule>) -> String {
+    fn first_name(&mut self, pair: &Pair<'_>) -> String {
         let what = match pair.as_rule() {
             Rule::env => "`env` value",
             _ => "task",
@@ -252,7 +237,7 @@ impl Builder<'_> {
             .unwrap_or_default()
     }
 
-    fn after(&mut self, pair: &Pair<'_, Rule>) -> Condition {
+    fn after(&mut self, pair: &Pair<'_>) -> Condition {
         let outcome = match find(pair, Rule::outcome)
             .map(|o| o.as_str().to_owned())
             .as_deref()
@@ -263,17 +248,13 @@ impl Builder<'_> {
         };
         let mut tasks = Vec::new();
         let mut any = false;
-        for form in children(pair) {
+        for form in pair.children() {
             let rule = form.as_rule();
             if !matches!(rule, Rule::after_task | Rule::after_tasks | Rule::after_any) {
                 continue;
             }
             any = rule == Rule::after_any;
-            for name in form
-                .into_inner()
-                .flatten()
-                .filter(|p| p.as_rule() == Rule::name)
-            {
+            for name in form.descendants().filter(|p| p.as_rule() == Rule::name) {
                 tasks.push(self.name(&name, "task"));
             }
         }
@@ -289,16 +270,15 @@ impl Builder<'_> {
     }
 
     /// The `integer` below `form`, or an error when it does not fit in a `u64`.
-    pub(super) fn integer(&mut self, form: &Pair<'_, Rule>) -> u64 {
+    pub(super) fn integer(&mut self, form: &Pair<'_>) -> u64 {
         let Some(n) = find(form, Rule::integer) else {
             return 0;
         };
         n.as_str().parse::<u64>().unwrap_or_else(|_| {
-            let span = n.as_span();
             self.errors.push(
                 ParseError::new(
                     self.whole,
-                    self.start + span.start()..self.start + span.end(),
+                    self.start + n.start()..self.start + n.end(),
                     ParseErrorKind::Number,
                     format!("`{}` is too large", n.as_str()),
                 )
@@ -308,8 +288,8 @@ impl Builder<'_> {
         })
     }
 
-    fn scheduler(&mut self, pair: &Pair<'_, Rule>) -> Condition {
-        let Some(form) = children(pair).into_iter().find(|p| {
+    fn scheduler(&mut self, pair: &Pair<'_>) -> Condition {
+        let Some(form) = pair.children().find(|p| {
             matches!(
                 p.as_rule(),
                 Rule::sched_started

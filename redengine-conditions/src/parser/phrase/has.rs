@@ -1,18 +1,17 @@
 //! `[task 'n' ]has S [count] [when]`: the state, the optional count (`more than 3 times`)
 //! and the window, with the number agreement of the count checked here.
 
-use pest::iterators::Pair;
-
-use super::{children, find, scope_of, Builder};
+use super::{find, scope_of, Builder};
 use crate::ast::{
     Comparison, Condition, HasCount, HasState, HasWindow, Period, Scope, TaskState, Window,
 };
 use crate::error::{ParseError, ParseErrorKind};
-use crate::parser::grammar::Rule;
+use crate::parser::rule::Rule;
+use crate::parser::tree::Pair;
 
 impl Builder<'_> {
     /// `has S [when]` becomes [`Condition::Has`]; with a count, [`Condition::HasCount`].
-    pub(super) fn has(&mut self, pair: &Pair<'_, Rule>) -> Condition {
+    pub(super) fn has(&mut self, pair: &Pair<'_>) -> Condition {
         let task = find(pair, Rule::name).map(|n| self.name(&n, "task"));
         let state = match find(pair, Rule::state)
             .map(|s| s.as_str().to_owned())
@@ -57,8 +56,8 @@ impl Builder<'_> {
 
     /// `more than N times`, `less than N times`, `exactly N times`: the comparison and
     /// `N`, checking that the noun agrees with the number (`1 time`, `3 times`).
-    fn has_count(&mut self, pair: &Pair<'_, Rule>) -> (Comparison, u64) {
-        let Some(form) = children(pair).into_iter().find(|p| {
+    fn has_count(&mut self, pair: &Pair<'_>) -> (Comparison, u64) {
+        let Some(form) = pair.children().find(|p| {
             matches!(
                 p.as_rule(),
                 Rule::count_more | Rule::count_less | Rule::count_exact
@@ -75,9 +74,8 @@ impl Builder<'_> {
         if let (Some(number), Some(noun)) = (find(&form, Rule::integer), find(pair, Rule::times)) {
             let wanted = if count == 1 { "time" } else { "times" };
             if noun.as_str() != wanted {
-                let (from, to) = (number.as_span().start(), noun.as_span().end());
-                let written =
-                    &pair.as_str()[from - pair.as_span().start()..to - pair.as_span().start()];
+                let (from, to) = (number.start(), noun.end());
+                let written = &pair.as_str()[from - pair.start()..to - pair.start()];
                 self.errors.push(
                     ParseError::new(
                         self.whole,
