@@ -28,16 +28,18 @@ fn has_count(p: &mut State<'_>) -> bool {
 
 /// `more than N`.
 fn count_more(p: &mut State<'_>) -> bool {
-    p.rule(Rule::count_more, |p| {
-        kw(p, Rule::kw_more) && ks(p) && kw(p, Rule::kw_than) && vs(p) && integer(p)
-    })
+    p.rule(Rule::count_more, |p| than(p, Rule::kw_more))
 }
 
 /// `less than N`.
 fn count_less(p: &mut State<'_>) -> bool {
-    p.rule(Rule::count_less, |p| {
-        kw(p, Rule::kw_less) && ks(p) && kw(p, Rule::kw_than) && vs(p) && integer(p)
-    })
+    p.rule(Rule::count_less, |p| than(p, Rule::kw_less))
+}
+
+/// `more than N` or `less than N` (`word` is `kw_more` or `kw_less`): the comparison
+/// both `has … times` and `scheduler has … cycles` start with, inside their own rules.
+fn than(p: &mut State<'_>, word: Rule) -> bool {
+    kw(p, word) && ks(p) && kw(p, Rule::kw_than) && vs(p) && integer(p)
 }
 
 /// `exactly N`.
@@ -161,26 +163,14 @@ fn sched_started(p: &mut State<'_>) -> bool {
 /// `more than N cycles`.
 fn sched_more(p: &mut State<'_>) -> bool {
     p.rule(Rule::sched_more, |p| {
-        kw(p, Rule::kw_more)
-            && ks(p)
-            && kw(p, Rule::kw_than)
-            && vs(p)
-            && integer(p)
-            && vs(p)
-            && kw(p, Rule::kw_cycles)
+        than(p, Rule::kw_more) && vs(p) && kw(p, Rule::kw_cycles)
     })
 }
 
 /// `less than N cycles`.
 fn sched_less(p: &mut State<'_>) -> bool {
     p.rule(Rule::sched_less, |p| {
-        kw(p, Rule::kw_less)
-            && ks(p)
-            && kw(p, Rule::kw_than)
-            && vs(p)
-            && integer(p)
-            && vs(p)
-            && kw(p, Rule::kw_cycles)
+        than(p, Rule::kw_less) && vs(p) && kw(p, Rule::kw_cycles)
     })
 }
 
