@@ -102,6 +102,11 @@ pub(crate) struct Prepared {
 #[derive(Clone, Default)]
 pub(crate) struct Args(Option<Box<Vec<PlannedArg>>>);
 
+impl Args {
+    /// No arguments.
+    pub(crate) const NONE: Args = Args(None);
+}
+
 impl From<Vec<PlannedArg>> for Args {
     fn from(args: Vec<PlannedArg>) -> Self {
         Args((!args.is_empty()).then(|| Box::new(args)))
@@ -133,6 +138,11 @@ pub(crate) struct Retry(Option<Box<RetryPolicy>>);
 
 /// What a task without retries reads.
 static NO_RETRIES: RetryPolicy = RetryPolicy::NONE;
+
+impl Retry {
+    /// No retries ([`RetryPolicy::NONE`]).
+    pub(crate) const NONE: Retry = Retry(None);
+}
 
 impl From<RetryPolicy> for Retry {
     fn from(policy: RetryPolicy) -> Self {

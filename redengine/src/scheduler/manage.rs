@@ -261,16 +261,23 @@ impl Scheduler<'_> {
     /// Refills `list` with the live tasks and their state, in check order.
     fn publish_to(&self, list: &mut Published) {
         list.clear();
-        let live = || self.tasks.iter().filter(|t| !t.retired);
-        list.reserve(live().count(), live().map(|t| t.name.len()).sum());
-        // A fresh log (the first turn of a new program) has no record to look up.
+        // One pass for the room the list needs (tasks and their names' bytes).
+        let (n, bytes) = self
+            .tasks
+            .iter()
+            .filter(|t| !t.retired)
+            .fold((0, 0), |(n, bytes), t| (n + 1, bytes + t.name.len()));
+        list.reserve(n, bytes);
+        // A fresh log (the first turn of a new program) has no record to look up, and
+        // before any launch nothing runs.
         let records = !self.history.is_empty();
+        let runs = !self.running.is_empty();
         for (i, t) in self.tasks.iter().enumerate().filter(|(_, t)| !t.retired) {
             list.push(
                 &t.name,
                 &t.start,
                 t.flags.disabled,
-                self.running.contains_key(&i),
+                runs && self.running.contains_key(&i),
                 records.then(|| self.history.last_record(&t.name)).flatten(),
             );
         }
