@@ -130,7 +130,10 @@ impl std::fmt::Debug for Task {
 
 impl Task {
     /// Starts a task named `name`. The caller's source location is kept for messages.
+    // perf (start-up): the builder's steps are inlined into the caller's chain, so a task
+    // is built in place rather than moved (112 bytes) from one step to the next.
     #[track_caller]
+    #[inline]
     pub fn builder(name: impl Into<String>) -> TaskBuilder {
         TaskBuilder::new(Some(name.into()), Location::caller())
     }
@@ -303,6 +306,7 @@ impl TaskBuilder {
         self.task.more.get_or_insert_with(Box::default)
     }
 
+    #[inline]
     fn new(name: Option<String>, location: Location) -> Self {
         TaskBuilder {
             task: Task {
@@ -330,6 +334,7 @@ impl TaskBuilder {
     /// When to launch (default `false`). Parsed at ignite; errors carry this task's location.
     // perf (start-up): the text is borrowed (`&str`, `String`, `&String`, `Cow<str>` …), so
     // a task sharing the last text made costs no copy of it.
+    #[inline]
     pub fn start_cond(mut self, cond: impl AsRef<str>) -> Self {
         self.task.start_cond = shared_text(cond.as_ref());
         self
@@ -620,6 +625,7 @@ impl TaskBuilder {
 
     /// Like [`TaskBuilder::kind`], for a kind already shared (e.g. one kind value used by
     /// several tasks).
+    #[inline]
     pub fn kind_arc(mut self, kind: Arc<dyn TaskKind>) -> Task {
         self.task.body = kind;
         self.task
