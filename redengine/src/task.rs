@@ -17,7 +17,10 @@ use crate::task_zone::TaskZone;
 use crate::value::{TypeInfo, Value};
 use redengine_conditions::Zone;
 
+mod name;
 mod share;
+
+pub(crate) use name::TaskName;
 
 pub(crate) use share::shared_text;
 use share::{never_text, stateless_body, Made};
@@ -52,7 +55,7 @@ static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
 /// (conditions, execution, timeout, priority, parameters) is the same for every kind.
 #[derive(Clone)]
 pub struct Task {
-    pub(crate) name: Option<String>,
+    pub(crate) name: Option<TaskName>,
     // perf (memory): tasks with one condition text share one allocation of it (see
     // `shared_text`): 10,000 tasks made in a loop with one window keep it once.
     pub(crate) start_cond: Arc<str>,
@@ -135,7 +138,7 @@ impl Task {
     #[track_caller]
     #[inline]
     pub fn builder(name: impl Into<String>) -> TaskBuilder {
-        TaskBuilder::new(Some(name.into()), Location::caller())
+        TaskBuilder::new(Some(TaskName::from(name.into())), Location::caller())
     }
 
     /// Starts a task without a name: an ignite error unless the session sets
@@ -151,7 +154,7 @@ impl Task {
     pub fn from_def(def: &'static TaskDef) -> Task {
         let call = def.call;
         Task {
-            name: Some(def.name.to_string()),
+            name: Some(TaskName::from(def.name)),
             start_cond: shared_text(def.start_cond.unwrap_or("false")),
             execution: def.execution,
             priority: def.priority,
@@ -307,7 +310,7 @@ impl TaskBuilder {
     }
 
     #[inline]
-    fn new(name: Option<String>, location: Location) -> Self {
+    fn new(name: Option<TaskName>, location: Location) -> Self {
         TaskBuilder {
             task: Task {
                 name,

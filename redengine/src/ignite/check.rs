@@ -15,7 +15,7 @@ use crate::error::Problem;
 use crate::location::Location;
 use crate::params::{Params, SessionParam};
 use crate::session::Session;
-use crate::task::Task;
+use crate::task::{Task, TaskName};
 use crate::value::TypeInfo;
 
 /// Checks every task the session holds (loaded tasks in `excluded` left out) and the
@@ -70,6 +70,12 @@ pub(super) fn prepare(
         if only.is_some_and(|only| only != name) {
             continue;
         }
+        // perf (memory, start-up): a name the task has is shared with it; only a name
+        // ignite made (instance naming, `rename`) is a text of its own.
+        let shared = match (name, &task.name) {
+            (Cow::Borrowed(_), Some(own)) => own.clone(),
+            _ => TaskName::from(&**name),
+        };
         let name: &str = name;
         let at = Some(task.location);
         let start = checker.check(&task.start_cond, What::Start(name), at, &mut problems);
@@ -103,7 +109,7 @@ pub(super) fn prepare(
             _ => None,
         };
         prepared.push(Prepared {
-            name: name.to_string(),
+            name: shared,
             start,
             end,
             execution,
@@ -565,5 +571,23 @@ mod tests {
         assert_eq!(own.timeout, Some(std::time::Duration::from_secs(300)));
         assert_eq!(own.zone, redengine_conditions::Zone::Utc);
         assert_eq!(own.retry.retries, 2);
+    }
+
+    #[test]
+    fn a_prepared_task_shares_its_tasks_name_and_a_made_name_is_its_own() {
+        let s = Session::builder()
+            .log_memory()
+            .task_pre_exist(crate::config::TaskPreExist::Rename)
+            .with_tasks([task("a", "daily"), task("a", "daily"), task("b", "daily")])
+            .build()
+            .unwrap();
+        let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
+        assert!(problems.is_empty(), "{problems:?}");
+        let names: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["a", "a - 1", "b"]);
+        let own = |i: usize| s.tasks[i].name.as_ref().unwrap();
+        assert!(tasks[0].name.shares(own(0)));
+        assert!(!tasks[1].name.shares(own(1)));
+        assert!(tasks[2].name.shares(own(2)));
     }
 }
