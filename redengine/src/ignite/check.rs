@@ -590,4 +590,36 @@ mod tests {
         assert!(!tasks[1].name.shares(own(1)));
         assert!(tasks[2].name.shares(own(2)));
     }
+
+    #[test]
+    fn re_ignited_after_a_change_each_prepared_task_has_its_own_tasks_data() {
+        // What a change through a handle does: edit the session's tasks, ignite again.
+        let mut s = session(vec![
+            task("a", "daily"),
+            task("b", "every 1 hour"),
+            task("c", "daily"),
+        ]);
+        s.tasks.retain(|t| t.name() != Some("b"));
+        s.tasks.push(task("b", "every 2 hours"));
+        s.tasks[0].start_cond = crate::task::shared_text("every 3 hours");
+        let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
+        assert!(problems.is_empty(), "{problems:?}");
+        let got: Vec<(&str, String)> = tasks
+            .iter()
+            .map(|t| (t.name.as_str(), t.start.to_string()))
+            .collect();
+        let shown = |text: &str| redengine_conditions::parse(text).unwrap().to_string();
+        assert_eq!(
+            got,
+            [
+                ("a", shown("every 3 hours")),
+                ("c", shown("daily")),
+                ("b", shown("every 2 hours")),
+            ]
+        );
+        for (prepared, task) in tasks.iter().zip(&s.tasks) {
+            assert!(prepared.name.shares(task.name.as_ref().unwrap()));
+            assert_eq!(prepared.location, task.location);
+        }
+    }
 }
