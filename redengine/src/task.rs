@@ -17,7 +17,10 @@ use crate::task_zone::TaskZone;
 use crate::value::{TypeInfo, Value};
 use redengine_conditions::Zone;
 
+mod name;
 mod share;
+
+pub(crate) use name::TaskName;
 
 pub(crate) use share::shared_text;
 use share::{never_text, stateless_body, Made};
@@ -52,7 +55,7 @@ static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
 /// (conditions, execution, timeout, priority, parameters) is the same for every kind.
 #[derive(Clone)]
 pub struct Task {
-    pub(crate) name: Option<String>,
+    pub(crate) name: Option<TaskName>,
     // perf (memory): tasks with one condition text share one allocation of it (see
     // `shared_text`): 10,000 tasks made in a loop with one window keep it once.
     pub(crate) start_cond: Arc<str>,
@@ -130,9 +133,12 @@ impl std::fmt::Debug for Task {
 
 impl Task {
     /// Starts a task named `name`. The caller's source location is kept for messages.
+    // perf (start-up): the builder's steps are inlined into the caller's chain, so a task
+    // is built in place rather than moved (112 bytes) from one step to the next.
     #[track_caller]
+    #[inline]
     pub fn builder(name: impl Into<String>) -> TaskBuilder {
-        TaskBuilder::new(Some(name.into()), Location::caller())
+        TaskBuilder::new(Some(TaskName::from(name.into())), Location::caller())
     }
 
     /// Starts a task without a name: an ignite error unless the session sets
@@ -148,7 +154,7 @@ impl Task {
     pub fn from_def(def: &'static TaskDef) -> Task {
         let call = def.call;
         Task {
-            name: Some(def.name.to_string()),
+            name: Some(TaskName::from(def.name)),
             start_cond: shared_text(def.start_cond.unwrap_or("false")),
             execution: def.execution,
             priority: def.priority,
@@ -303,7 +309,8 @@ impl TaskBuilder {
         self.task.more.get_or_insert_with(Box::default)
     }
 
-    fn new(name: Option<String>, location: Location) -> Self {
+    #[inline]
+    fn new(name: Option<TaskName>, location: Location) -> Self {
         TaskBuilder {
             task: Task {
                 name,
@@ -330,6 +337,7 @@ impl TaskBuilder {
     /// When to launch (default `false`). Parsed at ignite; errors carry this task's location.
     // perf (start-up): the text is borrowed (`&str`, `String`, `&String`, `Cow<str>` …), so
     // a task sharing the last text made costs no copy of it.
+    #[inline]
     pub fn start_cond(mut self, cond: impl AsRef<str>) -> Self {
         self.task.start_cond = shared_text(cond.as_ref());
         self
@@ -620,6 +628,7 @@ impl TaskBuilder {
 
     /// Like [`TaskBuilder::kind`], for a kind already shared (e.g. one kind value used by
     /// several tasks).
+    #[inline]
     pub fn kind_arc(mut self, kind: Arc<dyn TaskKind>) -> Task {
         self.task.body = kind;
         self.task

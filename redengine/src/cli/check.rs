@@ -39,7 +39,7 @@ pub(super) fn check(
         .plan
         .tasks
         .iter()
-        .filter(|t| names.is_empty() || names.contains(&t.name));
+        .filter(|t| names.is_empty() || names.iter().any(|n| t.name == *n));
     for task in picked {
         let ctx = snap.context(snap.at, task, &resolver);
         let explanation = task.start.explain(&ctx);

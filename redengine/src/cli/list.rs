@@ -113,7 +113,7 @@ fn wide(snap: &Snapshot, entries: &[Entry<'_>]) -> String {
     for e in entries {
         let task = e.task;
         rows.push(vec![
-            task.name.clone(),
+            task.name.to_string(),
             task.execution.to_string(),
             task.body.kind_name().to_string(),
             task.priority.to_string(),
@@ -140,7 +140,7 @@ fn narrow(snap: &Snapshot, entries: &[Entry<'_>]) -> String {
     let mut rows = vec![header.map(str::to_string).to_vec()];
     for e in entries {
         rows.push(vec![
-            e.task.name.clone(),
+            e.task.name.to_string(),
             e.task.execution.to_string(),
             e.task.priority.to_string(),
             snap.last(e.task),

@@ -117,7 +117,7 @@ fn check_names(session: &Session, names: &[String]) -> Result<(), Failure> {
         .tasks
         .iter()
         .filter_map(|t| match &t.name {
-            Some(name) => Some(name.clone()),
+            Some(name) => Some(name.to_string()),
             None if session.config.use_instance_naming => Some(t.instance.to_string()),
             None => None,
         })

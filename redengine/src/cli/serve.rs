@@ -89,7 +89,7 @@ mod with_status {
                 let last = snap.history.last_record(&t.name);
                 TaskStatus {
                     fixed: Arc::new(TaskFixed {
-                        name: t.name.clone(),
+                        name: t.name.to_string(),
                         kind: t.body.kind_name().to_string(),
                         describe: kind(t),
                         execution: t.execution.to_string(),

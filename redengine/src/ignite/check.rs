@@ -1,5 +1,6 @@
 //! The checks of one session: every condition parsed, names resolved, parameters planned.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -8,12 +9,13 @@ use redengine_conditions::{parse, suggest, Condition, KEYWORDS};
 use super::args::plan_args;
 use super::fast::FastMap;
 use super::order::dedupe;
-use super::Prepared;
+use super::{Args, Prepared, Retry};
 use crate::config::Timeout;
 use crate::error::Problem;
 use crate::location::Location;
-use crate::params::SessionParam;
+use crate::params::{Params, SessionParam};
 use crate::session::Session;
+use crate::task::{Task, TaskName};
 use crate::value::TypeInfo;
 
 /// Checks every task the session holds (loaded tasks in `excluded` left out) and the
@@ -25,19 +27,14 @@ use crate::value::TypeInfo;
 /// a child never evaluates them (the scheduler that started it parsed and checked them),
 /// and a parse in a fresh process is not cheap (the parser's first use measures the main
 /// thread's stack, which reads all of `/proc/self/maps`).
-pub(super) fn prepare<'s>(
-    session: &'s Session,
+pub(super) fn prepare(
+    session: &Session,
     excluded: &HashSet<Location>,
     init_hooks: bool,
     only: Option<&str>,
 ) -> (Vec<Prepared>, Condition, Vec<Problem>) {
     let mut problems = Vec::new();
     let tasks = dedupe(session, excluded, init_hooks, &mut problems);
-    // perf (memory): the names read from the task list, not copied into a list of their own.
-    let names = || tasks.iter().map(|(n, _)| -> &str { n });
-    // Name resolution is a hash lookup: a chain of N tasks ignites in O(N), not O(N²).
-    // Made at the first condition that names a task.
-    let mut known: Option<FastMap<&str, ()>> = None;
     let params = session.control.params();
     let mut customs: Vec<&str> = session.conditions.keys().map(String::as_str).collect();
     customs.sort_unstable();
@@ -56,165 +53,75 @@ pub(super) fn prepare<'s>(
     // tasks share the parsed condition. Only successful parses are kept; a bad text is
     // parsed again to report it where it occurs, and a text whose names did not resolve
     // is checked again for each task that has it.
-    let mut parsed: FastMap<&'s str, Checked> = FastMap::default();
-    // The last text checked for start conditions, and for the others.
-    let mut last: [Option<(&'s str, Checked)>; 2] = [None, None];
-    // proc (child start-up): a process child's conditions stay unparsed, see above.
-    let child = only.is_some();
-    let mut check =
-        |text: &'s str, what: What<'_>, at: Option<Location>, problems: &mut Vec<Problem>| {
-            if child {
-                return Arc::new(Condition::False);
-            }
-            // Tasks made in a loop have one start (and end) text after the other: no
-            // hashing then.
-            let slot = usize::from(!matches!(what, What::Start(_)));
-            if let Some((prev, c)) = &last[slot] {
-                if *prev == text && c.clean {
-                    return Arc::clone(&c.cond);
-                }
-            }
-            let cond = match parsed.get(text) {
-                Some(c) if c.clean => {
-                    let cond = Arc::clone(&c.cond);
-                    last[slot] = Some((text, c.clone()));
-                    return cond;
-                }
-                Some(c) => Arc::clone(&c.cond),
-                None => match parse(text) {
-                    Ok(c) => Arc::new(c),
-                    Err(e) => {
-                        problems.push(Problem {
-                            location: at,
-                            message: format!("invalid {what}: {e}"),
-                        });
-                        return Arc::new(Condition::False);
-                    }
-                },
-            };
-            let found = problems.len();
-            for name in cond.task_names() {
-                let known = known.get_or_insert_with(|| names().map(|n| (n, ())).collect());
-                if !known.contains_key(name) {
-                    let hint = suggest(name, names())
-                        .map(|s| format!("; did you mean '{s}'?"))
-                        .unwrap_or_default();
-                    problems.push(Problem {
-                        location: at,
-                        message: format!("{what} `{text}` names unknown task '{name}'{hint}"),
-                    });
-                }
-            }
-            for name in cond.custom_names() {
-                if !session.conditions.contains_key(name) {
-                    let hint = suggest(
-                        name,
-                        customs.iter().copied().chain(KEYWORDS.iter().copied()),
-                    )
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                    problems.push(Problem {
-                        location: at,
-                        message: format!(
-                            "{what} `{text}` uses unknown condition `{name}`{hint} (register it \
-                         with #[condition] or SessionBuilder::condition)"
-                        ),
-                    });
-                }
-            }
-            cond.walk(&mut |node| {
-                if let Condition::ParamIs { key, .. } = node {
-                    if let Some(SessionParam::Function(_)) = params.get(key) {
-                        problems.push(Problem {
-                            location: at,
-                            message: format!(
-                                "{what} `{text}` compares parameter `{key}`, which is a parameter \
-                             function; `param … is …` reads only value parameters"
-                            ),
-                        });
-                    }
-                }
-            });
-            let checked = Checked {
-                cond: Arc::clone(&cond),
-                clean: problems.len() == found,
-            };
-            last[slot] = Some((text, checked.clone()));
-            parsed.insert(text, checked);
-            cond
-        };
+    let mut checker = Checker {
+        session,
+        tasks: &tasks,
+        known: None,
+        params: &params,
+        customs: &customs,
+        parsed: FastMap::default(),
+        last: [None, None],
+        // proc (child start-up): a process child's conditions stay unparsed, see above.
+        child: only.is_some(),
+    };
 
     let mut prepared = Vec::with_capacity(if only.is_some() { 1 } else { tasks.len() });
     for (name, task) in &tasks {
         if only.is_some_and(|only| only != name) {
             continue;
         }
+        // perf (memory, start-up): a name the task has is shared with it; only a name
+        // ignite made (instance naming, `rename`) is a text of its own.
+        let shared = match (name, &task.name) {
+            (Cow::Borrowed(_), Some(own)) => own.clone(),
+            _ => TaskName::from(&**name),
+        };
         let name: &str = name;
         let at = Some(task.location);
-        let start = check(&task.start_cond, What::Start(name), at, &mut problems);
-        let end = check(task.end_cond(), What::End(name), at, &mut problems);
+        let start = checker.check(&task.start_cond, What::Start(name), at, &mut problems);
+        let end = checker.check(task.end_cond(), What::End(name), at, &mut problems);
         let execution = task.execution.unwrap_or(session.config.task_execution);
         if !crate::kind::supports(&*task.body, execution) {
             problems.push(crate::kind::unsupported(name, &*task.body, execution, at));
         }
-        let timeout = match &task.more().timeout {
-            None => session.config.timeout,
-            Some(text) => Timeout::parse(text).unwrap_or_else(|e| {
-                problems.push(Problem {
-                    location: at,
-                    message: format!(
-                        "task '{name}': invalid timeout `{text}` ({e}); expected {}",
-                        Timeout::ACCEPTED
-                    ),
-                });
-                Timeout::Never
-            }),
+        // perf (start-up): most tasks set none of the rarely set settings (no `More`):
+        // theirs are the session's, known without a look at each setting.
+        let rare = match task.more {
+            None => Rare {
+                timeout: session.config.timeout,
+                retry: Retry::NONE,
+                max_instances: 1,
+                args: Args::NONE,
+                zone: session.zone,
+            },
+            Some(_) => rare(
+                session,
+                name,
+                task,
+                &params,
+                &returns,
+                &tasks,
+                &mut problems,
+            ),
         };
-        let timeout = match timeout {
+        let timeout = match rare.timeout {
             Timeout::After(d) if !task.flags.permanent => Some(d),
             _ => None,
         };
-        // retries: the retry policy and instance limit, each bad value a problem.
-        let once = match task.flags {
-            f if f.on_startup => Some("on_startup"),
-            f if f.on_shutdown => Some("on_shutdown"),
-            _ => None,
-        };
-        let (retry, max_instances) =
-            task.more()
-                .retry
-                .check(execution, once)
-                .unwrap_or_else(|found| {
-                    problems.extend(found.into_iter().map(|message| Problem {
-                        location: at,
-                        message: format!("task '{name}': {message}"),
-                    }));
-                    (crate::retry::RetryPolicy::NONE, 1)
-                });
-        let args = plan_args(name, task, &params, &returns, &tasks, &mut problems);
-        // zones
-        let zone = crate::task_zone::effective(task.more().zone.as_ref(), session.zone, name)
-            .unwrap_or_else(|message| {
-                problems.push(Problem {
-                    location: at,
-                    message,
-                });
-                session.zone
-            });
         prepared.push(Prepared {
-            name: name.to_string(),
+            name: shared,
             start,
             end,
             execution,
             timeout,
             flags: task.flags,
-            args: args.into(),
+            args: rare.args,
             body: task.body.clone(),
             retired: false,
-            retry: retry.into(),
-            max_instances,
+            retry: rare.retry,
+            max_instances: rare.max_instances,
             // zones
-            zone,
+            zone: rare.zone,
             misfire: task.misfire.unwrap_or(session.config.misfire),
             hold_until: None,
             priority: task.priority,
@@ -225,7 +132,7 @@ pub(super) fn prepare<'s>(
     super::process::check(&prepared, &params, &mut problems);
 
     let shut_text = &session.config.shut_cond;
-    let shut = check(shut_text, What::Shut, None, &mut problems);
+    let shut = checker.check(shut_text, What::Shut, None, &mut problems);
     for phrase in shut.owner_phrases() {
         problems.push(Problem {
             location: None,
@@ -237,6 +144,212 @@ pub(super) fn prepare<'s>(
     }
 
     (prepared, (*shut).clone(), problems)
+}
+
+/// A task's rarely set settings, checked.
+struct Rare {
+    timeout: Timeout,
+    retry: Retry,
+    max_instances: u32,
+    args: Args,
+    zone: redengine_conditions::Zone,
+}
+
+/// Checks the settings of `task` that most tasks leave unset; each bad value a problem.
+fn rare(
+    session: &Session,
+    name: &str,
+    task: &Task,
+    params: &Params,
+    returns: &HashMap<&str, TypeInfo>,
+    tasks: &[(Cow<'_, str>, &Task)],
+    problems: &mut Vec<Problem>,
+) -> Rare {
+    let at = Some(task.location);
+    let timeout = match &task.more().timeout {
+        None => session.config.timeout,
+        Some(text) => Timeout::parse(text).unwrap_or_else(|e| {
+            problems.push(Problem {
+                location: at,
+                message: format!(
+                    "task '{name}': invalid timeout `{text}` ({e}); expected {}",
+                    Timeout::ACCEPTED
+                ),
+            });
+            Timeout::Never
+        }),
+    };
+    // retries: the retry policy and instance limit, each bad value a problem.
+    let execution = task.execution.unwrap_or(session.config.task_execution);
+    let once = match task.flags {
+        f if f.on_startup => Some("on_startup"),
+        f if f.on_shutdown => Some("on_shutdown"),
+        _ => None,
+    };
+    let (retry, max_instances) = task
+        .more()
+        .retry
+        .check(execution, once)
+        .unwrap_or_else(|found| {
+            problems.extend(found.into_iter().map(|message| Problem {
+                location: at,
+                message: format!("task '{name}': {message}"),
+            }));
+            (crate::retry::RetryPolicy::NONE, 1)
+        });
+    let args = plan_args(name, task, params, returns, tasks, problems);
+    // zones
+    let zone = crate::task_zone::effective(task.more().zone.as_ref(), session.zone, name)
+        .unwrap_or_else(|message| {
+            problems.push(Problem {
+                location: at,
+                message,
+            });
+            session.zone
+        });
+    Rare {
+        timeout,
+        retry: retry.into(),
+        max_instances,
+        args: args.into(),
+        zone,
+    }
+}
+
+/// What checks condition texts: the session's names, and the texts checked so far.
+struct Checker<'a, 's> {
+    session: &'s Session,
+    /// The named tasks; the names are read from here, not copied into a list of their own.
+    tasks: &'a [(Cow<'s, str>, &'s Task)],
+    /// Name resolution is a hash lookup: a chain of N tasks ignites in O(N), not O(N²).
+    /// Made at the first condition that names a task.
+    known: Option<FastMap<&'a str, ()>>,
+    params: &'a Params,
+    customs: &'a [&'s str],
+    parsed: FastMap<&'s str, Checked>,
+    /// The last text checked for start conditions, and for the others.
+    last: [Option<(&'s str, Checked)>; 2],
+    /// A process child: conditions stay unparsed (see [`prepare`]).
+    child: bool,
+}
+
+impl<'a, 's> Checker<'a, 's> {
+    /// The parsed condition of `text`, every problem of it pushed to `problems`.
+    // perf (start-up): tasks made in a loop have one start (and end) text after the other,
+    // and tasks made in a row share one allocation of their text (`shared_text`): a text at
+    // the same address as the last one checked is that text, known without reading it
+    // (with 1,000 tasks, 2,000 compares of the whole text fewer). An equal text elsewhere is
+    // compared as before, and any other text is looked up by its content.
+    #[inline(always)]
+    fn check(
+        &mut self,
+        text: &'s str,
+        what: What<'_>,
+        at: Option<Location>,
+        problems: &mut Vec<Problem>,
+    ) -> Arc<Condition> {
+        if self.child {
+            return Arc::new(Condition::False);
+        }
+        let slot = usize::from(!matches!(what, What::Start(_)));
+        if let Some((prev, c)) = &self.last[slot] {
+            if c.clean && same_text(prev, text) {
+                return Arc::clone(&c.cond);
+            }
+        }
+        self.check_slow(text, slot, what, at, problems)
+    }
+
+    /// [`Self::check`] for a text other than the last one.
+    #[inline(never)]
+    fn check_slow(
+        &mut self,
+        text: &'s str,
+        slot: usize,
+        what: What<'_>,
+        at: Option<Location>,
+        problems: &mut Vec<Problem>,
+    ) -> Arc<Condition> {
+        let cond = match self.parsed.get(text) {
+            Some(c) if c.clean => {
+                let cond = Arc::clone(&c.cond);
+                self.last[slot] = Some((text, c.clone()));
+                return cond;
+            }
+            Some(c) => Arc::clone(&c.cond),
+            None => match parse(text) {
+                Ok(c) => Arc::new(c),
+                Err(e) => {
+                    problems.push(Problem {
+                        location: at,
+                        message: format!("invalid {what}: {e}"),
+                    });
+                    return Arc::new(Condition::False);
+                }
+            },
+        };
+        let found = problems.len();
+        let tasks = self.tasks;
+        let names = || tasks.iter().map(|(n, _)| -> &str { n });
+        for name in cond.task_names() {
+            let known = self
+                .known
+                .get_or_insert_with(|| names().map(|n| (n, ())).collect());
+            if !known.contains_key(name) {
+                let hint = suggest(name, names())
+                    .map(|s| format!("; did you mean '{s}'?"))
+                    .unwrap_or_default();
+                problems.push(Problem {
+                    location: at,
+                    message: format!("{what} `{text}` names unknown task '{name}'{hint}"),
+                });
+            }
+        }
+        for name in cond.custom_names() {
+            if !self.session.conditions.contains_key(name) {
+                let hint = suggest(
+                    name,
+                    self.customs.iter().copied().chain(KEYWORDS.iter().copied()),
+                )
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+                problems.push(Problem {
+                    location: at,
+                    message: format!(
+                        "{what} `{text}` uses unknown condition `{name}`{hint} (register it \
+                         with #[condition] or SessionBuilder::condition)"
+                    ),
+                });
+            }
+        }
+        let params = self.params;
+        cond.walk(&mut |node| {
+            if let Condition::ParamIs { key, .. } = node {
+                if let Some(SessionParam::Function(_)) = params.get(key) {
+                    problems.push(Problem {
+                        location: at,
+                        message: format!(
+                            "{what} `{text}` compares parameter `{key}`, which is a parameter \
+                             function; `param … is …` reads only value parameters"
+                        ),
+                    });
+                }
+            }
+        });
+        let checked = Checked {
+            cond: Arc::clone(&cond),
+            clean: problems.len() == found,
+        };
+        self.last[slot] = Some((text, checked.clone()));
+        self.parsed.insert(text, checked);
+        cond
+    }
+}
+
+/// Whether two condition texts are the same: one allocation (the usual case for tasks
+/// made in a row), else equal content.
+fn same_text(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b) || a == b
 }
 
 /// A condition text checked once: the parsed condition and whether its names resolved
@@ -372,5 +485,141 @@ mod tests {
         assert_eq!(tasks.len(), 1);
         let (_, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
         assert_eq!(problems.len(), 1, "{problems:?}");
+    }
+
+    #[test]
+    fn a_text_is_the_last_one_by_address_and_length_or_by_content() {
+        let text = String::from("daily between 08:00 and 09:00");
+        let copy = text.clone();
+        assert!(super::same_text(&text, &text));
+        assert!(super::same_text(&text, &copy));
+        // The same address, another length: a prefix is another text.
+        assert!(!super::same_text(&text, &text[..5]));
+        assert!(!super::same_text(&text, "daily"));
+    }
+
+    #[test]
+    fn equal_texts_in_other_allocations_and_other_texts_get_their_own_conditions() {
+        // `a` and `b` share one allocation of their text; `d` has an equal text of its
+        // own (made after another one), `c` and `e` other texts, `e` one of the same
+        // length as `a`'s; `f` follows `e` with an equal text of its own.
+        let mut f = task("f", "");
+        f.start_cond = std::sync::Arc::from("daily between 10:00 and 11:00");
+        let s = session(vec![
+            task("a", "daily between 08:00 and 09:00"),
+            task("b", "daily between 08:00 and 09:00"),
+            task("c", "daily"),
+            task("d", "daily between 08:00 and 09:00"),
+            task("e", "daily between 10:00 and 11:00"),
+            f,
+        ]);
+        assert!(!std::sync::Arc::ptr_eq(
+            &s.tasks[0].start_cond,
+            &s.tasks[3].start_cond
+        ));
+        let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
+        assert!(problems.is_empty(), "{problems:?}");
+        let shown: Vec<String> = tasks.iter().map(|t| t.start.to_string()).collect();
+        let want = |text: &str| redengine_conditions::parse(text).unwrap().to_string();
+        assert_eq!(
+            shown,
+            [
+                want("daily between 08:00 and 09:00"),
+                want("daily between 08:00 and 09:00"),
+                want("daily"),
+                want("daily between 08:00 and 09:00"),
+                want("daily between 10:00 and 11:00"),
+                want("daily between 10:00 and 11:00"),
+            ]
+        );
+        assert!(!std::sync::Arc::ptr_eq(
+            &s.tasks[4].start_cond,
+            &s.tasks[5].start_cond
+        ));
+        assert!(std::sync::Arc::ptr_eq(&tasks[4].start, &tasks[5].start));
+        assert!(std::sync::Arc::ptr_eq(&tasks[0].start, &tasks[3].start));
+        assert!(!std::sync::Arc::ptr_eq(&tasks[0].start, &tasks[4].start));
+    }
+
+    #[test]
+    fn a_task_without_rare_settings_gets_the_sessions() {
+        let zone = redengine_conditions::Zone::from_name("UTC+02:00").unwrap();
+        let s = Session::builder()
+            .log_memory()
+            .config("timeout", "1 hour")
+            .zone(zone)
+            .task(task("plain", "daily"))
+            .task(Task::builder("forever").permanent(true).run(|_| ()))
+            .task(
+                Task::builder("own")
+                    .timeout("5 minutes")
+                    .zone_name("UTC")
+                    .retries(2)
+                    .run(|_| ()),
+            )
+            .build()
+            .unwrap();
+        assert!(s.tasks[0].more.is_none() && s.tasks[1].more.is_none());
+        let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
+        assert!(problems.is_empty(), "{problems:?}");
+        let hour = Some(std::time::Duration::from_secs(3600));
+        assert_eq!((tasks[0].timeout, tasks[0].zone), (hour, zone));
+        assert_eq!((tasks[0].retry.retries, tasks[0].max_instances), (0, 1));
+        assert!(tasks[0].args.is_empty());
+        assert_eq!((tasks[1].timeout, tasks[1].zone), (None, zone));
+        let own = &tasks[2];
+        assert_eq!(own.timeout, Some(std::time::Duration::from_secs(300)));
+        assert_eq!(own.zone, redengine_conditions::Zone::Utc);
+        assert_eq!(own.retry.retries, 2);
+    }
+
+    #[test]
+    fn a_prepared_task_shares_its_tasks_name_and_a_made_name_is_its_own() {
+        let s = Session::builder()
+            .log_memory()
+            .task_pre_exist(crate::config::TaskPreExist::Rename)
+            .with_tasks([task("a", "daily"), task("a", "daily"), task("b", "daily")])
+            .build()
+            .unwrap();
+        let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
+        assert!(problems.is_empty(), "{problems:?}");
+        let names: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["a", "a - 1", "b"]);
+        let own = |i: usize| s.tasks[i].name.as_ref().unwrap();
+        assert!(tasks[0].name.shares(own(0)));
+        assert!(!tasks[1].name.shares(own(1)));
+        assert!(tasks[2].name.shares(own(2)));
+    }
+
+    #[test]
+    fn re_ignited_after_a_change_each_prepared_task_has_its_own_tasks_data() {
+        // What a change through a handle does: edit the session's tasks, ignite again.
+        let mut s = session(vec![
+            task("a", "daily"),
+            task("b", "every 1 hour"),
+            task("c", "daily"),
+        ]);
+        s.tasks.retain(|t| t.name() != Some("b"));
+        s.tasks.push(task("b", "every 2 hours"));
+        s.tasks[0].start_cond = crate::task::shared_text("every 3 hours");
+        let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
+        assert!(problems.is_empty(), "{problems:?}");
+        let got: Vec<(&str, String)> = tasks
+            .iter()
+            .map(|t| (t.name.as_str(), t.start.to_string()))
+            .collect();
+        let shown = |text: &str| redengine_conditions::parse(text).unwrap().to_string();
+        assert_eq!(
+            got,
+            [
+                ("a", shown("every 3 hours")),
+                ("c", shown("daily")),
+                ("b", shown("every 2 hours")),
+            ]
+        );
+        for (prepared, task) in tasks.iter().zip(&s.tasks) {
+            assert!(prepared.name.shares(task.name.as_ref().unwrap()));
+            assert_eq!(prepared.location, task.location);
+        }
     }
 }

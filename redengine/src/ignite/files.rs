@@ -37,14 +37,16 @@ pub(super) fn leave_out(session: &Session, quiet: bool) -> Result<HashSet<Locati
     }
     let mut excluded = HashSet::new();
     // A loaded task may not take the name of a code task or of an earlier loaded one.
-    let mut taken: HashMap<String, Location> = session
+    let mut taken: HashMap<&str, Location> = session
         .tasks
         .iter()
-        .filter_map(|t| t.name.clone().map(|n| (n, t.location)))
+        .filter_map(|t| t.name.as_deref().map(|n| (n, t.location)))
         .collect();
     for t in files.tasks() {
-        let Some(name) = t.name.clone() else { continue };
-        match taken.get(&name) {
+        let Some(name) = t.name.as_deref() else {
+            continue;
+        };
+        match taken.get(name) {
             Some(first) => {
                 report(&Problem {
                     location: Some(t.location),
@@ -94,6 +96,8 @@ pub(super) fn fingerprints(
         .iter()
         .flat_map(|files| files.loaded())
         .filter(|(task, _)| !excluded.contains(&task.location))
-        .filter_map(|(task, fingerprint)| task.name.clone().map(|n| (n, fingerprint)))
+        .filter_map(|(task, fingerprint)| {
+            task.name.as_deref().map(|n| (n.to_string(), fingerprint))
+        })
         .collect()
 }

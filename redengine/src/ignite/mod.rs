@@ -33,7 +33,7 @@ pub(crate) use self::fast::FastMap;
 use crate::registry::TaskFlags;
 use crate::retry::RetryPolicy;
 use crate::session::Session;
-use crate::task::Body;
+use crate::task::{Body, TaskName};
 use crate::value::TypeInfo;
 
 pub(crate) use args::{PlannedArg, Source};
@@ -64,7 +64,8 @@ pub(crate) enum Mode {
 
 /// A validated task, ready for the cycle.
 pub(crate) struct Prepared {
-    pub(crate) name: String,
+    // perf (memory): the task's own name, shared (see `TaskName`).
+    pub(crate) name: TaskName,
     // perf (memory): one parsed condition per distinct text, shared by every task that
     // has that text (a condition is 96 bytes inline, more with its nested parts).
     pub(crate) start: Arc<Condition>,
@@ -102,6 +103,11 @@ pub(crate) struct Prepared {
 #[derive(Clone, Default)]
 pub(crate) struct Args(Option<Box<Vec<PlannedArg>>>);
 
+impl Args {
+    /// No arguments.
+    pub(crate) const NONE: Args = Args(None);
+}
+
 impl From<Vec<PlannedArg>> for Args {
     fn from(args: Vec<PlannedArg>) -> Self {
         Args((!args.is_empty()).then(|| Box::new(args)))
@@ -134,6 +140,11 @@ pub(crate) struct Retry(Option<Box<RetryPolicy>>);
 /// What a task without retries reads.
 static NO_RETRIES: RetryPolicy = RetryPolicy::NONE;
 
+impl Retry {
+    /// No retries ([`RetryPolicy::NONE`]).
+    pub(crate) const NONE: Retry = Retry(None);
+}
+
 impl From<RetryPolicy> for Retry {
     fn from(policy: RetryPolicy) -> Self {
         Retry((policy != RetryPolicy::NONE).then(|| Box::new(policy)))
@@ -157,7 +168,7 @@ impl Prepared {
     /// The task as hooks and runs see it.
     pub(crate) fn info(&self) -> TaskInfo {
         TaskInfo {
-            name: self.name.clone(),
+            name: self.name.to_string(),
             execution: self.execution,
             priority: self.priority,
             location: self.location,

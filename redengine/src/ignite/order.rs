@@ -30,29 +30,42 @@ pub(super) fn dedupe<'s>(
         .iter()
         .flat_map(|files| files.tasks())
         .filter(|t| !excluded.contains(&t.location));
-    let mut order: Vec<(usize, &Task)> = session.tasks.iter().chain(loaded).enumerate().collect();
-    // Programmatic tasks only (the usual case) are in order already.
-    if order.iter().any(|(_, t)| t.registered) {
-        order.sort_by_key(|(i, t)| {
-            (
-                !t.registered,
-                if t.registered { Some(t.location) } else { None },
-                *i,
-            )
-        });
-    }
+    // perf (start-up): programmatic tasks only (the usual case) are in order already: they
+    // are read where they are, without a list of their own.
+    let sorted = match session.loader {
+        None if !session.tasks.iter().any(|t| t.registered) => None,
+        _ => {
+            let mut order: Vec<(usize, &Task)> =
+                session.tasks.iter().chain(loaded).enumerate().collect();
+            if order.iter().any(|(_, t)| t.registered) {
+                order.sort_by_key(|(i, t)| {
+                    (
+                        !t.registered,
+                        if t.registered { Some(t.location) } else { None },
+                        *i,
+                    )
+                });
+            }
+            Some(order)
+        }
+    };
+    let count = sorted.as_ref().map_or(session.tasks.len(), Vec::len);
+    let order: Box<dyn Iterator<Item = &'s Task>> = match sorted {
+        None => Box::new(session.tasks.iter()),
+        Some(order) => Box::new(order.into_iter().map(|(_, t)| t)),
+    };
     let hooks = init_hooks && !session.hooks.task_init.is_empty();
 
     // `kept` keeps check order; a replaced entry stays in place (listed in `replaced`,
     // removed at the end) so that `index` (name → position) stays valid. Both make
     // deduplication O(N) instead of a scan per task.
-    let mut kept: Vec<(Cow<'s, str>, &Task)> = Vec::with_capacity(order.len());
+    let mut kept: Vec<(Cow<'s, str>, &Task)> = Vec::with_capacity(count);
     let mut replaced: Vec<usize> = Vec::new();
     let mut index: FastMap<Cow<'s, str>, usize> = FastMap::default();
-    index.reserve(order.len());
+    index.reserve(count);
     let mut dupes: HashMap<Cow<'s, str>, Vec<Location>> = HashMap::new();
     let mut posts: Vec<(AfterInit, TaskInfo)> = Vec::new();
-    for (_, task) in order {
+    for task in order {
         let name: Cow<'s, str> = match (&task.name, session.config.use_instance_naming) {
             (Some(n), _) => Cow::Borrowed(n.as_str()),
             (None, true) => Cow::Owned(task.instance.to_string()),
@@ -156,6 +169,11 @@ pub(super) fn dedupe<'s>(
 /// launchable (a thread is named after its task, a process child gets it in its
 /// environment, the log and the console print it on one line).
 fn unusable(name: &str) -> Option<String> {
+    // perf (start-up): a name of printable ASCII (the usual case) with a character other
+    // than a space is usable, seen in one pass over its bytes.
+    if name.bytes().all(|b| (b' '..=b'~').contains(&b)) && name.bytes().any(|b| b != b' ') {
+        return None;
+    }
     let problem = if name.trim().is_empty() {
         "is empty or blank"
     } else if name.contains('\0') {
@@ -222,5 +240,25 @@ mod tests {
             ("a - 1", 0),
         ];
         assert_eq!(got, want.map(|(n, p)| (n.to_string(), p)));
+    }
+
+    #[test]
+    fn printable_names_are_usable_and_others_are_not() {
+        for name in ["t1", "a b", " x ", "~!", "tâche", "日報", "x\u{a0}"] {
+            assert_eq!(super::unusable(name), None, "{name:?}");
+        }
+        for name in [
+            "",
+            " ",
+            "   ",
+            "\u{a0}",
+            "a\tb",
+            "a\nb",
+            "nul\0",
+            "del\u{7f}",
+            "\u{1b}[1m",
+        ] {
+            assert!(super::unusable(name).is_some(), "{name:?}");
+        }
     }
 }

@@ -63,7 +63,7 @@ impl SessionHandle {
     /// # Ok::<(), redengine::Error>(())
     /// ```
     pub fn add_task(&self, task: Task) -> Result<()> {
-        let name = task.name.clone();
+        let name = task.name.as_deref().map(str::to_string);
         self.change(Change::Add(Box::new(task), name))
     }
 }
@@ -79,7 +79,8 @@ fn named(task: &Task, name: &str, instance_naming: bool) -> bool {
 /// The name ignite gives `task`, if it has one.
 fn name_of(task: &Task, instance_naming: bool) -> Option<String> {
     task.name
-        .clone()
+        .as_deref()
+        .map(str::to_string)
         .or_else(|| instance_naming.then(|| task.instance.to_string()))
 }
 
@@ -89,7 +90,11 @@ pub(super) fn ignite_with_queued(session: &mut Session) -> Result<Plan> {
     let (added, mut queued) = apply_queued(session);
     let plan = crate::ignite::ignite(session, Mode::Run);
     if let Ok(plan) = &plan {
-        for task in plan.tasks.iter().filter(|t| added.contains(&t.name)) {
+        for task in plan
+            .tasks
+            .iter()
+            .filter(|t| added.iter().any(|a| t.name == *a))
+        {
             if task.execution == Execution::Process {
                 queued.push(Problem {
                     location: Some(task.location),
@@ -261,16 +266,23 @@ impl Scheduler<'_> {
     /// Refills `list` with the live tasks and their state, in check order.
     fn publish_to(&self, list: &mut Published) {
         list.clear();
-        let live = || self.tasks.iter().filter(|t| !t.retired);
-        list.reserve(live().count(), live().map(|t| t.name.len()).sum());
-        // A fresh log (the first turn of a new program) has no record to look up.
+        // One pass for the room the list needs (tasks and their names' bytes).
+        let (n, bytes) = self
+            .tasks
+            .iter()
+            .filter(|t| !t.retired)
+            .fold((0, 0), |(n, bytes), t| (n + 1, bytes + t.name.len()));
+        list.reserve(n, bytes);
+        // A fresh log (the first turn of a new program) has no record to look up, and
+        // before any launch nothing runs.
         let records = !self.history.is_empty();
+        let runs = !self.running.is_empty();
         for (i, t) in self.tasks.iter().enumerate().filter(|(_, t)| !t.retired) {
             list.push(
                 &t.name,
                 &t.start,
                 t.flags.disabled,
-                self.running.contains_key(&i),
+                runs && self.running.contains_key(&i),
                 records.then(|| self.history.last_record(&t.name)).flatten(),
             );
         }

@@ -96,7 +96,7 @@ mod build {
                     .iter()
                     .enumerate()
                     .filter(|(_, t)| !t.retired)
-                    .map(|(i, t)| (t.name.clone(), i))
+                    .map(|(i, t)| (t.name.to_string(), i))
                     .collect();
                 p.tasks = Tasks {
                     chunks: (0..self.tasks.len())
@@ -257,7 +257,7 @@ mod build {
         .filter_map(|(on, name)| on.then_some(*name))
         .collect();
         TaskFixed {
-            name: t.name.clone(),
+            name: t.name.to_string(),
             kind: t.body.kind_name().to_string(),
             describe: t.body.describe(),
             execution: t.execution.to_string(),

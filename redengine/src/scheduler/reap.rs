@@ -91,7 +91,7 @@ impl Scheduler<'_> {
                     if self.s.store.keeps_values() {
                         value_json = crate::returns::value_json(name, &self.tasks[i].returns(), &v);
                     }
-                    self.s.returns.insert(name.clone(), v);
+                    self.s.returns.insert(name.to_string(), v);
                 }
                 record.refill_finished(name, Action::Success, s, e, "");
             }

@@ -95,13 +95,13 @@ impl Scheduler<'_> {
             }
         }
         for task in plan.tasks {
-            let Some(fingerprint) = after.get(&task.name) else {
+            let Some(fingerprint) = after.get(task.name.as_str()) else {
                 continue;
             };
-            match before.get(&task.name) {
+            match before.get(task.name.as_str()) {
                 Some(old) if old == fingerprint => continue,
-                Some(_) => replaced.push(task.name.clone()),
-                None => added.push(task.name.clone()),
+                Some(_) => replaced.push(task.name.to_string()),
+                None => added.push(task.name.to_string()),
             }
             self.append(task);
         }

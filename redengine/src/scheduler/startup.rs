@@ -82,7 +82,9 @@ impl Scheduler<'_> {
         let wanted: Vec<&str> = self
             .tasks
             .iter()
-            .filter(|t| t.returns().codec().is_some() && !self.s.returns.contains_key(&t.name))
+            .filter(|t| {
+                t.returns().codec().is_some() && !self.s.returns.contains_key(t.name.as_str())
+            })
             .map(|t| t.name.as_str())
             .collect();
         for (task, json) in self.s.store.load_values(&wanted)? {
