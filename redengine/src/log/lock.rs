@@ -63,8 +63,10 @@ fn holder(file: &File) -> Option<u32> {
 
 /// Finds the `FLOCK` entry of the file (`dev`, `ino`) in a `/proc/locks` table. Its lines
 /// read `1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF` (device as hex major:minor).
-/// Some file systems (overlays) show another device than `stat` does: then the one
-/// entry for the inode, if there is only one, is taken.
+/// Some file systems (overlays) show another device than `stat` does: then the entries
+/// for the inode are taken if they all name one process (a lock on a deleted file whose
+/// inode number came back can stay listed beside the live one, often held by the same
+/// process).
 #[cfg(unix)]
 fn holder_in(table: &str, dev: u64, ino: u64) -> Option<u32> {
     // The glibc encoding of a dev_t: major in bits 8–19 and 32–63, minor in 0–7 and 20–31.
@@ -92,7 +94,8 @@ fn holder_in(table: &str, dev: u64, ino: u64) -> Option<u32> {
         .find(|&&(ma, mi, i, _)| (ma, mi, i) == (major, minor, ino));
     let same_inode: Vec<&(u64, u64, u64, u32)> = entries.iter().filter(|e| e.2 == ino).collect();
     match (exact, same_inode.as_slice()) {
-        (Some(entry), _) | (None, &[entry]) => Some(entry.3),
+        (Some(entry), _) => Some(entry.3),
+        (None, [first, rest @ ..]) if rest.iter().all(|e| e.3 == first.3) => Some(first.3),
         _ => None,
     }
 }
@@ -115,6 +118,14 @@ mod tests {
             Some(99),
             "the only entry of the inode"
         );
+        // On another device only (an overlay): entries of one process name it, entries
+        // of two processes name nobody.
+        let table = "1: FLOCK  ADVISORY  WRITE 1234 00:2a:43 0 EOF\n\
+                     2: FLOCK  ADVISORY  WRITE 1234 00:2b:43 0 EOF\n";
+        assert_eq!(holder_in(table, dev, 43), Some(1234));
+        let table = "1: FLOCK  ADVISORY  WRITE 1234 00:2a:43 0 EOF\n\
+                     2: FLOCK  ADVISORY  WRITE 99 00:2b:43 0 EOF\n";
+        assert_eq!(holder_in(table, dev, 43), None);
         // A large device number (major 259, minor 300) as the kernel encodes it.
         let dev = (259 << 8) | (300 & 0xff) | ((300 & !0xff) << 12);
         let table = "1: FLOCK  ADVISORY  WRITE 5 103:12c:7 0 EOF\n";
