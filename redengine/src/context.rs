@@ -1,7 +1,7 @@
 //! What a running task body sees: its resolved parameters and its termination flag.
 
 use crate::handle::SessionHandle;
-use crate::hooks::TaskInfo;
+use crate::hooks::RunInfo;
 use std::any::Any;
 use std::fmt;
 
@@ -55,9 +55,9 @@ pub(crate) enum ArgValue {
 /// termination flag.
 #[derive(Debug)]
 pub struct TaskContext {
-    /// The task's name and kind, moved here from the job (the `task_execute` hooks'
-    /// post parts read it after the body), so a run copies its task's name only once.
-    info: TaskInfo,
+    /// The run's task, moved here from the job: its name is the task's own text, shared,
+    /// not a copy per run.
+    info: RunInfo,
     args: Vec<(String, ArgValue)>,
     flag: TerminationFlag,
     session: Option<SessionHandle>,
@@ -65,11 +65,7 @@ pub struct TaskContext {
 }
 
 impl TaskContext {
-    pub(crate) fn new(
-        info: TaskInfo,
-        args: Vec<(String, ArgValue)>,
-        flag: TerminationFlag,
-    ) -> Self {
+    pub(crate) fn new(info: RunInfo, args: Vec<(String, ArgValue)>, flag: TerminationFlag) -> Self {
         TaskContext {
             info,
             args,
@@ -101,11 +97,6 @@ impl TaskContext {
     /// The name of the task being run.
     pub fn task_name(&self) -> &str {
         &self.info.name
-    }
-
-    /// What the `task_execute` hooks see of the task.
-    pub(crate) fn info(&self) -> &TaskInfo {
-        &self.info
     }
 
     /// Which attempt of the run this is: 1 for a run its start condition launched, 2 for
@@ -185,7 +176,7 @@ impl TaskContext {
 
     fn error<T: Any>(&self, name: &str, found: Option<&'static str>) -> ParamError {
         ParamError {
-            task: self.info.name.clone(),
+            task: self.info.name.to_string(),
             param: name.to_string(),
             expected: TypeInfo::of::<T>().name(),
             found,
@@ -199,7 +190,7 @@ mod tests {
 
     #[test]
     fn params_and_returns() {
-        let info = TaskInfo {
+        let info = RunInfo {
             name: "report".into(),
             execution: crate::execution::Execution::Main,
             priority: 0,

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::execution::Execution;
 use crate::handle::SessionHandle;
 use crate::log::Action;
+use crate::task::name::TaskName;
 use crate::task::Location;
 
 /// What task hooks see about a task.
@@ -21,6 +22,29 @@ pub struct TaskInfo {
     pub priority: i32,
     /// Where it was defined.
     pub location: Location,
+}
+
+// perf (runs): a run carries its task's name shared with the task, not a copy of it; a
+// `TaskInfo` (whose `name` is a `String`) is made only when a hook is there to see it.
+/// A run's task as the executors carry it; [`RunInfo::task_info`] is what hooks see.
+#[derive(Debug, Clone)]
+pub(crate) struct RunInfo {
+    pub(crate) name: TaskName,
+    pub(crate) execution: Execution,
+    pub(crate) priority: i32,
+    pub(crate) location: Location,
+}
+
+impl RunInfo {
+    /// The task as task hooks see it.
+    pub(crate) fn task_info(&self) -> TaskInfo {
+        TaskInfo {
+            name: self.name.to_string(),
+            execution: self.execution,
+            priority: self.priority,
+            location: self.location,
+        }
+    }
 }
 
 /// What scheduler hooks see.

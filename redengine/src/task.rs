@@ -17,7 +17,7 @@ use crate::task_zone::TaskZone;
 use crate::value::{TypeInfo, Value};
 use redengine_conditions::Zone;
 
-mod name;
+pub(crate) mod name;
 mod share;
 
 pub(crate) use name::TaskName;

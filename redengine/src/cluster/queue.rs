@@ -99,7 +99,7 @@ fn follower(url: &str, epoch: i64) -> Result<Arc<Follower>, postgres::Error> {
 
 impl Executor for Queue {
     fn dispatch(&self, job: Job, done: Done) -> Dispatch {
-        let name = job.info.name.clone();
+        let name = job.info.name.to_string();
         let Some((url, epoch)) = crate::log::queue_target() else {
             return Dispatch::Failed(format!(
                 "task '{name}' uses execution `worker`, which queues its runs in the \
@@ -178,7 +178,7 @@ impl Follower {
                 "INSERT INTO redengine_queue (task, request, epoch) \
                  SELECT $1, $2, l.epoch FROM redengine_leadership l \
                  WHERE l.epoch = $3 FOR SHARE OF l RETURNING id",
-                &[&job.info.name, &request, &epoch],
+                &[&job.info.name.as_str(), &request, &epoch],
             )
             .map_err(QueueError::Db)?
             .map(|r| r.get(0));

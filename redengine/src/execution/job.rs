@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::context::{ArgValue, TaskContext};
 use crate::handle::SessionHandle;
-use crate::hooks::{AfterExecute, TaskExecuteHook, TaskInfo};
+use crate::hooks::{AfterExecute, RunInfo, TaskExecuteHook, TaskInfo};
 use crate::log::trace::RunSpan;
 use crate::log::Action;
 use crate::outcome::{panic_message, JobResult, Outcome};
@@ -28,7 +28,7 @@ pub(crate) enum JobArg {
 
 /// Everything one run needs, independent of where it executes.
 pub(crate) struct Job {
-    pub(crate) info: TaskInfo,
+    pub(crate) info: RunInfo,
     pub(crate) body: Body,
     pub(crate) args: Vec<(String, JobArg)>,
     pub(crate) flag: TerminationFlag,
@@ -75,6 +75,8 @@ pub(crate) struct Ready {
     pub(crate) body: Body,
     pub(crate) ctx: TaskContext,
     posts: Vec<AfterExecute>,
+    /// What the hooks saw (`None` without hooks): their post parts see the same.
+    shown: Option<TaskInfo>,
     clock: Arc<dyn Clock>,
 }
 
@@ -86,7 +88,7 @@ impl Ready {
             Outcome::Fail(e) => Some(e.as_str()),
             _ => None,
         };
-        run_posts(self.ctx.info(), self.posts, action_of(&outcome), error);
+        run_posts(self.shown.as_ref(), self.posts, action_of(&outcome), error);
         JobResult {
             outcome,
             prerun: false,
@@ -147,8 +149,10 @@ impl Job {
             attempt,
         } = self;
         let mut posts: Vec<AfterExecute> = Vec::new();
+        // What the hooks see, made only when there are hooks.
+        let shown = (!hooks.is_empty()).then(|| info.task_info());
         let prerun = |text: String, posts: Vec<AfterExecute>| {
-            run_posts(&info, posts, Action::Fail, Some(&text));
+            run_posts(shown.as_ref(), posts, Action::Fail, Some(&text));
             Err(JobResult {
                 outcome: Outcome::Fail(text),
                 prerun: true,
@@ -156,7 +160,9 @@ impl Job {
             })
         };
         for hook in &hooks {
-            match catch_unwind(AssertUnwindSafe(|| hook(&info))) {
+            // `shown` is there whenever a hook is.
+            let Some(shown) = shown.as_ref() else { break };
+            match catch_unwind(AssertUnwindSafe(|| hook(shown))) {
                 Ok(Ok(Some(post))) => posts.push(post),
                 Ok(Ok(None)) => {}
                 Ok(Err(e)) => return prerun(format!("task_execute hook failed: {e}"), posts),
@@ -219,6 +225,7 @@ impl Job {
             body,
             ctx,
             posts,
+            shown,
             clock,
         })
     }
@@ -237,7 +244,16 @@ pub(crate) fn action_of(outcome: &Outcome) -> Action {
 }
 
 /// Post parts of `task_execute` hooks: a failure is logged and changes nothing.
-fn run_posts(info: &TaskInfo, posts: Vec<AfterExecute>, action: Action, error: Option<&str>) {
+fn run_posts(
+    info: Option<&TaskInfo>,
+    posts: Vec<AfterExecute>,
+    action: Action,
+    error: Option<&str>,
+) {
+    // Post parts come only from hooks, which saw `info`.
+    let Some(info) = info else {
+        return;
+    };
     for post in posts {
         let failed = match catch_unwind(AssertUnwindSafe(|| post(info, action, error))) {
             Ok(Ok(())) => None,

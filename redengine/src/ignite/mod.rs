@@ -26,7 +26,7 @@ use redengine_conditions::{Condition, Zone};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::execution::Execution;
-use crate::hooks::TaskInfo;
+use crate::hooks::RunInfo;
 use crate::misfire::Misfire;
 
 pub(crate) use self::fast::FastMap;
@@ -165,10 +165,10 @@ impl Prepared {
         self.body.returns()
     }
 
-    /// The task as hooks and runs see it.
-    pub(crate) fn info(&self) -> TaskInfo {
-        TaskInfo {
-            name: self.name.to_string(),
+    /// The task as runs carry it (hooks see its [`RunInfo::task_info`]).
+    pub(crate) fn info(&self) -> RunInfo {
+        RunInfo {
+            name: self.name.clone(),
             execution: self.execution,
             priority: self.priority,
             location: self.location,

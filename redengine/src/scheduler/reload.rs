@@ -122,7 +122,7 @@ impl Scheduler<'_> {
     /// Shared by reloads and changes asked through a `SessionHandle`.
     pub(super) fn append(&mut self, task: Prepared) -> usize {
         if !self.s.hooks.task_init.is_empty() {
-            let info = task.info();
+            let info = task.info().task_info();
             for hook in &self.s.hooks.task_init {
                 if let Some(post) = hook(&info) {
                     post(&info);

@@ -118,7 +118,7 @@ pub(crate) fn request(job: &Job, run: u64) -> Result<String, String> {
     }
     wire::to_line(&Request {
         version: wire::VERSION,
-        task: job.info.name.clone(),
+        task: job.info.name.to_string(),
         run,
         attempt: job.attempt,
         args,
@@ -133,7 +133,7 @@ pub(crate) fn request(job: &Job, run: u64) -> Result<String, String> {
 
 /// Starts the child and its waiter; returns once the child exists.
 fn spawn(job: Job, run: u64, request: String, done: Done) -> Result<(), String> {
-    let name = job.info.name.clone();
+    let name = job.info.name.to_string();
     let (ours, theirs) = UnixStream::pair()
         .map_err(|e| format!("task '{name}': cannot create the child's channel: {e}"))?;
     // perfspeed: a small request goes into the socket's buffer now (it cannot block), so
