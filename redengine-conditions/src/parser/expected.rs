@@ -6,7 +6,7 @@ use crate::suggest::KEYWORDS;
 /// What a grammar rule stands for in an "expected …" list: keywords, or a description.
 pub(super) fn describe(rule: Rule) -> Result<Vec<&'static str>, &'static str> {
     Ok(match rule {
-        Rule::frequency => vec!["minutely", "hourly", "daily", "weekly", "monthly"],
+        Rule::frequency => words(Rule::FREQUENCIES),
         Rule::window => vec!["between", "after", "before", "starting", "on"],
         Rule::time_window => vec!["between", "after", "before", "on"],
         Rule::w_between => vec!["between"],
@@ -14,16 +14,8 @@ pub(super) fn describe(rule: Rule) -> Result<Vec<&'static str>, &'static str> {
         Rule::w_before => vec!["before"],
         Rule::w_starting => vec!["starting"],
         Rule::w_on => vec!["on"],
-        Rule::state => vec![
-            "succeeded",
-            "failed",
-            "finished",
-            "terminated",
-            "inacted",
-            "started",
-            "crashed",
-        ],
-        Rule::outcome => vec!["succeeded", "failed", "finished"],
+        Rule::state => words(Rule::STATES),
+        Rule::outcome => words(Rule::OUTCOMES),
         Rule::has_count => vec!["more", "less", "exactly"],
         Rule::count_more => vec!["more"],
         Rule::count_less => vec!["less"],
@@ -32,8 +24,8 @@ pub(super) fn describe(rule: Rule) -> Result<Vec<&'static str>, &'static str> {
         Rule::has_when => vec!["today", "this", "in", "past"],
         Rule::has_period => vec!["today", "this"],
         Rule::has_past => vec!["in", "past"],
-        Rule::this_unit => vec!["minute", "hour", "week", "month"],
-        Rule::time_unit => vec!["minute", "hour", "day", "week", "month"],
+        Rule::this_unit => words(Rule::THIS_UNITS),
+        Rule::time_unit => words(Rule::TIME_UNITS),
         Rule::constant => vec!["true", "false"],
         Rule::after_task => vec!["task"],
         Rule::after_tasks => vec!["tasks"],
@@ -61,6 +53,11 @@ pub(super) fn describe(rule: Rule) -> Result<Vec<&'static str>, &'static str> {
             None => return Err("a condition"),
         },
     })
+}
+
+/// The words of keyword rules, in their order.
+fn words(rules: &[Rule]) -> Vec<&'static str> {
+    rules.iter().filter_map(|rule| rule.keyword()).collect()
 }
 
 /// The keywords and descriptions expected, deduplicated, in a stable order.

@@ -21,7 +21,7 @@ mod values;
 use super::rule::Rule;
 use super::state::{Failure, State, Token};
 use has::{has, is_running, scheduler, time_of};
-use values::{anchor, cron_fields, custom, duration, kw, name, name_list};
+use values::{anchor, cron_fields, custom, duration, kw, name, name_list, one_of};
 
 /// Parses one phrase into its tree (pre-order, the `phrase` node first), or says where
 /// and why it stopped.
@@ -83,13 +83,7 @@ fn periodic(p: &mut State<'_>) -> bool {
 
 /// The five frequencies that take a window; each names a scope.
 fn frequency(p: &mut State<'_>) -> bool {
-    p.rule(Rule::frequency, |p| {
-        kw(p, Rule::kw_minutely)
-            || kw(p, Rule::kw_hourly)
-            || kw(p, Rule::kw_daily)
-            || kw(p, Rule::kw_weekly)
-            || kw(p, Rule::kw_monthly)
-    })
+    p.rule(Rule::frequency, |p| one_of(p, Rule::FREQUENCIES))
 }
 
 /// A window inside a scope instance.
@@ -192,9 +186,7 @@ fn after_any(p: &mut State<'_>) -> bool {
 
 /// The upstream finish `after task` waits for.
 fn outcome(p: &mut State<'_>) -> bool {
-    p.rule(Rule::outcome, |p| {
-        kw(p, Rule::kw_succeeded) || kw(p, Rule::kw_failed) || kw(p, Rule::kw_finished)
-    })
+    p.rule(Rule::outcome, |p| one_of(p, Rule::OUTCOMES))
 }
 
 /// `env 'v'`.

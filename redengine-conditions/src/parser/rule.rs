@@ -144,3 +144,44 @@ rules! {
     kw_weekly = "weekly",
     kw_while = "while",
 }
+
+/// The keywords of the rules that are a choice of keywords, in the grammar's order: the
+/// grammar tries them in this order, and an "expected …" message lists them in it.
+impl Rule {
+    /// `frequency`: the five frequencies that take a window.
+    pub(super) const FREQUENCIES: &'static [Rule] = &[
+        Rule::kw_minutely,
+        Rule::kw_hourly,
+        Rule::kw_daily,
+        Rule::kw_weekly,
+        Rule::kw_monthly,
+    ];
+    /// `outcome`: the upstream finish `after task` waits for.
+    pub(super) const OUTCOMES: &'static [Rule] =
+        &[Rule::kw_succeeded, Rule::kw_failed, Rule::kw_finished];
+    /// `state`: the states `has` counts.
+    pub(super) const STATES: &'static [Rule] = &[
+        Rule::kw_succeeded,
+        Rule::kw_failed,
+        Rule::kw_finished,
+        Rule::kw_terminated,
+        Rule::kw_inacted,
+        Rule::kw_started,
+        Rule::kw_crashed,
+    ];
+    /// `this_unit`: the units after `this`.
+    pub(super) const THIS_UNITS: &'static [Rule] = &[
+        Rule::kw_minute,
+        Rule::kw_hour,
+        Rule::kw_week,
+        Rule::kw_month,
+    ];
+    /// `time_unit`: the units after `time of`.
+    pub(super) const TIME_UNITS: &'static [Rule] = &[
+        Rule::kw_minute,
+        Rule::kw_hour,
+        Rule::kw_day,
+        Rule::kw_week,
+        Rule::kw_month,
+    ];
+}

@@ -1,7 +1,7 @@
 //! The phrases about records and the scheduler: `has`, `is running`, `time of` and
 //! `scheduler …`, with the counts and periods they take.
 
-use super::values::{duration, integer, kw, name};
+use super::values::{duration, integer, kw, name, one_of};
 use super::{ks, time_window, vs, window};
 use crate::parser::rule::Rule;
 use crate::parser::state::State;
@@ -58,15 +58,7 @@ fn times(p: &mut State<'_>) -> bool {
 
 /// The state `has` counts.
 fn state(p: &mut State<'_>) -> bool {
-    p.rule(Rule::state, |p| {
-        kw(p, Rule::kw_succeeded)
-            || kw(p, Rule::kw_failed)
-            || kw(p, Rule::kw_finished)
-            || kw(p, Rule::kw_terminated)
-            || kw(p, Rule::kw_inacted)
-            || kw(p, Rule::kw_started)
-            || kw(p, Rule::kw_crashed)
-    })
+    p.rule(Rule::state, |p| one_of(p, Rule::STATES))
 }
 
 /// Where the records of `has` must lie.
@@ -92,12 +84,7 @@ fn has_period(p: &mut State<'_>) -> bool {
 
 /// The units after `this`.
 fn this_unit(p: &mut State<'_>) -> bool {
-    p.rule(Rule::this_unit, |p| {
-        kw(p, Rule::kw_minute)
-            || kw(p, Rule::kw_hour)
-            || kw(p, Rule::kw_week)
-            || kw(p, Rule::kw_month)
-    })
+    p.rule(Rule::this_unit, |p| one_of(p, Rule::THIS_UNITS))
 }
 
 /// `[while ]task 'n' is running`.
@@ -129,13 +116,7 @@ pub(super) fn time_of(p: &mut State<'_>) -> bool {
 
 /// The units after `time of`.
 fn time_unit(p: &mut State<'_>) -> bool {
-    p.rule(Rule::time_unit, |p| {
-        kw(p, Rule::kw_minute)
-            || kw(p, Rule::kw_hour)
-            || kw(p, Rule::kw_day)
-            || kw(p, Rule::kw_week)
-            || kw(p, Rule::kw_month)
-    })
+    p.rule(Rule::time_unit, |p| one_of(p, Rule::TIME_UNITS))
 }
 
 /// `scheduler has more than N cycles`, `… less than N cycles`, `… has N cycles`,

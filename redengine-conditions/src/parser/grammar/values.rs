@@ -17,6 +17,11 @@ pub(in crate::parser) fn kw(p: &mut State<'_>, rule: Rule) -> bool {
     p.atomic_rule(rule, |p| p.text(word) && !p.peek(word_char))
 }
 
+/// The first of `words` (keyword rules) that matches here.
+pub(in crate::parser) fn one_of(p: &mut State<'_>, words: &[Rule]) -> bool {
+    words.iter().any(|&word| kw(p, word))
+}
+
 /// A character that may continue a word; keywords must not be followed by one.
 fn word_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
