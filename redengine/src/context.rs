@@ -1,7 +1,7 @@
 //! What a running task body sees: its resolved parameters and its termination flag.
 
 use crate::handle::SessionHandle;
-use crate::hooks::RunInfo;
+use crate::task::name::TaskName;
 use std::any::Any;
 use std::fmt;
 
@@ -55,9 +55,8 @@ pub(crate) enum ArgValue {
 /// termination flag.
 #[derive(Debug)]
 pub struct TaskContext {
-    /// The run's task, moved here from the job: its name is the task's own text, shared,
-    /// not a copy per run.
-    info: RunInfo,
+    /// The task's name: its own text, shared, not a copy per run.
+    name: TaskName,
     args: Vec<(String, ArgValue)>,
     flag: TerminationFlag,
     session: Option<SessionHandle>,
@@ -65,9 +64,13 @@ pub struct TaskContext {
 }
 
 impl TaskContext {
-    pub(crate) fn new(info: RunInfo, args: Vec<(String, ArgValue)>, flag: TerminationFlag) -> Self {
+    pub(crate) fn new(
+        name: TaskName,
+        args: Vec<(String, ArgValue)>,
+        flag: TerminationFlag,
+    ) -> Self {
         TaskContext {
-            info,
+            name,
             args,
             flag,
             session: None,
@@ -96,7 +99,7 @@ impl TaskContext {
 
     /// The name of the task being run.
     pub fn task_name(&self) -> &str {
-        &self.info.name
+        &self.name
     }
 
     /// Which attempt of the run this is: 1 for a run its start condition launched, 2 for
@@ -176,7 +179,7 @@ impl TaskContext {
 
     fn error<T: Any>(&self, name: &str, found: Option<&'static str>) -> ParamError {
         ParamError {
-            task: self.info.name.to_string(),
+            task: self.name.to_string(),
             param: name.to_string(),
             expected: TypeInfo::of::<T>().name(),
             found,
@@ -190,14 +193,8 @@ mod tests {
 
     #[test]
     fn params_and_returns() {
-        let info = RunInfo {
-            name: "report".into(),
-            execution: crate::execution::Execution::Main,
-            priority: 0,
-            location: crate::location::Location::caller(),
-        };
         let ctx = TaskContext::new(
-            info,
+            "report".into(),
             vec![
                 (
                     "receivers".into(),

@@ -159,16 +159,16 @@ impl Job {
                 end: clock.now(),
             })
         };
-        for hook in &hooks {
-            // `shown` is there whenever a hook is.
-            let Some(shown) = shown.as_ref() else { break };
-            match catch_unwind(AssertUnwindSafe(|| hook(shown))) {
-                Ok(Ok(Some(post))) => posts.push(post),
-                Ok(Ok(None)) => {}
-                Ok(Err(e)) => return prerun(format!("task_execute hook failed: {e}"), posts),
-                Err(p) => {
-                    let text = format!("task_execute hook {}", panic_message(&*p));
-                    return prerun(text, posts);
+        if let Some(shown) = &shown {
+            for hook in &hooks {
+                match catch_unwind(AssertUnwindSafe(|| hook(shown))) {
+                    Ok(Ok(Some(post))) => posts.push(post),
+                    Ok(Ok(None)) => {}
+                    Ok(Err(e)) => return prerun(format!("task_execute hook failed: {e}"), posts),
+                    Err(p) => {
+                        let text = format!("task_execute hook {}", panic_message(&*p));
+                        return prerun(text, posts);
+                    }
                 }
             }
         }
@@ -218,7 +218,7 @@ impl Job {
             };
             resolved.push((name, value));
         }
-        let ctx = TaskContext::new(info, resolved, flag)
+        let ctx = TaskContext::new(info.name, resolved, flag)
             .with_session(session)
             .with_attempt(attempt);
         Ok(Ready {
