@@ -84,26 +84,15 @@ pub(super) fn prepare(
         if !crate::kind::supports(&*task.body, execution) {
             problems.push(crate::kind::unsupported(name, &*task.body, execution, at));
         }
-        // perf (start-up): most tasks set none of the rarely set settings (no `More`):
-        // theirs are the session's, known without a look at each setting.
-        let rare = match task.more {
-            None => Rare {
-                timeout: session.config.timeout,
-                retry: Retry::NONE,
-                max_instances: 1,
-                args: Args::NONE,
-                zone: session.zone,
-            },
-            Some(_) => rare(
-                session,
-                name,
-                task,
-                &params,
-                &returns,
-                &tasks,
-                &mut problems,
-            ),
-        };
+        let rare = rare(
+            session,
+            name,
+            task,
+            &params,
+            &returns,
+            &tasks,
+            &mut problems,
+        );
         let timeout = match rare.timeout {
             Timeout::After(d) if !task.flags.permanent => Some(d),
             _ => None,
@@ -165,6 +154,17 @@ fn rare(
     tasks: &[(Cow<'_, str>, &Task)],
     problems: &mut Vec<Problem>,
 ) -> Rare {
+    // perf (start-up): most tasks set none of these (no `More`): theirs are the session's,
+    // known without a look at each setting.
+    if task.more.is_none() {
+        return Rare {
+            timeout: session.config.timeout,
+            retry: Retry::NONE,
+            max_instances: 1,
+            args: Args::NONE,
+            zone: session.zone,
+        };
+    }
     let at = Some(task.location);
     let timeout = match &task.more().timeout {
         None => session.config.timeout,
