@@ -40,7 +40,12 @@ pub struct Alarm {
     rx: Receiver<Event>,
     received: RefCell<VecDeque<Event>>,
     in_flight: Cell<bool>,
+    /// Work put off until the loop first has to wait (see [`Alarm::defer`]).
+    deferred: Cell<Option<Deferred>>,
 }
+
+/// What [`Alarm::defer`] holds: run once, on the loop's thread.
+type Deferred = Box<dyn FnOnce() + Send>;
 
 impl std::fmt::Debug for Alarm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -56,6 +61,22 @@ impl Alarm {
             rx,
             received: RefCell::new(VecDeque::new()),
             in_flight: Cell::new(false),
+            deferred: Cell::new(None),
+        }
+    }
+
+    /// Puts `work` off until the loop first blocks on this alarm or calls
+    /// [`Alarm::run_deferred`], whichever comes first. The signal forwarder uses it: its
+    /// thread is needed only once the loop waits or a run occupies it, so starting it
+    /// there keeps a thread spawn off the path to the first cycle's launches.
+    pub(crate) fn defer(&self, work: Deferred) {
+        self.deferred.set(Some(work));
+    }
+
+    /// Runs the deferred work now, if it has not run yet.
+    pub(crate) fn run_deferred(&self) {
+        if let Some(work) = self.deferred.take() {
+            work();
         }
     }
 
@@ -79,6 +100,7 @@ impl Alarm {
         if self.rang() {
             return true;
         }
+        self.run_deferred();
         let received = match timeout {
             Some(t) => self.rx.recv_timeout(t).ok(),
             None => self.rx.recv().ok(),

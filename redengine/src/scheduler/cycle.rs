@@ -51,6 +51,9 @@ impl Scheduler<'_> {
             if self.only.is_some() {
                 return Ok(());
             }
+            // The first cycle's launches are made: what was put off until now starts
+            // (the signal thread), even if the loop goes round again without blocking.
+            self.alarm.run_deferred();
             self.wait_at_most(beat);
         }
     }

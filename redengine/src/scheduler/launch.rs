@@ -53,6 +53,8 @@ impl Scheduler<'_> {
             })
         };
         if inline {
+            // The run occupies the loop: a signal must reach it (see `signals`).
+            self.alarm.run_deferred();
             self.s.control.set_inline_run(Some(flag.clone()));
         }
         let dispatched = executor(self.tasks[i].execution).dispatch(job, done);

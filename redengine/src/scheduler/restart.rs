@@ -12,7 +12,11 @@ use crate::session::Session;
 pub(super) fn run(session: &mut Session, only: Option<(Vec<String>, bool)>) -> Result<()> {
     loop {
         let mut sched = Scheduler::new(session, only.as_ref())?;
-        let guard = crate::signals::install(&sched.s.control, sched.s.config.handle_signals);
+        let guard = crate::signals::install(
+            &sched.s.control,
+            sched.s.config.handle_signals,
+            &sched.alarm,
+        );
         let result = sched.lifetime();
         drop(guard);
         let control = &session.control;
