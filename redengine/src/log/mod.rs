@@ -207,7 +207,7 @@ pub trait LogStore: Send + 'static {
 
     // --- cluster: leadership heartbeat ---
     /// Checks, before each cycle, that this scheduler still may write (a cluster
-    /// leader's lock, [`PostgresLog`]); an error stops the scheduler before it launches
+    /// leader's lock, `PostgresLog`); an error stops the scheduler before it launches
     /// anything. Returns how soon the next check is due: the loop wakes for it. Default:
     /// nothing to check.
     fn heartbeat(&mut self) -> Result<Option<std::time::Duration>, LogError> {
