@@ -344,5 +344,14 @@ mod tests {
         assert_eq!(session.store.describe(), "in-memory log");
         use_log(&mut session, Path::new("log/tasks.csv")).unwrap();
         assert_eq!(session.store.describe(), "CSV log at log/tasks.csv");
+        // The same for the `log_sqlite` config key given to the builder.
+        let built = Session::builder()
+            .config("log_sqlite", "log/tasks.db")
+            .build()
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(built.contains("config `log_sqlite`"), "{built}");
+        assert!(built.contains("redengine's `sqlite` feature"), "{built}");
     }
 }

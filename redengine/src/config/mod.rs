@@ -268,13 +268,6 @@ mod tests {
         assert!(e.contains("config `log_sqlite`"), "{e}");
         assert!(e.contains("redengine's `sqlite` feature"), "{e}");
         assert!(e.contains(r#"features = ["sqlite"]"#), "{e}");
-        let built = crate::Session::builder()
-            .config("log_sqlite", "log/tasks.db")
-            .build()
-            .map(|_| ())
-            .unwrap_err()
-            .to_string();
-        assert!(built.contains("`sqlite` feature"), "{built}");
     }
 
     /// Every duration setting takes the grammar of `timeout`.
