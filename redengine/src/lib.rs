@@ -184,7 +184,10 @@ pub use hooks::{
     AfterExecute, AfterInit, AfterScheduler, SchedulerHook, SchedulerInfo, TaskExecuteHook,
     TaskInfo, TaskInitHook,
 };
-pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, SqliteLog, TaskRecord};
+pub use log::{Action, CsvLog, LogError, LogStore, MemoryLog, TaskRecord};
+// store: the SQLite log.
+#[cfg(feature = "sqlite")]
+pub use log::SqliteLog;
 pub use misfire::Misfire;
 // cluster: the PostgreSQL log.
 #[cfg(feature = "postgres")]

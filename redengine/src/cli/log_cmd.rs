@@ -7,7 +7,7 @@ use chrono::Utc;
 
 use super::args::{LogCommand, UsageError};
 use super::failure::Failure;
-use crate::log::{is_sqlite_path, CsvLog, HistoryQuery, LogError, LogStore, Retention, SqliteLog};
+use crate::log::{is_sqlite_path, CsvLog, HistoryQuery, LogError, LogStore, Retention};
 use crate::session::Session;
 
 /// Runs `command` on the session's log; the text to print.
@@ -19,14 +19,23 @@ pub(super) fn log(session: &mut Session, command: &LogCommand) -> Result<String,
     }
 }
 
-/// A store for a file named on the command line: SQLite by extension, else CSV.
-fn store_at(path: &Path) -> Box<dyn LogStore> {
+/// A store for a file named on the command line: SQLite by extension (an error naming
+/// the `sqlite` feature without it), else CSV.
+fn store_at(path: &Path) -> Result<Box<dyn LogStore>, Failure> {
     if is_sqlite_path(path) {
-        Box::new(SqliteLog::new(path))
+        crate::log::open_sqlite(path).map_err(Failure::Runtime)
     } else {
-        Box::new(CsvLog::new(path))
+        Ok(Box::new(CsvLog::new(path)))
     }
 }
+
+/// The log `log import` suggests to import into: a new SQLite database when the build
+/// has one, else a new CSV file.
+const NEW_LOG: &str = if cfg!(feature = "sqlite") {
+    "NEW.db"
+} else {
+    "NEW.csv"
+};
 
 fn runtime(e: LogError) -> Failure {
     Failure::Runtime(e.to_string())
@@ -40,13 +49,13 @@ fn import(session: &mut Session, file: &Path) -> Result<String, Failure> {
             file.display()
         )));
     }
-    let records = store_at(file).peek().map_err(runtime)?;
+    let records = store_at(file)?.peek().map_err(runtime)?;
     // Opening for appending takes the instance lock: refused while a scheduler runs.
     let existing = session.store.load().map_err(runtime)?;
     if !existing.is_empty() {
         return Err(Failure::Runtime(format!(
             "`log import`: the {} already holds {} records, and importing would mix two \
-             histories; import into a new log with `--log NEW.db log import {}`",
+             histories; import into a new log with `--log {NEW_LOG} log import {}`",
             session.store.describe(),
             existing.len(),
             file.display()
@@ -72,7 +81,7 @@ fn export(session: &mut Session, file: &Path) -> Result<String, Failure> {
         )));
     }
     let records = session.store.peek().map_err(runtime)?;
-    let mut out = store_at(file);
+    let mut out = store_at(file)?;
     out.load().map_err(runtime)?;
     out.append_all(&records).map_err(runtime)?;
     out.sync().map_err(runtime)?;
@@ -126,4 +135,20 @@ fn compact(session: &mut Session) -> Result<String, Failure> {
         text.push_str(&format!("the old log is kept at {}\n", backup.display()));
     }
     Ok(text)
+}
+
+// store: `log import`/`log export` of an SQLite file in a build without the feature.
+#[cfg(all(test, not(feature = "sqlite")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_sqlite_file_without_the_feature_is_an_error_naming_it() {
+        let Err(Failure::Runtime(e)) = store_at(Path::new("old/tasks.sqlite3")) else {
+            panic!("an SQLite store without the `sqlite` feature");
+        };
+        assert!(e.contains("`old/tasks.sqlite3`"), "{e}");
+        assert!(e.contains(r#"features = ["sqlite"]"#), "{e}");
+        assert_eq!(NEW_LOG, "NEW.csv");
+    }
 }

@@ -26,7 +26,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::error::Result;
-use crate::log::{is_sqlite_path, CsvLog, SqliteLog};
+use crate::log::{is_sqlite_path, CsvLog};
 use crate::session::Session;
 
 use self::args::Command;
@@ -69,22 +69,10 @@ pub(crate) fn main(
         Ok(session) => session,
         Err(e) => return fail(&program, Failure::Runtime(e.to_string())),
     };
-    let log = invocation.log.as_deref();
-    if let Some(path) = log {
-        // cluster: a PostgreSQL URL chooses the PostgreSQL log.
-        let url = path.to_str().filter(|p| crate::log::is_postgres_url(p));
-        session.store = if let Some(url) = url {
-            session.config.log_postgres = Some(url.to_owned());
-            match crate::log::open_url(url, session.config.cluster_lease) {
-                Ok(store) => store,
-                Err(e) => return fail(&program, Failure::Runtime(e)),
-            }
-        } else if is_sqlite_path(path) {
-            Box::new(SqliteLog::new(path))
-        } else {
-            Box::new(CsvLog::new(path))
-        };
-        session.refresh_log_reader();
+    if let Some(path) = invocation.log.as_deref() {
+        if let Err(e) = use_log(&mut session, path) {
+            return fail(&program, Failure::Runtime(e));
+        }
     }
     let empty = no_tasks(&session);
     if empty && matches!(invocation.command, Command::Run | Command::List { .. }) {
@@ -175,6 +163,25 @@ fn fail(program: &str, failure: Failure) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Makes the store `--log PATH` names the session's, or says why there is none (a
+/// build without the feature its kind needs).
+fn use_log(session: &mut Session, path: &Path) -> std::result::Result<(), String> {
+    // cluster: a PostgreSQL URL chooses the PostgreSQL log.
+    let url = path.to_str().filter(|p| crate::log::is_postgres_url(p));
+    session.store = if let Some(url) = url {
+        session.config.log_postgres = Some(url.to_owned());
+        crate::log::open_url(url, session.config.cluster_lease)?
+    } else if is_sqlite_path(path) {
+        // store: an SQLite log by its extension (an error naming the `sqlite` feature
+        // without it).
+        crate::log::open_sqlite(path)?
+    } else {
+        Box::new(CsvLog::new(path))
+    };
+    session.refresh_log_reader();
+    Ok(())
 }
 
 /// Writes to stdout; a closed pipe (`list | head`) is not an error worth a panic.
@@ -270,8 +277,9 @@ Commands:
 Options:
   --log PATH                   use the task log at PATH instead of the session's log
                                (before or after the command): an SQLite database when
-                               PATH ends in .db, .sqlite or .sqlite3, a PostgreSQL one
-                               for a postgres:// URL, else a CSV log
+                               PATH ends in .db, .sqlite or .sqlite3 (needs the `sqlite`
+                               feature), a PostgreSQL one for a postgres:// URL, else a
+                               CSV log
   --at TIME                    the instant `list` and `check` look at: {forms},
                                in the session's time zone
   --wide                       `list`: one row per task with every column
@@ -320,5 +328,30 @@ mod tests {
             );
         }
         assert!(text.starts_with("demo: a redengine scheduler"));
+    }
+
+    // store: `--log tasks.db` in a build without the `sqlite` feature.
+    #[cfg(not(feature = "sqlite"))]
+    #[test]
+    fn an_sqlite_log_without_the_feature_is_an_error_naming_it() {
+        let mut session = Session::builder().log_memory().build().unwrap();
+        for name in ["log/tasks.db", "jobs.sqlite", "jobs.SQLITE3"] {
+            let e = use_log(&mut session, Path::new(name)).unwrap_err();
+            assert!(e.contains(&format!("`{name}`")), "{e}");
+            assert!(e.contains("redengine's `sqlite` feature"), "{e}");
+            assert!(e.contains(r#"features = ["sqlite"]"#), "{e}");
+        }
+        assert_eq!(session.store.describe(), "in-memory log");
+        use_log(&mut session, Path::new("log/tasks.csv")).unwrap();
+        assert_eq!(session.store.describe(), "CSV log at log/tasks.csv");
+        // The same for the `log_sqlite` config key given to the builder.
+        let built = Session::builder()
+            .config("log_sqlite", "log/tasks.db")
+            .build()
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(built.contains("config `log_sqlite`"), "{built}");
+        assert!(built.contains("redengine's `sqlite` feature"), "{built}");
     }
 }

@@ -166,7 +166,10 @@ const TABLE: &[Key] = &[
             if v.trim().is_empty() {
                 return Err(None);
             }
-            c.log_sqlite = Some(std::path::PathBuf::from(v));
+            let path = std::path::PathBuf::from(v);
+            // Without the `sqlite` feature: the error naming it, here rather than at build.
+            crate::log::open_sqlite(&path).map_err(Some)?;
+            c.log_sqlite = Some(path);
             Ok(())
         },
     },

@@ -118,6 +118,8 @@ pub struct Config {
     // --- store: the SQLite log ---
     /// Keep the task log in the SQLite database at this path instead of the CSV log
     /// (default none). A store set on the builder (`log_csv`, `log_sqlite`, …) wins.
+    /// Needs redengine's `sqlite` feature: without it the key is refused with an error
+    /// naming the feature.
     pub log_sqlite: Option<std::path::PathBuf>,
     /// How much of the task log to keep (default: everything). Older records leave the
     /// in-memory history and the SQLite log; the CSV log only by `log compact`.
@@ -256,6 +258,16 @@ mod tests {
         assert!(!config.handle_signals);
         let unknown = refused("custom_pol", "1");
         assert!(unknown.contains("did you mean `custom_poll`?"), "{unknown}");
+    }
+
+    // store: the `log_sqlite` key in a build without the `sqlite` feature.
+    #[cfg(not(feature = "sqlite"))]
+    #[test]
+    fn log_sqlite_without_the_feature_names_it() {
+        let e = refused("log_sqlite", "log/tasks.db");
+        assert!(e.contains("config `log_sqlite`"), "{e}");
+        assert!(e.contains("redengine's `sqlite` feature"), "{e}");
+        assert!(e.contains(r#"features = ["sqlite"]"#), "{e}");
     }
 
     /// Every duration setting takes the grammar of `timeout`.

@@ -52,6 +52,9 @@ pub enum LogErrorKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum StoreFormat {
     Csv,
+    // store: made only by the SQLite store (the `sqlite` feature); its wording stays
+    // here with the others.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     Sqlite,
     // cluster: the PostgreSQL log.
     Postgres,
@@ -105,12 +108,14 @@ impl LogError {
     }
 
     /// The same error, worded for the SQLite store.
+    #[cfg(feature = "sqlite")]
     pub(super) fn in_sqlite(mut self) -> Self {
         self.format = StoreFormat::Sqlite;
         self
     }
 
     /// An error of the SQLite store with any source (an SQLite error).
+    #[cfg(feature = "sqlite")]
     pub(super) fn sqlite(
         path: &Path,
         kind: LogErrorKind,
@@ -125,6 +130,7 @@ impl LogError {
     }
 
     /// An error of the SQLite store with no source.
+    #[cfg(feature = "sqlite")]
     pub(super) fn sqlite_kind(path: &Path, kind: LogErrorKind) -> Self {
         LogError {
             path: path.to_owned(),
@@ -201,28 +207,41 @@ impl LogError {
         if let Some(e) = source.downcast_ref::<io::Error>() {
             return Some(e.kind());
         }
-        // SQLite reports the same conditions with its own codes.
-        let rusqlite::Error::SqliteFailure(e, _) = source.downcast_ref::<rusqlite::Error>()? else {
-            return None;
-        };
-        use rusqlite::ErrorCode as C;
-        match e.code {
-            C::DiskFull => Some(io::ErrorKind::StorageFull),
-            C::ReadOnly | C::PermissionDenied | C::CannotOpen => {
-                Some(io::ErrorKind::PermissionDenied)
+        // store: SQLite reports the same conditions with its own codes.
+        #[cfg(feature = "sqlite")]
+        {
+            let rusqlite::Error::SqliteFailure(e, _) = source.downcast_ref::<rusqlite::Error>()?
+            else {
+                return None;
+            };
+            use rusqlite::ErrorCode as C;
+            match e.code {
+                C::DiskFull => Some(io::ErrorKind::StorageFull),
+                C::ReadOnly | C::PermissionDenied | C::CannotOpen => {
+                    Some(io::ErrorKind::PermissionDenied)
+                }
+                _ => None,
             }
-            _ => None,
         }
+        #[cfg(not(feature = "sqlite"))]
+        None
     }
 
     /// Whether the source is SQLite's "disk I/O error" (a failed write: a full disk or a
     /// file size limit among the causes).
+    #[cfg(feature = "sqlite")]
     fn sqlite_io_error(&self) -> bool {
         matches!(
             self.source.as_ref().and_then(|e| e.downcast_ref::<rusqlite::Error>()),
             Some(rusqlite::Error::SqliteFailure(e, _))
                 if e.code == rusqlite::ErrorCode::SystemIoFailure
         )
+    }
+
+    /// No SQLite error without the `sqlite` feature.
+    #[cfg(not(feature = "sqlite"))]
+    fn sqlite_io_error(&self) -> bool {
+        false
     }
 
     /// The source's text, for errors whose cause the user needs to see (SQLite's own

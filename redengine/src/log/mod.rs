@@ -5,8 +5,8 @@
 //!
 //! * [`CsvLog`], the default, keeps them in `log/tasks.csv`, so a restarted scheduler
 //!   reads its history back and `daily` does not run twice in a day;
-//! * [`SqliteLog`] keeps them in an SQLite database, with the return values of
-//!   successful runs, so `Return("task")` survives a restart too;
+//! * `SqliteLog` (with the `sqlite` feature) keeps them in an SQLite database, with the
+//!   return values of successful runs, so `Return("task")` survives a restart too;
 //! * [`MemoryLog`] keeps them for the life of the process (tests, throw-away runs).
 //!
 //! Each record is also emitted on the `log` facade by the scheduler (target `redengine::task`),
@@ -25,6 +25,8 @@
 //! assert_eq!(records[1].runtime, Some(std::time::Duration::from_millis(2500)));
 //! ```
 
+// The SQL stores' column encodings (SQLite and PostgreSQL).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) mod columns;
 mod compact;
 mod csv;
@@ -32,6 +34,8 @@ mod error;
 mod facade;
 mod format;
 mod history;
+// The SQL stores' history queries (SQLite and PostgreSQL).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod history_sql;
 mod lock;
 mod memory;
@@ -40,6 +44,7 @@ mod postgres;
 mod reader;
 mod record;
 mod retention;
+// store: the SQLite log (`SqliteLog` with the `sqlite` feature).
 mod sqlite;
 mod tail;
 pub(crate) mod trace;
@@ -67,7 +72,10 @@ pub use self::postgres::{PostgresLog, DEFAULT_LEASE, LEADER_KEY};
 pub(crate) use self::record::error_chain;
 pub use self::record::{RecordHead, TaskRecord};
 pub use self::retention::{kept, Retention};
-pub use self::sqlite::{is_sqlite_path, SqliteLog, SQLITE_EXTENSIONS};
+pub(crate) use self::sqlite::open_path as open_sqlite;
+#[cfg(feature = "sqlite")]
+pub use self::sqlite::SqliteLog;
+pub use self::sqlite::{is_sqlite_path, SQLITE_EXTENSIONS};
 /// What happened to a task: the `action` column of the log. The condition language's
 /// own type, so a record feeds the history conditions read without conversion.
 pub use redengine_conditions::Action;
@@ -199,7 +207,7 @@ pub trait LogStore: Send + 'static {
 
     // --- cluster: leadership heartbeat ---
     /// Checks, before each cycle, that this scheduler still may write (a cluster
-    /// leader's lock, [`PostgresLog`]); an error stops the scheduler before it launches
+    /// leader's lock, `PostgresLog`); an error stops the scheduler before it launches
     /// anything. Returns how soon the next check is due: the loop wakes for it. Default:
     /// nothing to check.
     fn heartbeat(&mut self) -> Result<Option<std::time::Duration>, LogError> {

@@ -19,7 +19,7 @@ use crate::execution::Execution;
 use crate::handle::Control;
 use crate::hooks::{AfterExecute, AfterInit, AfterScheduler, Hooks, SchedulerInfo, TaskInfo};
 use crate::location::Location;
-use crate::log::{CsvLog, LogStore, MemoryLog, SqliteLog};
+use crate::log::{CsvLog, LogStore, MemoryLog};
 use crate::params::{ParamContext, ParamFn, Params};
 use crate::registry;
 use crate::task::Task;
@@ -320,8 +320,11 @@ impl SessionBuilder {
     // --- store: the SQLite log ---
     /// Log to an SQLite database (created if missing), which also keeps the return
     /// values of successful runs across restarts (`docs/log.md`, "The SQLite log").
+    /// Needs redengine's `sqlite` feature
+    /// (`redengine = { version = "0.1", features = ["sqlite"] }` in Cargo.toml).
+    #[cfg(feature = "sqlite")]
     pub fn log_sqlite(mut self, path: impl Into<PathBuf>) -> Self {
-        self.store = Some(Box::new(SqliteLog::new(path)));
+        self.store = Some(Box::new(crate::log::SqliteLog::new(path)));
         self
     }
 
@@ -421,7 +424,10 @@ impl SessionBuilder {
                 crate::log::open_url(url, self.config.cluster_lease)
                     .map_err(|reason| Error::config("log_postgres", url, &reason))?
             }
-            (None, Some(path)) => Box::new(SqliteLog::new(path)),
+            // store: the `log_sqlite` key (an error naming the feature without it).
+            (None, Some(path)) => crate::log::open_sqlite(path).map_err(|reason| {
+                Error::config("log_sqlite", &path.display().to_string(), &reason)
+            })?,
             (None, None) => Box::new(CsvLog::new("log/tasks.csv")),
         };
         let log_reader = store.reader();
