@@ -127,25 +127,31 @@ impl CsvLog {
         }
         let mut options = OpenOptions::new();
         options.read(true).append(true);
-        let mut file = match create_new(&options).open(&path) {
+        let (mut file, created) = match create_new(&options).open(&path) {
             Ok(file) => {
                 self.created = true;
-                file
+                (file, true)
             }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => options
-                .open(&path)
-                .map_err(|e| LogError::io(&path, LogErrorKind::Open, e))?,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => (
+                options
+                    .open(&path)
+                    .map_err(|e| LogError::io(&path, LogErrorKind::Open, e))?,
+                false,
+            ),
             Err(e) => return Err(LogError::io(&path, LogErrorKind::Open, e)),
         };
         self.lock = Some(lock::lock(&file).map_err(|failure| match failure {
             LockFailure::Held(pid) => LogError::locked(&path, pid),
             LockFailure::Io(e) => LogError::io(&path, LogErrorKind::Open, e),
         })?);
-        let len = file
-            .metadata()
-            .map_err(|e| LogError::io(&path, LogErrorKind::Open, e))?
-            .len();
-        if len == 0 {
+        // perf (launch): a file this call created is empty; no need to ask.
+        let empty = created
+            || file
+                .metadata()
+                .map_err(|e| LogError::io(&path, LogErrorKind::Open, e))?
+                .len()
+                == 0;
+        if empty {
             file.write_all(HEADER_LINE.as_bytes())
                 .map_err(|e| LogError::io(&path, LogErrorKind::Write, e))?;
             self.dirty = true;
