@@ -60,13 +60,19 @@ fn a_signal_before_the_first_cycle_is_handled_after_it() {
                 .run(|_| ()),
         )
         // No `main` run and no wait before the first cycle: the forwarder has not started
-        // when this signal arrives.
-        .on_startup(|_| sigterm_self().map(|()| None))
+        // when this signal arrives. `raise` runs the handler on this thread before it
+        // returns, so the signal is surely waiting when the first cycle ends.
+        .on_startup(|_| {
+            nix::sys::signal::raise(nix::sys::signal::Signal::SIGTERM)
+                .map(|()| None)
+                .map_err(|e| e.to_string())
+        })
         .build()
         .unwrap();
     session.run().unwrap();
     // The first cycle launched its task before the signal was handled, and the graceful
-    // sequence followed (the loop would otherwise wait for the next day forever).
+    // sequence followed at its end, before a second cycle (the virtual clock would
+    // otherwise go on to the next day and run it again).
     assert_eq!(count(&log, "first", Action::Success), 1);
     assert_eq!(count(&log, "closing", Action::Success), 1);
 }

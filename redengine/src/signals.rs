@@ -7,9 +7,9 @@
 //! perfspeed: that thread is started when the loop first needs it — before it first
 //! blocks, before a `main` run occupies it, or at the end of the first cycle, whichever
 //! comes first (see [`Alarm::defer`]) — rather than before the first cycle: a thread spawn
-//! costs tens of microseconds and turns the allocator to its locked paths, and a signal
-//! that arrives meanwhile waits in the pipe for at most that one cycle. The handlers are
-//! removed when `run()` returns.
+//! costs tens of microseconds and turns the allocator to its locked paths. A signal that
+//! arrives meanwhile waits in the pipe and is acted on when the thread starts, on the
+//! loop's thread, before the loop goes on. The handlers are removed when `run()` returns.
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -100,6 +100,12 @@ fn start(forwarder: &Mutex<Forwarder>) {
             return;
         }
     };
+    // A signal that arrived before is acted on here, on the loop's thread, before the loop
+    // goes on: as if the thread had been there all along (a virtual clock's next cycle
+    // could otherwise come before the thread reads it).
+    for signal in signals.pending() {
+        forward(&control, signal);
+    }
     let handle = signals.handle();
     let thread = std::thread::Builder::new()
         .name("redengine:signals".to_string())
