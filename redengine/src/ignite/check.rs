@@ -9,7 +9,8 @@ use redengine_conditions::{parse, suggest, Condition, KEYWORDS};
 use super::args::plan_args;
 use super::fast::FastMap;
 use super::order::dedupe;
-use super::{Args, Prepared, Retry};
+use super::profile::Profiles;
+use super::{Args, Prepared, Profile, Retry};
 use crate::config::Timeout;
 use crate::error::Problem;
 use crate::location::Location;
@@ -66,6 +67,7 @@ pub(super) fn prepare(
     };
 
     let mut prepared = Vec::with_capacity(if only.is_some() { 1 } else { tasks.len() });
+    let mut profiles = Profiles::default();
     for (name, task) in &tasks {
         if only.is_some_and(|only| only != name) {
             continue;
@@ -97,24 +99,27 @@ pub(super) fn prepare(
             Timeout::After(d) if !task.flags.permanent => Some(d),
             _ => None,
         };
-        prepared.push(Prepared {
-            name: shared,
-            start,
-            end,
+        let profile = profiles.share(Profile {
             execution,
             timeout,
-            flags: task.flags,
             args: rare.args,
             body: task.body.clone(),
-            retired: false,
             retry: rare.retry,
             max_instances: rare.max_instances,
             // zones
             zone: rare.zone,
             misfire: task.misfire.unwrap_or(session.config.misfire),
-            hold_until: None,
             priority: task.priority,
             location: task.location,
+        });
+        prepared.push(Prepared {
+            name: shared,
+            start,
+            end,
+            hold_until: None,
+            profile,
+            flags: task.flags,
+            retired: false,
         });
     }
 
@@ -571,6 +576,25 @@ mod tests {
         assert_eq!(own.timeout, Some(std::time::Duration::from_secs(300)));
         assert_eq!(own.zone, redengine_conditions::Zone::Utc);
         assert_eq!(own.retry.retries, 2);
+    }
+
+    #[test]
+    fn tasks_made_in_a_loop_share_one_profile_and_each_reads_its_settings() {
+        let mut tasks: Vec<Task> = (0..3).map(|i| task(&format!("t{i}"), "daily")).collect();
+        tasks.push(Task::builder("own").timeout("1 hour").run(|_| ()));
+        tasks.extend((3..5).map(|i| task(&format!("t{i}"), "daily")));
+        let s = session(tasks);
+        let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
+        assert!(problems.is_empty(), "{problems:?}");
+        let shared =
+            |a: usize, b: usize| std::sync::Arc::ptr_eq(&tasks[a].profile, &tasks[b].profile);
+        assert!(shared(0, 1) && shared(1, 2) && shared(4, 5));
+        assert!(!shared(2, 3) && !shared(3, 4));
+        for (prepared, task) in tasks.iter().zip(&s.tasks) {
+            assert_eq!(prepared.name.as_str(), task.name().unwrap());
+            assert_eq!(prepared.location, task.location);
+            assert!(std::sync::Arc::ptr_eq(&prepared.body, &task.body));
+        }
     }
 
     #[test]

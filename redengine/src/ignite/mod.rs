@@ -16,27 +16,26 @@ mod fast;
 mod files;
 mod order;
 mod process;
+mod profile;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use redengine_conditions::{Condition, Zone};
+use redengine_conditions::Condition;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::execution::Execution;
 use crate::hooks::RunInfo;
-use crate::misfire::Misfire;
 
 pub(crate) use self::fast::FastMap;
 use crate::registry::TaskFlags;
 use crate::retry::RetryPolicy;
 use crate::session::Session;
-use crate::task::{Body, TaskName};
+use crate::task::TaskName;
 use crate::value::TypeInfo;
 
 pub(crate) use args::{PlannedArg, Source};
+pub(crate) use profile::Profile;
 
 /// How strict ignite is with tasks from task files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +61,9 @@ pub(crate) enum Mode {
     Child,
 }
 
-/// A validated task, ready for the cycle.
+/// A validated task, ready for the cycle: what the loop changes (its condition, flags,
+/// state) inline; what it reads (body, execution, timeout …) in its [`Profile`], which it
+/// reads as its own fields (`task.timeout`).
 pub(crate) struct Prepared {
     // perf (memory): the task's own name, shared (see `TaskName`).
     pub(crate) name: TaskName,
@@ -70,31 +71,27 @@ pub(crate) struct Prepared {
     // has that text (a condition is 96 bytes inline, more with its nested parts).
     pub(crate) start: Arc<Condition>,
     pub(crate) end: Arc<Condition>,
-    pub(crate) execution: Execution,
-    /// `None`: no timeout.
-    pub(crate) timeout: Option<Duration>,
+    // zones: set at start-up by the `skip` misfire policy, the instant before which its
+    // start condition is not asked.
+    pub(crate) hold_until: Option<DateTime<Utc>>,
+    // perf (memory): shared with its neighbours when equal (see `Profiles`).
+    pub(crate) profile: Arc<Profile>,
     pub(crate) flags: TaskFlags,
-    // perf (memory): most tasks take no argument: 8 bytes, not a boxed slice's 16.
-    pub(crate) args: Args,
-    pub(crate) body: Body,
-    // perf (memory): what hooks and runs see as a `TaskInfo` is made by `info()` when
-    // they need it, rather than kept with a second copy of the name for every task.
-    pub(crate) priority: i32,
-    pub(crate) location: crate::location::Location,
     /// Removed or replaced by a task-file reload: never launched again.
     pub(crate) retired: bool,
-    // retries: when failed runs are tried again, and how many runs may overlap.
-    pub(crate) retry: Retry,
-    pub(crate) max_instances: u32,
-    // zones: the zone its conditions are computed in (its own, else the session's), its
-    // misfire policy (its own, else the session's), and, set at start-up by `skip`, the
-    // instant before which its start condition is not asked.
-    pub(crate) zone: Zone,
-    pub(crate) misfire: Misfire,
-    pub(crate) hold_until: Option<DateTime<Utc>>,
-    // perf (memory): what a handle's task list shows of the start condition is the
-    // condition's display, made when the list is read, not kept beside it (16 bytes a
-    // task); nor is the type a run returns, which the body tells (24 bytes a task).
+    // perf (memory): what hooks and runs see as a `TaskInfo` is made by `info()` when
+    // they need it, rather than kept with a second copy of the name for every task; what
+    // a handle's task list shows of the start condition is the condition's display, made
+    // when the list is read, not kept beside it (16 bytes a task); nor is the type a run
+    // returns, which the body tells (24 bytes a task).
+}
+
+impl std::ops::Deref for Prepared {
+    type Target = Profile;
+
+    fn deref(&self) -> &Profile {
+        &self.profile
+    }
 }
 
 /// A task's planned arguments: boxed when it has some; reads as the slice.

@@ -1,0 +1,134 @@
+//! What a prepared task is besides its name, conditions and state: how it runs (body,
+//! execution, timeout, retries, zone …) and where it was defined. Tasks made in a row
+//! with one profile share it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use redengine_conditions::Zone;
+
+use super::{Args, Retry};
+use crate::execution::Execution;
+use crate::location::Location;
+use crate::misfire::Misfire;
+use crate::task::Body;
+
+/// A prepared task's settings, read through the task (`task.timeout`, `task.body` …).
+pub(crate) struct Profile {
+    pub(crate) execution: Execution,
+    /// `None`: no timeout.
+    pub(crate) timeout: Option<Duration>,
+    // perf (memory): most tasks take no argument: 8 bytes, not a boxed slice's 16.
+    pub(crate) args: Args,
+    pub(crate) body: Body,
+    pub(crate) priority: i32,
+    pub(crate) location: Location,
+    // retries: when failed runs are tried again, and how many runs may overlap.
+    pub(crate) retry: Retry,
+    pub(crate) max_instances: u32,
+    // zones: the zone its conditions are computed in (its own, else the session's) and
+    // its misfire policy (its own, else the session's).
+    pub(crate) zone: Zone,
+    pub(crate) misfire: Misfire,
+}
+
+impl Profile {
+    /// Whether a task with `self` may read `other` instead: every setting equal, the same
+    /// body, and no arguments (arguments are rare; they are not compared).
+    fn same(&self, other: &Profile) -> bool {
+        Arc::ptr_eq(&self.body, &other.body)
+            && self.location == other.location
+            && self.execution == other.execution
+            && self.timeout == other.timeout
+            && self.priority == other.priority
+            && self.max_instances == other.max_instances
+            && self.zone == other.zone
+            && self.misfire == other.misfire
+            && *self.retry == *other.retry
+            && self.args.is_empty()
+            && other.args.is_empty()
+    }
+}
+
+// perf (memory): the session keeps each task and the scheduler what it prepared from it;
+// a profile inline made the prepared task 144 bytes. Tasks made in a loop (one call site,
+// one stateless body, the session's defaults) have one profile: shared, a prepared task is
+// 64 bytes. Like condition texts, only the last profile is compared (a constant cost a
+// task); a task whose profile differs from its neighbour's has its own.
+/// Shares a profile with the task prepared before, if equal.
+#[derive(Default)]
+pub(super) struct Profiles {
+    last: Option<Arc<Profile>>,
+}
+
+impl Profiles {
+    /// `profile`, or the last one shared if it is the same.
+    pub(super) fn share(&mut self, profile: Profile) -> Arc<Profile> {
+        if let Some(last) = &self.last {
+            if last.same(&profile) {
+                return Arc::clone(last);
+            }
+        }
+        let shared = Arc::new(profile);
+        self.last = Some(Arc::clone(&shared));
+        shared
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::retry::RetryPolicy;
+    use crate::task::Task;
+
+    fn profile(body: &Body, line: u32) -> Profile {
+        Profile {
+            execution: Execution::Main,
+            timeout: None,
+            args: Args::NONE,
+            body: Arc::clone(body),
+            priority: 0,
+            location: Location::new("a.rs", line, 1),
+            retry: Retry::NONE,
+            max_instances: 1,
+            zone: Zone::Utc,
+            misfire: Misfire::RunIfOpen,
+        }
+    }
+
+    #[test]
+    fn only_an_equal_profile_is_shared() {
+        let body = Task::builder("a").run(|_| ()).body;
+        let other = Task::builder("b").run(|_| 1_u32).body;
+        let mut profiles = Profiles::default();
+        let first = profiles.share(profile(&body, 1));
+        assert!(Arc::ptr_eq(&first, &profiles.share(profile(&body, 1))));
+        let changes: [fn(&mut Profile); 8] = [
+            |p| p.zone = Zone::Local,
+            |p| p.location.line = 2,
+            |p| p.execution = Execution::Thread,
+            |p| p.timeout = Some(Duration::from_secs(1)),
+            |p| p.priority = 1,
+            |p| p.max_instances = 2,
+            |p| p.misfire = Misfire::Skip,
+            |p| {
+                p.retry = Retry::from(RetryPolicy {
+                    retries: 1,
+                    ..RetryPolicy::NONE
+                });
+            },
+        ];
+        for change in changes {
+            let mut changed = profile(&body, 1);
+            change(&mut changed);
+            let mut profiles = Profiles::default();
+            let first = profiles.share(profile(&body, 1));
+            assert!(!Arc::ptr_eq(&first, &profiles.share(changed)));
+        }
+        let mut profiles = Profiles::default();
+        let first = profiles.share(profile(&body, 1));
+        assert!(!Arc::ptr_eq(&first, &profiles.share(profile(&other, 1))));
+        // Only the last one is compared: after another profile, an equal one is new.
+        assert!(!Arc::ptr_eq(&first, &profiles.share(profile(&body, 1))));
+    }
+}
