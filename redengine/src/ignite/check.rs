@@ -86,32 +86,41 @@ pub(super) fn prepare(
         if !crate::kind::supports(&*task.body, execution) {
             problems.push(crate::kind::unsupported(name, &*task.body, execution, at));
         }
-        let rare = rare(
-            session,
-            name,
-            task,
-            &params,
-            &returns,
-            &tasks,
-            &mut problems,
-        );
-        let timeout = match rare.timeout {
-            Timeout::After(d) if !task.flags.permanent => Some(d),
-            _ => None,
+        let misfire = task.misfire.unwrap_or(session.config.misfire);
+        // perf (start-up): a task without rare settings next to one like it reads its
+        // profile without a look at the settings.
+        let profile = match profiles.plain(task, execution, misfire) {
+            Some(profile) => profile,
+            None => {
+                let rare = rare(
+                    session,
+                    name,
+                    task,
+                    &params,
+                    &returns,
+                    &tasks,
+                    &mut problems,
+                );
+                let timeout = match rare.timeout {
+                    Timeout::After(d) if !task.flags.permanent => Some(d),
+                    _ => None,
+                };
+                let profile = Profile {
+                    execution,
+                    timeout,
+                    args: rare.args,
+                    body: task.body.clone(),
+                    retry: rare.retry,
+                    max_instances: rare.max_instances,
+                    // zones
+                    zone: rare.zone,
+                    misfire,
+                    priority: task.priority,
+                    location: task.location,
+                };
+                profiles.share(profile, task)
+            }
         };
-        let profile = profiles.share(Profile {
-            execution,
-            timeout,
-            args: rare.args,
-            body: task.body.clone(),
-            retry: rare.retry,
-            max_instances: rare.max_instances,
-            // zones
-            zone: rare.zone,
-            misfire: task.misfire.unwrap_or(session.config.misfire),
-            priority: task.priority,
-            location: task.location,
-        });
         prepared.push(Prepared {
             name: shared,
             start,
@@ -580,16 +589,40 @@ mod tests {
 
     #[test]
     fn tasks_made_in_a_loop_share_one_profile_and_each_reads_its_settings() {
-        let mut tasks: Vec<Task> = (0..3).map(|i| task(&format!("t{i}"), "daily")).collect();
+        let make = |name: String, permanent: bool| {
+            Task::builder(name)
+                .start_cond("daily")
+                .permanent(permanent)
+                .run(|_| ())
+        };
+        let mut tasks: Vec<Task> = (0..3).map(|i| make(format!("t{i}"), false)).collect();
+        tasks.push(make("forever".to_string(), true));
         tasks.push(Task::builder("own").timeout("1 hour").run(|_| ()));
-        tasks.extend((3..5).map(|i| task(&format!("t{i}"), "daily")));
-        let s = session(tasks);
+        tasks.extend((3..5).map(|i| make(format!("t{i}"), false)));
+        let s = Session::builder()
+            .log_memory()
+            .config("timeout", "2 hours")
+            .with_tasks(tasks)
+            .build()
+            .unwrap();
         let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
         assert!(problems.is_empty(), "{problems:?}");
         let shared =
             |a: usize, b: usize| std::sync::Arc::ptr_eq(&tasks[a].profile, &tasks[b].profile);
-        assert!(shared(0, 1) && shared(1, 2) && shared(4, 5));
-        assert!(!shared(2, 3) && !shared(3, 4));
+        assert!(shared(0, 1) && shared(1, 2) && shared(5, 6));
+        assert!(!shared(2, 3) && !shared(3, 4) && !shared(4, 5));
+        let hours = |n: u64| Some(std::time::Duration::from_secs(n * 3600));
+        let timeouts: Vec<_> = tasks.iter().map(|t| t.timeout).collect();
+        let want = [
+            hours(2),
+            hours(2),
+            hours(2),
+            None,
+            hours(1),
+            hours(2),
+            hours(2),
+        ];
+        assert_eq!(timeouts, want);
         for (prepared, task) in tasks.iter().zip(&s.tasks) {
             assert_eq!(prepared.name.as_str(), task.name().unwrap());
             assert_eq!(prepared.location, task.location);

@@ -11,7 +11,7 @@ use super::{Args, Retry};
 use crate::execution::Execution;
 use crate::location::Location;
 use crate::misfire::Misfire;
-use crate::task::Body;
+use crate::task::{Body, Task};
 
 /// A prepared task's settings, read through the task (`task.timeout`, `task.body` …).
 pub(crate) struct Profile {
@@ -59,11 +59,34 @@ impl Profile {
 #[derive(Default)]
 pub(super) struct Profiles {
     last: Option<Arc<Profile>>,
+    /// The last profile is a task's without rare settings (its `more` unset): whether
+    /// that task was permanent (it then has no timeout).
+    plain: Option<bool>,
 }
 
 impl Profiles {
-    /// `profile`, or the last one shared if it is the same.
-    pub(super) fn share(&mut self, profile: Profile) -> Arc<Profile> {
+    /// For `task` without rare settings, the last profile if it is one of such a task
+    /// with the same body, location, priority, permanence, `execution` and `misfire`:
+    /// everything else is the session's, the same for both.
+    pub(super) fn plain(
+        &self,
+        task: &Task,
+        execution: Execution,
+        misfire: Misfire,
+    ) -> Option<Arc<Profile>> {
+        let last = self.last.as_ref()?;
+        let same = task.more.is_none()
+            && self.plain == Some(task.flags.permanent)
+            && Arc::ptr_eq(&last.body, &task.body)
+            && last.location == task.location
+            && last.priority == task.priority
+            && last.execution == execution
+            && last.misfire == misfire;
+        same.then(|| Arc::clone(last))
+    }
+
+    /// `profile` (made for `task`), or the last one shared if it is the same.
+    pub(super) fn share(&mut self, profile: Profile, task: &Task) -> Arc<Profile> {
         if let Some(last) = &self.last {
             if last.same(&profile) {
                 return Arc::clone(last);
@@ -71,6 +94,7 @@ impl Profiles {
         }
         let shared = Arc::new(profile);
         self.last = Some(Arc::clone(&shared));
+        self.plain = task.more.is_none().then_some(task.flags.permanent);
         shared
     }
 }
@@ -79,7 +103,6 @@ impl Profiles {
 mod tests {
     use super::*;
     use crate::retry::RetryPolicy;
-    use crate::task::Task;
 
     fn profile(body: &Body, line: u32) -> Profile {
         Profile {
@@ -98,11 +121,15 @@ mod tests {
 
     #[test]
     fn only_an_equal_profile_is_shared() {
-        let body = Task::builder("a").run(|_| ()).body;
+        let plain = Task::builder("a").run(|_| ());
+        let body = Arc::clone(&plain.body);
         let other = Task::builder("b").run(|_| 1_u32).body;
         let mut profiles = Profiles::default();
-        let first = profiles.share(profile(&body, 1));
-        assert!(Arc::ptr_eq(&first, &profiles.share(profile(&body, 1))));
+        let first = profiles.share(profile(&body, 1), &plain);
+        assert!(Arc::ptr_eq(
+            &first,
+            &profiles.share(profile(&body, 1), &plain)
+        ));
         let changes: [fn(&mut Profile); 8] = [
             |p| p.zone = Zone::Local,
             |p| p.location.line = 2,
@@ -122,13 +149,19 @@ mod tests {
             let mut changed = profile(&body, 1);
             change(&mut changed);
             let mut profiles = Profiles::default();
-            let first = profiles.share(profile(&body, 1));
-            assert!(!Arc::ptr_eq(&first, &profiles.share(changed)));
+            let first = profiles.share(profile(&body, 1), &plain);
+            assert!(!Arc::ptr_eq(&first, &profiles.share(changed, &plain)));
         }
         let mut profiles = Profiles::default();
-        let first = profiles.share(profile(&body, 1));
-        assert!(!Arc::ptr_eq(&first, &profiles.share(profile(&other, 1))));
+        let first = profiles.share(profile(&body, 1), &plain);
+        assert!(!Arc::ptr_eq(
+            &first,
+            &profiles.share(profile(&other, 1), &plain)
+        ));
         // Only the last one is compared: after another profile, an equal one is new.
-        assert!(!Arc::ptr_eq(&first, &profiles.share(profile(&body, 1))));
+        assert!(!Arc::ptr_eq(
+            &first,
+            &profiles.share(profile(&body, 1), &plain)
+        ));
     }
 }
