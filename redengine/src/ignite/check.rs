@@ -89,7 +89,7 @@ pub(super) fn prepare(
         let misfire = task.misfire.unwrap_or(session.config.misfire);
         // perf (start-up): a task without rare settings next to one like it reads its
         // profile without a look at the settings.
-        let profile = match profiles.plain(task, execution, misfire) {
+        let profile = match profiles.plain(task, &end, execution, misfire) {
             Some(profile) => profile,
             None => {
                 let rare = rare(
@@ -106,6 +106,7 @@ pub(super) fn prepare(
                     _ => None,
                 };
                 let profile = Profile {
+                    end,
                     execution,
                     timeout,
                     args: rare.args,
@@ -124,7 +125,6 @@ pub(super) fn prepare(
         prepared.push(Prepared {
             name: shared,
             start,
-            end,
             hold_until: None,
             profile,
             flags: task.flags,

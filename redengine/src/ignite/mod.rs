@@ -68,9 +68,9 @@ pub(crate) struct Prepared {
     // perf (memory): the task's own name, shared (see `TaskName`).
     pub(crate) name: TaskName,
     // perf (memory): one parsed condition per distinct text, shared by every task that
-    // has that text (a condition is 96 bytes inline, more with its nested parts).
+    // has that text (a condition is 96 bytes inline, more with its nested parts). The
+    // end condition, which nothing changes while the scheduler runs, is in the profile.
     pub(crate) start: Arc<Condition>,
-    pub(crate) end: Arc<Condition>,
     // zones: set at start-up by the `skip` misfire policy, the instant before which its
     // start condition is not asked.
     pub(crate) hold_until: Option<DateTime<Utc>>,

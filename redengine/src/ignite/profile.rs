@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use redengine_conditions::Zone;
+use redengine_conditions::{Condition, Zone};
 
 use super::{Args, Retry};
 use crate::execution::Execution;
@@ -15,6 +15,9 @@ use crate::task::{Body, Task};
 
 /// A prepared task's settings, read through the task (`task.timeout`, `task.body` …).
 pub(crate) struct Profile {
+    // perf (memory): one parsed condition per distinct text (see `Prepared::start`);
+    // most tasks have the default `false`.
+    pub(crate) end: Arc<Condition>,
     pub(crate) execution: Execution,
     /// `None`: no timeout.
     pub(crate) timeout: Option<Duration>,
@@ -37,6 +40,7 @@ impl Profile {
     /// body, and no arguments (arguments are rare; they are not compared).
     fn same(&self, other: &Profile) -> bool {
         Arc::ptr_eq(&self.body, &other.body)
+            && Arc::ptr_eq(&self.end, &other.end)
             && self.location == other.location
             && self.execution == other.execution
             && self.timeout == other.timeout
@@ -66,11 +70,12 @@ pub(super) struct Profiles {
 
 impl Profiles {
     /// For `task` without rare settings, the last profile if it is one of such a task
-    /// with the same body, location, priority, permanence, `execution` and `misfire`:
-    /// everything else is the session's, the same for both.
+    /// with the same body, location, priority, permanence, `end`, `execution` and
+    /// `misfire`: everything else is the session's, the same for both.
     pub(super) fn plain(
         &self,
         task: &Task,
+        end: &Arc<Condition>,
         execution: Execution,
         misfire: Misfire,
     ) -> Option<Arc<Profile>> {
@@ -78,6 +83,7 @@ impl Profiles {
         let same = task.more.is_none()
             && self.plain == Some(task.flags.permanent)
             && Arc::ptr_eq(&last.body, &task.body)
+            && Arc::ptr_eq(&last.end, end)
             && last.location == task.location
             && last.priority == task.priority
             && last.execution == execution
@@ -105,7 +111,9 @@ mod tests {
     use crate::retry::RetryPolicy;
 
     fn profile(body: &Body, line: u32) -> Profile {
+        static NEVER: std::sync::OnceLock<Arc<Condition>> = std::sync::OnceLock::new();
         Profile {
+            end: Arc::clone(NEVER.get_or_init(|| Arc::new(Condition::False))),
             execution: Execution::Main,
             timeout: None,
             args: Args::NONE,
@@ -130,7 +138,8 @@ mod tests {
             &first,
             &profiles.share(profile(&body, 1), &plain)
         ));
-        let changes: [fn(&mut Profile); 8] = [
+        let changes: [fn(&mut Profile); 9] = [
+            |p| p.end = Arc::new(Condition::False),
             |p| p.zone = Zone::Local,
             |p| p.location.line = 2,
             |p| p.execution = Execution::Thread,
