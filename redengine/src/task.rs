@@ -18,9 +18,12 @@ use crate::value::{TypeInfo, Value};
 use redengine_conditions::Zone;
 
 pub(crate) mod name;
+mod setup;
 mod share;
 
 pub(crate) use name::TaskName;
+use setup::shared_setup;
+pub(crate) use setup::{same_place, Setup};
 
 pub(crate) use share::shared_text;
 use share::{never_text, stateless_body, Made};
@@ -59,21 +62,12 @@ pub struct Task {
     // perf (memory): tasks with one condition text share one allocation of it (see
     // `shared_text`): 10,000 tasks made in a loop with one window keep it once.
     pub(crate) start_cond: Arc<str>,
-    pub(crate) execution: Option<Execution>,
-    pub(crate) priority: i32,
-    pub(crate) flags: TaskFlags,
-    // perf (memory): what a run returns is the body's `returns()`, not kept a second time.
-    pub(crate) body: Body,
-    pub(crate) location: Location,
-    /// Registered with `#[task]`: ordered by location rather than insertion.
-    pub(crate) registered: bool,
     /// Process-unique instance id (the name under `use_instance_naming`).
     pub(crate) instance: u64,
-    // zones: the task's misfire policy (`None`: the session's `misfire`).
-    pub(crate) misfire: Option<Misfire>,
-    // perf (memory): what most tasks do not set, boxed (`None`: nothing set): the session
-    // keeps every task, and these would double the size of each.
-    pub(crate) more: Option<Box<More>>,
+    // perf (memory): its body, location and settings, shared with its neighbours when
+    // equal (see `shared_setup`).
+    pub(crate) setup: Arc<Setup>,
+    pub(crate) flags: TaskFlags,
 }
 
 /// The settings of a task that most tasks leave unset.
@@ -116,7 +110,7 @@ impl More {
 impl Task {
     /// The settings most tasks leave unset (an empty set when none is).
     pub(crate) fn more(&self) -> &More {
-        self.more.as_deref().unwrap_or(&NOTHING_MORE)
+        self.setup.more.as_deref().unwrap_or(&NOTHING_MORE)
     }
 }
 
@@ -125,8 +119,8 @@ impl std::fmt::Debug for Task {
         f.debug_struct("Task")
             .field("name", &self.name)
             .field("start_cond", &self.start_cond)
-            .field("execution", &self.execution)
-            .field("location", &self.location)
+            .field("execution", &self.setup.execution)
+            .field("location", &self.setup.location)
             .finish_non_exhaustive()
     }
 }
@@ -153,50 +147,53 @@ impl Task {
     #[doc(hidden)]
     pub fn from_def(def: &'static TaskDef) -> Task {
         let call = def.call;
+        let more = Some(Box::new(More {
+            end_cond: def.end_cond.map(Cow::Borrowed),
+            timeout: def.timeout.map(str::to_string),
+            args: def
+                .args
+                .iter()
+                .map(|a| TaskArg {
+                    name: a.name.to_string(),
+                    ty: a.ty,
+                })
+                .collect(),
+            params: def
+                .params
+                .iter()
+                .map(|p| {
+                    let value = match p.value {
+                        BindingValue::Value(make) => TaskParam::Value(make()),
+                        BindingValue::Return(task) => TaskParam::Return(task.to_string()),
+                    };
+                    (p.name.to_string(), value)
+                })
+                .collect(),
+            retry: crate::retry::RetrySpec::from(&def.retry),
+            // zones
+            zone: def.zone.map(|name| TaskZone::Name(name.to_string())),
+        }))
+        .filter(|more| !more.is_empty());
         Task {
             name: Some(TaskName::from(def.name)),
             start_cond: shared_text(def.start_cond.unwrap_or("false")),
-            execution: def.execution,
-            priority: def.priority,
-            flags: def.flags,
-            // async: an `async fn` task's body is its future-making shim.
-            body: match def.async_call {
-                Some(make) => {
-                    Arc::new(crate::kind::AsyncFunctionTask::from_shim(make, def.returns))
-                }
-                None => Arc::new(FunctionTask::new(call, def.returns)),
-            },
-            location: def.location,
-            registered: true,
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
-            misfire: def.misfire,
-            more: Some(Box::new(More {
-                end_cond: def.end_cond.map(Cow::Borrowed),
-                timeout: def.timeout.map(str::to_string),
-                args: def
-                    .args
-                    .iter()
-                    .map(|a| TaskArg {
-                        name: a.name.to_string(),
-                        ty: a.ty,
-                    })
-                    .collect(),
-                params: def
-                    .params
-                    .iter()
-                    .map(|p| {
-                        let value = match p.value {
-                            BindingValue::Value(make) => TaskParam::Value(make()),
-                            BindingValue::Return(task) => TaskParam::Return(task.to_string()),
-                        };
-                        (p.name.to_string(), value)
-                    })
-                    .collect(),
-                retry: crate::retry::RetrySpec::from(&def.retry),
-                // zones
-                zone: def.zone.map(|name| TaskZone::Name(name.to_string())),
-            }))
-            .filter(|more| !more.is_empty()),
+            setup: shared_setup(Setup {
+                // async: an `async fn` task's body is its future-making shim.
+                body: match def.async_call {
+                    Some(make) => {
+                        Arc::new(crate::kind::AsyncFunctionTask::from_shim(make, def.returns))
+                    }
+                    None => Arc::new(FunctionTask::new(call, def.returns)),
+                },
+                location: def.location,
+                more,
+                priority: def.priority,
+                execution: def.execution,
+                misfire: def.misfire,
+                registered: true,
+            }),
+            flags: def.flags,
         }
     }
 
@@ -212,7 +209,7 @@ impl Task {
 
     /// Where the task was defined.
     pub fn location(&self) -> Location {
-        self.location
+        self.setup.location
     }
 
     /// The `start_cond` text.
@@ -227,23 +224,23 @@ impl Task {
 
     /// The execution set on the task (`None`: the session's `task_execution`).
     pub fn execution(&self) -> Option<Execution> {
-        self.execution
+        self.setup.execution
     }
 
     /// The priority (higher is checked first).
     pub fn priority(&self) -> i32 {
-        self.priority
+        self.setup.priority
     }
 
     /// What the task runs: its kind (`kind_name()`, `describe()` for `list`).
     pub fn kind(&self) -> &dyn TaskKind {
-        &*self.body
+        &*self.setup.body
     }
 
     // zones
     /// The misfire policy set on the task (`None`: the session's `misfire`).
     pub fn misfire(&self) -> Option<Misfire> {
-        self.misfire
+        self.setup.misfire
     }
 }
 
@@ -251,7 +248,11 @@ impl Task {
 /// [`TaskBuilder::kind`] (any [`TaskKind`]).
 #[must_use = "a task builder does nothing until `.run(body)` or `.kind(kind)` makes the task"]
 pub struct TaskBuilder {
-    task: Task,
+    name: Option<TaskName>,
+    start_cond: Arc<str>,
+    instance: u64,
+    flags: TaskFlags,
+    setup: Setup,
 }
 
 // perf (memory, start-up): one allocation per task for its body, where a `FunctionTask`
@@ -306,31 +307,31 @@ impl TaskBuilder {
 
     /// The task's rarely set settings, made at the first one given.
     fn more(&mut self) -> &mut More {
-        self.task.more.get_or_insert_with(Box::default)
+        self.setup.more.get_or_insert_with(Box::default)
     }
 
     #[inline]
     fn new(name: Option<TaskName>, location: Location) -> Self {
         TaskBuilder {
-            task: Task {
-                name,
-                start_cond: never_text(),
-                execution: None,
-                priority: 0,
-                flags: TaskFlags::NONE,
+            name,
+            start_cond: never_text(),
+            instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
+            flags: TaskFlags::NONE,
+            setup: Setup {
                 body: Arc::clone(placeholder()),
                 location,
-                registered: false,
-                instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
-                misfire: None,
                 more: None,
+                priority: 0,
+                execution: None,
+                misfire: None,
+                registered: false,
             },
         }
     }
 
     /// Where the task is defined (the file loader gives the task file's line).
     pub(crate) fn at(mut self, location: Location) -> Self {
-        self.task.location = location;
+        self.setup.location = location;
         self
     }
 
@@ -339,7 +340,7 @@ impl TaskBuilder {
     // a task sharing the last text made costs no copy of it.
     #[inline]
     pub fn start_cond(mut self, cond: impl AsRef<str>) -> Self {
-        self.task.start_cond = shared_text(cond.as_ref());
+        self.start_cond = shared_text(cond.as_ref());
         self
     }
 
@@ -351,7 +352,7 @@ impl TaskBuilder {
 
     /// How the task runs (default: the session's `task_execution`).
     pub fn execution(mut self, execution: Execution) -> Self {
-        self.task.execution = Some(execution);
+        self.setup.execution = Some(execution);
         self
     }
 
@@ -364,37 +365,37 @@ impl TaskBuilder {
 
     /// Higher is checked first in each cycle (default 0).
     pub fn priority(mut self, priority: i32) -> Self {
-        self.task.priority = priority;
+        self.setup.priority = priority;
         self
     }
 
     /// Never launched by its condition.
     pub fn disabled(mut self, yes: bool) -> Self {
-        self.task.flags.disabled = yes;
+        self.flags.disabled = yes;
         self
     }
 
     /// Launched at its next turn regardless of `start_cond` and `disabled`.
     pub fn force_run(mut self, yes: bool) -> Self {
-        self.task.flags.force_run = yes;
+        self.flags.force_run = yes;
         self
     }
 
     /// Runs once during start-up, never in cycles.
     pub fn on_startup(mut self, yes: bool) -> Self {
-        self.task.flags.on_startup = yes;
+        self.flags.on_startup = yes;
         self
     }
 
     /// Runs once during shutdown, never in cycles.
     pub fn on_shutdown(mut self, yes: bool) -> Self {
-        self.task.flags.on_shutdown = yes;
+        self.flags.on_shutdown = yes;
         self
     }
 
     /// Runs forever: no timeout, terminated at shutdown.
     pub fn permanent(mut self, yes: bool) -> Self {
-        self.task.flags.permanent = yes;
+        self.flags.permanent = yes;
         self
     }
 
@@ -471,7 +472,7 @@ impl TaskBuilder {
     /// was down (default: the session's `misfire`, itself `RunIfOpen` by default); see
     /// [`Misfire`].
     pub fn misfire(mut self, policy: Misfire) -> Self {
-        self.task.misfire = Some(policy);
+        self.setup.misfire = Some(policy);
         self
     }
 
@@ -615,7 +616,7 @@ impl TaskBuilder {
         Fut::Output: IntoOutcome,
     {
         let returns = <Fut::Output as IntoOutcome>::output_type();
-        self.task.execution.get_or_insert(Execution::Async);
+        self.setup.execution.get_or_insert(Execution::Async);
         self.kind(crate::kind::AsyncFunctionTask::new(body, returns))
     }
 
@@ -630,8 +631,14 @@ impl TaskBuilder {
     /// several tasks).
     #[inline]
     pub fn kind_arc(mut self, kind: Arc<dyn TaskKind>) -> Task {
-        self.task.body = kind;
-        self.task
+        self.setup.body = kind;
+        Task {
+            name: self.name,
+            start_cond: self.start_cond,
+            instance: self.instance,
+            setup: shared_setup(self.setup),
+            flags: self.flags,
+        }
     }
 }
 
@@ -660,19 +667,19 @@ mod tests {
     fn tasks_made_from_one_stateless_function_share_its_body() {
         let make = |name: &str| Task::builder(name).run(|_| 7_u32);
         let (a, b) = (make("a"), make("b"));
-        assert!(Arc::ptr_eq(&a.body, &b.body));
+        assert!(Arc::ptr_eq(&a.setup.body, &b.setup.body));
         // The same function through `run_serde` is another body: it has a codec.
         let serde = |name: &str| Task::builder(name).run_serde(|_| 7_u32);
         let (c, d) = (serde("c"), serde("d"));
-        assert!(Arc::ptr_eq(&c.body, &d.body));
-        assert!(!Arc::ptr_eq(&a.body, &c.body));
+        assert!(Arc::ptr_eq(&c.setup.body, &d.setup.body));
+        assert!(!Arc::ptr_eq(&a.setup.body, &c.setup.body));
         assert!(c.kind().returns().codec().is_some());
         // A closure with state has a body of its own.
         let counted = |n: u32| Task::builder("n").run(move |_| n);
         let (e, f) = (counted(1), counted(2));
-        assert!(!Arc::ptr_eq(&e.body, &f.body));
+        assert!(!Arc::ptr_eq(&e.setup.body, &f.setup.body));
         // Once every task holding a shared body is gone, the next task makes it anew.
-        let kept = Arc::downgrade(&a.body);
+        let kept = Arc::downgrade(&a.setup.body);
         drop((a, b));
         assert!(kept.upgrade().is_none());
     }
@@ -680,7 +687,7 @@ mod tests {
     #[test]
     fn a_task_without_rare_settings_keeps_no_box_for_them() {
         let plain = Task::builder("plain").start_cond("daily").run(|_| ());
-        assert!(plain.more.is_none());
+        assert!(plain.setup.more.is_none());
         let timed = Task::builder("timed").timeout("1 hour").run(|_| ());
         assert_eq!(timed.more().timeout.as_deref(), Some("1 hour"));
         assert!(plain.more().args.is_empty());

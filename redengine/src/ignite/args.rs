@@ -45,7 +45,7 @@ pub(super) fn plan_args(
     tasks: &[(std::borrow::Cow<'_, str>, &Task)],
     problems: &mut Vec<Problem>,
 ) -> Vec<PlannedArg> {
-    let at = Some(task.location);
+    let at = Some(task.setup.location);
     let mismatch =
         |problems: &mut Vec<Problem>, param: &str, expected: TypeInfo, found: &str, what: &str| {
             problems.push(Problem {

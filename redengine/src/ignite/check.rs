@@ -43,7 +43,7 @@ pub(super) fn prepare(
     let returns: HashMap<&str, TypeInfo> = if tasks.iter().any(|(_, t)| !t.more().args.is_empty()) {
         tasks
             .iter()
-            .map(|(n, t)| (n.as_ref(), t.body.returns()))
+            .map(|(n, t)| (n.as_ref(), t.setup.body.returns()))
             .collect()
     } else {
         HashMap::new()
@@ -79,14 +79,22 @@ pub(super) fn prepare(
             _ => TaskName::from(&**name),
         };
         let name: &str = name;
-        let at = Some(task.location);
+        let at = Some(task.setup.location);
         let start = checker.check(&task.start_cond, What::Start(name), at, &mut problems);
         let end = checker.check(task.end_cond(), What::End(name), at, &mut problems);
-        let execution = task.execution.unwrap_or(session.config.task_execution);
-        if !crate::kind::supports(&*task.body, execution) {
-            problems.push(crate::kind::unsupported(name, &*task.body, execution, at));
+        let execution = task
+            .setup
+            .execution
+            .unwrap_or(session.config.task_execution);
+        if !crate::kind::supports(&*task.setup.body, execution) {
+            problems.push(crate::kind::unsupported(
+                name,
+                &*task.setup.body,
+                execution,
+                at,
+            ));
         }
-        let misfire = task.misfire.unwrap_or(session.config.misfire);
+        let misfire = task.setup.misfire.unwrap_or(session.config.misfire);
         // perf (start-up): a task without rare settings next to one like it reads its
         // profile without a look at the settings.
         let profile = match profiles.plain(task, &end, execution, misfire) {
@@ -110,14 +118,14 @@ pub(super) fn prepare(
                     execution,
                     timeout,
                     args: rare.args,
-                    body: task.body.clone(),
+                    body: task.setup.body.clone(),
                     retry: rare.retry,
                     max_instances: rare.max_instances,
                     // zones
                     zone: rare.zone,
                     misfire,
-                    priority: task.priority,
-                    location: task.location,
+                    priority: task.setup.priority,
+                    location: task.setup.location,
                 };
                 profiles.share(profile, task)
             }
@@ -170,7 +178,7 @@ fn rare(
 ) -> Rare {
     // perf (start-up): most tasks set none of these (no `More`): theirs are the session's,
     // known without a look at each setting.
-    if task.more.is_none() {
+    if task.setup.more.is_none() {
         return Rare {
             timeout: session.config.timeout,
             retry: Retry::NONE,
@@ -179,7 +187,7 @@ fn rare(
             zone: session.zone,
         };
     }
-    let at = Some(task.location);
+    let at = Some(task.setup.location);
     let timeout = match &task.more().timeout {
         None => session.config.timeout,
         Some(text) => Timeout::parse(text).unwrap_or_else(|e| {
@@ -194,7 +202,10 @@ fn rare(
         }),
     };
     // retries: the retry policy and instance limit, each bad value a problem.
-    let execution = task.execution.unwrap_or(session.config.task_execution);
+    let execution = task
+        .setup
+        .execution
+        .unwrap_or(session.config.task_execution);
     let once = match task.flags {
         f if f.on_startup => Some("on_startup"),
         f if f.on_shutdown => Some("on_shutdown"),
@@ -573,7 +584,7 @@ mod tests {
             )
             .build()
             .unwrap();
-        assert!(s.tasks[0].more.is_none() && s.tasks[1].more.is_none());
+        assert!(s.tasks[0].setup.more.is_none() && s.tasks[1].setup.more.is_none());
         let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
         assert!(problems.is_empty(), "{problems:?}");
         let hour = Some(std::time::Duration::from_secs(3600));
@@ -625,8 +636,8 @@ mod tests {
         assert_eq!(timeouts, want);
         for (prepared, task) in tasks.iter().zip(&s.tasks) {
             assert_eq!(prepared.name.as_str(), task.name().unwrap());
-            assert_eq!(prepared.location, task.location);
-            assert!(std::sync::Arc::ptr_eq(&prepared.body, &task.body));
+            assert_eq!(prepared.location, task.setup.location);
+            assert!(std::sync::Arc::ptr_eq(&prepared.body, &task.setup.body));
         }
     }
 
@@ -676,7 +687,7 @@ mod tests {
         );
         for (prepared, task) in tasks.iter().zip(&s.tasks) {
             assert!(prepared.name.shares(task.name.as_ref().unwrap()));
-            assert_eq!(prepared.location, task.location);
+            assert_eq!(prepared.location, task.setup.location);
         }
     }
 }

@@ -29,19 +29,23 @@ pub(super) fn dedupe<'s>(
         .loader
         .iter()
         .flat_map(|files| files.tasks())
-        .filter(|t| !excluded.contains(&t.location));
+        .filter(|t| !excluded.contains(&t.setup.location));
     // perf (start-up): programmatic tasks only (the usual case) are in order already: they
     // are read where they are, without a list of their own.
     let sorted = match session.loader {
-        None if !session.tasks.iter().any(|t| t.registered) => None,
+        None if !session.tasks.iter().any(|t| t.setup.registered) => None,
         _ => {
             let mut order: Vec<(usize, &Task)> =
                 session.tasks.iter().chain(loaded).enumerate().collect();
-            if order.iter().any(|(_, t)| t.registered) {
+            if order.iter().any(|(_, t)| t.setup.registered) {
                 order.sort_by_key(|(i, t)| {
                     (
-                        !t.registered,
-                        if t.registered { Some(t.location) } else { None },
+                        !t.setup.registered,
+                        if t.setup.registered {
+                            Some(t.setup.location)
+                        } else {
+                            None
+                        },
                         *i,
                     )
                 });
@@ -71,7 +75,7 @@ pub(super) fn dedupe<'s>(
             (None, true) => Cow::Owned(task.instance.to_string()),
             (None, false) => {
                 problems.push(Problem {
-                    location: Some(task.location),
+                    location: Some(task.setup.location),
                     message: "task has no name; give it one with `Task::builder(\"name\")` or set \
                               the config `use_instance_naming` to true"
                         .to_string(),
@@ -81,7 +85,7 @@ pub(super) fn dedupe<'s>(
         };
         if let Some(problem) = unusable(&name) {
             problems.push(Problem {
-                location: Some(task.location),
+                location: Some(task.setup.location),
                 message: problem,
             });
             continue;
@@ -89,9 +93,12 @@ pub(super) fn dedupe<'s>(
         if hooks {
             let info = TaskInfo {
                 name: name.to_string(),
-                execution: task.execution.unwrap_or(session.config.task_execution),
-                priority: task.priority,
-                location: task.location,
+                execution: task
+                    .setup
+                    .execution
+                    .unwrap_or(session.config.task_execution),
+                priority: task.setup.priority,
+                location: task.setup.location,
             };
             for hook in &session.hooks.task_init {
                 if let Some(post) = hook(&info) {
@@ -110,11 +117,11 @@ pub(super) fn dedupe<'s>(
         };
         match session.config.task_pre_exist {
             TaskPreExist::Raise => {
-                let first = kept[i].1.location;
+                let first = kept[i].1.setup.location;
                 dupes
                     .entry(name)
                     .or_insert_with(|| vec![first])
-                    .push(task.location);
+                    .push(task.setup.location);
             }
             TaskPreExist::Replace => {
                 replaced.push(i);
@@ -159,8 +166,11 @@ pub(super) fn dedupe<'s>(
         post(&info);
     }
     // Check order: priority descending; the sort is stable, so ties keep definition order.
-    if kept.windows(2).any(|w| w[0].1.priority < w[1].1.priority) {
-        kept.sort_by_key(|(_, t)| std::cmp::Reverse(t.priority));
+    if kept
+        .windows(2)
+        .any(|w| w[0].1.setup.priority < w[1].1.setup.priority)
+    {
+        kept.sort_by_key(|(_, t)| std::cmp::Reverse(t.setup.priority));
     }
     kept
 }
@@ -212,7 +222,7 @@ mod tests {
         let kept = super::dedupe(&session, &HashSet::new(), false, &mut problems);
         assert!(problems.is_empty(), "{problems:?}");
         kept.iter()
-            .map(|(n, t)| (n.to_string(), t.priority))
+            .map(|(n, t)| (n.to_string(), t.setup.priority))
             .collect()
     }
 

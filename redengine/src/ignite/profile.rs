@@ -11,9 +11,9 @@ use super::{Args, Retry};
 use crate::execution::Execution;
 use crate::location::Location;
 use crate::misfire::Misfire;
-use crate::task::{Body, Task};
+use crate::task::{same_place, Body, Task};
 
-/// A prepared task's settings, read through the task (`task.timeout`, `task.body` …).
+/// A prepared task's settings, read through the task (`task.timeout`, `task.setup.body` …).
 pub(crate) struct Profile {
     // perf (memory): one parsed condition per distinct text (see `Prepared::start`);
     // most tasks have the default `false`.
@@ -41,7 +41,7 @@ impl Profile {
     fn same(&self, other: &Profile) -> bool {
         Arc::ptr_eq(&self.body, &other.body)
             && Arc::ptr_eq(&self.end, &other.end)
-            && self.location == other.location
+            && same_place(&self.location, &other.location)
             && self.execution == other.execution
             && self.timeout == other.timeout
             && self.priority == other.priority
@@ -80,12 +80,12 @@ impl Profiles {
         misfire: Misfire,
     ) -> Option<Arc<Profile>> {
         let last = self.last.as_ref()?;
-        let same = task.more.is_none()
+        let same = task.setup.more.is_none()
             && self.plain == Some(task.flags.permanent)
-            && Arc::ptr_eq(&last.body, &task.body)
+            && Arc::ptr_eq(&last.body, &task.setup.body)
             && Arc::ptr_eq(&last.end, end)
-            && last.location == task.location
-            && last.priority == task.priority
+            && same_place(&last.location, &task.setup.location)
+            && last.priority == task.setup.priority
             && last.execution == execution
             && last.misfire == misfire;
         same.then(|| Arc::clone(last))
@@ -100,7 +100,7 @@ impl Profiles {
         }
         let shared = Arc::new(profile);
         self.last = Some(Arc::clone(&shared));
-        self.plain = task.more.is_none().then_some(task.flags.permanent);
+        self.plain = task.setup.more.is_none().then_some(task.flags.permanent);
         shared
     }
 }
@@ -130,8 +130,8 @@ mod tests {
     #[test]
     fn only_an_equal_profile_is_shared() {
         let plain = Task::builder("a").run(|_| ());
-        let body = Arc::clone(&plain.body);
-        let other = Task::builder("b").run(|_| 1_u32).body;
+        let body = Arc::clone(&plain.setup.body);
+        let other = Task::builder("b").run(|_| 1_u32).setup.body.clone();
         let mut profiles = Profiles::default();
         let first = profiles.share(profile(&body, 1), &plain);
         assert!(Arc::ptr_eq(

@@ -299,7 +299,7 @@ impl Scheduler<'_> {
                 let name = name_of(task, naming);
                 if let Some(i) = name.as_deref().and_then(|n| self.live(n)) {
                     return Err(change.refused(vec![Problem {
-                        location: Some(task.location),
+                        location: Some(task.setup.location),
                         message: format!(
                             "task name '{}' is taken by the task defined at {}; remove that \
                              task first, or choose another name",
