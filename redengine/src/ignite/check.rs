@@ -1,6 +1,5 @@
 //! The checks of one session: every condition parsed, names resolved, parameters planned.
 
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -8,7 +7,7 @@ use redengine_conditions::{parse, suggest, Condition, KEYWORDS};
 
 use super::args::plan_args;
 use super::fast::FastMap;
-use super::order::dedupe;
+use super::order::{dedupe, Named};
 use super::profile::Profiles;
 use super::{Args, Prepared, Profile, Retry};
 use crate::config::Timeout;
@@ -43,7 +42,7 @@ pub(super) fn prepare(
     let returns: HashMap<&str, TypeInfo> = if tasks.iter().any(|(_, t)| !t.more().args.is_empty()) {
         tasks
             .iter()
-            .map(|(n, t)| (n.as_ref(), t.setup.body.returns()))
+            .map(|(n, t)| (n, t.setup.body.returns()))
             .collect()
     } else {
         HashMap::new()
@@ -68,17 +67,16 @@ pub(super) fn prepare(
 
     let mut prepared = Vec::with_capacity(if only.is_some() { 1 } else { tasks.len() });
     let mut profiles = Profiles::default();
-    for (name, task) in &tasks {
+    for (name, task, own) in tasks.entries() {
         if only.is_some_and(|only| only != name) {
             continue;
         }
         // perf (memory, start-up): a name the task has is shared with it; only a name
         // ignite made (instance naming, `rename`) is a text of its own.
-        let shared = match (name, &task.name) {
-            (Cow::Borrowed(_), Some(own)) => own.clone(),
-            _ => TaskName::from(&**name),
+        let shared = match (own, &task.name) {
+            (true, Some(own)) => own.clone(),
+            _ => TaskName::from(name),
         };
-        let name: &str = name;
         let at = Some(task.setup.location);
         let start = checker.check(&task.start_cond, What::Start(name), at, &mut problems);
         let end = checker.check(task.end_cond(), What::End(name), at, &mut problems);
@@ -173,7 +171,7 @@ fn rare(
     task: &Task,
     params: &Params,
     returns: &HashMap<&str, TypeInfo>,
-    tasks: &[(Cow<'_, str>, &Task)],
+    tasks: &Named<'_>,
     problems: &mut Vec<Problem>,
 ) -> Rare {
     // perf (start-up): most tasks set none of these (no `More`): theirs are the session's,
@@ -245,7 +243,7 @@ fn rare(
 struct Checker<'a, 's> {
     session: &'s Session,
     /// The named tasks; the names are read from here, not copied into a list of their own.
-    tasks: &'a [(Cow<'s, str>, &'s Task)],
+    tasks: &'a Named<'s>,
     /// Name resolution is a hash lookup: a chain of N tasks ignites in O(N), not O(N²).
     /// Made at the first condition that names a task.
     known: Option<FastMap<&'a str, ()>>,
@@ -315,7 +313,7 @@ impl<'a, 's> Checker<'a, 's> {
         };
         let found = problems.len();
         let tasks = self.tasks;
-        let names = || tasks.iter().map(|(n, _)| -> &str { n });
+        let names = || tasks.iter().map(|(n, _)| n);
         for name in cond.task_names() {
             let known = self
                 .known
