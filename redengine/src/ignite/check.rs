@@ -131,7 +131,7 @@ pub(super) fn prepare(
         prepared.push(Prepared {
             name: shared,
             start,
-            hold_until: None,
+            hold_until: super::Hold::default(),
             profile,
             flags: task.flags,
             retired: false,
