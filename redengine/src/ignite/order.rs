@@ -197,6 +197,7 @@ impl<'s> Named<'s> {
         }
     }
 
+    #[inline(always)]
     fn push(&mut self, name: Cow<'s, str>, task: &'s Task) {
         let at = match name {
             Cow::Borrowed(_) if task.name.is_some() => OWN,
@@ -213,6 +214,7 @@ impl<'s> Named<'s> {
     }
 
     /// Each task with its name, and whether that is the task's own (not one ignite made).
+    #[inline]
     pub(super) fn entries(&self) -> impl Iterator<Item = (&str, &'s Task, bool)> + '_ {
         self.list.iter().map(|&(task, at)| match at {
             OWN => (task.name.as_deref().unwrap_or_default(), task, true),
@@ -221,6 +223,7 @@ impl<'s> Named<'s> {
     }
 
     /// Each task with its name.
+    #[inline]
     pub(super) fn iter(&self) -> impl Iterator<Item = (&str, &'s Task)> + '_ {
         self.entries().map(|(name, task, _)| (name, task))
     }

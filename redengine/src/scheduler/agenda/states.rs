@@ -45,13 +45,20 @@ impl States {
     }
 
     /// Appends the next task's state.
+    #[inline]
     pub(super) fn push(&mut self, state: State) {
-        let i = self.packed.len();
-        self.packed.push(PENDING);
-        self.set(i, state);
+        match state {
+            State::Pending => self.packed.push(PENDING),
+            State::Idle => self.packed.push(IDLE),
+            State::Quiet(_) => {
+                self.packed.push(PENDING);
+                self.set(self.packed.len() - 1, state);
+            }
+        }
     }
 
     /// Task `i`'s state (`None`: no such task).
+    #[inline]
     pub(super) fn get(&self, i: usize) -> Option<State> {
         let state = match *self.packed.get(i)? {
             PENDING => State::Pending,
@@ -64,6 +71,7 @@ impl States {
     }
 
     /// Sets task `i`'s state (an index past the end is ignored).
+    #[inline]
     pub(super) fn set(&mut self, i: usize, state: State) {
         let Some(slot) = self.packed.get_mut(i) else {
             return;
@@ -88,6 +96,7 @@ impl States {
 
 /// `at` in nanoseconds since 1970, if it reads back as the same instant and is none of
 /// the other states' values.
+#[inline]
 fn pack(at: DateTime<Utc>) -> Option<i64> {
     if at.timestamp_subsec_nanos() >= 1_000_000_000 {
         return None;
