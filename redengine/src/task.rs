@@ -59,13 +59,10 @@ static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
 #[derive(Clone)]
 pub struct Task {
     pub(crate) name: Option<TaskName>,
-    // perf (memory): tasks with one condition text share one allocation of it (see
-    // `shared_text`): 10,000 tasks made in a loop with one window keep it once.
-    pub(crate) start_cond: Arc<str>,
     /// Process-unique instance id (the name under `use_instance_naming`).
     pub(crate) instance: u64,
-    // perf (memory): its body, location and settings, shared with its neighbours when
-    // equal (see `shared_setup`).
+    // perf (memory): its start condition's text, body, location and settings, shared
+    // with its neighbours when equal (see `shared_setup`).
     pub(crate) setup: Arc<Setup>,
     pub(crate) flags: TaskFlags,
 }
@@ -118,7 +115,7 @@ impl std::fmt::Debug for Task {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Task")
             .field("name", &self.name)
-            .field("start_cond", &self.start_cond)
+            .field("start_cond", &self.setup.start_cond)
             .field("execution", &self.setup.execution)
             .field("location", &self.setup.location)
             .finish_non_exhaustive()
@@ -176,9 +173,9 @@ impl Task {
         .filter(|more| !more.is_empty());
         Task {
             name: Some(TaskName::from(def.name)),
-            start_cond: shared_text(def.start_cond.unwrap_or("false")),
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
             setup: shared_setup(Setup {
+                start_cond: shared_text(def.start_cond.unwrap_or("false")),
                 // async: an `async fn` task's body is its future-making shim.
                 body: match def.async_call {
                     Some(make) => {
@@ -214,7 +211,12 @@ impl Task {
 
     /// The `start_cond` text.
     pub fn start_cond(&self) -> &str {
-        &self.start_cond
+        &self.setup.start_cond
+    }
+
+    /// Gives the task another start condition text (its setup becomes its own if shared).
+    pub(crate) fn set_start_cond(&mut self, text: Arc<str>) {
+        Arc::make_mut(&mut self.setup).start_cond = text;
     }
 
     /// The `end_cond` text.
@@ -249,7 +251,6 @@ impl Task {
 #[must_use = "a task builder does nothing until `.run(body)` or `.kind(kind)` makes the task"]
 pub struct TaskBuilder {
     name: Option<TaskName>,
-    start_cond: Arc<str>,
     instance: u64,
     flags: TaskFlags,
     setup: Setup,
@@ -314,10 +315,10 @@ impl TaskBuilder {
     fn new(name: Option<TaskName>, location: Location) -> Self {
         TaskBuilder {
             name,
-            start_cond: never_text(),
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
             flags: TaskFlags::NONE,
             setup: Setup {
+                start_cond: never_text(),
                 body: Arc::clone(placeholder()),
                 location,
                 more: None,
@@ -340,7 +341,7 @@ impl TaskBuilder {
     // a task sharing the last text made costs no copy of it.
     #[inline]
     pub fn start_cond(mut self, cond: impl AsRef<str>) -> Self {
-        self.start_cond = shared_text(cond.as_ref());
+        self.setup.start_cond = shared_text(cond.as_ref());
         self
     }
 
@@ -634,7 +635,6 @@ impl TaskBuilder {
         self.setup.body = kind;
         Task {
             name: self.name,
-            start_cond: self.start_cond,
             instance: self.instance,
             setup: shared_setup(self.setup),
             flags: self.flags,
@@ -713,17 +713,26 @@ mod tests {
             texts,
             [window.as_str(), window.as_str(), "daily", window.as_str()]
         );
-        assert!(Arc::ptr_eq(&tasks[0].start_cond, &tasks[1].start_cond));
+        assert!(Arc::ptr_eq(
+            &tasks[0].setup.start_cond,
+            &tasks[1].setup.start_cond
+        ));
         // A text made again after another one is a copy of its own, read the same.
-        assert!(!Arc::ptr_eq(&tasks[1].start_cond, &tasks[3].start_cond));
+        assert!(!Arc::ptr_eq(
+            &tasks[1].setup.start_cond,
+            &tasks[3].setup.start_cond
+        ));
         // The default `false`, given or not, is one text for every task.
         let unset = Task::builder("e").run(|_| ());
         let given = Task::builder("f").start_cond("false").run(|_| ());
         assert_eq!((unset.start_cond(), given.start_cond()), ("false", "false"));
-        assert!(Arc::ptr_eq(&unset.start_cond, &given.start_cond));
+        assert!(Arc::ptr_eq(
+            &unset.setup.start_cond,
+            &given.setup.start_cond
+        ));
         // Dropping every task that held a text lets it go: a later equal text is new.
         let again = Task::builder("g").start_cond("every 1 hour").run(|_| ());
-        let kept = Arc::downgrade(&again.start_cond);
+        let kept = Arc::downgrade(&again.setup.start_cond);
         drop(again);
         assert!(kept.upgrade().is_none());
     }

@@ -78,7 +78,7 @@ pub(super) fn prepare(
             _ => TaskName::from(name),
         };
         let at = Some(task.setup.location);
-        let start = checker.check(&task.start_cond, What::Start(name), at, &mut problems);
+        let start = checker.check(&task.setup.start_cond, What::Start(name), at, &mut problems);
         let end = checker.check(task.end_cond(), What::End(name), at, &mut problems);
         let execution = task
             .setup
@@ -527,7 +527,7 @@ mod tests {
         // own (made after another one), `c` and `e` other texts, `e` one of the same
         // length as `a`'s; `f` follows `e` with an equal text of its own.
         let mut f = task("f", "");
-        f.start_cond = std::sync::Arc::from("daily between 10:00 and 11:00");
+        f.set_start_cond(std::sync::Arc::from("daily between 10:00 and 11:00"));
         let s = session(vec![
             task("a", "daily between 08:00 and 09:00"),
             task("b", "daily between 08:00 and 09:00"),
@@ -537,8 +537,8 @@ mod tests {
             f,
         ]);
         assert!(!std::sync::Arc::ptr_eq(
-            &s.tasks[0].start_cond,
-            &s.tasks[3].start_cond
+            &s.tasks[0].setup.start_cond,
+            &s.tasks[3].setup.start_cond
         ));
         let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
         assert!(problems.is_empty(), "{problems:?}");
@@ -556,8 +556,8 @@ mod tests {
             ]
         );
         assert!(!std::sync::Arc::ptr_eq(
-            &s.tasks[4].start_cond,
-            &s.tasks[5].start_cond
+            &s.tasks[4].setup.start_cond,
+            &s.tasks[5].setup.start_cond
         ));
         assert!(std::sync::Arc::ptr_eq(&tasks[4].start, &tasks[5].start));
         assert!(std::sync::Arc::ptr_eq(&tasks[0].start, &tasks[3].start));
@@ -667,7 +667,7 @@ mod tests {
         ]);
         s.tasks.retain(|t| t.name() != Some("b"));
         s.tasks.push(task("b", "every 2 hours"));
-        s.tasks[0].start_cond = crate::task::shared_text("every 3 hours");
+        s.tasks[0].set_start_cond(crate::task::shared_text("every 3 hours"));
         let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
         assert!(problems.is_empty(), "{problems:?}");
         let got: Vec<(&str, String)> = tasks

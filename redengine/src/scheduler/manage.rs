@@ -155,7 +155,7 @@ fn apply_queued(session: &mut Session) -> (Vec<String>, Vec<Problem>) {
             }
             Change::StartCond(name, text) => {
                 for task in session.tasks.iter_mut().filter(|t| named(t, name, naming)) {
-                    task.start_cond = crate::task::shared_text(text);
+                    task.set_start_cond(crate::task::shared_text(text));
                     found = true;
                 }
             }
@@ -365,7 +365,7 @@ impl Scheduler<'_> {
                 self.own_or_refuse(change, name)?;
                 let (mut plan, before) = self.recheck(change, |tasks| {
                     for task in tasks.iter_mut().filter(|t| named(t, name, naming)) {
-                        task.start_cond = crate::task::shared_text(text);
+                        task.set_start_cond(crate::task::shared_text(text));
                     }
                 })?;
                 let Some(at) = plan.tasks.iter().position(|t| t.name == *name) else {
