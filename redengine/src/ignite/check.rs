@@ -95,7 +95,7 @@ pub(super) fn prepare(
         let misfire = task.setup.misfire.unwrap_or(session.config.misfire);
         // perf (start-up): a task without rare settings next to one like it reads its
         // profile without a look at the settings.
-        let profile = match profiles.plain(task, &end, execution, misfire) {
+        let profile = match profiles.plain(task, (&start, &end), execution, misfire) {
             Some(profile) => profile,
             None => {
                 let rare = rare(
@@ -112,6 +112,7 @@ pub(super) fn prepare(
                     _ => None,
                 };
                 let profile = Profile {
+                    start,
                     end,
                     execution,
                     timeout,
@@ -130,7 +131,6 @@ pub(super) fn prepare(
         };
         prepared.push(Prepared {
             name: shared,
-            start,
             hold_until: super::Hold::default(),
             profile,
             flags: task.flags,

@@ -61,16 +61,12 @@ pub(crate) enum Mode {
     Child,
 }
 
-/// A validated task, ready for the cycle: what the loop changes (its condition, flags,
-/// state) inline; what it reads (body, execution, timeout …) in its [`Profile`], which it
-/// reads as its own fields (`task.timeout`).
+/// A validated task, ready for the cycle: what the loop changes (its flags, state) inline;
+/// what it reads (conditions, body, execution, timeout …) in its [`Profile`], which it
+/// reads as its own fields (`task.start`, `task.timeout`).
 pub(crate) struct Prepared {
     // perf (memory): the task's own name, shared (see `TaskName`).
     pub(crate) name: TaskName,
-    // perf (memory): one parsed condition per distinct text, shared by every task that
-    // has that text (a condition is 96 bytes inline, more with its nested parts). The
-    // end condition, which nothing changes while the scheduler runs, is in the profile.
-    pub(crate) start: Arc<Condition>,
     // zones: set at start-up by the `skip` misfire policy, the instant before which its
     // start condition is not asked.
     pub(crate) hold_until: Hold,
@@ -195,6 +191,12 @@ impl Prepared {
         self.body.returns()
     }
 
+    /// Gives the task another start condition; returns the one it had. Its profile
+    /// becomes its own if its neighbours share it: theirs do not change.
+    pub(crate) fn set_start(&mut self, start: Arc<Condition>) -> Arc<Condition> {
+        std::mem::replace(&mut Arc::make_mut(&mut self.profile).start, start)
+    }
+
     /// The task as runs carry it (hooks see its [`RunInfo::task_info`]).
     pub(crate) fn info(&self) -> RunInfo {
         RunInfo {
@@ -271,8 +273,32 @@ mod tests {
     }
 
     #[test]
+    fn a_new_start_condition_is_the_tasks_own() {
+        let task = |name: &str| crate::Task::builder(name).start_cond("daily").run(|_| ());
+        let session = crate::Session::builder()
+            .log_memory()
+            .with_tasks([task("a"), task("b"), task("c")])
+            .build()
+            .unwrap();
+        let mut plan = super::ignite(&session, super::Mode::Check).unwrap();
+        let tasks = &mut plan.tasks;
+        assert!(std::sync::Arc::ptr_eq(&tasks[0].profile, &tasks[1].profile));
+        let hourly = std::sync::Arc::new(redengine_conditions::parse("every 1 hour").unwrap());
+        let old = tasks[1].set_start(std::sync::Arc::clone(&hourly));
+        assert_eq!(old.to_string(), "daily");
+        let shown: Vec<String> = tasks.iter().map(|t| t.start.to_string()).collect();
+        assert_eq!(shown, ["daily", &*hourly.to_string(), "daily"]);
+        assert!(std::sync::Arc::ptr_eq(&tasks[0].profile, &tasks[2].profile));
+        assert!(!std::sync::Arc::ptr_eq(
+            &tasks[0].profile,
+            &tasks[1].profile
+        ));
+        assert!(std::sync::Arc::ptr_eq(&tasks[0].body, &tasks[1].body));
+    }
+
+    #[test]
     fn a_prepared_task_stays_small() {
         // What a task costs the scheduler, beside its share of a profile (see `Profile`).
-        assert_eq!(std::mem::size_of::<Prepared>(), 48);
+        assert_eq!(std::mem::size_of::<Prepared>(), 40);
     }
 }

@@ -1,6 +1,6 @@
-//! What a prepared task is besides its name, conditions and state: how it runs (body,
-//! execution, timeout, retries, zone …) and where it was defined. Tasks made in a row
-//! with one profile share it.
+//! What a prepared task is besides its name, flags and state: its conditions, how it
+//! runs (body, execution, timeout, retries, zone …) and where it was defined. Tasks made
+//! in a row with one profile share it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,10 +13,15 @@ use crate::location::Location;
 use crate::misfire::Misfire;
 use crate::task::{same_place, Body, Task};
 
-/// A prepared task's settings, read through the task (`task.timeout`, `task.setup.body` …).
+/// A prepared task's conditions and settings, read through the task (`task.start`,
+/// `task.timeout`, `task.body` …).
+#[derive(Clone)]
 pub(crate) struct Profile {
-    // perf (memory): one parsed condition per distinct text (see `Prepared::start`);
-    // most tasks have the default `false`.
+    // perf (memory): one parsed condition per distinct text, shared by every task that
+    // has that text (a condition is 96 bytes inline, more with its nested parts). A new
+    // start condition through a handle gives the task a profile of its own.
+    pub(crate) start: Arc<Condition>,
+    // Most tasks have the default `false`.
     pub(crate) end: Arc<Condition>,
     pub(crate) execution: Execution,
     /// `None`: no timeout.
@@ -40,6 +45,7 @@ impl Profile {
     /// body, and no arguments (arguments are rare; they are not compared).
     fn same(&self, other: &Profile) -> bool {
         Arc::ptr_eq(&self.body, &other.body)
+            && Arc::ptr_eq(&self.start, &other.start)
             && Arc::ptr_eq(&self.end, &other.end)
             && same_place(&self.location, &other.location)
             && self.execution == other.execution
@@ -70,12 +76,12 @@ pub(super) struct Profiles {
 
 impl Profiles {
     /// For `task` without rare settings, the last profile if it is one of such a task
-    /// with the same body, location, priority, permanence, `end`, `execution` and
-    /// `misfire`: everything else is the session's, the same for both.
+    /// with the same body, location, priority, permanence, conditions (`start`, `end`),
+    /// `execution` and `misfire`: everything else is the session's, the same for both.
     pub(super) fn plain(
         &self,
         task: &Task,
-        end: &Arc<Condition>,
+        (start, end): (&Arc<Condition>, &Arc<Condition>),
         execution: Execution,
         misfire: Misfire,
     ) -> Option<Arc<Profile>> {
@@ -83,6 +89,7 @@ impl Profiles {
         let same = task.setup.more.is_none()
             && self.plain == Some(task.flags.permanent)
             && Arc::ptr_eq(&last.body, &task.setup.body)
+            && Arc::ptr_eq(&last.start, start)
             && Arc::ptr_eq(&last.end, end)
             && same_place(&last.location, &task.setup.location)
             && last.priority == task.setup.priority
@@ -112,8 +119,10 @@ mod tests {
 
     fn profile(body: &Body, line: u32) -> Profile {
         static NEVER: std::sync::OnceLock<Arc<Condition>> = std::sync::OnceLock::new();
+        let never = NEVER.get_or_init(|| Arc::new(Condition::False));
         Profile {
-            end: Arc::clone(NEVER.get_or_init(|| Arc::new(Condition::False))),
+            start: Arc::clone(never),
+            end: Arc::clone(never),
             execution: Execution::Main,
             timeout: None,
             args: Args::NONE,
@@ -138,8 +147,9 @@ mod tests {
             &first,
             &profiles.share(profile(&body, 1), &plain)
         ));
-        let changes: [fn(&mut Profile); 9] = [
+        let changes: [fn(&mut Profile); 10] = [
             |p| p.end = Arc::new(Condition::False),
+            |p| p.start = Arc::new(Condition::False),
             |p| p.zone = Zone::Local,
             |p| p.location.line = 2,
             |p| p.execution = Execution::Thread,

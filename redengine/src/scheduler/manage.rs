@@ -372,7 +372,7 @@ impl Scheduler<'_> {
                     return Err(self.undo(change, before, "ignite left the task out".into()));
                 };
                 let new = plan.tasks.swap_remove(at);
-                let old = std::mem::replace(&mut self.tasks[i].start, new.start);
+                let old = self.tasks[i].set_start(std::sync::Arc::clone(&new.start));
                 self.slots.leave(i);
                 Ok(format!(
                     "start_cond of task '{name}' changed through a SessionHandle from `{old}` \
