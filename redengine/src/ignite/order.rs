@@ -65,8 +65,7 @@ pub(super) fn dedupe<'s>(
     // deduplication O(N) instead of a scan per task.
     let mut kept = Named::with_capacity(count);
     let mut replaced: Vec<usize> = Vec::new();
-    let mut index: FastMap<Cow<'s, str>, usize> = FastMap::default();
-    index.reserve(count);
+    let mut index = NameIndex::with_capacity(count);
     let mut dupes: HashMap<Cow<'s, str>, Vec<Location>> = HashMap::new();
     let mut posts: Vec<(AfterInit, TaskInfo)> = Vec::new();
     for task in order {
@@ -107,13 +106,9 @@ pub(super) fn dedupe<'s>(
             }
         }
         // perf (start-up): one hash and probe a new name, not a lookup then an insert.
-        let i = match index.entry(name.clone()) {
-            Entry::Vacant(slot) => {
-                slot.insert(kept.len());
-                kept.push(name, task);
-                continue;
-            }
-            Entry::Occupied(slot) => *slot.get(),
+        let Some(i) = index.get_or_insert(&name, kept.len()) else {
+            kept.push(name, task);
+            continue;
         };
         match session.config.task_pre_exist {
             TaskPreExist::Raise => {
@@ -125,17 +120,18 @@ pub(super) fn dedupe<'s>(
             }
             TaskPreExist::Replace => {
                 replaced.push(i);
-                index.insert(name.clone(), kept.len());
+                index.insert(&name, kept.len());
                 kept.push(name, task);
             }
             TaskPreExist::Ignore => {}
             TaskPreExist::Rename => {
                 let fresh = (1..)
                     .map(|i| format!("{name} - {i}"))
-                    .find(|n| !index.contains_key(n.as_str()))
+                    .find(|n| index.get(n).is_none())
                     .unwrap_or_else(|| format!("{name} - {}", task.instance));
-                index.insert(Cow::Owned(fresh.clone()), kept.len());
-                kept.push(Cow::Owned(fresh), task);
+                let fresh = Cow::Owned(fresh);
+                index.insert(&fresh, kept.len());
+                kept.push(fresh, task);
             }
         }
     }
@@ -174,6 +170,83 @@ pub(super) fn dedupe<'s>(
         list.sort_by_key(|(t, _)| std::cmp::Reverse(t.setup.priority));
     }
     kept
+}
+
+// perf (memory): the index is the largest thing ignite makes (with 10,000 tasks, 16,384
+// slots); a slot is 24 bytes with the name borrowed from its task, where a `Cow` of it
+// made 32. The names ignite makes have a map of their own (empty but for instance naming
+// and `rename`).
+/// Name → position in the named list, for the names of the tasks and those ignite made.
+struct NameIndex<'s> {
+    own: FastMap<&'s str, u32>,
+    made: FastMap<String, u32>,
+}
+
+impl<'s> NameIndex<'s> {
+    fn with_capacity(n: usize) -> Self {
+        let mut own = FastMap::default();
+        own.reserve(n);
+        NameIndex {
+            own,
+            made: FastMap::default(),
+        }
+    }
+
+    /// The position of `name`.
+    fn get(&self, name: &str) -> Option<usize> {
+        let at = self.own.get(name).or_else(|| self.made.get(name))?;
+        Some(*at as usize)
+    }
+
+    /// Sets the position of `name`, wherever it is kept.
+    // The `Cow`'s variant says where a new name goes: borrowed, it lives as long as the
+    // session; made, the index keeps a copy.
+    #[allow(clippy::ptr_arg)]
+    fn insert(&mut self, name: &Cow<'s, str>, at: usize) {
+        let at = position(at);
+        if let Some(slot) = self
+            .own
+            .get_mut(&**name)
+            .or_else(|| self.made.get_mut(&**name))
+        {
+            *slot = at;
+            return;
+        }
+        match name {
+            Cow::Borrowed(own) => self.own.insert(own, at),
+            Cow::Owned(made) => self.made.insert(made.clone(), at),
+        };
+    }
+
+    /// The position of `name`, if it has one; else `name` is at `at` from now on.
+    // perf (start-up): a task's own name new to the index (the usual case) costs one hash
+    // and probe, not a lookup then an insert.
+    #[inline]
+    #[allow(clippy::ptr_arg)]
+    fn get_or_insert(&mut self, name: &Cow<'s, str>, at: usize) -> Option<usize> {
+        if let Cow::Borrowed(own) = name {
+            if self.made.is_empty() {
+                return match self.own.entry(own) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(position(at));
+                        None
+                    }
+                    Entry::Occupied(slot) => Some(*slot.get() as usize),
+                };
+            }
+        }
+        let found = self.get(name);
+        if found.is_none() {
+            self.insert(name, at);
+        }
+        found
+    }
+}
+
+/// A position in the named list as the index keeps it (past 4,294,967,295 tasks it
+/// saturates, which no memory holds).
+fn position(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
 }
 
 /// The named tasks in check order: each task, and its name.
@@ -304,6 +377,27 @@ mod tests {
             ("a - 1", 0),
         ];
         assert_eq!(got, want.map(|(n, p)| (n.to_string(), p)));
+    }
+
+    #[test]
+    fn a_name_ignite_made_is_taken_for_the_tasks_after_it() {
+        // "a - 1" is made for the second "a"; the task named "a - 1" after it is a
+        // duplicate of that name, as of any other.
+        // (Priorities alternate 0, 1: higher first.)
+        let got = order(TaskPreExist::Rename, &["a", "a", "a - 1", "a - 1"]);
+        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a - 1", "a - 1 - 2", "a", "a - 1 - 1"]);
+        let got = order(TaskPreExist::Replace, &["a", "a", "b", "a"]);
+        assert_eq!(got, [("a".to_string(), 1), ("b".to_string(), 0)]);
+        let mut index = super::NameIndex::with_capacity(2);
+        let made = std::borrow::Cow::Owned("x".to_string());
+        assert_eq!(index.get_or_insert(&made, 0), None);
+        assert_eq!(
+            index.get_or_insert(&std::borrow::Cow::Borrowed("x"), 1),
+            Some(0)
+        );
+        index.insert(&std::borrow::Cow::Borrowed("x"), 2);
+        assert_eq!((index.get("x"), index.own.len()), (Some(2), 0));
     }
 
     #[test]
