@@ -117,7 +117,6 @@ pub(super) fn prepare(
                     execution,
                     timeout,
                     args: rare.args,
-                    body: task.setup.body.clone(),
                     retry: rare.retry,
                     max_instances: rare.max_instances,
                     // zones
@@ -133,6 +132,7 @@ pub(super) fn prepare(
             name: shared,
             hold_until: super::Hold::default(),
             profile,
+            body: task.setup.body.clone(),
             flags: task.flags,
             retired: false,
         });

@@ -31,7 +31,7 @@ pub(crate) use self::fast::FastMap;
 use crate::registry::TaskFlags;
 use crate::retry::RetryPolicy;
 use crate::session::Session;
-use crate::task::TaskName;
+use crate::task::{Body, TaskName};
 use crate::value::TypeInfo;
 
 pub(crate) use args::{PlannedArg, Source};
@@ -61,9 +61,9 @@ pub(crate) enum Mode {
     Child,
 }
 
-/// A validated task, ready for the cycle: what the loop changes (its flags, state) inline;
-/// what it reads (conditions, body, execution, timeout …) in its [`Profile`], which it
-/// reads as its own fields (`task.start`, `task.timeout`).
+/// A validated task, ready for the cycle: what the loop changes (its flags, state) and its
+/// body inline; what it reads (conditions, execution, timeout …) in its [`Profile`], which
+/// it reads as its own fields (`task.start`, `task.timeout`).
 pub(crate) struct Prepared {
     // perf (memory): the task's own name, shared (see `TaskName`).
     pub(crate) name: TaskName,
@@ -72,6 +72,7 @@ pub(crate) struct Prepared {
     pub(crate) hold_until: Hold,
     // perf (memory): shared with its neighbours when equal (see `Profiles`).
     pub(crate) profile: Arc<Profile>,
+    pub(crate) body: Body,
     pub(crate) flags: TaskFlags,
     /// Removed or replaced by a task-file reload: never launched again.
     pub(crate) retired: bool,
@@ -297,8 +298,26 @@ mod tests {
     }
 
     #[test]
+    fn tasks_with_bodies_of_their_own_share_a_profile() {
+        // A closure with state is a body of its own for each task.
+        let task = |i: u32| crate::Task::builder(format!("t{i}")).run(move |_| i);
+        let session = crate::Session::builder()
+            .log_memory()
+            .with_tasks((0..3).map(task))
+            .build()
+            .unwrap();
+        let plan = super::ignite(&session, super::Mode::Check).unwrap();
+        let tasks = &plan.tasks;
+        assert!(!std::sync::Arc::ptr_eq(&tasks[0].body, &tasks[1].body));
+        assert!(std::sync::Arc::ptr_eq(&tasks[0].profile, &tasks[2].profile));
+        for (prepared, task) in tasks.iter().zip(&session.tasks) {
+            assert!(std::sync::Arc::ptr_eq(&prepared.body, &task.setup.body));
+        }
+    }
+
+    #[test]
     fn a_prepared_task_stays_small() {
         // What a task costs the scheduler, beside its share of a profile (see `Profile`).
-        assert_eq!(std::mem::size_of::<Prepared>(), 40);
+        assert_eq!(std::mem::size_of::<Prepared>(), 56);
     }
 }

@@ -1,6 +1,6 @@
-//! What a prepared task is besides its name, flags and state: its conditions, how it
-//! runs (body, execution, timeout, retries, zone …) and where it was defined. Tasks made
-//! in a row with one profile share it.
+//! What a prepared task is besides its name, body, flags and state: its conditions, how
+//! it runs (execution, timeout, retries, zone …) and where it was defined. Tasks made in
+//! a row with one profile share it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,10 +11,10 @@ use super::{Args, Retry};
 use crate::execution::Execution;
 use crate::location::Location;
 use crate::misfire::Misfire;
-use crate::task::{same_place, Body, Task};
+use crate::task::{same_place, Task};
 
 /// A prepared task's conditions and settings, read through the task (`task.start`,
-/// `task.timeout`, `task.body` …).
+/// `task.timeout`, `task.location` …).
 #[derive(Clone)]
 pub(crate) struct Profile {
     // perf (memory): one parsed condition per distinct text, shared by every task that
@@ -28,7 +28,6 @@ pub(crate) struct Profile {
     pub(crate) timeout: Option<Duration>,
     // perf (memory): most tasks take no argument: 8 bytes, not a boxed slice's 16.
     pub(crate) args: Args,
-    pub(crate) body: Body,
     pub(crate) priority: i32,
     pub(crate) location: Location,
     // retries: when failed runs are tried again, and how many runs may overlap.
@@ -41,11 +40,10 @@ pub(crate) struct Profile {
 }
 
 impl Profile {
-    /// Whether a task with `self` may read `other` instead: every setting equal, the same
-    /// body, and no arguments (arguments are rare; they are not compared).
+    /// Whether a task with `self` may read `other` instead: every setting equal, and no
+    /// arguments (arguments are rare; they are not compared).
     fn same(&self, other: &Profile) -> bool {
-        Arc::ptr_eq(&self.body, &other.body)
-            && Arc::ptr_eq(&self.start, &other.start)
+        Arc::ptr_eq(&self.start, &other.start)
             && Arc::ptr_eq(&self.end, &other.end)
             && same_place(&self.location, &other.location)
             && self.execution == other.execution
@@ -62,9 +60,11 @@ impl Profile {
 
 // perf (memory): the session keeps each task and the scheduler what it prepared from it;
 // a profile inline made the prepared task 144 bytes. Tasks made in a loop (one call site,
-// one stateless body, the session's defaults) have one profile: shared, a prepared task is
-// 64 bytes. Like condition texts, only the last profile is compared (a constant cost a
-// task); a task whose profile differs from its neighbour's has its own.
+// one condition text, the session's defaults) have one profile: shared, a prepared task
+// is 56 bytes. The body is not in it: a closure with state is a body of its own for each
+// task, and would make each profile its own. Like condition texts, only the last profile
+// is compared (a constant cost a task); a task whose profile differs from its neighbour's
+// has its own.
 /// Shares a profile with the task prepared before, if equal.
 #[derive(Default)]
 pub(super) struct Profiles {
@@ -76,7 +76,7 @@ pub(super) struct Profiles {
 
 impl Profiles {
     /// For `task` without rare settings, the last profile if it is one of such a task
-    /// with the same body, location, priority, permanence, conditions (`start`, `end`),
+    /// with the same location, priority, permanence, conditions (`start`, `end`),
     /// `execution` and `misfire`: everything else is the session's, the same for both.
     pub(super) fn plain(
         &self,
@@ -88,7 +88,6 @@ impl Profiles {
         let last = self.last.as_ref()?;
         let same = task.setup.more.is_none()
             && self.plain == Some(task.flags.permanent)
-            && Arc::ptr_eq(&last.body, &task.setup.body)
             && Arc::ptr_eq(&last.start, start)
             && Arc::ptr_eq(&last.end, end)
             && same_place(&last.location, &task.setup.location)
@@ -117,7 +116,7 @@ mod tests {
     use super::*;
     use crate::retry::RetryPolicy;
 
-    fn profile(body: &Body, line: u32) -> Profile {
+    fn profile(line: u32) -> Profile {
         static NEVER: std::sync::OnceLock<Arc<Condition>> = std::sync::OnceLock::new();
         let never = NEVER.get_or_init(|| Arc::new(Condition::False));
         Profile {
@@ -126,7 +125,6 @@ mod tests {
             execution: Execution::Main,
             timeout: None,
             args: Args::NONE,
-            body: Arc::clone(body),
             priority: 0,
             location: Location::new("a.rs", line, 1),
             retry: Retry::NONE,
@@ -139,14 +137,9 @@ mod tests {
     #[test]
     fn only_an_equal_profile_is_shared() {
         let plain = Task::builder("a").run(|_| ());
-        let body = Arc::clone(&plain.setup.body);
-        let other = Task::builder("b").run(|_| 1_u32).setup.body.clone();
         let mut profiles = Profiles::default();
-        let first = profiles.share(profile(&body, 1), &plain);
-        assert!(Arc::ptr_eq(
-            &first,
-            &profiles.share(profile(&body, 1), &plain)
-        ));
+        let first = profiles.share(profile(1), &plain);
+        assert!(Arc::ptr_eq(&first, &profiles.share(profile(1), &plain)));
         let changes: [fn(&mut Profile); 10] = [
             |p| p.end = Arc::new(Condition::False),
             |p| p.start = Arc::new(Condition::False),
@@ -165,22 +158,16 @@ mod tests {
             },
         ];
         for change in changes {
-            let mut changed = profile(&body, 1);
+            let mut changed = profile(1);
             change(&mut changed);
             let mut profiles = Profiles::default();
-            let first = profiles.share(profile(&body, 1), &plain);
+            let first = profiles.share(profile(1), &plain);
             assert!(!Arc::ptr_eq(&first, &profiles.share(changed, &plain)));
         }
         let mut profiles = Profiles::default();
-        let first = profiles.share(profile(&body, 1), &plain);
-        assert!(!Arc::ptr_eq(
-            &first,
-            &profiles.share(profile(&other, 1), &plain)
-        ));
+        let first = profiles.share(profile(1), &plain);
+        assert!(!Arc::ptr_eq(&first, &profiles.share(profile(2), &plain)));
         // Only the last one is compared: after another profile, an equal one is new.
-        assert!(!Arc::ptr_eq(
-            &first,
-            &profiles.share(profile(&body, 1), &plain)
-        ));
+        assert!(!Arc::ptr_eq(&first, &profiles.share(profile(1), &plain)));
     }
 }
