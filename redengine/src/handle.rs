@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use redengine_conditions::Condition;
 
 use crate::error::{Error, ErrorKind, Problem, Result};
 use crate::event::Event;
@@ -15,6 +14,10 @@ use crate::log::Action;
 use crate::params::Params;
 use crate::termination::{TerminationFlag, TerminationReason};
 use crate::value::Value;
+
+mod published;
+
+pub(crate) use published::Published;
 
 /// State shared between the scheduler and every [`SessionHandle`].
 pub(crate) struct Control {
@@ -274,120 +277,6 @@ pub(crate) struct Desk {
     next_id: u64,
 }
 
-// perf (memory): the task list the loop publishes at its first turn and after each change,
-// for callers that cannot wait for the loop. Compact — the names in one buffer, the start
-// conditions shared with the scheduler's tasks (their display made when the list is
-// read), the last records only of the tasks that have one — and refilled in place: with
-// 10,000 tasks a list of `TaskState`s (two strings each) cost 1.5 MB a copy; this costs
-// 8 bytes a task and its name, and 20 more for a task with a record.
-/// The task list as the loop last published it; [`Published::states`] makes the
-/// [`TaskState`]s a caller gets.
-#[derive(Default)]
-pub(crate) struct Published {
-    names: String,
-    /// The start conditions, a run of neighbours sharing one condition kept once.
-    conds: Vec<Arc<Condition>>,
-    entries: Vec<PublishedTask>,
-    /// (entry, its last record) for the entries that have one, in entry order.
-    lasts: Vec<(u32, Action, DateTime<Utc>)>,
-}
-
-/// One task of a [`Published`] list: its name ends at `names[..to]` (and starts where the
-/// entry before it ends); `cond` is its start condition's index in `conds`, times 4, plus
-/// [`DISABLED`] and [`RUNNING`].
-struct PublishedTask {
-    to: u32,
-    cond: u32,
-}
-
-/// The bit of a [`PublishedTask`]'s `cond` set for a disabled task.
-const DISABLED: u32 = 1;
-/// The bit set for a task with a run in flight.
-const RUNNING: u32 = 2;
-
-impl Published {
-    /// Empties the list, keeping its room for the next one.
-    pub(crate) fn clear(&mut self) {
-        self.names.clear();
-        self.conds.clear();
-        self.entries.clear();
-        self.lasts.clear();
-    }
-
-    /// Room for `n` more tasks whose names take `names` bytes.
-    pub(crate) fn reserve(&mut self, n: usize, names: usize) {
-        self.entries.reserve_exact(n);
-        self.names.reserve_exact(names);
-    }
-
-    /// Appends a task.
-    // perf (start-up): called for every task at each publication (the first one comes
-    // before the first cycle): inlined into the loop that calls it.
-    #[inline]
-    pub(crate) fn push(
-        &mut self,
-        name: &str,
-        start_cond: &Arc<Condition>,
-        disabled: bool,
-        running: bool,
-        last: Option<(Action, DateTime<Utc>)>,
-    ) {
-        // Offsets as u32 keep an entry small; past 4 GiB of names (or a billion
-        // conditions) they saturate.
-        let offset = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        self.names.push_str(name);
-        // Tasks sharing a condition are usually neighbours: only the latest one is compared
-        // (a constant cost a task; at worst every task adds its own).
-        if !self
-            .conds
-            .last()
-            .is_some_and(|c| Arc::ptr_eq(c, start_cond))
-        {
-            self.conds.push(Arc::clone(start_cond));
-        }
-        let cond = offset(self.conds.len() - 1).min(u32::MAX >> 2) << 2
-            | if disabled { DISABLED } else { 0 }
-            | if running { RUNNING } else { 0 };
-        if let Some((action, at)) = last {
-            self.lasts.push((offset(self.entries.len()), action, at));
-        }
-        self.entries.push(PublishedTask {
-            to: offset(self.names.len()),
-            cond,
-        });
-    }
-
-    /// The list as [`SessionHandle::tasks`] returns it.
-    pub(crate) fn states(&self) -> Vec<TaskState> {
-        // Each condition displayed once, however many tasks share it.
-        let shown: Vec<String> = self.conds.iter().map(ToString::to_string).collect();
-        let mut lasts = self.lasts.iter().peekable();
-        let mut from = 0;
-        let mut states = Vec::with_capacity(self.entries.len());
-        for (i, e) in self.entries.iter().enumerate() {
-            let last = lasts
-                .next_if(|(at, _, _)| *at as usize == i)
-                .map(|(_, action, at)| (*action, *at));
-            states.push(TaskState {
-                name: self
-                    .names
-                    .get(from..e.to as usize)
-                    .unwrap_or_default()
-                    .to_string(),
-                start_cond: shown
-                    .get((e.cond >> 2) as usize)
-                    .cloned()
-                    .unwrap_or_default(),
-                disabled: e.cond & DISABLED != 0,
-                running: e.cond & RUNNING != 0,
-                last,
-            });
-            from = e.to as usize;
-        }
-        states
-    }
-}
-
 impl Desk {
     /// Whether the loop will answer a caller on this thread.
     fn answers_here(&self) -> bool {
@@ -525,42 +414,5 @@ impl SessionHandle {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_published_list_reads_back_each_task_with_its_own_start_condition() {
-        use chrono::TimeZone;
-        let parse = |text| Arc::new(redengine_conditions::parse(text).unwrap());
-        let (daily, hourly) = (parse("daily"), parse("every 1 hour"));
-        let at = Utc.with_ymd_and_hms(2024, 1, 1, 8, 0, 0).unwrap();
-        let mut list = Published::default();
-        for _ in 0..2 {
-            list.clear();
-            list.reserve(4, 4);
-            list.push("a", &daily, false, false, None);
-            list.push("bb", &daily, true, false, Some((Action::Run, at)));
-            list.push("c", &hourly, false, true, None);
-            list.push("", &daily, true, true, Some((Action::Success, at)));
-        }
-        let got: Vec<_> = list
-            .states()
-            .into_iter()
-            .map(|t| (t.name, t.start_cond, t.disabled, t.running, t.last))
-            .collect();
-        let want = [
-            ("a", "daily", false, false, None),
-            ("bb", "daily", true, false, Some((Action::Run, at))),
-            ("c", "every 1 hour", false, true, None),
-            ("", "daily", true, true, Some((Action::Success, at))),
-        ]
-        .map(|(n, c, d, r, l)| (n.to_string(), c.to_string(), d, r, l));
-        assert_eq!(got, want);
-        // Neighbours sharing a condition keep it once; only tasks with a record keep one.
-        assert_eq!((list.conds.len(), list.lasts.len()), (3, 2));
     }
 }

@@ -18,9 +18,12 @@ use crate::value::{TypeInfo, Value};
 use redengine_conditions::Zone;
 
 pub(crate) mod name;
+mod setup;
 mod share;
 
 pub(crate) use name::TaskName;
+use setup::shared_setup;
+pub(crate) use setup::{same_place, Setup};
 
 pub(crate) use share::shared_text;
 use share::{never_text, stateless_body, Made};
@@ -56,24 +59,12 @@ static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
 #[derive(Clone)]
 pub struct Task {
     pub(crate) name: Option<TaskName>,
-    // perf (memory): tasks with one condition text share one allocation of it (see
-    // `shared_text`): 10,000 tasks made in a loop with one window keep it once.
-    pub(crate) start_cond: Arc<str>,
-    pub(crate) execution: Option<Execution>,
-    pub(crate) priority: i32,
-    pub(crate) flags: TaskFlags,
-    // perf (memory): what a run returns is the body's `returns()`, not kept a second time.
-    pub(crate) body: Body,
-    pub(crate) location: Location,
-    /// Registered with `#[task]`: ordered by location rather than insertion.
-    pub(crate) registered: bool,
     /// Process-unique instance id (the name under `use_instance_naming`).
     pub(crate) instance: u64,
-    // zones: the task's misfire policy (`None`: the session's `misfire`).
-    pub(crate) misfire: Option<Misfire>,
-    // perf (memory): what most tasks do not set, boxed (`None`: nothing set): the session
-    // keeps every task, and these would double the size of each.
-    pub(crate) more: Option<Box<More>>,
+    // perf (memory): its start condition's text, body, location and settings, shared
+    // with its neighbours when equal (see `shared_setup`).
+    pub(crate) setup: Arc<Setup>,
+    pub(crate) flags: TaskFlags,
 }
 
 /// The settings of a task that most tasks leave unset.
@@ -116,7 +107,7 @@ impl More {
 impl Task {
     /// The settings most tasks leave unset (an empty set when none is).
     pub(crate) fn more(&self) -> &More {
-        self.more.as_deref().unwrap_or(&NOTHING_MORE)
+        self.setup.more.as_deref().unwrap_or(&NOTHING_MORE)
     }
 }
 
@@ -124,9 +115,9 @@ impl std::fmt::Debug for Task {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Task")
             .field("name", &self.name)
-            .field("start_cond", &self.start_cond)
-            .field("execution", &self.execution)
-            .field("location", &self.location)
+            .field("start_cond", &self.setup.start_cond)
+            .field("execution", &self.setup.execution)
+            .field("location", &self.setup.location)
             .finish_non_exhaustive()
     }
 }
@@ -153,50 +144,53 @@ impl Task {
     #[doc(hidden)]
     pub fn from_def(def: &'static TaskDef) -> Task {
         let call = def.call;
+        let more = Some(Box::new(More {
+            end_cond: def.end_cond.map(Cow::Borrowed),
+            timeout: def.timeout.map(str::to_string),
+            args: def
+                .args
+                .iter()
+                .map(|a| TaskArg {
+                    name: a.name.to_string(),
+                    ty: a.ty,
+                })
+                .collect(),
+            params: def
+                .params
+                .iter()
+                .map(|p| {
+                    let value = match p.value {
+                        BindingValue::Value(make) => TaskParam::Value(make()),
+                        BindingValue::Return(task) => TaskParam::Return(task.to_string()),
+                    };
+                    (p.name.to_string(), value)
+                })
+                .collect(),
+            retry: crate::retry::RetrySpec::from(&def.retry),
+            // zones
+            zone: def.zone.map(|name| TaskZone::Name(name.to_string())),
+        }))
+        .filter(|more| !more.is_empty());
         Task {
             name: Some(TaskName::from(def.name)),
-            start_cond: shared_text(def.start_cond.unwrap_or("false")),
-            execution: def.execution,
-            priority: def.priority,
-            flags: def.flags,
-            // async: an `async fn` task's body is its future-making shim.
-            body: match def.async_call {
-                Some(make) => {
-                    Arc::new(crate::kind::AsyncFunctionTask::from_shim(make, def.returns))
-                }
-                None => Arc::new(FunctionTask::new(call, def.returns)),
-            },
-            location: def.location,
-            registered: true,
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
-            misfire: def.misfire,
-            more: Some(Box::new(More {
-                end_cond: def.end_cond.map(Cow::Borrowed),
-                timeout: def.timeout.map(str::to_string),
-                args: def
-                    .args
-                    .iter()
-                    .map(|a| TaskArg {
-                        name: a.name.to_string(),
-                        ty: a.ty,
-                    })
-                    .collect(),
-                params: def
-                    .params
-                    .iter()
-                    .map(|p| {
-                        let value = match p.value {
-                            BindingValue::Value(make) => TaskParam::Value(make()),
-                            BindingValue::Return(task) => TaskParam::Return(task.to_string()),
-                        };
-                        (p.name.to_string(), value)
-                    })
-                    .collect(),
-                retry: crate::retry::RetrySpec::from(&def.retry),
-                // zones
-                zone: def.zone.map(|name| TaskZone::Name(name.to_string())),
-            }))
-            .filter(|more| !more.is_empty()),
+            setup: shared_setup(Setup {
+                start_cond: shared_text(def.start_cond.unwrap_or("false")),
+                // async: an `async fn` task's body is its future-making shim.
+                body: match def.async_call {
+                    Some(make) => {
+                        Arc::new(crate::kind::AsyncFunctionTask::from_shim(make, def.returns))
+                    }
+                    None => Arc::new(FunctionTask::new(call, def.returns)),
+                },
+                location: def.location,
+                more,
+                priority: def.priority,
+                execution: def.execution,
+                misfire: def.misfire,
+                registered: true,
+            }),
+            flags: def.flags,
         }
     }
 
@@ -212,12 +206,17 @@ impl Task {
 
     /// Where the task was defined.
     pub fn location(&self) -> Location {
-        self.location
+        self.setup.location
     }
 
     /// The `start_cond` text.
     pub fn start_cond(&self) -> &str {
-        &self.start_cond
+        &self.setup.start_cond
+    }
+
+    /// Gives the task another start condition text (its setup becomes its own if shared).
+    pub(crate) fn set_start_cond(&mut self, text: Arc<str>) {
+        Arc::make_mut(&mut self.setup).start_cond = text;
     }
 
     /// The `end_cond` text.
@@ -227,23 +226,23 @@ impl Task {
 
     /// The execution set on the task (`None`: the session's `task_execution`).
     pub fn execution(&self) -> Option<Execution> {
-        self.execution
+        self.setup.execution
     }
 
     /// The priority (higher is checked first).
     pub fn priority(&self) -> i32 {
-        self.priority
+        self.setup.priority
     }
 
     /// What the task runs: its kind (`kind_name()`, `describe()` for `list`).
     pub fn kind(&self) -> &dyn TaskKind {
-        &*self.body
+        &*self.setup.body
     }
 
     // zones
     /// The misfire policy set on the task (`None`: the session's `misfire`).
     pub fn misfire(&self) -> Option<Misfire> {
-        self.misfire
+        self.setup.misfire
     }
 }
 
@@ -251,7 +250,10 @@ impl Task {
 /// [`TaskBuilder::kind`] (any [`TaskKind`]).
 #[must_use = "a task builder does nothing until `.run(body)` or `.kind(kind)` makes the task"]
 pub struct TaskBuilder {
-    task: Task,
+    name: Option<TaskName>,
+    instance: u64,
+    flags: TaskFlags,
+    setup: Setup,
 }
 
 // perf (memory, start-up): one allocation per task for its body, where a `FunctionTask`
@@ -306,31 +308,31 @@ impl TaskBuilder {
 
     /// The task's rarely set settings, made at the first one given.
     fn more(&mut self) -> &mut More {
-        self.task.more.get_or_insert_with(Box::default)
+        self.setup.more.get_or_insert_with(Box::default)
     }
 
     #[inline]
     fn new(name: Option<TaskName>, location: Location) -> Self {
         TaskBuilder {
-            task: Task {
-                name,
+            name,
+            instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
+            flags: TaskFlags::NONE,
+            setup: Setup {
                 start_cond: never_text(),
-                execution: None,
-                priority: 0,
-                flags: TaskFlags::NONE,
                 body: Arc::clone(placeholder()),
                 location,
-                registered: false,
-                instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
-                misfire: None,
                 more: None,
+                priority: 0,
+                execution: None,
+                misfire: None,
+                registered: false,
             },
         }
     }
 
     /// Where the task is defined (the file loader gives the task file's line).
     pub(crate) fn at(mut self, location: Location) -> Self {
-        self.task.location = location;
+        self.setup.location = location;
         self
     }
 
@@ -339,7 +341,7 @@ impl TaskBuilder {
     // a task sharing the last text made costs no copy of it.
     #[inline]
     pub fn start_cond(mut self, cond: impl AsRef<str>) -> Self {
-        self.task.start_cond = shared_text(cond.as_ref());
+        self.setup.start_cond = shared_text(cond.as_ref());
         self
     }
 
@@ -351,7 +353,7 @@ impl TaskBuilder {
 
     /// How the task runs (default: the session's `task_execution`).
     pub fn execution(mut self, execution: Execution) -> Self {
-        self.task.execution = Some(execution);
+        self.setup.execution = Some(execution);
         self
     }
 
@@ -364,37 +366,37 @@ impl TaskBuilder {
 
     /// Higher is checked first in each cycle (default 0).
     pub fn priority(mut self, priority: i32) -> Self {
-        self.task.priority = priority;
+        self.setup.priority = priority;
         self
     }
 
     /// Never launched by its condition.
     pub fn disabled(mut self, yes: bool) -> Self {
-        self.task.flags.disabled = yes;
+        self.flags.disabled = yes;
         self
     }
 
     /// Launched at its next turn regardless of `start_cond` and `disabled`.
     pub fn force_run(mut self, yes: bool) -> Self {
-        self.task.flags.force_run = yes;
+        self.flags.force_run = yes;
         self
     }
 
     /// Runs once during start-up, never in cycles.
     pub fn on_startup(mut self, yes: bool) -> Self {
-        self.task.flags.on_startup = yes;
+        self.flags.on_startup = yes;
         self
     }
 
     /// Runs once during shutdown, never in cycles.
     pub fn on_shutdown(mut self, yes: bool) -> Self {
-        self.task.flags.on_shutdown = yes;
+        self.flags.on_shutdown = yes;
         self
     }
 
     /// Runs forever: no timeout, terminated at shutdown.
     pub fn permanent(mut self, yes: bool) -> Self {
-        self.task.flags.permanent = yes;
+        self.flags.permanent = yes;
         self
     }
 
@@ -471,7 +473,7 @@ impl TaskBuilder {
     /// was down (default: the session's `misfire`, itself `RunIfOpen` by default); see
     /// [`Misfire`].
     pub fn misfire(mut self, policy: Misfire) -> Self {
-        self.task.misfire = Some(policy);
+        self.setup.misfire = Some(policy);
         self
     }
 
@@ -615,7 +617,7 @@ impl TaskBuilder {
         Fut::Output: IntoOutcome,
     {
         let returns = <Fut::Output as IntoOutcome>::output_type();
-        self.task.execution.get_or_insert(Execution::Async);
+        self.setup.execution.get_or_insert(Execution::Async);
         self.kind(crate::kind::AsyncFunctionTask::new(body, returns))
     }
 
@@ -630,8 +632,13 @@ impl TaskBuilder {
     /// several tasks).
     #[inline]
     pub fn kind_arc(mut self, kind: Arc<dyn TaskKind>) -> Task {
-        self.task.body = kind;
-        self.task
+        self.setup.body = kind;
+        Task {
+            name: self.name,
+            instance: self.instance,
+            setup: shared_setup(self.setup),
+            flags: self.flags,
+        }
     }
 }
 
@@ -660,19 +667,19 @@ mod tests {
     fn tasks_made_from_one_stateless_function_share_its_body() {
         let make = |name: &str| Task::builder(name).run(|_| 7_u32);
         let (a, b) = (make("a"), make("b"));
-        assert!(Arc::ptr_eq(&a.body, &b.body));
+        assert!(Arc::ptr_eq(&a.setup.body, &b.setup.body));
         // The same function through `run_serde` is another body: it has a codec.
         let serde = |name: &str| Task::builder(name).run_serde(|_| 7_u32);
         let (c, d) = (serde("c"), serde("d"));
-        assert!(Arc::ptr_eq(&c.body, &d.body));
-        assert!(!Arc::ptr_eq(&a.body, &c.body));
+        assert!(Arc::ptr_eq(&c.setup.body, &d.setup.body));
+        assert!(!Arc::ptr_eq(&a.setup.body, &c.setup.body));
         assert!(c.kind().returns().codec().is_some());
         // A closure with state has a body of its own.
         let counted = |n: u32| Task::builder("n").run(move |_| n);
         let (e, f) = (counted(1), counted(2));
-        assert!(!Arc::ptr_eq(&e.body, &f.body));
+        assert!(!Arc::ptr_eq(&e.setup.body, &f.setup.body));
         // Once every task holding a shared body is gone, the next task makes it anew.
-        let kept = Arc::downgrade(&a.body);
+        let kept = Arc::downgrade(&a.setup.body);
         drop((a, b));
         assert!(kept.upgrade().is_none());
     }
@@ -680,7 +687,7 @@ mod tests {
     #[test]
     fn a_task_without_rare_settings_keeps_no_box_for_them() {
         let plain = Task::builder("plain").start_cond("daily").run(|_| ());
-        assert!(plain.more.is_none());
+        assert!(plain.setup.more.is_none());
         let timed = Task::builder("timed").timeout("1 hour").run(|_| ());
         assert_eq!(timed.more().timeout.as_deref(), Some("1 hour"));
         assert!(plain.more().args.is_empty());
@@ -706,17 +713,26 @@ mod tests {
             texts,
             [window.as_str(), window.as_str(), "daily", window.as_str()]
         );
-        assert!(Arc::ptr_eq(&tasks[0].start_cond, &tasks[1].start_cond));
+        assert!(Arc::ptr_eq(
+            &tasks[0].setup.start_cond,
+            &tasks[1].setup.start_cond
+        ));
         // A text made again after another one is a copy of its own, read the same.
-        assert!(!Arc::ptr_eq(&tasks[1].start_cond, &tasks[3].start_cond));
+        assert!(!Arc::ptr_eq(
+            &tasks[1].setup.start_cond,
+            &tasks[3].setup.start_cond
+        ));
         // The default `false`, given or not, is one text for every task.
         let unset = Task::builder("e").run(|_| ());
         let given = Task::builder("f").start_cond("false").run(|_| ());
         assert_eq!((unset.start_cond(), given.start_cond()), ("false", "false"));
-        assert!(Arc::ptr_eq(&unset.start_cond, &given.start_cond));
+        assert!(Arc::ptr_eq(
+            &unset.setup.start_cond,
+            &given.setup.start_cond
+        ));
         // Dropping every task that held a text lets it go: a later equal text is new.
         let again = Task::builder("g").start_cond("every 1 hour").run(|_| ());
-        let kept = Arc::downgrade(&again.start_cond);
+        let kept = Arc::downgrade(&again.setup.start_cond);
         drop(again);
         assert!(kept.upgrade().is_none());
     }

@@ -42,10 +42,10 @@ pub(super) fn plan_args(
     task: &Task,
     params: &crate::params::Params,
     returns: &HashMap<&str, TypeInfo>,
-    tasks: &[(std::borrow::Cow<'_, str>, &Task)],
+    tasks: &super::order::Named<'_>,
     problems: &mut Vec<Problem>,
 ) -> Vec<PlannedArg> {
-    let at = Some(task.location);
+    let at = Some(task.setup.location);
     let mismatch =
         |problems: &mut Vec<Problem>, param: &str, expected: TypeInfo, found: &str, what: &str| {
             problems.push(Problem {
@@ -93,7 +93,7 @@ pub(super) fn plan_args(
                         }
                     }
                     None => {
-                        let names = tasks.iter().map(|(n, _)| -> &str { n });
+                        let names = tasks.iter().map(|(n, _)| n);
                         let hint = suggest(upstream, names)
                             .map(|s| format!("; did you mean '{s}'?"))
                             .unwrap_or_default();

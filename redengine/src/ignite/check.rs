@@ -1,6 +1,5 @@
 //! The checks of one session: every condition parsed, names resolved, parameters planned.
 
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -8,8 +7,9 @@ use redengine_conditions::{parse, suggest, Condition, KEYWORDS};
 
 use super::args::plan_args;
 use super::fast::FastMap;
-use super::order::dedupe;
-use super::{Args, Prepared, Retry};
+use super::order::{dedupe, Named};
+use super::profile::Profiles;
+use super::{Args, Prepared, Profile, Retry};
 use crate::config::Timeout;
 use crate::error::Problem;
 use crate::location::Location;
@@ -42,7 +42,7 @@ pub(super) fn prepare(
     let returns: HashMap<&str, TypeInfo> = if tasks.iter().any(|(_, t)| !t.more().args.is_empty()) {
         tasks
             .iter()
-            .map(|(n, t)| (n.as_ref(), t.body.returns()))
+            .map(|(n, t)| (n, t.setup.body.returns()))
             .collect()
     } else {
         HashMap::new()
@@ -66,55 +66,75 @@ pub(super) fn prepare(
     };
 
     let mut prepared = Vec::with_capacity(if only.is_some() { 1 } else { tasks.len() });
-    for (name, task) in &tasks {
+    let mut profiles = Profiles::default();
+    for (name, task, own) in tasks.entries() {
         if only.is_some_and(|only| only != name) {
             continue;
         }
         // perf (memory, start-up): a name the task has is shared with it; only a name
         // ignite made (instance naming, `rename`) is a text of its own.
-        let shared = match (name, &task.name) {
-            (Cow::Borrowed(_), Some(own)) => own.clone(),
-            _ => TaskName::from(&**name),
+        let shared = match (own, &task.name) {
+            (true, Some(own)) => own.clone(),
+            _ => TaskName::from(name),
         };
-        let name: &str = name;
-        let at = Some(task.location);
-        let start = checker.check(&task.start_cond, What::Start(name), at, &mut problems);
+        let at = Some(task.setup.location);
+        let start = checker.check(&task.setup.start_cond, What::Start(name), at, &mut problems);
         let end = checker.check(task.end_cond(), What::End(name), at, &mut problems);
-        let execution = task.execution.unwrap_or(session.config.task_execution);
-        if !crate::kind::supports(&*task.body, execution) {
-            problems.push(crate::kind::unsupported(name, &*task.body, execution, at));
+        let execution = task
+            .setup
+            .execution
+            .unwrap_or(session.config.task_execution);
+        if !crate::kind::supports(&*task.setup.body, execution) {
+            problems.push(crate::kind::unsupported(
+                name,
+                &*task.setup.body,
+                execution,
+                at,
+            ));
         }
-        let rare = rare(
-            session,
-            name,
-            task,
-            &params,
-            &returns,
-            &tasks,
-            &mut problems,
-        );
-        let timeout = match rare.timeout {
-            Timeout::After(d) if !task.flags.permanent => Some(d),
-            _ => None,
+        let misfire = task.setup.misfire.unwrap_or(session.config.misfire);
+        // perf (start-up): a task without rare settings next to one like it reads its
+        // profile without a look at the settings.
+        let profile = match profiles.plain(task, (&start, &end), execution, misfire) {
+            Some(profile) => profile,
+            None => {
+                let rare = rare(
+                    session,
+                    name,
+                    task,
+                    &params,
+                    &returns,
+                    &tasks,
+                    &mut problems,
+                );
+                let timeout = match rare.timeout {
+                    Timeout::After(d) if !task.flags.permanent => Some(d),
+                    _ => None,
+                };
+                let profile = Profile {
+                    start,
+                    end,
+                    execution,
+                    timeout,
+                    args: rare.args,
+                    retry: rare.retry,
+                    max_instances: rare.max_instances,
+                    // zones
+                    zone: rare.zone,
+                    misfire,
+                    priority: task.setup.priority,
+                    location: task.setup.location,
+                };
+                profiles.share(profile, task)
+            }
         };
         prepared.push(Prepared {
             name: shared,
-            start,
-            end,
-            execution,
-            timeout,
+            hold_until: super::Hold::default(),
+            profile,
+            body: task.setup.body.clone(),
             flags: task.flags,
-            args: rare.args,
-            body: task.body.clone(),
             retired: false,
-            retry: rare.retry,
-            max_instances: rare.max_instances,
-            // zones
-            zone: rare.zone,
-            misfire: task.misfire.unwrap_or(session.config.misfire),
-            hold_until: None,
-            priority: task.priority,
-            location: task.location,
         });
     }
 
@@ -151,12 +171,12 @@ fn rare(
     task: &Task,
     params: &Params,
     returns: &HashMap<&str, TypeInfo>,
-    tasks: &[(Cow<'_, str>, &Task)],
+    tasks: &Named<'_>,
     problems: &mut Vec<Problem>,
 ) -> Rare {
     // perf (start-up): most tasks set none of these (no `More`): theirs are the session's,
     // known without a look at each setting.
-    if task.more.is_none() {
+    if task.setup.more.is_none() {
         return Rare {
             timeout: session.config.timeout,
             retry: Retry::NONE,
@@ -165,7 +185,7 @@ fn rare(
             zone: session.zone,
         };
     }
-    let at = Some(task.location);
+    let at = Some(task.setup.location);
     let timeout = match &task.more().timeout {
         None => session.config.timeout,
         Some(text) => Timeout::parse(text).unwrap_or_else(|e| {
@@ -180,7 +200,10 @@ fn rare(
         }),
     };
     // retries: the retry policy and instance limit, each bad value a problem.
-    let execution = task.execution.unwrap_or(session.config.task_execution);
+    let execution = task
+        .setup
+        .execution
+        .unwrap_or(session.config.task_execution);
     let once = match task.flags {
         f if f.on_startup => Some("on_startup"),
         f if f.on_shutdown => Some("on_shutdown"),
@@ -220,7 +243,7 @@ fn rare(
 struct Checker<'a, 's> {
     session: &'s Session,
     /// The named tasks; the names are read from here, not copied into a list of their own.
-    tasks: &'a [(Cow<'s, str>, &'s Task)],
+    tasks: &'a Named<'s>,
     /// Name resolution is a hash lookup: a chain of N tasks ignites in O(N), not O(N²).
     /// Made at the first condition that names a task.
     known: Option<FastMap<&'a str, ()>>,
@@ -290,7 +313,7 @@ impl<'a, 's> Checker<'a, 's> {
         };
         let found = problems.len();
         let tasks = self.tasks;
-        let names = || tasks.iter().map(|(n, _)| -> &str { n });
+        let names = || tasks.iter().map(|(n, _)| n);
         for name in cond.task_names() {
             let known = self
                 .known
@@ -504,7 +527,7 @@ mod tests {
         // own (made after another one), `c` and `e` other texts, `e` one of the same
         // length as `a`'s; `f` follows `e` with an equal text of its own.
         let mut f = task("f", "");
-        f.start_cond = std::sync::Arc::from("daily between 10:00 and 11:00");
+        f.set_start_cond(std::sync::Arc::from("daily between 10:00 and 11:00"));
         let s = session(vec![
             task("a", "daily between 08:00 and 09:00"),
             task("b", "daily between 08:00 and 09:00"),
@@ -514,8 +537,8 @@ mod tests {
             f,
         ]);
         assert!(!std::sync::Arc::ptr_eq(
-            &s.tasks[0].start_cond,
-            &s.tasks[3].start_cond
+            &s.tasks[0].setup.start_cond,
+            &s.tasks[3].setup.start_cond
         ));
         let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
         assert!(problems.is_empty(), "{problems:?}");
@@ -533,8 +556,8 @@ mod tests {
             ]
         );
         assert!(!std::sync::Arc::ptr_eq(
-            &s.tasks[4].start_cond,
-            &s.tasks[5].start_cond
+            &s.tasks[4].setup.start_cond,
+            &s.tasks[5].setup.start_cond
         ));
         assert!(std::sync::Arc::ptr_eq(&tasks[4].start, &tasks[5].start));
         assert!(std::sync::Arc::ptr_eq(&tasks[0].start, &tasks[3].start));
@@ -559,7 +582,7 @@ mod tests {
             )
             .build()
             .unwrap();
-        assert!(s.tasks[0].more.is_none() && s.tasks[1].more.is_none());
+        assert!(s.tasks[0].setup.more.is_none() && s.tasks[1].setup.more.is_none());
         let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
         assert!(problems.is_empty(), "{problems:?}");
         let hour = Some(std::time::Duration::from_secs(3600));
@@ -571,6 +594,49 @@ mod tests {
         assert_eq!(own.timeout, Some(std::time::Duration::from_secs(300)));
         assert_eq!(own.zone, redengine_conditions::Zone::Utc);
         assert_eq!(own.retry.retries, 2);
+    }
+
+    #[test]
+    fn tasks_made_in_a_loop_share_one_profile_and_each_reads_its_settings() {
+        let make = |name: String, permanent: bool| {
+            Task::builder(name)
+                .start_cond("daily")
+                .permanent(permanent)
+                .run(|_| ())
+        };
+        let mut tasks: Vec<Task> = (0..3).map(|i| make(format!("t{i}"), false)).collect();
+        tasks.push(make("forever".to_string(), true));
+        tasks.push(Task::builder("own").timeout("1 hour").run(|_| ()));
+        tasks.extend((3..5).map(|i| make(format!("t{i}"), false)));
+        let s = Session::builder()
+            .log_memory()
+            .config("timeout", "2 hours")
+            .with_tasks(tasks)
+            .build()
+            .unwrap();
+        let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
+        assert!(problems.is_empty(), "{problems:?}");
+        let shared =
+            |a: usize, b: usize| std::sync::Arc::ptr_eq(&tasks[a].profile, &tasks[b].profile);
+        assert!(shared(0, 1) && shared(1, 2) && shared(5, 6));
+        assert!(!shared(2, 3) && !shared(3, 4) && !shared(4, 5));
+        let hours = |n: u64| Some(std::time::Duration::from_secs(n * 3600));
+        let timeouts: Vec<_> = tasks.iter().map(|t| t.timeout).collect();
+        let want = [
+            hours(2),
+            hours(2),
+            hours(2),
+            None,
+            hours(1),
+            hours(2),
+            hours(2),
+        ];
+        assert_eq!(timeouts, want);
+        for (prepared, task) in tasks.iter().zip(&s.tasks) {
+            assert_eq!(prepared.name.as_str(), task.name().unwrap());
+            assert_eq!(prepared.location, task.setup.location);
+            assert!(std::sync::Arc::ptr_eq(&prepared.body, &task.setup.body));
+        }
     }
 
     #[test]
@@ -601,7 +667,7 @@ mod tests {
         ]);
         s.tasks.retain(|t| t.name() != Some("b"));
         s.tasks.push(task("b", "every 2 hours"));
-        s.tasks[0].start_cond = crate::task::shared_text("every 3 hours");
+        s.tasks[0].set_start_cond(crate::task::shared_text("every 3 hours"));
         let (tasks, _, problems) = super::prepare(&s, &HashSet::new(), false, None);
         assert!(problems.is_empty(), "{problems:?}");
         let got: Vec<(&str, String)> = tasks
@@ -619,7 +685,7 @@ mod tests {
         );
         for (prepared, task) in tasks.iter().zip(&s.tasks) {
             assert!(prepared.name.shares(task.name.as_ref().unwrap()));
-            assert_eq!(prepared.location, task.location);
+            assert_eq!(prepared.location, task.setup.location);
         }
     }
 }

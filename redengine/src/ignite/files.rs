@@ -40,7 +40,7 @@ pub(super) fn leave_out(session: &Session, quiet: bool) -> Result<HashSet<Locati
     let mut taken: HashMap<&str, Location> = session
         .tasks
         .iter()
-        .filter_map(|t| t.name.as_deref().map(|n| (n, t.location)))
+        .filter_map(|t| t.name.as_deref().map(|n| (n, t.setup.location)))
         .collect();
     for t in files.tasks() {
         let Some(name) = t.name.as_deref() else {
@@ -49,15 +49,15 @@ pub(super) fn leave_out(session: &Session, quiet: bool) -> Result<HashSet<Locati
         match taken.get(name) {
             Some(first) => {
                 report(&Problem {
-                    location: Some(t.location),
+                    location: Some(t.setup.location),
                     message: format!(
                         "task name '{name}' is already defined at {first}; rename one of them"
                     ),
                 });
-                excluded.insert(t.location);
+                excluded.insert(t.setup.location);
             }
             None => {
-                taken.insert(name, t.location);
+                taken.insert(name, t.setup.location);
             }
         }
     }
@@ -69,7 +69,7 @@ pub(super) fn leave_out(session: &Session, quiet: bool) -> Result<HashSet<Locati
         }
         let ours: HashSet<Location> = files
             .tasks()
-            .map(|t| t.location)
+            .map(|t| t.setup.location)
             .filter(|l| !excluded.contains(l))
             .collect();
         let bad: Vec<&Problem> = problems
@@ -95,7 +95,7 @@ pub(super) fn fingerprints(
         .loader
         .iter()
         .flat_map(|files| files.loaded())
-        .filter(|(task, _)| !excluded.contains(&task.location))
+        .filter(|(task, _)| !excluded.contains(&task.setup.location))
         .filter_map(|(task, fingerprint)| {
             task.name.as_deref().map(|n| (n.to_string(), fingerprint))
         })

@@ -16,18 +16,16 @@ mod fast;
 mod files;
 mod order;
 mod process;
+mod profile;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use redengine_conditions::{Condition, Zone};
+use redengine_conditions::Condition;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::execution::Execution;
 use crate::hooks::RunInfo;
-use crate::misfire::Misfire;
 
 pub(crate) use self::fast::FastMap;
 use crate::registry::TaskFlags;
@@ -37,6 +35,7 @@ use crate::task::{Body, TaskName};
 use crate::value::TypeInfo;
 
 pub(crate) use args::{PlannedArg, Source};
+pub(crate) use profile::Profile;
 
 /// How strict ignite is with tasks from task files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,39 +61,67 @@ pub(crate) enum Mode {
     Child,
 }
 
-/// A validated task, ready for the cycle.
+/// A validated task, ready for the cycle: what the loop changes (its flags, state) and its
+/// body inline; what it reads (conditions, execution, timeout …) in its [`Profile`], which
+/// it reads as its own fields (`task.start`, `task.timeout`).
 pub(crate) struct Prepared {
     // perf (memory): the task's own name, shared (see `TaskName`).
     pub(crate) name: TaskName,
-    // perf (memory): one parsed condition per distinct text, shared by every task that
-    // has that text (a condition is 96 bytes inline, more with its nested parts).
-    pub(crate) start: Arc<Condition>,
-    pub(crate) end: Arc<Condition>,
-    pub(crate) execution: Execution,
-    /// `None`: no timeout.
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) flags: TaskFlags,
-    // perf (memory): most tasks take no argument: 8 bytes, not a boxed slice's 16.
-    pub(crate) args: Args,
+    // zones: set at start-up by the `skip` misfire policy, the instant before which its
+    // start condition is not asked.
+    pub(crate) hold_until: Hold,
+    // perf (memory): shared with its neighbours when equal (see `Profiles`).
+    pub(crate) profile: Arc<Profile>,
     pub(crate) body: Body,
-    // perf (memory): what hooks and runs see as a `TaskInfo` is made by `info()` when
-    // they need it, rather than kept with a second copy of the name for every task.
-    pub(crate) priority: i32,
-    pub(crate) location: crate::location::Location,
+    pub(crate) flags: TaskFlags,
     /// Removed or replaced by a task-file reload: never launched again.
     pub(crate) retired: bool,
-    // retries: when failed runs are tried again, and how many runs may overlap.
-    pub(crate) retry: Retry,
-    pub(crate) max_instances: u32,
-    // zones: the zone its conditions are computed in (its own, else the session's), its
-    // misfire policy (its own, else the session's), and, set at start-up by `skip`, the
-    // instant before which its start condition is not asked.
-    pub(crate) zone: Zone,
-    pub(crate) misfire: Misfire,
-    pub(crate) hold_until: Option<DateTime<Utc>>,
-    // perf (memory): what a handle's task list shows of the start condition is the
-    // condition's display, made when the list is read, not kept beside it (16 bytes a
-    // task); nor is the type a run returns, which the body tells (24 bytes a task).
+    // perf (memory): what hooks and runs see as a `TaskInfo` is made by `info()` when
+    // they need it, rather than kept with a second copy of the name for every task; what
+    // a handle's task list shows of the start condition is the condition's display, made
+    // when the list is read, not kept beside it (16 bytes a task); nor is the type a run
+    // returns, which the body tells (24 bytes a task).
+}
+
+impl std::ops::Deref for Prepared {
+    type Target = Profile;
+
+    fn deref(&self) -> &Profile {
+        &self.profile
+    }
+}
+
+// perf (memory): only tasks with the `skip` misfire policy are ever held: 8 bytes a task
+// rather than an instant's 16 inline.
+/// The instant before which a task's start condition is not asked (none: not held); reads
+/// as an `Option<DateTime<Utc>>` does.
+#[derive(Clone, Default, PartialEq, Eq, Debug)]
+pub(crate) struct Hold(Option<Box<DateTime<Utc>>>);
+
+impl Hold {
+    /// The instant, if held and `keep` accepts it.
+    pub(crate) fn filter(
+        &self,
+        keep: impl FnOnce(&DateTime<Utc>) -> bool,
+    ) -> Option<DateTime<Utc>> {
+        self.0.as_deref().copied().filter(keep)
+    }
+
+    /// Whether the task is held.
+    pub(crate) fn is_some(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Whether the task is held until an instant `f` accepts.
+    pub(crate) fn is_some_and(&self, f: impl FnOnce(DateTime<Utc>) -> bool) -> bool {
+        self.0.as_deref().copied().is_some_and(f)
+    }
+}
+
+impl From<Option<DateTime<Utc>>> for Hold {
+    fn from(until: Option<DateTime<Utc>>) -> Self {
+        Hold(until.map(Box::new))
+    }
 }
 
 /// A task's planned arguments: boxed when it has some; reads as the slice.
@@ -165,6 +192,12 @@ impl Prepared {
         self.body.returns()
     }
 
+    /// Gives the task another start condition; returns the one it had. Its profile
+    /// becomes its own if its neighbours share it: theirs do not change.
+    pub(crate) fn set_start(&mut self, start: Arc<Condition>) -> Arc<Condition> {
+        std::mem::replace(&mut Arc::make_mut(&mut self.profile).start, start)
+    }
+
     /// The task as runs carry it (hooks see its [`RunInfo::task_info`]).
     pub(crate) fn info(&self) -> RunInfo {
         RunInfo {
@@ -217,5 +250,74 @@ impl Session {
     /// skips those tasks).
     pub fn ignite(&self) -> Result<()> {
         ignite(self, Mode::Check).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::{Hold, Prepared};
+
+    #[test]
+    fn a_hold_reads_as_the_instant_it_holds() {
+        let at = Utc.with_ymd_and_hms(2024, 1, 1, 8, 0, 0).unwrap();
+        let later = Utc.with_ymd_and_hms(2024, 1, 2, 8, 0, 0).unwrap();
+        let none = Hold::from(None);
+        assert!(!none.is_some() && !none.is_some_and(|_| true));
+        assert_eq!((none.filter(|_| true), none), (None, Hold::default()));
+        let held = Hold::from(Some(at));
+        assert!(held.is_some() && held.is_some_and(|t| t == at));
+        assert!(!held.is_some_and(|t| t > at));
+        assert_eq!(held.filter(|t| *t == at), Some(at));
+        assert_eq!(held.filter(|t| *t > later), None);
+    }
+
+    #[test]
+    fn a_new_start_condition_is_the_tasks_own() {
+        let task = |name: &str| crate::Task::builder(name).start_cond("daily").run(|_| ());
+        let session = crate::Session::builder()
+            .log_memory()
+            .with_tasks([task("a"), task("b"), task("c")])
+            .build()
+            .unwrap();
+        let mut plan = super::ignite(&session, super::Mode::Check).unwrap();
+        let tasks = &mut plan.tasks;
+        assert!(std::sync::Arc::ptr_eq(&tasks[0].profile, &tasks[1].profile));
+        let hourly = std::sync::Arc::new(redengine_conditions::parse("every 1 hour").unwrap());
+        let old = tasks[1].set_start(std::sync::Arc::clone(&hourly));
+        assert_eq!(old.to_string(), "daily");
+        let shown: Vec<String> = tasks.iter().map(|t| t.start.to_string()).collect();
+        assert_eq!(shown, ["daily", &*hourly.to_string(), "daily"]);
+        assert!(std::sync::Arc::ptr_eq(&tasks[0].profile, &tasks[2].profile));
+        assert!(!std::sync::Arc::ptr_eq(
+            &tasks[0].profile,
+            &tasks[1].profile
+        ));
+        assert!(std::sync::Arc::ptr_eq(&tasks[0].body, &tasks[1].body));
+    }
+
+    #[test]
+    fn tasks_with_bodies_of_their_own_share_a_profile() {
+        // A closure with state is a body of its own for each task.
+        let task = |i: u32| crate::Task::builder(format!("t{i}")).run(move |_| i);
+        let session = crate::Session::builder()
+            .log_memory()
+            .with_tasks((0..3).map(task))
+            .build()
+            .unwrap();
+        let plan = super::ignite(&session, super::Mode::Check).unwrap();
+        let tasks = &plan.tasks;
+        assert!(!std::sync::Arc::ptr_eq(&tasks[0].body, &tasks[1].body));
+        assert!(std::sync::Arc::ptr_eq(&tasks[0].profile, &tasks[2].profile));
+        for (prepared, task) in tasks.iter().zip(&session.tasks) {
+            assert!(std::sync::Arc::ptr_eq(&prepared.body, &task.setup.body));
+        }
+    }
+
+    #[test]
+    fn a_prepared_task_stays_small() {
+        // What a task costs the scheduler, beside its share of a profile (see `Profile`).
+        assert_eq!(std::mem::size_of::<Prepared>(), 56);
     }
 }

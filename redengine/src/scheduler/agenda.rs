@@ -19,17 +19,9 @@ use super::Scheduler;
 use crate::error::Result;
 use crate::ignite::Prepared;
 
-/// One task's place in the agenda.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum State {
-    /// Evaluated at its next turn.
-    Pending,
-    /// Its start condition is false until this instant (`None`: until an event).
-    Quiet(Option<DateTime<Utc>>),
-    /// Never launches from its start condition (disabled, `on_startup`/`on_shutdown`,
-    /// a start condition of `false`): only a forced launch looks at it.
-    Idle,
-}
+mod states;
+
+use states::{State, States};
 
 /// The deadline queue and the index from a task name to the tasks reading its records.
 pub(super) struct Agenda {
@@ -38,7 +30,7 @@ pub(super) struct Agenda {
     /// The task list changed (start-up, a reload, a task managed through a handle):
     /// rebuild before the next cycle.
     stale: bool,
-    state: Vec<State>,
+    state: States,
     pending: Bits,
     // perf (memory): a `u32` task index keeps a key at 16 bytes, not 24: with every task
     // quiet (a scheduler waiting for its next start) that is about a third of the tree.
@@ -58,7 +50,7 @@ impl Agenda {
         Agenda {
             enabled,
             stale: true,
-            state: Vec::new(),
+            state: States::default(),
             pending: Bits::default(),
             deadlines: BTreeSet::new(),
             readers: Vec::new(),
@@ -92,7 +84,7 @@ impl Agenda {
         self.deadlines.clear();
         self.readers.clear();
         self.held.clear();
-        self.state = Vec::with_capacity(tasks.len());
+        self.state = States::with_capacity(tasks.len());
         self.readers.reserve_exact(tasks.len());
         self.pending.reserve(tasks.len());
         let mut last: Option<(&Arc<Condition>, Vec<u32>)> = None;
@@ -143,11 +135,11 @@ impl Agenda {
             if h != u64::from(hash) {
                 break;
             }
-            if let Some(State::Quiet(at)) = self.state.get(i as usize).copied() {
+            if let Some(State::Quiet(at)) = self.state.get(i as usize) {
                 if let Some(at) = at {
                     self.deadlines.remove(&(at, i));
                 }
-                self.state[i as usize] = State::Pending;
+                self.state.set(i as usize, State::Pending);
                 self.pending.insert(i as usize);
             }
         }
@@ -157,11 +149,11 @@ impl Agenda {
     pub(super) fn quiet(&mut self, i: usize, until: Option<DateTime<Utc>>) {
         // A task past the 4,294,967,295th stays pending: evaluated every cycle.
         let Ok(index) = u32::try_from(i) else { return };
-        if self.state.get(i) != Some(&State::Pending) {
+        if self.state.get(i) != Some(State::Pending) {
             return;
         }
         self.pending.remove(i);
-        self.state[i] = State::Quiet(until);
+        self.state.set(i, State::Quiet(until));
         if let Some(at) = until {
             self.deadlines.insert((at, index));
         }
@@ -174,7 +166,7 @@ impl Agenda {
                 break;
             }
             self.deadlines.pop_first();
-            self.state[i as usize] = State::Pending;
+            self.state.set(i as usize, State::Pending);
             self.pending.insert(i as usize);
         }
     }

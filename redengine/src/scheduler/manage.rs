@@ -155,7 +155,7 @@ fn apply_queued(session: &mut Session) -> (Vec<String>, Vec<Problem>) {
             }
             Change::StartCond(name, text) => {
                 for task in session.tasks.iter_mut().filter(|t| named(t, name, naming)) {
-                    task.start_cond = crate::task::shared_text(text);
+                    task.set_start_cond(crate::task::shared_text(text));
                     found = true;
                 }
             }
@@ -299,7 +299,7 @@ impl Scheduler<'_> {
                 let name = name_of(task, naming);
                 if let Some(i) = name.as_deref().and_then(|n| self.live(n)) {
                     return Err(change.refused(vec![Problem {
-                        location: Some(task.location),
+                        location: Some(task.setup.location),
                         message: format!(
                             "task name '{}' is taken by the task defined at {}; remove that \
                              task first, or choose another name",
@@ -365,14 +365,14 @@ impl Scheduler<'_> {
                 self.own_or_refuse(change, name)?;
                 let (mut plan, before) = self.recheck(change, |tasks| {
                     for task in tasks.iter_mut().filter(|t| named(t, name, naming)) {
-                        task.start_cond = crate::task::shared_text(text);
+                        task.set_start_cond(crate::task::shared_text(text));
                     }
                 })?;
                 let Some(at) = plan.tasks.iter().position(|t| t.name == *name) else {
                     return Err(self.undo(change, before, "ignite left the task out".into()));
                 };
                 let new = plan.tasks.swap_remove(at);
-                let old = std::mem::replace(&mut self.tasks[i].start, new.start);
+                let old = self.tasks[i].set_start(std::sync::Arc::clone(&new.start));
                 self.slots.leave(i);
                 Ok(format!(
                     "start_cond of task '{name}' changed through a SessionHandle from `{old}` \

@@ -90,7 +90,7 @@ impl Scheduler<'_> {
                          {span}; misfire = skip: it does not run for that occurrence; {next}",
                         shown(turned)
                     );
-                    self.tasks[i].hold_until = until;
+                    self.tasks[i].hold_until = until.into();
                 }
             }
         }
