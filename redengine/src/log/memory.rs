@@ -79,6 +79,10 @@ struct Rows {
     // of SipHash's cost (names are the program's, not a network peer's).
     index: HashMap<Arc<str>, u32, BuildHasherDefault<NameHasher>>,
     rows: Vec<Row>,
+    /// The task of the record appended last: a run's finish mostly follows its `run`
+    /// record, and a long-lived scheduler writes one task's records in a row, so it is
+    /// compared first (perfspeed: a name comparison instead of a hash and a probe).
+    last: u32,
 }
 
 /// One record: its task as an index into [`Rows::names`], its text only when it has one
@@ -104,8 +108,17 @@ struct Text {
 
 impl Rows {
     fn push(&mut self, record: &TaskRecord) {
-        let task = match self.index.get(record.task_name.as_str()) {
-            Some(&i) => i,
+        let same = self
+            .names
+            .get(self.last as usize)
+            .is_some_and(|n| **n == *record.task_name);
+        let found = if same {
+            Some(self.last)
+        } else {
+            self.index.get(record.task_name.as_str()).copied()
+        };
+        let task = match found {
+            Some(i) => i,
             None => {
                 let name: Arc<str> = Arc::from(record.task_name.as_str());
                 let i = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
@@ -114,6 +127,7 @@ impl Rows {
                 i
             }
         };
+        self.last = task;
         let standard = is_status_message(&record.message, &record.task_name, record.action);
         let text = (!standard || !record.exc_text.is_empty()).then(|| {
             Box::new(Text {
@@ -358,6 +372,30 @@ mod tests {
             .collect();
         assert_eq!(heads, expected);
         assert_eq!(heads[3].2, Some(retry));
+    }
+
+    #[test]
+    fn records_of_tasks_in_turn_keep_their_task() {
+        let t = at("2024-01-03T08:00:00Z");
+        let names = ["a", "b", "b", "a", "c", "a", "a", "b"];
+        let mut log = MemoryLog::new();
+        for name in names {
+            log.append(&TaskRecord::run(name, t)).unwrap();
+        }
+        let read: Vec<_> = log.records().into_iter().map(|r| r.task_name).collect();
+        assert_eq!(read, names);
+        let mut seeded = MemoryLog::with_records(log.records());
+        let loaded: Vec<_> = seeded
+            .load()
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.task_name, r.message))
+            .collect();
+        let expected: Vec<_> = names
+            .iter()
+            .map(|n| (n.to_string(), format!("Task '{n}' status: 'run'")))
+            .collect();
+        assert_eq!(loaded, expected);
     }
 
     #[test]
