@@ -29,12 +29,8 @@ use super::{Action, LogError, LogStore, RecordHead, TaskRecord};
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct MemoryLog {
+    /// The records and the kept values, shared by clones.
     records: Arc<Mutex<Rows>>,
-    /// The value JSON of each task whose last `success` kept one, shared by clones like
-    /// the records, so a second session on a clone restores them.
-    // perf (memory): a success without a value removes the task's entry rather than
-    // keeping one that says "none" (a slot and a copy of the name for every task that ran).
-    values: Arc<Mutex<std::collections::HashMap<String, String>>>,
 }
 
 impl MemoryLog {
@@ -51,7 +47,6 @@ impl MemoryLog {
         }
         MemoryLog {
             records: Arc::new(Mutex::new(rows)),
-            values: Arc::default(),
         }
     }
 
@@ -83,6 +78,12 @@ struct Rows {
     /// record, and a long-lived scheduler writes one task's records in a row, so it is
     /// compared first (perfspeed: a name comparison instead of a hash and a probe).
     last: u32,
+    /// The value JSON of each task whose last `success` kept one, shared by clones like
+    /// the records, so a second session on a clone restores them. Under the records' lock
+    /// (perfspeed: a `success` took a second lock for it).
+    // perf (memory): a success without a value removes the task's entry rather than
+    // keeping one that says "none" (a slot and a copy of the name for every task that ran).
+    values: HashMap<String, String>,
 }
 
 /// One record: its task as an index into [`Rows::names`], its text only when it has one
@@ -216,9 +217,10 @@ impl LogStore for MemoryLog {
     }
 
     fn append_value(&mut self, record: &TaskRecord, value: Option<&str>) -> Result<(), LogError> {
-        self.append(record)?;
+        let mut rows = self.lock();
+        rows.push(record);
         if record.action == super::Action::Success {
-            let mut values = self.values.lock().unwrap_or_else(PoisonError::into_inner);
+            let values = &mut rows.values;
             match value {
                 Some(value) => {
                     values.insert(record.task_name.clone(), value.to_owned());
@@ -239,7 +241,8 @@ impl LogStore for MemoryLog {
     }
 
     fn load_values(&mut self, tasks: &[&str]) -> Result<Vec<(String, String)>, LogError> {
-        let values = self.values.lock().unwrap_or_else(PoisonError::into_inner);
+        let rows = self.lock();
+        let values = &rows.values;
         Ok(tasks
             .iter()
             .filter_map(|task| Some(((*task).to_owned(), values.get(*task)?.clone())))
@@ -329,6 +332,8 @@ mod tests {
         log.append_value(&success("c"), None).unwrap();
         let values = log.load_values(&["a", "b", "c"]).unwrap();
         assert_eq!(values, [("b".to_string(), "2".to_string())]);
+        // A clone (a second session's log) sees the same values.
+        assert_eq!(log.clone().load_values(&["a", "b", "c"]).unwrap(), values);
         // A later failure keeps the value of the last success.
         let fail = TaskRecord::finish("b", Action::Fail, t, t, "boom");
         log.append_value(&fail, None).unwrap();
