@@ -32,6 +32,10 @@ pub(super) fn push_timestamp(out: &mut String, at: &DateTime<FixedOffset>) {
     let offset = at.offset().local_minus_utc();
     let sign = if offset < 0 { '-' } else { '+' };
     let offset = offset.unsigned_abs();
+    // inline (perfspeed): each field of a `DateTime<FixedOffset>` adds the offset to the
+    // UTC instant again (seven times a timestamp, three timestamps a row); the local
+    // date-time once.
+    let at = at.naive_local();
     // A leap second is stored as nanosecond >= 1e9; keep it inside 6 digits.
     let micros = (at.nanosecond() % 1_000_000_000) / 1_000;
     let year = at.year();
@@ -69,11 +73,28 @@ pub(super) fn push_timestamp(out: &mut String, at: &DateTime<FixedOffset>) {
 
 /// Writes `value` as decimal digits into all of `slot`, zero-padded (the value fits).
 fn digits(slot: &mut [u8], mut value: u32) {
-    for b in slot.iter_mut().rev() {
-        *b = b'0' + (value % 10) as u8;
-        value /= 10;
+    // inline (perfspeed): two digits a division, from a table (a timestamp has 26).
+    let mut end = slot.len();
+    while end >= 2 {
+        slot[end - 2..end].copy_from_slice(&PAIRS[(value % 100) as usize]);
+        value /= 100;
+        end -= 2;
+    }
+    if end == 1 {
+        slot[0] = b'0' + (value % 10) as u8;
     }
 }
+
+/// `00` to `99`, by value.
+const PAIRS: [[u8; 2]; 100] = {
+    let mut pairs = [[0; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        pairs[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    pairs
+};
 
 /// Appends a runtime as seconds with 6 fraction digits: `2.500000`.
 pub(super) fn push_runtime(out: &mut String, runtime: Duration) {
@@ -339,6 +360,15 @@ mod tests {
             let mut got = String::new();
             push_runtime(&mut got, d);
             assert_eq!(got, format!("{}.{:06}", d.as_secs(), d.subsec_micros()));
+        }
+    }
+
+    #[test]
+    fn digits_fill_their_slot_zero_padded() {
+        for (width, value) in [(1, 7), (2, 5), (3, 42), (4, 2024), (5, 99_999), (6, 1_000)] {
+            let mut slot = vec![b'x'; width];
+            digits(&mut slot, value);
+            assert_eq!(String::from_utf8(slot).unwrap(), format!("{value:0width$}"));
         }
     }
 

@@ -220,7 +220,7 @@ impl TaskRecord {
         self.action = action;
         self.start = Some(start);
         self.end = end;
-        self.runtime = end.map(|end| (end - start).to_std().unwrap_or(Duration::ZERO));
+        self.runtime = end.map(|end| runtime(start, end));
         write_status(&mut self.message, task, action);
         self.exc_text.clear();
         self.attempt = 1;
@@ -308,7 +308,7 @@ impl TaskRecord {
             action,
             start: Some(start),
             end: Some(end),
-            runtime: Some((end - start).to_std().unwrap_or(Duration::ZERO)),
+            runtime: Some(runtime(start, end)),
             message,
             exc_text,
             attempt: 1,
@@ -355,6 +355,21 @@ fn whole_micros(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
     }
 }
 
+/// `end − start`, zero when the clock stepped back: what `(end - start).to_std()` gives.
+/// perfspeed: a run mostly starts and ends on one UTC day, where the difference is the
+/// seconds since midnight and the fractions; chrono's date arithmetic is the rest.
+fn runtime(start: DateTime<FixedOffset>, end: DateTime<FixedOffset>) -> Duration {
+    let (s, e) = (start.naive_utc(), end.naive_utc());
+    // A leap second's fraction reaches past 1e9: left to chrono.
+    if s.date() == e.date() && s.nanosecond() < 1_000_000_000 && e.nanosecond() < 1_000_000_000 {
+        let secs =
+            i64::from(e.num_seconds_from_midnight()) - i64::from(s.num_seconds_from_midnight());
+        let nanos = secs * 1_000_000_000 + i64::from(e.nanosecond()) - i64::from(s.nanosecond());
+        return u64::try_from(nanos).map_or(Duration::ZERO, Duration::from_nanos);
+    }
+    (end - start).to_std().unwrap_or(Duration::ZERO)
+}
+
 /// `Task '<task>' status: '<action>'`: the message the constructors give every record but
 /// `terminate` (the memory log keeps it unwritten and makes it again when read).
 pub(crate) fn status_message(task: &str, action: Action) -> String {
@@ -378,12 +393,26 @@ fn write_status(text: &mut String, task: &str, action: Action) {
 
 /// Whether `message` is exactly [`status_message`] of `task` and `action`.
 pub(crate) fn is_status_message(message: &str, task: &str, action: Action) -> bool {
-    message
-        .strip_prefix("Task '")
-        .and_then(|m| m.strip_prefix(task))
-        .and_then(|m| m.strip_prefix("' status: '"))
-        .and_then(|m| m.strip_prefix(action.as_str()))
-        == Some("'")
+    // perfspeed: the memory log asks this of every record. The length first (a reason, an
+    // attempt suffix, another task's line mostly differ there), then the fixed parts,
+    // compared as arrays of known length (no call to `memcmp`), then the name in place.
+    let (m, n) = (message.as_bytes(), task.len());
+    let word = action.as_str().len();
+    if m.len() != n + word + 18 {
+        return false;
+    }
+    let head: [u8; 6] = m[..6].try_into().unwrap_or_default();
+    let middle: [u8; 11] = m[6 + n..17 + n].try_into().unwrap_or_default();
+    let tail = &m[17 + n..];
+    let word_fits = match action {
+        Action::Run => tail == b"run'",
+        Action::Success => tail == b"success'",
+        Action::Fail => tail == b"fail'",
+        Action::Terminate => tail == b"terminate'",
+        Action::Inaction => tail == b"inaction'",
+        Action::Crash => tail == b"crash'",
+    };
+    head == *b"Task '" && middle == *b"' status: '" && word_fits && m[6..6 + n] == *task.as_bytes()
 }
 
 /// The `exc_text` of a failed run: the error's `Display`, then one `Caused by: …` line per
@@ -451,6 +480,39 @@ mod tests {
     }
 
     #[test]
+    fn a_record_refilled_for_its_own_task_is_built_anew() {
+        let t = |s: i64| DateTime::from_timestamp(s, 0).unwrap().fixed_offset();
+        let (at, later) = (t(1_700_000_000), t(1_700_000_001));
+        let before = [
+            TaskRecord::finish("x", Action::Fail, at, later, "boom").with_attempt(
+                1,
+                3,
+                Some(later),
+            ),
+            TaskRecord::run("x", at).with_attempt(2, 3, None),
+            TaskRecord::terminate("x", "timeout", at, later),
+            TaskRecord::crash("x", at, later),
+            TaskRecord {
+                message: "Task 'x' status: 'success' (ran past its timeout of 1s: it did not \
+                          stop when asked)"
+                    .into(),
+                ..TaskRecord::finish("x", Action::Success, at, later, "")
+            },
+            TaskRecord::finish("x", Action::Inaction, at, later, ""),
+            TaskRecord::finish("xy", Action::Success, at, later, ""),
+        ];
+        for record in before {
+            let mut run = record.clone();
+            run.refill_run("x", at);
+            assert_eq!(run, TaskRecord::run("x", at), "after {record:?}");
+            let mut done = record.clone();
+            done.refill_finished("x", Action::Fail, at, later, "why");
+            let expected = TaskRecord::finish("x", Action::Fail, at, later, "why");
+            assert_eq!(done, expected, "after {record:?}");
+        }
+    }
+
+    #[test]
     fn the_status_line_is_recognised_exactly() {
         let t = DateTime::from_timestamp(1_704_268_800, 0)
             .unwrap()
@@ -469,6 +531,56 @@ mod tests {
             "x",
             Action::Run
         ));
+        // Lines of the same length that differ in one part each.
+        for other in [
+            "Task 'ab' status: 'run'",
+            "Tasc 'x' status: 'run'",
+            "Task 'x' status; 'run'",
+            "Task 'x' status: 'rum'",
+            "Task 'x' status: 'run\"",
+            "Task 'x'' status: 'run",
+            "",
+        ] {
+            assert!(!is_status_message(other, "x", Action::Run), "{other}");
+        }
+        assert!(!is_status_message("timeout", "x", Action::Terminate));
+        assert!(is_status_message(
+            "Task 'it's' status: 'fail'",
+            "it's",
+            Action::Fail
+        ));
+    }
+
+    #[test]
+    fn runtime_is_what_chrono_subtracts() {
+        let zones = [0, 3 * 3600, -(9 * 3600 + 30 * 60)];
+        let instants = [
+            (1_700_000_000, 0),
+            (1_700_000_000, 999_999_000),
+            (1_700_000_001, 5_000),
+            (1_700_006_399, 999_999_000),
+            // The next UTC day, and one before the epoch.
+            (1_700_006_400, 0),
+            (1_700_092_801, 1_000),
+            (-86_401, 500_000),
+            // A leap second's fraction (chrono keeps it past 1e9).
+            (1_700_006_399, 1_500_000_000),
+        ];
+        for (s, sn) in instants {
+            for (e, en) in instants {
+                for z in zones {
+                    let zone = FixedOffset::east_opt(z).unwrap();
+                    let start = DateTime::from_timestamp(s, sn)
+                        .unwrap()
+                        .with_timezone(&zone);
+                    let end = DateTime::from_timestamp(e, en)
+                        .unwrap()
+                        .with_timezone(&zone);
+                    let chrono = (end - start).to_std().unwrap_or(Duration::ZERO);
+                    assert_eq!(runtime(start, end), chrono, "{start:?} {end:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -79,6 +79,8 @@ impl Scheduler<'_> {
         result: JobResult,
     ) -> Result<()> {
         let (s, e) = (self.offset(start), self.offset(result.end.max(start)));
+        // perfspeed: the flag's lock once per finish.
+        let reason = flag.reason();
         // Rebuilt in the text buffers of the record written before.
         let mut record = self.recycled();
         // Borrowed, not cloned: a run's finish allocates only its record.
@@ -110,11 +112,11 @@ impl Scheduler<'_> {
                 };
             }
             Outcome::Terminated => {
-                let reason = flag.reason().map_or("task", TerminationReason::as_str);
+                let reason = reason.map_or("task", TerminationReason::as_str);
                 *record = TaskRecord::terminate(name, reason, s, e);
             }
         }
-        let overran = flag.reason() == Some(TerminationReason::Timeout);
+        let overran = reason == Some(TerminationReason::Timeout);
         if overran && record.action != Action::Terminate {
             // The run ignored its timeout and ended on its own: the record says so.
             let limit = self.tasks[i].timeout.map(describe_duration);
