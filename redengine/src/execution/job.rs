@@ -85,12 +85,12 @@ impl Ready {
     pub(crate) fn finish(self, outcome: Outcome) -> JobResult {
         let end = self.clock.now();
         // perfspeed: without hooks (no `shown`) there is nothing to call.
-        if self.shown.is_some() {
+        if let Some(info) = &self.shown {
             let error = match &outcome {
                 Outcome::Fail(e) => Some(e.as_str()),
                 _ => None,
             };
-            run_posts(self.shown.as_ref(), self.posts, action_of(&outcome), error);
+            run_posts(info, self.posts, action_of(&outcome), error);
         }
         JobResult {
             outcome,
@@ -155,7 +155,9 @@ impl Job {
         // What the hooks see, made only when there are hooks.
         let shown = (!hooks.is_empty()).then(|| info.task_info());
         let prerun = |text: String, posts: Vec<AfterExecute>| {
-            run_posts(shown.as_ref(), posts, Action::Fail, Some(&text));
+            if let Some(info) = &shown {
+                run_posts(info, posts, Action::Fail, Some(&text));
+            }
             Err(JobResult {
                 outcome: Outcome::Fail(text),
                 prerun: true,
@@ -246,17 +248,9 @@ pub(crate) fn action_of(outcome: &Outcome) -> Action {
     }
 }
 
-/// Post parts of `task_execute` hooks: a failure is logged and changes nothing.
-fn run_posts(
-    info: Option<&TaskInfo>,
-    posts: Vec<AfterExecute>,
-    action: Action,
-    error: Option<&str>,
-) {
-    // Post parts come only from hooks, which saw `info`.
-    let Some(info) = info else {
-        return;
-    };
+/// Post parts of `task_execute` hooks: a failure is logged and changes nothing. They come
+/// only from hooks, which saw `info` (a run without hooks has neither).
+fn run_posts(info: &TaskInfo, posts: Vec<AfterExecute>, action: Action, error: Option<&str>) {
     for post in posts {
         let failed = match catch_unwind(AssertUnwindSafe(|| post(info, action, error))) {
             Ok(Ok(())) => None,
