@@ -1,8 +1,10 @@
 //! What a task is besides its name, start condition, flags and instance id: its body,
 //! where it was defined, how it runs. Tasks made in a row with one setup share it.
 
+use std::cell::RefCell;
 use std::sync::{Arc, Weak};
 
+use super::share::last_or_make;
 use super::{Body, Location, More};
 use crate::execution::Execution;
 use crate::misfire::Misfire;
@@ -60,19 +62,9 @@ pub(crate) fn same_place(a: &Location, b: &Location) -> bool {
 /// `setup` shared: the last one made on this thread if equal.
 pub(super) fn shared_setup(setup: Setup) -> Arc<Setup> {
     thread_local! {
-        static LAST: std::cell::RefCell<Option<Weak<Setup>>> =
-            const { std::cell::RefCell::new(None) };
+        static LAST: RefCell<Option<Weak<Setup>>> = const { RefCell::new(None) };
     }
-    LAST.with(|last| {
-        let mut last = last.borrow_mut();
-        let alive = last.as_ref().and_then(Weak::upgrade);
-        if let Some(shared) = alive.filter(|shared| shared.same(&setup)) {
-            return shared;
-        }
-        let shared = Arc::new(setup);
-        *last = Some(Arc::downgrade(&shared));
-        shared
-    })
+    last_or_make(&LAST, setup, Setup::same, Arc::new)
 }
 
 #[cfg(test)]

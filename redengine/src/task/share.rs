@@ -2,7 +2,9 @@
 //! body of a function without state. Sharing is never visible: a task reads the same text
 //! and runs the same function either way.
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::sync::{Arc, Weak};
+use std::thread::LocalKey;
 
 use super::Body;
 use crate::kind::TaskKind;
@@ -15,19 +17,30 @@ use crate::kind::TaskKind;
 /// `text` as a start condition's shared text: the last one made on this thread if equal.
 pub(crate) fn shared_text(text: &str) -> Arc<str> {
     thread_local! {
-        static LAST: std::cell::RefCell<Option<std::sync::Weak<str>>> =
-            const { std::cell::RefCell::new(None) };
+        static LAST: RefCell<Option<Weak<str>>> = const { RefCell::new(None) };
     }
     if text == "false" {
         return never_text();
     }
-    LAST.with(|last| {
+    last_or_make(&LAST, text, |kept, text| kept == *text, Arc::from)
+}
+
+/// The `Arc` made last on this thread through `last`, if a task still holds it and `same`
+/// says it equals `value`; else the one `make` makes of `value`, kept in `last` (weakly: it
+/// lives as long as a task holds it). Texts and setups are shared this way.
+pub(super) fn last_or_make<T: ?Sized, V>(
+    last: &'static LocalKey<RefCell<Option<Weak<T>>>>,
+    value: V,
+    same: impl FnOnce(&T, &V) -> bool,
+    make: impl FnOnce(V) -> Arc<T>,
+) -> Arc<T> {
+    last.with(|last| {
         let mut last = last.borrow_mut();
-        let alive = last.as_ref().and_then(std::sync::Weak::upgrade);
-        if let Some(shared) = alive.filter(|shared| **shared == *text) {
+        let alive = last.as_ref().and_then(Weak::upgrade);
+        if let Some(shared) = alive.filter(|shared| same(shared, &value)) {
             return shared;
         }
-        let shared: Arc<str> = Arc::from(text);
+        let shared = make(value);
         *last = Some(Arc::downgrade(&shared));
         shared
     })
