@@ -168,7 +168,7 @@ const TABLE: &[Key] = &[
             }
             let path = std::path::PathBuf::from(v);
             // Without the `sqlite` feature: the error naming it, here rather than at build.
-            crate::log::open_sqlite(&path).map_err(Some)?;
+            crate::log::sqlite_available(&path).map_err(Some)?;
             c.log_sqlite = Some(path);
             Ok(())
         },

@@ -72,9 +72,9 @@ pub use self::postgres::{PostgresLog, DEFAULT_LEASE, LEADER_KEY};
 pub(crate) use self::record::error_chain;
 pub use self::record::{RecordHead, TaskRecord};
 pub use self::retention::{kept, Retention};
-pub(crate) use self::sqlite::open_path as open_sqlite;
 #[cfg(feature = "sqlite")]
 pub use self::sqlite::SqliteLog;
+pub(crate) use self::sqlite::{available as sqlite_available, open_path as open_sqlite};
 pub use self::sqlite::{is_sqlite_path, SQLITE_EXTENSIONS};
 /// What happened to a task: the `action` column of the log. The condition language's
 /// own type, so a record feeds the history conditions read without conversion.

@@ -45,6 +45,21 @@ pub(crate) fn open_path(path: &Path) -> Result<Box<dyn LogStore>, String> {
     }
 }
 
+/// Whether this build can keep a log at `path` in SQLite, without opening anything: the
+/// error naming the `sqlite` feature in a build without it. The `log_sqlite` key asks
+/// this; the builder opens the store later.
+pub(crate) fn available(path: &Path) -> Result<(), String> {
+    #[cfg(feature = "sqlite")]
+    {
+        let _ = path;
+        Ok(())
+    }
+    #[cfg(not(feature = "sqlite"))]
+    {
+        Err(no_feature(path))
+    }
+}
+
 /// The error of an SQLite log in a build without the feature, naming the file.
 #[cfg(not(feature = "sqlite"))]
 pub(crate) fn no_feature(path: &Path) -> String {
