@@ -4,10 +4,9 @@
 use std::process::ExitCode;
 
 #[cfg(unix)]
-pub use crate::execution::process::TASK_ENV;
-/// The environment variable that marks a process-executor child: it names the task.
-#[cfg(not(unix))]
-pub const TASK_ENV: &str = "REDENGINE_TASK";
+mod child;
+
+pub use crate::task_env::TASK_ENV;
 
 pub use crate::session::IntoSession;
 
@@ -68,10 +67,12 @@ pub fn run_child_if_requested<S: IntoSession>(make: fn() -> S) -> Option<ExitCod
     if let Some(code) = crate::procctl::supervisor::serve_if_requested() {
         return Some(code);
     }
-    std::env::var_os(TASK_ENV)?;
+    if !crate::task_env::in_task_child() {
+        return None;
+    }
     #[cfg(unix)]
     {
-        Some(crate::execution::process::child::serve(make))
+        Some(child::serve(make))
     }
     #[cfg(not(unix))]
     {

@@ -167,6 +167,7 @@ pub mod log;
 pub(crate) mod next;
 mod outcome;
 mod returns;
+mod task_env;
 mod termination;
 mod value;
 

@@ -25,7 +25,7 @@ use postgres::Client;
 use super::queue::connect;
 use crate::execution::process::group::{self, Group};
 use crate::execution::process::wire::{self, Reply};
-use crate::execution::process::TASK_ENV;
+use crate::task_env::TASK_ENV;
 use crate::termination::TerminationReason;
 
 /// The runs this worker is executing: queue id → the child's process group.

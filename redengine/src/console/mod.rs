@@ -130,7 +130,7 @@ impl Console {
     /// and the configured level used.
     pub fn install(self) -> Result<bool, ConsoleError> {
         let format = Format::parse(&self.format).map_err(ConsoleError)?;
-        if std::env::var_os(crate::entry::TASK_ENV).is_some() {
+        if crate::task_env::in_task_child() {
             return Ok(false);
         }
         let base = Filter::level(self.level);

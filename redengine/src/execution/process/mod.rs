@@ -8,9 +8,9 @@
 //! `end_cond`, manual, shutdown) is wired to the run's [`TerminationFlag`]: setting it
 //! signals the child's whole process group ([`group`]).
 //!
-//! The child side lives in [`child`]; the protocol in [`wire`].
+//! The child side lives with the program's entry points (`entry/child.rs`: a child is a
+//! way the program starts); the protocol in [`wire`].
 
-pub(crate) mod child;
 pub(crate) mod group;
 mod spawn;
 mod stderr;
@@ -33,7 +33,7 @@ use crate::value::TypeInfo;
 
 pub(crate) use self::group::KILL_GRACE;
 
-pub use self::wire::TASK_ENV;
+use crate::task_env::{in_task_child, TASK_ENV};
 
 static NEXT_CHILD_RUN: AtomicU64 = AtomicU64::new(1);
 
@@ -46,7 +46,7 @@ pub(super) struct Process;
 
 impl Executor for Process {
     fn dispatch(&self, job: Job, done: Done) -> Dispatch {
-        if std::env::var_os(TASK_ENV).is_some() {
+        if in_task_child() {
             return Dispatch::Failed(format!(
                 "task '{}' uses execution `process`, but this process is itself a process \
                  child ({TASK_ENV} is set) and never schedules; run the session from the \

@@ -30,7 +30,8 @@ use nix::sys::signal::{SigSet, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
-use super::wire::{RUN_ENV, TASK_ENV};
+use super::wire::RUN_ENV;
+use crate::task_env::TASK_ENV;
 
 /// What every child runs: built once per process.
 struct Image {

@@ -1,7 +1,7 @@
 //! The private protocol between the scheduler and a process child.
 //!
 //! The scheduler starts the child with a connected Unix socket as its standard input and
-//! two environment variables, `TASK_ENV` (the task's name) and
+//! two environment variables, [`TASK_ENV`](crate::task_env::TASK_ENV) (the task's name) and
 //! [`RUN_ENV`] (the run's id). Over that socket it writes one [`Request`] line; the child
 //! answers with one [`Reply`] line. Both are JSON. Nothing travels on the command line or on
 //! stdout, and the child moves the socket off its standard input before anything else
@@ -19,9 +19,6 @@ use serde::{Deserialize, Serialize};
 use crate::outcome::JobResult;
 use crate::outcome::Outcome;
 use crate::value::TypeInfo;
-
-/// The environment variable that marks a process-executor child: it names the task.
-pub const TASK_ENV: &str = "REDENGINE_TASK";
 
 /// The environment variable holding the run's id (for messages and debugging).
 pub(crate) const RUN_ENV: &str = "REDENGINE_RUN";

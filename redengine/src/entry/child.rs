@@ -18,15 +18,15 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 
-use super::wire::{self, ArgSource, Reply, Request};
-use super::KILL_GRACE;
-use super::TASK_ENV;
 use crate::context::{ArgValue, TerminationFlag};
 use crate::execution::job::{Job, JobArg};
+use crate::execution::process::wire::{self, ArgSource, Reply, Request};
+use crate::execution::process::KILL_GRACE;
 use crate::params::SessionParam;
 use crate::procctl::lifeline;
 use crate::session::IntoSession;
 use crate::session::Session;
+use crate::task_env::TASK_ENV;
 use crate::value::Value;
 
 /// Exit code of a child that could not talk to its scheduler at all.
