@@ -189,7 +189,8 @@ impl Scheduler<'_> {
     /// them for a restart or the next `run()`); one asked while this closes is refused if
     /// its caller waits, else left for the next `run()`. The last task list stays published.
     pub(super) fn close_desk(&mut self) {
-        self.take_changes(true);
+        // The list is published below: the changes taken here need not publish it first.
+        self.take_changes(false);
         let mut desk = self.s.control.desk();
         desk.live = false;
         desk.loop_thread = None;
