@@ -80,10 +80,7 @@ pub(super) fn prepare(
         let at = Some(task.setup.location);
         let start = checker.check(&task.setup.start_cond, What::Start(name), at, &mut problems);
         let end = checker.check(task.end_cond(), What::End(name), at, &mut problems);
-        let execution = task
-            .setup
-            .execution
-            .unwrap_or(session.config.task_execution);
+        let execution = session.execution_of(task);
         if !crate::kind::supports(&*task.setup.body, execution) {
             problems.push(crate::kind::unsupported(
                 name,
@@ -200,10 +197,7 @@ fn rare(
         }),
     };
     // retries: the retry policy and instance limit, each bad value a problem.
-    let execution = task
-        .setup
-        .execution
-        .unwrap_or(session.config.task_execution);
+    let execution = session.execution_of(task);
     let once = match task.flags {
         f if f.on_startup => Some("on_startup"),
         f if f.on_shutdown => Some("on_shutdown"),

@@ -92,10 +92,7 @@ pub(super) fn dedupe<'s>(
         if hooks {
             let info = TaskInfo {
                 name: name.to_string(),
-                execution: task
-                    .setup
-                    .execution
-                    .unwrap_or(session.config.task_execution),
+                execution: session.execution_of(task),
                 priority: task.setup.priority,
                 location: task.setup.location,
             };
