@@ -126,12 +126,11 @@ impl TaskBuilder {
     /// Like [`TaskBuilder::kind`], for a kind already shared (e.g. one kind value used by
     /// several tasks).
     #[inline]
-    pub fn kind_arc(mut self, kind: Arc<dyn TaskKind>) -> Task {
-        self.setup.body = kind;
+    pub fn kind_arc(self, kind: Arc<dyn TaskKind>) -> Task {
         Task {
             name: self.name,
             instance: self.instance,
-            setup: shared_setup(self.setup),
+            setup: shared_setup(self.setup.finish(kind)),
             flags: self.flags,
         }
     }

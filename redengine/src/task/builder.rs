@@ -4,18 +4,13 @@
 use std::any::Any;
 use std::borrow::Cow;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 
 use redengine_conditions::Zone;
 
-use super::share::never_text;
-use super::{
-    shared_text, Body, Location, More, Setup, TaskArg, TaskName, TaskParam, NEXT_INSTANCE,
-};
+use super::setup::Draft;
+use super::{shared_text, Location, More, TaskArg, TaskName, TaskParam, NEXT_INSTANCE};
 use crate::execution::Execution;
-use crate::kind::FunctionTask;
 use crate::misfire::Misfire;
-use crate::outcome::Outcome;
 use crate::registry::TaskFlags;
 use crate::task_zone::TaskZone;
 use crate::value::{TypeInfo, Value};
@@ -27,19 +22,7 @@ pub struct TaskBuilder {
     pub(super) name: Option<TaskName>,
     pub(super) instance: u64,
     pub(super) flags: TaskFlags,
-    pub(super) setup: Setup,
-}
-
-/// The body of a builder not finished yet (`run` or `kind` replaces it): one for every
-/// builder, rather than an allocation each.
-fn placeholder() -> &'static Body {
-    static BODY: std::sync::OnceLock<Body> = std::sync::OnceLock::new();
-    BODY.get_or_init(|| {
-        Arc::new(FunctionTask::new(
-            |_| Outcome::Success(None),
-            TypeInfo::of::<()>(),
-        ))
-    })
+    pub(super) setup: Draft,
 }
 
 impl TaskBuilder {
@@ -59,15 +42,13 @@ impl TaskBuilder {
             name,
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
             flags: TaskFlags::NONE,
-            setup: Setup {
-                start_cond: never_text(),
-                body: Arc::clone(placeholder()),
+            setup: Draft {
+                start_cond: None,
                 location,
                 more: None,
                 priority: 0,
                 execution: None,
                 misfire: None,
-                registered: false,
             },
         }
     }
@@ -83,7 +64,7 @@ impl TaskBuilder {
     // a task sharing the last text made costs no copy of it.
     #[inline]
     pub fn start_cond(mut self, cond: impl AsRef<str>) -> Self {
-        self.setup.start_cond = shared_text(cond.as_ref());
+        self.setup.start_cond = Some(shared_text(cond.as_ref()));
         self
     }
 
