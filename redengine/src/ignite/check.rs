@@ -38,8 +38,10 @@ pub(super) fn prepare(
     let params = session.control.params();
     let mut customs: Vec<&str> = session.conditions.keys().map(String::as_str).collect();
     customs.sort_unstable();
-    // Only tasks with arguments look up what other tasks return.
-    let returns: HashMap<&str, TypeInfo> = if tasks.iter().any(|(_, t)| !t.more().args.is_empty()) {
+    // Only tasks with arguments look up what other tasks return, or send anything to a
+    // process child that must be checked.
+    let any_args = tasks.iter().any(|(_, t)| !t.more().args.is_empty());
+    let returns: HashMap<&str, TypeInfo> = if any_args {
         tasks
             .iter()
             .map(|(n, t)| (n, t.setup.body.returns()))
@@ -135,7 +137,11 @@ pub(super) fn prepare(
         });
     }
 
-    super::process::check(&prepared, &params, &mut problems);
+    // perf (start-up): what crosses the process boundary is the arguments: without any,
+    // the prepared tasks are not read again.
+    if any_args {
+        super::process::check(&prepared, &params, &mut problems);
+    }
 
     let shut_text = &session.config.shut_cond;
     let shut = checker.check(shut_text, What::Shut, None, &mut problems);
