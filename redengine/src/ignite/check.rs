@@ -40,7 +40,7 @@ pub(super) fn prepare(
     customs.sort_unstable();
     // Only tasks with arguments look up what other tasks return, or send anything to a
     // process child that must be checked.
-    let any_args = tasks.iter().any(|(_, t)| !t.more().args.is_empty());
+    let any_args = tasks.any_args();
     let returns: HashMap<&str, TypeInfo> = if any_args {
         tasks
             .iter()
