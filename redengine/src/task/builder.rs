@@ -15,8 +15,8 @@ use crate::registry::TaskFlags;
 use crate::task_zone::TaskZone;
 use crate::value::{TypeInfo, Value};
 
-/// Builds a [`Task`]; finish with [`TaskBuilder::run`] (a function) or
-/// [`TaskBuilder::kind`] (any [`TaskKind`]).
+/// Builds a [`Task`](super::Task); finish with [`TaskBuilder::run`] (a function) or
+/// [`TaskBuilder::kind`] (any [`TaskKind`](crate::TaskKind)).
 #[must_use = "a task builder does nothing until `.run(body)` or `.kind(kind)` makes the task"]
 pub struct TaskBuilder {
     pub(super) name: Option<TaskName>,
