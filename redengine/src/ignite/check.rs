@@ -38,8 +38,10 @@ pub(super) fn prepare(
     let params = session.control.params();
     let mut customs: Vec<&str> = session.conditions.keys().map(String::as_str).collect();
     customs.sort_unstable();
-    // Only tasks with arguments look up what other tasks return.
-    let returns: HashMap<&str, TypeInfo> = if tasks.iter().any(|(_, t)| !t.more().args.is_empty()) {
+    // Only tasks with arguments look up what other tasks return, or send anything to a
+    // process child that must be checked.
+    let any_args = tasks.any_args();
+    let returns: HashMap<&str, TypeInfo> = if any_args {
         tasks
             .iter()
             .map(|(n, t)| (n, t.setup.body.returns()))
@@ -80,10 +82,7 @@ pub(super) fn prepare(
         let at = Some(task.setup.location);
         let start = checker.check(&task.setup.start_cond, What::Start(name), at, &mut problems);
         let end = checker.check(task.end_cond(), What::End(name), at, &mut problems);
-        let execution = task
-            .setup
-            .execution
-            .unwrap_or(session.config.task_execution);
+        let execution = session.execution_of(task);
         if !crate::kind::supports(&*task.setup.body, execution) {
             problems.push(crate::kind::unsupported(
                 name,
@@ -138,7 +137,11 @@ pub(super) fn prepare(
         });
     }
 
-    super::process::check(&prepared, &params, &mut problems);
+    // perf (start-up): what crosses the process boundary is the arguments: without any,
+    // the prepared tasks are not read again.
+    if any_args {
+        super::process::check(&prepared, &params, &mut problems);
+    }
 
     let shut_text = &session.config.shut_cond;
     let shut = checker.check(shut_text, What::Shut, None, &mut problems);
@@ -200,10 +203,7 @@ fn rare(
         }),
     };
     // retries: the retry policy and instance limit, each bad value a problem.
-    let execution = task
-        .setup
-        .execution
-        .unwrap_or(session.config.task_execution);
+    let execution = session.execution_of(task);
     let once = match task.flags {
         f if f.on_startup => Some("on_startup"),
         f if f.on_shutdown => Some("on_shutdown"),

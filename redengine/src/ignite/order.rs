@@ -92,10 +92,7 @@ pub(super) fn dedupe<'s>(
         if hooks {
             let info = TaskInfo {
                 name: name.to_string(),
-                execution: task
-                    .setup
-                    .execution
-                    .unwrap_or(session.config.task_execution),
+                execution: session.execution_of(task),
                 priority: task.setup.priority,
                 location: task.setup.location,
             };
@@ -257,6 +254,8 @@ pub(super) struct Named<'s> {
     list: Vec<(&'s Task, u32)>,
     /// The names ignite made (instance naming, `rename`).
     made: Vec<String>,
+    /// Some task pushed declares arguments (a replaced one may be among them).
+    any_args: bool,
 }
 
 /// The task's own name.
@@ -267,11 +266,13 @@ impl<'s> Named<'s> {
         Named {
             list: Vec::with_capacity(n),
             made: Vec::new(),
+            any_args: false,
         }
     }
 
     #[inline(always)]
     fn push(&mut self, name: Cow<'s, str>, task: &'s Task) {
+        self.any_args |= task.setup.more.as_ref().is_some_and(|m| !m.args.is_empty());
         let at = match name {
             Cow::Borrowed(_) if task.name.is_some() => OWN,
             name => {
@@ -284,6 +285,13 @@ impl<'s> Named<'s> {
 
     pub(super) fn len(&self) -> usize {
         self.list.len()
+    }
+
+    // perf (start-up): known from the pushes, rather than a pass over every task.
+    /// Whether a task may take arguments: `false` when none does (with a task replaced by
+    /// `task_pre_exist = replace`, possibly `true` though none of those left does).
+    pub(super) fn any_args(&self) -> bool {
+        self.any_args
     }
 
     /// Each task with its name, and whether that is the task's own (not one ignite made).
@@ -398,6 +406,23 @@ mod tests {
         );
         index.insert(&std::borrow::Cow::Borrowed("x"), 2);
         assert_eq!((index.get("x"), index.own.len()), (Some(2), 0));
+    }
+
+    #[test]
+    fn the_named_list_knows_whether_a_task_takes_arguments() {
+        let named = |tasks: Vec<Task>| {
+            let session = Session::builder()
+                .log_memory()
+                .with_tasks(tasks)
+                .build()
+                .unwrap();
+            let mut problems = Vec::new();
+            super::dedupe(&session, &HashSet::new(), false, &mut problems).any_args()
+        };
+        let plain = |name: &str| Task::builder(name).timeout("1 hour").run(|_| ());
+        assert!(!named(vec![plain("a"), plain("b")]));
+        let taking = Task::builder("c").arg::<u32>("n").run(|_| ());
+        assert!(named(vec![plain("a"), taking, plain("b")]));
     }
 
     #[test]

@@ -11,13 +11,17 @@
 //! Disabling and a new start condition change the running task in place, so a run in
 //! progress keeps its place and the task never overlaps itself.
 
+mod desk;
+mod queued;
+
 use super::Scheduler;
-use crate::error::{Error, ErrorKind, Problem, Result};
+use crate::error::{Error, Problem, Result};
 use crate::execution::Execution;
-use crate::handle::{Change, Published, Request, SessionHandle};
+use crate::handle::{Change, SessionHandle};
 use crate::ignite::{Mode, Plan};
-use crate::session::Session;
 use crate::task::Task;
+
+pub(super) use queued::ignite_with_queued;
 
 const TARGET: &str = "redengine::scheduler";
 
@@ -84,37 +88,6 @@ fn name_of(task: &Task, instance_naming: bool) -> Option<String> {
         .or_else(|| instance_naming.then(|| task.instance.to_string()))
 }
 
-/// Ignite for a scheduler starting ([`Mode::Run`]), after the changes queued before
-/// `run()` are applied: their problems are reported with ignite's.
-pub(super) fn ignite_with_queued(session: &mut Session) -> Result<Plan> {
-    let (added, mut queued) = apply_queued(session);
-    let plan = crate::ignite::ignite(session, Mode::Run);
-    if let Ok(plan) = &plan {
-        for task in plan
-            .tasks
-            .iter()
-            .filter(|t| added.iter().any(|a| t.name == *a))
-        {
-            if task.execution == Execution::Process {
-                queued.push(Problem {
-                    location: Some(task.location),
-                    message: format!("add task '{}': {}", task.name, process_problem(&task.name)),
-                });
-            }
-        }
-    }
-    match plan {
-        Ok(plan) if queued.is_empty() => Ok(plan),
-        Ok(_) => Err(Error::new(ErrorKind::Ignite(queued))),
-        Err(e) if queued.is_empty() || e.problems().is_empty() => Err(e),
-        Err(e) => {
-            let mut problems = e.problems().to_vec();
-            problems.extend(queued);
-            Err(Error::new(ErrorKind::Ignite(problems)))
-        }
-    }
-}
-
 /// Why a task added through a handle cannot run as a process.
 fn process_problem(name: &str) -> String {
     format!(
@@ -124,171 +97,7 @@ fn process_problem(name: &str) -> String {
     )
 }
 
-/// Applies the changes queued before `run()` to the session's task list, before ignite:
-/// as if they had been given to the builder. Returns the names of the tasks added and, as
-/// problems reported with ignite's, what cannot be applied (an unknown task).
-fn apply_queued(session: &mut Session) -> (Vec<String>, Vec<Problem>) {
-    let queued = std::mem::take(&mut session.control.desk().pending);
-    let mut added = Vec::new();
-    let mut problems = Vec::new();
-    for Request { change, .. } in queued {
-        let naming = session.config.use_instance_naming;
-        let mut found = false;
-        match &change {
-            Change::Add(task, _) => {
-                if let Some(task) = task.downcast_ref::<Task>() {
-                    added.extend(name_of(task, naming));
-                    session.tasks.push(task.clone());
-                    found = true;
-                }
-            }
-            Change::Remove(name) => {
-                let before = session.tasks.len();
-                session.tasks.retain(|t| !named(t, name, naming));
-                found = session.tasks.len() < before;
-            }
-            Change::Disable(name, disabled) => {
-                for task in session.tasks.iter_mut().filter(|t| named(t, name, naming)) {
-                    task.flags.disabled = *disabled;
-                    found = true;
-                }
-            }
-            Change::StartCond(name, text) => {
-                for task in session.tasks.iter_mut().filter(|t| named(t, name, naming)) {
-                    task.set_start_cond(crate::task::shared_text(text));
-                    found = true;
-                }
-            }
-        }
-        if found {
-            ::log::info!(target: TARGET, "{}: applied before start-up", change.describe());
-        } else {
-            problems.push(Problem {
-                location: None,
-                message: format!(
-                    "{} (asked through a SessionHandle before run()): the session has no \
-                     task of that name defined in code (a task from a task file is changed \
-                     in its file)",
-                    change.describe()
-                ),
-            });
-        }
-    }
-    (added, problems)
-}
-
 impl Scheduler<'_> {
-    /// The loop takes changes from now on; changes asked on this thread are queued.
-    pub(super) fn open_desk(&self) {
-        let mut desk = self.s.control.desk();
-        desk.live = true;
-        desk.loop_thread = Some(std::thread::current().id());
-    }
-
-    /// The loop takes no more changes: those already asked are applied (the session keeps
-    /// them for a restart or the next `run()`); one asked while this closes is refused if
-    /// its caller waits, else left for the next `run()`. The last task list stays published.
-    pub(super) fn close_desk(&mut self) {
-        self.take_changes(true);
-        let mut desk = self.s.control.desk();
-        desk.live = false;
-        desk.loop_thread = None;
-        self.publish_to(&mut desk.tasks);
-        let watchers = std::mem::take(&mut desk.watchers);
-        let (answered, queued): (Vec<Request>, Vec<Request>) = std::mem::take(&mut desk.pending)
-            .into_iter()
-            .partition(|r| r.reply.is_some());
-        desk.pending = queued;
-        let published = if watchers.is_empty() {
-            Vec::new()
-        } else {
-            desk.tasks.states()
-        };
-        drop(desk);
-        for watcher in watchers {
-            let _ = watcher.send(published.clone());
-        }
-        for request in answered {
-            if let Some(reply) = request.reply {
-                let _ = reply.send(Err(request.change.refused_because(
-                    "the scheduler stopped before it took the change".to_string(),
-                )));
-            }
-        }
-    }
-
-    /// Takes the changes handles left since the last turn and applies them in order, each
-    /// answered (or, with nobody waiting, logged if refused); answers `tasks()` callers.
-    /// `publish` also publishes the task list when nothing was asked.
-    pub(super) fn take_changes(&mut self, publish: bool) {
-        let (requests, watchers) = {
-            let mut desk = self.s.control.desk();
-            if desk.pending.is_empty() && desk.watchers.is_empty() && !publish {
-                return;
-            }
-            (
-                std::mem::take(&mut desk.pending),
-                std::mem::take(&mut desk.watchers),
-            )
-        };
-        for Request { change, reply, .. } in requests {
-            let result = self.apply(&change);
-            match (&result, &reply) {
-                (Ok(done), _) => {
-                    ::log::info!(target: TARGET, "{done}");
-                    self.dirty = true;
-                }
-                (Err(e), None) => ::log::error!(target: TARGET, "{e}"),
-                (Err(_), Some(_)) => {}
-            }
-            if let Some(reply) = reply {
-                let _ = reply.send(result.map(|_| ()));
-            }
-        }
-        let mut desk = self.s.control.desk();
-        self.publish_to(&mut desk.tasks);
-        let tasks = if watchers.is_empty() {
-            Vec::new()
-        } else {
-            desk.tasks.states()
-        };
-        drop(desk);
-        for watcher in watchers {
-            let _ = watcher.send(tasks.clone());
-        }
-    }
-
-    /// Publishes the task list as it is now (after shutdown: nothing runs any more).
-    pub(super) fn publish(&self) {
-        self.publish_to(&mut self.s.control.desk().tasks);
-    }
-
-    /// Refills `list` with the live tasks and their state, in check order.
-    fn publish_to(&self, list: &mut Published) {
-        list.clear();
-        // One pass for the room the list needs (tasks and their names' bytes).
-        let (n, bytes) = self
-            .tasks
-            .iter()
-            .filter(|t| !t.retired)
-            .fold((0, 0), |(n, bytes), t| (n + 1, bytes + t.name.len()));
-        list.reserve(n, bytes);
-        // A fresh log (the first turn of a new program) has no record to look up, and
-        // before any launch nothing runs.
-        let records = !self.history.is_empty();
-        let runs = !self.running.is_empty();
-        for (i, t) in self.tasks.iter().enumerate().filter(|(_, t)| !t.retired) {
-            list.push(
-                &t.name,
-                &t.start,
-                t.flags.disabled,
-                runs && self.running.contains_key(&i),
-                records.then(|| self.history.last_record(&t.name)).flatten(),
-            );
-        }
-    }
-
-    /// Applies one change; `Ok` is what to log.
     fn apply(&mut self, change: &Change) -> Result<String> {
         let naming = self.s.config.use_instance_naming;
         match change {

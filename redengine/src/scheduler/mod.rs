@@ -175,9 +175,21 @@ impl<'s> Scheduler<'s> {
         self.open_desk();
         let result = self.startup().and_then(|()| self.cycles_loop());
         self.close_desk();
+        let closed = self.quiet();
         let shut = self.shutdown(result.is_err());
-        self.publish();
+        // perf (memory, shutdown): the list published when the desk closed still holds
+        // when shutdown ran nothing and wrote nothing: it is not built a second time.
+        if closed.is_none() || self.quiet() != closed {
+            self.publish();
+        }
         result.and(shut)
+    }
+
+    /// With no run in flight, how many records the history has: what the published task
+    /// list shows besides the tasks themselves (which change only through the desk, closed
+    /// at shutdown) is which tasks run and their last records.
+    fn quiet(&self) -> Option<usize> {
+        self.running.is_empty().then(|| self.history.len())
     }
 
     /// The scheduler's time: the clock's, but never earlier than an instant it has already
@@ -257,4 +269,85 @@ fn select(tasks: &[Prepared], names: &[String]) -> Result<HashSet<usize>> {
 /// Whether a condition can only ever be false (skip evaluation and next-change work).
 fn never(cond: &Condition) -> bool {
     matches!(cond, Condition::False)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{mpsc, Mutex};
+
+    use chrono::{TimeZone, Utc};
+
+    use crate::log::Action;
+    use crate::{Execution, ManualClock, Session, SessionBuilder, Task};
+
+    fn builder() -> SessionBuilder {
+        Session::builder()
+            .clock(ManualClock::new(
+                Utc.with_ymd_and_hms(2024, 1, 1, 8, 0, 0).unwrap(),
+            ))
+            .log_memory()
+    }
+
+    /// The task list published after `session` ran: (name, running, last action).
+    fn published(mut session: Session) -> Vec<(String, bool, Option<Action>)> {
+        let handle = session.handle();
+        session.run().unwrap();
+        let list = handle.tasks().into_iter();
+        list.map(|t| (t.name, t.running, t.last.map(|(action, _)| action)))
+            .collect()
+    }
+
+    #[test]
+    fn a_run_at_shutdown_is_in_the_list_published_after_it() {
+        let session = builder()
+            .task(
+                Task::builder("bye")
+                    .on_shutdown(true)
+                    .execution(Execution::Main)
+                    .run(|_| ()),
+            )
+            .on_cycle(|info| {
+                info.handle.shutdown();
+                Ok(None)
+            })
+            .build()
+            .unwrap();
+        let want = [("bye".to_string(), false, Some(Action::Success))];
+        assert_eq!(published(session), want);
+    }
+
+    #[test]
+    fn a_run_finished_during_shutdown_is_in_the_list_published_after_it() {
+        // The run is in flight when the desk closes, and finishes once a shutdown hook
+        // lets it: the list published at the close shows it running, the last one not.
+        let (go, wait) = mpsc::channel::<()>();
+        let (go, wait) = (Mutex::new(go), Mutex::new(wait));
+        let was_running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let seen = std::sync::Arc::clone(&was_running);
+        let session = builder()
+            .task(
+                Task::builder("slow")
+                    .start_cond("true")
+                    .execution(Execution::Thread)
+                    .run(move |_| wait.lock().unwrap().recv().unwrap()),
+            )
+            .on_cycle(|_| {
+                // At the end of the cycle, after the launch.
+                Ok(Some(Box::new(|info: &crate::hooks::SchedulerInfo| {
+                    info.handle.shutdown();
+                    Ok(())
+                })))
+            })
+            .on_shutdown(move |info| {
+                let running = info.handle.tasks().iter().any(|t| t.running);
+                seen.store(running, std::sync::atomic::Ordering::SeqCst);
+                go.lock().unwrap().send(()).unwrap();
+                Ok(None)
+            })
+            .build()
+            .unwrap();
+        let want = [("slow".to_string(), false, Some(Action::Success))];
+        assert_eq!(published(session), want);
+        assert!(was_running.load(std::sync::atomic::Ordering::SeqCst));
+    }
 }

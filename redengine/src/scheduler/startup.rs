@@ -76,8 +76,15 @@ impl Scheduler<'_> {
 
     /// Gives each task the value of its last successful run kept by the store (SQLite),
     /// so `Return("task")` answers after a restart as it did before. A value this process
-    /// already holds (a `recall` restart) is the same one and is kept.
+    /// already holds (a `recall` restart) is the same one and is kept. A store that keeps
+    /// no values ([`LogStore::keeps_values`](crate::LogStore::keeps_values)) is not asked.
     fn restore_returns(&mut self) -> Result<()> {
+        // perf (start-up): a store that keeps no values (the CSV log, the default) has
+        // none to give back: the tasks are not looked at (each one's return type is a
+        // call through its body), with 1,000 tasks at every launch.
+        if !self.s.store.keeps_values() {
+            return Ok(());
+        }
         // Only tasks whose values can be decoded, and that do not hold one already.
         let wanted: Vec<&str> = self
             .tasks
@@ -149,5 +156,81 @@ impl Scheduler<'_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use chrono::{TimeZone, Utc};
+
+    use crate::log::{LogError, LogStore, MemoryLog, TaskRecord};
+    use crate::{Execution, ManualClock, Session, Task};
+
+    /// A memory log that says whether it keeps values and counts the `load_values` calls.
+    struct Counted {
+        log: MemoryLog,
+        keeps: bool,
+        asked: Arc<AtomicUsize>,
+    }
+
+    impl LogStore for Counted {
+        fn load(&mut self) -> Result<Vec<TaskRecord>, LogError> {
+            self.log.load()
+        }
+
+        fn append(&mut self, record: &TaskRecord) -> Result<(), LogError> {
+            self.log.append(record)
+        }
+
+        fn sync(&mut self) -> Result<(), LogError> {
+            self.log.sync()
+        }
+
+        fn describe(&self) -> String {
+            self.log.describe()
+        }
+
+        fn keeps_values(&self) -> bool {
+            self.keeps
+        }
+
+        fn load_values(&mut self, tasks: &[&str]) -> Result<Vec<(String, String)>, LogError> {
+            self.asked.fetch_add(1, Ordering::SeqCst);
+            self.log.load_values(tasks)
+        }
+    }
+
+    /// How many times start-up asked a store that keeps values (or not) for them.
+    fn asked(keeps: bool) -> usize {
+        let asked = Arc::new(AtomicUsize::new(0));
+        let store = Counted {
+            log: MemoryLog::new(),
+            keeps,
+            asked: Arc::clone(&asked),
+        };
+        let mut session = Session::builder()
+            .clock(ManualClock::new(
+                Utc.with_ymd_and_hms(2024, 1, 1, 8, 0, 0).unwrap(),
+            ))
+            .log_store(store)
+            .task_execution(Execution::Main)
+            .task(Task::builder("a").run_serde(|_| 7_u32))
+            .on_cycle(|info| {
+                info.handle.shutdown();
+                Ok(None)
+            })
+            .build()
+            .unwrap();
+        session.run().unwrap();
+        asked.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn only_a_store_that_keeps_values_is_asked_for_them() {
+        assert_eq!(asked(true), 1);
+        assert_eq!(asked(false), 0);
     }
 }

@@ -10,6 +10,9 @@ use std::time::Duration;
 
 use redengine_conditions::Zone;
 
+mod hooks;
+mod store;
+
 use super::Session;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Restarting, TaskPreExist, Timeout};
@@ -17,9 +20,9 @@ use crate::custom::{ConditionContext, CustomCondition};
 use crate::error::{Error, ErrorKind, Problem, Result};
 use crate::execution::Execution;
 use crate::handle::Control;
-use crate::hooks::{AfterExecute, AfterInit, AfterScheduler, Hooks, SchedulerInfo, TaskInfo};
+use crate::hooks::Hooks;
 use crate::location::Location;
-use crate::log::{CsvLog, LogStore, MemoryLog};
+use crate::log::LogStore;
 use crate::params::{ParamContext, ParamFn, Params};
 use crate::registry;
 use crate::task::Task;
@@ -264,110 +267,6 @@ impl SessionBuilder {
         self
     }
 
-    /// A `task_init` hook: `f` runs when a task is added; its returned closure after
-    /// registration.
-    pub fn on_task_init<F>(mut self, f: F) -> Self
-    where
-        F: Fn(&TaskInfo) -> Option<AfterInit> + Send + Sync + 'static,
-    {
-        self.hooks.task_init.push(Arc::new(f));
-        self
-    }
-
-    /// A `task_execute` hook: runs before parameters are resolved; its returned closure
-    /// gets the action and error. `Err` is a pre-run failure.
-    pub fn on_task_execute<F>(mut self, f: F) -> Self
-    where
-        F: Fn(&TaskInfo) -> Result<Option<AfterExecute>, String> + Send + Sync + 'static,
-    {
-        self.hooks.task_execute.push(Arc::new(f));
-        self
-    }
-
-    /// A scheduler `startup` hook (pre at start-up step 5, post at step 7).
-    pub fn on_startup<F>(mut self, f: F) -> Self
-    where
-        F: Fn(&SchedulerInfo) -> Result<Option<AfterScheduler>, String> + Send + Sync + 'static,
-    {
-        self.hooks.startup.push(Arc::new(f));
-        self
-    }
-
-    /// A scheduler `cycle` hook (start and end of each cycle).
-    pub fn on_cycle<F>(mut self, f: F) -> Self
-    where
-        F: Fn(&SchedulerInfo) -> Result<Option<AfterScheduler>, String> + Send + Sync + 'static,
-    {
-        self.hooks.cycle.push(Arc::new(f));
-        self
-    }
-
-    /// A scheduler `shutdown` hook (pre at shutdown step 2, post at step 7).
-    pub fn on_shutdown<F>(mut self, f: F) -> Self
-    where
-        F: Fn(&SchedulerInfo) -> Result<Option<AfterScheduler>, String> + Send + Sync + 'static,
-    {
-        self.hooks.shutdown.push(Arc::new(f));
-        self
-    }
-
-    /// Log to a CSV file (the default is `log/tasks.csv`).
-    pub fn log_csv(mut self, path: impl Into<PathBuf>) -> Self {
-        self.store = Some(Box::new(CsvLog::new(path)));
-        self
-    }
-
-    // --- store: the SQLite log ---
-    /// Log to an SQLite database (created if missing), which also keeps the return
-    /// values of successful runs across restarts (`docs/log.md`, "The SQLite log").
-    /// Needs redengine's `sqlite` feature
-    /// (`redengine = { version = "0.1", features = ["sqlite"] }` in Cargo.toml).
-    #[cfg(feature = "sqlite")]
-    pub fn log_sqlite(mut self, path: impl Into<PathBuf>) -> Self {
-        self.store = Some(Box::new(crate::log::SqliteLog::new(path)));
-        self
-    }
-
-    // --- cluster: the PostgreSQL log and leadership ---
-    /// Log to a PostgreSQL database (`postgres://user@host/database`; the tables are
-    /// created and migrated by the program) and run as one node of a scheduler cluster
-    /// on it: the first scheduler leads, others stand by and take over when it stops
-    /// (`docs/cluster.md`). Needs the `postgres` feature.
-    #[cfg(feature = "postgres")]
-    pub fn log_postgres(mut self, url: impl Into<String>) -> Self {
-        self.config.log_postgres = Some(url.into());
-        self.store = None;
-        self
-    }
-
-    /// How long a standby may take to take over from a leader that died (default 10
-    /// seconds): the `cluster_lease` key.
-    pub fn cluster_lease(mut self, lease: std::time::Duration) -> Self {
-        self.config.cluster_lease = lease;
-        self
-    }
-
-    /// How much of the task log to keep (`Retention::parse("90 days")`, or
-    /// `Retention::Records(100_000)`): older records leave the in-memory history and the
-    /// SQLite log, never changing a condition's answer inside the kept window; the CSV
-    /// log is rewritten only by `log compact` (`docs/log.md`, "Retention").
-    pub fn log_retention(mut self, retention: crate::log::Retention) -> Self {
-        self.config.log_retention = Some(retention);
-        self
-    }
-
-    /// Keep the log in memory for the life of the process (tests, throw-away runs).
-    pub fn log_memory(mut self) -> Self {
-        self.store = Some(Box::new(MemoryLog::new()));
-        self
-    }
-
-    /// Use a custom log store (e.g. a [`MemoryLog`] clone a test keeps).
-    pub fn log_store(mut self, store: impl LogStore) -> Self {
-        self.store = Some(Box::new(store));
-        self
-    }
-
     /// The time zone wall-clock periods are computed in (default: local).
     pub fn zone(mut self, zone: Zone) -> Self {
         self.zone = zone;
@@ -416,20 +315,7 @@ impl SessionBuilder {
                 .collect();
             return Err(Error::new(ErrorKind::Ignite(problems)));
         }
-        let store: Box<dyn LogStore> = match (self.store, &self.config.log_sqlite) {
-            (Some(store), _) => store,
-            // cluster: the PostgreSQL log, before the SQLite one.
-            (None, _) if self.config.log_postgres.is_some() => {
-                let url = self.config.log_postgres.as_deref().unwrap_or_default();
-                crate::log::open_url(url, self.config.cluster_lease)
-                    .map_err(|reason| Error::config("log_postgres", url, &reason))?
-            }
-            // store: the `log_sqlite` key (an error naming the feature without it).
-            (None, Some(path)) => crate::log::open_sqlite(path).map_err(|reason| {
-                Error::config("log_sqlite", &path.display().to_string(), &reason)
-            })?,
-            (None, None) => Box::new(CsvLog::new("log/tasks.csv")),
-        };
+        let store = store::open(self.store, &self.config)?;
         let log_reader = store.reader();
         let (tx, rx) = crate::event::channel();
         Ok(Session {

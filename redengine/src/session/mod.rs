@@ -61,6 +61,11 @@ impl Session {
     pub fn config(&self) -> &Config {
         &self.config
     }
+
+    /// How `task` runs here: its own execution, else the session's `task_execution`.
+    pub(crate) fn execution_of(&self, task: &Task) -> crate::execution::Execution {
+        task.setup.execution.unwrap_or(self.config.task_execution)
+    }
 }
 
 mod builder;
@@ -93,5 +98,23 @@ impl IntoSession for SessionBuilder {
 impl IntoSession for Result<Session> {
     fn into_session(self) -> Result<Session> {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Execution, Session, Task};
+
+    #[test]
+    fn a_task_runs_as_it_says_else_as_the_session_says() {
+        let session = Session::builder()
+            .log_memory()
+            .task_execution(Execution::Thread)
+            .build()
+            .unwrap();
+        let own = Task::builder("own").execution(Execution::Main).run(|_| ());
+        let plain = Task::builder("plain").run(|_| ());
+        assert_eq!(session.execution_of(&own), Execution::Main);
+        assert_eq!(session.execution_of(&plain), Execution::Thread);
     }
 }

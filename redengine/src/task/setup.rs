@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::sync::{Arc, Weak};
 
-use super::share::last_or_make;
+use super::share::{last_or_make, never_text};
 use super::{Body, Location, More};
 use crate::execution::Execution;
 use crate::misfire::Misfire;
@@ -27,6 +27,38 @@ pub(crate) struct Setup {
     pub(crate) misfire: Option<Misfire>,
     /// Registered with `#[task]`: ordered by location rather than insertion.
     pub(crate) registered: bool,
+}
+
+// perf (start-up): a builder holds no start text nor body until given (they are given in
+// the same chain, usually): it used to hold the shared defaults, `false` and a
+// placeholder body, each taken (an atomic increment) and given back (a decrement) for
+// every task.
+/// A setup being built: everything but the body, which finishes it; the start condition
+/// `None` until given (`false`).
+pub(crate) struct Draft {
+    pub(crate) start_cond: Option<Arc<str>>,
+    pub(crate) location: Location,
+    pub(crate) more: Option<Box<More>>,
+    pub(crate) priority: i32,
+    pub(crate) execution: Option<Execution>,
+    pub(crate) misfire: Option<Misfire>,
+}
+
+impl Draft {
+    /// The setup of a task built with `body`.
+    #[inline]
+    pub(crate) fn finish(self, body: Body) -> Setup {
+        Setup {
+            start_cond: self.start_cond.unwrap_or_else(never_text),
+            body,
+            location: self.location,
+            more: self.more,
+            priority: self.priority,
+            execution: self.execution,
+            misfire: self.misfire,
+            registered: false,
+        }
+    }
 }
 
 impl Setup {
@@ -71,6 +103,28 @@ pub(super) fn shared_setup(setup: Setup) -> Arc<Setup> {
 mod tests {
     use super::*;
     use crate::task::Task;
+
+    #[test]
+    fn a_draft_finishes_with_its_body_and_the_false_text_unless_given_one() {
+        let draft = |start_cond: Option<&str>| Draft {
+            start_cond: start_cond.map(Arc::from),
+            location: Location::new("a.rs", 1, 1),
+            more: None,
+            priority: 3,
+            execution: Some(Execution::Main),
+            misfire: None,
+        };
+        let body = Task::builder("b").run(|_| ()).setup.body.clone();
+        let unset = draft(None).finish(Arc::clone(&body));
+        assert!(Arc::ptr_eq(&unset.start_cond, &never_text()));
+        assert!(Arc::ptr_eq(&unset.body, &body) && !unset.registered);
+        assert_eq!(
+            (unset.priority, unset.execution),
+            (3, Some(Execution::Main))
+        );
+        let given = draft(Some("daily")).finish(body);
+        assert_eq!(&*given.start_cond, "daily");
+    }
 
     #[test]
     fn tasks_made_in_a_row_share_a_setup_only_when_it_is_the_same() {
