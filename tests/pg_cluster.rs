@@ -284,6 +284,59 @@ fn a_leader_superseded_by_a_newer_epoch_can_write_no_run() {
     assert_eq!(scalar(&url, "SELECT count(*) FROM redengine_records"), 1);
 }
 
+#[test]
+fn a_write_on_a_lock_connection_the_server_ends_says_the_leadership_is_lost() {
+    use redengine::log::{LogStore, PostgresLog, TaskRecord};
+    let url = pg::database("ended");
+    let mut log = PostgresLog::new(&url).standby(false);
+    log.load().unwrap();
+    log.append(&TaskRecord::run("daily_job", at("2024-01-03T08:00:00Z")))
+        .unwrap();
+    let me = format!("redengine scheduler {}", log.node());
+    // The server ends the connection while a write waits on it (held up by a lock), so
+    // the server's farewell (a FATAL error) is the write's answer, before the client has
+    // seen the connection close: it must not read as a write the server refused ("check
+    // that the server runs and accepts this URL").
+    let mut blocker = sql(&url);
+    let mut hold = blocker.transaction().unwrap();
+    hold.batch_execute("LOCK TABLE redengine_records IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let write = std::thread::spawn(move || {
+        log.append(&TaskRecord::run("slow", at("2024-01-03T08:00:01Z")))
+            .unwrap_err()
+    });
+    let waiting = "SELECT count(*) FROM pg_stat_activity \
+                   WHERE application_name = $1 AND wait_event_type = 'Lock'";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sql(&url)
+        .query_one(waiting, &[&me])
+        .unwrap()
+        .get::<_, i64>(0)
+        == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the write never waited on the lock"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let ended: i64 = sql(&url)
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE application_name = $1",
+            &[&me],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(ended, 1);
+    hold.rollback().unwrap();
+    let refused = write.join().unwrap();
+    assert!(
+        refused.to_string().contains("lost the connection"),
+        "{refused}"
+    );
+}
+
 /// The schema of the previous version (2), as that release created it, with a record
 /// and a queued run.
 const VERSION_2: &str = r#"
