@@ -21,8 +21,13 @@ const LEASE_MS: u64 = 1000;
 type Said = (u32, Option<String>);
 
 fn spawn(url: &str, tx: &Sender<Said>) -> Child {
+    spawn_leased(url, tx, LEASE_MS)
+}
+
+/// [`spawn`] with a lease of `lease_ms`.
+fn spawn_leased(url: &str, tx: &Sender<Said>, lease_ms: u64) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pg_node"))
-        .args([url, &LEASE_MS.to_string()])
+        .args([url, &lease_ms.to_string()])
         .env(
             "REDENGINE_LOG",
             std::env::var("PG_NODE_LOG").unwrap_or("warn".into()),
@@ -210,8 +215,16 @@ fn one_node_leads_and_a_standby_takes_over_from_a_killed_leader() {
 fn a_leader_whose_lock_connection_ends_stops_before_another_leads() {
     let url = pg::database("terminate");
     let (tx, rx) = channel();
-    let mut nodes: Vec<Child> = (0..2).map(|_| spawn(&url, &tx)).collect();
+    // The old leader must notice at its next heartbeat (a fifth of the lease) and exit
+    // within the half lease the standby waits after taking the lock: a lease of three
+    // seconds leaves it a second and a half for what takes about 300 ms on a loaded
+    // machine (the one-second lease of the other tests left 500 ms).
+    let lease_ms = 3000;
+    let mut nodes: Vec<Child> = (0..2).map(|_| spawn_leased(&url, &tx, lease_ms)).collect();
     let lead = leader(&rx, Duration::from_secs(60), true);
+    // The other node must stand by (it waits before launching); one still starting would
+    // find the lock free and lead at once, a start-up rather than a takeover.
+    standing_by(&url, 1);
     let ended: i64 = sql(&url)
         .query_one(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
