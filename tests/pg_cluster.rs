@@ -1,8 +1,9 @@
 //! Scheduler nodes as real processes on one PostgreSQL database: of three nodes exactly
 //! one leads, a standby takes over from a leader killed with SIGKILL (its run closed as
 //! `crash`, a `daily` task never run twice) twenty times over, while two workers run a
-//! task for whichever node leads, never two of its runs at once; and a leader whose lock connection the server ends
-//! stops before another node leads. Fencing: a leader superseded by another (a newer
+//! task for whichever node leads, never two of its runs at once; and a leader whose lock
+//! connection the server ends stops before another node leads (a write the server ends
+//! says the leadership is lost). Fencing: a leader superseded by another (a newer
 //! leadership epoch) can write no record, and its scheduler stops without launching
 //! again; a database of the previous schema version is migrated to the epoch.
 
