@@ -57,8 +57,9 @@ fn a_burst_of_different_thread_tasks_starts_a_thread_only_when_all_are_busy() {
     // run's end, and the scheduler writes the end (`success`) only once the report is in:
     // at a launch, the threads busy with this test's runs are at most the runs launched
     // and not yet ended in the log. The pool ends a thread only when MAX_IDLE others wait
-    // idle, so once it started that many, at least that many live. So a launch finds an
-    // idle thread whenever the threads started so far (up to MAX_IDLE) outnumber the
+    // idle, so once it started that many, at least that many live (it also ends a thread
+    // idle for 10 s, far longer than these bursts take, loaded or not). So a launch finds
+    // an idle thread whenever the threads started so far (up to MAX_IDLE) outnumber the
     // runs in flight, and must not start one then.
     let mut seen: HashSet<ThreadId> = HashSet::new();
     let mut runs_of = vec![0; TASKS];
