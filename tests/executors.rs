@@ -356,35 +356,6 @@ fn thread_runs_of_different_tasks_reuse_a_thread_under_their_own_os_name() {
 }
 
 #[test]
-fn a_burst_of_different_thread_tasks_runs_on_far_fewer_threads() {
-    const TASKS: usize = 1_000;
-    let (b, _clock, _log) = builder(monday(8, 0));
-    let threads = Arc::new(Mutex::new(Vec::with_capacity(TASKS)));
-    let names: Vec<String> = (0..TASKS).map(|i| format!("burst-{i}")).collect();
-    let tasks = names.iter().map(|name| {
-        let t = threads.clone();
-        Task::builder(name).run(move |_| t.lock().unwrap().push(std::thread::current().id()))
-    });
-    let mut session = b
-        .task_execution(Execution::Thread)
-        .with_tasks(tasks)
-        .build()
-        .unwrap();
-    // All due at once: a thread whose run ended takes the next launch.
-    session
-        .run_tasks(names.iter().map(String::as_str), false)
-        .unwrap();
-    let threads = threads.lock().unwrap();
-    assert_eq!(threads.len(), TASKS);
-    let distinct: HashSet<_> = threads.iter().collect();
-    eprintln!(
-        "{TASKS} different thread tasks ran on {} threads",
-        distinct.len()
-    );
-    assert!(distinct.len() <= TASKS / 4, "{} threads", distinct.len());
-}
-
-#[test]
 fn a_panic_does_not_cost_the_next_thread_run() {
     let (b, clock, log) = builder(monday(8, 0));
     let runs = Arc::new(AtomicUsize::new(0));

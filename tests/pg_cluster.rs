@@ -1,8 +1,9 @@
 //! Scheduler nodes as real processes on one PostgreSQL database: of three nodes exactly
 //! one leads, a standby takes over from a leader killed with SIGKILL (its run closed as
 //! `crash`, a `daily` task never run twice) twenty times over, while two workers run a
-//! task for whichever node leads, never two of its runs at once; and a leader whose lock connection the server ends
-//! stops before another node leads. Fencing: a leader superseded by another (a newer
+//! task for whichever node leads, never two of its runs at once; and a leader whose lock
+//! connection the server ends stops before another node leads (a write the server ends
+//! says the leadership is lost). Fencing: a leader superseded by another (a newer
 //! leadership epoch) can write no record, and its scheduler stops without launching
 //! again; a database of the previous schema version is migrated to the epoch.
 
@@ -21,8 +22,13 @@ const LEASE_MS: u64 = 1000;
 type Said = (u32, Option<String>);
 
 fn spawn(url: &str, tx: &Sender<Said>) -> Child {
+    spawn_leased(url, tx, LEASE_MS)
+}
+
+/// [`spawn`] with a lease of `lease_ms`.
+fn spawn_leased(url: &str, tx: &Sender<Said>, lease_ms: u64) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pg_node"))
-        .args([url, &LEASE_MS.to_string()])
+        .args([url, &lease_ms.to_string()])
         .env(
             "REDENGINE_LOG",
             std::env::var("PG_NODE_LOG").unwrap_or("warn".into()),
@@ -210,8 +216,16 @@ fn one_node_leads_and_a_standby_takes_over_from_a_killed_leader() {
 fn a_leader_whose_lock_connection_ends_stops_before_another_leads() {
     let url = pg::database("terminate");
     let (tx, rx) = channel();
-    let mut nodes: Vec<Child> = (0..2).map(|_| spawn(&url, &tx)).collect();
+    // The old leader must notice at its next heartbeat (a fifth of the lease) and exit
+    // within the half lease the standby waits after taking the lock: a lease of three
+    // seconds leaves it a second and a half for what takes about 300 ms on a loaded
+    // machine (the one-second lease of the other tests left 500 ms).
+    let lease_ms = 3000;
+    let mut nodes: Vec<Child> = (0..2).map(|_| spawn_leased(&url, &tx, lease_ms)).collect();
     let lead = leader(&rx, Duration::from_secs(60), true);
+    // The other node must stand by (it waits before launching); one still starting would
+    // find the lock free and lead at once, a start-up rather than a takeover.
+    standing_by(&url, 1);
     let ended: i64 = sql(&url)
         .query_one(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
@@ -282,6 +296,59 @@ fn a_leader_superseded_by_a_newer_epoch_can_write_no_run() {
     assert!(old.append(&finish).is_err());
     assert_eq!(count(&url, "daily_job", "run"), 1);
     assert_eq!(scalar(&url, "SELECT count(*) FROM redengine_records"), 1);
+}
+
+#[test]
+fn a_write_on_a_lock_connection_the_server_ends_says_the_leadership_is_lost() {
+    use redengine::log::{LogStore, PostgresLog, TaskRecord};
+    let url = pg::database("ended");
+    let mut log = PostgresLog::new(&url).standby(false);
+    log.load().unwrap();
+    log.append(&TaskRecord::run("daily_job", at("2024-01-03T08:00:00Z")))
+        .unwrap();
+    let me = format!("redengine scheduler {}", log.node());
+    // The server ends the connection while a write waits on it (held up by a lock), so
+    // the server's farewell (a FATAL error) is the write's answer, before the client has
+    // seen the connection close: it must not read as a write the server refused ("check
+    // that the server runs and accepts this URL").
+    let mut blocker = sql(&url);
+    let mut hold = blocker.transaction().unwrap();
+    hold.batch_execute("LOCK TABLE redengine_records IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let write = std::thread::spawn(move || {
+        log.append(&TaskRecord::run("slow", at("2024-01-03T08:00:01Z")))
+            .unwrap_err()
+    });
+    let waiting = "SELECT count(*) FROM pg_stat_activity \
+                   WHERE application_name = $1 AND wait_event_type = 'Lock'";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sql(&url)
+        .query_one(waiting, &[&me])
+        .unwrap()
+        .get::<_, i64>(0)
+        == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the write never waited on the lock"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let ended: i64 = sql(&url)
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE application_name = $1",
+            &[&me],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(ended, 1);
+    hold.rollback().unwrap();
+    let refused = write.join().unwrap();
+    assert!(
+        refused.to_string().contains("lost the connection"),
+        "{refused}"
+    );
 }
 
 /// The schema of the previous version (2), as that release created it, with a record

@@ -33,6 +33,7 @@
 
 mod clok;
 mod ours;
+mod scenarios;
 mod table;
 mod tcs;
 
@@ -43,101 +44,13 @@ use chrono::{DateTime, Timelike, Utc};
 
 use crate::probe::{median, secs};
 
+use self::scenarios::Lib;
+
 /// Firings per run and library in the latency scenario (one more is discarded first).
 const FIRINGS: usize = 10;
 
 /// Samples per run of the launch scenario.
 const LAUNCHES: usize = 9;
-
-/// The libraries, in the order of the table's columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Lib {
-    Ours,
-    Tcs,
-    Clokwerk,
-}
-
-impl Lib {
-    pub(crate) const ALL: [Lib; 3] = [Lib::Ours, Lib::Tcs, Lib::Clokwerk];
-
-    pub(crate) fn key(self) -> &'static str {
-        match self {
-            Lib::Ours => "redengine",
-            Lib::Tcs => "tokio-cron-scheduler",
-            Lib::Clokwerk => "clokwerk",
-        }
-    }
-
-    fn from_key(key: &str) -> Option<Lib> {
-        Lib::ALL.into_iter().find(|l| l.key() == key)
-    }
-}
-
-/// One row of the peers table.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Scenario {
-    pub(crate) key: &'static str,
-    pub(crate) title: &'static str,
-    pub(crate) unit: &'static str,
-    pub(crate) higher_is_better: bool,
-}
-
-pub(crate) const SCENARIOS: [Scenario; 9] = [
-    Scenario {
-        key: "idle_cpu",
-        title: "idle CPU, 1,000 tasks not due",
-        unit: "% core",
-        higher_is_better: false,
-    },
-    Scenario {
-        key: "check_10k",
-        title: "one check with 10,000 idle tasks",
-        unit: "µs",
-        higher_is_better: false,
-    },
-    Scenario {
-        key: "rss_1k",
-        title: "peak RSS, 1,000 tasks scheduled",
-        unit: "MiB",
-        higher_is_better: false,
-    },
-    Scenario {
-        key: "rss_10k",
-        title: "peak RSS, 10,000 tasks scheduled",
-        unit: "MiB",
-        higher_is_better: false,
-    },
-    Scenario {
-        key: "launch_1k",
-        title: "launch → first check, 1,000 tasks",
-        unit: "ms",
-        higher_is_better: false,
-    },
-    Scenario {
-        key: "latency_p50",
-        title: "latency scheduled instant → body, median",
-        unit: "ms",
-        higher_is_better: false,
-    },
-    Scenario {
-        key: "latency_p99",
-        title: "latency scheduled instant → body, p99",
-        unit: "ms",
-        higher_is_better: false,
-    },
-    Scenario {
-        key: "burst_10k",
-        title: "a burst of 10,000 due tasks, each on a pooled thread / tokio task",
-        unit: "runs/s",
-        higher_is_better: true,
-    },
-    Scenario {
-        key: "burst_inline_10k",
-        title: "a burst of 10,000 due tasks, run inline one after the other",
-        unit: "runs/s",
-        higher_is_better: true,
-    },
-];
 
 /// What the peers mode measured: per (scenario, library) the per-run values, and the
 /// pooled latencies.
@@ -460,12 +373,5 @@ mod tests {
     fn lateness_is_the_part_after_the_second() {
         let at = DateTime::from_timestamp(1_704_283_200, 1_500_000).unwrap_or_default();
         assert!((late_ms(&at) - 1.5).abs() < 1e-9);
-    }
-
-    #[test]
-    fn library_keys_round_trip() {
-        for lib in Lib::ALL {
-            assert_eq!(Lib::from_key(lib.key()), Some(lib));
-        }
     }
 }

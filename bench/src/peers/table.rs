@@ -1,7 +1,8 @@
 //! The peers table: one row per scenario, one column per library, and how far ahead of
 //! (or behind) the best peer redengine is.
 
-use super::{Lib, PeerSamples, Scenario, SCENARIOS};
+use super::scenarios::{Lib, Scenario, SCENARIOS};
+use super::PeerSamples;
 
 /// `value` with three significant digits (more for small numbers), thousands apart.
 fn number(value: f64) -> String {

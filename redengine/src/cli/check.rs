@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use redengine_conditions::Action;
 use serde_json::{json, Value as Json};
 
-use super::args::{did_you_mean, UsageError};
 use super::failure::Failure;
+use super::failure::{did_you_mean, UsageError};
 use super::snapshot::{kind, Snapshot};
 use crate::ignite::Prepared;
 use crate::scheduler::resolver::CondResolver;

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use chrono::{SecondsFormat, Utc};
 use serde_json::{json, Value as Json};
 
-use super::args::UsageError;
 use super::failure::Failure;
+use super::failure::UsageError;
 use super::time::{parse_at, show, zone_name};
 use crate::log::{HistoryQuery, TaskRecord};
 use crate::session::Session;

@@ -5,8 +5,9 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use super::args::{LogCommand, UsageError};
+use super::command::LogCommand;
 use super::failure::Failure;
+use super::failure::UsageError;
 use crate::log::{is_sqlite_path, CsvLog, HistoryQuery, LogError, LogStore, Retention};
 use crate::session::Session;
 

@@ -9,6 +9,7 @@
 
 mod args;
 mod check;
+mod command;
 mod failure;
 mod forms;
 mod history;
@@ -29,7 +30,7 @@ use crate::error::Result;
 use crate::log::{is_sqlite_path, CsvLog};
 use crate::session::Session;
 
-use self::args::Command;
+use self::command::Command;
 use self::failure::Failure;
 use self::list::Layout;
 
@@ -308,8 +309,8 @@ problems, or `check` with no task at all), 2 wrong command line.
 
 {conditions}",
         forms = time::AT_FORMS,
-        limit = args::HISTORY_LIMIT,
-        serve = args::SERVE_ADDR,
+        limit = command::HISTORY_LIMIT,
+        serve = command::SERVE_ADDR,
         conditions = forms::section(),
     )
 }
@@ -321,7 +322,7 @@ mod tests {
     #[test]
     fn usage_names_every_command() {
         let text = usage("demo");
-        for command in args::COMMANDS {
+        for command in command::COMMANDS {
             assert!(
                 text.contains(&format!("\n  {command} ")),
                 "{command} missing"

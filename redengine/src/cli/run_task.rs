@@ -8,8 +8,8 @@
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::args::{did_you_mean, UsageError};
 use super::failure::Failure;
+use super::failure::{did_you_mean, UsageError};
 use super::time::show;
 use crate::log::{Action, LogError, LogStore, MemoryLog, TaskRecord};
 use crate::session::Session;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use redengine_conditions::Zone;
 
-use super::args::UsageError;
+use super::failure::UsageError;
 
 /// The forms `--at` accepts, for messages and `--help`.
 pub(crate) const AT_FORMS: &str =

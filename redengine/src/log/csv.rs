@@ -1,28 +1,21 @@
 //! [`CsvLog`]: the task log as an append-only CSV file (the format: `docs/log.md`).
 
+mod files;
+mod read;
+
 use std::cell::RefCell;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use self::files::{create_dirs, create_new, sync_dir};
+use self::read::read_file;
 use super::error::{LogError, LogErrorKind};
-use super::format::{self, COLUMNS, HEADER_LINE};
+use super::format::{self, HEADER_LINE};
 use super::lock::{self, InstanceLock, LockFailure};
-use super::reader::{self, Item, Row};
+use super::reader::Row;
 use super::tail::Tail;
 use super::{LogStore, RecordHead, TaskRecord};
-
-/// The target of scheduler events, skipped rows among them.
-const SCHEDULER_TARGET: &str = "redengine::scheduler";
-
-/// The mode of a log file this store creates: the owner's only. `exc_text` holds error
-/// texts, which may quote connection strings or tokens; a group is often shared widely,
-/// so it gets nothing either. An existing file keeps the mode it has.
-#[cfg(unix)]
-const FILE_MODE: u32 = 0o600;
-/// The mode of the directories this store creates, for the same reason.
-#[cfg(unix)]
-const DIR_MODE: u32 = 0o700;
 
 /// The task log kept in a CSV file, by default `log/tasks.csv`.
 ///
@@ -245,111 +238,6 @@ impl CsvLog {
     }
 }
 
-/// The largest read buffer of [`read_file`]: big reads for a big log.
-const MAX_READ_BUFFER: usize = 256 * 1024;
-
-/// Reads a whole log file: checks the header, hands every row to `accept` (which says
-/// whether it is a record), warns about skipped lines, and returns the number of records
-/// and what the end of the file needs before the next append.
-fn read_file(
-    path: &Path,
-    mut file: &File,
-    accept: &mut dyn FnMut(&Row) -> Result<(), String>,
-) -> Result<(u64, Tail), LogError> {
-    let read_err = |e| LogError::io(path, LogErrorKind::Read, e);
-    let len = file.metadata().map_err(read_err)?.len();
-    file.seek(SeekFrom::Start(0)).map_err(read_err)?;
-
-    if len < HEADER_LINE.len() as u64 {
-        let mut start = Vec::new();
-        file.read_to_end(&mut start).map_err(read_err)?;
-        if let Some(rest) = HEADER_LINE.as_bytes().strip_prefix(start.as_slice()) {
-            // A header cut off by a crash: complete it before the first row.
-            return Ok((0, Tail::completing(rest)));
-        }
-        file.seek(SeekFrom::Start(0)).map_err(read_err)?;
-    }
-
-    // perf (launch): the buffer is sized to the file, up to 256 KiB: a small log is read
-    // without a fresh mapping of the largest buffer.
-    let capacity = usize::try_from(len).map_or(MAX_READ_BUFFER, |len| {
-        len.saturating_add(1).clamp(8 * 1024, MAX_READ_BUFFER)
-    });
-    let mut input = BufReader::with_capacity(capacity, file);
-    let Some((header, lines, bytes)) = reader::header(&mut input).map_err(read_err)? else {
-        return Err(LogError::foreign_header(
-            path,
-            "(blank lines only)".to_owned(),
-        ));
-    };
-    if !is_header(&header) {
-        return Err(LogError::foreign_header(path, describe_header(&header)));
-    }
-    let mut warn = |item: Item| {
-        let Item::Skipped {
-            first,
-            last,
-            reason,
-        } = item;
-        let lines = if first == last {
-            format!("line {first}")
-        } else {
-            format!("lines {first}–{last}")
-        };
-        log::warn!(
-            target: SCHEDULER_TARGET,
-            "skipping {lines} of the CSV log `{}`: {reason}",
-            path.display()
-        );
-    };
-    let scan = reader::read(input, lines + 1, bytes, accept, &mut warn).map_err(read_err)?;
-    Ok((scan.rows, Tail::after(scan.torn)))
-}
-
-/// Whether the first row is the task log's header (a UTF-8 byte order mark allowed).
-fn is_header(row: &Row) -> bool {
-    row.len() == COLUMNS.len()
-        && COLUMNS.iter().enumerate().all(|(i, name)| {
-            let field = row.field(i);
-            let field = if i == 0 {
-                field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
-            } else {
-                field
-            };
-            field == name.as_bytes()
-        })
-}
-
-/// The first row as text for the foreign-header message, shortened to stay one line.
-fn describe_header(row: &Row) -> String {
-    let fields: Vec<String> = (0..row.len())
-        .map(|i| String::from_utf8_lossy(row.field(i)).into_owned())
-        .collect();
-    let mut text = fields.join(",").replace(['\r', '\n'], " ");
-    if text.chars().count() > 120 {
-        text = text.chars().take(120).collect::<String>() + "…";
-    }
-    text
-}
-
-/// `options` creating a new file, with no access for others where modes exist.
-fn create_new(options: &OpenOptions) -> OpenOptions {
-    let mut options = options.clone();
-    options.create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, FILE_MODE);
-    options
-}
-
-/// Creates `dir` and its missing parents, with no access for others where modes exist.
-fn create_dirs(dir: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, DIR_MODE);
-    builder.create(dir)
-}
-
 impl LogStore for CsvLog {
     fn load(&mut self) -> Result<Vec<TaskRecord>, LogError> {
         let mut records = Vec::new();
@@ -430,24 +318,10 @@ impl LogStore for CsvLog {
     }
 }
 
-/// Makes a new file's directory entry durable (Unix; elsewhere the file sync suffices).
-#[cfg(unix)]
-fn sync_dir(path: &Path) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_path: &Path) -> io::Result<()> {
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
         let path = std::env::temp_dir().join(format!(

@@ -171,7 +171,15 @@ impl PostgresLog {
 
     /// A write failed: a closed connection is a lost leadership.
     fn write_err(&self, e: postgres::Error) -> LogError {
-        if e.is_closed() || self.client.as_ref().is_some_and(Client::is_closed) {
+        // A FATAL (or PANIC) error is the server ending the session, sent as the answer
+        // to the query in flight: the client sees the connection closed only after it.
+        let ended = e.as_db_error().is_some_and(|d| {
+            matches!(
+                d.parsed_severity(),
+                Some(postgres::error::Severity::Fatal | postgres::error::Severity::Panic)
+            )
+        });
+        if ended || e.is_closed() || self.client.as_ref().is_some_and(Client::is_closed) {
             LogError::postgres(&self.shown, LogErrorKind::LostLeadership, e)
         } else {
             LogError::postgres(&self.shown, LogErrorKind::Write, e)
