@@ -29,7 +29,7 @@ impl Scheduler<'_> {
         let mut record = self.recycled();
         record.refill_run(&self.tasks[i].name, self.offset(now));
         record.set_attempt(attempt, attempts, None);
-        self.write_recycled(record, None)?;
+        self.write_recycled(i, record, None)?;
         let flag = self.spare_flag.take().unwrap_or_default();
         let run = NEXT_RUN.fetch_add(1, Ordering::Relaxed);
         let mut job = self.job(i, flag.clone());

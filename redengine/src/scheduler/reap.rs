@@ -19,18 +19,19 @@ impl Scheduler<'_> {
 
     /// Appends a record to the store, emits it on the log facade, updates the history.
     pub(super) fn write(&mut self, record: TaskRecord) -> Result<()> {
-        self.write_value(&record, None)
+        self.write_value(&record, None, None)
     }
 
-    /// The recycled record of a run (see [`Scheduler::recycled`]), written with the JSON of
-    /// the value a `success` returned (for stores that keep it across restarts), then kept
-    /// for the next run's record to reuse its text buffers.
+    /// The recycled record of a run of task `i` (see [`Scheduler::recycled`]), written with
+    /// the JSON of the value a `success` returned (for stores that keep it across
+    /// restarts), then kept for the next run's record to reuse its text buffers.
     pub(super) fn write_recycled(
         &mut self,
+        i: usize,
         record: Box<TaskRecord>,
         value: Option<String>,
     ) -> Result<()> {
-        let written = self.write_value(&record, value);
+        let written = self.write_value(&record, value, Some(i));
         self.spare = Some(record);
         written
     }
@@ -42,8 +43,14 @@ impl Scheduler<'_> {
             .unwrap_or_else(|| Box::new(TaskRecord::blank()))
     }
 
-    /// [`write`](Self::write) with the JSON of the value a `success` returned.
-    fn write_value(&mut self, record: &TaskRecord, value: Option<String>) -> Result<()> {
+    /// [`write`](Self::write) with the JSON of the value a `success` returned; `task` is the
+    /// record's task index when the caller knows it.
+    fn write_value(
+        &mut self,
+        record: &TaskRecord,
+        value: Option<String>,
+        task: Option<usize>,
+    ) -> Result<()> {
         self.s.store.append_value(record, value.as_deref())?;
         emit(record);
         // retries: a retry's `run` and a failure that will be retried are not for
@@ -57,7 +64,10 @@ impl Scheduler<'_> {
         }
         self.dirty = true;
         // perfcycle: the tasks reading this task's records are evaluated again.
-        self.agenda.touch(&record.task_name);
+        match task {
+            Some(i) => self.agenda.touch_task(i, &record.task_name),
+            None => self.agenda.touch(&record.task_name),
+        }
         // perfspeed: only a configured retention drops records (without one, every
         // 1,000th record made the next cycle evaluate every task).
         if self.s.config.log_retention.is_some() && self.history.len() % 1000 == 0 {
@@ -126,7 +136,7 @@ impl Scheduler<'_> {
             ));
         }
         self.mark_attempt(i, attempt, &mut record, result.end.max(start));
-        self.write_recycled(record, value_json)?;
+        self.write_recycled(i, record, value_json)?;
         match prerun_error {
             Some(text) if !self.s.config.silence_task_prerun => {
                 Err(Error::new(ErrorKind::PreRun(format!(
