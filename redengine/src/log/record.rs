@@ -150,7 +150,10 @@ impl TaskRecord {
     /// record and a failure that will be retried are in the log but not in the history
     /// conditions read, so `after task 'x' failed` fires once, after the final attempt.
     pub fn counts_for_conditions(&self) -> bool {
-        self.head().counts_for_conditions()
+        // perfspeed: a message that does not end in `)` has no attempt suffix to read (the
+        // scheduler asks this of every record it writes).
+        let retried = self.message.ends_with(')') && self.retry_at().is_some();
+        !(retried || (self.action == Action::Run && self.attempt > 1))
     }
 
     /// The `run` record written immediately before a run is handed to its executor.
