@@ -10,106 +10,24 @@
 //! records themselves, with their messages, would take over 200 MiB.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
+// What a record says happened: the action word.
+mod action;
 // Retention: `History::prune_before`, `History::nth_newest`.
 mod prune;
+// One action's sorted instants.
+mod times;
+
+pub use action::{Action, ParseActionError};
+use times::Times;
 
 // One definition of the microsecond conversions: the zone code, which is compiled without
 // the `eval` feature too, owns them.
 pub(crate) use crate::zone::{instant, micros};
-
-/// What a log record says happened to a task: the `action` column of the task log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
-    /// The task started.
-    Run,
-    /// The task finished without error.
-    Success,
-    /// The task finished with an error (or panicked).
-    Fail,
-    /// The task was stopped before it finished (timeout, `end_cond`, manual, shutdown).
-    Terminate,
-    /// The task decided there was nothing to do.
-    Inaction,
-    /// Written at start-up for a run an earlier process left unfinished.
-    Crash,
-}
-
-impl Action {
-    /// Every action, in the order of the enum.
-    pub const ALL: [Action; 6] = [
-        Action::Run,
-        Action::Success,
-        Action::Fail,
-        Action::Terminate,
-        Action::Inaction,
-        Action::Crash,
-    ];
-
-    /// The word used in the log and in messages (`run`, `success`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Run => "run",
-            Action::Success => "success",
-            Action::Fail => "fail",
-            Action::Terminate => "terminate",
-            Action::Inaction => "inaction",
-            Action::Crash => "crash",
-        }
-    }
-
-    /// Whether the record ends a run (every action except `run`).
-    pub fn is_end(self) -> bool {
-        self != Action::Run
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The error of `"…".parse::<Action>()`: the text is not one of the six action words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseActionError {
-    text: String,
-}
-
-impl fmt::Display for ParseActionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown task action `{}`, expected one of: `run`, `success`, `fail`, `terminate`, \
-             `inaction`, `crash`",
-            self.text
-        )
-    }
-}
-
-impl std::error::Error for ParseActionError {}
-
-impl FromStr for Action {
-    type Err = ParseActionError;
-
-    /// Reads the log word of an action, exactly as [`Action::as_str`] writes it.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Action::ALL
-            .into_iter()
-            .find(|action| action.as_str() == s)
-            .ok_or_else(|| ParseActionError { text: s.to_owned() })
-    }
-}
 
 /// One record of the task log, as far as conditions care: who, what and when.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -154,65 +72,6 @@ impl Hasher for NameHasher {
     fn write(&mut self, bytes: &[u8]) {
         for &byte in bytes {
             self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-// perf (memory): most tasks keep one record of an action (their last run, their last
-// success), so an action's instants are held inline until there are two: a task's log is
-// one 112-byte allocation, where six vectors made it 160 bytes plus one allocation per
-// action it had.
-/// One action's instants (µs since the epoch, UTC), sorted; reads as a slice.
-#[derive(Debug, Clone, Default)]
-enum Times {
-    #[default]
-    None,
-    One(i64),
-    // The box keeps this variant at one pointer, so `Times` is 16 bytes (a `Vec` would
-    // make it 32 for every action of every task).
-    #[allow(clippy::box_collection)]
-    Many(Box<Vec<i64>>),
-}
-
-impl Times {
-    /// Adds `at` in order (after the instants equal to it).
-    fn insert(&mut self, at: i64) {
-        match self {
-            Times::None => *self = Times::One(at),
-            Times::One(t) => {
-                let pair = if *t <= at { vec![*t, at] } else { vec![at, *t] };
-                *self = Times::Many(Box::new(pair));
-            }
-            Times::Many(times) => match times.last() {
-                Some(&newest) if newest > at => {
-                    let index = times.partition_point(|&t| t <= at);
-                    times.insert(index, at);
-                }
-                _ => times.push(at),
-            },
-        }
-    }
-
-    /// Drops the `n` oldest instants; at least one stays.
-    fn drop_oldest(&mut self, n: usize) {
-        if let Times::Many(times) = self {
-            let n = n.min(times.len().saturating_sub(1));
-            times.drain(..n);
-            if let [only] = times[..] {
-                *self = Times::One(only);
-            }
-        }
-    }
-}
-
-impl std::ops::Deref for Times {
-    type Target = [i64];
-
-    fn deref(&self) -> &[i64] {
-        match self {
-            Times::None => &[],
-            Times::One(t) => std::slice::from_ref(t),
-            Times::Many(times) => times,
         }
     }
 }
@@ -480,17 +339,6 @@ mod tests {
 
     fn at(minute: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2024, 1, 1, 8, minute, 0).unwrap()
-    }
-
-    #[test]
-    fn action_words_round_trip() {
-        for action in Action::ALL {
-            assert_eq!(action.as_str().parse::<Action>(), Ok(action));
-            assert_eq!(action.to_string(), action.as_str());
-        }
-        let error = "Success".parse::<Action>().unwrap_err();
-        assert!(error.to_string().contains("`Success`"));
-        assert!(error.to_string().contains("`success`"));
     }
 
     #[test]
