@@ -79,10 +79,16 @@ impl Agenda {
     }
 
     /// Rebuilds the index when the task list changed: every task pending (or idle).
+    #[inline]
     pub(super) fn refresh(&mut self, tasks: &[Prepared]) {
-        if !self.enabled || !self.stale {
-            return;
+        // perfspeed: asked before every turn; only this test is made there.
+        if self.enabled && self.stale {
+            self.rebuild(tasks);
         }
+    }
+
+    /// [`Agenda::refresh`]'s rebuild.
+    fn rebuild(&mut self, tasks: &[Prepared]) {
         self.stale = false;
         self.pending.clear();
         self.deadlines.clear();
