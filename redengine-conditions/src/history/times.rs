@@ -18,6 +18,7 @@ pub(super) enum Times {
 
 impl Times {
     /// Adds `at` in order (after the instants equal to it).
+    #[inline]
     pub(super) fn insert(&mut self, at: i64) {
         match self {
             Times::None => *self = Times::One(at),
@@ -50,6 +51,7 @@ impl Times {
 impl std::ops::Deref for Times {
     type Target = [i64];
 
+    #[inline]
     fn deref(&self) -> &[i64] {
         match self {
             Times::None => &[],
