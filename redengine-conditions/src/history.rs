@@ -10,105 +10,24 @@
 //! records themselves, with their messages, would take over 200 MiB.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
+// What a record says happened: the action word.
+mod action;
 // Retention: `History::prune_before`, `History::nth_newest`.
 mod prune;
+// One action's sorted instants.
+mod times;
+
+pub use action::{Action, ParseActionError};
+use times::Times;
 
 // One definition of the microsecond conversions: the zone code, which is compiled without
 // the `eval` feature too, owns them.
 pub(crate) use crate::zone::{instant, micros};
-
-/// What a log record says happened to a task: the `action` column of the task log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
-    /// The task started.
-    Run,
-    /// The task finished without error.
-    Success,
-    /// The task finished with an error (or panicked).
-    Fail,
-    /// The task was stopped before it finished (timeout, `end_cond`, manual, shutdown).
-    Terminate,
-    /// The task decided there was nothing to do.
-    Inaction,
-    /// Written at start-up for a run an earlier process left unfinished.
-    Crash,
-}
-
-impl Action {
-    /// Every action, in the order of the enum.
-    pub const ALL: [Action; 6] = [
-        Action::Run,
-        Action::Success,
-        Action::Fail,
-        Action::Terminate,
-        Action::Inaction,
-        Action::Crash,
-    ];
-
-    /// The word used in the log and in messages (`run`, `success`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Run => "run",
-            Action::Success => "success",
-            Action::Fail => "fail",
-            Action::Terminate => "terminate",
-            Action::Inaction => "inaction",
-            Action::Crash => "crash",
-        }
-    }
-
-    /// Whether the record ends a run (every action except `run`).
-    pub fn is_end(self) -> bool {
-        self != Action::Run
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The error of `"…".parse::<Action>()`: the text is not one of the six action words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseActionError {
-    text: String,
-}
-
-impl fmt::Display for ParseActionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown task action `{}`, expected one of: `run`, `success`, `fail`, `terminate`, \
-             `inaction`, `crash`",
-            self.text
-        )
-    }
-}
-
-impl std::error::Error for ParseActionError {}
-
-impl FromStr for Action {
-    type Err = ParseActionError;
-
-    /// Reads the log word of an action, exactly as [`Action::as_str`] writes it.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Action::ALL
-            .into_iter()
-            .find(|action| action.as_str() == s)
-            .ok_or_else(|| ParseActionError { text: s.to_owned() })
-    }
-}
 
 /// One record of the task log, as far as conditions care: who, what and when.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -157,65 +76,6 @@ impl Hasher for NameHasher {
     }
 }
 
-// perf (memory): most tasks keep one record of an action (their last run, their last
-// success), so an action's instants are held inline until there are two: a task's log is
-// one 112-byte allocation, where six vectors made it 160 bytes plus one allocation per
-// action it had.
-/// One action's instants (µs since the epoch, UTC), sorted; reads as a slice.
-#[derive(Debug, Clone, Default)]
-enum Times {
-    #[default]
-    None,
-    One(i64),
-    // The box keeps this variant at one pointer, so `Times` is 16 bytes (a `Vec` would
-    // make it 32 for every action of every task).
-    #[allow(clippy::box_collection)]
-    Many(Box<Vec<i64>>),
-}
-
-impl Times {
-    /// Adds `at` in order (after the instants equal to it).
-    fn insert(&mut self, at: i64) {
-        match self {
-            Times::None => *self = Times::One(at),
-            Times::One(t) => {
-                let pair = if *t <= at { vec![*t, at] } else { vec![at, *t] };
-                *self = Times::Many(Box::new(pair));
-            }
-            Times::Many(times) => match times.last() {
-                Some(&newest) if newest > at => {
-                    let index = times.partition_point(|&t| t <= at);
-                    times.insert(index, at);
-                }
-                _ => times.push(at),
-            },
-        }
-    }
-
-    /// Drops the `n` oldest instants; at least one stays.
-    fn drop_oldest(&mut self, n: usize) {
-        if let Times::Many(times) = self {
-            let n = n.min(times.len().saturating_sub(1));
-            times.drain(..n);
-            if let [only] = times[..] {
-                *self = Times::One(only);
-            }
-        }
-    }
-}
-
-impl std::ops::Deref for Times {
-    type Target = [i64];
-
-    fn deref(&self) -> &[i64] {
-        match self {
-            Times::None => &[],
-            Times::One(t) => std::slice::from_ref(t),
-            Times::Many(times) => times,
-        }
-    }
-}
-
 /// One task's records: the sorted instants of each action.
 #[derive(Debug, Clone, Default)]
 struct TaskLog {
@@ -246,9 +106,16 @@ struct TaskLog {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct History {
-    /// Boxed: the table keeps about 1.6 slots per task, and a slot of a name and a box
-    /// is 24 bytes where a slot holding the log itself would be 128.
-    tasks: HashMap<Box<str>, Box<TaskLog>, BuildHasherDefault<NameHasher>>,
+    /// Each task's place in `logs`. The table keeps about 1.6 slots per task, and a slot
+    /// of a name and a place is 24 bytes.
+    index: HashMap<Arc<str>, usize, BuildHasherDefault<NameHasher>>,
+    /// Each task's name (shared with `index`) and records, in the order the tasks first
+    /// appeared. Boxed, so that growing the list moves pointers, not logs.
+    logs: Vec<(Arc<str>, Box<TaskLog>)>,
+    /// The place of the task pushed last. perfspeed: a scheduler pushes a run's records
+    /// one after the other (its `run`, then its finish), so a push first compares the name
+    /// found there, which costs a fraction of hashing it and probing the table.
+    recent: usize,
     len: usize,
 }
 
@@ -268,14 +135,20 @@ impl History {
     /// matters when a start-up feeds a million records).
     pub fn insert(&mut self, task: &str, action: Action, created: DateTime<Utc>) -> bool {
         let at = micros(created);
-        let mut new = false;
-        let log = match self.tasks.get_mut(task) {
-            Some(log) => log,
-            None => {
-                new = true;
-                self.tasks.entry(task.into()).or_default()
-            }
+        let (place, new) = match self.logs.get(self.recent) {
+            Some((name, _)) if **name == *task => (self.recent, false),
+            _ => match self.index.get(task) {
+                Some(&place) => (place, false),
+                None => {
+                    let name: Arc<str> = Arc::from(task);
+                    self.index.insert(Arc::clone(&name), self.logs.len());
+                    self.logs.push((name, Box::default()));
+                    (self.logs.len() - 1, true)
+                }
+            },
         };
+        self.recent = place;
+        let log = &mut self.logs[place].1;
         log.by_action[action.index()].insert(at);
         if log.last.is_none_or(|(_, newest)| at >= newest) {
             log.last = Some((action, at));
@@ -291,6 +164,17 @@ impl History {
             history.push(&record.task, record.action, record.created.and_utc());
         }
         history
+    }
+
+    /// The records of `task`.
+    fn log(&self, task: &str) -> Option<&TaskLog> {
+        let place = *self.index.get(task)?;
+        self.logs.get(place).map(|(_, log)| &**log)
+    }
+
+    /// Every task's records.
+    fn logs(&self) -> impl Iterator<Item = &TaskLog> {
+        self.logs.iter().map(|(_, log)| &**log)
     }
 
     /// The number of records pushed.
@@ -310,14 +194,14 @@ impl History {
 
     /// The latest record of `task`: its action and instant.
     pub fn last_record(&self, task: &str) -> Option<(Action, DateTime<Utc>)> {
-        let (action, at) = self.tasks.get(task)?.last?;
+        let (action, at) = self.log(task)?.last?;
         Some((action, instant(at)))
     }
 
     /// Whether a run of `task` is in progress: its latest record is `run`.
     pub fn is_running(&self, task: &str) -> bool {
         matches!(
-            self.tasks.get(task).and_then(|log| log.last),
+            self.log(task).and_then(|log| log.last),
             Some((Action::Run, _))
         )
     }
@@ -339,7 +223,7 @@ impl History {
         if from > to {
             return false;
         }
-        let Some(log) = self.tasks.get(task) else {
+        let Some(log) = self.log(task) else {
             return false;
         };
         actions.iter().any(|action| {
@@ -360,7 +244,7 @@ impl History {
         if from > to {
             return 0;
         }
-        let Some(log) = self.tasks.get(task) else {
+        let Some(log) = self.log(task) else {
             return 0;
         };
         actions
@@ -376,7 +260,7 @@ impl History {
 
     /// The latest instant of a record of `task` with an action in `actions`.
     pub(crate) fn last_micros(&self, task: &str, actions: &[Action]) -> Option<i64> {
-        let log = self.tasks.get(task)?;
+        let log = self.log(task)?;
         actions
             .iter()
             .filter_map(|action| log.by_action[action.index()].last().copied())
@@ -385,7 +269,7 @@ impl History {
 
     /// The latest record of `task` with an action in `actions` at or before `at`.
     pub(crate) fn last_at_or_before(&self, task: &str, actions: &[Action], at: i64) -> Option<i64> {
-        let log = self.tasks.get(task)?;
+        let log = self.log(task)?;
         actions
             .iter()
             .filter_map(|action| {
@@ -398,7 +282,7 @@ impl History {
 
     /// The earliest record of `task` with an action in `actions` strictly after `at`.
     pub(crate) fn first_after(&self, task: &str, actions: &[Action], at: i64) -> Option<i64> {
-        let log = self.tasks.get(task)?;
+        let log = self.log(task)?;
         actions
             .iter()
             .filter_map(|action| {
@@ -410,7 +294,7 @@ impl History {
 
     /// Whether the history holds any record of `task`.
     pub fn knows(&self, task: &str) -> bool {
-        self.tasks.contains_key(task)
+        self.index.contains_key(task)
     }
 
     /// Calls `f` with this history as it would be had `task` also made `records`, then
@@ -423,21 +307,24 @@ impl History {
         records: &[(Action, DateTime<Utc>)],
         f: impl FnOnce(&History) -> R,
     ) -> R {
-        let saved = self.tasks.get(task).cloned();
+        let saved = self.log(task).cloned();
         let len = self.len;
         for &(action, created) in records {
             self.insert(task, action, created);
         }
         let result = f(self);
-        match saved {
-            Some(log) => {
-                if let Some(slot) = self.tasks.get_mut(task) {
-                    *slot = log;
+        let place = self.index.get(task).copied();
+        match (saved, place) {
+            (Some(log), Some(place)) => *self.logs[place].1 = log,
+            (None, Some(place)) => {
+                // The task came with the what-if: it leaves its place to the last task.
+                self.index.remove(task);
+                self.logs.swap_remove(place);
+                if let Some((moved, _)) = self.logs.get(place) {
+                    self.index.insert(Arc::clone(moved), place);
                 }
             }
-            None => {
-                self.tasks.remove(task);
-            }
+            _ => {}
         }
         self.len = len;
         result
@@ -452,17 +339,6 @@ mod tests {
 
     fn at(minute: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2024, 1, 1, 8, minute, 0).unwrap()
-    }
-
-    #[test]
-    fn action_words_round_trip() {
-        for action in Action::ALL {
-            assert_eq!(action.as_str().parse::<Action>(), Ok(action));
-            assert_eq!(action.to_string(), action.as_str());
-        }
-        let error = "Success".parse::<Action>().unwrap_err();
-        assert!(error.to_string().contains("`Success`"));
-        assert!(error.to_string().contains("`success`"));
     }
 
     #[test]
@@ -577,6 +453,56 @@ mod tests {
         assert!(!history.knows("c"));
         assert_eq!(history.len(), 3);
         assert_eq!(history.last_record("b"), Some((Action::Fail, at(3))));
+    }
+
+    /// Pushes that find their task at the remembered place (the same task again) and
+    /// those that look it up (another task, a what-if in between) say the same as a plain
+    /// list of the records.
+    #[test]
+    fn pushes_by_the_remembered_place_equal_pushes_by_name() {
+        let names = ["a", "b", "ab", "c"];
+        let mut history = History::new();
+        let mut all: Vec<(&str, Action, u32)> = Vec::new();
+        let mut seed = 7_u32;
+        for step in 0..400 {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            // Runs of the same task, then another one.
+            let task = names[(seed >> 20) as usize % 4 * usize::from(step % 3 != 0)];
+            let action = Action::ALL[(seed >> 8) as usize % 6];
+            let minute = (seed >> 12) % 60;
+            history.push(task, action, at(minute));
+            all.push((task, action, minute));
+            if step % 50 == 0 {
+                let what_if = names[step / 50 % 4];
+                history.with_records(what_if, &[(Action::Run, at(59))], |_| ());
+                history.with_records("new", &[(Action::Run, at(59))], |_| ());
+            }
+        }
+        assert_eq!(history.len(), all.len());
+        assert!(!history.knows("new"));
+        for task in names {
+            for action in Action::ALL {
+                let mine: Vec<u32> = all
+                    .iter()
+                    .filter(|r| r.0 == task && r.1 == action)
+                    .map(|r| r.2)
+                    .collect();
+                let us = |m: u32| micros(at(m));
+                assert_eq!(
+                    history.count_in(task, &[action], us(0), us(59)),
+                    mine.len() as u64,
+                    "{task} {action}"
+                );
+                assert_eq!(
+                    history.last(task, action),
+                    mine.iter().max().map(|&m| at(m)),
+                    "{task} {action}"
+                );
+            }
+            let newest = all.iter().filter(|r| r.0 == task).map(|r| r.2).max();
+            let last = history.last_record(task).map(|(_, t)| t);
+            assert_eq!(last, newest.map(at), "{task}");
+        }
     }
 
     #[test]

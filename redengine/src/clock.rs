@@ -6,10 +6,11 @@
 //! [`SystemClock`] really blocks; [`ManualClock`] jumps virtual time straight to the
 //! deadline, so a simulated week takes milliseconds.
 
+use std::cell::Cell;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 use crate::event::Alarm;
 
@@ -29,7 +30,13 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        // perfspeed: two readings a run; `Utc::now` works out the date from the day
+        // number each time, where the day of the last reading is kept here.
+        let since = SystemTime::now().duration_since(UNIX_EPOCH);
+        since
+            .ok()
+            .and_then(|since| TODAY.with(|today| wall_instant(since, today)))
+            .unwrap_or_else(Utc::now)
     }
 
     fn sleep(&self, deadline: Option<DateTime<Utc>>, alarm: &Alarm) {
@@ -40,6 +47,31 @@ impl Clock for SystemClock {
             Some(at) => sleep_until_wall(at, alarm, Utc::now, RECHECK),
         }
     }
+}
+
+thread_local! {
+    /// The day number (since the epoch) and date of this thread's last wall-clock reading.
+    static TODAY: Cell<Option<(u64, NaiveDate)>> = const { Cell::new(None) };
+}
+
+/// The instant `since` the epoch, as `DateTime::from_timestamp` gives it, with the date
+/// taken from `today` when it is the same day (and kept there otherwise). `None` past
+/// chrono's range.
+fn wall_instant(since: Duration, today: &Cell<Option<(u64, NaiveDate)>>) -> Option<DateTime<Utc>> {
+    let secs = since.as_secs();
+    let (day, second) = (secs / 86_400, secs % 86_400);
+    let date = match today.get() {
+        Some((known, date)) if known == day => date,
+        _ => {
+            let midnight = i64::try_from(day * 86_400).ok()?;
+            let date = DateTime::from_timestamp(midnight, 0)?.date_naive();
+            today.set(Some((day, date)));
+            date
+        }
+    };
+    let second = u32::try_from(second).ok()?;
+    let time = NaiveTime::from_num_seconds_from_midnight_opt(second, since.subsec_nanos())?;
+    Some(NaiveDateTime::new(date, time).and_utc())
 }
 
 /// The longest one real wait lasts before the wall clock is read again. A wait is a
@@ -166,6 +198,31 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    /// The wall clock's reading with a kept date is what chrono makes of the same instant,
+    /// across days (the kept date changes with them) and within one.
+    #[test]
+    fn a_kept_date_gives_chrono_s_instant() {
+        let today = Cell::new(None);
+        for secs in [
+            0,
+            86_399,
+            86_400,
+            1_700_000_000,
+            1_700_006_399,
+            1_700_006_400,
+            1_700_006_401,
+            1_700_000_000,
+            4_102_444_800,
+        ] {
+            for nanos in [0, 1, 999_999_999] {
+                let since = Duration::new(secs, nanos);
+                let chrono = DateTime::from_timestamp(secs as i64, nanos).unwrap();
+                assert_eq!(wall_instant(since, &today), Some(chrono), "{since:?}");
+            }
+        }
+        assert_eq!(wall_instant(Duration::MAX, &today), None);
+    }
 
     /// A wall clock stepped forward past the deadline ends the wait at the next re-read,
     /// not after the whole relative wait (an hour here).

@@ -1,6 +1,7 @@
 //! Asking a run to stop: the reason and the cooperative flag every run carries.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The reason the scheduler asks a run to stop.
@@ -45,7 +46,16 @@ impl fmt::Display for TerminationReason {
 /// that signals the child's process group the moment a reason is set.
 #[derive(Clone, Default)]
 pub struct TerminationFlag {
-    reason: Arc<Mutex<FlagState>>,
+    shared: Arc<Shared>,
+}
+
+/// What the clones of a flag share.
+#[derive(Default)]
+struct Shared {
+    /// Whether a reason is set: perfspeed, read without the lock (a body polls
+    /// `is_set`, the scheduler asks every finish); set after the reason, under the lock.
+    set: AtomicBool,
+    state: Mutex<FlagState>,
 }
 
 /// A watcher called once, with the first reason set.
@@ -77,7 +87,7 @@ impl TerminationFlag {
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, FlagState> {
-        match self.reason.lock() {
+        match self.shared.state.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         }
@@ -85,6 +95,9 @@ impl TerminationFlag {
 
     /// Why the run should stop, if it should.
     pub fn reason(&self) -> Option<TerminationReason> {
+        if !self.shared.set.load(Ordering::Acquire) {
+            return None;
+        }
         self.state().reason
     }
 
@@ -96,6 +109,7 @@ impl TerminationFlag {
                 return;
             }
             state.reason = Some(reason);
+            self.shared.set.store(true, Ordering::Release);
             std::mem::take(&mut state.watchers)
         };
         for watch in watchers {
@@ -107,8 +121,9 @@ impl TerminationFlag {
     /// flag is otherwise one allocation per run, and a `main` run's usually comes back
     /// unshared (a body that kept a clone keeps its flag, and the next run gets a new one).
     pub(crate) fn recycle(mut self) -> Option<Self> {
-        let state = Arc::get_mut(&mut self.reason)?;
-        let state = match state.get_mut() {
+        let shared = Arc::get_mut(&mut self.shared)?;
+        *shared.set.get_mut() = false;
+        let state = match shared.state.get_mut() {
             Ok(state) => state,
             Err(poisoned) => poisoned.into_inner(),
         };

@@ -34,7 +34,7 @@ impl History {
     pub fn prune_before(&mut self, cutoff: DateTime<Utc>) -> usize {
         let cutoff = micros(cutoff);
         let mut gone = 0;
-        for log in self.tasks.values_mut() {
+        for (_, log) in &mut self.logs {
             for times in &mut log.by_action {
                 // Sorted: the old ones are a prefix; the newest always stays.
                 let old = times
@@ -63,7 +63,7 @@ impl History {
         }
         // The `k`-th oldest, counting from 0.
         let k = self.len - n;
-        let lists = || self.tasks.values().flat_map(|log| log.by_action.iter());
+        let lists = || self.logs().flat_map(|log| log.by_action.iter());
         if k > n {
             let mut all: Vec<i64> = lists().flat_map(|times| times.iter()).copied().collect();
             let (_, nth, _) = all.select_nth_unstable(k);

@@ -3,9 +3,19 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, SubsecRound, Timelike};
+use chrono::{DateTime, FixedOffset, SubsecRound};
 
 use super::Action;
+
+// A record's instants at the log's precision, and its runtime.
+mod instants;
+// The status line (`Task '<name>' status: '<action>'`): written, and recognised.
+mod status;
+
+use instants::{runtime, whole_micros};
+
+use status::write_status;
+pub(crate) use status::{is_status_message, status_message};
 
 /// One row of the task log.
 ///
@@ -150,27 +160,36 @@ impl TaskRecord {
     /// record and a failure that will be retried are in the log but not in the history
     /// conditions read, so `after task 'x' failed` fires once, after the final attempt.
     pub fn counts_for_conditions(&self) -> bool {
-        self.head().counts_for_conditions()
+        // perfspeed: a message that does not end in `)` has no attempt suffix to read (the
+        // scheduler asks this of every record it writes).
+        let retried = self.message.ends_with(')') && self.retry_at().is_some();
+        !(retried || (self.action == Action::Run && self.attempt > 1))
     }
 
     /// The `run` record written immediately before a run is handed to its executor.
     pub fn run(task: &str, at: DateTime<FixedOffset>) -> Self {
         let mut record = Self::blank();
-        record.refill_run(task, at);
+        record.refill_run(task, at, false);
         record
     }
 
     /// Rebuilds this record as [`TaskRecord::run`]`(task, at)` builds one, keeping its text
     /// buffers: the scheduler recycles each record it has written, so a run allocates no
     /// record text (four allocations a run before).
-    pub(crate) fn refill_run(&mut self, task: &str, at: DateTime<FixedOffset>) {
+    ///
+    /// `plain`: the caller knows this record's message is exactly the status line of its
+    /// own name and action (nothing was appended since it was refilled). A plain record of
+    /// `task` and the same action keeps its name and message as they are: they are what
+    /// would be written (perfspeed: the scheduler recycles one record for `run`s and one
+    /// for finishes, so a task run over and over finds its own).
+    pub(crate) fn refill_run(&mut self, task: &str, at: DateTime<FixedOffset>, plain: bool) {
         let at = whole_micros(at);
-        self.refill(task, Action::Run, at, None);
+        self.refill(task, Action::Run, at, None, plain);
     }
 
     /// Rebuilds this record as [`TaskRecord::finish`] builds a `success`, `fail` or
-    /// `inaction` record, keeping its text buffers (see [`TaskRecord::refill_run`]).
-    /// `exc_text` is kept only for `fail`.
+    /// `inaction` record, keeping its text buffers (see [`TaskRecord::refill_run`], and
+    /// there for `plain`). `exc_text` is kept only for `fail`.
     pub(crate) fn refill_finished(
         &mut self,
         task: &str,
@@ -178,13 +197,14 @@ impl TaskRecord {
         start: DateTime<FixedOffset>,
         end: DateTime<FixedOffset>,
         exc_text: &str,
+        plain: bool,
     ) {
         debug_assert!(matches!(
             action,
             Action::Success | Action::Fail | Action::Inaction
         ));
         let (start, end) = (whole_micros(start), whole_micros(end));
-        self.refill(task, action, start, Some(end));
+        self.refill(task, action, start, Some(end), plain);
         if action == Action::Fail {
             self.exc_text.push_str(exc_text);
         }
@@ -206,22 +226,28 @@ impl TaskRecord {
     }
 
     /// Fills every field of a `run` (no `end`) or finish record of a run that started at
-    /// `start`, both already truncated to whole microseconds.
+    /// `start`, both already truncated to whole microseconds (`plain`: see
+    /// [`TaskRecord::refill_run`]).
     fn refill(
         &mut self,
         task: &str,
         action: Action,
         start: DateTime<FixedOffset>,
         end: Option<DateTime<FixedOffset>>,
+        plain: bool,
     ) {
-        self.task_name.clear();
-        self.task_name.push_str(task);
+        let kept = plain && self.action == action && self.task_name == task;
+        if !kept {
+            self.task_name.clear();
+            self.task_name.push_str(task);
+            write_status(&mut self.message, task, action);
+        }
+        debug_assert!(is_status_message(&self.message, task, action));
         self.created = end.unwrap_or(start);
         self.action = action;
         self.start = Some(start);
         self.end = end;
         self.runtime = end.map(|end| runtime(start, end));
-        write_status(&mut self.message, task, action);
         self.exc_text.clear();
         self.attempt = 1;
     }
@@ -251,7 +277,7 @@ impl TaskRecord {
             Action::Success | Action::Fail | Action::Inaction => {
                 let mut record = Self::blank();
                 let exc_text = exc_text.into();
-                record.refill_finished(task, action, start, end, &exc_text);
+                record.refill_finished(task, action, start, end, &exc_text, false);
                 record
             }
         }
@@ -343,78 +369,6 @@ pub(crate) fn attempt_suffix(message: &str) -> Option<AttemptSuffix> {
     })
 }
 
-/// `Task '<name>' status: '<action>'`, the message of every record but `terminate`.
-/// `t` truncated to a whole microsecond, the log's precision: what `trunc_subsecs(6)`
-/// gives, without its date arithmetic (three of these per run; the offset is whole
-/// seconds, so truncating the UTC instant's fraction is the same).
-fn whole_micros(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
-    let utc = t.naive_utc();
-    match utc.with_nanosecond(utc.nanosecond() / 1_000 * 1_000) {
-        Some(utc) => DateTime::from_naive_utc_and_offset(utc, *t.offset()),
-        None => t.trunc_subsecs(6),
-    }
-}
-
-/// `end − start`, zero when the clock stepped back: what `(end - start).to_std()` gives.
-/// perfspeed: a run mostly starts and ends on one UTC day, where the difference is the
-/// seconds since midnight and the fractions; chrono's date arithmetic is the rest.
-fn runtime(start: DateTime<FixedOffset>, end: DateTime<FixedOffset>) -> Duration {
-    let (s, e) = (start.naive_utc(), end.naive_utc());
-    // A leap second's fraction reaches past 1e9: left to chrono.
-    if s.date() == e.date() && s.nanosecond() < 1_000_000_000 && e.nanosecond() < 1_000_000_000 {
-        let secs =
-            i64::from(e.num_seconds_from_midnight()) - i64::from(s.num_seconds_from_midnight());
-        let nanos = secs * 1_000_000_000 + i64::from(e.nanosecond()) - i64::from(s.nanosecond());
-        return u64::try_from(nanos).map_or(Duration::ZERO, Duration::from_nanos);
-    }
-    (end - start).to_std().unwrap_or(Duration::ZERO)
-}
-
-/// `Task '<task>' status: '<action>'`: the message the constructors give every record but
-/// `terminate` (the memory log keeps it unwritten and makes it again when read).
-pub(crate) fn status_message(task: &str, action: Action) -> String {
-    let mut text = String::new();
-    write_status(&mut text, task, action);
-    text
-}
-
-/// `Task '<task>' status: '<action>'` into `text`, replacing what it held.
-fn write_status(text: &mut String, task: &str, action: Action) {
-    // perfspeed: two of these per run; pushed by hand, `format!` costs several times more.
-    let action = action.as_str();
-    text.clear();
-    text.reserve(task.len() + action.len() + 18);
-    text.push_str("Task '");
-    text.push_str(task);
-    text.push_str("' status: '");
-    text.push_str(action);
-    text.push('\'');
-}
-
-/// Whether `message` is exactly [`status_message`] of `task` and `action`.
-pub(crate) fn is_status_message(message: &str, task: &str, action: Action) -> bool {
-    // perfspeed: the memory log asks this of every record. The length first (a reason, an
-    // attempt suffix, another task's line mostly differ there), then the fixed parts,
-    // compared as arrays of known length (no call to `memcmp`), then the name in place.
-    let (m, n) = (message.as_bytes(), task.len());
-    let word = action.as_str().len();
-    if m.len() != n + word + 18 {
-        return false;
-    }
-    let head: [u8; 6] = m[..6].try_into().unwrap_or_default();
-    let middle: [u8; 11] = m[6 + n..17 + n].try_into().unwrap_or_default();
-    let tail = &m[17 + n..];
-    let word_fits = match action {
-        Action::Run => tail == b"run'",
-        Action::Success => tail == b"success'",
-        Action::Fail => tail == b"fail'",
-        Action::Terminate => tail == b"terminate'",
-        Action::Inaction => tail == b"inaction'",
-        Action::Crash => tail == b"crash'",
-    };
-    head == *b"Task '" && middle == *b"' status: '" && word_fits && m[6..6 + n] == *task.as_bytes()
-}
-
 /// The `exc_text` of a failed run: the error's `Display`, then one `Caused by: …` line per
 /// error in its [`source`](std::error::Error::source) chain.
 pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
@@ -438,7 +392,7 @@ mod tests {
         let (at, later) = (t(1_700_000_000, 123_456_789), t(1_700_000_002, 5_000));
         let mut record = TaskRecord::finish("a-much-longer-name", Action::Fail, at, later, "boom")
             .with_attempt(2, 3, Some(later));
-        record.refill_run("b", later);
+        record.refill_run("b", later, false);
         let run = TaskRecord {
             task_name: "b".into(),
             created: t(1_700_000_002, 5_000),
@@ -458,7 +412,7 @@ mod tests {
             Action::Inaction,
             Action::Fail,
         ] {
-            record.refill_finished("c", action, at, later, "why");
+            record.refill_finished("c", action, at, later, "why", false);
             let expected = TaskRecord {
                 task_name: "c".into(),
                 created: later,
@@ -476,6 +430,38 @@ mod tests {
             };
             assert_eq!(record, expected);
             assert_eq!(TaskRecord::finish("c", action, at, later, "why"), expected);
+        }
+    }
+
+    /// A plain record refilled for its own task and action keeps its text, and is what a
+    /// new one would be; for another task or action it is rebuilt.
+    #[test]
+    fn a_plain_record_refilled_for_its_own_task_and_action_equals_a_new_one() {
+        let t = |s: i64, n: u32| DateTime::from_timestamp(s, n).unwrap().fixed_offset();
+        let (at, later) = (t(1_700_000_000, 123_456_789), t(1_700_000_002, 5_000));
+        let mut run = TaskRecord::run("x", at);
+        for (task, when) in [
+            ("x", later),
+            ("x", at),
+            ("xy", later),
+            ("y", at),
+            ("y", later),
+        ] {
+            run.refill_run(task, when, true);
+            assert_eq!(run, TaskRecord::run(task, when));
+        }
+        let mut done = TaskRecord::finish("x", Action::Fail, at, later, "boom");
+        for (task, action, exc) in [
+            ("x", Action::Fail, "why"),
+            ("x", Action::Fail, ""),
+            ("x", Action::Success, "why"),
+            ("x", Action::Success, ""),
+            ("y", Action::Success, ""),
+            ("y", Action::Inaction, ""),
+            ("y", Action::Fail, "boom"),
+        ] {
+            done.refill_finished(task, action, at, later, exc, true);
+            assert_eq!(done, TaskRecord::finish(task, action, at, later, exc));
         }
     }
 
@@ -503,109 +489,12 @@ mod tests {
         ];
         for record in before {
             let mut run = record.clone();
-            run.refill_run("x", at);
+            run.refill_run("x", at, false);
             assert_eq!(run, TaskRecord::run("x", at), "after {record:?}");
             let mut done = record.clone();
-            done.refill_finished("x", Action::Fail, at, later, "why");
+            done.refill_finished("x", Action::Fail, at, later, "why", false);
             let expected = TaskRecord::finish("x", Action::Fail, at, later, "why");
             assert_eq!(done, expected, "after {record:?}");
-        }
-    }
-
-    #[test]
-    fn the_status_line_is_recognised_exactly() {
-        let t = DateTime::from_timestamp(1_704_268_800, 0)
-            .unwrap()
-            .fixed_offset();
-        for action in [Action::Run, Action::Success, Action::Fail, Action::Inaction] {
-            let r = match action {
-                Action::Run => TaskRecord::run("x", t),
-                a => TaskRecord::finish("x", a, t, t, ""),
-            };
-            assert!(is_status_message(&r.message, "x", action), "{}", r.message);
-            assert!(!is_status_message(&r.message, "y", action));
-            assert_eq!(status_message("x", action), r.message);
-        }
-        assert!(!is_status_message(
-            "Task 'x' status: 'run' (attempt 2 of 3)",
-            "x",
-            Action::Run
-        ));
-        // Lines of the same length that differ in one part each.
-        for other in [
-            "Task 'ab' status: 'run'",
-            "Tasc 'x' status: 'run'",
-            "Task 'x' status; 'run'",
-            "Task 'x' status: 'rum'",
-            "Task 'x' status: 'run\"",
-            "Task 'x'' status: 'run",
-            "",
-        ] {
-            assert!(!is_status_message(other, "x", Action::Run), "{other}");
-        }
-        assert!(!is_status_message("timeout", "x", Action::Terminate));
-        assert!(is_status_message(
-            "Task 'it's' status: 'fail'",
-            "it's",
-            Action::Fail
-        ));
-    }
-
-    #[test]
-    fn runtime_is_what_chrono_subtracts() {
-        let zones = [0, 3 * 3600, -(9 * 3600 + 30 * 60)];
-        let instants = [
-            (1_700_000_000, 0),
-            (1_700_000_000, 999_999_000),
-            (1_700_000_001, 5_000),
-            (1_700_006_399, 999_999_000),
-            // The next UTC day, and one before the epoch.
-            (1_700_006_400, 0),
-            (1_700_092_801, 1_000),
-            (-86_401, 500_000),
-            // A leap second's fraction (chrono keeps it past 1e9).
-            (1_700_006_399, 1_500_000_000),
-        ];
-        for (s, sn) in instants {
-            for (e, en) in instants {
-                for z in zones {
-                    let zone = FixedOffset::east_opt(z).unwrap();
-                    let start = DateTime::from_timestamp(s, sn)
-                        .unwrap()
-                        .with_timezone(&zone);
-                    let end = DateTime::from_timestamp(e, en)
-                        .unwrap()
-                        .with_timezone(&zone);
-                    let chrono = (end - start).to_std().unwrap_or(Duration::ZERO);
-                    assert_eq!(runtime(start, end), chrono, "{start:?} {end:?}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn whole_micros_truncates_like_chrono() {
-        let zones = [0, 3 * 3600, -(9 * 3600 + 30 * 60)];
-        let nanos = [
-            0,
-            1,
-            999,
-            1_000,
-            123_456_789,
-            999_999_999,
-            1_000_000_500,
-            1_999_999_999,
-        ];
-        for secs in [-86_400 * 365 * 60, -1, 0, 1_700_000_000, 4_102_444_800] {
-            for n in nanos {
-                for z in zones {
-                    let Some(utc) = DateTime::from_timestamp(secs, n) else {
-                        continue;
-                    };
-                    let t = utc.with_timezone(&FixedOffset::east_opt(z).unwrap());
-                    assert_eq!(whole_micros(t), t.trunc_subsecs(6), "{t:?}");
-                }
-            }
         }
     }
 

@@ -41,6 +41,9 @@ pub(super) struct Agenda {
     /// needlessly. Each pair is one `u64` (see [`reader`]), which sorts as fast as a
     /// number does (a pair sorted at three times the cost, at every start-up).
     readers: Vec<u64>,
+    /// Each task's name hash, by index: a record the scheduler writes for a task it knows
+    /// the index of wakes its readers without hashing the name again.
+    hashes: Vec<u32>,
     /// Tasks held by the `skip` misfire policy.
     held: Vec<usize>,
 }
@@ -54,6 +57,7 @@ impl Agenda {
             pending: Bits::default(),
             deadlines: BTreeSet::new(),
             readers: Vec::new(),
+            hashes: Vec::new(),
             held: Vec::new(),
         }
     }
@@ -75,17 +79,25 @@ impl Agenda {
     }
 
     /// Rebuilds the index when the task list changed: every task pending (or idle).
+    #[inline]
     pub(super) fn refresh(&mut self, tasks: &[Prepared]) {
-        if !self.enabled || !self.stale {
-            return;
+        // perfspeed: asked before every turn; only this test is made there.
+        if self.enabled && self.stale {
+            self.rebuild(tasks);
         }
+    }
+
+    /// [`Agenda::refresh`]'s rebuild.
+    fn rebuild(&mut self, tasks: &[Prepared]) {
         self.stale = false;
         self.pending.clear();
         self.deadlines.clear();
         self.readers.clear();
+        self.hashes.clear();
         self.held.clear();
         self.state = States::with_capacity(tasks.len());
         self.readers.reserve_exact(tasks.len());
+        self.hashes.reserve_exact(tasks.len());
         self.pending.reserve(tasks.len());
         let mut last: Option<(&Arc<Condition>, Vec<u32>)> = None;
         for (i, task) in tasks.iter().enumerate() {
@@ -101,7 +113,9 @@ impl Agenda {
                 self.pending.insert(i);
             }
             let index = u32::try_from(i).unwrap_or(u32::MAX);
-            self.readers.push(reader(name_hash(&task.name), index));
+            let hash = name_hash(&task.name);
+            self.hashes.push(hash);
+            self.readers.push(reader(hash, index));
             // perf (start-up): tasks sharing a start condition (one parse at ignite) share
             // its walk for the names it reads.
             if !last
@@ -129,11 +143,29 @@ impl Agenda {
         if !self.enabled || self.stale {
             return;
         }
-        let hash = name_hash(task);
+        self.touch_hash(name_hash(task));
+    }
+
+    /// [`Agenda::touch`] for task `i`, named `task`.
+    pub(super) fn touch_task(&mut self, i: usize, task: &str) {
+        if !self.enabled || self.stale {
+            return;
+        }
+        let hash = self.hashes.get(i).copied();
+        self.touch_hash(hash.unwrap_or_else(|| name_hash(task)));
+    }
+
+    /// Wakes the quiet readers of the names with hash `hash`.
+    fn touch_hash(&mut self, hash: u32) {
         let from = self.readers.partition_point(|&r| r >> 32 < u64::from(hash));
         for (h, i) in self.readers[from..].iter().map(|&r| (r >> 32, r as u32)) {
             if h != u64::from(hash) {
                 break;
+            }
+            // perfspeed: a pending reader (a task due at every turn) is left as it is
+            // without making its state's instant.
+            if !self.state.is_quiet(i as usize) {
+                continue;
             }
             if let Some(State::Quiet(at)) = self.state.get(i as usize) {
                 if let Some(at) = at {
@@ -334,6 +366,15 @@ mod tests {
         agenda.touch("c");
         // `a` and `b` read `c`; `c` reads its own records.
         assert_eq!(agenda.pending().collect::<Vec<_>>(), [0, 1, 2]);
+        // By index, the same tasks wake (a pending one stays as it is).
+        agenda.quiet(0, None);
+        agenda.quiet(1, Some(chrono::DateTime::UNIX_EPOCH));
+        agenda.touch_task(2, "c");
+        assert_eq!(agenda.pending().collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(agenda.deadlines().count(), 0);
+        agenda.quiet(3, None);
+        agenda.touch_task(0, "a");
+        assert_eq!(agenda.pending().collect::<Vec<_>>(), [0, 1, 2, 3]);
     }
 
     #[test]

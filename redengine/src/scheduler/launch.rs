@@ -25,11 +25,13 @@ impl Scheduler<'_> {
     pub(super) fn launch(&mut self, i: usize) -> Result<()> {
         let now = self.now();
         let attempt = self.attempt_for_launch(i, now);
-        let attempts = self.tasks[i].retry.attempts();
-        let mut record = self.recycled();
-        record.refill_run(&self.tasks[i].name, self.offset(now));
-        record.set_attempt(attempt, attempts, None);
-        self.write_recycled(record, None)?;
+        let (mut record, plain) = self.spare.run();
+        record.refill_run(&self.tasks[i].name, self.offset(now), plain);
+        // perfspeed: a first attempt's `run` record is marked as refilled (attempt 1).
+        if attempt > 1 {
+            record.set_attempt(attempt, self.tasks[i].retry.attempts(), None);
+        }
+        self.write_recycled(i, record, None)?;
         let flag = self.spare_flag.take().unwrap_or_default();
         let run = NEXT_RUN.fetch_add(1, Ordering::Relaxed);
         let mut job = self.job(i, flag.clone());

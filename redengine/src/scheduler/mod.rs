@@ -44,7 +44,6 @@ use crate::error::{Error, ErrorKind, Problem, Result};
 use crate::event::Alarm;
 use crate::hooks::SchedulerInfo;
 use crate::ignite::{Plan, Prepared};
-use crate::log::TaskRecord;
 use crate::session::Session;
 use crate::termination::TerminationFlag;
 
@@ -77,9 +76,9 @@ pub(crate) struct Scheduler<'s> {
     slots: slots::Slots,
     /// The latest instant the scheduler has seen (clock readings and log records).
     seen: Cell<DateTime<Utc>>,
-    /// The last run record written, kept so the next one reuses its text buffers
-    /// ([`TaskRecord::refill_run`]); boxed, so the hot path moves a pointer, not a record.
-    spare: Option<Box<TaskRecord>>,
+    /// The last `run` and finish records written, kept so the next ones reuse their text
+    /// (`reap::Spares`).
+    spare: reap::Spares,
     /// The flag of the last `main` run, cleared for the next one when nobody kept it.
     spare_flag: Option<TerminationFlag>,
     /// The clock is behind `seen` and that was reported.
@@ -161,7 +160,7 @@ impl<'s> Scheduler<'s> {
             reload,
             slots: slots::Slots::default(),
             seen: Cell::new(now),
-            spare: None,
+            spare: reap::Spares::default(),
             spare_flag: None,
             held: Cell::new(false),
             agenda,

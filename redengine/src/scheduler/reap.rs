@@ -19,31 +19,31 @@ impl Scheduler<'_> {
 
     /// Appends a record to the store, emits it on the log facade, updates the history.
     pub(super) fn write(&mut self, record: TaskRecord) -> Result<()> {
-        self.write_value(&record, None)
+        self.write_value(&record, None, None)
     }
 
-    /// The recycled record of a run (see [`Scheduler::recycled`]), written with the JSON of
+    /// The recycled record of a run of task `i` (see [`Spares`]), written with the JSON of
     /// the value a `success` returned (for stores that keep it across restarts), then kept
-    /// for the next run's record to reuse its text buffers.
+    /// for the next record of its kind to reuse.
     pub(super) fn write_recycled(
         &mut self,
+        i: usize,
         record: Box<TaskRecord>,
         value: Option<String>,
     ) -> Result<()> {
-        let written = self.write_value(&record, value);
-        self.spare = Some(record);
+        let written = self.write_value(&record, value, Some(i));
+        self.spare.keep(record);
         written
     }
 
-    /// A record to refill: the one written before, or a new one.
-    pub(super) fn recycled(&mut self) -> Box<TaskRecord> {
-        self.spare
-            .take()
-            .unwrap_or_else(|| Box::new(TaskRecord::blank()))
-    }
-
-    /// [`write`](Self::write) with the JSON of the value a `success` returned.
-    fn write_value(&mut self, record: &TaskRecord, value: Option<String>) -> Result<()> {
+    /// [`write`](Self::write) with the JSON of the value a `success` returned; `task` is the
+    /// record's task index when the caller knows it.
+    fn write_value(
+        &mut self,
+        record: &TaskRecord,
+        value: Option<String>,
+        task: Option<usize>,
+    ) -> Result<()> {
         self.s.store.append_value(record, value.as_deref())?;
         emit(record);
         // retries: a retry's `run` and a failure that will be retried are not for
@@ -57,7 +57,10 @@ impl Scheduler<'_> {
         }
         self.dirty = true;
         // perfcycle: the tasks reading this task's records are evaluated again.
-        self.agenda.touch(&record.task_name);
+        match task {
+            Some(i) => self.agenda.touch_task(i, &record.task_name),
+            None => self.agenda.touch(&record.task_name),
+        }
         // perfspeed: only a configured retention drops records (without one, every
         // 1,000th record made the next cycle evaluate every task).
         if self.s.config.log_retention.is_some() && self.history.len() % 1000 == 0 {
@@ -81,8 +84,8 @@ impl Scheduler<'_> {
         let (s, e) = (self.offset(start), self.offset(result.end.max(start)));
         // perfspeed: the flag's lock once per finish.
         let reason = flag.reason();
-        // Rebuilt in the text buffers of the record written before.
-        let mut record = self.recycled();
+        // Rebuilt in the text buffers of the finish written before.
+        let (mut record, plain) = self.spare.finish();
         // Borrowed, not cloned: a run's finish allocates only its record.
         let name = &self.tasks[i].name;
         let mut prerun_error = None;
@@ -95,15 +98,17 @@ impl Scheduler<'_> {
                     }
                     self.s.returns.insert(name.to_string(), v);
                 }
-                record.refill_finished(name, Action::Success, s, e, "");
+                record.refill_finished(name, Action::Success, s, e, "", plain);
             }
             Outcome::Fail(text) => {
-                record.refill_finished(name, Action::Fail, s, e, &text);
+                record.refill_finished(name, Action::Fail, s, e, &text, plain);
                 if result.prerun {
                     prerun_error = Some(text);
                 }
             }
-            Outcome::Inaction => record.refill_finished(name, Action::Inaction, s, e, ""),
+            Outcome::Inaction => {
+                record.refill_finished(name, Action::Inaction, s, e, "", plain);
+            }
             // cluster: the executor lost the run (a worker's lease expired).
             Outcome::Crash(text) => {
                 *record = TaskRecord {
@@ -126,7 +131,7 @@ impl Scheduler<'_> {
             ));
         }
         self.mark_attempt(i, attempt, &mut record, result.end.max(start));
-        self.write_recycled(record, value_json)?;
+        self.write_recycled(i, record, value_json)?;
         match prerun_error {
             Some(text) if !self.s.config.silence_task_prerun => {
                 Err(Error::new(ErrorKind::PreRun(format!(
@@ -159,4 +164,50 @@ impl Scheduler<'_> {
         }
         Ok(())
     }
+}
+
+/// The records the scheduler recycles (see [`TaskRecord::refill_run`]): the last `run`
+/// record and the last finish it wrote, each with whether its message is exactly its
+/// status line. A run then allocates no record text, and a task run over and over finds
+/// its own records, whose name and status line stay as they are.
+#[derive(Default)]
+pub(super) struct Spares {
+    run: Option<(Box<TaskRecord>, bool)>,
+    finish: Option<(Box<TaskRecord>, bool)>,
+}
+
+impl Spares {
+    /// The `run` record to refill, and whether it is plain.
+    pub(super) fn run(&mut self) -> (Box<TaskRecord>, bool) {
+        self.run.take().unwrap_or_else(blank)
+    }
+
+    /// The finish record to refill, and whether it is plain.
+    pub(super) fn finish(&mut self) -> (Box<TaskRecord>, bool) {
+        self.finish.take().unwrap_or_else(blank)
+    }
+
+    /// Keeps a written record for the next of its kind.
+    fn keep(&mut self, record: Box<TaskRecord>) {
+        // Every record kept here was built by a `refill_*` (its status line, then at most
+        // an attempt or timeout suffix appended) or replaced by a `terminate` or `crash`
+        // record. So one of the refilled actions whose message has the status line's
+        // length holds exactly that line.
+        let line = record.task_name.len() + record.action.as_str().len() + 18;
+        let refilled = matches!(
+            record.action,
+            Action::Run | Action::Success | Action::Fail | Action::Inaction
+        );
+        let plain = refilled && record.message.len() == line;
+        let slot = match record.action {
+            Action::Run => &mut self.run,
+            _ => &mut self.finish,
+        };
+        *slot = Some((record, plain));
+    }
+}
+
+/// A new record to fill.
+fn blank() -> (Box<TaskRecord>, bool) {
+    (Box::new(TaskRecord::blank()), false)
 }

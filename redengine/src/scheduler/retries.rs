@@ -189,9 +189,15 @@ impl Scheduler<'_> {
         ended: DateTime<Utc>,
     ) {
         let task = &self.tasks[i];
-        let policy = *task.retry;
         // `on_startup`/`on_shutdown` tasks run once, outside cycles: never retried.
         let once = task.flags.on_startup || task.flags.on_shutdown;
+        // perfspeed: the first attempt of a run that will not be retried (every success)
+        // has nothing to mark: what `set_attempt(1, _, None)` would do.
+        if attempt <= 1 && (once || !retryable(record.action, &record.message)) {
+            record.attempt = 1;
+            return;
+        }
+        let policy = *task.retry;
         let due =
             if !once && record.action != Action::Run && retryable(record.action, &record.message) {
                 policy

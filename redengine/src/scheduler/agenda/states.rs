@@ -70,6 +70,14 @@ impl States {
         Some(state)
     }
 
+    /// Whether task `i` is quiet (what [`States::get`] says, without making its instant).
+    #[inline]
+    pub(super) fn is_quiet(&self, i: usize) -> bool {
+        self.packed
+            .get(i)
+            .is_some_and(|&state| state != PENDING && state != IDLE)
+    }
+
     /// Sets task `i`'s state (an index past the end is ignored).
     #[inline]
     pub(super) fn set(&mut self, i: usize, state: State) {
@@ -137,6 +145,14 @@ mod tests {
         }
         let read: Vec<State> = (0..all.len()).filter_map(|i| states.get(i)).collect();
         assert_eq!(read, all);
+        for (i, state) in all.iter().enumerate() {
+            assert_eq!(
+                states.is_quiet(i),
+                matches!(state, State::Quiet(_)),
+                "{state:?}"
+            );
+        }
+        assert!(!states.is_quiet(all.len()));
         assert_eq!(states.get(all.len()), None);
         // Set over each other, far ones included, every state still reads back.
         for (i, state) in all.iter().rev().enumerate() {
