@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 
 use crate::execution::Execution;
 use crate::handle::SessionHandle;
+use crate::location::Location;
 use crate::log::Action;
 use crate::task::name::TaskName;
-use crate::task::Location;
 
 /// What task hooks see about a task.
 #[derive(Debug, Clone)]

@@ -138,7 +138,7 @@ mod signals;
 #[cfg(feature = "status")]
 pub mod status;
 // Executors: how one run is carried out, and the process control they share.
-mod execution;
+mod executor;
 mod procctl;
 // cluster: the run queue of `worker` tasks, the `worker` and `status` commands.
 mod cluster;
@@ -146,6 +146,7 @@ mod cluster;
 mod config;
 mod context;
 mod custom;
+mod execution;
 mod handle;
 mod hooks;
 pub mod kind;

@@ -14,10 +14,10 @@
 use crate::context::TaskContext;
 use crate::custom::ConditionContext;
 use crate::execution::Execution;
+use crate::location::Location;
 use crate::misfire::Misfire;
 use crate::outcome::Outcome;
 use crate::params::ParamContext;
-use crate::task::Location;
 use crate::value::{TypeInfo, Value};
 
 /// Boolean task attributes (docs/runtime.md, "Tasks"), all `false` by default.

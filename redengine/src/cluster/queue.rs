@@ -23,8 +23,8 @@ use chrono::Utc;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls};
 
-use crate::execution::job::{Dispatch, Done, Executor, Job};
-use crate::execution::process::wire::Reply;
+use crate::executor::job::{Dispatch, Done, Executor, Job};
+use crate::executor::process::wire::Reply;
 use crate::outcome::{JobResult, Outcome};
 use crate::termination::TerminationFlag;
 use crate::value::TypeInfo;
@@ -169,7 +169,7 @@ impl Follower {
     fn queue(&self, job: &Job, epoch: i64) -> Result<Option<i64>, QueueError> {
         static NEXT_QUEUED_RUN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let run = NEXT_QUEUED_RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let request = crate::execution::process::request(job, run).map_err(QueueError::Request)?;
+        let request = crate::executor::process::request(job, run).map_err(QueueError::Request)?;
         let mut client = lock(&self.writer);
         // Fencing: only while this node's leadership epoch is the current one (the
         // share lock orders it against a new leader's increment).

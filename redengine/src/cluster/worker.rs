@@ -23,8 +23,8 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::Client;
 
 use super::queue::connect;
-use crate::execution::process::group::{self, Group};
-use crate::execution::process::wire::{self, Reply};
+use crate::executor::process::group::{self, Group};
+use crate::executor::process::wire::{self, Reply};
 use crate::task_env::TASK_ENV;
 use crate::termination::TerminationReason;
 

@@ -19,9 +19,9 @@ use std::process::ExitCode;
 use chrono::Utc;
 
 use crate::context::{ArgValue, TerminationFlag};
-use crate::execution::job::{Job, JobArg};
-use crate::execution::process::wire::{self, ArgSource, Reply, Request};
-use crate::execution::process::KILL_GRACE;
+use crate::executor::job::{Job, JobArg};
+use crate::executor::process::wire::{self, ArgSource, Reply, Request};
+use crate::executor::process::KILL_GRACE;
 use crate::params::SessionParam;
 use crate::procctl::lifeline;
 use crate::session::IntoSession;

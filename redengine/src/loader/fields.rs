@@ -7,9 +7,9 @@ use toml::Spanned;
 
 use crate::config::Timeout;
 use crate::error::Problem;
+use crate::location::Location;
 use crate::misfire::Misfire;
 use crate::retry::{self, RetrySpec};
-use crate::task::Location;
 
 /// Byte offsets → 1-based line and column.
 pub(super) struct Lines<'a> {

@@ -17,7 +17,8 @@ use super::fields::{Entry, Lines};
 use crate::error::Problem;
 use crate::execution::Execution;
 use crate::kind::{placeholders, CommandTask};
-use crate::task::{Location, Task};
+use crate::location::Location;
+use crate::task::Task;
 
 /// The keys a `[[task]]` entry accepts.
 const KEYS: &[&str] = &[

@@ -21,7 +21,7 @@ const INSTANT_GRACE: Duration = Duration::from_millis(100);
 /// past the SIGKILL that follows SIGTERM, so no child outlives the scheduler.
 #[cfg(unix)]
 const PROCESS_GRACE: Duration =
-    Duration::from_secs(crate::execution::process::KILL_GRACE.as_secs() + 2);
+    Duration::from_secs(crate::executor::process::KILL_GRACE.as_secs() + 2);
 #[cfg(not(unix))]
 const PROCESS_GRACE: Duration = INSTANT_GRACE;
 

@@ -24,7 +24,7 @@ use super::stderr::Stderr;
 use super::wire::{self, Reply};
 use crate::clock::Clock;
 use crate::context::TerminationFlag;
-use crate::execution::job::Done;
+use crate::executor::job::Done;
 use crate::outcome::{JobResult, Outcome};
 use crate::procctl::pool::Report;
 use crate::value::TypeInfo;

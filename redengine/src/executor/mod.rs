@@ -1,22 +1,21 @@
-//! Where a run executes: the names of the executors, and the executors themselves.
+//! The executors: how one run is carried out, on the scheduler's thread, a pooled thread,
+//! a child process, a tokio task or a cluster worker.
 //!
-//! The names ([`Execution`], in `name`) are the vocabulary the model (tasks,
-//! config, hooks) imports; the executor seam ([`job`]) and the executors import the model,
-//! never the other way round.
+//! Their names ([`Execution`], a leaf module of its own) are the vocabulary the model
+//! (tasks, config, hooks) imports; the executor seam ([`job`]) and the executors import the
+//! model, never the other way round.
 
 mod asynchronous;
 mod inline;
 pub(crate) mod job;
-mod name;
 #[cfg(unix)]
 pub(crate) mod process;
 mod thread;
 
-pub use self::name::{Execution, UnknownExecution};
-
 use self::job::Executor;
 #[cfg(not(unix))]
 use self::job::{Dispatch, Done};
+use crate::execution::Execution;
 
 /// The `process` executor where there are no Unix process groups: dispatching is a
 /// pre-run failure that names the fix.

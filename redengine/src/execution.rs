@@ -1,5 +1,7 @@
-//! The names of the executors: the vocabulary tasks, config and hooks use. They are
-//! parsed by the one parser `#[task]` uses too (`redengine_conditions::settings`).
+//! Where a run executes: the names of the executors, the vocabulary tasks, config and hooks
+//! use. A leaf, apart from the executors themselves (`executor`), which import the model
+//! these names belong to. They are parsed by the one parser `#[task]` uses too
+//! (`redengine_conditions::settings`).
 
 use std::fmt;
 use std::str::FromStr;
