@@ -97,10 +97,40 @@ impl Scheduler<'_> {
     /// The job of one launch: arguments resolved from the current parameters.
     fn job(&self, i: usize, flag: TerminationFlag) -> Job {
         let task = &self.tasks[i];
-        // perfspeed: the parameters' lock only for a task that takes arguments.
-        let params = (!task.args.is_empty()).then(|| self.s.control.params());
-        let args = task
-            .args
+        // perfspeed: a task without arguments or hooks (the usual case) makes no empty
+        // lists of them one by one.
+        let (args, types) = match task.args.is_empty() {
+            true => (Vec::new(), Vec::new()),
+            false => (
+                self.args(i, &flag),
+                task.args.iter().map(|a| a.ty).collect(),
+            ),
+        };
+        let hooks = &self.s.hooks.task_execute;
+        Job {
+            info: task.info(),
+            body: task.body.clone(),
+            args,
+            flag,
+            hooks: if hooks.is_empty() {
+                Vec::new()
+            } else {
+                hooks.clone()
+            },
+            clock: self.s.clock.clone(),
+            types,
+            returns: task.returns(),
+            session: Some(self.s.handle()),
+            run: 0,
+            attempt: 1,
+        }
+    }
+
+    /// Task `i`'s arguments, resolved from the current parameters.
+    fn args(&self, i: usize, flag: &TerminationFlag) -> Vec<(String, JobArg)> {
+        let task = &self.tasks[i];
+        let params = self.s.control.params();
+        task.args
             .iter()
             .map(|a| {
                 let arg = match &a.source {
@@ -110,7 +140,7 @@ impl Scheduler<'_> {
                     }
                     Source::Flag => JobArg::Ready(ArgValue::Value(Value::new(flag.clone()))),
                     Source::Handle => JobArg::Ready(ArgValue::Value(Value::new(self.s.handle()))),
-                    Source::Session => match params.as_ref().and_then(|p| p.get(&a.name)) {
+                    Source::Session => match params.get(&a.name) {
                         Some(SessionParam::Value(v)) => JobArg::Ready(ArgValue::Value(v.clone())),
                         Some(SessionParam::Function(f)) => JobArg::Call(f.clone(), a.ty),
                         None if a.ty.is::<TerminationFlag>() => {
@@ -121,19 +151,6 @@ impl Scheduler<'_> {
                 };
                 (a.name.clone(), arg)
             })
-            .collect();
-        Job {
-            info: task.info(),
-            body: task.body.clone(),
-            args,
-            flag,
-            hooks: self.s.hooks.task_execute.clone(),
-            clock: self.s.clock.clone(),
-            types: task.args.iter().map(|a| a.ty).collect(),
-            returns: task.returns(),
-            session: Some(self.s.handle()),
-            run: 0,
-            attempt: 1,
-        }
+            .collect()
     }
 }
