@@ -25,7 +25,7 @@ impl Scheduler<'_> {
     pub(super) fn launch(&mut self, i: usize) -> Result<()> {
         let now = self.now();
         let attempt = self.attempt_for_launch(i, now);
-        let (mut record, plain) = self.spare.run();
+        let (mut record, plain) = self.spare.run(i);
         record.refill_run(&self.tasks[i].name, self.offset(now), plain);
         // perfspeed: a first attempt's `run` record is marked as refilled (attempt 1).
         if attempt > 1 {
