@@ -57,20 +57,18 @@ impl Scheduler<'_> {
         if inline {
             // The run occupies the loop: a signal must reach it (see `signals`).
             self.alarm.run_deferred();
-            self.s.control.set_inline_run(Some(flag.clone()));
+            let before = self.s.control.swap_inline_run(flag.clone());
+            // perfspeed: the previous `main` run's flag, out of the signal's reach now,
+            // is the next run's unless someone kept a clone.
+            self.spare_flag = before.and_then(TerminationFlag::recycle);
         }
         let dispatched = executor(self.tasks[i].execution).dispatch(job, done);
         if inline {
-            self.s.control.set_inline_run(None);
+            // A signal from now on finds the flag of a run that ended.
+            flag.close_inline();
         }
         match dispatched {
-            Dispatch::Done(result) => {
-                let finished = self.finish(i, now, &flag, attempt, result);
-                // perfspeed: the run is over and its job dropped; the next `main` run
-                // takes the flag over unless someone kept a clone.
-                self.spare_flag = flag.recycle();
-                finished
-            }
+            Dispatch::Done(result) => self.finish(i, now, &flag, attempt, result),
             Dispatch::Started => {
                 self.running.insert(
                     i,

@@ -79,7 +79,8 @@ pub(crate) struct Scheduler<'s> {
     /// The last `run` and finish records written, kept so the next ones reuse their text
     /// (`reap::Spares`).
     spare: reap::Spares,
-    /// The flag of the last `main` run, cleared for the next one when nobody kept it.
+    /// The flag of the `main` run before the last (the last one's stays where a signal
+    /// finds it until the next run), cleared for the next one when nobody kept it.
     spare_flag: Option<TerminationFlag>,
     /// The clock is behind `seen` and that was reported.
     held: Cell<bool>,
