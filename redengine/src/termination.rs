@@ -125,14 +125,14 @@ impl TerminationFlag {
     /// stays where the signal thread finds it until the next one takes its place, so a
     /// run takes one lock there instead of two; closing it is what taking it out did.
     pub(crate) fn close_inline(&self) {
-        self.shared.closed.store(true, Ordering::SeqCst);
+        self.shared.closed.store(true, Ordering::Release);
     }
 
     /// [`TerminationFlag::set`], unless the `main` run of this flag ended. A signal that
     /// comes as the run ends may set it or not, as when it took the flag out just before
     /// the loop did.
     pub(crate) fn set_unless_closed(&self, reason: TerminationReason) {
-        if !self.shared.closed.load(Ordering::SeqCst) {
+        if !self.shared.closed.load(Ordering::Acquire) {
             self.set(reason);
         }
     }

@@ -202,6 +202,7 @@ impl Spares {
     }
 
     /// Keeps a record written for task `i` for the next of its kind.
+    #[inline]
     fn keep(&mut self, record: Box<TaskRecord>, i: usize) {
         // Every record kept here was built by a `refill_*` (its status line, then at most
         // an attempt or timeout suffix appended) or replaced by a `terminate` or `crash`
