@@ -82,7 +82,7 @@ pub(crate) struct Ready {
 
 impl Ready {
     /// Runs the post parts of the hooks with the outcome and measures the finish instant.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn finish(self, outcome: Outcome) -> JobResult {
         let end = self.clock.now();
         // perfspeed: without hooks (no `shown`) there is nothing to call.
@@ -108,7 +108,7 @@ impl Job {
     /// perfspeed: inlined with [`Job::prepare`] and [`Ready::finish`] into the executor
     /// (a `main` run's job and context are not copied from call to call); the hooks and
     /// the arguments, when there are any, are resolved out of line.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn execute(self) -> JobResult {
         let span = self.span();
         let result = span.in_scope(|| self.execute_here());
@@ -126,7 +126,7 @@ impl Job {
         )
     }
 
-    #[inline]
+    #[inline(always)]
     fn execute_here(self) -> JobResult {
         match self.prepare() {
             Ok(ready) => {
@@ -144,7 +144,7 @@ impl Job {
     /// Runs the `task_execute` hooks and resolves the arguments (calling parameter
     /// functions); a failure there is the run's pre-run result.
     #[allow(clippy::result_large_err)]
-    #[inline]
+    #[inline(always)]
     pub(crate) fn prepare(self) -> Result<Ready, JobResult> {
         if self.hooks.is_empty() && self.args.is_empty() {
             let Job {
