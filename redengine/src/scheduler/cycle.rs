@@ -101,14 +101,17 @@ impl Scheduler<'_> {
         if self.agenda.enabled() {
             self.agenda.refresh(&self.tasks);
             // Besides the pending tasks: runs to enforce and handle requests (perfspeed:
-            // mostly none, and then nothing is collected or searched).
-            let mut others = BTreeSet::new();
-            if !(self.running.is_empty() && self.forced.is_empty() && self.to_terminate.is_empty())
-            {
+            // mostly none, and then no set is made, searched or dropped).
+            let others = (!(self.running.is_empty()
+                && self.forced.is_empty()
+                && self.to_terminate.is_empty()))
+            .then(|| {
+                let mut others = BTreeSet::new();
                 others.extend(self.running.tasks());
                 others.extend(self.forced.iter().copied());
                 others.extend(self.to_terminate.iter().copied());
-            }
+                others
+            });
             // Records reaped before the first turn are seen by every task, as in a cycle
             // that visits them all.
             self.reap()?;
@@ -126,10 +129,7 @@ impl Scheduler<'_> {
                     let now = self.now();
                     self.agenda.ripen(now);
                 }
-                let other = match others.is_empty() {
-                    true => None,
-                    false => others.range(from..).next(),
-                };
+                let other = others.as_ref().and_then(|o| o.range(from..).next());
                 let next = match (self.agenda.next_pending(from), other) {
                     (Some(a), Some(&b)) => a.min(b),
                     (Some(a), None) => a,
