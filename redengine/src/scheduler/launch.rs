@@ -152,3 +152,29 @@ impl Scheduler<'_> {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::termination::{TerminationFlag, TerminationReason};
+
+    /// A signal sets the flag of the `main` run in progress, and not the one of a `main`
+    /// run that ended, which stays in place until the next run's takes it.
+    #[test]
+    fn a_signal_reaches_the_main_run_in_progress_only() {
+        let session = crate::Session::builder().log_memory().build().unwrap();
+        let control = &session.control;
+        control.terminate_inline_run();
+        let first = TerminationFlag::new();
+        assert!(control.swap_inline_run(first.clone()).is_none());
+        control.terminate_inline_run();
+        assert_eq!(first.reason(), Some(TerminationReason::Shutdown));
+        let second = TerminationFlag::new();
+        let before = control
+            .swap_inline_run(second.clone())
+            .expect("the first run's");
+        assert_eq!(before.reason(), Some(TerminationReason::Shutdown));
+        second.close_inline();
+        control.terminate_inline_run();
+        assert_eq!(second.reason(), None, "its run ended");
+    }
+}
