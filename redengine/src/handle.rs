@@ -37,7 +37,8 @@ pub(crate) struct Control {
     /// sent before `run()` is seen by the first cycle.
     pub(crate) rx: Receiver<Event>,
     /// The termination flag of the `main` run in progress, if any: a signal sets it
-    /// (reason `shutdown`), since that run blocks the loop.
+    /// (reason `shutdown`), since that run blocks the loop. After the run it stays here,
+    /// closed, until the next `main` run's takes its place.
     pub(crate) inline_run: Mutex<Option<TerminationFlag>>,
     // manage: tasks changed from a handle while the scheduler runs.
     /// Task changes waiting for the loop, and what it last published of its tasks.
@@ -67,22 +68,26 @@ impl Control {
         self.wake();
     }
 
-    /// Sets (or clears, with `None`) the flag of the `main` run in progress.
-    pub(crate) fn set_inline_run(&self, flag: Option<TerminationFlag>) {
+    /// Puts the flag of the `main` run about to start where a signal finds it, and gives
+    /// back the one of the `main` run before (closed when that run ended, see
+    /// [`TerminationFlag::close_inline`]). perfspeed: one lock a run, not one at its start
+    /// and one at its end.
+    pub(crate) fn swap_inline_run(&self, flag: TerminationFlag) -> Option<TerminationFlag> {
         match self.inline_run.lock() {
-            Ok(mut guard) => *guard = flag,
-            Err(poisoned) => *poisoned.into_inner() = flag,
+            Ok(mut guard) => guard.replace(flag),
+            Err(poisoned) => poisoned.into_inner().replace(flag),
         }
     }
 
-    /// Asks the `main` run in progress, if any, to stop (reason `shutdown`).
+    /// Asks the `main` run in progress, if any, to stop (reason `shutdown`): the flag found
+    /// is the last `main` run's, which no longer listens once that run ended.
     pub(crate) fn terminate_inline_run(&self) {
         let flag = match self.inline_run.lock() {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         };
         if let Some(flag) = flag {
-            flag.set(TerminationReason::Shutdown);
+            flag.set_unless_closed(TerminationReason::Shutdown);
         }
     }
 

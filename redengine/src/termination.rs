@@ -55,6 +55,9 @@ struct Shared {
     /// Whether a reason is set: perfspeed, read without the lock (a body polls
     /// `is_set`, the scheduler asks every finish); set after the reason, under the lock.
     set: AtomicBool,
+    /// A `main` run's flag after its run ended: a signal no longer reaches it (see
+    /// [`TerminationFlag::close_inline`]).
+    closed: AtomicBool,
     state: Mutex<FlagState>,
 }
 
@@ -117,12 +120,30 @@ impl TerminationFlag {
         }
     }
 
+    /// A `main` run ended: a signal that comes from now on no longer sets its flag
+    /// ([`TerminationFlag::set_unless_closed`]). perfspeed: the flag of the last `main` run
+    /// stays where the signal thread finds it until the next one takes its place, so a
+    /// run takes one lock there instead of two; closing it is what taking it out did.
+    pub(crate) fn close_inline(&self) {
+        self.shared.closed.store(true, Ordering::Release);
+    }
+
+    /// [`TerminationFlag::set`], unless the `main` run of this flag ended. A signal that
+    /// comes as the run ends may set it or not, as when it took the flag out just before
+    /// the loop did.
+    pub(crate) fn set_unless_closed(&self, reason: TerminationReason) {
+        if !self.shared.closed.load(Ordering::Acquire) {
+            self.set(reason);
+        }
+    }
+
     /// This flag cleared for another run, when nothing else holds it any more: a run's
     /// flag is otherwise one allocation per run, and a `main` run's usually comes back
     /// unshared (a body that kept a clone keeps its flag, and the next run gets a new one).
     pub(crate) fn recycle(mut self) -> Option<Self> {
         let shared = Arc::get_mut(&mut self.shared)?;
         *shared.set.get_mut() = false;
+        *shared.closed.get_mut() = false;
         let state = match shared.state.get_mut() {
             Ok(state) => state,
             Err(poisoned) => poisoned.into_inner(),
@@ -193,6 +214,28 @@ mod tests {
         again.set(TerminationReason::Shutdown);
         assert_eq!(again.reason(), Some(TerminationReason::Shutdown));
         assert_eq!(*fired.lock().unwrap(), 1 + 10 + 100);
+    }
+
+    /// A `main` run's flag closed at its end is out of a signal's reach, not of `set`,
+    /// and a recycled one listens again.
+    #[test]
+    fn a_closed_flag_is_out_of_a_signal_s_reach_until_recycled() {
+        let flag = TerminationFlag::new();
+        flag.set_unless_closed(TerminationReason::Shutdown);
+        assert_eq!(flag.reason(), Some(TerminationReason::Shutdown));
+        let flag = flag.recycle().expect("nothing else holds it");
+        flag.close_inline();
+        flag.set_unless_closed(TerminationReason::Shutdown);
+        assert_eq!(flag.reason(), None, "its run ended");
+        flag.set(TerminationReason::Manual);
+        assert_eq!(flag.reason(), Some(TerminationReason::Manual));
+        let flag = flag.recycle().expect("nothing else holds it");
+        flag.set_unless_closed(TerminationReason::Shutdown);
+        assert_eq!(
+            flag.reason(),
+            Some(TerminationReason::Shutdown),
+            "open again"
+        );
     }
 
     #[test]

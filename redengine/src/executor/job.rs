@@ -82,6 +82,7 @@ pub(crate) struct Ready {
 
 impl Ready {
     /// Runs the post parts of the hooks with the outcome and measures the finish instant.
+    #[inline(always)]
     pub(crate) fn finish(self, outcome: Outcome) -> JobResult {
         let end = self.clock.now();
         // perfspeed: without hooks (no `shown`) there is nothing to call.
@@ -103,6 +104,11 @@ impl Ready {
 impl Job {
     /// Runs hooks, resolves parameter functions and calls the body, catching panics.
     /// Shared by every in-process executor.
+    ///
+    /// perfspeed: inlined with [`Job::prepare`] and [`Ready::finish`] into the executor
+    /// (a `main` run's job and context are not copied from call to call); the hooks and
+    /// the arguments, when there are any, are resolved out of line.
+    #[inline(always)]
     pub(crate) fn execute(self) -> JobResult {
         let span = self.span();
         let result = span.in_scope(|| self.execute_here());
@@ -120,6 +126,7 @@ impl Job {
         )
     }
 
+    #[inline(always)]
     fn execute_here(self) -> JobResult {
         match self.prepare() {
             Ok(ready) => {
@@ -137,7 +144,36 @@ impl Job {
     /// Runs the `task_execute` hooks and resolves the arguments (calling parameter
     /// functions); a failure there is the run's pre-run result.
     #[allow(clippy::result_large_err)]
+    #[inline(always)]
     pub(crate) fn prepare(self) -> Result<Ready, JobResult> {
+        if self.hooks.is_empty() && self.args.is_empty() {
+            let Job {
+                info,
+                body,
+                flag,
+                clock,
+                session,
+                attempt,
+                ..
+            } = self;
+            let ctx = TaskContext::new(info.name, Vec::new(), flag)
+                .with_session(session)
+                .with_attempt(attempt);
+            return Ok(Ready {
+                body,
+                ctx,
+                posts: Vec::new(),
+                shown: None,
+                clock,
+            });
+        }
+        self.prepare_slow()
+    }
+
+    /// [`Job::prepare`] with hooks to run or arguments to resolve.
+    #[allow(clippy::result_large_err)]
+    #[inline(never)]
+    fn prepare_slow(self) -> Result<Ready, JobResult> {
         let Job {
             info,
             body,

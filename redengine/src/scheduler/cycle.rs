@@ -101,17 +101,23 @@ impl Scheduler<'_> {
         if self.agenda.enabled() {
             self.agenda.refresh(&self.tasks);
             // Besides the pending tasks: runs to enforce and handle requests (perfspeed:
-            // mostly none, and then nothing is collected or searched).
-            let mut others = BTreeSet::new();
-            if !(self.running.is_empty() && self.forced.is_empty() && self.to_terminate.is_empty())
-            {
+            // mostly none, and then no set is made, searched or dropped).
+            let others = (!(self.running.is_empty()
+                && self.forced.is_empty()
+                && self.to_terminate.is_empty()))
+            .then(|| {
+                let mut others = BTreeSet::new();
                 others.extend(self.running.tasks());
                 others.extend(self.forced.iter().copied());
                 others.extend(self.to_terminate.iter().copied());
-            }
+                others
+            });
             // Records reaped before the first turn are seen by every task, as in a cycle
             // that visits them all.
             self.reap()?;
+            // perfspeed: the first turn comes right after that reap, with nothing sent
+            // in between from this thread: it does not look again.
+            let mut reaped = true;
             let mut from = 0;
             loop {
                 // Time moves during a cycle (a `main` run takes its time): a deadline
@@ -123,10 +129,7 @@ impl Scheduler<'_> {
                     let now = self.now();
                     self.agenda.ripen(now);
                 }
-                let other = match others.is_empty() {
-                    true => None,
-                    false => others.range(from..).next(),
-                };
+                let other = others.as_ref().and_then(|o| o.range(from..).next());
                 let next = match (self.agenda.next_pending(from), other) {
                     (Some(a), Some(&b)) => a.min(b),
                     (Some(a), None) => a,
@@ -134,13 +137,13 @@ impl Scheduler<'_> {
                     (None, None) => break,
                 };
                 from = next + 1;
-                if !self.turn(next)? {
+                if !self.turn(next, std::mem::take(&mut reaped))? {
                     return Ok(());
                 }
             }
         } else {
             for i in 0..self.tasks.len() {
-                if !self.turn(i)? {
+                if !self.turn(i, false)? {
                     return Ok(());
                 }
             }
@@ -153,10 +156,12 @@ impl Scheduler<'_> {
         Ok(())
     }
 
-    /// Task `i`'s turn: reap, launch if runnable, else enforce its runs; false when a
-    /// stop was requested by the launch.
-    fn turn(&mut self, i: usize) -> Result<bool> {
-        self.reap()?;
+    /// Task `i`'s turn: reap (unless the caller just did), launch if runnable, else
+    /// enforce its runs; false when a stop was requested by the launch.
+    fn turn(&mut self, i: usize, reaped: bool) -> Result<bool> {
+        if !reaped {
+            self.reap()?;
+        }
         let launching = !self.s.control.on_hold.load(Ordering::SeqCst) && !self.stop_requested();
         let task = &self.tasks[i];
         if launching && !task.flags.on_startup && !task.flags.on_shutdown && self.runnable(i)? {

@@ -25,7 +25,7 @@ impl Scheduler<'_> {
     pub(super) fn launch(&mut self, i: usize) -> Result<()> {
         let now = self.now();
         let attempt = self.attempt_for_launch(i, now);
-        let (mut record, plain) = self.spare.run();
+        let (mut record, plain) = self.spare.run(i);
         record.refill_run(&self.tasks[i].name, self.offset(now), plain);
         // perfspeed: a first attempt's `run` record is marked as refilled (attempt 1).
         if attempt > 1 {
@@ -57,20 +57,18 @@ impl Scheduler<'_> {
         if inline {
             // The run occupies the loop: a signal must reach it (see `signals`).
             self.alarm.run_deferred();
-            self.s.control.set_inline_run(Some(flag.clone()));
+            let before = self.s.control.swap_inline_run(flag.clone());
+            // perfspeed: the previous `main` run's flag, out of the signal's reach now,
+            // is the next run's unless someone kept a clone.
+            self.spare_flag = before.and_then(TerminationFlag::recycle);
         }
         let dispatched = executor(self.tasks[i].execution).dispatch(job, done);
         if inline {
-            self.s.control.set_inline_run(None);
+            // A signal from now on finds the flag of a run that ended.
+            flag.close_inline();
         }
         match dispatched {
-            Dispatch::Done(result) => {
-                let finished = self.finish(i, now, &flag, attempt, result);
-                // perfspeed: the run is over and its job dropped; the next `main` run
-                // takes the flag over unless someone kept a clone.
-                self.spare_flag = flag.recycle();
-                finished
-            }
+            Dispatch::Done(result) => self.finish(i, now, &flag, attempt, result),
             Dispatch::Started => {
                 self.running.insert(
                     i,
@@ -97,10 +95,40 @@ impl Scheduler<'_> {
     /// The job of one launch: arguments resolved from the current parameters.
     fn job(&self, i: usize, flag: TerminationFlag) -> Job {
         let task = &self.tasks[i];
-        // perfspeed: the parameters' lock only for a task that takes arguments.
-        let params = (!task.args.is_empty()).then(|| self.s.control.params());
-        let args = task
-            .args
+        // perfspeed: a task without arguments or hooks (the usual case) makes no empty
+        // lists of them one by one.
+        let (args, types) = match task.args.is_empty() {
+            true => (Vec::new(), Vec::new()),
+            false => (
+                self.args(i, &flag),
+                task.args.iter().map(|a| a.ty).collect(),
+            ),
+        };
+        let hooks = &self.s.hooks.task_execute;
+        Job {
+            info: task.info(),
+            body: task.body.clone(),
+            args,
+            flag,
+            hooks: if hooks.is_empty() {
+                Vec::new()
+            } else {
+                hooks.clone()
+            },
+            clock: self.s.clock.clone(),
+            types,
+            returns: task.returns(),
+            session: Some(self.s.handle()),
+            run: 0,
+            attempt: 1,
+        }
+    }
+
+    /// Task `i`'s arguments, resolved from the current parameters.
+    fn args(&self, i: usize, flag: &TerminationFlag) -> Vec<(String, JobArg)> {
+        let task = &self.tasks[i];
+        let params = self.s.control.params();
+        task.args
             .iter()
             .map(|a| {
                 let arg = match &a.source {
@@ -110,7 +138,7 @@ impl Scheduler<'_> {
                     }
                     Source::Flag => JobArg::Ready(ArgValue::Value(Value::new(flag.clone()))),
                     Source::Handle => JobArg::Ready(ArgValue::Value(Value::new(self.s.handle()))),
-                    Source::Session => match params.as_ref().and_then(|p| p.get(&a.name)) {
+                    Source::Session => match params.get(&a.name) {
                         Some(SessionParam::Value(v)) => JobArg::Ready(ArgValue::Value(v.clone())),
                         Some(SessionParam::Function(f)) => JobArg::Call(f.clone(), a.ty),
                         None if a.ty.is::<TerminationFlag>() => {
@@ -121,19 +149,32 @@ impl Scheduler<'_> {
                 };
                 (a.name.clone(), arg)
             })
-            .collect();
-        Job {
-            info: task.info(),
-            body: task.body.clone(),
-            args,
-            flag,
-            hooks: self.s.hooks.task_execute.clone(),
-            clock: self.s.clock.clone(),
-            types: task.args.iter().map(|a| a.ty).collect(),
-            returns: task.returns(),
-            session: Some(self.s.handle()),
-            run: 0,
-            attempt: 1,
-        }
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::termination::{TerminationFlag, TerminationReason};
+
+    /// A signal sets the flag of the `main` run in progress, and not the one of a `main`
+    /// run that ended, which stays in place until the next run's takes it.
+    #[test]
+    fn a_signal_reaches_the_main_run_in_progress_only() {
+        let session = crate::Session::builder().log_memory().build().unwrap();
+        let control = &session.control;
+        control.terminate_inline_run();
+        let first = TerminationFlag::new();
+        assert!(control.swap_inline_run(first.clone()).is_none());
+        control.terminate_inline_run();
+        assert_eq!(first.reason(), Some(TerminationReason::Shutdown));
+        let second = TerminationFlag::new();
+        let before = control
+            .swap_inline_run(second.clone())
+            .expect("the first run's");
+        assert_eq!(before.reason(), Some(TerminationReason::Shutdown));
+        second.close_inline();
+        control.terminate_inline_run();
+        assert_eq!(second.reason(), None, "its run ended");
     }
 }

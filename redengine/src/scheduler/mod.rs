@@ -79,7 +79,8 @@ pub(crate) struct Scheduler<'s> {
     /// The last `run` and finish records written, kept so the next ones reuse their text
     /// (`reap::Spares`).
     spare: reap::Spares,
-    /// The flag of the last `main` run, cleared for the next one when nobody kept it.
+    /// The flag of the `main` run before the last (the last one's stays where a signal
+    /// finds it until the next run), cleared for the next one when nobody kept it.
     spare_flag: Option<TerminationFlag>,
     /// The clock is behind `seen` and that was reported.
     held: Cell<bool>,
@@ -195,6 +196,10 @@ impl<'s> Scheduler<'s> {
     /// seen (docs/runtime.md, "Clock steps"). A wall clock stepping back (NTP, a restored
     /// VM) would otherwise make finished runs look like they never happened — their
     /// records would lie in the future — so time holds still until the clock catches up.
+    ///
+    /// perfspeed: a clock that did not go back (nearly every reading) costs a comparison
+    /// where it is read.
+    #[inline]
     fn now(&self) -> DateTime<Utc> {
         let t = self.s.clock.now();
         let seen = self.seen.get();
@@ -203,6 +208,13 @@ impl<'s> Scheduler<'s> {
             self.held.set(false);
             return t;
         }
+        self.hold_time(t, seen)
+    }
+
+    /// [`Scheduler::now`] when the clock reads `t`, before `seen`: time holds at `seen`
+    /// (said once).
+    #[inline(never)]
+    fn hold_time(&self, t: DateTime<Utc>, seen: DateTime<Utc>) -> DateTime<Utc> {
         if !self.held.replace(true) {
             ::log::warn!(
                 target: "redengine::scheduler",

@@ -32,7 +32,7 @@ impl Scheduler<'_> {
         value: Option<String>,
     ) -> Result<()> {
         let written = self.write_value(&record, value, Some(i));
-        self.spare.keep(record);
+        self.spare.keep(record, i);
         written
     }
 
@@ -85,7 +85,7 @@ impl Scheduler<'_> {
         // perfspeed: the flag's lock once per finish.
         let reason = flag.reason();
         // Rebuilt in the text buffers of the finish written before.
-        let (mut record, plain) = self.spare.finish();
+        let (mut record, plain) = self.spare.finish(i);
         // Borrowed, not cloned: a run's finish allocates only its record.
         let name = &self.tasks[i].name;
         let mut prerun_error = None;
@@ -148,10 +148,20 @@ impl Scheduler<'_> {
     /// A control request (`Wake`) drained here arrived during the cycle, e.g. a shutdown
     /// from a cycle hook or a `main` body: it marks the loop dirty so the next sleep ends
     /// at once and the request is seen, instead of being swallowed until the next deadline.
+    ///
+    /// perfspeed: asked before every turn, and nearly always nothing waits: that test is
+    /// made where it is asked.
+    #[inline]
     pub(super) fn reap(&mut self) -> Result<()> {
         if !self.alarm.pending() {
             return Ok(());
         }
+        self.reap_events()
+    }
+
+    /// [`Scheduler::reap`] when an event waits.
+    #[inline(never)]
+    fn reap_events(&mut self) -> Result<()> {
         for event in self.alarm.drain() {
             match event {
                 Event::Finished { task, run, result } => {
@@ -167,28 +177,33 @@ impl Scheduler<'_> {
 }
 
 /// The records the scheduler recycles (see [`TaskRecord::refill_run`]): the last `run`
-/// record and the last finish it wrote, each with whether its message is exactly its
-/// status line. A run then allocates no record text, and a task run over and over finds
-/// its own records, whose name and status line stay as they are.
+/// record and the last finish it wrote, each with the task it was written for and whether
+/// its message is exactly its status line. A run then allocates no record text, and a task
+/// run over and over finds its own records, whose name and status line stay as they are.
 #[derive(Default)]
 pub(super) struct Spares {
-    run: Option<(Box<TaskRecord>, bool)>,
-    finish: Option<(Box<TaskRecord>, bool)>,
+    run: Option<Spare>,
+    finish: Option<Spare>,
 }
 
+/// A kept record, the index of the task it was written for, and whether it is plain.
+type Spare = (Box<TaskRecord>, usize, bool);
+
 impl Spares {
-    /// The `run` record to refill, and whether it is plain.
-    pub(super) fn run(&mut self) -> (Box<TaskRecord>, bool) {
-        self.run.take().unwrap_or_else(blank)
+    /// The `run` record to refill for task `i`, and whether it is plain and of task `i`
+    /// (what [`TaskRecord::refill_run`] calls plain).
+    pub(super) fn run(&mut self, i: usize) -> (Box<TaskRecord>, bool) {
+        take(&mut self.run, i)
     }
 
-    /// The finish record to refill, and whether it is plain.
-    pub(super) fn finish(&mut self) -> (Box<TaskRecord>, bool) {
-        self.finish.take().unwrap_or_else(blank)
+    /// The finish record to refill for task `i`, and whether it is plain and of task `i`.
+    pub(super) fn finish(&mut self, i: usize) -> (Box<TaskRecord>, bool) {
+        take(&mut self.finish, i)
     }
 
-    /// Keeps a written record for the next of its kind.
-    fn keep(&mut self, record: Box<TaskRecord>) {
+    /// Keeps a record written for task `i` for the next of its kind.
+    #[inline]
+    fn keep(&mut self, record: Box<TaskRecord>, i: usize) {
         // Every record kept here was built by a `refill_*` (its status line, then at most
         // an attempt or timeout suffix appended) or replaced by a `terminate` or `crash`
         // record. So one of the refilled actions whose message has the status line's
@@ -203,11 +218,45 @@ impl Spares {
             Action::Run => &mut self.run,
             _ => &mut self.finish,
         };
-        *slot = Some((record, plain));
+        *slot = Some((record, i, plain));
     }
 }
 
-/// A new record to fill.
-fn blank() -> (Box<TaskRecord>, bool) {
-    (Box::new(TaskRecord::blank()), false)
+/// The record kept in `slot` (or a new one) for task `i`: plain when it is plain and was
+/// written for task `i`. perfspeed: a task's index names it for the scheduler's lifetime
+/// (a reload appends tasks, never moves them), so the names are not compared.
+fn take(slot: &mut Option<Spare>, i: usize) -> (Box<TaskRecord>, bool) {
+    match slot.take() {
+        Some((record, task, plain)) => (record, plain && task == i),
+        None => (Box::new(TaskRecord::blank()), false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::*;
+
+    /// A kept record is plain only for the task it was written for, and only while its
+    /// message is its status line.
+    #[test]
+    fn a_spare_is_plain_for_its_own_task_only() {
+        let at = DateTime::parse_from_rfc3339("2024-01-03T08:00:00+01:00").unwrap();
+        let mut spares = Spares::default();
+        assert!(!spares.run(0).1, "a new record");
+        spares.keep(Box::new(TaskRecord::run("a", at)), 0);
+        let (record, plain) = spares.run(1);
+        assert!(!plain, "written for another task");
+        spares.keep(record, 0);
+        let (mut record, plain) = spares.run(0);
+        assert!(plain);
+        record.set_attempt(2, 3, None);
+        spares.keep(record, 0);
+        assert!(!spares.run(0).1, "an attempt suffix was appended");
+        let finish = TaskRecord::finish("a", Action::Success, at, at, "");
+        spares.keep(Box::new(finish), 0);
+        assert!(spares.finish(0).1);
+        assert!(!spares.finish(0).1, "taken");
+    }
 }

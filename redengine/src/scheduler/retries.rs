@@ -47,11 +47,19 @@ impl Retries {
         self.by_task.get(task).and_then(|l| l.first().copied())
     }
 
-    /// Takes the earliest retry of `task` if it is due at `now`.
+    /// Takes the earliest retry of `task` if it is due at `now`. Asked at every launch:
+    /// with no retry waiting (the usual case) that is all it costs where it is asked.
+    #[inline]
     pub(super) fn take_due(&mut self, task: &str, now: DateTime<Utc>) -> Option<Pending> {
         if self.by_task.is_empty() {
             return None;
         }
+        self.take_due_of(task, now)
+    }
+
+    /// [`Retries::take_due`] with retries waiting.
+    #[inline(never)]
+    fn take_due_of(&mut self, task: &str, now: DateTime<Utc>) -> Option<Pending> {
         let list = self.by_task.get_mut(task)?;
         if list.first()?.due > now {
             return None;
@@ -181,6 +189,7 @@ impl Scheduler<'_> {
 
     /// Marks a finish of attempt `attempt` of task `i` with its attempt and, when it will
     /// be retried, its retry, which then waits.
+    #[inline]
     pub(super) fn mark_attempt(
         &mut self,
         i: usize,
@@ -192,11 +201,26 @@ impl Scheduler<'_> {
         // `on_startup`/`on_shutdown` tasks run once, outside cycles: never retried.
         let once = task.flags.on_startup || task.flags.on_shutdown;
         // perfspeed: the first attempt of a run that will not be retried (every success)
-        // has nothing to mark: what `set_attempt(1, _, None)` would do.
+        // has nothing to mark: what `set_attempt(1, _, None)` would do; that test is made
+        // where it is asked.
         if attempt <= 1 && (once || !retryable(record.action, &record.message)) {
             record.attempt = 1;
             return;
         }
+        self.mark_retried(i, attempt, record, ended, once);
+    }
+
+    /// [`Scheduler::mark_attempt`] for a retry, or a finish that may be retried.
+    #[inline(never)]
+    fn mark_retried(
+        &mut self,
+        i: usize,
+        attempt: u32,
+        record: &mut TaskRecord,
+        ended: DateTime<Utc>,
+        once: bool,
+    ) {
+        let task = &self.tasks[i];
         let policy = *task.retry;
         let due =
             if !once && record.action != Action::Run && retryable(record.action, &record.message) {
