@@ -1,9 +1,16 @@
 //! The desk between handles and the loop: the loop takes the changes handles left there
 //! once per turn, answers who waits, and publishes the task list handles read.
 
+use std::sync::MutexGuard;
+
+use crossbeam_channel::Sender;
+
 use super::TARGET;
-use crate::handle::{Published, Request};
+use crate::handle::{Desk, Published, Request, TaskState};
 use crate::scheduler::Scheduler;
+
+/// A `tasks()` caller waiting for the next published list.
+type Watcher = Sender<Vec<TaskState>>;
 
 impl Scheduler<'_> {
     /// The loop takes changes from now on; changes asked on this thread are queued.
@@ -22,21 +29,12 @@ impl Scheduler<'_> {
         let mut desk = self.s.control.desk();
         desk.live = false;
         desk.loop_thread = None;
-        self.publish_to(&mut desk.tasks);
         let watchers = std::mem::take(&mut desk.watchers);
         let (answered, queued): (Vec<Request>, Vec<Request>) = std::mem::take(&mut desk.pending)
             .into_iter()
             .partition(|r| r.reply.is_some());
         desk.pending = queued;
-        let published = if watchers.is_empty() {
-            Vec::new()
-        } else {
-            desk.tasks.states()
-        };
-        drop(desk);
-        for watcher in watchers {
-            let _ = watcher.send(published.clone());
-        }
+        self.publish_and_answer(desk, watchers);
         for request in answered {
             if let Some(reply) = request.reply {
                 let _ = reply.send(Err(request.change.refused_because(
@@ -74,7 +72,12 @@ impl Scheduler<'_> {
                 let _ = reply.send(result.map(|_| ()));
             }
         }
-        let mut desk = self.s.control.desk();
+        self.publish_and_answer(self.s.control.desk(), watchers);
+    }
+
+    /// Publishes the task list on `desk`, then (with the desk let go) answers the
+    /// `tasks()` callers in `watchers` with it.
+    fn publish_and_answer(&self, mut desk: MutexGuard<'_, Desk>, watchers: Vec<Watcher>) {
         self.publish_to(&mut desk.tasks);
         let tasks = if watchers.is_empty() {
             Vec::new()
