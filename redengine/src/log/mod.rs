@@ -69,7 +69,7 @@ pub(crate) use self::postgres::queue_target;
 pub(crate) use self::postgres::NO_FEATURE;
 #[cfg(feature = "postgres")]
 pub use self::postgres::{PostgresLog, DEFAULT_LEASE, LEADER_KEY};
-pub(crate) use self::record::error_chain;
+pub(crate) use self::record::{error_chain, status_len};
 pub use self::record::{RecordHead, TaskRecord};
 pub use self::retention::{kept, Retention};
 #[cfg(feature = "sqlite")]

@@ -15,7 +15,7 @@ mod status;
 use instants::{runtime, whole_micros};
 
 use status::write_status;
-pub(crate) use status::{is_status_message, status_message};
+pub(crate) use status::{is_status_message, status_len, status_message};
 
 /// One row of the task log.
 ///

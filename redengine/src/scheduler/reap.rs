@@ -7,7 +7,7 @@ use redengine_conditions::settings::describe_duration;
 use super::Scheduler;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
-use crate::log::{emit, Action, TaskRecord};
+use crate::log::{emit, status_len, Action, TaskRecord};
 use crate::outcome::{JobResult, Outcome};
 use crate::termination::{TerminationFlag, TerminationReason};
 
@@ -208,7 +208,7 @@ impl Spares {
         // an attempt or timeout suffix appended) or replaced by a `terminate` or `crash`
         // record. So one of the refilled actions whose message has the status line's
         // length holds exactly that line.
-        let line = record.task_name.len() + record.action.as_str().len() + 18;
+        let line = status_len(&record.task_name, record.action);
         let refilled = matches!(
             record.action,
             Action::Run | Action::Success | Action::Fail | Action::Inaction

@@ -11,12 +11,18 @@ pub(crate) fn status_message(task: &str, action: Action) -> String {
     text
 }
 
+/// The length of [`status_message`] of `task` and `action`.
+#[inline]
+pub(crate) fn status_len(task: &str, action: Action) -> usize {
+    task.len() + action.as_str().len() + "Task '' status: ''".len()
+}
+
 /// `Task '<task>' status: '<action>'` into `text`, replacing what it held.
 pub(super) fn write_status(text: &mut String, task: &str, action: Action) {
     // perfspeed: two of these per run; pushed by hand, `format!` costs several times more.
-    let action = action.as_str();
     text.clear();
-    text.reserve(task.len() + action.len() + 18);
+    text.reserve(status_len(task, action));
+    let action = action.as_str();
     text.push_str("Task '");
     text.push_str(task);
     text.push_str("' status: '");
@@ -30,8 +36,7 @@ pub(crate) fn is_status_message(message: &str, task: &str, action: Action) -> bo
     // attempt suffix, another task's line mostly differ there), then the fixed parts,
     // compared as arrays of known length (no call to `memcmp`), then the name in place.
     let (m, n) = (message.as_bytes(), task.len());
-    let word = action.as_str().len();
-    if m.len() != n + word + 18 {
+    if m.len() != status_len(task, action) {
         return false;
     }
     let head: [u8; 6] = m[..6].try_into().unwrap_or_default();
