@@ -90,8 +90,15 @@ impl RecordHead<'_> {
 
     /// Whether conditions see this record (see [`TaskRecord::counts_for_conditions`]).
     pub fn counts_for_conditions(&self) -> bool {
-        !(self.retry_at.is_some() || (self.action == Action::Run && self.attempt > 1))
+        counts_for_conditions(self.action, self.attempt, self.retry_at.is_some())
     }
+}
+
+/// The rule [`TaskRecord::counts_for_conditions`] states: a retry's `run` record and a
+/// finish that will be retried (`retried`) are not for conditions.
+#[inline]
+fn counts_for_conditions(action: Action, attempt: u32, retried: bool) -> bool {
+    !(retried || (action == Action::Run && attempt > 1))
 }
 
 /// The reason written for a `terminate` whose body stopped with no termination flag set.
@@ -151,6 +158,7 @@ impl TaskRecord {
 
     /// When the next attempt is due, on a finish that will be retried (read from the
     /// message's suffix).
+    #[inline]
     pub fn retry_at(&self) -> Option<DateTime<FixedOffset>> {
         attempt_suffix(&self.message).and_then(|s| s.retry_at)
     }
@@ -160,10 +168,7 @@ impl TaskRecord {
     /// record and a failure that will be retried are in the log but not in the history
     /// conditions read, so `after task 'x' failed` fires once, after the final attempt.
     pub fn counts_for_conditions(&self) -> bool {
-        // perfspeed: a message that does not end in `)` has no attempt suffix to read (the
-        // scheduler asks this of every record it writes).
-        let retried = self.message.ends_with(')') && self.retry_at().is_some();
-        !(retried || (self.action == Action::Run && self.attempt > 1))
+        counts_for_conditions(self.action, self.attempt, self.retry_at().is_some())
     }
 
     /// The `run` record written immediately before a run is handed to its executor.
@@ -357,8 +362,17 @@ pub(crate) struct AttemptSuffix {
 
 /// Reads the attempt suffix [`TaskRecord::with_attempt`] writes; `None` when the message
 /// has none (or something else in parentheses).
+///
+/// perfspeed: the scheduler asks this of every record it writes, and most messages do not
+/// end in `)`: that test is made where it is asked, the reading out of line.
+#[inline]
 pub(crate) fn attempt_suffix(message: &str) -> Option<AttemptSuffix> {
-    let body = message.strip_suffix(')')?;
+    read_attempt_suffix(message.strip_suffix(')')?)
+}
+
+/// [`attempt_suffix`] of a message whose closing `)` is cut off (`body`).
+#[inline(never)]
+fn read_attempt_suffix(body: &str) -> Option<AttemptSuffix> {
     let open = body.rfind(" (attempt ")?;
     let inner = &body[open + " (attempt ".len()..];
     let (counts, retry_at) = match inner.split_once(", retry at ") {
