@@ -44,20 +44,25 @@ pub(crate) enum Target {
     AtLeast(f64),
     /// Pass when `ours < value`.
     Below(f64),
+    /// No target: the row is shown for what it tells (what an fsync per record costs,
+    /// what memory the kept records take), and neither passes nor fails.
+    Measured,
 }
 
 impl Target {
-    fn value(self) -> f64 {
+    fn value(self) -> Option<f64> {
         match self {
-            Target::AtMost(v) | Target::AtLeast(v) | Target::Below(v) => v,
+            Target::AtMost(v) | Target::AtLeast(v) | Target::Below(v) => Some(v),
+            Target::Measured => None,
         }
     }
 
-    fn passes(self, ours: f64) -> bool {
+    fn passes(self, ours: f64) -> Option<bool> {
         match self {
-            Target::AtMost(v) => ours <= v,
-            Target::AtLeast(v) => ours >= v,
-            Target::Below(v) => ours < v,
+            Target::AtMost(v) => Some(ours <= v),
+            Target::AtLeast(v) => Some(ours >= v),
+            Target::Below(v) => Some(ours < v),
+            Target::Measured => None,
         }
     }
 
@@ -66,6 +71,7 @@ impl Target {
             Target::AtMost(_) => "≤",
             Target::AtLeast(_) => "≥",
             Target::Below(_) => "<",
+            Target::Measured => "",
         }
     }
 }
@@ -111,9 +117,9 @@ impl Row {
             ours,
             target,
             floor,
-            ratio_target: ours.map(|o| o / target.value()),
+            ratio_target: ours.zip(target.value()).map(|(o, t)| o / t),
             ratio_floor: ours.zip(floor).map(|(o, f)| o / f),
-            pass: ours.map(|o| target.passes(o)),
+            pass: ours.and_then(|o| target.passes(o)),
             note: None,
         }
     }
@@ -164,7 +170,10 @@ pub(crate) fn table(rows: &[Row], header: &str) -> String {
                 Some(v) => with_unit(v, r.unit),
                 None => "n/a".to_string(),
             };
-            let target = format!("{} {}", r.target.op(), with_unit(r.target.value(), r.unit));
+            let target = r.target.value().map_or_else(
+                || "—".to_string(),
+                |v| format!("{} {}", r.target.op(), with_unit(v, r.unit)),
+            );
             let floor = r.floor.map_or_else(String::new, |f| with_unit(f, r.unit));
             let rt = r
                 .ratio_target
@@ -172,10 +181,11 @@ pub(crate) fn table(rows: &[Row], header: &str) -> String {
             let rf = r
                 .ratio_floor
                 .map_or_else(String::new, |x| format!("{x:.2}"));
-            let pass = match r.pass {
-                Some(true) => "pass",
-                Some(false) => "FAIL",
-                None => "n/a",
+            let pass = match (r.pass, r.target) {
+                (Some(true), _) => "pass",
+                (Some(false), _) => "FAIL",
+                (None, Target::Measured) if r.ours.is_some() => "measured",
+                (None, _) => "n/a",
             };
             [
                 r.metric.clone(),

@@ -22,6 +22,7 @@ pub(crate) const FLOORS: &[(&str, &str)] = &[
     ("rss_10", "floor_rss_program"),
     ("rss_1000", "floor_rss_program"),
     ("rss_10000", "floor_rss_program"),
+    ("rss_10000_ran", "floor_rss_program"),
     ("store_rss_csv_1m", "floor_rss"),
     ("store_rss_sqlite_1m", "floor_rss"),
 ];
@@ -190,7 +191,7 @@ pub(crate) fn rows(s: &Samples) -> Vec<Row> {
         ),
         Row::new(
             "rss_10",
-            "peak RSS, 10 tasks",
+            "peak RSS, 10 tasks run once each",
             Unit::Mib,
             g("rss_10"),
             Target::AtMost(5.0),
@@ -198,7 +199,7 @@ pub(crate) fn rows(s: &Samples) -> Vec<Row> {
         ),
         Row::new(
             "rss_1000",
-            "peak RSS, 1,000 tasks",
+            "peak RSS, 1,000 tasks run once each",
             Unit::Mib,
             g("rss_1000"),
             Target::AtMost(8.0),
@@ -235,7 +236,7 @@ pub(crate) fn rows(s: &Samples) -> Vec<Row> {
             Unit::RunsPerSec,
             g("store_append_sqlite_full"),
             // Informational: what an fsync per record costs; no target.
-            Target::AtLeast(0.0),
+            Target::Measured,
             None,
         ),
         Row::new(

@@ -22,8 +22,9 @@
 //!   `secondly`; tokio-cron-scheduler cron `* * * * * *`; clokwerk daily jobs at the next
 //!   whole seconds, polled by `watch_thread(100 ms)` as its README shows. `FIRINGS` per
 //!   run (after one discarded), pooled over runs: the median and the p99.
-//! * a burst of 10,000 due tasks: runs per second from the start to the last body's end,
-//!   in two rows because the libraries run jobs in two ways. Each body off the
+//! * a burst of 10,000 due tasks: runs per second from the scheduler's start (its tasks
+//!   built and prepared) to the last body's end, in two rows because the libraries run
+//!   jobs in two ways. Each body off the
 //!   scheduler's thread: redengine `run_tasks` over 10,000 `thread` tasks (each run on a
 //!   thread of its shared pool); tokio-cron-scheduler 10,000 one-shot jobs due at once,
 //!   then `start()` (each a tokio task on tokio's worker threads); clokwerk has no
@@ -36,6 +37,7 @@ mod ours;
 mod scenarios;
 mod table;
 mod tcs;
+mod wake;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -59,6 +61,8 @@ pub(crate) struct PeerSamples {
     pub(crate) values: BTreeMap<(&'static str, Lib), Vec<f64>>,
     pub(crate) errors: BTreeMap<(&'static str, Lib), String>,
     latencies: BTreeMap<Lib, Vec<f64>>,
+    /// The latency rows' floor: a bare wait for each whole second ([`wake`]), pooled.
+    wake: Vec<f64>,
     /// What the machine allows for a scenario, measured in the same runs (per run), and
     /// the thread burst's one-thread-per-task comparison ([`BURST_SPAWNED`]).
     pub(crate) floors: BTreeMap<&'static str, Vec<f64>>,
@@ -102,9 +106,19 @@ impl PeerSamples {
         }
     }
 
-    /// The median over runs of a scenario's floor.
+    /// The median over runs of a scenario's floor (latency rows: the percentile over
+    /// every pooled firing of the bare wait).
     pub(crate) fn floor(&self, key: &str) -> Option<f64> {
-        self.floors.get(key).map(|v| median(v.clone()))
+        let pooled = |p| {
+            Some(&self.wake)
+                .filter(|v| !v.is_empty())
+                .map(|v| percentile(v, p))
+        };
+        match key {
+            "latency_p50" => pooled(0.5),
+            "latency_p99" => pooled(0.99),
+            _ => self.floors.get(key).map(|v| median(v.clone())),
+        }
     }
 
     pub(crate) fn firings(&self, lib: Lib) -> usize {
@@ -152,6 +166,17 @@ pub(crate) fn run(runs: usize, idle: Duration, json: bool, only: Option<String>)
             s.take("launch_1k", lib, || launch(lib, 1_000));
         }
         let latency = s.wanted("latency_p50") || s.wanted("latency_p99");
+        if latency {
+            eprint!("  latency floor (a bare wait for each whole second) … ");
+            match wake::firings(FIRINGS + 1) {
+                Ok(stamps) => {
+                    let v = lateness(&stamps);
+                    eprintln!("median {:.3} ms", median(v.clone()));
+                    s.wake.extend(v);
+                }
+                Err(e) => eprintln!("error: {e}"),
+            }
+        }
         for lib in order.into_iter().filter(|_| latency) {
             eprint!("  latency {} … ", lib.key());
             match latencies(lib, FIRINGS) {
@@ -239,9 +264,13 @@ fn latencies(lib: Lib, firings: usize) -> Result<Vec<f64>, String> {
         Lib::Tcs => tcs::firings(firings + 1)?,
         Lib::Clokwerk => clok::firings(firings + 1)?,
     };
-    // The first firing can be a start-up run (`secondly` runs in the second it starts):
-    // discard it for every library.
-    Ok(stamps.iter().skip(1).map(late_ms).collect())
+    Ok(lateness(&stamps))
+}
+
+/// Each firing's lateness in ms. The first firing can be a start-up run (`secondly` runs
+/// in the second it starts): it is discarded for every library and for the floor.
+fn lateness(stamps: &[DateTime<Utc>]) -> Vec<f64> {
+    stamps.iter().skip(1).map(late_ms).collect()
 }
 
 /// Milliseconds after the whole second `at` falls in: the lateness of a firing scheduled

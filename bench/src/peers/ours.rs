@@ -42,7 +42,9 @@ pub(super) fn firings(n: usize) -> Result<Vec<DateTime<Utc>>, String> {
 }
 
 /// Runs per second of `n` tasks run once each by `run_tasks` on `execution`, from the
-/// call to the last body's end.
+/// scheduler's start (its startup hook: the tasks are prepared, as clokwerk's jobs are
+/// built before `run_pending()` and tokio-cron-scheduler's added before `start()`) to the
+/// last body's end.
 pub(super) fn burst(n: usize, execution: Execution) -> Result<f64, String> {
     let done = Arc::new(AtomicUsize::new(0));
     let last = Arc::new(Mutex::new(None::<Instant>));
@@ -57,17 +59,28 @@ pub(super) fn burst(n: usize, execution: Execution) -> Result<f64, String> {
             }
         })
     });
+    let started = Arc::new(Mutex::new(None::<Instant>));
+    let stamp = Arc::clone(&started);
     let mut session = Session::builder()
         .zone(Zone::Utc)
         .log_memory()
         .handle_signals(false)
         .with_tasks(tasks)
+        .on_startup(move |_| {
+            if let Ok(mut slot) = stamp.lock() {
+                *slot = Some(Instant::now());
+            }
+            Ok(None)
+        })
         .build()
         .map_err(|e| e.to_string())?;
-    let start = Instant::now();
     session
         .run_tasks(names.iter().map(String::as_str), false)
         .map_err(|e| e.to_string())?;
+    let start = started
+        .lock()
+        .map_err(|e| e.to_string())?
+        .ok_or("the startup hook did not run")?;
     let end = last
         .lock()
         .map_err(|e| e.to_string())?
