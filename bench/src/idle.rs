@@ -133,7 +133,8 @@ pub(crate) fn after_check_floor(records: usize) -> Result<f64, String> {
 }
 
 /// Percent of one core used by a scheduler with 1,000 tasks whose conditions are false
-/// (real clock, real waits) over `window`.
+/// (real clock, real waits) over `window`: every thread of this process counts, so the
+/// rows run it in a child of its own (`child peer idle redengine <ms>`).
 pub(crate) fn idle_cpu(window: Duration) -> Result<f64, String> {
     let cond = window_ahead();
     let mut session = Session::builder()

@@ -154,7 +154,7 @@ fn measure(s: &mut Samples, opts: &Options) {
     s.take("after_check_10k", || idle::after_check(10_000));
     s.take("floor_after_1m", || idle::after_check_floor(1_000_000));
     s.take("after_check_1m", || idle::after_check(1_000_000));
-    s.take("idle_cpu", || idle::idle_cpu(opts.idle));
+    s.take("idle_cpu", || peers::idle_cpu_ours(opts.idle));
     s.take("runs_main_memory", || {
         runs::throughput(Execution::Main, LogKind::Memory, 100_000)
     });
