@@ -15,7 +15,7 @@ const POLL: Duration = Duration::from_millis(100);
 
 /// A scheduler with `n` daily jobs two hours ahead.
 fn idle_scheduler(n: usize) -> Scheduler<Utc> {
-    let (h, m) = super::idle_time();
+    let (h, m) = super::scenarios::idle_time();
     let at = NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default();
     let mut sched = Scheduler::with_tz(Utc);
     for _ in 0..n {

@@ -28,7 +28,7 @@ fn err(e: impl std::fmt::Display) -> String {
 /// A scheduler with `n` daily jobs two hours ahead, started.
 async fn idle_scheduler(n: usize) -> Result<JobScheduler, String> {
     let sched = JobScheduler::new().await.map_err(err)?;
-    let (h, m) = super::idle_time();
+    let (h, m) = super::scenarios::idle_time();
     let cron = format!("0 {m} {h} * * *");
     for _ in 0..n {
         sched
