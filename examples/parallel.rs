@@ -1,7 +1,8 @@
 //! The three executors side by side (`cargo run --example parallel`, about ten seconds).
 //!
 //! * `on_main` runs on the scheduler thread: while it sleeps, nothing else starts.
-//! * `on_thread` runs on a new thread per run; `stubborn_thread` shows cooperative
+//! * `on_thread` runs on a thread of the scheduler's shared pool (any idle one, else a new
+//!   one), so the scheduler goes on while it sleeps; `stubborn_thread` shows cooperative
 //!   termination: its 1-second timeout sets its [`TerminationFlag`], which it polls.
 //! * `in_process` runs in a child process (the same binary, re-executed for that one
 //!   task): note the different process id. Only a process can be killed outright, so hard
@@ -32,14 +33,14 @@ fn on_main() {
     std::thread::sleep(Duration::from_millis(300));
 }
 
-/// On its own thread, every 2 seconds; the scheduler keeps going while it sleeps.
+/// On a pool thread, every 2 seconds; the scheduler keeps going while it sleeps.
 #[redengine::task(start_cond = "every 2 seconds", execution = "thread")]
 fn on_thread() {
     whereami("on_thread");
     std::thread::sleep(Duration::from_millis(800));
 }
 
-/// On its own thread, with a 1-second timeout: the scheduler sets the flag, the body
+/// On a pool thread, with a 1-second timeout: the scheduler sets the flag, the body
 /// notices and stops (logged `terminate`, reason `timeout`).
 #[redengine::task(
     start_cond = "every 4 seconds",

@@ -2,7 +2,8 @@
 //! of task on each of the three executors.
 //!
 //! * `main`: runs on the scheduler thread; the cycle waits for it (no parallelism).
-//! * `thread`: a new OS thread per run; termination is cooperative (a flag the body reads).
+//! * `thread`: a thread of the scheduler's shared pool (any idle one, else a new one);
+//!   termination is cooperative (a flag the body reads).
 //! * `process`: the binary re-executed as a child running only that task; the only
 //!   executor that can really kill a run, so the one for hard timeouts.
 
@@ -12,7 +13,7 @@ fn check_pulse() {
     println!("    check_pulse: still alive");
 }
 
-/// In the guide: once an hour, on its own thread.
+/// In the guide: once an hour, on a thread (of the pool).
 #[redengine::task(start_cond = "hourly", execution = "thread")]
 fn check_emails() {
     println!("    check_emails: inbox zero");
