@@ -37,7 +37,7 @@ pub(crate) struct Queue;
 
 /// A connection to the queue's database.
 pub(crate) fn connect(url: &str, role: &str) -> Result<Client, postgres::Error> {
-    let mut config: postgres::Config = url.parse()?;
+    let mut config = crate::log::postgres_config(url)?;
     config
         .application_name(&format!(
             "redengine {role} {}:{}",

@@ -14,7 +14,7 @@ pub(crate) fn status(url: &str) -> Result<String, String> {
              runs and accepts the URL given with `--log` or `log_postgres`"
         )
     };
-    let mut config: postgres::Config = url.parse().map_err(|e| fail("read the URL of", e))?;
+    let mut config = crate::log::postgres_config(url).map_err(|e| fail("read the URL of", e))?;
     config
         .application_name("redengine status")
         .connect_timeout(std::time::Duration::from_secs(10));

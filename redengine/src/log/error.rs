@@ -263,8 +263,10 @@ impl LogError {
         if self.format == StoreFormat::Postgres {
             return format!(
                 "check that the server runs and accepts this URL (host, port, database, role \
-                 and password), and that the role may create and write redengine's tables in \
-                 that database (docs/cluster.md), or choose another URL with {chooser}"
+                 and password: in the URL, or else in PGPASSWORD or the password file \
+                 PGPASSFILE or ~/.pgpass), and that the role may create and write redengine's \
+                 tables in that database (docs/cluster.md), or choose another URL with \
+                 {chooser}"
             );
         }
         match self.io_kind() {

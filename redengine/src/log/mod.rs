@@ -63,10 +63,10 @@ pub use self::history::{last_of_each, HistoryQuery, FAILED};
 pub use self::memory::MemoryLog;
 pub use self::postgres::is_postgres_url;
 pub(crate) use self::postgres::open_url;
-#[cfg(feature = "postgres")]
-pub(crate) use self::postgres::queue_target;
 #[cfg(not(feature = "postgres"))]
 pub(crate) use self::postgres::NO_FEATURE;
+#[cfg(feature = "postgres")]
+pub(crate) use self::postgres::{connection_config as postgres_config, queue_target};
 #[cfg(feature = "postgres")]
 pub use self::postgres::{PostgresLog, DEFAULT_LEASE, LEADER_KEY};
 pub(crate) use self::record::{error_chain, status_len};

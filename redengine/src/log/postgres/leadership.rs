@@ -28,10 +28,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 impl PostgresLog {
     /// A new connection, its keepalives set from the lease.
     pub(super) fn connect(&self, role: &str) -> Result<Client, LogError> {
-        let mut config: postgres::Config = self
-            .url
-            .parse()
-            .map_err(|e| self.err(LogErrorKind::Open, e))?;
+        let mut config =
+            super::password::config(&self.url).map_err(|e| self.err(LogErrorKind::Open, e))?;
         config
             .application_name(&format!("redengine {role} {}", self.node))
             .connect_timeout(CONNECT_TIMEOUT)

@@ -8,6 +8,8 @@
 #[cfg(feature = "postgres")]
 mod leadership;
 #[cfg(feature = "postgres")]
+mod password;
+#[cfg(feature = "postgres")]
 mod rows;
 #[cfg(feature = "postgres")]
 mod schema;
@@ -16,6 +18,8 @@ mod store;
 
 #[cfg(feature = "postgres")]
 pub(crate) use self::leadership::queue_target;
+#[cfg(feature = "postgres")]
+pub(crate) use self::password::config as connection_config;
 #[cfg(feature = "postgres")]
 pub use self::store::{PostgresLog, DEFAULT_LEASE, LEADER_KEY};
 
