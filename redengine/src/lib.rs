@@ -229,8 +229,8 @@ macro_rules! needs_tokio {
 macro_rules! needs_tokio {
     () => {
         ::core::compile_error!(
-            "`async fn` tasks need redengine's `tokio` feature: enable it with \
-             `redengine = { version = \"0.1\", features = [\"tokio\"] }` in Cargo.toml"
+            "`async fn` tasks need redengine's `tokio` feature: add \
+             `features = [\"tokio\"]` to the program's redengine dependency and rebuild"
         );
     };
 }

@@ -39,9 +39,9 @@ impl fmt::Display for ZoneError {
             return write!(
                 f,
                 "time zone `{}` is a named zone, and named zones need redengine's `tz` \
-                 feature (`redengine = {{ version = \"…\", features = [\"tz\"] }}`), which \
-                 builds the IANA database into the program; or use `UTC`, `local` or an \
-                 offset such as `UTC+05:30`",
+                 feature (add `features = [\"tz\"]` to the program's redengine \
+                 dependency), which builds the IANA database into the program; or use `UTC`, \
+                 `local` or an offset such as `UTC+05:30`",
                 self.name
             );
         }

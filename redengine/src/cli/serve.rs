@@ -13,8 +13,8 @@ pub(super) fn serve(
     _addr: &str,
 ) -> Result<(String, bool), super::failure::Failure> {
     Err(super::failure::Failure::Runtime(
-        "`serve` needs redengine's `status` cargo feature: enable it with \
-         `redengine = { version = \"0.1\", features = [\"status\"] }` in Cargo.toml"
+        "`serve` needs redengine's `status` cargo feature: add `features = [\"status\"]` \
+         to the program's redengine dependency and rebuild"
             .to_string(),
     ))
 }

@@ -145,5 +145,5 @@ pub fn block_on(run: AsyncRun) -> Outcome {
 
 /// The message of an async run in a build without the `tokio` feature.
 #[cfg(not(feature = "tokio"))]
-pub(crate) const NEEDS_TOKIO: &str = "async tasks need redengine's `tokio` feature: enable \
-    it with `redengine = { version = \"…\", features = [\"tokio\"] }` in Cargo.toml";
+pub(crate) const NEEDS_TOKIO: &str = "async tasks need redengine's `tokio` feature: add \
+    `features = [\"tokio\"]` to the program's redengine dependency and rebuild";

@@ -64,9 +64,8 @@ pub(crate) fn available(path: &Path) -> Result<(), String> {
 #[cfg(not(feature = "sqlite"))]
 pub(crate) fn no_feature(path: &Path) -> String {
     format!(
-        "the SQLite log `{}` needs redengine's `sqlite` feature: turn it on in the \
-         program's Cargo.toml with \
-         `redengine = {{ version = \"0.1\", features = [\"sqlite\"] }}` and rebuild, or \
+        "the SQLite log `{}` needs redengine's `sqlite` feature: add \
+         `features = [\"sqlite\"]` to the program's redengine dependency and rebuild, or \
          keep the task log in CSV (the default, `log/tasks.csv`)",
         path.display()
     )

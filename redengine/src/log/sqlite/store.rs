@@ -22,7 +22,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The task log kept in an SQLite database (the bundled SQLite: nothing to install).
 /// Needs redengine's `sqlite` feature
-/// (`redengine = { version = "0.1", features = ["sqlite"] }` in Cargo.toml).
+/// (`features = ["sqlite"]` on the program's redengine dependency).
 ///
 /// * **Durability.** The database runs in WAL mode with `synchronous = NORMAL`: each
 ///   append is one transaction, in the WAL file once `append` returns, so a killed

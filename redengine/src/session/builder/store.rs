@@ -18,7 +18,7 @@ impl SessionBuilder {
     /// Log to an SQLite database (created if missing), which also keeps the return
     /// values of successful runs across restarts (`docs/log.md`, "The SQLite log").
     /// Needs redengine's `sqlite` feature
-    /// (`redengine = { version = "0.1", features = ["sqlite"] }` in Cargo.toml).
+    /// (`features = ["sqlite"]` on the program's redengine dependency).
     #[cfg(feature = "sqlite")]
     pub fn log_sqlite(mut self, path: impl Into<PathBuf>) -> Self {
         self.store = Some(Box::new(crate::log::SqliteLog::new(path)));
