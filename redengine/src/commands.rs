@@ -45,7 +45,9 @@ use crate::session::IntoSession;
 /// Options every scheduler command takes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
 pub struct CommonArgs {
-    /// Use the CSV task log at PATH instead of the session's log.
+    /// Use the task log at PATH instead of the session's log: SQLite for `.db`, `.sqlite`
+    /// and `.sqlite3` (feature `sqlite`), PostgreSQL for a `postgres://` URL (feature
+    /// `postgres`), CSV otherwise.
     #[arg(long, value_name = "PATH")]
     pub log: Option<PathBuf>,
 }

@@ -20,9 +20,10 @@
 //! ```
 //!
 //! Keys: `name`, `command` *or* `args`, `start_cond`, `end_cond`, `execution`, `timeout`,
-//! `priority`, `parameters`, `env`, `disabled`, and the retry keys `retries`,
-//! `retry_delay`, `retry_backoff`, `retry_max_delay`, `retry_jitter`, `max_instances`
-//! (docs/runtime.md, "Retries"). Each task is a
+//! `priority`, `parameters`, `env`, `disabled`, `zone` (the task's own time zone),
+//! `misfire` (what it does about occurrences missed while the scheduler was down), and
+//! the retry keys `retries`, `retry_delay`, `retry_backoff`, `retry_max_delay`,
+//! `retry_jitter`, `max_instances` (docs/runtime.md, "Retries"). Each task is a
 //! `CommandTask`: see it for exit codes, output capture,
 //! termination and how parameters reach the command (`{name}` placeholders and
 //! `REDENGINE_PARAM_<NAME>`). A placeholder that names no entry of `parameters` reads the

@@ -1,15 +1,15 @@
 //! The status page: an embedded HTTP server showing what ran, what runs and why something
 //! did not, its JSON API, and Prometheus metrics (the repository's docs/status.md).
 //!
-//! * [`snapshot`]: what the scheduler publishes each cycle, and the slot it goes in;
-//! * [`server`]: the bounded server and its routes, on [`http`] (our own HTTP/1.1 on
-//!   `std::net`); [`app`]: what its handlers share (state, answers, the cache of
+//! * `snapshot`: what the scheduler publishes each cycle, and the slot it goes in;
+//! * `server`: the bounded server and its routes, on `http` (our own HTTP/1.1 on
+//!   `std::net`); `app`: what its handlers share (state, answers, the cache of
 //!   rendered answers);
-//! * [`pages`], [`timeline`] and [`html`]: server-rendered HTML, the SVG Gantt chart,
+//! * `pages`, `timeline` and `html`: server-rendered HTML, the SVG Gantt chart,
 //!   escaping;
-//! * [`api`]: the same data as JSON;
-//! * [`metrics`]: `/metrics`, fed by the records the scheduler writes;
-//! * [`actions`]: run now, terminate, disable, enable — POST with the operator's token.
+//! * `api`: the same data as JSON;
+//! * `metrics`: `/metrics`, fed by the records the scheduler writes;
+//! * `actions`: run now, terminate, disable, enable — POST with the operator's token.
 
 mod actions;
 mod api;

@@ -1,7 +1,7 @@
 //! What the status server shows: a snapshot of the scheduler, published by the loop once
 //! per cycle and read by the server's workers.
 //!
-//! The loop swaps an `Arc` under a lock held for one pointer copy ([`Slot`]); a worker
+//! The loop swaps an `Arc` under a lock held for one pointer copy (`Slot`); a worker
 //! clones the `Arc` under the same short lock and renders from its own copy. So a slow or
 //! hostile client holds nothing the loop waits on: the worst it can do is keep an old
 //! snapshot alive.
