@@ -57,6 +57,55 @@ fn the_embedded_commands_list_check_and_run_tasks_in_process_children() {
 }
 
 #[test]
+fn the_embedded_commands_read_and_move_the_log_and_name_the_cluster_they_need() {
+    let dir = common::scratch_dir("own-main", "log-commands");
+    let run = |args: &[&str]| {
+        Command::new(EXE)
+            .args(args)
+            .env("RE_LOG", dir.join("tasks.csv"))
+            .env("RE_OUT", dir.join("stamp.txt"))
+            .env("REDENGINE_LOG", "off")
+            .output()
+            .unwrap()
+    };
+    common::assert_code(&run(&["scheduler", "run-task", "stamp"]), 0);
+
+    let out = run(&["scheduler", "history", "stamp", "--json", "--limit", "5"]);
+    common::assert_code(&out, 0);
+    let text = common::stdout(&out);
+    assert!(
+        text.contains("\"action\": \"run\"") && text.contains("\"action\": \"success\""),
+        "{text}"
+    );
+    let out = run(&["scheduler", "history", "--failed"]);
+    common::assert_code(&out, 0);
+    assert!(
+        !common::stdout(&out).contains("success"),
+        "{}",
+        common::stdout(&out)
+    );
+
+    let copy = dir.join("copy.csv");
+    let out = run(&["scheduler", "log", "export", copy.to_str().unwrap()]);
+    common::assert_code(&out, 0);
+    let exported = std::fs::read_to_string(&copy).unwrap();
+    assert_eq!(
+        exported.lines().filter(|l| l.starts_with("stamp,")).count(),
+        2,
+        "{exported}"
+    );
+
+    // A CSV log is no cluster: `status` says which log to give.
+    let out = run(&["scheduler", "status"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        common::stderr(&out).contains("--log postgres://"),
+        "{}",
+        common::stderr(&out)
+    );
+}
+
+#[test]
 fn run_cli_gives_a_hand_written_main_the_generated_command_line() {
     let (out, _) = own_main("plain-list", true, &["list", "--json"]);
     common::assert_code(&out, 0);

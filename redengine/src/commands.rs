@@ -17,7 +17,7 @@
 //! enum Command {
 //!     /// The program's own command.
 //!     Serve,
-//!     /// The scheduler: run, list, check, run-task.
+//!     /// The scheduler: run, list, check, run-task, history, log, serve, status, worker.
 //!     #[command(subcommand)]
 //!     Scheduler(SchedulerCommand),
 //! }
@@ -99,6 +99,79 @@ pub enum SchedulerCommand {
         #[allow(missing_docs)]
         common: CommonArgs,
     },
+    /// The log's records, newest first (all tasks by default); reads while the scheduler
+    /// runs.
+    History {
+        /// The tasks whose records to show.
+        tasks: Vec<String>,
+        /// Only records made at or after TIME, in the session's time zone.
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only `fail`, `terminate` and `crash` records.
+        #[arg(long)]
+        failed: bool,
+        /// At most N records (0: all).
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        common: CommonArgs,
+    },
+    /// Copy records between task logs, or drop those older than `log_retention`.
+    Log {
+        #[command(subcommand)]
+        #[allow(missing_docs)]
+        action: LogAction,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        common: CommonArgs,
+    },
+    /// The status page of the log, read-only (the `status` feature).
+    Serve {
+        /// The address to listen on (default: the session's `status_page`, else
+        /// 127.0.0.1:8080).
+        #[arg(long, value_name = "ADDR")]
+        addr: Option<String>,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        common: CommonArgs,
+    },
+    /// A scheduler cluster on a PostgreSQL log: which node leads, which stand by, the runs
+    /// in flight (the `postgres` feature).
+    Status {
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        common: CommonArgs,
+    },
+    /// A worker of a scheduler cluster: runs the `worker` tasks' runs the leader queues,
+    /// until stopped (the `postgres` feature).
+    Worker {
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        common: CommonArgs,
+    },
+}
+
+/// What `log` does with the task log.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+pub enum LogAction {
+    /// Copy every record of the task log FILE (CSV, or SQLite by extension) into the
+    /// session's empty log.
+    Import {
+        /// The log to read.
+        file: PathBuf,
+    },
+    /// Write every record to a new log FILE.
+    Export {
+        /// The log to write; it must not exist.
+        file: PathBuf,
+    },
+    /// Rewrite the log without the records older than `log_retention` (a CSV log is
+    /// replaced atomically and the old file kept as a backup).
+    Compact,
 }
 
 impl SchedulerCommand {
@@ -119,7 +192,12 @@ impl SchedulerCommand {
             SchedulerCommand::Run { common }
             | SchedulerCommand::List { common, .. }
             | SchedulerCommand::Check { common, .. }
-            | SchedulerCommand::RunTask { common, .. } => common,
+            | SchedulerCommand::RunTask { common, .. }
+            | SchedulerCommand::History { common, .. }
+            | SchedulerCommand::Log { common, .. }
+            | SchedulerCommand::Serve { common, .. }
+            | SchedulerCommand::Status { common }
+            | SchedulerCommand::Worker { common } => common,
         };
         if let Some(log) = &common.log {
             args.push("--log".into());
@@ -156,6 +234,50 @@ impl SchedulerCommand {
                 args.push("--".into());
                 args.extend(tasks.iter().map(OsString::from));
             }
+            SchedulerCommand::History {
+                tasks,
+                since,
+                failed,
+                limit,
+                json,
+                ..
+            } => {
+                args.push("history".into());
+                if let Some(since) = since {
+                    args.extend(["--since".into(), since.into()]);
+                }
+                if *failed {
+                    args.push("--failed".into());
+                }
+                if let Some(limit) = limit {
+                    args.extend(["--limit".into(), limit.to_string().into()]);
+                }
+                at_and_json(&mut args, &None, *json);
+                args.push("--".into());
+                args.extend(tasks.iter().map(OsString::from));
+            }
+            SchedulerCommand::Log { action, .. } => {
+                args.push("log".into());
+                match action {
+                    LogAction::Import { file } | LogAction::Export { file } => {
+                        let verb = if matches!(action, LogAction::Import { .. }) {
+                            "import"
+                        } else {
+                            "export"
+                        };
+                        args.extend([verb.into(), "--".into(), file.clone().into_os_string()]);
+                    }
+                    LogAction::Compact => args.push("compact".into()),
+                }
+            }
+            SchedulerCommand::Serve { addr, .. } => {
+                args.push("serve".into());
+                if let Some(addr) = addr {
+                    args.extend(["--addr".into(), addr.into()]);
+                }
+            }
+            SchedulerCommand::Status { .. } => args.push("status".into()),
+            SchedulerCommand::Worker { .. } => args.push("worker".into()),
         }
         args
     }
@@ -194,5 +316,26 @@ mod tests {
         );
         assert_eq!(args(&["run-task", "a"]), ["run-task", "--", "a"]);
         assert!(Cli::try_parse_from(["app", "run-task"]).is_err());
+        assert_eq!(
+            args(&["history", "a", "--failed", "--limit", "5", "--since", "08:00", "--json"]),
+            ["history", "--since", "08:00", "--failed", "--limit", "5", "--json", "--", "a"]
+        );
+        assert_eq!(args(&["history"]), ["history", "--"]);
+        assert_eq!(
+            args(&["log", "import", "old.csv"]),
+            ["log", "import", "--", "old.csv"]
+        );
+        assert_eq!(
+            args(&["log", "--log", "x.db", "export", "--", "-x.csv"]),
+            ["--log", "x.db", "log", "export", "--", "-x.csv"]
+        );
+        assert_eq!(args(&["log", "compact"]), ["log", "compact"]);
+        assert_eq!(
+            args(&["serve", "--addr", "127.0.0.1:9000"]),
+            ["serve", "--addr", "127.0.0.1:9000"]
+        );
+        assert_eq!(args(&["status"]), ["status"]);
+        assert_eq!(args(&["worker"]), ["worker"]);
+        assert!(Cli::try_parse_from(["app", "history", "--limit", "x"]).is_err());
     }
 }

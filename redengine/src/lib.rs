@@ -174,7 +174,7 @@ mod value;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 #[cfg(feature = "clap")]
-pub use commands::{CommonArgs, SchedulerCommand};
+pub use commands::{CommonArgs, LogAction, SchedulerCommand};
 pub use config::{Config, Restarting, TaskPreExist, Timeout};
 pub use entry::{
     run as run_cli, run_child_if_requested, run_with_args as run_cli_with_args, IntoSession,
