@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use redengine_conditions::{Condition, NextChange};
 
 use super::resolver::CondResolver;
+use super::retries::Retries;
 use super::Scheduler;
 use crate::error::Result;
 use crate::ignite::Prepared;
@@ -80,15 +81,15 @@ impl Agenda {
 
     /// Rebuilds the index when the task list changed: every task pending (or idle).
     #[inline]
-    pub(super) fn refresh(&mut self, tasks: &[Prepared]) {
+    pub(super) fn refresh(&mut self, tasks: &[Prepared], retries: &Retries) {
         // perfspeed: asked before every turn; only this test is made there.
         if self.enabled && self.stale {
-            self.rebuild(tasks);
+            self.rebuild(tasks, retries);
         }
     }
 
     /// [`Agenda::refresh`]'s rebuild.
-    fn rebuild(&mut self, tasks: &[Prepared]) {
+    fn rebuild(&mut self, tasks: &[Prepared], retries: &Retries) {
         self.stale = false;
         self.pending.clear();
         self.deadlines.clear();
@@ -101,11 +102,13 @@ impl Agenda {
         self.pending.reserve(tasks.len());
         let mut last: Option<(&Arc<Condition>, Vec<u32>)> = None;
         for (i, task) in tasks.iter().enumerate() {
+            // audit: a waiting retry launches whatever `disabled` and the condition say.
             let idle = !task.retired
                 && (task.flags.disabled
                     || task.flags.on_startup
                     || task.flags.on_shutdown
-                    || super::never(&task.start));
+                    || super::never(&task.start))
+                && retries.next(&task.name).is_none();
             if idle {
                 self.state.push(State::Idle);
             } else {
@@ -175,6 +178,24 @@ impl Agenda {
                 self.pending.insert(i as usize);
             }
         }
+    }
+
+    /// Task `i` is evaluated at its turn again, whatever its state: a retry of it waits,
+    /// and launches at its time whatever its start condition and `disabled` say (an idle
+    /// task, one that never launches from its condition, included).
+    pub(super) fn wake(&mut self, i: usize) {
+        if !self.enabled || self.stale {
+            return;
+        }
+        match self.state.get(i) {
+            None | Some(State::Pending) => return,
+            Some(State::Quiet(Some(at))) => {
+                self.deadlines.remove(&(at, i as u32));
+            }
+            Some(_) => {}
+        }
+        self.state.set(i, State::Pending);
+        self.pending.insert(i);
     }
 
     /// Task `i`'s start condition is false until `until` (`None`: until an event).
@@ -370,7 +391,7 @@ mod tests {
             &plan.tasks[1].start
         ));
         let mut agenda = Agenda::new(true);
-        agenda.refresh(&plan.tasks);
+        agenda.refresh(&plan.tasks, &super::Retries::default());
         for i in 0..4 {
             agenda.quiet(i, None);
         }

@@ -238,6 +238,8 @@ impl Scheduler<'_> {
                     due,
                 },
             );
+            // audit: the cycle visits the task at its turn until the retry launches.
+            self.agenda.wake(i);
         }
         let due = due.map(|d| self.offset(d));
         record.set_attempt(attempt, policy.attempts(), due);
