@@ -348,7 +348,10 @@ impl Scheduler<'_> {
         let task = &self.tasks[i];
         // The same instant the loop's wait would compute for it (zones: on its own
         // zone's wall clock).
-        let now = self.now();
+        // audit: the instant the check just read (the latest the scheduler has seen), not
+        // a new reading: a window that opened since the check would otherwise be taken as
+        // open, and the task kept quiet until it closes, never evaluated while it is open.
+        let now = self.seen.get();
         let params = self.s.control.params();
         let resolver = CondResolver::new(&params, &self.s.conditions);
         let ctx = self
