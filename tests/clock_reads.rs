@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use redengine::{Action, Alarm, Clock, Execution, ManualClock, Session, Task};
+use redengine::{Action, Alarm, Clock, Execution, ManualClock, Task};
 
 /// A wall clock that moves one second on from every reading, as a real one moves on
 /// between any two readings.

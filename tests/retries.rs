@@ -670,7 +670,6 @@ fn a_waiting_retry_of_a_disabled_task_runs_after_a_restart() {
     let runs: Vec<_> = attempts(&CsvLog::new(&path).peek().unwrap(), "x")
         .into_iter()
         .filter(|(a, _, _)| *a != Action::Run)
-        .map(|(a, at, n)| (a, at, n))
         .collect();
     assert_eq!(
         runs,

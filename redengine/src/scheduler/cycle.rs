@@ -99,7 +99,7 @@ impl Scheduler<'_> {
         };
         self.take_requests();
         if self.agenda.enabled() {
-            self.agenda.refresh(&self.tasks, &self.retries);
+            self.agenda.refresh(&self.tasks);
             // Besides the pending tasks: runs to enforce and handle requests (perfspeed:
             // mostly none, and then no set is made, searched or dropped).
             let others = (!(self.running.is_empty()
@@ -123,7 +123,7 @@ impl Scheduler<'_> {
                 // Time moves during a cycle (a `main` run takes its time): a deadline
                 // that comes before a task's turn makes it evaluated at that turn.
                 // Retention dropped records mid-cycle: the rest of it visits everything.
-                self.agenda.refresh(&self.tasks, &self.retries);
+                self.agenda.refresh(&self.tasks);
                 // perfspeed: the clock is read only when a deadline could ripen.
                 if self.agenda.deadlines().next().is_some() {
                     let now = self.now();

@@ -271,13 +271,17 @@ impl Scheduler<'_> {
             }
             for (attempt, due, action, created) in trail.waiting {
                 match index {
-                    Some(i) if self.tasks[i].retry.attempts() >= attempt => self.retries.add(
-                        &name,
-                        Pending {
-                            attempt,
-                            due: due.with_timezone(&Utc),
-                        },
-                    ),
+                    Some(i) if self.tasks[i].retry.attempts() >= attempt => {
+                        self.retries.add(
+                            &name,
+                            Pending {
+                                attempt,
+                                due: due.with_timezone(&Utc),
+                            },
+                        );
+                        // audit: the cycle visits the task until the retry launches.
+                        self.agenda.wake(i);
+                    }
                     _ => {
                         ::log::info!(
                             target: "redengine::scheduler",
