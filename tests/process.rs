@@ -292,6 +292,49 @@ fn panics_aborts_and_kills_are_failures_with_their_cause() {
     assert_eq!(of(&records, "survivor", Action::Success).len(), 1);
 }
 
+/// A child that dies is a failure that is retried in a new child: each record carries the
+/// task's name, its status and the attempt (the scheduler rebuilds its records in place).
+#[test]
+fn a_child_that_dies_is_retried_and_each_record_says_which_attempt() {
+    let s = Scenario::new("retried");
+    let (status, records) = s.run("retried");
+    assert!(status.success(), "{status}");
+    complete(&records);
+    let mine: Vec<(Action, u32, &str)> = records
+        .iter()
+        .filter(|r| r.task_name == "dies_once")
+        .map(|r| (r.action, r.attempt, r.message.as_str()))
+        .collect();
+    assert_eq!(mine.len(), 4, "{mine:?}");
+    assert_eq!(mine[0], (Action::Run, 1, "Task 'dies_once' status: 'run'"));
+    assert_eq!((mine[1].0, mine[1].1), (Action::Fail, 1));
+    assert!(
+        mine[1]
+            .2
+            .starts_with("Task 'dies_once' status: 'fail' (attempt 1 of 3, retry at "),
+        "{mine:?}"
+    );
+    let died = &of(&records, "dies_once", Action::Fail)[0].exc_text;
+    assert!(died.contains("signal 6 (SIGABRT"), "{died}");
+    assert_eq!(
+        mine[2],
+        (
+            Action::Run,
+            2,
+            "Task 'dies_once' status: 'run' (attempt 2 of 3)"
+        )
+    );
+    assert_eq!(
+        mine[3],
+        (
+            Action::Success,
+            2,
+            "Task 'dies_once' status: 'success' (attempt 2 of 3)"
+        )
+    );
+    assert_eq!(s.await_evidence("dies_once"), "2");
+}
+
 #[test]
 fn max_process_count_is_exact() {
     let s = Scenario::new("limit");

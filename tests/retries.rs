@@ -593,3 +593,89 @@ fn a_body_knows_which_attempt_it_is() {
         assert_eq!(*seen.lock().unwrap(), [1, 2, 3], "{execution:?}");
     }
 }
+
+/// A task that never launches from its condition (`start_cond = "false"`, or `disabled`)
+/// but is forced and fails: its retry launches at its time, "whatever `start_cond` and
+/// `disabled` say" (docs/runtime.md, "Retries"). The cycle visits only the tasks whose
+/// inputs changed, and it had left such a task out of every cycle, so the retry never ran.
+#[test]
+fn a_forced_run_of_a_task_that_never_starts_by_itself_is_retried() {
+    for (cond, disabled) in [("false", false), ("daily", true)] {
+        let clock = ManualClock::new(t0());
+        let log = MemoryLog::new();
+        let calls = Arc::default();
+        Session::builder()
+            .clock(clock.clone())
+            .zone(Zone::Utc)
+            .log_store(log.clone())
+            .task_execution(Execution::Main)
+            .shut_cond("scheduler has run over 10 minutes")
+            .task(
+                Task::builder("x")
+                    .start_cond(cond)
+                    .disabled(disabled)
+                    .force_run(true)
+                    .retries(2)
+                    .retry_delay("1 minute")
+                    .run(flaky(1, Arc::clone(&calls))),
+            )
+            .build()
+            .unwrap()
+            .run()
+            .unwrap();
+        assert_eq!(
+            attempts(&log.records(), "x"),
+            [
+                (Action::Run, minutes(0), 1),
+                (Action::Fail, minutes(0), 1),
+                (Action::Run, minutes(1), 2),
+                (Action::Success, minutes(1), 2),
+            ],
+            "start_cond `{cond}`, disabled {disabled}"
+        );
+    }
+}
+
+/// The same after a restart: the retry the log holds for a disabled task is launched.
+#[test]
+fn a_waiting_retry_of_a_disabled_task_runs_after_a_restart() {
+    let dir = TempDir::new("disabled");
+    let path = dir.0.join("tasks.csv");
+    let clock = ManualClock::new(t0());
+    let calls = Arc::new(AtomicUsize::new(0));
+    let session = |shut: &str, force: bool| {
+        Session::builder()
+            .clock(clock.clone())
+            .zone(Zone::Utc)
+            .log_store(CsvLog::new(&path))
+            .task_execution(Execution::Main)
+            .shut_cond(shut)
+            .task(
+                Task::builder("x")
+                    .disabled(true)
+                    .force_run(force)
+                    .retries(2)
+                    .retry_delay("1 minute")
+                    .run(flaky(1, Arc::clone(&calls))),
+            )
+            .build()
+            .unwrap()
+    };
+    session("scheduler has run over 30 seconds", true)
+        .run()
+        .unwrap();
+    session("scheduler has run over 5 minutes", false)
+        .run()
+        .unwrap();
+    let runs: Vec<_> = attempts(&CsvLog::new(&path).peek().unwrap(), "x")
+        .into_iter()
+        .filter(|(a, _, _)| *a != Action::Run)
+        .collect();
+    assert_eq!(
+        runs,
+        [
+            (Action::Fail, minutes(0), 1),
+            (Action::Success, minutes(1), 2)
+        ]
+    );
+}

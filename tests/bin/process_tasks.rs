@@ -348,6 +348,7 @@ fn main() -> Session {
         "timeout" => "task 'sleepy' has terminated",
         "end_cond" => "task 'watched' has terminated",
         "crashes" => "task 'survivor' has succeeded",
+        "retried" => "task 'dies_once' has succeeded",
         "restart" => "task 'after_restart' has succeeded",
         "permanent" => "task 'outlive' has finished",
         "streams" => {
@@ -380,6 +381,20 @@ fn main() -> Session {
                 .run(|ctx| {
                     let values = ctx.returned::<Vec<u32>>("values");
                     leave("built_consume", &format!("{values:?}"));
+                }),
+        )
+        // A child that dies on its first attempt, retried in another child.
+        .task(
+            Task::builder("dies_once")
+                .start_cond("env 'retried' & ~has started")
+                .execution(Execution::Process)
+                .retries(2)
+                .retry_delay("1 second")
+                .run(|ctx| {
+                    if ctx.attempt() == 1 {
+                        std::process::abort();
+                    }
+                    leave("dies_once", &ctx.attempt().to_string());
                 }),
         )
         .log_csv(std::env::var_os("RE_LOG").unwrap_or_else(|| "log/tasks.csv".into()))

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::failure::Failure;
 use super::failure::{did_you_mean, UsageError};
 use super::time::show;
-use crate::log::{Action, LogError, LogStore, MemoryLog, TaskRecord};
+use crate::log::{Action, LogError, LogStore, MemoryLog, RecordHead, TaskRecord};
 use crate::session::Session;
 
 /// A store that passes everything to the session's store and keeps what was appended.
@@ -20,18 +20,55 @@ struct Recorder {
     seen: Arc<Mutex<Vec<TaskRecord>>>,
 }
 
+impl Recorder {
+    fn seen(&self, record: &TaskRecord) {
+        self.seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(record.clone());
+    }
+}
+
+// audit: every method the store answers itself is passed on, so the log behaves as in
+// `run`: a store that keeps returned values (SQLite, PostgreSQL, memory) keeps those of
+// these runs, and start-up gives `Return` bindings the values kept before.
 impl LogStore for Recorder {
     fn load(&mut self) -> Result<Vec<TaskRecord>, LogError> {
         self.inner.load()
     }
 
+    fn load_heads(&mut self, visit: &mut dyn FnMut(RecordHead<'_>)) -> Result<u64, LogError> {
+        self.inner.load_heads(visit)
+    }
+
     fn append(&mut self, record: &TaskRecord) -> Result<(), LogError> {
         self.inner.append(record)?;
-        self.seen
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(record.clone());
+        self.seen(record);
         Ok(())
+    }
+
+    fn append_value(&mut self, record: &TaskRecord, value: Option<&str>) -> Result<(), LogError> {
+        self.inner.append_value(record, value)?;
+        self.seen(record);
+        Ok(())
+    }
+
+    fn keeps_values(&self) -> bool {
+        self.inner.keeps_values()
+    }
+
+    fn load_values(&mut self, tasks: &[&str]) -> Result<Vec<(String, String)>, LogError> {
+        self.inner.load_values(tasks)
+    }
+
+    fn append_all(&mut self, records: &[TaskRecord]) -> Result<(), LogError> {
+        self.inner.append_all(records)?;
+        records.iter().for_each(|r| self.seen(r));
+        Ok(())
+    }
+
+    fn heartbeat(&mut self) -> Result<Option<std::time::Duration>, LogError> {
+        self.inner.heartbeat()
     }
 
     fn sync(&mut self) -> Result<(), LogError> {
@@ -132,4 +169,53 @@ fn check_names(session: &Session, names: &[String]) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use crate::log::{LogStore, MemoryLog};
+    use crate::{Execution, ManualClock, Session, Task};
+
+    /// `run-task` keeps a returned value in a store that keeps values, and its tasks get
+    /// the values the store kept before (the recorder had passed on neither).
+    #[test]
+    fn run_task_keeps_returned_values_and_reads_those_kept_before() {
+        let log = MemoryLog::new();
+        let session = |seen: std::sync::Arc<std::sync::Mutex<Option<u32>>>| {
+            Session::builder()
+                .clock(ManualClock::new(
+                    Utc.with_ymd_and_hms(2024, 1, 1, 8, 0, 0).unwrap(),
+                ))
+                .log_store(log.clone())
+                .task_execution(Execution::Main)
+                .task(Task::builder("produce").run_serde(|_| 7_u32))
+                .task(
+                    Task::builder("consume")
+                        .returned_from::<u32>("value", "produce")
+                        .run(move |ctx| {
+                            *seen.lock().unwrap() = ctx.returned::<u32>("value").unwrap();
+                        }),
+                )
+                .build()
+                .unwrap()
+        };
+        let seen = std::sync::Arc::default();
+        let names = |n: &str| vec![n.to_string()];
+        super::run(
+            &mut session(std::sync::Arc::clone(&seen)),
+            &names("produce"),
+        )
+        .unwrap();
+        let kept = log.clone().load_values(&["produce"]).unwrap();
+        assert_eq!(kept, [("produce".to_string(), "7".to_string())]);
+        // A new session (a new process): the value comes from the store.
+        super::run(
+            &mut session(std::sync::Arc::clone(&seen)),
+            &names("consume"),
+        )
+        .unwrap();
+        assert_eq!(*seen.lock().unwrap(), Some(7));
+    }
 }

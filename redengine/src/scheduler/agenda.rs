@@ -46,6 +46,10 @@ pub(super) struct Agenda {
     hashes: Vec<u32>,
     /// Tasks held by the `skip` misfire policy.
     held: Vec<usize>,
+    /// audit: tasks a retry was made for ([`Agenda::wake`]): never idle, as a waiting
+    /// retry launches whatever `disabled` and the start condition say. perfspeed: known
+    /// here, the per-turn refresh takes nothing more than the tasks.
+    retried: Vec<u32>,
 }
 
 impl Agenda {
@@ -59,6 +63,7 @@ impl Agenda {
             readers: Vec::new(),
             hashes: Vec::new(),
             held: Vec::new(),
+            retried: Vec::new(),
         }
     }
 
@@ -101,18 +106,20 @@ impl Agenda {
         self.pending.reserve(tasks.len());
         let mut last: Option<(&Arc<Condition>, Vec<u32>)> = None;
         for (i, task) in tasks.iter().enumerate() {
+            let index = u32::try_from(i).unwrap_or(u32::MAX);
+            // audit: a retry launches whatever `disabled` and the condition say.
             let idle = !task.retired
                 && (task.flags.disabled
                     || task.flags.on_startup
                     || task.flags.on_shutdown
-                    || super::never(&task.start));
+                    || super::never(&task.start))
+                && !self.retried.contains(&index);
             if idle {
                 self.state.push(State::Idle);
             } else {
                 self.state.push(State::Pending);
                 self.pending.insert(i);
             }
-            let index = u32::try_from(i).unwrap_or(u32::MAX);
             let hash = name_hash(&task.name);
             self.hashes.push(hash);
             self.readers.push(reader(hash, index));
@@ -175,6 +182,29 @@ impl Agenda {
                 self.pending.insert(i as usize);
             }
         }
+    }
+
+    /// Task `i` is evaluated at its turn again, whatever its state: a retry of it waits,
+    /// and launches at its time whatever its start condition and `disabled` say (an idle
+    /// task, one that never launches from its condition, included). It stays so after a
+    /// rebuild: a task that is not due costs its turn a few tests.
+    pub(super) fn wake(&mut self, i: usize) {
+        let Ok(index) = u32::try_from(i) else { return };
+        if !self.retried.contains(&index) {
+            self.retried.push(index);
+        }
+        if !self.enabled || self.stale {
+            return;
+        }
+        match self.state.get(i) {
+            None | Some(State::Pending) => return,
+            Some(State::Quiet(Some(at))) => {
+                self.deadlines.remove(&(at, i as u32));
+            }
+            Some(_) => {}
+        }
+        self.state.set(i, State::Pending);
+        self.pending.insert(i);
     }
 
     /// Task `i`'s start condition is false until `until` (`None`: until an event).
@@ -327,7 +357,10 @@ impl Scheduler<'_> {
         let task = &self.tasks[i];
         // The same instant the loop's wait would compute for it (zones: on its own
         // zone's wall clock).
-        let now = self.now();
+        // audit: the instant the check just read (the latest the scheduler has seen), not
+        // a new reading: a window that opened since the check would otherwise be taken as
+        // open, and the task kept quiet until it closes, never evaluated while it is open.
+        let now = self.seen.get();
         let params = self.s.control.params();
         let resolver = CondResolver::new(&params, &self.s.conditions);
         let ctx = self

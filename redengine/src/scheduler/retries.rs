@@ -238,6 +238,8 @@ impl Scheduler<'_> {
                     due,
                 },
             );
+            // audit: the cycle visits the task at its turn until the retry launches.
+            self.agenda.wake(i);
         }
         let due = due.map(|d| self.offset(d));
         record.set_attempt(attempt, policy.attempts(), due);
@@ -269,13 +271,17 @@ impl Scheduler<'_> {
             }
             for (attempt, due, action, created) in trail.waiting {
                 match index {
-                    Some(i) if self.tasks[i].retry.attempts() >= attempt => self.retries.add(
-                        &name,
-                        Pending {
-                            attempt,
-                            due: due.with_timezone(&Utc),
-                        },
-                    ),
+                    Some(i) if self.tasks[i].retry.attempts() >= attempt => {
+                        self.retries.add(
+                            &name,
+                            Pending {
+                                attempt,
+                                due: due.with_timezone(&Utc),
+                            },
+                        );
+                        // audit: the cycle visits the task until the retry launches.
+                        self.agenda.wake(i);
+                    }
                     _ => {
                         ::log::info!(
                             target: "redengine::scheduler",
