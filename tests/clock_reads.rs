@@ -1,6 +1,7 @@
 //! A clock that moves between two readings of one check: the scheduler must decide what a
 //! task waits for at the instant it checked the task, not at a later reading (a window
-//! that opened in between would otherwise be slept through).
+//! that opened in between would otherwise be slept through), and `shut_cond` at the instant
+//! the wait starts from.
 
 mod common;
 
@@ -58,5 +59,37 @@ fn a_window_that_opens_between_a_check_and_the_next_reading_is_not_slept_through
         assert_eq!(ran.len(), 1, "a ended {k} s before 10:00: b ran {ran:?}");
         let at = ran[0].created.with_timezone(&Utc);
         assert!(at >= edge && at < edge + TimeDelta::hours(1), "{at}");
+    }
+}
+
+/// `shut_cond` turns true at 10:00, between the cycle's check of it and the reading the
+/// wait that follows starts from: the scheduler stops then, not at its next wake-up (the
+/// only task is due again at 11:00). Seen from a reading after 10:00, `shut_cond` next
+/// changes at midnight, so the wait must look at it again at its own reading.
+#[test]
+fn a_shut_cond_that_turns_true_between_its_check_and_the_wait_stops_the_scheduler_then() {
+    for k in 1..=12 {
+        let (builder, clock, log) = common::builder(common::monday(9, 0));
+        let (set, read) = (clock.clone(), clock.clone());
+        let edge = common::monday(10, 0);
+        builder
+            .clock(Ticking(clock))
+            .task_execution(Execution::Main)
+            .shut_cond("time of day after 10:00")
+            .task(
+                Task::builder("a")
+                    .start_cond("every 2 hours")
+                    .run(move |_| set.set(edge - TimeDelta::seconds(k))),
+            )
+            .build()
+            .unwrap()
+            .run()
+            .unwrap();
+        let stopped = read.now();
+        assert_eq!(common::count(&log, "a", Action::Success), 1);
+        assert!(
+            stopped < edge + TimeDelta::minutes(1),
+            "a ended {k} s before 10:00 and the scheduler stopped at {stopped}"
+        );
     }
 }

@@ -88,6 +88,14 @@ impl Scheduler<'_> {
         if self.dirty || !self.forced.is_empty() {
             return;
         }
+        // `shut_cond` was checked at the cycle's start, and it may have turned true since
+        // (the clock moved on): from `now` its next change can be far off (midnight, for
+        // `time of day after 17:00`), so it is asked again here, at a reading no earlier
+        // than `now`, rather than put off until the next wake-up. `false`, the default,
+        // is answered inline; an error is the cycle's to report.
+        if self.check(&self.shut, None, "shut_cond").unwrap_or(false) {
+            return;
+        }
         let Some(deadline) = self.next_deadline(now) else {
             return;
         };
