@@ -1,6 +1,6 @@
-//! The command line of a `#[redengine::main]` binary, parsed by hand: four commands, five
-//! options. A parser crate would add a dependency (and its own help format) to every user
-//! binary for what fits in one screen of code. What it reads into is in
+//! The command line of a `#[redengine::main]` binary, parsed by hand: a handful of commands
+//! and options. A parser crate would add a dependency (and its own help format) to every
+//! user binary for what fits in a few screens of code. What it reads into is in
 //! [`super::command`].
 
 use std::ffi::OsString;
