@@ -11,8 +11,10 @@ use super::{never, Scheduler};
 use crate::ignite::Prepared;
 
 /// Folds one condition's next change into the earliest instant so far; false means
-/// "re-check next cycle".
-type Fold<'a> = dyn Fn(&mut Option<DateTime<Utc>>, &Condition, Option<&Prepared>) -> bool + 'a;
+/// "re-check next cycle". The flag says the cycle acts when the condition is true
+/// (`shut_cond`, a running task's `end_cond`): see [`Scheduler::next_deadline`].
+type Fold<'a> =
+    dyn Fn(&mut Option<DateTime<Utc>>, &Condition, Option<&Prepared>, bool) -> bool + 'a;
 
 /// perfspeed: the loop's timed waits end within 1 µs of their deadline. By default the
 /// kernel may end a wait up to 50 µs late (the thread's timer slack) to batch wake-ups; the
@@ -88,14 +90,6 @@ impl Scheduler<'_> {
         if self.dirty || !self.forced.is_empty() {
             return;
         }
-        // `shut_cond` was checked at the cycle's start, and it may have turned true since
-        // (the clock moved on): from `now` its next change can be far off (midnight, for
-        // `time of day after 17:00`), so it is asked again here, at a reading no earlier
-        // than `now`, rather than put off until the next wake-up. `false`, the default,
-        // is answered inline; an error is the cycle's to report.
-        if self.check(&self.shut, None, "shut_cond").unwrap_or(false) {
-            return;
-        }
         let Some(deadline) = self.next_deadline(now) else {
             return;
         };
@@ -130,34 +124,45 @@ impl Scheduler<'_> {
         // A custom condition can change at any moment without telling anyone, so it is
         // polled every `custom_poll` instead of spinning; only conditions that depend on
         // the cycle count itself ask for the next cycle at once.
-        let changes =
-            |best: &mut Option<DateTime<Utc>>, cond: &Condition, owner: Option<&Prepared>| {
-                if never(cond) {
-                    return true;
+        //
+        // `acts`: the cycle acts when this condition is true (`shut_cond`, a running task's
+        // `end_cond`). The cycle checked it at an earlier reading, and it may have turned
+        // true since: from `now` its next change can be far off (midnight, for `time of
+        // day after 17:00`), so one true now asks for the next cycle at once instead of
+        // waiting for that change. An evaluation error is the cycle's to report.
+        let changes = |best: &mut Option<DateTime<Utc>>,
+                       cond: &Condition,
+                       owner: Option<&Prepared>,
+                       acts: bool| {
+            if never(cond) {
+                return true;
+            }
+            // zones: a task's conditions change on its own zone's wall clock.
+            let ctx = match owner {
+                Some(o) if o.zone != self.s.zone => {
+                    self.context(now, o.zone, &resolver).with_owner(&o.name)
                 }
-                // zones: a task's conditions change on its own zone's wall clock.
-                let ctx = match owner {
-                    Some(o) if o.zone != self.s.zone => {
-                        self.context(now, o.zone, &resolver).with_owner(&o.name)
-                    }
-                    Some(o) => base.with_owner(&o.name),
-                    None => base,
-                };
-                match cond.next_change(&ctx) {
-                    NextChange::At(at) => {
+                Some(o) => base.with_owner(&o.name),
+                None => base,
+            };
+            if acts && cond.evaluate(&ctx).unwrap_or(false) {
+                return false;
+            }
+            match cond.next_change(&ctx) {
+                NextChange::At(at) => {
+                    earliest(best, at);
+                    true
+                }
+                NextChange::OnEvent => true,
+                NextChange::NextCycle => match poll {
+                    Some(at) if !cond.custom_names().is_empty() => {
                         earliest(best, at);
                         true
                     }
-                    NextChange::OnEvent => true,
-                    NextChange::NextCycle => match poll {
-                        Some(at) if !cond.custom_names().is_empty() => {
-                            earliest(best, at);
-                            true
-                        }
-                        _ => false,
-                    },
-                }
-            };
+                    _ => false,
+                },
+            }
+        };
         if self.agenda.current() {
             // Only the runs in flight, the pending tasks and the earliest deadline of the
             // quiet ones: a quiet task's next change is the deadline it was queued with.
@@ -174,7 +179,7 @@ impl Scheduler<'_> {
                                 earliest(&mut best, at);
                             }
                         }
-                        if !changes(&mut best, &task.end, Some(task)) {
+                        if !changes(&mut best, &task.end, Some(task), true) {
                             return None;
                         }
                     }
@@ -194,7 +199,10 @@ impl Scheduler<'_> {
                     if launching && !task.retired && retry.due > now {
                         earliest(&mut best, retry.due);
                     }
-                } else if launching && eligible(i) && !changes(&mut best, &task.start, Some(task)) {
+                } else if launching
+                    && eligible(i)
+                    && !changes(&mut best, &task.start, Some(task), false)
+                {
                     return None;
                 }
             }
@@ -222,7 +230,7 @@ impl Scheduler<'_> {
                             earliest(&mut best, at);
                         }
                     }
-                    if !changes(&mut best, &task.end, Some(task)) {
+                    if !changes(&mut best, &task.end, Some(task), true) {
                         return None;
                     }
                 }
@@ -241,7 +249,7 @@ impl Scheduler<'_> {
                 && !task.flags.on_startup
                 && !task.flags.on_shutdown
                 && !task.flags.disabled
-                && !changes(&mut best, &task.start, Some(task))
+                && !changes(&mut best, &task.start, Some(task), false)
             {
                 return None;
             }
@@ -260,7 +268,7 @@ impl Scheduler<'_> {
         mut best: Option<DateTime<Utc>>,
         changes: &Fold<'_>,
     ) -> Option<Option<DateTime<Utc>>> {
-        if !changes(&mut best, &self.shut, None) {
+        if !changes(&mut best, &self.shut, None, true) {
             return None;
         }
         if let Some(at) = self.next_file_poll() {
