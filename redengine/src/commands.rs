@@ -258,16 +258,14 @@ impl SchedulerCommand {
             }
             SchedulerCommand::Log { action, .. } => {
                 args.push("log".into());
-                match action {
-                    LogAction::Import { file } | LogAction::Export { file } => {
-                        let verb = if matches!(action, LogAction::Import { .. }) {
-                            "import"
-                        } else {
-                            "export"
-                        };
-                        args.extend([verb.into(), "--".into(), file.clone().into_os_string()]);
-                    }
-                    LogAction::Compact => args.push("compact".into()),
+                let (verb, file) = match action {
+                    LogAction::Import { file } => ("import", Some(file)),
+                    LogAction::Export { file } => ("export", Some(file)),
+                    LogAction::Compact => ("compact", None),
+                };
+                args.push(verb.into());
+                if let Some(file) = file {
+                    args.extend(["--".into(), file.clone().into_os_string()]);
                 }
             }
             SchedulerCommand::Serve { addr, .. } => {
